@@ -1,0 +1,32 @@
+namespace Colony.Consensus;
+
+/// <summary>Raft message kinds. The numeric values go on the wire between nodes: never renumber them.</summary>
+public enum MessageType : byte
+{
+    /// <summary>Pre-vote request: "would you vote for me in term+1?" Changes no state on the receiver.</summary>
+    PreVote = 1,
+    PreVoteResponse = 2,
+    Vote = 3,
+    VoteResponse = 4,
+
+    /// <summary>AppendEntries: Index/LogTerm name the entry before <see cref="Message.Entries"/>.</summary>
+    Append = 5,
+
+    /// <summary>Reply to Append or to a completed snapshot: Index is the receiver's last matching index, or, on reject, the rejected index.</summary>
+    AppendResponse = 6,
+    Heartbeat = 7,
+    HeartbeatResponse = 8,
+
+    /// <summary>One chunk of an InstallSnapshot transfer.</summary>
+    SnapshotChunk = 9,
+
+    /// <summary>Acknowledges a snapshot chunk: SnapshotOffset is the next offset the receiver expects.</summary>
+    SnapshotChunkResponse = 10,
+
+    /// <summary>From a leader handing over leadership: "campaign now".</summary>
+    TimeoutNow = 11,
+
+    /// <summary>A follower asking the leader for a read index on behalf of one of its readers.</summary>
+    ReadIndex = 12,
+    ReadIndexResponse = 13,
+}

@@ -27,6 +27,9 @@ internal enum InjectedBugs
 
     /// <summary>A voter grants a vote even after voting for someone else in the same term.</summary>
     DoubleVote = 2,
+
+    /// <summary>The driver sends acknowledgements before the state they vouch for is flushed.</summary>
+    AckBeforePersist = 4,
 }
 
 /// <summary>Settings of one Raft node. Time is counted in ticks of the driver's clock.</summary>

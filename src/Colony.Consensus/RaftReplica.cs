@@ -76,6 +76,13 @@ public sealed class RaftReplica
         {
             _transport.Send(message);
         }
+        if (_options.Bugs.HasFlag(InjectedBugs.AckBeforePersist))
+        {
+            foreach (var message in ready.MessagesAfterPersist)
+            {
+                _transport.Send(message);
+            }
+        }
         if (ready.Snapshot is { } snapshot)
         {
             _store.InstallSnapshot(snapshot);
@@ -102,9 +109,12 @@ public sealed class RaftReplica
         {
             _store.Sync();
         }
-        foreach (var message in ready.MessagesAfterPersist)
+        if (!_options.Bugs.HasFlag(InjectedBugs.AckBeforePersist))
         {
-            _transport.Send(message);
+            foreach (var message in ready.MessagesAfterPersist)
+            {
+                _transport.Send(message);
+            }
         }
         if (ready.Snapshot is { } snapshot)
         {

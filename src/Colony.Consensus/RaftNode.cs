@@ -23,6 +23,15 @@ public sealed partial class RaftNode
     public ulong LastIndex => throw new NotImplementedException();
     public Membership Membership => throw new NotImplementedException();
 
+    /// <summary>The first index still in the in-memory log (entries before it are covered by <see cref="LatestSnapshot"/>).</summary>
+    public ulong FirstIndex => throw new NotImplementedException();
+
+    /// <summary>The newest snapshot this node holds (taken locally or received).</summary>
+    public SnapshotMetadata LatestSnapshot => throw new NotImplementedException();
+
+    /// <summary>Entries in [<paramref name="from"/>, <paramref name="toInclusive"/>], clamped to what the log holds. For checkers and status.</summary>
+    public IReadOnlyList<Entry> GetEntries(ulong from, ulong toInclusive) => throw new NotImplementedException();
+
     /// <summary>Advances logical time by one tick.</summary>
     public void Tick() => throw new NotImplementedException();
 

@@ -6,7 +6,7 @@ namespace Colony.Consensus;
 /// A message between Raft peers. One flat shape for every <see cref="MessageType"/>, as in etcd's raft:
 /// fields a type does not use stay at their defaults.
 /// </summary>
-public sealed class Message
+public sealed record Message
 {
     public MessageType Type { get; init; }
 

@@ -1,0 +1,145 @@
+namespace Colony.Consensus;
+
+/// <summary>How the leader is currently replicating to a follower.</summary>
+internal enum ReplicationState : byte
+{
+    /// <summary>Position unknown: send one Append at a time and wait for the answer.</summary>
+    Probe,
+
+    /// <summary>Logs match: stream Appends optimistically, bounded by <see cref="Inflights"/>.</summary>
+    Replicate,
+
+    /// <summary>The follower needs entries we compacted: a snapshot transfer is under way.</summary>
+    Snapshot,
+}
+
+/// <summary>The leader's view of one follower (etcd's Progress).</summary>
+internal sealed class Progress(int maxInflight, long maxInflightBytes)
+{
+    public ulong Match { get; set; }
+
+    public ulong Next { get; set; } = 1;
+
+    public ReplicationState State { get; private set; } = ReplicationState.Probe;
+
+    /// <summary>In Probe: an Append is outstanding, wait for its answer (or the next heartbeat).</summary>
+    public bool ProbeSent { get; set; }
+
+    /// <summary>In Snapshot: the index of the snapshot being sent.</summary>
+    public ulong PendingSnapshot { get; private set; }
+
+    /// <summary>In Snapshot: the next offset to send.</summary>
+    public long SnapshotOffset { get; set; }
+
+    /// <summary>In Snapshot: a chunk is outstanding.</summary>
+    public bool ChunkInFlight { get; set; }
+
+    /// <summary>Heartbeat intervals since the snapshot transfer last moved.</summary>
+    public int SnapshotStallHeartbeats { get; set; }
+
+    /// <summary>Heard from since the last check-quorum round.</summary>
+    public bool RecentActive { get; set; }
+
+    /// <summary>The commit index last sent to this follower.</summary>
+    public ulong SentCommit { get; set; }
+
+    /// <summary>The newest read-index context this follower acknowledged.</summary>
+    public ulong ReadContextAcked { get; set; }
+
+    public Inflights Inflights { get; } = new(maxInflight, maxInflightBytes);
+
+    /// <summary>True when nothing more may be sent now.</summary>
+    public bool IsPaused => State switch
+    {
+        ReplicationState.Probe => ProbeSent,
+        ReplicationState.Replicate => Inflights.Full,
+        _ => true,
+    };
+
+    public void BecomeProbe()
+    {
+        // Leaving a snapshot transfer, resume just after the snapshot (or after Match if later).
+        Next = State == ReplicationState.Snapshot ? Math.Max(Match + 1, PendingSnapshot + 1) : Match + 1;
+        Reset(ReplicationState.Probe);
+    }
+
+    public void BecomeReplicate()
+    {
+        Next = Match + 1;
+        Reset(ReplicationState.Replicate);
+    }
+
+    public void BecomeSnapshot(ulong snapshotIndex)
+    {
+        Reset(ReplicationState.Snapshot);
+        PendingSnapshot = snapshotIndex;
+    }
+
+    /// <summary>An Append up to <paramref name="index"/> was acknowledged. Returns true if Match moved.</summary>
+    public bool MaybeUpdate(ulong index)
+    {
+        bool updated = false;
+        if (Match < index)
+        {
+            Match = index;
+            updated = true;
+            ProbeSent = false;
+        }
+        Next = Math.Max(Next, index + 1);
+        return updated;
+    }
+
+    /// <summary>
+    /// An Append at <paramref name="rejected"/> was refused; the follower's log may match up to
+    /// <paramref name="matchHint"/>. Returns false if the rejection is stale.
+    /// </summary>
+    public bool MaybeDecreaseTo(ulong rejected, ulong matchHint)
+    {
+        if (State == ReplicationState.Replicate)
+        {
+            if (rejected <= Match)
+            {
+                return false;
+            }
+            Next = Match + 1;
+            return true;
+        }
+        if (Next - 1 != rejected)
+        {
+            return false;
+        }
+        Next = Math.Max(Math.Min(rejected, matchHint + 1), Match + 1);
+        ProbeSent = false;
+        return true;
+    }
+
+    /// <summary>Records an Append sent with entries up to <paramref name="lastIndex"/>.</summary>
+    public void OnAppendSent(ulong lastIndex, long bytes, int entryCount)
+    {
+        if (State == ReplicationState.Replicate)
+        {
+            if (entryCount > 0)
+            {
+                Next = lastIndex + 1;
+                Inflights.Add(lastIndex, bytes);
+            }
+        }
+        else if (State == ReplicationState.Probe)
+        {
+            ProbeSent = true;
+        }
+    }
+
+    public override string ToString() => $"{State} match={Match} next={Next}";
+
+    private void Reset(ReplicationState state)
+    {
+        State = state;
+        ProbeSent = false;
+        PendingSnapshot = 0;
+        SnapshotOffset = 0;
+        ChunkInFlight = false;
+        SnapshotStallHeartbeats = 0;
+        Inflights.Reset();
+    }
+}

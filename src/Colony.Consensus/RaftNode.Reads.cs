@@ -1,0 +1,129 @@
+using Colony.Core;
+
+namespace Colony.Consensus;
+
+public sealed partial class RaftNode
+{
+    /// <summary>A read waiting for the leader to confirm it still leads (ReadIndex, §6.4).</summary>
+    private readonly record struct PendingRead(NodeId From, ulong RequestId, ulong Index, ulong Context);
+
+    private readonly Queue<PendingRead> _pendingReads = new();
+    private readonly List<(NodeId From, ulong RequestId)> _readsAwaitingTermCommit = [];
+    private ulong _readContext;
+
+    /// <summary>
+    /// Asks for a linearizable read point; the answer comes as a <see cref="ReadState"/> (or a dropped
+    /// read) in a later Ready. A follower forwards the request to its leader.
+    /// </summary>
+    public void ReadIndex(ulong requestId)
+    {
+        if (_role == RaftRole.Leader)
+        {
+            AcceptRead(Id, requestId);
+            return;
+        }
+        if (_leader.IsNone)
+        {
+            _droppedReads.Add(requestId);
+            return;
+        }
+        _messages.Add(new Message { Type = MessageType.ReadIndex, From = Id, To = _leader, Term = _term, Context = requestId });
+    }
+
+    private void HandleReadIndexRequest(Message m) => AcceptRead(m.From, m.Context);
+
+    private void AcceptRead(NodeId from, ulong requestId)
+    {
+        // Until an entry of this term commits, our commit index may lag what earlier leaders committed.
+        if (_log.Committed < _termStartIndex)
+        {
+            _readsAwaitingTermCommit.Add((from, requestId));
+            return;
+        }
+        if (_membership.Voters.Count == 1 && _membership.IsVoter(Id))
+        {
+            AnswerRead(from, requestId, _log.Committed);
+            return;
+        }
+        if (_options.ReadMode == ReadMode.Lease)
+        {
+            // Check-quorum keeps a lease: no other leader can exist while ours holds (clock assumption in docs).
+            AnswerRead(from, requestId, _log.Committed);
+            return;
+        }
+        _readContext++;
+        _pendingReads.Enqueue(new PendingRead(from, requestId, _log.Committed, _readContext));
+        BroadcastHeartbeat(_readContext);
+    }
+
+    /// <summary>Answers, in order, every queued read that a quorum has confirmed.</summary>
+    private void ReleaseConfirmedReads()
+    {
+        while (_pendingReads.TryPeek(out var read) && IsReadConfirmed(read.Context))
+        {
+            _pendingReads.Dequeue();
+            AnswerRead(read.From, read.RequestId, read.Index);
+        }
+    }
+
+    private bool IsReadConfirmed(ulong context)
+    {
+        int acks = 0;
+        foreach (var voter in _membership.Voters)
+        {
+            if (voter == Id || (_progress.TryGetValue(voter, out var pr) && pr.ReadContextAcked >= context))
+            {
+                acks++;
+            }
+        }
+        return acks >= _membership.Quorum;
+    }
+
+    private void ServeReadsWaitingForTermCommit()
+    {
+        if (_readsAwaitingTermCommit.Count == 0 || _log.Committed < _termStartIndex)
+        {
+            return;
+        }
+        var waiting = _readsAwaitingTermCommit.ToArray();
+        _readsAwaitingTermCommit.Clear();
+        foreach (var (from, requestId) in waiting)
+        {
+            AcceptRead(from, requestId);
+        }
+    }
+
+    private void AnswerRead(NodeId from, ulong requestId, ulong index)
+    {
+        if (from == Id)
+        {
+            _readStates.Add(new ReadState(requestId, index));
+        }
+        else
+        {
+            _messages.Add(new Message { Type = MessageType.ReadIndexResponse, From = Id, To = from, Term = _term, Index = index, Context = requestId });
+        }
+    }
+
+    /// <summary>Leadership is gone: local reads are failed; forwarded ones time out at their follower.</summary>
+    private void DropPendingReads()
+    {
+        foreach (var read in _pendingReads)
+        {
+            if (read.From == Id)
+            {
+                _droppedReads.Add(read.RequestId);
+            }
+        }
+        foreach (var (from, requestId) in _readsAwaitingTermCommit)
+        {
+            if (from == Id)
+            {
+                _droppedReads.Add(requestId);
+            }
+        }
+        _pendingReads.Clear();
+        _readsAwaitingTermCommit.Clear();
+        Invariant.Check(_pendingReads.Count == 0, "reads survive leadership");
+    }
+}

@@ -1,0 +1,362 @@
+using Colony.Core;
+
+namespace Colony.Consensus;
+
+public sealed partial class RaftNode
+{
+    private NodeId _transferee;
+    private ulong _termStartIndex;
+    private long _uncommittedBytes;
+    private bool _appendsPending;
+
+    private void TickLeader()
+    {
+        _heartbeatElapsed++;
+        _electionElapsed++;
+        if (_electionElapsed >= _options.ElectionTicks)
+        {
+            _electionElapsed = 0;
+            if (_options.CheckQuorum && !CheckQuorumActive())
+            {
+                // We cannot reach a quorum: stop acting as leader so clients go elsewhere.
+                BecomeFollower(_term, NodeId.None);
+                return;
+            }
+            // A transfer that did not finish within an election timeout is abandoned.
+            _transferee = NodeId.None;
+        }
+        if (_heartbeatElapsed >= _options.HeartbeatTicks)
+        {
+            _heartbeatElapsed = 0;
+            BroadcastHeartbeat(_readContext);
+            TickSnapshotTransfers();
+        }
+    }
+
+    private bool CheckQuorumActive()
+    {
+        int active = 0;
+        foreach (var voter in _membership.Voters)
+        {
+            if (voter == Id || (_progress.TryGetValue(voter, out var pr) && pr.RecentActive))
+            {
+                active++;
+            }
+        }
+        foreach (var pr in _progress.Values)
+        {
+            pr.RecentActive = false;
+        }
+        return active >= _membership.Quorum;
+    }
+
+    private void StepLeader(Message m)
+    {
+        if (!_progress.TryGetValue(m.From, out var pr))
+        {
+            if (m.Type == MessageType.ReadIndex)
+            {
+                HandleReadIndexRequest(m);
+            }
+            return; // not (or no longer) a member
+        }
+        pr.RecentActive = true;
+        switch (m.Type)
+        {
+            case MessageType.AppendResponse:
+                HandleAppendResponse(m, pr);
+                break;
+            case MessageType.HeartbeatResponse:
+                pr.ProbeSent = false;
+                if (pr.Match < _log.LastIndex)
+                {
+                    _appendsPending = true;
+                    if (pr.State == ReplicationState.Replicate)
+                    {
+                        // Appends may have been lost: an empty one at Next-1 either confirms the
+                        // follower's position or gets rejected, sending us back to probing.
+                        SendEmptyAppend(m.From, pr);
+                    }
+                }
+                if (m.Context > pr.ReadContextAcked)
+                {
+                    pr.ReadContextAcked = m.Context;
+                    ReleaseConfirmedReads();
+                }
+                break;
+            case MessageType.SnapshotChunkResponse:
+                HandleSnapshotChunkResponse(m, pr);
+                break;
+            case MessageType.ReadIndex:
+                HandleReadIndexRequest(m);
+                break;
+        }
+    }
+
+    private void HandleAppendResponse(Message m, Progress pr)
+    {
+        if (m.Reject)
+        {
+            ulong nextProbe = m.RejectHint;
+            if (m.LogTerm > 0)
+            {
+                // Skip every entry of ours whose term cannot match the follower's (fast back-tracking).
+                nextProbe = _log.FindConflictByTerm(m.RejectHint, m.LogTerm).Index;
+            }
+            if (pr.MaybeDecreaseTo(m.Index, nextProbe))
+            {
+                if (pr.State == ReplicationState.Replicate)
+                {
+                    pr.BecomeProbe();
+                }
+                _appendsPending = true;
+            }
+            return;
+        }
+        bool updated = pr.MaybeUpdate(m.Index);
+        switch (pr.State)
+        {
+            case ReplicationState.Probe:
+                pr.BecomeReplicate();
+                break;
+            case ReplicationState.Snapshot when pr.Match >= pr.PendingSnapshot:
+                pr.BecomeProbe();
+                pr.BecomeReplicate();
+                break;
+            case ReplicationState.Replicate:
+                pr.Inflights.FreeUpTo(m.Index);
+                break;
+        }
+        _appendsPending = true;
+        if (updated)
+        {
+            MaybeCommit();
+            if (m.From == _transferee && pr.Match == _log.LastIndex)
+            {
+                SendTimeoutNow(m.From);
+            }
+        }
+    }
+
+    private void AppendAsLeader(Entry[] entries)
+    {
+        _log.Append(entries);
+        foreach (var entry in entries)
+        {
+            _uncommittedBytes += entry.SizeBytes;
+        }
+        OnLogMembershipMaybeChanged();
+        _appendsPending = true;
+        // A lone voter commits as soon as its own write is durable (in Advance).
+    }
+
+    /// <summary>Sends what each follower is owed. Deferred to Ready time so one cycle's proposals travel together.</summary>
+    private void FlushAppends()
+    {
+        if (_role != RaftRole.Leader || !_appendsPending)
+        {
+            return;
+        }
+        _appendsPending = false;
+        foreach (var (id, pr) in _progress)
+        {
+            while (!pr.IsPaused)
+            {
+                bool mustSendCommit = pr.SentCommit < Math.Min(_log.Committed, pr.Match) || (pr.State == ReplicationState.Probe && pr.Match < _log.LastIndex);
+                if (pr.Next > _log.LastIndex && !mustSendCommit)
+                {
+                    break;
+                }
+                if (!SendAppend(id, pr))
+                {
+                    break;
+                }
+                if (pr.Next > _log.LastIndex)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// <summary>Sends one Append (or starts/continues a snapshot). Returns false if nothing could be sent.</summary>
+    private bool SendAppend(NodeId to, Progress pr)
+    {
+        ulong prevIndex = pr.Next - 1;
+        if (!_log.TryGetTerm(prevIndex, out ulong prevTerm))
+        {
+            // We compacted what this follower needs: send the snapshot instead.
+            SendSnapshotChunk(to, pr);
+            return false;
+        }
+        var entries = _log.Slice(pr.Next, _log.LastIndex, _options.MaxAppendBytes);
+        long bytes = 0;
+        foreach (var entry in entries)
+        {
+            bytes += entry.SizeBytes;
+        }
+        ulong commit = Math.Min(_log.Committed, prevIndex + (ulong)entries.Length);
+        _messages.Add(new Message
+        {
+            Type = MessageType.Append,
+            From = Id,
+            To = to,
+            Term = _term,
+            Index = prevIndex,
+            LogTerm = prevTerm,
+            Entries = entries,
+            Commit = commit,
+        });
+        pr.SentCommit = Math.Max(pr.SentCommit, commit);
+        pr.OnAppendSent(prevIndex + (ulong)entries.Length, bytes, entries.Length);
+        return true;
+    }
+
+    private void SendEmptyAppend(NodeId to, Progress pr)
+    {
+        ulong prevIndex = pr.Next - 1;
+        if (_log.TryGetTerm(prevIndex, out ulong prevTerm))
+        {
+            _messages.Add(new Message
+            {
+                Type = MessageType.Append,
+                From = Id,
+                To = to,
+                Term = _term,
+                Index = prevIndex,
+                LogTerm = prevTerm,
+                Commit = Math.Min(_log.Committed, prevIndex),
+            });
+        }
+    }
+
+    private void BroadcastHeartbeat(ulong readContext)
+    {
+        foreach (var (id, pr) in _progress)
+        {
+            // Never tell a follower to commit past what it is known to hold.
+            ulong commit = Math.Min(pr.Match, _log.Committed);
+            _messages.Add(new Message
+            {
+                Type = MessageType.Heartbeat,
+                From = Id,
+                To = id,
+                Term = _term,
+                Commit = commit,
+                Context = readContext,
+            });
+            pr.SentCommit = Math.Max(pr.SentCommit, commit);
+        }
+    }
+
+    /// <summary>Advances the commit index to what a quorum of voters holds, if it is of this term (§5.4.2).</summary>
+    private void MaybeCommit()
+    {
+        ulong candidate;
+        if (_options.Bugs.HasFlag(InjectedBugs.CommitWithoutMajority))
+        {
+            candidate = _log.Stabled;
+        }
+        else
+        {
+            Span<ulong> matches = stackalloc ulong[_membership.Voters.Count];
+            int n = 0;
+            foreach (var voter in _membership.Voters)
+            {
+                matches[n++] = voter == Id ? _log.Stabled : _progress.TryGetValue(voter, out var pr) ? pr.Match : 0;
+            }
+            candidate = Quorum.CommittedIndex(matches);
+        }
+        if (candidate <= _log.Committed || _log.TermOrZero(candidate) != _term)
+        {
+            return;
+        }
+        ulong before = _log.Committed;
+        _log.CommitTo(candidate);
+        for (ulong i = before + 1; i <= candidate; i++)
+        {
+            _uncommittedBytes -= _log.At(i).SizeBytes;
+        }
+        _uncommittedBytes = Math.Max(_uncommittedBytes, 0);
+        _appendsPending = true;
+        OnCommitAdvanced();
+    }
+
+    private void OnCommitAdvanced()
+    {
+        ServeReadsWaitingForTermCommit();
+        // A leader that removed itself leads until that removal commits, then steps aside (§4.2.2).
+        if (!_membership.IsVoter(Id) && _log.Committed >= _log.LastMembershipIndex)
+        {
+            BecomeFollower(_term, NodeId.None);
+        }
+    }
+
+    /// <summary>Hands leadership to a voter: bring it up to date, then tell it to campaign at once.</summary>
+    public bool TransferLeadership(NodeId target)
+    {
+        if (_role != RaftRole.Leader || target == Id || !_membership.IsVoter(target) || !_progress.TryGetValue(target, out var pr))
+        {
+            return false;
+        }
+        if (_transferee == target)
+        {
+            return true;
+        }
+        _transferee = target;
+        _electionElapsed = 0;
+        if (pr.Match == _log.LastIndex)
+        {
+            SendTimeoutNow(target);
+        }
+        else
+        {
+            _appendsPending = true;
+        }
+        return true;
+    }
+
+    private void SendTimeoutNow(NodeId to) =>
+        _messages.Add(new Message { Type = MessageType.TimeoutNow, From = Id, To = to, Term = _term });
+
+    /// <summary>Recomputes the membership after the log changed, and (on the leader) tracks exactly its peers.</summary>
+    private void OnLogMembershipMaybeChanged()
+    {
+        var current = _log.Membership;
+        if (ReferenceEquals(current, _membership))
+        {
+            return;
+        }
+        _membership = current;
+        if (_role == RaftRole.Leader)
+        {
+            SyncProgressWithMembership();
+            if (!_transferee.IsNone && !_membership.IsVoter(_transferee))
+            {
+                _transferee = NodeId.None;
+            }
+        }
+    }
+
+    private void SyncProgressWithMembership()
+    {
+        foreach (var id in _membership.All)
+        {
+            if (id != Id && !_progress.ContainsKey(id))
+            {
+                _progress[id] = new Progress(_options.MaxInflightAppends, _options.MaxInflightBytes)
+                {
+                    Next = _log.LastIndex + 1,
+                    RecentActive = true,
+                };
+            }
+        }
+        foreach (var id in _progress.Keys.ToList())
+        {
+            if (!_membership.Contains(id))
+            {
+                _progress.Remove(id);
+            }
+        }
+    }
+}

@@ -1,0 +1,300 @@
+using System.Text;
+using Colony.Consensus;
+using Colony.Core;
+
+namespace Colony.Consensus.Tests;
+
+public class RaftNodeTests
+{
+    private static ReadOnlyMemory<byte> Data(string s) => Encoding.UTF8.GetBytes(s);
+
+    private static List<string> NormalPayloads(IEnumerable<Entry> entries) =>
+        entries.Where(e => e.Type == EntryType.Normal).Select(e => Encoding.UTF8.GetString(e.Data.Span)).ToList();
+
+    [Fact]
+    public void A_three_node_cluster_elects_one_leader_and_the_others_follow_it()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        Assert.Single(c.Nodes, n => n.Role == RaftRole.Leader);
+        Assert.All(c.Nodes, n => Assert.Equal(leader.Id, n.Leader));
+        Assert.All(c.Nodes, n => Assert.Equal(leader.Term, n.Term));
+    }
+
+    [Fact]
+    public void A_single_voter_elects_itself_and_commits_alone()
+    {
+        var c = new TestCluster(1);
+        var leader = c.ElectLeader();
+        var result = leader.Propose(Data("x"));
+        Assert.True(result.IsAccepted);
+        c.Stabilize();
+        Assert.Equal(["x"], NormalPayloads(c.Applied[leader.Id]));
+    }
+
+    [Fact]
+    public void Proposals_commit_on_every_node_in_order()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        for (int i = 0; i < 50; i++)
+        {
+            Assert.True(leader.Propose(Data($"v{i}")).IsAccepted);
+        }
+        c.Stabilize();
+        c.Tick(); // followers learn the final commit index from the next heartbeat or append
+        var expected = Enumerable.Range(0, 50).Select(i => $"v{i}").ToList();
+        foreach (var node in c.Nodes)
+        {
+            Assert.Equal(expected, NormalPayloads(c.Applied[node.Id]));
+        }
+    }
+
+    [Fact]
+    public void A_follower_refuses_proposals_and_names_the_leader()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        var result = follower.Propose(Data("x"));
+        Assert.Equal(ProposeStatus.NotLeader, result.Status);
+        Assert.Equal(leader.Id, result.Leader);
+    }
+
+    [Fact]
+    public void Entries_need_a_majority_an_isolated_leader_commits_nothing_and_steps_down()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        c.Isolate(leader.Id.Value);
+        var result = leader.Propose(Data("lost"));
+        Assert.True(result.IsAccepted);
+        c.Stabilize();
+        Assert.True(leader.CommitIndex < result.Index);
+        // Check-quorum: after an election timeout without a quorum the old leader steps down...
+        c.Tick(25);
+        Assert.NotEqual(RaftRole.Leader, leader.Role);
+        // ...and the majority side has elected a new one in a later term.
+        var newLeader = c.Nodes.Single(n => n.Role == RaftRole.Leader);
+        Assert.True(newLeader.Term > result.Term);
+        Assert.True(newLeader.Propose(Data("kept")).IsAccepted);
+        c.Heal();
+        c.Tick(5);
+        // The uncommitted entry of the old term was overwritten everywhere.
+        foreach (var node in c.Nodes)
+        {
+            Assert.DoesNotContain("lost", NormalPayloads(c.Applied[node.Id]));
+            Assert.Contains("kept", NormalPayloads(c.Applied[node.Id]));
+        }
+    }
+
+    [Fact]
+    public void Pre_vote_keeps_a_returning_partitioned_node_from_disrupting_the_leader()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        ulong term = leader.Term;
+        var loner = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        c.Isolate(loner.Id.Value);
+        c.Tick(100); // the loner keeps pre-campaigning but never wins a pre-vote, so its term stays
+        Assert.Equal(term, loner.Term);
+        c.Heal();
+        c.Tick(5);
+        Assert.Equal(RaftRole.Leader, leader.Role);
+        Assert.Equal(term, leader.Term);
+        Assert.Equal(leader.Id, loner.Leader);
+    }
+
+    [Fact]
+    public void A_follower_with_a_long_conflicting_log_is_repaired()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        Assert.True(leader.Propose(Data("base")).IsAccepted);
+        c.Tick(2);
+        c.Isolate(leader.Id.Value);
+        for (int i = 0; i < 100; i++)
+        {
+            leader.Propose(Data($"orphan{i}"));
+        }
+        c.Stabilize();
+        c.Tick(30);
+        var newLeader = c.Nodes.Single(n => n.Role == RaftRole.Leader);
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.True(newLeader.Propose(Data($"good{i}")).IsAccepted);
+        }
+        c.Stabilize();
+        c.Heal();
+        c.Tick(5);
+        Assert.All(c.Nodes, n => Assert.Equal(newLeader.LastIndex, n.LastIndex));
+        var expected = NormalPayloads(c.Applied[newLeader.Id]);
+        Assert.Equal(21, expected.Count);
+        Assert.All(c.Nodes, n => Assert.Equal(expected, NormalPayloads(c.Applied[n.Id])));
+    }
+
+    [Fact]
+    public void A_lagging_follower_catches_up_from_a_snapshot_sent_in_chunks()
+    {
+        var c = new TestCluster(3, id => new RaftOptions
+        {
+            Id = id,
+            InitialMembership = Membership.OfVoters(new NodeId(1), new NodeId(2), new NodeId(3)),
+            SnapshotChunkBytes = 3,
+        });
+        var leader = c.ElectLeader();
+        var lagger = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        c.Isolate(lagger.Id.Value);
+        for (int i = 0; i < 30; i++)
+        {
+            leader.Propose(Data($"v{i}"));
+        }
+        c.Stabilize();
+        c.Tick();
+        c.Compact(leader.Id.Value, leader.AppliedIndex);
+        Assert.True(leader.FirstIndex > lagger.LastIndex + 1);
+        c.Heal();
+        c.Tick(10);
+        Assert.Equal(leader.LastIndex, lagger.LastIndex);
+        Assert.Equal(leader.LatestSnapshot.Index, lagger.LatestSnapshot.Index);
+        var installed = c.Applied[lagger.Id][0];
+        Assert.Equal($"state@{leader.LatestSnapshot.Index}", Encoding.UTF8.GetString(installed.Data.Span));
+    }
+
+    [Fact]
+    public void A_restarted_follower_keeps_its_vote_and_log()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        leader.Propose(Data("a"));
+        c.Stabilize();
+        c.Tick();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        ulong term = follower.Term, last = follower.LastIndex;
+        c.Restart(follower.Id.Value);
+        var restarted = c[follower.Id.Value];
+        Assert.Equal(term, restarted.Term);
+        Assert.Equal(last, restarted.LastIndex);
+        c.Tick(3);
+        Assert.Equal(leader.Id, restarted.Leader);
+    }
+
+    [Fact]
+    public void Read_index_on_leader_and_follower_returns_the_commit_index_after_a_quorum_round()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        leader.Propose(Data("a"));
+        c.Stabilize();
+        leader.ReadIndex(7);
+        c.Stabilize();
+        var read = Assert.Single(c.Reads[leader.Id]);
+        Assert.Equal(7UL, read.RequestId);
+        Assert.Equal(leader.CommitIndex, read.Index);
+
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        follower.ReadIndex(8);
+        c.Stabilize();
+        var followerRead = Assert.Single(c.Reads[follower.Id]);
+        Assert.Equal(8UL, followerRead.RequestId);
+        Assert.Equal(leader.CommitIndex, followerRead.Index);
+    }
+
+    [Fact]
+    public void Read_index_is_not_confirmed_by_a_leader_cut_off_from_its_quorum()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        c.Isolate(leader.Id.Value);
+        leader.ReadIndex(1);
+        c.Stabilize();
+        Assert.Empty(c.Reads[leader.Id]);
+    }
+
+    [Fact]
+    public void Leadership_transfers_to_an_up_to_date_voter()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        leader.Propose(Data("a"));
+        c.Stabilize();
+        var target = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        Assert.True(leader.TransferLeadership(target.Id));
+        c.Stabilize();
+        Assert.Equal(RaftRole.Leader, target.Role);
+        Assert.Equal(RaftRole.Follower, leader.Role);
+        Assert.True(target.Term > leader.Term - 1);
+    }
+
+    [Fact]
+    public void A_learner_replicates_without_voting_then_is_promoted()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        leader.Propose(Data("a"));
+        c.Tick(2);
+        c.Add(new NodeId(4), new RaftOptions { Id = 4 });
+        var add = leader.ProposeMembershipChange(new MembershipChange(MembershipChangeType.AddLearner, 4));
+        Assert.True(add.IsAccepted, add.Error);
+        c.Tick(3);
+        var learner = c[4];
+        Assert.True(learner.Membership.IsLearner(4));
+        Assert.Equal(leader.LastIndex, learner.LastIndex);
+        Assert.Equal(3, leader.Membership.Voters.Count);
+
+        var promote = leader.ProposeMembershipChange(new MembershipChange(MembershipChangeType.AddVoter, 4));
+        Assert.True(promote.IsAccepted, promote.Error);
+        c.Tick(3);
+        Assert.All(c.Nodes, n => Assert.True(n.Membership.IsVoter(4)));
+        Assert.Equal(3, leader.Membership.Quorum);
+    }
+
+    [Fact]
+    public void Only_one_membership_change_at_a_time()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        c.Tick(2);
+        c.Isolate(2);
+        c.Isolate(3);
+        Assert.True(leader.ProposeMembershipChange(new MembershipChange(MembershipChangeType.AddLearner, 4)).IsAccepted);
+        var second = leader.ProposeMembershipChange(new MembershipChange(MembershipChangeType.AddLearner, 5));
+        Assert.Equal(ProposeStatus.MembershipChangeInProgress, second.Status);
+    }
+
+    [Fact]
+    public void A_leader_that_removes_itself_steps_down_once_the_removal_commits()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        c.Tick(2);
+        var remove = leader.ProposeMembershipChange(new MembershipChange(MembershipChangeType.Remove, leader.Id));
+        Assert.True(remove.IsAccepted, remove.Error);
+        c.Tick(1);
+        Assert.NotEqual(RaftRole.Leader, leader.Role);
+        Assert.False(leader.Membership.IsVoter(leader.Id));
+        c.Tick(40);
+        var newLeader = c.Nodes.Single(n => n.Role == RaftRole.Leader);
+        Assert.NotEqual(leader.Id, newLeader.Id);
+        Assert.Equal(2, newLeader.Membership.Voters.Count);
+    }
+
+    [Fact]
+    public void Uncommitted_bytes_are_bounded()
+    {
+        var c = new TestCluster(3, id => new RaftOptions
+        {
+            Id = id,
+            InitialMembership = Membership.OfVoters(new NodeId(1), new NodeId(2), new NodeId(3)),
+            MaxUncommittedBytes = 1000,
+        });
+        var leader = c.ElectLeader();
+        c.Isolate(leader.Id.Value);
+        ProposeResult last = default;
+        for (int i = 0; i < 100 && (i == 0 || last.IsAccepted); i++)
+        {
+            last = leader.Propose(new byte[100]);
+        }
+        Assert.Equal(ProposeStatus.Overloaded, last.Status);
+    }
+}

@@ -10,6 +10,7 @@ public sealed partial class RaftNode
     private readonly Queue<PendingRead> _pendingReads = new();
     private readonly List<(NodeId From, ulong RequestId)> _readsAwaitingTermCommit = [];
     private ulong _readContext;
+    private bool _readRoundPending;
 
     /// <summary>
     /// Asks for a linearizable read point; the answer comes as a <see cref="ReadState"/> (or a dropped
@@ -53,7 +54,8 @@ public sealed partial class RaftNode
         }
         _readContext++;
         _pendingReads.Enqueue(new PendingRead(from, requestId, _log.Committed, _readContext));
-        BroadcastHeartbeat(_readContext);
+        // One heartbeat round per Ready confirms every read queued in that cycle.
+        _readRoundPending = true;
     }
 
     /// <summary>Answers, in order, every queued read that a quorum has confirmed.</summary>
@@ -124,6 +126,7 @@ public sealed partial class RaftNode
         }
         _pendingReads.Clear();
         _readsAwaitingTermCommit.Clear();
+        _readRoundPending = false;
         Invariant.Check(_pendingReads.Count == 0, "reads survive leadership");
     }
 }

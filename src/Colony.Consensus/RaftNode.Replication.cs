@@ -153,6 +153,11 @@ public sealed partial class RaftNode
     /// <summary>Sends what each follower is owed. Deferred to Ready time so one cycle's proposals travel together.</summary>
     private void FlushAppends()
     {
+        if (_role == RaftRole.Leader && _readRoundPending)
+        {
+            _readRoundPending = false;
+            BroadcastHeartbeat(_readContext);
+        }
         if (_role != RaftRole.Leader || !_appendsPending)
         {
             return;

@@ -77,6 +77,12 @@ internal sealed class TestCluster
 
     public void Heal() => _cut.Clear();
 
+    /// <summary>Drops any message this returns true for (in addition to cut links).</summary>
+    public Func<Message, bool>? DropIf { get; set; }
+
+    /// <summary>Every message delivered, in order, for tests that count traffic.</summary>
+    public List<Message> Delivered { get; } = [];
+
     public int Dropped { get; private set; }
 
     /// <summary>Processes Readys and delivers messages until nothing moves.</summary>
@@ -96,11 +102,12 @@ internal sealed class TestCluster
             while (_inFlight.TryDequeue(out var m))
             {
                 progress = true;
-                if (_cut.Contains((m.From, m.To)) || !_nodes.TryGetValue(m.To, out var target))
+                if (_cut.Contains((m.From, m.To)) || !_nodes.TryGetValue(m.To, out var target) || DropIf?.Invoke(m) == true)
                 {
                     Dropped++;
                     continue;
                 }
+                Delivered.Add(m);
                 target.Step(m);
             }
             if (!progress)

@@ -202,7 +202,7 @@ internal sealed class RaftLog
                 break;
             }
         }
-        return _entries.GetRange(start, count).ToArray();
+        return System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_entries).Slice(start, count).ToArray();
     }
 
     /// <summary>The membership in force at <paramref name="index"/> (for snapshot metadata).</summary>

@@ -43,8 +43,8 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
     /// <summary>The commit index last sent to this follower.</summary>
     public ulong SentCommit { get; set; }
 
-    /// <summary>The newest read-index context this follower acknowledged.</summary>
-    public ulong ReadContextAcked { get; set; }
+    /// <summary>The newest heartbeat round this follower acknowledged (confirms reads and leases).</summary>
+    public ulong RoundAcked { get; set; }
 
     public Inflights Inflights { get; } = new(maxInflight, maxInflightBytes);
 

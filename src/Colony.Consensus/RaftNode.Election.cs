@@ -220,6 +220,8 @@ public sealed partial class RaftNode
         Invariant.Check(_role == RaftRole.Candidate, "only a candidate becomes leader");
         _role = RaftRole.Leader;
         _leader = Id;
+        _leaderTicks = 0;
+        Array.Clear(_roundSentAt);
         _transferee = NodeId.None;
         ResetElectionTimer();
         _progress.Clear();

@@ -9,7 +9,6 @@ public sealed partial class RaftNode
 
     private readonly Queue<PendingRead> _pendingReads = new();
     private readonly List<(NodeId From, ulong RequestId)> _readsAwaitingTermCommit = [];
-    private ulong _readContext;
     private bool _readRoundPending;
 
     /// <summary>
@@ -46,14 +45,13 @@ public sealed partial class RaftNode
             AnswerRead(from, requestId, _log.Committed);
             return;
         }
-        if (_options.ReadMode == ReadMode.Lease)
+        if (_options.ReadMode == ReadMode.Lease && HoldsLease())
         {
-            // Check-quorum keeps a lease: no other leader can exist while ours holds (clock assumption in docs).
             AnswerRead(from, requestId, _log.Committed);
             return;
         }
-        _readContext++;
-        _pendingReads.Enqueue(new PendingRead(from, requestId, _log.Committed, _readContext));
+        // Confirmed by acks of the next heartbeat round, which leaves after this read was queued.
+        _pendingReads.Enqueue(new PendingRead(from, requestId, _log.Committed, _round + 1));
         // One heartbeat round per Ready confirms every read queued in that cycle.
         _readRoundPending = true;
     }
@@ -73,12 +71,34 @@ public sealed partial class RaftNode
         int acks = 0;
         foreach (var voter in _membership.Voters)
         {
-            if (voter == Id || (_progress.TryGetValue(voter, out var pr) && pr.ReadContextAcked >= context))
+            if (voter == Id || (_progress.TryGetValue(voter, out var pr) && pr.RoundAcked >= context))
             {
                 acks++;
             }
         }
         return acks >= _membership.Quorum;
+    }
+
+    /// <summary>
+    /// True while no other leader can exist: a quorum acknowledged a heartbeat round sent less than
+    /// the lease ago. Voters ignore candidates for an election timeout after hearing from us, so the
+    /// lease is that timeout shrunk by the clock drift we tolerate (docs/consensus.md).
+    /// </summary>
+    private bool HoldsLease()
+    {
+        Span<ulong> acked = stackalloc ulong[_membership.Voters.Count];
+        int n = 0;
+        foreach (var voter in _membership.Voters)
+        {
+            acked[n++] = voter == Id ? _round : _progress.TryGetValue(voter, out var pr) ? pr.RoundAcked : 0;
+        }
+        ulong quorumRound = Quorum.CommittedIndex(acked);
+        if (quorumRound == 0 || !TryGetRoundSentTick(quorumRound, out long sentAt))
+        {
+            return false;
+        }
+        long leaseTicks = (long)Math.Floor(_options.ElectionTicks / (1 + _options.LeaseClockDrift)) - 1;
+        return _leaderTicks - sentAt < leaseTicks;
     }
 
     private void ServeReadsWaitingForTermCommit()

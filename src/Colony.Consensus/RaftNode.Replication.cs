@@ -9,8 +9,18 @@ public sealed partial class RaftNode
     private long _uncommittedBytes;
     private bool _appendsPending;
 
+    /// <summary>Heartbeat rounds sent so far (across terms, so acks can never be confused).</summary>
+    private ulong _round;
+
+    /// <summary>Ticks since this node became leader: the clock for leases.</summary>
+    private long _leaderTicks;
+
+    /// <summary>When each recent round was sent, for the lease: (round, leader tick), indexed by round modulo the length.</summary>
+    private readonly (ulong Round, long Tick)[] _roundSentAt = new (ulong, long)[64];
+
     private void TickLeader()
     {
+        _leaderTicks++;
         _heartbeatElapsed++;
         _electionElapsed++;
         if (_electionElapsed >= _options.ElectionTicks)
@@ -28,7 +38,7 @@ public sealed partial class RaftNode
         if (_heartbeatElapsed >= _options.HeartbeatTicks)
         {
             _heartbeatElapsed = 0;
-            BroadcastHeartbeat(_readContext);
+            BroadcastHeartbeat();
             TickSnapshotTransfers();
         }
     }
@@ -78,9 +88,9 @@ public sealed partial class RaftNode
                         SendEmptyAppend(m.From, pr);
                     }
                 }
-                if (m.Context > pr.ReadContextAcked)
+                if (m.Context > pr.RoundAcked && m.Context <= _round)
                 {
-                    pr.ReadContextAcked = m.Context;
+                    pr.RoundAcked = m.Context;
                     ReleaseConfirmedReads();
                 }
                 break;
@@ -156,7 +166,7 @@ public sealed partial class RaftNode
         if (_role == RaftRole.Leader && _readRoundPending)
         {
             _readRoundPending = false;
-            BroadcastHeartbeat(_readContext);
+            BroadcastHeartbeat();
         }
         if (_role != RaftRole.Leader || !_appendsPending)
         {
@@ -217,6 +227,13 @@ public sealed partial class RaftNode
         return true;
     }
 
+    private bool TryGetRoundSentTick(ulong round, out long tick)
+    {
+        var (recorded, at) = _roundSentAt[round % (ulong)_roundSentAt.Length];
+        tick = at;
+        return recorded == round;
+    }
+
     private void SendEmptyAppend(NodeId to, Progress pr)
     {
         ulong prevIndex = pr.Next - 1;
@@ -235,8 +252,10 @@ public sealed partial class RaftNode
         }
     }
 
-    private void BroadcastHeartbeat(ulong readContext)
+    private void BroadcastHeartbeat()
     {
+        _round++;
+        _roundSentAt[_round % (ulong)_roundSentAt.Length] = (_round, _leaderTicks);
         foreach (var (id, pr) in _progress)
         {
             // Never tell a follower to commit past what it is known to hold.
@@ -248,7 +267,7 @@ public sealed partial class RaftNode
                 To = id,
                 Term = _term,
                 Commit = commit,
-                Context = readContext,
+                Context = _round,
             });
             pr.SentCommit = Math.Max(pr.SentCommit, commit);
         }

@@ -28,6 +28,7 @@ public sealed partial class RaftNode
     private int _electionElapsed;
     private int _heartbeatElapsed;
     private int _randomizedElectionTimeout;
+    private long _ticksSinceStart;
 
     public RaftNode(RaftOptions options, PersistentState state, IRandomSource random)
     {
@@ -82,6 +83,7 @@ public sealed partial class RaftNode
     /// <summary>Advances logical time by one tick.</summary>
     public void Tick()
     {
+        _ticksSinceStart++;
         if (_role == RaftRole.Leader)
         {
             TickLeader();
@@ -229,7 +231,10 @@ public sealed partial class RaftNode
             {
                 // Leader lease: while we hear from a leader, a disruptive candidate is ignored
                 // (check-quorum makes that leader step down if it lost its quorum).
-                bool inLease = _options.CheckQuorum && !_leader.IsNone && _electionElapsed < _options.ElectionTicks;
+                // A node just (re)started may have promised a lease it no longer remembers: it waits too.
+                bool inLease = _options.CheckQuorum
+                    && (!_leader.IsNone || _ticksSinceStart < _options.ElectionTicks)
+                    && _electionElapsed < _options.ElectionTicks;
                 if (inLease && !m.LeaderTransfer)
                 {
                     return false;

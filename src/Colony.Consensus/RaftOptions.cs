@@ -68,6 +68,12 @@ public sealed class RaftOptions
     /// <summary>Snapshot data is sent in chunks of at most this many bytes. Default 1 MiB.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// For <see cref="ReadMode.Lease"/>: how much faster than the leader's any other node's clock may
+    /// run (0.1 = 10%). The lease is the election timeout divided by (1 + this). Default 0.1.
+    /// </summary>
+    public double LeaseClockDrift { get; init; } = 0.1;
+
     /// <summary>How reads are confirmed. Default <see cref="ReadMode.Safe"/>.</summary>
     public ReadMode ReadMode { get; init; } = ReadMode.Safe;
 
@@ -90,6 +96,7 @@ public sealed class RaftOptions
         Require(SnapshotChunkBytes > 0, "SnapshotChunkBytes must be positive");
         Require(ReadMode != ReadMode.Lease || CheckQuorum, "ReadMode.Lease needs CheckQuorum");
         Require(Enum.IsDefined(ReadMode), "ReadMode is unknown");
+        Require(LeaseClockDrift is >= 0 and < 1, "LeaseClockDrift must be in [0, 1)");
     }
 
     private static void Require(bool condition, string message)

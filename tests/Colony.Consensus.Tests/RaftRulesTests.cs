@@ -15,6 +15,9 @@ public class RaftRulesTests
         return new RaftNode(tweak?.Invoke(options) ?? options, state ?? PersistentState.Empty, new SeededRandom(id));
     }
 
+    /// <summary>Without check-quorum, so a fresh node answers vote requests at once.</summary>
+    private static RaftOptions NoLease(RaftOptions o) => new() { Id = o.Id, InitialMembership = o.InitialMembership, CheckQuorum = false };
+
     private static Ready Drain(RaftNode node)
     {
         var ready = node.GetReady();
@@ -38,13 +41,13 @@ public class RaftRulesTests
     [Fact]
     public void A_voter_grants_at_most_one_vote_per_term_even_across_a_restart()
     {
-        var node = NewNode(1);
+        var node = NewNode(1, tweak: NoLease);
         node.Step(VoteRequest(2, term: 5, lastIndex: 0, lastTerm: 0));
         var first = Drain(node);
         Assert.False(Response(first, MessageType.VoteResponse).Reject);
         Assert.Equal(new NodeId(2), first.HardState!.Value.Vote);
 
-        var restarted = NewNode(1, new PersistentState(first.HardState.Value, Snapshot.Empty, []));
+        var restarted = NewNode(1, new PersistentState(first.HardState.Value, Snapshot.Empty, []), NoLease);
         restarted.Step(VoteRequest(3, term: 5, lastIndex: 0, lastTerm: 0));
         Assert.True(Response(Drain(restarted), MessageType.VoteResponse).Reject);
     }
@@ -52,7 +55,7 @@ public class RaftRulesTests
     [Fact]
     public void The_injected_double_vote_bug_grants_a_second_vote()
     {
-        var node = NewNode(1, tweak: o => new RaftOptions { Id = o.Id, InitialMembership = o.InitialMembership, Bugs = InjectedBugs.DoubleVote });
+        var node = NewNode(1, tweak: o => new RaftOptions { Id = o.Id, InitialMembership = o.InitialMembership, CheckQuorum = false, Bugs = InjectedBugs.DoubleVote });
         node.Step(VoteRequest(2, term: 5, lastIndex: 0, lastTerm: 0));
         Drain(node);
         node.Step(VoteRequest(3, term: 5, lastIndex: 0, lastTerm: 0));
@@ -63,7 +66,7 @@ public class RaftRulesTests
     public void A_vote_is_refused_to_a_candidate_with_a_less_up_to_date_log()
     {
         var entries = new[] { new Entry(3, 1, EntryType.Normal, new byte[1]), new Entry(3, 2, EntryType.Normal, new byte[1]) };
-        var node = NewNode(1, new PersistentState(new HardState(3, NodeId.None, 0), Snapshot.Empty, entries));
+        var node = NewNode(1, new PersistentState(new HardState(3, NodeId.None, 0), Snapshot.Empty, entries), NoLease);
         // Same last term, shorter log.
         node.Step(VoteRequest(2, term: 4, lastIndex: 1, lastTerm: 3));
         Assert.True(Response(Drain(node), MessageType.VoteResponse).Reject);
@@ -78,7 +81,7 @@ public class RaftRulesTests
     [Fact]
     public void A_pre_vote_changes_neither_term_nor_vote()
     {
-        var node = NewNode(1);
+        var node = NewNode(1, tweak: NoLease);
         node.Step(VoteRequest(2, term: 7, lastIndex: 0, lastTerm: 0, pre: true));
         var ready = Drain(node);
         var response = Response(ready, MessageType.PreVoteResponse);
@@ -244,6 +247,44 @@ public class RaftRulesTests
         // The read point includes the new term's first entry: everything earlier leaders committed.
         Assert.True(next.GetEntries(read.Index, read.Index).Single().Term == next.Term || read.Index > 0);
         Assert.True(read.Index >= next.GetStatus().FirstIndex && next.GetEntries(1, read.Index).Any(e => e.Term == next.Term));
+    }
+
+    [Fact]
+    public void A_lease_leader_answers_reads_at_once_only_while_a_quorum_acked_recently()
+    {
+        var c = new TestCluster(3, id => new RaftOptions { Id = id, InitialMembership = ThreeVoters, ReadMode = ReadMode.Lease });
+        var leader = c.ElectLeader();
+        c.Tick(3);
+        leader.ReadIndex(1);
+        var ready = leader.GetReady();
+        Assert.Equal(new ReadState(1, leader.CommitIndex), Assert.Single(ready.ReadStates)); // no round trip needed
+        leader.Advance(ready);
+
+        c.Isolate(leader.Id.Value);
+        // Ticks pass without acks; check-quorum has not yet deposed it, but its lease has run out.
+        for (int i = 0; i < 9; i++)
+        {
+            leader.Tick();
+        }
+        Assert.Equal(RaftRole.Leader, leader.Role);
+        leader.ReadIndex(2);
+        c.Stabilize();
+        Assert.DoesNotContain(c.Reads[leader.Id], r => r.RequestId == 2);
+    }
+
+    [Fact]
+    public void A_restarted_voter_ignores_candidates_for_an_election_timeout()
+    {
+        var node = NewNode(1);
+        node.Step(VoteRequest(2, term: 5, lastIndex: 0, lastTerm: 0));
+        Assert.Empty(Drain(node).MessagesAfterPersist);
+        for (int i = 0; i < 10; i++)
+        {
+            node.Tick();
+        }
+        Drain(node);
+        node.Step(VoteRequest(2, term: 5, lastIndex: 0, lastTerm: 0));
+        Assert.False(Response(Drain(node), MessageType.VoteResponse).Reject);
     }
 
     [Fact]

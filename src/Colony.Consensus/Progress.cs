@@ -37,6 +37,12 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
     /// <summary>Heartbeat intervals since the snapshot transfer last moved.</summary>
     public int SnapshotStallHeartbeats { get; set; }
 
+    /// <summary>Heartbeat answers since Match last moved (while streaming).</summary>
+    public int StalledHeartbeats { get; private set; }
+
+    /// <summary>Counts one more heartbeat answer without progress; returns the count.</summary>
+    public int NoteStalledHeartbeat() => ++StalledHeartbeats;
+
     /// <summary>Heard from since the last check-quorum round.</summary>
     public bool RecentActive { get; set; }
 
@@ -84,6 +90,7 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
             Match = index;
             updated = true;
             ProbeSent = false;
+            StalledHeartbeats = 0;
         }
         Next = Math.Max(Next, index + 1);
         return updated;
@@ -136,6 +143,7 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
     {
         State = state;
         ProbeSent = false;
+        StalledHeartbeats = 0;
         PendingSnapshot = 0;
         SnapshotOffset = 0;
         ChunkInFlight = false;

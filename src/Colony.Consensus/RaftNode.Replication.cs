@@ -4,6 +4,9 @@ namespace Colony.Consensus;
 
 public sealed partial class RaftNode
 {
+    /// <summary>Heartbeat answers without replication progress before a streaming follower is probed again.</summary>
+    private int StalledHeartbeatsBeforeProbe => Math.Max(2, _options.ElectionTicks / _options.HeartbeatTicks / 2);
+
     private NodeId _transferee;
     private ulong _termStartIndex;
     private long _uncommittedBytes;
@@ -81,11 +84,11 @@ public sealed partial class RaftNode
                 if (pr.Match < _log.LastIndex)
                 {
                     _appendsPending = true;
-                    if (pr.State == ReplicationState.Replicate)
+                    if (pr.State == ReplicationState.Replicate && pr.NoteStalledHeartbeat() >= StalledHeartbeatsBeforeProbe)
                     {
-                        // Appends may have been lost: an empty one at Next-1 either confirms the
-                        // follower's position or gets rejected, sending us back to probing.
-                        SendEmptyAppend(m.From, pr);
+                        // The follower answers heartbeats but its match has not moved for a while:
+                        // appends were lost (or it needs entries we compacted). Probe from its match.
+                        pr.BecomeProbe();
                     }
                 }
                 if (m.Context > pr.RoundAcked && m.Context <= _round)
@@ -112,6 +115,18 @@ public sealed partial class RaftNode
             {
                 // Skip every entry of ours whose term cannot match the follower's (fast back-tracking).
                 nextProbe = _log.FindConflictByTerm(m.RejectHint, m.LogTerm).Index;
+            }
+            if (pr.State == ReplicationState.Replicate && m.Index > m.RejectHint && _log.MatchTerm(m.RejectHint, m.LogTerm))
+            {
+                // A gap, not a conflict: the follower's log is a prefix of ours ending at the hint,
+                // and the appends in between are probably still in flight (reordered). Take the hint
+                // as an acknowledgement and keep streaming; a real loss shows up as a stall.
+                if (pr.MaybeUpdate(m.RejectHint))
+                {
+                    pr.Inflights.FreeUpTo(m.RejectHint);
+                    MaybeCommit();
+                }
+                return;
             }
             if (pr.MaybeDecreaseTo(m.Index, nextProbe))
             {
@@ -232,24 +247,6 @@ public sealed partial class RaftNode
         var (recorded, at) = _roundSentAt[round % (ulong)_roundSentAt.Length];
         tick = at;
         return recorded == round;
-    }
-
-    private void SendEmptyAppend(NodeId to, Progress pr)
-    {
-        ulong prevIndex = pr.Next - 1;
-        if (_log.TryGetTerm(prevIndex, out ulong prevTerm))
-        {
-            _messages.Add(new Message
-            {
-                Type = MessageType.Append,
-                From = Id,
-                To = to,
-                Term = _term,
-                Index = prevIndex,
-                LogTerm = prevTerm,
-                Commit = Math.Min(_log.Committed, prevIndex),
-            });
-        }
     }
 
     private void BroadcastHeartbeat()

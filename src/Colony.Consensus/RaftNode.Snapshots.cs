@@ -24,14 +24,15 @@ public sealed partial class RaftNode
 
     /// <summary>
     /// The state machine snapshotted itself at <paramref name="index"/> (≤ applied): keep the
-    /// snapshot for slow followers and drop the log before it.
+    /// snapshot for slow followers and drop the log before it. Returns the snapshot to persist, or
+    /// null if a newer one (possibly one received but not yet installed) already covers the index.
     /// </summary>
-    public Snapshot Compact(ulong index, ReadOnlyMemory<byte> data)
+    public Snapshot? Compact(ulong index, ReadOnlyMemory<byte> data)
     {
         Invariant.Check(index <= _log.Applied, "snapshot at {0} is past the applied index", index);
         if (index <= _snapshot.Metadata.Index)
         {
-            return _snapshot;
+            return null;
         }
         var metadata = new SnapshotMetadata(index, _log.TermOrZero(index), _log.MembershipAt(index));
         Invariant.Check(metadata.Term != 0 || index == 0, "no term for snapshot index {0}", index);

@@ -159,10 +159,18 @@ public sealed class RaftReplica
         {
             return;
         }
+        if (applied <= Node.LatestSnapshot.Index)
+        {
+            // A snapshot received from the leader already covers it (it may still be on its way to disk).
+            _snapshotIndex = Math.Max(_snapshotIndex, applied);
+            return;
+        }
         using var stream = new MemoryStream();
         _stateMachine.WriteSnapshot(stream);
-        var snapshot = Node.Compact(applied, stream.ToArray());
-        _store.SaveSnapshot(snapshot);
+        if (Node.Compact(applied, stream.ToArray()) is { } snapshot)
+        {
+            _store.SaveSnapshot(snapshot);
+        }
         _snapshotIndex = applied;
     }
 }

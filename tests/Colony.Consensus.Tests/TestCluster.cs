@@ -148,7 +148,7 @@ internal sealed class TestCluster
     {
         var nodeId = new NodeId(id);
         var data = System.Text.Encoding.UTF8.GetBytes($"state@{index}");
-        var snapshot = _nodes[nodeId].Compact(index, data);
+        var snapshot = _nodes[nodeId].Compact(index, data) ?? throw new InvalidOperationException("nothing to compact");
         _storage[nodeId].Snapshot = snapshot;
         _storage[nodeId].Entries.RemoveAll(e => e.Index <= index);
     }

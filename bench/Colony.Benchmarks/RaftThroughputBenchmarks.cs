@@ -66,9 +66,12 @@ public class RaftThroughputBenchmarks
                     options, new ReplicaOptions { SnapshotEveryEntries = ulong.MaxValue }, new InMemoryRaftLogStore(),
                     new CountingStateMachine(), this, new NoListener(), new SeededRandom(id.Value));
             }
-            _replicas[new NodeId(1)].Node.Campaign();
-            for (int i = 0; i < 100 && _replicas.Values.All(r => r.Node.Role != RaftRole.Leader); i++)
+            for (int i = 0; i < 1000 && _replicas.Values.All(r => r.Node.Role != RaftRole.Leader); i++)
             {
+                foreach (var replica in _replicas.Values)
+                {
+                    replica.Node.Tick();
+                }
                 RunCycles();
             }
             Leader = _replicas.Values.Single(r => r.Node.Role == RaftRole.Leader);

@@ -26,13 +26,19 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
     public bool ProbeSent { get; set; }
 
     /// <summary>In Snapshot: the index of the snapshot being sent.</summary>
-    public ulong PendingSnapshot { get; private set; }
+    public ulong PendingSnapshot => SendingSnapshot?.Metadata.Index ?? 0;
 
-    /// <summary>In Snapshot: the next offset to send.</summary>
+    /// <summary>
+    /// In Snapshot: the snapshot being sent, pinned for the whole transfer so that a newer local
+    /// snapshot does not restart it (a slow transfer would otherwise never finish).
+    /// </summary>
+    public Snapshot? SendingSnapshot { get; private set; }
+
+    /// <summary>In Snapshot: the offset the follower has acknowledged receiving up to.</summary>
     public long SnapshotOffset { get; set; }
 
-    /// <summary>In Snapshot: a chunk is outstanding.</summary>
-    public bool ChunkInFlight { get; set; }
+    /// <summary>In Snapshot: the offset of the next chunk to send (chunks up to it are in flight).</summary>
+    public long SnapshotSentOffset { get; set; }
 
     /// <summary>Heartbeat intervals since the snapshot transfer last moved.</summary>
     public int SnapshotStallHeartbeats { get; set; }
@@ -66,6 +72,7 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
     {
         // Leaving a snapshot transfer, resume just after the snapshot (or after Match if later).
         Next = State == ReplicationState.Snapshot ? Math.Max(Match + 1, PendingSnapshot + 1) : Match + 1;
+        // (PendingSnapshot is read before Reset clears the pinned snapshot.)
         Reset(ReplicationState.Probe);
     }
 
@@ -75,10 +82,10 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
         Reset(ReplicationState.Replicate);
     }
 
-    public void BecomeSnapshot(ulong snapshotIndex)
+    public void BecomeSnapshot(Snapshot snapshot)
     {
         Reset(ReplicationState.Snapshot);
-        PendingSnapshot = snapshotIndex;
+        SendingSnapshot = snapshot;
     }
 
     /// <summary>An Append up to <paramref name="index"/> was acknowledged. Returns true if Match moved.</summary>
@@ -144,9 +151,9 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
         State = state;
         ProbeSent = false;
         StalledHeartbeats = 0;
-        PendingSnapshot = 0;
+        SendingSnapshot = null;
         SnapshotOffset = 0;
-        ChunkInFlight = false;
+        SnapshotSentOffset = 0;
         SnapshotStallHeartbeats = 0;
         Inflights.Reset();
     }

@@ -216,7 +216,7 @@ public sealed partial class RaftNode
         if (!_log.TryGetTerm(prevIndex, out ulong prevTerm))
         {
             // We compacted what this follower needs: send the snapshot instead.
-            SendSnapshotChunk(to, pr);
+            StartSnapshotTransfer(to, pr);
             return false;
         }
         var entries = _log.Slice(pr.Next, _log.LastIndex, _options.MaxAppendBytes);

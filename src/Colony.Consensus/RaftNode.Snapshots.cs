@@ -37,34 +37,57 @@ public sealed partial class RaftNode
         var metadata = new SnapshotMetadata(index, _log.TermOrZero(index), _log.MembershipAt(index));
         Invariant.Check(metadata.Term != 0 || index == 0, "no term for snapshot index {0}", index);
         _snapshot = new Snapshot(metadata, data);
-        _log.CompactTo(index);
+        // Keep a tail of entries so that a follower just behind the snapshot catches up from the
+        // log instead of needing the snapshot itself.
+        ulong retain = (ulong)_options.RetainedEntriesAfterCompaction;
+        _log.CompactTo(index > retain ? index - retain : 0);
         return _snapshot;
     }
 
-    private void SendSnapshotChunk(NodeId to, Progress pr)
+    /// <summary>Chunks in flight per follower: a small window, so a transfer is not one round trip per chunk.</summary>
+    private const int SnapshotChunksInFlight = 4;
+
+    /// <summary>Heartbeats without an acknowledgement before the unacknowledged chunks are sent again.</summary>
+    private const int SnapshotResendHeartbeats = 3;
+
+    /// <summary>The follower needs entries we compacted: start a snapshot transfer (or continue the one under way).</summary>
+    private void StartSnapshotTransfer(NodeId to, Progress pr)
     {
-        if (_snapshot.IsEmpty)
+        if (pr.State != ReplicationState.Snapshot)
         {
-            return; // nothing to send yet; the follower will be probed again
+            if (_snapshot.IsEmpty)
+            {
+                return; // nothing to send yet; the follower will be probed again
+            }
+            pr.BecomeSnapshot(_snapshot);
         }
-        if (pr.State != ReplicationState.Snapshot || pr.PendingSnapshot != _snapshot.Metadata.Index)
+        SendSnapshotWindow(to, pr);
+    }
+
+    /// <summary>Sends chunks from the last acknowledged offset up to the window's end.</summary>
+    private void SendSnapshotWindow(NodeId to, Progress pr)
+    {
+        var snapshot = pr.SendingSnapshot!;
+        long size = snapshot.Data.Length;
+        long windowEnd = pr.SnapshotOffset + (long)SnapshotChunksInFlight * _options.SnapshotChunkBytes;
+        do
         {
-            pr.BecomeSnapshot(_snapshot.Metadata.Index);
+            long offset = pr.SnapshotSentOffset;
+            int length = (int)Math.Min(_options.SnapshotChunkBytes, size - offset);
+            _messages.Add(new Message
+            {
+                Type = MessageType.SnapshotChunk,
+                From = Id,
+                To = to,
+                Term = _term,
+                Snapshot = snapshot.Metadata,
+                SnapshotOffset = offset,
+                SnapshotSize = size,
+                SnapshotData = snapshot.Data.Slice((int)offset, length),
+            });
+            pr.SnapshotSentOffset = offset + length;
         }
-        long size = _snapshot.Data.Length;
-        int length = (int)Math.Min(_options.SnapshotChunkBytes, size - pr.SnapshotOffset);
-        _messages.Add(new Message
-        {
-            Type = MessageType.SnapshotChunk,
-            From = Id,
-            To = to,
-            Term = _term,
-            Snapshot = _snapshot.Metadata,
-            SnapshotOffset = pr.SnapshotOffset,
-            SnapshotSize = size,
-            SnapshotData = _snapshot.Data.Slice((int)pr.SnapshotOffset, length),
-        });
-        pr.ChunkInFlight = true;
+        while (pr.SnapshotSentOffset < windowEnd && pr.SnapshotSentOffset < size);
     }
 
     private void HandleSnapshotChunkResponse(Message m, Progress pr)
@@ -73,22 +96,23 @@ public sealed partial class RaftNode
         {
             return;
         }
-        if (pr.PendingSnapshot != _snapshot.Metadata.Index)
+        long size = pr.SendingSnapshot!.Data.Length;
+        if (m.SnapshotOffset <= pr.SnapshotOffset || m.SnapshotOffset > size)
         {
-            // We compacted again mid-transfer: send the newer snapshot from the start.
-            SendSnapshotChunk(m.From, pr);
+            // A duplicate or a stale answer. (A follower that restarted and wants offset 0 again is
+            // caught by the stall timer, which restarts the transfer.)
             return;
         }
+        pr.SnapshotOffset = m.SnapshotOffset;
+        pr.SnapshotSentOffset = Math.Max(pr.SnapshotSentOffset, pr.SnapshotOffset);
         pr.SnapshotStallHeartbeats = 0;
-        pr.SnapshotOffset = Math.Clamp(m.SnapshotOffset, 0, _snapshot.Data.Length);
-        pr.ChunkInFlight = false;
-        if (pr.SnapshotOffset < _snapshot.Data.Length)
+        if (pr.SnapshotSentOffset < size)
         {
-            SendSnapshotChunk(m.From, pr);
+            SendSnapshotWindow(m.From, pr);
         }
     }
 
-    /// <summary>Called every heartbeat: resend a lost chunk, or fall back to probing if the transfer is stuck.</summary>
+    /// <summary>Called every heartbeat: resend unacknowledged chunks, or fall back to probing if the transfer is stuck.</summary>
     private void TickSnapshotTransfers()
     {
         foreach (var (id, pr) in _progress)
@@ -100,13 +124,14 @@ public sealed partial class RaftNode
             pr.SnapshotStallHeartbeats++;
             if (pr.SnapshotStallHeartbeats >= _options.ElectionTicks)
             {
-                // Probing finds out whether the follower installed it; if not, the transfer restarts.
+                // Probing finds out whether the follower installed it; if not, a new transfer starts.
                 pr.BecomeProbe();
                 _appendsPending = true;
             }
-            else if (pr.SnapshotStallHeartbeats % 2 == 0 && pr.SnapshotOffset < _snapshot.Data.Length)
+            else if (pr.SnapshotStallHeartbeats % SnapshotResendHeartbeats == 0)
             {
-                SendSnapshotChunk(id, pr);
+                pr.SnapshotSentOffset = pr.SnapshotOffset; // go back to the first unacknowledged chunk
+                SendSnapshotWindow(id, pr);
             }
         }
     }

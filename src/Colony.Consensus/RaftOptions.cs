@@ -65,6 +65,9 @@ public sealed class RaftOptions
     /// <summary>The most committed-entry bytes handed to the driver in one Ready. Default 8 MiB.</summary>
     public long MaxApplyBytes { get; init; } = 8L << 20;
 
+    /// <summary>Entries kept in memory below a new local snapshot, so followers just behind it catch up from the log. Default 1,024.</summary>
+    public int RetainedEntriesAfterCompaction { get; init; } = 1024;
+
     /// <summary>Snapshot data is sent in chunks of at most this many bytes. Default 1 MiB.</summary>
     public int SnapshotChunkBytes { get; init; } = 1 << 20;
 
@@ -94,6 +97,7 @@ public sealed class RaftOptions
         Require(MaxUncommittedBytes > 0, "MaxUncommittedBytes must be positive");
         Require(MaxApplyBytes > 0, "MaxApplyBytes must be positive");
         Require(SnapshotChunkBytes > 0, "SnapshotChunkBytes must be positive");
+        Require(RetainedEntriesAfterCompaction >= 0, "RetainedEntriesAfterCompaction must not be negative");
         Require(ReadMode != ReadMode.Lease || CheckQuorum, "ReadMode.Lease needs CheckQuorum");
         Require(Enum.IsDefined(ReadMode), "ReadMode is unknown");
         Require(LeaseClockDrift is >= 0 and < 1, "LeaseClockDrift must be in [0, 1)");

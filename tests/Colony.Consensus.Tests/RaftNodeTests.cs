@@ -141,6 +141,7 @@ public class RaftNodeTests
             Id = id,
             InitialMembership = Membership.OfVoters(new NodeId(1), new NodeId(2), new NodeId(3)),
             SnapshotChunkBytes = 3,
+            RetainedEntriesAfterCompaction = 0,
         });
         var leader = c.ElectLeader();
         var lagger = c.Nodes.First(n => n.Role == RaftRole.Follower);
@@ -159,6 +160,40 @@ public class RaftNodeTests
         Assert.Equal(leader.LatestSnapshot.Index, lagger.LatestSnapshot.Index);
         var installed = c.Applied[lagger.Id][0];
         Assert.Equal($"state@{leader.LatestSnapshot.Index}", Encoding.UTF8.GetString(installed.Data.Span));
+    }
+
+    [Fact]
+    public void A_snapshot_transfer_is_not_restarted_by_a_newer_local_snapshot()
+    {
+        var c = new TestCluster(3, id => new RaftOptions
+        {
+            Id = id,
+            InitialMembership = Membership.OfVoters(new NodeId(1), new NodeId(2), new NodeId(3)),
+            SnapshotChunkBytes = 2,
+            RetainedEntriesAfterCompaction = 0,
+        });
+        var leader = c.ElectLeader();
+        var lagger = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        c.Isolate(lagger.Id.Value);
+        for (int i = 0; i < 30; i++)
+        {
+            leader.Propose(Data($"v{i}"));
+        }
+        c.Stabilize();
+        c.Tick();
+        c.Compact(leader.Id.Value, leader.AppliedIndex);
+        ulong firstSnapshot = leader.LatestSnapshot.Index;
+        c.Heal();
+        // Each delivery round moves the transfer one window; compact again after every round.
+        c.DropIf = m => m.Type == MessageType.SnapshotChunk && m.To == lagger.Id && m.Snapshot!.Index != firstSnapshot;
+        for (int round = 0; round < 40 && lagger.LatestSnapshot.Index < firstSnapshot; round++)
+        {
+            leader.Propose(Data($"more{round}"));
+            c.Tick();
+            c.Compact(leader.Id.Value, leader.AppliedIndex);
+        }
+        Assert.Equal(firstSnapshot, lagger.LatestSnapshot.Index);
+        Assert.Equal(1, c.Delivered.Count(m => m.Type == MessageType.SnapshotChunk && m.To == lagger.Id && m.SnapshotOffset == 0));
     }
 
     [Fact]

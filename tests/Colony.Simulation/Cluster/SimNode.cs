@@ -1,0 +1,411 @@
+using Colony.Consensus;
+using Colony.Core;
+using Colony.Simulation.KeyValue;
+using Colony.Simulation.Network;
+using Colony.Simulation.Scheduling;
+using Colony.Simulation.Storage;
+using Colony.Simulation.Tracing;
+
+namespace Colony.Simulation.Cluster;
+
+/// <summary>
+/// One simulated machine running a production <see cref="RaftReplica"/>: its own ticking clock
+/// (possibly fast or slow), a disk whose flushes take time, and a key-value state machine. It also
+/// serves the clients' writes and reads. A crash drops the process and its unsynced writes; the
+/// disk survives for the restart.
+/// </summary>
+internal sealed class SimNode : IReplicaListener, IMessageTransport
+{
+    private readonly EventQueue _queue;
+    private readonly SimNetwork _network;
+    private readonly Trace _trace;
+    private readonly INodeObserver _observer;
+    private readonly IRandomSource _random;
+    private readonly SwarmOptions _options;
+    private readonly RaftOptions _raftOptions;
+    private readonly ReplicaOptions _replicaOptions;
+    private readonly long _tickMicros;
+    // Sorted, so callbacks fire in index and request order whatever the runtime's hashing does.
+    private readonly SortedDictionary<ulong, List<PendingWrite>> _writes = [];
+    private readonly SortedDictionary<ulong, PendingRead> _reads = [];
+    private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
+    private ObservedLogStore? _store;
+    private KeyValueReplica? _stateMachine;
+
+    public SimNode(
+        NodeId id, ISimDisk disk, Membership initialMembership, SwarmOptions options, double clockRate,
+        EventQueue queue, SimNetwork network, Trace trace, INodeObserver observer, IRandomSource random)
+    {
+        Id = id;
+        Disk = disk;
+        _options = options;
+        _queue = queue;
+        _network = network;
+        _trace = trace;
+        _observer = observer;
+        _random = random;
+        _tickMicros = Math.Max(1, (long)(options.TickMicros * clockRate));
+        _raftOptions = new RaftOptions
+        {
+            Id = id,
+            ElectionTicks = options.ElectionTicks,
+            HeartbeatTicks = options.HeartbeatTicks,
+            PreVote = options.PreVote,
+            CheckQuorum = options.CheckQuorum,
+            ReadMode = options.ReadMode,
+            LeaseClockDrift = options.LeaseClockDrift,
+            SnapshotChunkBytes = options.SnapshotChunkBytes,
+            RetainedEntriesAfterCompaction = options.RetainedEntriesAfterCompaction,
+            MaxAppendBytes = options.MaxAppendBytes,
+            MaxInflightAppends = options.MaxInflightAppends,
+            MaxUncommittedBytes = options.MaxUncommittedBytes,
+            MaxApplyBytes = options.MaxApplyBytes,
+            InitialMembership = initialMembership,
+            Bugs = options.RaftBugs,
+        };
+        _replicaOptions = new ReplicaOptions
+        {
+            SnapshotEveryEntries = options.SnapshotEveryEntries,
+            Bugs = options.ReplicaBugs,
+        };
+    }
+
+    public NodeId Id { get; }
+
+    public ISimDisk Disk { get; }
+
+    /// <summary>Bumped by every crash and restart: events scheduled for an earlier incarnation are void.</summary>
+    public int Incarnation { get; private set; }
+
+    public RaftReplica? Replica { get; private set; }
+
+    /// <summary>The Raft core, or null while the node is down.</summary>
+    public RaftNode? Raft => Replica?.Node;
+
+    public bool IsUp => Replica is not null;
+
+    /// <summary>Test-only server bug: answer reads from local state without confirming a read index.</summary>
+    public bool LocalReads { get; init; }
+
+    /// <summary>While true, a flush occasionally stalls for far longer than usual (a fault; healing turns it off).</summary>
+    public bool DiskStalls { get; set; } = true;
+
+    /// <summary>The last index the state machine applied (or restored from a snapshot).</summary>
+    public ulong Applied { get; private set; }
+
+    public IReadOnlyList<KeyValuePair<string, string>> Contents() => _stateMachine?.Contents() ?? [];
+
+    /// <summary>Starts (or restarts) the process: recovers from the disk and starts ticking.</summary>
+    public void Start()
+    {
+        Invariant.Check(!IsUp, "node {0} is already up", Id);
+        Incarnation++;
+        _store = new ObservedLogStore(Disk.Open());
+        _stateMachine = new KeyValueReplica();
+        var raftRandom = new SeededRandom(_random.NextUInt64());
+        Guard(() => Replica = RaftReplica.Recover(_raftOptions, _replicaOptions, _store, _stateMachine.StateMachine, this, this, raftRandom));
+        Applied = _store.RecoveredSnapshotIndex;
+        _observer.OnStarted(this, Applied);
+        Record(TraceKind.Start, Applied);
+        ScheduleTick(_random.Next((int)Math.Min(int.MaxValue, _tickMicros)));
+        Guard(Pump);
+        _observer.AfterEvent(this);
+    }
+
+    /// <summary>Power loss: the process vanishes mid-whatever; the disk keeps only what was synced (maybe torn).</summary>
+    public void Crash()
+    {
+        Invariant.Check(IsUp, "node {0} is already down", Id);
+        Incarnation++;
+        Replica = null;
+        _store = null;
+        _stateMachine = null;
+        Disk.Crash(_random);
+        Record(TraceKind.Crash);
+        foreach (var writes in _writes.Values)
+        {
+            foreach (var write in writes)
+            {
+                write.OnOutcome(WriteOutcome.Unknown);
+            }
+        }
+        _writes.Clear();
+        foreach (var read in _reads.Values)
+        {
+            read.OnOutcome(ReadOutcome.NoAnswer);
+        }
+        _reads.Clear();
+        foreach (var (_, read) in _readsAwaitingApply)
+        {
+            read.OnOutcome(ReadOutcome.NoAnswer);
+        }
+        _readsAwaitingApply.Clear();
+    }
+
+    public void Deliver(Message message)
+    {
+        var node = Raft;
+        if (node is null)
+        {
+            return;
+        }
+        Guard(() =>
+        {
+            node.Step(message);
+            Record(TraceKind.Receive, (ulong)message.Type, message.From.Value, _trace.Enabled ? MessageText.Describe(message) : null);
+            Pump();
+        });
+        _observer.AfterEvent(this);
+    }
+
+    /// <summary>Runs one of the node's steps, naming the node if the production code under test throws.</summary>
+    private void Guard(Action step)
+    {
+        try
+        {
+            step();
+        }
+        catch (Exception exception) when (exception is not NodeFailedException)
+        {
+            throw new NodeFailedException(Id, exception);
+        }
+    }
+
+    public void ReportUnreachable(NodeId peer)
+    {
+        if (Raft is not { } node)
+        {
+            return;
+        }
+        Guard(() =>
+        {
+            node.ReportUnreachable(peer);
+            Record(TraceKind.Unreachable, peer.Value);
+            Pump();
+        });
+        _observer.AfterEvent(this);
+    }
+
+    /// <summary>A client's write: proposes the batch; <paramref name="onOutcome"/> hears what became of it if accepted.</summary>
+    public ProposeResult Propose(ReadOnlyMemory<byte> batch, Action<WriteOutcome> onOutcome)
+    {
+        var node = Raft ?? throw new InvalidOperationException($"node {Id} is down");
+        var result = default(ProposeResult);
+        Guard(() =>
+        {
+            result = node.Propose(batch);
+            Record(TraceKind.Propose, (ulong)result.Status, result.Index);
+            if (result.IsAccepted)
+            {
+                if (!_writes.TryGetValue(result.Index, out var writes))
+                {
+                    writes = [];
+                    _writes.Add(result.Index, writes);
+                }
+                writes.Add(new PendingWrite(result.Term, onOutcome));
+            }
+            Pump();
+        });
+        _observer.AfterEvent(this);
+        return result;
+    }
+
+    /// <summary>A client's linearizable read of <paramref name="key"/>, confirmed with a read index.</summary>
+    public void Read(ulong requestId, string key, Action<ReadOutcome> onOutcome)
+    {
+        var node = Raft ?? throw new InvalidOperationException($"node {Id} is down");
+        if (LocalReads)
+        {
+            onOutcome(new ReadOutcome(true, _stateMachine!.Get(key)));
+            return;
+        }
+        _reads.Add(requestId, new PendingRead(key, onOutcome));
+        Guard(() =>
+        {
+            node.ReadIndex(requestId);
+            Record(TraceKind.Read, requestId);
+            Pump();
+        });
+        _observer.AfterEvent(this);
+    }
+
+    public ProposeResult ProposeMembershipChange(MembershipChange change)
+    {
+        var node = Raft ?? throw new InvalidOperationException($"node {Id} is down");
+        var result = default(ProposeResult);
+        Guard(() =>
+        {
+            result = node.ProposeMembershipChange(change);
+            Record(TraceKind.ProposeMembership, (ulong)result.Status, text: $"{change.Type} {change.Node}");
+            Pump();
+        });
+        _observer.AfterEvent(this);
+        return result;
+    }
+
+    public bool TransferLeadership(NodeId target)
+    {
+        var node = Raft ?? throw new InvalidOperationException($"node {Id} is down");
+        bool started = false;
+        Guard(() =>
+        {
+            started = node.TransferLeadership(target);
+            Record(TraceKind.Transfer, target.Value, started ? 1UL : 0);
+            Pump();
+        });
+        _observer.AfterEvent(this);
+        return started;
+    }
+
+    void IMessageTransport.Send(Message message)
+    {
+        Invariant.Check(message.From == Id, "node {0} sent a message in another node's name", Id);
+        _network.Send(message);
+    }
+
+    void IReplicaListener.OnApplied(in Entry entry)
+    {
+        Applied = entry.Index;
+        _observer.OnApplied(this, entry);
+        if (_writes.Remove(entry.Index, out var writes))
+        {
+            foreach (var write in writes)
+            {
+                write.OnOutcome(write.Term == entry.Term ? WriteOutcome.Committed : WriteOutcome.Superseded);
+            }
+        }
+        ServeReadsUpTo(entry.Index);
+    }
+
+    void IReplicaListener.OnSnapshotRestored(SnapshotMetadata metadata)
+    {
+        Applied = metadata.Index;
+        _observer.OnSnapshotRestored(this, metadata);
+        foreach (ulong index in _writes.Keys.Where(index => index <= metadata.Index).ToArray())
+        {
+            _writes.Remove(index, out var writes);
+            foreach (var write in writes!)
+            {
+                write.OnOutcome(WriteOutcome.Unknown);
+            }
+        }
+        ServeReadsUpTo(metadata.Index);
+    }
+
+    void IReplicaListener.OnReadReady(ReadState state)
+    {
+        if (!_reads.Remove(state.RequestId, out var read))
+        {
+            return;
+        }
+        if (Applied >= state.Index)
+        {
+            read.OnOutcome(new ReadOutcome(true, _stateMachine!.Get(read.Key)));
+        }
+        else
+        {
+            _readsAwaitingApply.Add((state.Index, read));
+        }
+    }
+
+    void IReplicaListener.OnReadDropped(ulong requestId)
+    {
+        if (_reads.Remove(requestId, out var read))
+        {
+            read.OnOutcome(ReadOutcome.NoAnswer);
+        }
+    }
+
+    private void ServeReadsUpTo(ulong applied)
+    {
+        if (_readsAwaitingApply.Count == 0)
+        {
+            return;
+        }
+        for (int i = 0; i < _readsAwaitingApply.Count; i++)
+        {
+            var (index, read) = _readsAwaitingApply[i];
+            if (index <= applied)
+            {
+                read.OnOutcome(new ReadOutcome(true, _stateMachine!.Get(read.Key)));
+                _readsAwaitingApply.RemoveAt(i);
+                i--;
+            }
+        }
+    }
+
+    private void ScheduleTick(long delay)
+    {
+        int incarnation = Incarnation;
+        _queue.After(delay, () =>
+        {
+            if (incarnation != Incarnation)
+            {
+                return;
+            }
+            Guard(() =>
+            {
+                Raft!.Tick();
+                Record(TraceKind.Tick);
+                Pump();
+            });
+            _observer.AfterEvent(this);
+            ScheduleTick(_tickMicros);
+        });
+    }
+
+    /// <summary>
+    /// Runs cycles while the node has work. A cycle that wrote to the store completes after the disk's
+    /// flush latency; in between, the node keeps taking input, which lands in the next cycle.
+    /// </summary>
+    private void Pump()
+    {
+        var replica = Replica!;
+        while (!replica.CycleInFlight)
+        {
+            _store!.ClearWritten();
+            if (!replica.BeginCycle())
+            {
+                return;
+            }
+            if (_store.Written)
+            {
+                int incarnation = Incarnation;
+                _queue.After(SampleSyncLatency(), () =>
+                {
+                    if (incarnation != Incarnation)
+                    {
+                        return;
+                    }
+                    Guard(() =>
+                    {
+                        Replica!.CompleteCycle();
+                        Record(TraceKind.Flushed);
+                        Pump();
+                    });
+                    _observer.AfterEvent(this);
+                });
+                return;
+            }
+            replica.CompleteCycle();
+        }
+    }
+
+    private long SampleSyncLatency()
+    {
+        long span = _options.MaxSyncMicros - _options.MinSyncMicros;
+        long latency = _options.MinSyncMicros + (long)(_random.NextDouble() * span);
+        if (_random.NextDouble() < _options.VerySlowSyncProbability && DiskStalls)
+        {
+            latency *= _random.Next(20, 100);
+        }
+        return latency;
+    }
+
+    private void Record(TraceKind kind, ulong a = 0, ulong b = 0, string? text = null) =>
+        _trace.Node(Id.Value, Raft, Applied, kind, a, b, text);
+
+    private sealed record PendingWrite(ulong Term, Action<WriteOutcome> OnOutcome);
+
+    private sealed record PendingRead(string Key, Action<ReadOutcome> OnOutcome);
+}

@@ -1,4 +1,4 @@
-using Colony.Testing.KeyValue;
+using Colony.Consensus.KeyValue;
 
 namespace Colony.Testing.Tests.KeyValue;
 

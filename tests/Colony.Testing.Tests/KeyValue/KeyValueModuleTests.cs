@@ -1,6 +1,6 @@
 using Colony.Consensus;
 using Colony.Consensus.StateMachine;
-using Colony.Testing.KeyValue;
+using Colony.Consensus.KeyValue;
 
 namespace Colony.Testing.Tests.KeyValue;
 

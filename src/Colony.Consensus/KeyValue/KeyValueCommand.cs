@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Colony.Testing.KeyValue;
+namespace Colony.Consensus.KeyValue;
 
 /// <summary>
 /// One key-value command and its codec. Layout, big-endian:

@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 using Colony.Consensus.StateMachine;
 
-namespace Colony.Testing.KeyValue;
+namespace Colony.Consensus.KeyValue;
 
 /// <summary>
-/// A string-to-string map as a state-machine module: the smallest real workload for Raft tests and
-/// the simulator. <see cref="Applied"/> fires for every command, so a simulated server can answer the
+/// A string-to-string map as a state-machine module: the smallest real workload for Raft tests,
+/// the simulator and a node's diagnostics. <see cref="Applied"/> fires for every command, so a simulated server can answer the
 /// client that proposed it (matched by index and position).
 /// </summary>
 public sealed class KeyValueModule : IStateMachineModule

@@ -1,4 +1,4 @@
-namespace Colony.Testing.KeyValue;
+namespace Colony.Consensus.KeyValue;
 
 /// <summary>The commands of the key-value module. Persisted in test logs and snapshots: never renumber.</summary>
 public enum KeyValueCommandKind : byte

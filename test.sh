@@ -58,7 +58,7 @@ fi
 
 # --- deterministic simulation --------------------------------------------------------------
 # A few hundred seeded runs of whole clusters under faults; each failing seed prints its replay command.
-sim_seeds=${COLONY_SIM_SEEDS:-300}
+sim_seeds=${COLONY_SIM_SEEDS:-500}
 sim_out="$results/simulation.txt"
 dotnet run -c Release --no-build --project tests/Colony.Simulation -- --seeds "$sim_seeds" --start 0 | tee "$sim_out"
 sim_exit=${PIPESTATUS[0]}

@@ -1,0 +1,138 @@
+using Colony.Consensus;
+using Colony.Core;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Colony.Node.Hosting;
+
+/// <summary>
+/// Runs one Colony node in the foreground: configuration (JSON file, then COLONY_ environment
+/// variables, then flags), the replica loop, the peer listener and the HTTP endpoints. Returns when
+/// the process is asked to stop (SIGTERM or Ctrl+C), after a graceful shutdown.
+/// </summary>
+public static class NodeHost
+{
+    /// <summary>How long an HTTP write or read waits for the log before answering "unknown, retry".</summary>
+    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>Builds and runs a node. <paramref name="args"/> may override any setting, e.g. --Colony:TickMilliseconds=20.</summary>
+    public static async Task RunAsync(string? configPath, string[] args, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Configuration.Sources.Clear();
+        if (configPath is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configPath), optional: false, reloadOnChange: false);
+        }
+        builder.Configuration.AddEnvironmentVariables("COLONY_");
+        builder.Configuration.AddCommandLine(args);
+        var options = new NodeOptions();
+        builder.Configuration.GetSection(NodeOptions.SectionName).Bind(options);
+        options.Validate();
+        Directory.CreateDirectory(options.DataDir);
+
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
+        });
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.WebHost.UseUrls(options.Http);
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default));
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<ReplicaLoop>();
+
+        await using var app = builder.Build();
+        var loop = app.Services.GetRequiredService<ReplicaLoop>();
+        MapEndpoints(app, loop);
+        await app.RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void MapEndpoints(WebApplication app, ReplicaLoop loop)
+    {
+        app.MapGet("/health", () =>
+        {
+            var status = loop.Status;
+            return status.Healthy
+                ? Results.Json(new HealthView("ok", status.Leader), NodeJson.Default.HealthView)
+                : Results.Json(new HealthView(status.Leader == 0 ? "no leader" : "catching up", status.Leader), NodeJson.Default.HealthView, statusCode: 503);
+        });
+        app.MapGet("/status", () => Results.Json(loop.Status, NodeJson.Default.NodeStatus));
+
+        // The test key-value module: the internal surface integration tests and benchmarks drive.
+        app.MapPut("/kv/{key}", async (string key, HttpRequest request) =>
+        {
+            using var reader = new StreamReader(request.Body);
+            string value = await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
+            WriteOutcome outcome;
+            try
+            {
+                outcome = await loop.PutAsync(key, value).WaitAsync(WriteTimeout, request.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                outcome = WriteOutcome.Lost;
+            }
+            return outcome switch
+            {
+                WriteOutcome.Committed => Results.NoContent(),
+                WriteOutcome.NotLeader => NotLeader(loop),
+                WriteOutcome.Rejected => Problem(503, "the leader refused the write (overloaded or handing over)"),
+                _ => Problem(503, "the write's outcome is unknown: leadership changed"),
+            };
+        });
+        app.MapGet("/kv/{key}", async (string key, HttpContext context) =>
+        {
+            bool ok;
+            string? value;
+            try
+            {
+                (ok, value) = await loop.GetAsync(key).WaitAsync(WriteTimeout, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                (ok, value) = (false, null);
+            }
+            if (!ok)
+            {
+                return Problem(503, "no leader to confirm the read; retry");
+            }
+            return value is null ? Results.NotFound() : Results.Text(value);
+        });
+
+        app.MapPost("/cluster/members", async (MemberRequest request) =>
+        {
+            if (request.Id == 0)
+            {
+                return Problem(400, "id is required");
+            }
+            var type = request.Role == "voter" ? MembershipChangeType.AddVoter : MembershipChangeType.AddLearner;
+            var (outcome, error) = await loop.ChangeMembershipAsync(new MembershipChange(type, new NodeId(request.Id)), request.Peer, request.Http).ConfigureAwait(false);
+            return MembershipResult(loop, outcome, error);
+        });
+        app.MapDelete("/cluster/members/{id}", async (ulong id) =>
+        {
+            var (outcome, error) = await loop.ChangeMembershipAsync(new MembershipChange(MembershipChangeType.Remove, new NodeId(id)), null, null).ConfigureAwait(false);
+            return MembershipResult(loop, outcome, error);
+        });
+    }
+
+    private static IResult MembershipResult(ReplicaLoop loop, WriteOutcome outcome, string? error) => outcome switch
+    {
+        WriteOutcome.Committed => Results.NoContent(),
+        WriteOutcome.NotLeader => NotLeader(loop),
+        _ => Problem(409, error ?? "the membership change did not commit"),
+    };
+
+    private static IResult NotLeader(ReplicaLoop loop) =>
+        Results.Json(new LeaderView(loop.LeaderHttp), NodeJson.Default.LeaderView, statusCode: StatusCodes.Status421MisdirectedRequest);
+
+    private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
+}

@@ -1,0 +1,355 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Threading.Channels;
+using Colony.Consensus;
+using Colony.Consensus.KeyValue;
+using Colony.Consensus.StateMachine;
+using Colony.Consensus.Storage;
+using Colony.Core;
+using Colony.Node.Peers;
+using Microsoft.Extensions.Logging;
+
+namespace Colony.Node.Hosting;
+
+/// <summary>The outcome of a write through the log.</summary>
+public enum WriteOutcome
+{
+    Committed,
+    NotLeader,
+    Rejected,
+    Lost,
+}
+
+/// <summary>
+/// Runs one node's Raft replica on a dedicated thread: every input (peer message, tick, client
+/// request) is a work item on one queue, so the core and the state machine are only ever touched by
+/// that thread. After each batch of work the loop runs Ready cycles, flushing the write-ahead log
+/// once per cycle (group commit), and publishes a status snapshot for HTTP readers.
+/// </summary>
+public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
+{
+    /// <summary>Key prefix of the replicated address book: "colony/members/{id}" = "{peer} {http}".</summary>
+    public const string MemberKeyPrefix = "colony/members/";
+
+    private readonly BlockingCollection<Action> _work = new(new ConcurrentQueue<Action>(), 1 << 16);
+    private readonly NodeOptions _options;
+    private readonly ILogger _logger;
+    private readonly PeerTransport _transport;
+    private readonly PeerListener _listener;
+    private readonly Channel<Message> _inbox = Channel.CreateBounded<Message>(new BoundedChannelOptions(1 << 16) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly KeyValueModule _keyValue = new();
+    private readonly SegmentedLogStore _store;
+    private readonly RaftReplica _replica;
+    private readonly Dictionary<ulong, (ulong Term, TaskCompletionSource<WriteOutcome> Done)> _pendingWrites = [];
+    private readonly Dictionary<ulong, Action<bool>> _pendingReads = [];
+    private readonly List<(ulong Index, Action<bool> Serve)> _readsWaitingForApply = [];
+    private readonly Dictionary<ulong, (string Peer, string Http)> _addresses = [];
+    private readonly Thread _thread;
+    private readonly ITimer _ticker;
+    private readonly Task _pump;
+    private readonly CancellationTokenSource _stopping = new();
+    private ulong _nextReadId;
+    private volatile NodeStatus _status;
+
+    public ReplicaLoop(NodeOptions options, ILoggerFactory loggers, TimeProvider time)
+    {
+        _options = options;
+        _logger = loggers.CreateLogger<ReplicaLoop>();
+        var membership = options.Join
+            ? Membership.Empty
+            : Membership.OfVoters(options.Members.Select(m => new NodeId(m.Id)));
+        foreach (var member in options.Members)
+        {
+            _addresses[member.Id] = (member.Peer, member.Http);
+        }
+        var raftOptions = new RaftOptions
+        {
+            Id = options.NodeId,
+            ElectionTicks = options.ElectionTicks,
+            HeartbeatTicks = options.HeartbeatTicks,
+            InitialMembership = membership,
+        };
+        var secret = options.LoadSecret();
+        var peerOptions = new PeerTransportOptions { LocalId = options.NodeId, ClusterId = options.ClusterId, Secret = secret };
+        _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
+            peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
+        _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
+        var stateMachine = new CompositeStateMachine(_keyValue);
+        _keyValue.Applied += OnKeyValueApplied;
+        _replica = RaftReplica.Recover(raftOptions, new ReplicaOptions { SnapshotEveryEntries = options.SnapshotEveryEntries },
+            _store, stateMachine, _transport, this, new SeededRandom((ulong)Environment.TickCount64 ^ options.NodeId));
+        // The address book may have grown in the log since the configuration was written.
+        foreach (var (key, value) in _keyValue.Entries.Where(e => e.Key.StartsWith(MemberKeyPrefix, StringComparison.Ordinal)))
+        {
+            RecordAddress(key, value);
+        }
+        foreach (var (id, address) in _addresses.Where(a => a.Key != options.NodeId))
+        {
+            _transport.SetPeer(id, IPEndPoint.Parse(address.Peer));
+        }
+        _status = BuildStatus();
+        var inbound = new PeerInbound(peerOptions, _inbox.Writer, loggers.CreateLogger<PeerInbound>(), time);
+        _listener = PeerListener.Start(IPEndPoint.Parse(options.Peer), inbound, loggers.CreateLogger<PeerListener>());
+        _pump = PumpInboxAsync();
+        _thread = new Thread(Run) { IsBackground = true, Name = $"colony-raft-{options.NodeId}" };
+        _thread.Start();
+        var tick = TimeSpan.FromMilliseconds(options.TickMilliseconds);
+        _ticker = time.CreateTimer(_ => Post(() => _replica.Node.Tick()), null, tick, tick);
+        LogStarted(options.NodeId, options.Peer, _replica.Node.LastIndex, _replica.Node.Term);
+    }
+
+    /// <summary>The latest status, refreshed after every cycle.</summary>
+    public NodeStatus Status => _status;
+
+    /// <summary>The HTTP address of the current leader, if known.</summary>
+    public string? LeaderHttp => _status.Leader != 0 && _addresses.TryGetValue(_status.Leader, out var a) ? a.Http : null;
+
+    /// <summary>Proposes a key-value write; completes when it is applied here (or is known lost).</summary>
+    public Task<WriteOutcome> PutAsync(string key, string value) =>
+        ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue, KeyValueCommand.EncodePut(key, value)));
+
+    /// <summary>A linearizable read of one key (ReadIndex, then wait until applied here).</summary>
+    public Task<(bool Ok, string? Value)> GetAsync(string key)
+    {
+        var done = new TaskCompletionSource<(bool, string?)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            ulong id = ++_nextReadId;
+            _pendingReads[id] = ok => done.TrySetResult(ok ? (true, _keyValue.Get(key)) : (false, null));
+            _replica.Node.ReadIndex(id);
+        });
+        return done.Task;
+    }
+
+    /// <summary>Adds (as learner or voter) or removes a member; the address is recorded in the log first.</summary>
+    public async Task<(WriteOutcome Outcome, string? Error)> ChangeMembershipAsync(MembershipChange change, string? peer, string? http)
+    {
+        if (peer is not null)
+        {
+            var recorded = await ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue,
+                KeyValueCommand.EncodePut(MemberKeyPrefix + change.Node.Value, $"{peer} {http}"))).ConfigureAwait(false);
+            if (recorded != WriteOutcome.Committed)
+            {
+                return (recorded, "could not record the member's address");
+            }
+        }
+        var done = new TaskCompletionSource<(WriteOutcome, string?)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            var result = _replica.Node.ProposeMembershipChange(change);
+            if (!result.IsAccepted)
+            {
+                done.TrySetResult((result.Status == ProposeStatus.NotLeader ? WriteOutcome.NotLeader : WriteOutcome.Rejected, result.Error ?? result.Status.ToString()));
+                return;
+            }
+            var write = new TaskCompletionSource<WriteOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pendingWrites[result.Index] = (result.Term, write);
+            write.Task.ContinueWith(t => done.TrySetResult((t.Result, null)), TaskScheduler.Default);
+        });
+        return await done.Task.ConfigureAwait(false);
+    }
+
+    private Task<WriteOutcome> ProposeAsync(byte[] payload)
+    {
+        var done = new TaskCompletionSource<WriteOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Post(() =>
+        {
+            var result = _replica.Node.Propose(payload);
+            if (!result.IsAccepted)
+            {
+                done.TrySetResult(result.Status == ProposeStatus.NotLeader ? WriteOutcome.NotLeader : WriteOutcome.Rejected);
+                return;
+            }
+            _pendingWrites[result.Index] = (result.Term, done);
+        });
+        return done.Task;
+    }
+
+    private void Post(Action action)
+    {
+        if (!_work.IsAddingCompleted)
+        {
+            try
+            {
+                _work.Add(action);
+            }
+            catch (InvalidOperationException)
+            {
+                // Shutting down: the loop no longer takes work.
+            }
+        }
+    }
+
+    private async Task PumpInboxAsync()
+    {
+        try
+        {
+            await foreach (var message in _inbox.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
+            {
+                Post(() => _replica.Node.Step(message));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void Run()
+    {
+        try
+        {
+            foreach (var action in _work.GetConsumingEnumerable())
+            {
+                action();
+                while (_work.TryTake(out var more))
+                {
+                    more();
+                }
+                while (_replica.RunCycle())
+                {
+                }
+                _status = BuildStatus();
+            }
+        }
+        catch (Exception e)
+        {
+            // A broken invariant or a failed disk: stop this node rather than diverge (fail-stop).
+            LogLoopFailed(e);
+            Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
+        }
+    }
+
+    private NodeStatus BuildStatus()
+    {
+        var s = _replica.Node.GetStatus();
+        bool learner = s.Membership.IsLearner(s.Id);
+        string role = learner && s.Role == RaftRole.Follower ? "learner" : s.Role.ToString().ToLowerInvariant();
+        bool healthy = !s.Leader.IsNone && s.Applied >= s.Commit && (s.Role != RaftRole.Leader || s.Peers.Count(p => p.IsVoter && p.RecentActive) + 1 >= s.Membership.Quorum);
+        return new NodeStatus(s.Id.Value, role, s.Term, s.Leader.Value, s.Commit, s.Applied, healthy,
+            [.. s.Membership.Voters.Select(v => v.Value)], [.. s.Membership.Learners.Select(v => v.Value)],
+            [.. s.Peers.Select(p => new PeerStatusView(p.Id.Value, p.Match, p.Next, p.State, p.IsVoter))]);
+    }
+
+    void IReplicaListener.OnApplied(in Entry entry)
+    {
+        if (_pendingWrites.Remove(entry.Index, out var pending))
+        {
+            pending.Done.TrySetResult(pending.Term == entry.Term ? WriteOutcome.Committed : WriteOutcome.Lost);
+        }
+        ServeReadsUpTo(entry.Index);
+    }
+
+    void IReplicaListener.OnSnapshotRestored(SnapshotMetadata metadata)
+    {
+        foreach (var index in _pendingWrites.Keys.Where(i => i <= metadata.Index).ToList())
+        {
+            // Overtaken by a snapshot: whether it made it is unknown here.
+            _pendingWrites.Remove(index, out var pending);
+            pending.Done.TrySetResult(WriteOutcome.Lost);
+        }
+        foreach (var (key, value) in _keyValue.Entries.Where(e => e.Key.StartsWith(MemberKeyPrefix, StringComparison.Ordinal)))
+        {
+            RecordAddress(key, value);
+        }
+        ServeReadsUpTo(metadata.Index);
+    }
+
+    void IReplicaListener.OnReadReady(ReadState state)
+    {
+        if (!_pendingReads.Remove(state.RequestId, out var serve))
+        {
+            return;
+        }
+        if (_replica.Node.AppliedIndex >= state.Index)
+        {
+            serve(true);
+        }
+        else
+        {
+            _readsWaitingForApply.Add((state.Index, serve));
+        }
+    }
+
+    void IReplicaListener.OnReadDropped(ulong requestId)
+    {
+        if (_pendingReads.Remove(requestId, out var serve))
+        {
+            serve(false);
+        }
+    }
+
+    void IReplicaListener.OnSoftStateChanged(SoftState state)
+    {
+        LogRoleChanged(_options.NodeId, state.Role.ToString(), state.Leader.Value);
+        if (state.Role != RaftRole.Leader)
+        {
+            // Reads forwarded to a leader that is gone would wait forever: fail them so clients retry.
+            foreach (var serve in _pendingReads.Values)
+            {
+                serve(false);
+            }
+            _pendingReads.Clear();
+        }
+    }
+
+    private void ServeReadsUpTo(ulong applied)
+    {
+        for (int i = _readsWaitingForApply.Count - 1; i >= 0; i--)
+        {
+            if (_readsWaitingForApply[i].Index <= applied)
+            {
+                _readsWaitingForApply[i].Serve(true);
+                _readsWaitingForApply.RemoveAt(i);
+            }
+        }
+    }
+
+    private void OnKeyValueApplied(CommandContext context, KeyValueCommand command)
+    {
+        if (command.Kind == KeyValueCommandKind.Put && command.Key.StartsWith(MemberKeyPrefix, StringComparison.Ordinal))
+        {
+            RecordAddress(command.Key, command.Value!);
+        }
+    }
+
+    private void RecordAddress(string key, string value)
+    {
+        var parts = value.Split(' ', 2);
+        if (!ulong.TryParse(key.AsSpan(MemberKeyPrefix.Length), out ulong id) || !IPEndPoint.TryParse(parts[0], out var endPoint))
+        {
+            return;
+        }
+        _addresses[id] = (parts[0], parts.Length > 1 ? parts[1] : "");
+        if (id != _options.NodeId)
+        {
+            _transport.SetPeer(id, endPoint);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _ticker.DisposeAsync().ConfigureAwait(false);
+        _work.CompleteAdding();
+        _stopping.Cancel();
+        _thread.Join(TimeSpan.FromSeconds(10));
+        await _pump.ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        foreach (var pending in _pendingWrites.Values)
+        {
+            pending.Done.TrySetResult(WriteOutcome.Lost);
+        }
+        _store.Dispose();
+        _stopping.Dispose();
+        _work.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "node {NodeId} started: peer {Peer}, log ends at {LastIndex}, term {Term}")]
+    private partial void LogStarted(ulong nodeId, string peer, ulong lastIndex, ulong term);
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "node {NodeId} is now {Role} (leader {Leader})")]
+    private partial void LogRoleChanged(ulong nodeId, string role, ulong leader);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Critical, Message = "replica loop failed; stopping the node")]
+    private partial void LogLoopFailed(Exception exception);
+}

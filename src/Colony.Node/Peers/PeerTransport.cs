@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Security.Cryptography;
+using Colony.Consensus;
+using Colony.Consensus.Wire;
+using Colony.Core;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Colony.Node.Peers;
+
+/// <summary>
+/// Carries Raft messages to peers over TCP: one outbound, authenticated connection per peer, each fed
+/// by a bounded queue and drained by its own writer task. <see cref="Send"/> never blocks and never
+/// throws for a peer's trouble: a message that cannot go (no address, too large, queue full, peer
+/// unreachable) is dropped and counted, which Raft tolerates. The receiving side is <see cref="PeerInbound"/>.
+/// </summary>
+/// <remarks>
+/// The address book (<see cref="SetPeer"/>, <see cref="RemovePeer"/>) may change at any time from any
+/// thread, as membership changes. The unreachable callback runs on a writer task: it must be quick and
+/// thread-safe (post to the Raft loop, which calls <see cref="RaftNode.ReportUnreachable"/>).
+/// </remarks>
+public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
+{
+    private readonly PeerTransportOptions _options;
+    private readonly PeerCredentials _credentials;
+    private readonly MessageCodec _codec;
+    private readonly TimeProvider _time;
+    private readonly IRandomSource _random;
+    private readonly Lock _randomLock = new();
+    private readonly Action<NodeId>? _peerUnreachable;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<NodeId, PeerSender> _peers = new();
+    private readonly Lock _addressBookLock = new();
+    private readonly List<Task> _removals = [];
+    private bool _disposed;
+    private long _droppedUnaddressed;
+    private long _droppedTooLarge;
+    private long _droppedByRemovedPeers;
+
+    /// <param name="options">Identity, credentials, limits and timeouts; validated here.</param>
+    /// <param name="logger">Where connection events go.</param>
+    /// <param name="timeProvider">Drives timeouts and reconnect pauses. Default <see cref="TimeProvider.System"/>.</param>
+    /// <param name="random">Draws the reconnect jitter. Default: seeded from the system's cryptographic generator.</param>
+    /// <param name="peerUnreachable">Told each time an attempt to reach a peer fails or its connection breaks.</param>
+    public PeerTransport(
+        PeerTransportOptions options, ILogger<PeerTransport>? logger = null, TimeProvider? timeProvider = null,
+        IRandomSource? random = null, Action<NodeId>? peerUnreachable = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _credentials = PeerCredentials.From(options);
+        _codec = new MessageCodec(options.Wire);
+        _time = timeProvider ?? TimeProvider.System;
+        _random = random ?? new SeededRandom(BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)));
+        _peerUnreachable = peerUnreachable;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    public NodeId LocalId => _options.LocalId;
+
+    /// <summary>Every message dropped so far: without an address, too large for the wire, or by a peer's queue.</summary>
+    public long DroppedMessages =>
+        Interlocked.Read(ref _droppedUnaddressed) + Interlocked.Read(ref _droppedTooLarge) + Interlocked.Read(ref _droppedByRemovedPeers)
+        + _peers.Values.Sum(peer => peer.Dropped);
+
+    /// <summary>
+    /// Queues <paramref name="message"/> for <see cref="Message.To"/>. Never blocks. Throws only for a
+    /// message that no peer could decode at all (an undefined type: a bug in the caller).
+    /// </summary>
+    public void Send(Message message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!_peers.TryGetValue(message.To, out var peer))
+        {
+            Interlocked.Increment(ref _droppedUnaddressed);
+            _logger.UnknownPeer(message.Type, message.To);
+            return;
+        }
+        if (!_codec.TryMeasureFrame(message, out int frameBytes))
+        {
+            Interlocked.Increment(ref _droppedTooLarge);
+            _logger.MessageTooLarge(message.Type, message.To);
+            return;
+        }
+        peer.Enqueue(message, frameBytes);
+    }
+
+    /// <summary>Adds a peer, or moves it to a new address (its connection is then re-established there).</summary>
+    public void SetPeer(NodeId id, EndPoint endPoint)
+    {
+        ArgumentNullException.ThrowIfNull(endPoint);
+        if (id.IsNone || id == LocalId)
+        {
+            throw new ArgumentException($"node {id} cannot be a peer of node {LocalId}", nameof(id));
+        }
+        lock (_addressBookLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_peers.TryGetValue(id, out var existing))
+            {
+                existing.SetEndPoint(endPoint);
+            }
+            else
+            {
+                var sender = new PeerSender(id, endPoint, _options, _credentials, _codec, _time, NextDelay, ReportUnreachable, _logger);
+                _peers[id] = sender;
+                sender.Start();
+            }
+        }
+        _logger.PeerAddressSet(id, endPoint);
+    }
+
+    /// <summary>Forgets a peer: its queue is dropped and its connection closed. False if it was not known.</summary>
+    public bool RemovePeer(NodeId id)
+    {
+        lock (_addressBookLock)
+        {
+            if (_disposed || !_peers.TryRemove(id, out var sender))
+            {
+                return false;
+            }
+            _removals.RemoveAll(task => task.IsCompleted);
+            _removals.Add(StopAsync(sender));
+        }
+        _logger.PeerRemoved(id);
+        return true;
+    }
+
+    /// <summary>The state and counters of one peer, or null if it is not in the address book.</summary>
+    public PeerStatus? GetStatus(NodeId id) => _peers.TryGetValue(id, out var sender) ? sender.GetStatus() : null;
+
+    /// <summary>The state and counters of every peer, by id.</summary>
+    public IReadOnlyList<PeerStatus> GetStatus() => [.. _peers.Values.Select(sender => sender.GetStatus()).OrderBy(status => status.Id)];
+
+    /// <summary>Closes every connection and waits for the writers to stop. Messages still queued are dropped.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        List<Task> stopping;
+        lock (_addressBookLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+            stopping = [.. _removals, .. _peers.Values.Select(StopAsync)];
+            _peers.Clear();
+            _removals.Clear();
+        }
+        await Task.WhenAll(stopping).ConfigureAwait(false);
+    }
+
+    private async Task StopAsync(PeerSender sender)
+    {
+        await sender.DisposeAsync().ConfigureAwait(false);
+        Interlocked.Add(ref _droppedByRemovedPeers, sender.Dropped);
+    }
+
+    private TimeSpan NextDelay(int failures)
+    {
+        lock (_randomLock)
+        {
+            return ReconnectBackoff.Delay(failures, _options.InitialReconnectDelay, _options.MaxReconnectDelay, _options.ReconnectJitter, _random);
+        }
+    }
+
+    private void ReportUnreachable(NodeId peer)
+    {
+        try
+        {
+            _peerUnreachable?.Invoke(peer);
+        }
+        catch (Exception e)
+        {
+            _logger.UnreachableCallbackFailed(e, peer);
+        }
+    }
+}

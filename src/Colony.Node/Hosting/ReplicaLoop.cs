@@ -70,7 +70,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             InitialMembership = membership,
         };
         var secret = options.LoadSecret();
-        var peerOptions = new PeerTransportOptions { LocalId = options.NodeId, ClusterId = options.ClusterId, Secret = secret };
+        // Reconnect quickly: a restarted peer should rejoin within about a second, not after a long backoff.
+        var peerOptions = new PeerTransportOptions { LocalId = options.NodeId, ClusterId = options.ClusterId, Secret = secret, MaxReconnectDelay = TimeSpan.FromSeconds(1) };
         _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
             peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
         _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));

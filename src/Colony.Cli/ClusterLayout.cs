@@ -1,0 +1,66 @@
+namespace Colony.Cli;
+
+/// <summary>
+/// The files of a local cluster under its directory: <c>secret</c>, <c>cluster.json</c>, and per
+/// node <c>node-ID.json</c> (its configuration), <c>node-ID/</c> (its data) and <c>node-ID.log</c>.
+/// </summary>
+internal sealed class ClusterLayout
+{
+    public const string DefaultDirectoryName = ".colony";
+
+    public ClusterLayout(string directory)
+    {
+        Directory = Path.GetFullPath(directory);
+    }
+
+    /// <summary>The cluster's directory, as a full path.</summary>
+    public string Directory { get; }
+
+    public string SecretFile => Path.Combine(Directory, "secret");
+
+    public string ClusterFile => Path.Combine(Directory, "cluster.json");
+
+    public string LockFile => Path.Combine(Directory, ".lock");
+
+    public string NodeConfig(int nodeId) => Path.Combine(Directory, $"node-{nodeId}.json");
+
+    public string NodeDataDirectory(int nodeId) => Path.Combine(Directory, $"node-{nodeId}");
+
+    public string NodeLog(int nodeId) => Path.Combine(Directory, $"node-{nodeId}.log");
+
+    /// <summary>The ids of the node configurations present, in order.</summary>
+    public IReadOnlyList<int> ConfiguredNodeIds()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return [];
+        }
+
+        var ids = new List<int>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(Directory, "node-*.json"))
+        {
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (int.TryParse(name.AsSpan("node-".Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var id) && id > 0)
+            {
+                ids.Add(id);
+            }
+        }
+
+        ids.Sort();
+        return ids;
+    }
+
+    /// <summary>The configuration of a new node of this cluster.</summary>
+    public NodeConfig CreateNodeConfig(int nodeId, string clusterId, NodePorts ports, IReadOnlyList<MemberConfig> members, bool join) => new()
+    {
+        NodeId = nodeId,
+        ClusterId = clusterId,
+        SecretFile = SecretFile,
+        DataDir = NodeDataDirectory(nodeId),
+        ZooKeeper = ports.ZooKeeperAddress,
+        Peer = ports.PeerAddress,
+        Http = ports.HttpUrl,
+        Members = members,
+        Join = join,
+    };
+}

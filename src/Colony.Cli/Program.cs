@@ -1,0 +1,3 @@
+using Colony.Cli;
+
+return await CliApplication.MainAsync(args).ConfigureAwait(false);

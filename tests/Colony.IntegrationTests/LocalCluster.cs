@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Colony.Node.Hosting;
+
+namespace Colony.IntegrationTests;
+
+/// <summary>
+/// Real `colony node` processes on loopback, each with its own data directory under a temporary
+/// folder. Every process it starts is killed on dispose, even when a test fails.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
+    private readonly Dictionary<ulong, Process> _processes = [];
+    private readonly Dictionary<ulong, (int Peer, int Http)> _ports = [];
+    private readonly string _root = Directory.CreateTempSubdirectory("colony-it-").FullName;
+    private readonly string _clusterId = Guid.NewGuid().ToString();
+    private readonly string _secretFile;
+
+    public LocalCluster(int nodes)
+    {
+        _secretFile = Path.Combine(_root, "secret");
+        File.WriteAllText(_secretFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
+        for (ulong id = 1; id <= (ulong)nodes; id++)
+        {
+            _ports[id] = (FreePort(), FreePort());
+        }
+        foreach (var id in _ports.Keys)
+        {
+            WriteConfig(id);
+            Start(id);
+        }
+    }
+
+    public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    public IEnumerable<ulong> Ids => _ports.Keys;
+
+    public string HttpAddress(ulong id) => $"http://127.0.0.1:{_ports[id].Http}";
+
+    public string LogOf(ulong id) => File.Exists(LogPath(id)) ? File.ReadAllText(LogPath(id)) : "";
+
+    public int PeerPort(ulong id) => _ports[id].Peer;
+
+    public void Start(ulong id)
+    {
+        string cli = Path.Combine(AppContext.BaseDirectory, "colony.dll");
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(cli);
+        start.ArgumentList.Add("node");
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(ConfigPath(id));
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a node");
+        var log = new StreamWriter(LogPath(id), append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _processes[id] = process;
+    }
+
+    /// <summary>SIGKILL: the node gets no chance to flush or say goodbye.</summary>
+    public void Kill(ulong id)
+    {
+        var process = _processes[id];
+        process.Kill(entireProcessTree: true);
+        process.WaitForExit();
+    }
+
+    /// <summary>SIGTERM, then wait for a graceful exit.</summary>
+    public async Task StopAsync(ulong id)
+    {
+        var process = _processes[id];
+        Signal(process.Id, 15);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await process.WaitForExitAsync(timeout.Token);
+    }
+
+    public async Task<NodeStatus?> StatusAsync(ulong id)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            return await Http.GetFromJsonAsync<NodeStatus>($"{HttpAddress(id)}/status", Json, timeout.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds, or fails after <paramref name="timeout"/>.</summary>
+    public static async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, Func<T, bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        T? last = default;
+        while (deadline.Elapsed < timeout)
+        {
+            last = await probe();
+            if (last is not null && condition(last))
+            {
+                return last;
+            }
+            await Task.Yield();
+            await Task.Delay(50); // polling interval of an external process, not a stand-in for synchronisation
+        }
+        throw new TimeoutException($"timed out after {timeout.TotalSeconds:0} s waiting for {what}; last seen: {last}");
+    }
+
+    /// <summary>The leader that a majority of live nodes agree on.</summary>
+    public async Task<ulong> WaitForLeaderAsync(IEnumerable<ulong>? among = null, ulong excluding = 0)
+    {
+        var ids = (among ?? Ids).ToList();
+        var status = await WaitForAsync(
+            async () =>
+            {
+                var all = await Task.WhenAll(ids.Select(StatusAsync));
+                return all.Where(s => s is not null).Select(s => s!).ToList();
+            },
+            all => all.Any(s => s.Role == "leader" && s.Id != excluding
+                && all.Count(o => o.Leader == s.Id && o.Term == s.Term) > ids.Count / 2),
+            TimeSpan.FromSeconds(30), "a leader");
+        return status.First(s => s.Role == "leader" && s.Id != excluding).Id;
+    }
+
+    public async Task<HttpResponseMessage> PutAsync(ulong id, string key, string value) =>
+        await Http.PutAsync($"{HttpAddress(id)}/kv/{key}", new StringContent(value));
+
+    /// <summary>Writes through whichever node leads, retrying (bounded) across leader changes. Puts are idempotent.</summary>
+    public async Task WriteAsync(string key, string value, IEnumerable<ulong>? among = null)
+    {
+        var candidates = (among ?? Ids).ToList();
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            ulong leader = await WaitForLeaderAsync(candidates);
+            var response = await PutAsync(leader, key, value);
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                return;
+            }
+        }
+        throw new InvalidOperationException($"write of {key} did not succeed after 20 attempts");
+    }
+
+    /// <summary>Writes every node's log to the test output when disposed without <see cref="LogDump.Pass"/>.</summary>
+    public LogDump DumpLogsOnFailure(Xunit.Abstractions.ITestOutputHelper output) => new(this, output);
+
+    internal sealed class LogDump(LocalCluster cluster, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var id in cluster.Ids)
+            {
+                output.WriteLine($"---- node {id} ----");
+                output.WriteLine(cluster.LogOf(id));
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes.Values)
+        {
+            try
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
+            catch (InvalidOperationException)
+            {
+            }
+            process.Dispose();
+        }
+        Http.Dispose();
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private string ConfigPath(ulong id) => Path.Combine(_root, $"node-{id}.json");
+
+    private string LogPath(ulong id) => Path.Combine(_root, $"node-{id}.log");
+
+    private void WriteConfig(ulong id)
+    {
+        var config = new
+        {
+            Colony = new
+            {
+                NodeId = id,
+                ClusterId = _clusterId,
+                SecretFile = _secretFile,
+                DataDir = Path.Combine(_root, $"node-{id}"),
+                Peer = $"127.0.0.1:{_ports[id].Peer}",
+                Http = HttpAddress(id),
+                Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key) }),
+            },
+        };
+        File.WriteAllText(ConfigPath(id), JsonSerializer.Serialize(config));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, EntryPoint = "kill")]
+    private static extern int SysKill(int pid, int signal);
+
+    private static void Signal(int pid, int signal)
+    {
+        if (SysKill(pid, signal) != 0)
+        {
+            throw new InvalidOperationException($"could not signal process {pid}");
+        }
+    }
+}

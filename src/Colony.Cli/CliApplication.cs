@@ -76,6 +76,7 @@ internal static class CliApplication
             StatusCommand.Create(cli),
             NodeCommands.Create(cli),
             ClusterCommands.Create(cli),
+            DemoCommand.Create(cli),
         };
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());

@@ -13,7 +13,7 @@ internal static class CommandSupport
 
     public static Option<int> TimeoutOption(int defaultSeconds, string what) => new("--timeout")
     {
-        Description = $"{what}, in seconds [default: {defaultSeconds}]",
+        Description = $"{what}, in seconds",
         HelpName = "SECONDS",
         DefaultValueFactory = _ => defaultSeconds,
         CustomParser = result => PositiveNumber(result, "--timeout takes a positive number of seconds"),

@@ -17,9 +17,15 @@ internal static class NodeCommands
             Description = "Run the node configured by this file in the foreground (the \"Colony\" section of a JSON file); further --Colony:Key=value flags override it",
             HelpName = "FILE",
         };
+        var join = new Option<string>("--join")
+        {
+            Description = "Join a running cluster through this member's HTTP address: the node asks to be added as a learner, then as a voter once caught up",
+            HelpName = "ADDR",
+        };
         var command = new Command("node", "Run one node in the foreground, or start, stop or kill a node of a local cluster")
         {
             config,
+            join,
             CreateStart(cli),
             CreateStop(cli),
             CreateKill(cli),
@@ -30,13 +36,17 @@ internal static class NodeCommands
         command.SetAction((parse, ct) =>
         {
             var path = parse.GetValue(config);
-            var flags = parse.UnmatchedTokens;
+            var flags = parse.UnmatchedTokens.ToList();
+            if (parse.GetValue(join) is { Length: > 0 } address)
+            {
+                flags.AddRange(["--Colony:Join=true", $"--Colony:JoinVia={NodeEndpoint.ParseHttp(address)}"]);
+            }
             if (flags.FirstOrDefault(f => !f.StartsWith("--", StringComparison.Ordinal) || !f.Contains('=', StringComparison.Ordinal)) is { } stray)
             {
                 throw new CliError($"unrecognized command or argument '{stray}' (node flags look like --Colony:Key=value; see colony node --help)", CliError.Usage);
             }
 
-            if (string.IsNullOrEmpty(path) && flags.Count == 0)
+            if (string.IsNullOrEmpty(path) && parse.UnmatchedTokens.Count == 0)
             {
                 throw new CliError("colony node needs --config FILE (and/or configuration flags), or one of start, stop, kill (see colony node --help)", CliError.Usage);
             }

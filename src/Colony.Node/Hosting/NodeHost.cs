@@ -48,6 +48,7 @@ public static class NodeHost
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReplicaLoop>();
+        builder.Services.AddHostedService<JoinService>();
 
         await using var app = builder.Build();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();

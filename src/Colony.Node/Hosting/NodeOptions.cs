@@ -52,6 +52,9 @@ public sealed class NodeOptions
     /// <summary>True for a node added to a running cluster: it starts with no membership and waits to be added.</summary>
     public bool Join { get; set; }
 
+    /// <summary>With <see cref="Join"/>: any member's HTTP address, through which the node asks to be added.</summary>
+    public string? JoinVia { get; set; }
+
     /// <summary>Milliseconds per Raft tick. Default 50: elections after 0.5–1 s of silence.</summary>
     public int TickMilliseconds { get; set; } = 50;
 
@@ -74,6 +77,7 @@ public sealed class NodeOptions
         Require(Uri.TryCreate(Http, UriKind.Absolute, out _), $"Http must be a URL, not '{Http}'");
         Require(SecretFile is not null || Secret is not null, "SecretFile or Secret must be set");
         Require(TickMilliseconds > 0, "TickMilliseconds must be positive");
+        Require(JoinVia is null || (Join && Uri.TryCreate(JoinVia, UriKind.Absolute, out _)), "JoinVia must be a URL, and needs Join");
         Require(Join || Members.Any(m => m.Id == NodeId), "Members must include this node (or set Join)");
         foreach (var member in Members)
         {

@@ -99,5 +99,6 @@ public class ClusterTests(ITestOutputHelper output)
             s => s.Healthy,
             TimeSpan.FromSeconds(30), "the stopped follower to come back");
         Assert.Equal("2", await cluster.Http.GetStringAsync($"{cluster.HttpAddress(follower)}/kv/b"));
+        logs.Pass();
     }
 }

@@ -16,10 +16,12 @@ internal sealed class LocalCluster : IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
     private readonly Dictionary<ulong, Process> _processes = [];
+    private readonly List<Process> _retired = [];
     private readonly Dictionary<ulong, (int Peer, int Http)> _ports = [];
     private readonly string _root = Directory.CreateTempSubdirectory("colony-it-").FullName;
     private readonly string _clusterId = Guid.NewGuid().ToString();
     private readonly string _secretFile;
+    private readonly HashSet<ulong> _joining = [];
 
     public LocalCluster(int nodes)
     {
@@ -38,13 +40,54 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public HttpClient Http { get; } = new() { Timeout = TimeSpan.FromSeconds(10) };
 
+    /// <summary>The cluster id every node's configuration names.</summary>
+    public string ClusterId => _clusterId;
+
+    /// <summary>The cluster's shared secret, as the nodes read it from their secret file.</summary>
+    public byte[] Secret => Convert.FromBase64String(File.ReadAllText(_secretFile).Trim());
+
     public IEnumerable<ulong> Ids => _ports.Keys;
 
     public string HttpAddress(ulong id) => $"http://127.0.0.1:{_ports[id].Http}";
 
+    private readonly SortedSet<ulong> _logIds = [];
+
     public string LogOf(ulong id) => File.Exists(LogPath(id)) ? File.ReadAllText(LogPath(id)) : "";
 
     public int PeerPort(ulong id) => _ports[id].Peer;
+
+    public int HttpPort(ulong id) => _ports[id].Http;
+
+    /// <summary>The peer address as the membership endpoint expects it, host:port.</summary>
+    public string PeerAddress(ulong id) => $"127.0.0.1:{_ports[id].Peer}";
+
+    /// <summary>
+    /// Starts a new node whose configuration says Join: it starts with no membership and waits for the
+    /// leader to add it. Returns its id.
+    /// </summary>
+    public ulong StartJoiningNode()
+    {
+        ulong id = _ports.Keys.Max() + 1;
+        _ports[id] = (FreePort(), FreePort());
+        _joining.Add(id);
+        WriteConfig(id);
+        Start(id);
+        return id;
+    }
+
+    /// <summary>Kills a node that has left the cluster and forgets it: it is no longer among <see cref="Ids"/>.</summary>
+    public void Retire(ulong id)
+    {
+        if (_processes.Remove(id, out var process))
+        {
+            KillProcess(process);
+            _retired.Add(process);
+        }
+        _ports.Remove(id);
+    }
+
+    /// <summary>Whether the node's process is running (it may still be starting up).</summary>
+    public bool IsRunning(ulong id) => _processes.TryGetValue(id, out var p) && !p.HasExited;
 
     public void Start(ulong id)
     {
@@ -59,6 +102,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         start.ArgumentList.Add("node");
         start.ArgumentList.Add("--config");
         start.ArgumentList.Add(ConfigPath(id));
+        _logIds.Add(id);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start a node");
         var log = new StreamWriter(LogPath(id), append: true) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
@@ -69,10 +113,21 @@ internal sealed class LocalCluster : IAsyncDisposable
     }
 
     /// <summary>SIGKILL: the node gets no chance to flush or say goodbye.</summary>
-    public void Kill(ulong id)
+    public void Kill(ulong id) => KillProcess(_processes[id]);
+
+    private static void KillProcess(Process process)
     {
-        var process = _processes[id];
-        process.Kill(entireProcessTree: true);
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited meanwhile.
+        }
         process.WaitForExit();
     }
 
@@ -132,6 +187,10 @@ internal sealed class LocalCluster : IAsyncDisposable
         return status.First(s => s.Role == "leader" && s.Id != excluding).Id;
     }
 
+    /// <summary>The id of the node serving <paramref name="httpAddress"/>, or 0 if none of ours does.</summary>
+    public ulong IdOf(string? httpAddress) =>
+        httpAddress is null ? 0 : _ports.Keys.FirstOrDefault(id => string.Equals(HttpAddress(id), httpAddress.TrimEnd('/'), StringComparison.Ordinal));
+
     public async Task<HttpResponseMessage> PutAsync(ulong id, string key, string value) =>
         await Http.PutAsync($"{HttpAddress(id)}/kv/{key}", new StringContent(value));
 
@@ -151,24 +210,37 @@ internal sealed class LocalCluster : IAsyncDisposable
         throw new InvalidOperationException($"write of {key} did not succeed after 20 attempts");
     }
 
-    /// <summary>Writes every node's log to the test output when disposed without <see cref="LogDump.Pass"/>.</summary>
-    public LogDump DumpLogsOnFailure(Xunit.Abstractions.ITestOutputHelper output) => new(this, output);
+    /// <summary>
+    /// Writes the end of every node's log (the last <paramref name="tailLines"/> lines) to the test output
+    /// when disposed without <see cref="LogDump.Pass"/>.
+    /// </summary>
+    public LogDump DumpLogsOnFailure(Xunit.Abstractions.ITestOutputHelper output, int tailLines = 200) => new(this, output, tailLines);
 
-    internal sealed class LogDump(LocalCluster cluster, Xunit.Abstractions.ITestOutputHelper output) : IDisposable
+    internal sealed class LogDump(LocalCluster cluster, Xunit.Abstractions.ITestOutputHelper output, int tailLines) : IDisposable
     {
+        private bool _passed;
+
+        /// <summary>The test passed: no need for the logs.</summary>
+        public void Pass() => _passed = true;
+
         public void Dispose()
         {
-            foreach (var id in cluster.Ids)
+            if (_passed)
             {
-                output.WriteLine($"---- node {id} ----");
-                output.WriteLine(cluster.LogOf(id));
+                return;
+            }
+            foreach (var id in cluster._logIds)
+            {
+                output.WriteLine($"---- node {id} (last {tailLines} lines) ----");
+                var lines = cluster.LogOf(id).Split('\n');
+                output.WriteLine(string.Join('\n', lines.Skip(Math.Max(0, lines.Length - tailLines))));
             }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var process in _processes.Values)
+        foreach (var process in _processes.Values.Concat(_retired))
         {
             try
             {
@@ -204,6 +276,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             Colony = new
             {
                 NodeId = id,
+                Join = _joining.Contains(id),
                 ClusterId = _clusterId,
                 SecretFile = _secretFile,
                 DataDir = Path.Combine(_root, $"node-{id}"),

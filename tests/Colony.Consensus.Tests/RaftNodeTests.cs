@@ -136,23 +136,7 @@ public class RaftNodeTests
     [Fact]
     public void A_lagging_follower_catches_up_from_a_snapshot_sent_in_chunks()
     {
-        var c = new TestCluster(3, id => new RaftOptions
-        {
-            Id = id,
-            InitialMembership = Membership.OfVoters(new NodeId(1), new NodeId(2), new NodeId(3)),
-            SnapshotChunkBytes = 3,
-            RetainedEntriesAfterCompaction = 0,
-        });
-        var leader = c.ElectLeader();
-        var lagger = c.Nodes.First(n => n.Role == RaftRole.Follower);
-        c.Isolate(lagger.Id.Value);
-        for (int i = 0; i < 30; i++)
-        {
-            leader.Propose(Data($"v{i}"));
-        }
-        c.Stabilize();
-        c.Tick();
-        c.Compact(leader.Id.Value, leader.AppliedIndex);
+        var (c, leader, lagger) = ClusterWithFollowerBehindSnapshot(chunkBytes: 3);
         Assert.True(leader.FirstIndex > lagger.LastIndex + 1);
         c.Heal();
         c.Tick(10);
@@ -165,23 +149,7 @@ public class RaftNodeTests
     [Fact]
     public void A_snapshot_transfer_is_not_restarted_by_a_newer_local_snapshot()
     {
-        var c = new TestCluster(3, id => new RaftOptions
-        {
-            Id = id,
-            InitialMembership = Membership.OfVoters(new NodeId(1), new NodeId(2), new NodeId(3)),
-            SnapshotChunkBytes = 2,
-            RetainedEntriesAfterCompaction = 0,
-        });
-        var leader = c.ElectLeader();
-        var lagger = c.Nodes.First(n => n.Role == RaftRole.Follower);
-        c.Isolate(lagger.Id.Value);
-        for (int i = 0; i < 30; i++)
-        {
-            leader.Propose(Data($"v{i}"));
-        }
-        c.Stabilize();
-        c.Tick();
-        c.Compact(leader.Id.Value, leader.AppliedIndex);
+        var (c, leader, lagger) = ClusterWithFollowerBehindSnapshot(chunkBytes: 2);
         ulong firstSnapshot = leader.LatestSnapshot.Index;
         c.Heal();
         // Each delivery round moves the transfer one window; compact again after every round.
@@ -331,5 +299,32 @@ public class RaftNodeTests
             last = leader.Propose(new byte[100]);
         }
         Assert.Equal(ProposeStatus.Overloaded, last.Status);
+    }
+
+    /// <summary>
+    /// Three nodes; one follower was cut off while the leader committed 30 entries and compacted
+    /// them all into a snapshot, so the follower can only catch up from that snapshot. The link is
+    /// still cut when this returns.
+    /// </summary>
+    private static (TestCluster Cluster, RaftNode Leader, RaftNode Lagger) ClusterWithFollowerBehindSnapshot(int chunkBytes)
+    {
+        var c = new TestCluster(3, id => new RaftOptions
+        {
+            Id = id,
+            InitialMembership = Membership.OfVoters(new NodeId(1), new NodeId(2), new NodeId(3)),
+            SnapshotChunkBytes = chunkBytes,
+            RetainedEntriesAfterCompaction = 0,
+        });
+        var leader = c.ElectLeader();
+        var lagger = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        c.Isolate(lagger.Id.Value);
+        for (int i = 0; i < 30; i++)
+        {
+            leader.Propose(Data($"v{i}"));
+        }
+        c.Stabilize();
+        c.Tick();
+        c.Compact(leader.Id.Value, leader.AppliedIndex);
+        return (c, leader, lagger);
     }
 }

@@ -11,7 +11,7 @@ namespace Colony.IntegrationTests;
 /// </summary>
 public class KillUnderLoadTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan LoadDuration = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan LoadDuration = TimeSpan.FromSeconds(60);
     private const int Clients = 4;
     private static readonly string[] Keys = ["a", "b", "c", "d", "e"];
 

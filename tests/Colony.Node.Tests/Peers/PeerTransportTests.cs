@@ -193,12 +193,32 @@ public class PeerTransportTests(ITestOutputHelper output)
         var options = TestPeers.Options(1);
         await using var a = PeerTestNode.Start(1, _logs, new PeerTransportOptions
         {
-            LocalId = options.LocalId, ClusterId = options.ClusterId, Secret = options.Secret, HandshakeTimeout = TimeSpan.FromMilliseconds(300),
+            LocalId = options.LocalId, ClusterId = options.ClusterId, Secret = options.Secret, HandshakeTimeout = TimeSpan.FromSeconds(1),
         });
         await using var good = PeerTestNode.Start(2, _logs);
         good.Knows(a);
-        good.Transport.Send(TestPeers.Heartbeat(2, 1, term: 1));
-        Assert.Equal(1UL, (await a.ReceiveAsync()).Term);
+        // The transport is lossy by design: on a loaded machine the first handshake may time out and
+        // its queued message is dropped, so send until one arrives.
+        Message? first = null;
+        for (int attempt = 0; attempt < 20 && first is null; attempt++)
+        {
+            good.Transport.Send(TestPeers.Heartbeat(2, 1, term: 1));
+            try
+            {
+                first = await Wait.ReadAsync(a.Inbox.Reader, TimeSpan.FromSeconds(1));
+            }
+            catch (TimeoutException)
+            {
+            }
+        }
+        Assert.Equal(1UL, first?.Term);
+        while (a.Inbox.Reader.TryRead(out _))
+        {
+            // duplicates of the first heartbeat
+        }
+        // Count only what the bad connections below cause.
+        long rejectedBefore = a.Inbound.Stats.HandshakesRejected;
+        int rejectionEventsBefore = _logs.Events(HandshakeRejected).Count();
 
         // Not a handshake at all.
         await using var http = await RawPeer.ConnectAsync(a.EndPoint);
@@ -235,11 +255,11 @@ public class PeerTransportTests(ITestOutputHelper output)
         await huge.WaitForCloseAsync();
 
         var stats = a.Inbound.Stats;
-        Assert.Equal(2, stats.HandshakesRejected);
+        Assert.Equal(2, stats.HandshakesRejected - rejectedBefore);
         Assert.Equal(3, stats.ProtocolViolations);
         Assert.Equal(
             [HandshakeFailure.Malformed, HandshakeFailure.TimedOut],
-            _logs.Events(HandshakeRejected).Select(record => (HandshakeFailure)record["Failure"]!).Order());
+            _logs.Events(HandshakeRejected).Skip(rejectionEventsBefore).Select(record => (HandshakeFailure)record["Failure"]!).Order());
         Assert.False(a.Inbox.Reader.TryRead(out _));
 
         // The good peer's connection was never disturbed, and new peers are still welcome.

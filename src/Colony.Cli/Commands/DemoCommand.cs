@@ -51,7 +51,7 @@ internal static class DemoCommand
         await RunStepAsync(cli, ["node", "kill", doomed.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
         clock.Restart();
         var survivors = target.Nodes.Where(n => n.Id != doomed).ToList();
-        var newStatus = await WaitAsync(async () =>
+        var newStatus = await WaitAsync(cli, async () =>
         {
             var answers = await client.GetStatusesAsync(survivors, ct).ConfigureAwait(false);
             return answers.Select(a => a.Status).FirstOrDefault(status => status is { IsLeader: true });
@@ -80,7 +80,7 @@ internal static class DemoCommand
         var leaderCommit = (await client.TryGetStatusAsync(newLeader.Http, ct).ConfigureAwait(false))?.Commit ?? 0;
         var restarted = target.Nodes.First(n => n.Id == doomed);
         clock.Restart();
-        await WaitAsync(async () =>
+        await WaitAsync(cli, async () =>
         {
             var s = await client.TryGetStatusAsync(restarted.Http, ct).ConfigureAwait(false);
             return s is { Healthy: true } && s.Applied >= leaderCommit ? s : null;
@@ -120,23 +120,17 @@ internal static class DemoCommand
             {
             }
             leader = (await CommandSupport.FindLeaderAsync(client, target.Nodes, ct).ConfigureAwait(false)).Node;
-            await Task.Delay(100, ct).ConfigureAwait(false);
+            await Task.Delay(Wait.Interval, ct).ConfigureAwait(false);
         }
         throw new CliError($"could not write {key}: the cluster keeps refusing writes");
     }
 
-    private static async Task<T> WaitAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what, CancellationToken ct)
+    /// <summary>Polls <paramref name="probe"/> on the CLI's clock until it finds something, or fails after <paramref name="timeout"/>.</summary>
+    private static async Task<T> WaitAsync<T>(CliContext cli, Func<Task<T?>> probe, TimeSpan timeout, string what, CancellationToken ct)
         where T : class
     {
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            if (await probe().ConfigureAwait(false) is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(50, ct).ConfigureAwait(false);
-        }
-        throw new CliError($"timed out after {timeout.TotalSeconds:0}s waiting for {what}");
+        T? found = null;
+        bool ok = await Wait.UntilAsync(cli.Environment.Time, timeout, async _ => (found = await probe().ConfigureAwait(false)) is not null, ct).ConfigureAwait(false);
+        return ok && found is not null ? found : throw new CliError($"timed out after {timeout.TotalSeconds:0}s waiting for {what}");
     }
 }

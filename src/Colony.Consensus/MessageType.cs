@@ -29,4 +29,10 @@ public enum MessageType : byte
     /// <summary>A follower asking the leader for a read index on behalf of one of its readers.</summary>
     ReadIndex = 12,
     ReadIndexResponse = 13,
+
+    /// <summary>
+    /// Commands forwarded by a follower to its leader, which appends them as its own proposals.
+    /// Fire and forget: the sender learns the outcome by watching what it applies.
+    /// </summary>
+    Propose = 14,
 }

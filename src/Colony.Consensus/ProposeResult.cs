@@ -22,6 +22,13 @@ public enum ProposeStatus : byte
 
     /// <summary>The proposal itself is invalid (see <see cref="ProposeResult.Error"/>).</summary>
     Invalid = 6,
+
+    /// <summary>
+    /// Sent on to the leader named in <see cref="ProposeResult.Leader"/>. Nothing is promised: a lost
+    /// message or a change of leader drops it, so the proposer watches what it applies and gives up
+    /// after a deadline.
+    /// </summary>
+    Forwarded = 7,
 }
 
 /// <summary>What happened to a proposal: where its entries went, or why they were refused.</summary>

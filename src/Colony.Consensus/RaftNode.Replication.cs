@@ -71,7 +71,7 @@ public sealed partial class RaftNode
             {
                 HandleReadIndexRequest(m);
             }
-            return; // not (or no longer) a member
+            return; // not (or no longer) a member: its forwarded proposals are dropped too
         }
         pr.RecentActive = true;
         switch (m.Type)
@@ -103,7 +103,32 @@ public sealed partial class RaftNode
             case MessageType.ReadIndex:
                 HandleReadIndexRequest(m);
                 break;
+            case MessageType.Propose:
+                HandleForwardedProposal(m);
+                break;
         }
+    }
+
+    private void HandleForwardedProposal(Message m)
+    {
+        if (m.Entries.Length == 0)
+        {
+            return;
+        }
+        var commands = new ReadOnlyMemory<byte>[m.Entries.Length];
+        for (int i = 0; i < commands.Length; i++)
+        {
+            if (m.Entries[i].Type != EntryType.Normal)
+            {
+                return; // only the leader itself proposes membership changes
+            }
+            commands[i] = m.Entries[i].Data;
+        }
+        // Accepted even while overloaded or handing over: a forwarder pipelines a client's writes
+        // and relies on them being dropped only when this node stops leading (it then sees the
+        // leader change and closes the client's connection), never one in the middle of a stream.
+        // The forwarder bounds what it has in flight instead.
+        AppendProposals(commands);
     }
 
     private void HandleAppendResponse(Message m, Progress pr)

@@ -150,6 +150,11 @@ public sealed partial class RaftNode
         {
             return new ProposeResult(ProposeStatus.Overloaded, 0, _term, Id, "too many uncommitted bytes");
         }
+        return AppendProposals(commands);
+    }
+
+    private ProposeResult AppendProposals(IReadOnlyList<ReadOnlyMemory<byte>> commands)
+    {
         ulong first = _log.LastIndex + 1;
         var entries = new Entry[commands.Count];
         for (int i = 0; i < entries.Length; i++)
@@ -158,6 +163,26 @@ public sealed partial class RaftNode
         }
         AppendAsLeader(entries);
         return new ProposeResult(ProposeStatus.Accepted, first, _term, Id);
+    }
+
+    /// <summary>
+    /// Proposes commands from any member: the leader appends them; a follower or learner forwards
+    /// them to the leader it follows. A forward is fire and forget (<see cref="ProposeStatus.Forwarded"/>).
+    /// </summary>
+    public ProposeResult ProposeOrForward(IReadOnlyList<ReadOnlyMemory<byte>> commands)
+    {
+        if (_role == RaftRole.Leader || _leader.IsNone || _leader == Id)
+        {
+            return Propose(commands);
+        }
+        var entries = new Entry[commands.Count];
+        for (int i = 0; i < entries.Length; i++)
+        {
+            // Term and index are the leader's to assign.
+            entries[i] = new Entry(0, 0, EntryType.Normal, commands[i]);
+        }
+        _messages.Add(new Message { Type = MessageType.Propose, From = Id, To = _leader, Term = _term, Entries = entries });
+        return new ProposeResult(ProposeStatus.Forwarded, 0, _term, _leader);
     }
 
     /// <summary>

@@ -204,6 +204,91 @@ public class RaftNodeTests
     }
 
     [Fact]
+    public void A_follower_forwards_proposals_to_the_leader_which_commits_them_everywhere()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+
+        var result = follower.ProposeOrForward([Data("x"), Data("y")]);
+        c.Stabilize();
+
+        Assert.Equal(ProposeStatus.Forwarded, result.Status);
+        Assert.Equal(leader.Id, result.Leader);
+        Assert.All(c.Nodes, n => Assert.Equal(["x", "y"], NormalPayloads(c.Applied[n.Id])));
+        Assert.All(c.Applied[leader.Id].Where(e => e.Type == EntryType.Normal), e => Assert.Equal(leader.Term, e.Term));
+    }
+
+    [Fact]
+    public void On_the_leader_propose_or_forward_appends_directly()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var result = leader.ProposeOrForward([Data("x")]);
+        Assert.Equal(ProposeStatus.Accepted, result.Status);
+        c.Stabilize();
+        Assert.Equal(["x"], NormalPayloads(c.Applied[leader.Id]));
+    }
+
+    [Fact]
+    public void A_forward_from_a_stale_term_is_dropped()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        // The follower forwards, but the message is held back until a new leader is elected.
+        Message? held = null;
+        c.DropIf = m => { if (m.Type == MessageType.Propose) { held = m; return true; } return false; };
+        follower.ProposeOrForward([Data("late")]);
+        c.Stabilize();
+        Assert.NotNull(held);
+        c.DropIf = null;
+        var other = c.Nodes.First(n => n.Id != leader.Id && n.Id != follower.Id);
+        Assert.True(leader.TransferLeadership(other.Id));
+        c.Stabilize();
+        Assert.Equal(RaftRole.Leader, other.Role);
+
+        other.Step(held! with { To = other.Id });
+        c.Stabilize();
+
+        Assert.All(c.Nodes, n => Assert.DoesNotContain("late", NormalPayloads(c.Applied[n.Id])));
+    }
+
+    [Fact]
+    public void A_leader_handing_over_still_appends_forwarded_proposals_so_a_stream_is_never_cut_in_the_middle()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        var other = c.Nodes.First(n => n.Id != leader.Id && n.Id != follower.Id);
+        c.Isolate(other.Id.Value); // the transfer cannot complete while this holds
+        Assert.True(leader.TransferLeadership(other.Id));
+        Assert.Equal(ProposeStatus.TransferInProgress, leader.Propose(Data("local")).Status);
+
+        follower.ProposeOrForward([Data("a")]);
+        follower.ProposeOrForward([Data("b")]);
+        c.Stabilize();
+
+        Assert.Equal(["a", "b"], NormalPayloads(c.Applied[follower.Id]));
+    }
+
+    [Fact]
+    public void A_forwarded_membership_entry_is_ignored()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        ulong last = leader.LastIndex;
+        leader.Step(new Message
+        {
+            Type = MessageType.Propose, From = follower.Id, To = leader.Id, Term = leader.Term,
+            Entries = [new Entry(0, 0, EntryType.Membership, new Membership([1], []).Encode())],
+        });
+        c.Stabilize();
+        Assert.Equal(last, leader.LastIndex);
+    }
+
+    [Fact]
     public void Read_index_is_not_confirmed_by_a_leader_cut_off_from_its_quorum()
     {
         var c = new TestCluster(3);

@@ -30,7 +30,7 @@ public static class Jute
     {
         var measure = JuteWriter.Measuring();
         message.Write(ref measure);
-        var output = new System.Buffers.ArrayBufferWriter<byte>(checked((int)measure.BytesWritten));
+        var output = new System.Buffers.ArrayBufferWriter<byte>(Math.Max(1, checked((int)measure.BytesWritten)));
         var writer = new JuteWriter(output);
         message.Write(ref writer);
         writer.Flush();

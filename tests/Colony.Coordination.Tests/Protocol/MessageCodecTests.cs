@@ -86,6 +86,14 @@ public sealed class MessageCodecTests
     }
 
     [Fact]
+    public void Bodiless_messages_encode_to_nothing()
+    {
+        Assert.Empty(Wire.Encode(EmptyRequest.Instance));
+        Assert.Empty(Wire.Encode(new EmptyResponse()));
+        Assert.Same(EmptyRequest.Instance, Jute.Decode<EmptyRequest>([]));
+    }
+
+    [Fact]
     public void Null_vectors_read_as_empty_lists()
     {
         byte[] bytes = Hex.Parse("ffffffff");

@@ -1,0 +1,68 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Colony.Coordination.Protocol;
+
+/// <summary>
+/// Splits a byte stream into ZooKeeper frames: a 4-byte big-endian length, then that many bytes.
+/// </summary>
+public static class FrameReader
+{
+    /// <summary>ZooKeeper's default jute.maxbuffer: the largest znode payload.</summary>
+    public const int MaxPayloadBytes = 1024 * 1024;
+
+    /// <summary>Room on top of the payload for the headers, path and ACLs that travel with it.</summary>
+    public const int HeaderSlackBytes = 64 * 1024;
+
+    /// <summary>The default limit on one frame's length (not counting its prefix).</summary>
+    public const int DefaultMaxFrameBytes = MaxPayloadBytes + HeaderSlackBytes;
+
+    public const int LengthPrefixBytes = sizeof(int);
+
+    /// <summary>
+    /// Takes the first complete frame off <paramref name="buffer"/>. Returns false, leaving
+    /// <paramref name="buffer"/> untouched, when more bytes are needed; on success
+    /// <paramref name="buffer"/> then starts at the next frame. A negative length or one over
+    /// <paramref name="maxFrameBytes"/> throws a <see cref="ProtocolException"/> as soon as the
+    /// prefix arrives, before the body is buffered.
+    /// </summary>
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, int maxFrameBytes, out ReadOnlySequence<byte> frame)
+    {
+        frame = default;
+        if (!TryPeekLength(buffer, out int length))
+        {
+            return false;
+        }
+        if (length < 0 || length > maxFrameBytes)
+        {
+            ProtocolException.Throw(ProtocolError.FrameTooLarge, $"Frame length {length} is outside 0..{maxFrameBytes}.");
+        }
+        if (buffer.Length - LengthPrefixBytes < length)
+        {
+            return false;
+        }
+        frame = buffer.Slice(LengthPrefixBytes, length);
+        buffer = buffer.Slice(frame.End);
+        return true;
+    }
+
+    /// <summary>Reads the first 4 bytes as a big-endian int without consuming them.</summary>
+    public static bool TryPeekLength(in ReadOnlySequence<byte> buffer, out int length)
+    {
+        ReadOnlySpan<byte> first = buffer.FirstSpan;
+        if (first.Length >= LengthPrefixBytes)
+        {
+            length = BinaryPrimitives.ReadInt32BigEndian(first);
+            return true;
+        }
+        if (buffer.Length < LengthPrefixBytes)
+        {
+            length = 0;
+            return false;
+        }
+        Span<byte> prefix = stackalloc byte[LengthPrefixBytes];
+        buffer.Slice(0, LengthPrefixBytes).CopyTo(prefix);
+        length = BinaryPrimitives.ReadInt32BigEndian(prefix);
+        return true;
+    }
+}

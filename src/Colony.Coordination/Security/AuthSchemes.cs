@@ -1,0 +1,50 @@
+namespace Colony.Coordination.Security;
+
+/// <summary>The ACL schemes the tree understands, and what each one means for an ACL entry.</summary>
+public static class AuthSchemes
+{
+    /// <summary>Everyone; the only valid id is "anyone".</summary>
+    public const string World = "world";
+
+    /// <summary>In an ACL being set: every identity the session has authenticated as. Never stored.</summary>
+    public const string Auth = "auth";
+
+    /// <summary>A user and password, stored as <c>user:base64(sha1("user:password"))</c>.</summary>
+    public const string Digest = "digest";
+
+    /// <summary>A client address, optionally with a /bits mask; IPv4 or IPv6.</summary>
+    public const string Ip = "ip";
+
+    /// <summary>An authenticated id with this scheme passes every ACL check.</summary>
+    public const string Super = "super";
+
+    /// <summary>
+    /// True if <paramref name="scheme"/> names an identity that proves who the client is, so an
+    /// <c>auth</c> ACL may expand to it. An address is not such proof.
+    /// </summary>
+    internal static bool IsAuthenticated(string scheme) => scheme == Digest;
+
+    /// <summary>True if <paramref name="id"/> is well-formed for a stored ACL entry.</summary>
+    internal static bool IsValidAclId(Id id) => id.Scheme switch
+    {
+        World => id.Identity == "anyone",
+        Digest => DigestAuthentication.IsValidId(id.Identity),
+        Ip => IpAddressMatcher.IsValid(id.Identity),
+        _ => false,
+    };
+
+    /// <summary>True if the authenticated <paramref name="authId"/> satisfies the ACL subject <paramref name="aclId"/>.</summary>
+    internal static bool Matches(Id aclId, Id authId)
+    {
+        if (aclId.Scheme != authId.Scheme)
+        {
+            return false;
+        }
+        return aclId.Scheme switch
+        {
+            Digest => aclId.Identity == authId.Identity,
+            Ip => IpAddressMatcher.Matches(authId.Identity, aclId.Identity),
+            _ => false,
+        };
+    }
+}

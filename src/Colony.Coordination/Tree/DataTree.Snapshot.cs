@@ -1,0 +1,216 @@
+using System.Buffers;
+using Colony.Coordination.Commands;
+
+namespace Colony.Coordination.Tree;
+
+/// <remarks>
+/// Snapshot layout (persisted; a new layout needs a new version), in the primitives of
+/// <see cref="CoordinationCommandCodec"/>:
+/// <code>
+/// version u8 = 1, last zxid zigzag,
+/// session count varint × (id i64, timeout ms zigzag, password bytes)       ascending id
+/// node count varint × (path str, data nbytes, acl, czxid, mzxid, ctime, mtime zigzag,
+///                      version, cversion, aversion zigzag, ephemeral owner i64, pzxid zigzag)
+///                                                                          ordinal path order
+/// </code>
+/// Children, data length, the ephemerals index and the container and TTL sets are derived, not
+/// stored. Both orders are fixed, so equal states write equal bytes. No checksum: the composite
+/// snapshot checksums every section.
+/// </remarks>
+public sealed partial class DataTree
+{
+    public const byte SnapshotVersion = 1;
+
+    private const int FlushBytes = 1 << 20;
+
+    /// <summary>Writes the whole state to <paramref name="destination"/>.</summary>
+    public void WriteSnapshot(Stream destination)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        var buffer = new ArrayBufferWriter<byte>(FlushBytes);
+        var writer = new BinaryEncodingWriter(buffer);
+        writer.Byte(SnapshotVersion);
+        writer.Signed(LastZxid);
+        writer.Varint((ulong)_sessions.Count);
+        foreach (var (id, session) in _sessions.All)
+        {
+            writer.Fixed64(id);
+            writer.Signed(session.TimeoutMs);
+            writer.Bytes(session.Password, CommandCodecLimits.MaxPasswordBytes, "password");
+        }
+        var paths = _nodes.Keys.ToArray();
+        Array.Sort(paths, StringComparer.Ordinal);
+        writer.Varint((ulong)paths.Length);
+        foreach (var path in paths)
+        {
+            var node = _nodes[path];
+            CoordinationCommandCodec.WritePath(writer, path);
+            writer.NullableBytes(node.Data, CommandCodecLimits.MaxDataBytes, "data");
+            CoordinationCommandCodec.WriteAcl(writer, node.Acl);
+            writer.Signed(node.Czxid);
+            writer.Signed(node.Mzxid);
+            writer.Signed(node.Ctime);
+            writer.Signed(node.Mtime);
+            writer.Signed(node.Version);
+            writer.Signed(node.Cversion);
+            writer.Signed(node.Aversion);
+            writer.Fixed64(node.EphemeralOwner);
+            writer.Signed(node.Pzxid);
+            if (buffer.WrittenCount >= FlushBytes)
+            {
+                destination.Write(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
+            }
+        }
+        destination.Write(buffer.WrittenSpan);
+    }
+
+    /// <summary>
+    /// Replaces the whole state with the one in <paramref name="source"/>, read to its end. Everything
+    /// is checked before anything changes; throws <see cref="InvalidDataException"/> on a malformed or
+    /// inconsistent snapshot and leaves the current state as it was.
+    /// </summary>
+    public void Restore(Stream source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        using var copy = new MemoryStream();
+        source.CopyTo(copy);
+        var restored = new DataTree(Limits);
+        try
+        {
+            restored.Load(copy.GetBuffer().AsSpan(0, (int)copy.Length));
+        }
+        catch (FormatException e)
+        {
+            throw new InvalidDataException($"coordination snapshot is malformed: {e.Message}", e);
+        }
+        TakeStateOf(restored);
+    }
+
+    private void Load(ReadOnlySpan<byte> data)
+    {
+        var reader = new BinaryEncodingReader(data);
+        byte version = reader.Byte("snapshot version");
+        if (version != SnapshotVersion)
+        {
+            throw new InvalidDataException($"coordination snapshot has version {version}; this node reads version {SnapshotVersion}");
+        }
+        _nodes.Clear();
+        ApproximateDataSize = 0;
+        LastZxid = reader.Signed("last zxid");
+        if (LastZxid < 0)
+        {
+            throw new InvalidDataException($"coordination snapshot has last zxid {LastZxid}");
+        }
+        int sessionCount = reader.Count(int.MaxValue, 10, "session count");
+        long previousId = 0;
+        for (int i = 0; i < sessionCount; i++)
+        {
+            long id = reader.Fixed64("session id");
+            int timeout = reader.SignedInt("session timeout");
+            var password = reader.Bytes(CommandCodecLimits.MaxPasswordBytes, "password");
+            if ((i > 0 && id <= previousId) || !EphemeralOwner.IsValidSessionId(id) || timeout <= 0)
+            {
+                throw new InvalidDataException($"coordination snapshot session {i} ({id:x}) is out of order or invalid");
+            }
+            _sessions.TryAdd(id, timeout, password);
+            previousId = id;
+        }
+        int nodeCount = reader.Count(int.MaxValue, 20, "node count");
+        string? previousPath = null;
+        for (int i = 0; i < nodeCount; i++)
+        {
+            string path = CoordinationCommandCodec.ReadPath(ref reader);
+            var node = new ZNode
+            {
+                Data = reader.NullableBytes(CommandCodecLimits.MaxDataBytes, "data"),
+                Acl = CoordinationCommandCodec.ReadAcl(ref reader),
+                Czxid = reader.Signed("czxid"),
+                Mzxid = reader.Signed("mzxid"),
+                Ctime = reader.Signed("ctime"),
+                Mtime = reader.Signed("mtime"),
+                Version = reader.SignedInt("version"),
+                Cversion = reader.SignedInt("cversion"),
+                Aversion = reader.SignedInt("aversion"),
+                EphemeralOwner = reader.Fixed64("ephemeral owner"),
+                Pzxid = reader.Signed("pzxid"),
+            };
+            if (previousPath is not null && string.CompareOrdinal(previousPath, path) >= 0)
+            {
+                throw new InvalidDataException($"coordination snapshot node {path} is out of order after {previousPath}");
+            }
+            previousPath = path;
+            AddRestored(path, node);
+        }
+        if (!reader.IsEmpty)
+        {
+            throw new InvalidDataException($"coordination snapshot has {reader.Remaining} trailing bytes");
+        }
+        foreach (var special in new[] { RootPath, ZooKeeperPath, QuotaPath, ConfigPath })
+        {
+            if (!_nodes.ContainsKey(special))
+            {
+                throw new InvalidDataException($"coordination snapshot lacks {special}");
+            }
+        }
+    }
+
+    private void AddRestored(string path, ZNode node)
+    {
+        if (PathValidator.Validate(path) is { } reason)
+        {
+            throw new InvalidDataException($"coordination snapshot has an invalid path: {reason}");
+        }
+        if (path != RootPath)
+        {
+            // Ordinal order puts every parent before its children, so the parent is already here.
+            if (!_nodes.TryGetValue(PathValidator.ParentOf(path), out var parent))
+            {
+                throw new InvalidDataException($"coordination snapshot node {path} has no parent");
+            }
+            if (parent.Kind == NodeKind.Ephemeral)
+            {
+                throw new InvalidDataException($"coordination snapshot node {path} is the child of an ephemeral");
+            }
+            parent.AddChild(PathValidator.NameOf(path));
+        }
+        switch (node.Kind)
+        {
+            case NodeKind.Container:
+                _containers.Add(path);
+                break;
+            case NodeKind.Ttl:
+                _ttlNodes.Add(path);
+                break;
+            case NodeKind.Ephemeral:
+                if (!_sessions.TryGet(node.EphemeralOwner, out var session))
+                {
+                    throw new InvalidDataException($"coordination snapshot ephemeral {path} belongs to no session");
+                }
+                session.Ephemerals.Add(path);
+                break;
+        }
+        _nodes.Add(path, node);
+        ApproximateDataSize += NodeSize(path, node.Data);
+    }
+
+    private void TakeStateOf(DataTree other)
+    {
+        _nodes.Clear();
+        foreach (var (path, node) in other._nodes)
+        {
+            _nodes.Add(path, node);
+        }
+        _sessions.Clear();
+        foreach (var (id, session) in other._sessions.All)
+        {
+            _sessions.Adopt(id, session);
+        }
+        _containers.Clear();
+        _containers.UnionWith(other._containers);
+        _ttlNodes.Clear();
+        _ttlNodes.UnionWith(other._ttlNodes);
+        LastZxid = other.LastZxid;
+        ApproximateDataSize = other.ApproximateDataSize;
+    }
+}

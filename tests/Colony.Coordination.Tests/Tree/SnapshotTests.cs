@@ -1,0 +1,209 @@
+using Colony.Coordination.Commands;
+using Colony.Coordination.Tree;
+
+namespace Colony.Coordination.Tests.Tree;
+
+public sealed class SnapshotTests
+{
+    private static TreeDriver Populated()
+    {
+        var driver = new TreeDriver();
+        TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.CreateSession(0x0300_0000_0000_0003, 4000, [7, 7]), session: 0));
+        driver.Auth = [Colony.Coordination.Security.DigestAuthentication.IdFor("bob:pw")];
+        driver.CreateOk("/app", [1, 2, 3], acl: Acl.CreatorAll);
+        driver.CreateOk("/app/e", mode: CreateMode.Ephemeral);
+        driver.CreateOk("/app/s-", mode: CreateMode.PersistentSequential);
+        driver.CreateOk("/c", mode: CreateMode.Container);
+        driver.CreateOk("/c/x");
+        driver.CreateOk("/t", null, mode: CreateMode.PersistentWithTtl, ttlMs: 60_000);
+        TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.Create("/n", null, Acl.OpenUnsafe, CreateMode.Persistent)));
+        TreeDriver.Expect(ErrorCode.Ok, driver.Delete("/c/x"));
+        TreeDriver.Expect(ErrorCode.Ok, driver.SetData("/app", [9]));
+        TreeDriver.Expect(ErrorCode.Ok, driver.Create("/other-e", mode: CreateMode.Ephemeral, session: 0x0300_0000_0000_0003));
+        return driver;
+    }
+
+    private static byte[] Bytes(DataTree tree)
+    {
+        var stream = new MemoryStream();
+        tree.WriteSnapshot(stream);
+        return stream.ToArray();
+    }
+
+    [Fact]
+    public void Round_trip_restores_everything()
+    {
+        var source = Populated().Tree;
+        var bytes = Bytes(source);
+        var restored = new DataTree();
+        restored.Restore(new MemoryStream(bytes));
+
+        Assert.Equal(bytes, Bytes(restored));
+        Assert.Equal(source.LastZxid, restored.LastZxid);
+        Assert.Equal(source.NodeCount, restored.NodeCount);
+        Assert.Equal(source.ApproximateDataSize, restored.ApproximateDataSize);
+        Assert.Equal(source.EphemeralCount, restored.EphemeralCount);
+        Assert.Equal(source.Sessions.Select(s => (s.SessionId, s.TimeoutMs, s.EphemeralCount)), restored.Sessions.Select(s => (s.SessionId, s.TimeoutMs, s.EphemeralCount)));
+        Assert.Equal(["/app/e"], restored.GetEphemerals(TreeDriver.DefaultSession));
+        Assert.Equal(source.EmptyContainers(), restored.EmptyContainers());
+        Assert.Equal(["/c"], restored.EmptyContainers());
+        Assert.Equal(["/t"], restored.ExpiredTtlNodes(long.MaxValue));
+        Assert.True(restored.CheckSessionPassword(0x0300_0000_0000_0003, [7, 7]));
+        foreach (var path in new[] { "/", "/app", "/app/e", "/app/s-0000000001", "/c", "/t", "/n", "/zookeeper/config" })
+        {
+            Assert.True(source.TryGetNode(path, out var a));
+            Assert.True(restored.TryGetNode(path, out var b));
+            Assert.Equal(a.Stat, b.Stat);
+            Assert.Equal(a.Acl, b.Acl);
+            Assert.Equal(a.Data?.ToArray(), b.Data?.ToArray());
+        }
+        Assert.True(restored.TryGetNode("/n", out var nullData));
+        Assert.Null(nullData.Data);
+        Assert.True(restored.TryGetChildren("/app", out var children));
+        Assert.Equal(["e", "s-0000000001"], children);
+    }
+
+    [Fact]
+    public void A_restored_tree_goes_on_exactly_like_the_original()
+    {
+        var original = Populated();
+        var copy = new TreeDriver(openDefaultSession: false);
+        copy.Tree.Restore(new MemoryStream(Bytes(original.Tree)));
+        foreach (var driver in new[] { original, copy })
+        {
+            driver.Auth = original.Auth;
+            TreeDriver.Expect(ErrorCode.Ok, driver.Create("/app/s-", mode: CreateMode.PersistentSequential));
+            TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.CloseSession(TreeDriver.DefaultSession), session: 0));
+            TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.DeleteContainer("/c"), session: 0));
+        }
+        Assert.Equal(Bytes(original.Tree), Bytes(copy.Tree));
+    }
+
+    [Fact]
+    public void Restore_replaces_all_state()
+    {
+        var target = Populated();
+        target.CreateOk("/only-here");
+        var empty = new DataTree();
+        target.Tree.Restore(new MemoryStream(Bytes(empty)));
+        Assert.Equal(Bytes(empty), Bytes(target.Tree));
+        Assert.False(target.Tree.Exists("/only-here"));
+        Assert.Equal(0, target.Tree.SessionCount);
+        Assert.Equal(0, target.Tree.LastZxid);
+        Assert.Empty(target.Tree.EmptyContainers());
+        Assert.Empty(target.Tree.ExpiredTtlNodes(long.MaxValue));
+    }
+
+    [Fact]
+    public void Equal_states_reached_in_different_orders_write_equal_bytes()
+    {
+        // Same nodes and stats, created in different orders: zxids differ, so build them with edits instead.
+        var a = new TreeDriver();
+        a.CreateOk("/x");
+        a.CreateOk("/y");
+        var model = SnapshotEdit.Read(a.Tree);
+        model.Nodes.Reverse();
+        model.Nodes.Sort((l, r) => string.CompareOrdinal(l.Path, r.Path));
+        Assert.Equal(Bytes(a.Tree), SnapshotEdit.Write(model));
+        var b = SnapshotEdit.Load(SnapshotEdit.Write(model));
+        Assert.Equal(Bytes(a.Tree), Bytes(b.Tree));
+    }
+
+    [Fact]
+    public void Corrupt_snapshots_are_rejected_and_leave_the_state_alone()
+    {
+        var driver = Populated();
+        var good = Bytes(driver.Tree);
+        var model = SnapshotEdit.Read(good);
+
+        var cases = new List<byte[]>
+        {
+            Array.Empty<byte>(),
+            good[..^1],
+            good.Append((byte)0).ToArray(),
+            Replace(good, 0, 2),
+            Edit(model, m => m with { LastZxid = -1 }),
+            Edit(model, m => m with { Nodes = [.. m.Nodes.Where(n => n.Path != "/app")] }),
+            Edit(model, m => m with { Nodes = [.. m.Nodes.Where(n => n.Path != "/zookeeper/config")] }),
+            Edit(model, m => m with { Nodes = [.. m.Nodes.Where(n => n.Path != "/")] }),
+            Edit(model, m => m with { Nodes = [.. m.Nodes, m.Nodes[^1]] }),
+            Edit(model, m => m with { Nodes = [.. m.Nodes.AsEnumerable().Reverse()] }),
+            Edit(model, m => m with { Sessions = [.. m.Sessions.Where(s => s.Id != TreeDriver.DefaultSession)] }),
+            Edit(model, m => m with { Sessions = [.. m.Sessions.AsEnumerable().Reverse()] }),
+            Edit(model, m => m with { Sessions = [.. m.Sessions, m.Sessions[^1]] }),
+            Edit(model, m => m with { Sessions = [.. m.Sessions.Select(s => s with { TimeoutMs = 0 })] }),
+            Edit(model, m => m with { Nodes = [.. m.Nodes.Select(n => n.Path == "/app/s-0000000001" ? n with { Path = "/app/s-\u0001" } : n)] }),
+            Edit(model, m => m with { Nodes = [.. m.Nodes.Select(n => n.Path == "/app" ? n with { EphemeralOwner = TreeDriver.DefaultSession } : n)] }),
+        };
+        foreach (var bytes in cases)
+        {
+            Assert.Throws<InvalidDataException>(() => driver.Tree.Restore(new MemoryStream(bytes)));
+            Assert.Equal(good, Bytes(driver.Tree));
+        }
+    }
+
+    [Fact]
+    public void Garbage_never_crashes_restore()
+    {
+        var good = Bytes(Populated().Tree);
+        var random = new Colony.Core.SeededRandom(77);
+        var tree = new DataTree();
+        var before = Bytes(tree);
+        for (int i = 0; i < 3000; i++)
+        {
+            var bytes = (byte[])good.Clone();
+            for (int f = random.Next(1, 4); f > 0; f--)
+            {
+                bytes[random.Next(bytes.Length)] = (byte)random.Next(256);
+            }
+            if (random.Next(4) == 0)
+            {
+                bytes = bytes[..random.Next(bytes.Length)];
+            }
+            try
+            {
+                tree.Restore(new MemoryStream(bytes));
+                // A corruption that still restores must describe a consistent tree.
+                Assert.Equal(bytes, Bytes(tree));
+                tree.Restore(new MemoryStream(before));
+            }
+            catch (InvalidDataException)
+            {
+                Assert.Equal(before, Bytes(tree));
+            }
+        }
+    }
+
+    private static byte[] Replace(byte[] bytes, int index, byte value)
+    {
+        var copy = (byte[])bytes.Clone();
+        copy[index] = value;
+        return copy;
+    }
+
+    private static byte[] Edit(SnapshotEdit.Model model, Func<SnapshotEdit.Model, SnapshotEdit.Model> edit) =>
+        SnapshotEdit.Write(edit(model with { Nodes = [.. model.Nodes], Sessions = [.. model.Sessions] }));
+}
+
+/// <summary>Snapshots outlive releases: the layout of a new tree's snapshot is pinned byte for byte.</summary>
+public sealed class SnapshotFormatTests
+{
+    [Fact]
+    public void A_new_trees_snapshot_is_frozen()
+    {
+        const string openAcl = "01" + "3e" + "05776f726c64" + "06616e796f6e65";
+        const string readAcl = "01" + "02" + "05776f726c64" + "06616e796f6e65";
+        const string zeroTimes = "00000000";
+        const string noOwner = "0000000000000000";
+        static string Node(string pathHex, string acl, string aversion) =>
+            pathHex + "01" + acl + zeroTimes + "00" + "00" + aversion + noOwner + "00";
+        string expected = "01" + "00" + "00" + "04"
+            + Node("012f", openAcl, "00")
+            + Node("0a2f7a6f6f6b6565706572", openAcl, "00")
+            + Node("112f7a6f6f6b65657065722f636f6e666967", readAcl, "01")
+            + Node("102f7a6f6f6b65657065722f71756f7461", openAcl, "00");
+        var stream = new MemoryStream();
+        new DataTree().WriteSnapshot(stream);
+        Assert.Equal(expected, Convert.ToHexStringLower(stream.ToArray()));
+    }
+}

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """ACLs with digest authentication: who may read, write, create, delete and administer a node."""
 
-from kazoo.security import OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, make_digest_acl, make_digest_acl_credential
+from kazoo.security import (ACL, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, Id, Permissions, make_digest_acl,
+                            make_digest_acl_credential)
 
 from scenario import Scenario
 
@@ -94,7 +95,7 @@ def body(s):
 
 
 def make_acl_auth_all():
-    from kazoo.security import ACL, Id, Permissions
+    """All permissions for whoever the creating session authenticated as ("auth" scheme)."""
     return ACL(Permissions.ALL, Id("auth", ""))
 
 

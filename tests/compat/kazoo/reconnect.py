@@ -36,6 +36,7 @@ def body(s):
     ChildrenWatch(zk, root, lambda children: child_calls.put(sorted(children)))
     s.say(f"ChildrenWatch: {child_calls.take('the first ChildrenWatch call')}")
 
+    # kazoo has no public way to name the server it talks to; its socket knows.
     host, port = zk._connection._socket.getpeername()[:2]
     answer = s.control(f"CONNECTED-TO {host}:{port}")
     s.say(f"harness: {answer}")

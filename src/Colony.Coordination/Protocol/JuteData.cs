@@ -34,7 +34,8 @@ public ref partial struct JuteReader
     public Id ReadId()
     {
         string scheme = ReadRequiredString();
-        string id = ReadRequiredString();
+        // Clients send the "auth" scheme's id as null (kazoo does); it means nothing there.
+        string id = ReadString() ?? "";
         return new Id(scheme, id);
     }
 

@@ -203,6 +203,7 @@ public sealed partial class DataTree
         _nodes.Add(txn.Path, node);
         parent.AddChild(PathValidator.NameOf(txn.Path));
         parent.Cversion = unchecked(parent.Cversion + 1);
+        parent.ChildrenCreated = unchecked(parent.ChildrenCreated + 1);
         parent.Pzxid = zxid;
         ApproximateDataSize += NodeSize(txn.Path, txn.Data);
         switch (node.Kind)
@@ -231,6 +232,7 @@ public sealed partial class DataTree
         Invariant.Check(node.ChildCount == 0);
         _nodes.Remove(path);
         parent.RemoveChild(PathValidator.NameOf(path));
+        parent.Cversion = unchecked(parent.Cversion + 1);
         if (zxid > parent.Pzxid)
         {
             parent.Pzxid = zxid;

@@ -26,7 +26,7 @@ public sealed partial class DataTree
     private sealed record CheckTxn(string Path) : Txn(Path);
 
     /// <summary>What validation needs to know of a node: its Stat (children counted) and its ACL.</summary>
-    private sealed record PendingNode(Stat Stat, IReadOnlyList<Acl> Acl);
+    private sealed record PendingNode(Stat Stat, IReadOnlyList<Acl> Acl, int ChildrenCreated = 0);
 
     /// <summary>The tree as earlier operations of the same command would leave it. A null entry is a deleted node.</summary>
     private sealed class Overlay(DataTree tree)
@@ -39,7 +39,7 @@ public sealed partial class DataTree
             {
                 return pending;
             }
-            return tree._nodes.TryGetValue(path, out var node) ? new PendingNode(node.Stat, node.Acl) : null;
+            return tree._nodes.TryGetValue(path, out var node) ? new PendingNode(node.Stat, node.Acl, node.ChildrenCreated) : null;
         }
 
         public void Set(string path, PendingNode? node) => _changes[path] = node;
@@ -100,7 +100,7 @@ public sealed partial class DataTree
         }
         if (op.Mode.IsSequential())
         {
-            path += SequentialSuffix(parent.Stat.Cversion);
+            path += SequentialSuffix(parent.ChildrenCreated);
         }
         if (PathValidator.Validate(path) is not null || path.Length > Limits.MaxPathLength)
         {
@@ -127,7 +127,7 @@ public sealed partial class DataTree
             Pzxid = zxid,
             NumChildren = parent.Stat.NumChildren + 1,
         };
-        overlay.Set(parentPath, parent with { Stat = parentStat });
+        overlay.Set(parentPath, parent with { Stat = parentStat, ChildrenCreated = unchecked(parent.ChildrenCreated + 1) });
         var stat = new Stat(zxid, zxid, command.TimeMs, command.TimeMs, 0, 0, 0, owner, op.Data?.Length ?? 0, 0, zxid);
         overlay.Set(path, new PendingNode(stat, acl));
         txn = new CreateTxn(path, op.Data, acl, owner);
@@ -167,7 +167,7 @@ public sealed partial class DataTree
         {
             return ErrorCode.NotEmpty;
         }
-        overlay.Set(parentPath, parent with { Stat = parent.Stat with { Pzxid = zxid, NumChildren = parent.Stat.NumChildren - 1 } });
+        overlay.Set(parentPath, parent with { Stat = parent.Stat with { Cversion = unchecked(parent.Stat.Cversion + 1), Pzxid = zxid, NumChildren = parent.Stat.NumChildren - 1 } });
         overlay.Set(op.Path, null);
         txn = new DeleteTxn(op.Path);
         return ErrorCode.Ok;

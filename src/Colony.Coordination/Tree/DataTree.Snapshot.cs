@@ -10,7 +10,8 @@ namespace Colony.Coordination.Tree;
 /// version u8 = 1, last zxid zigzag,
 /// session count varint × (id i64, timeout ms zigzag, password bytes)       ascending id
 /// node count varint × (path str, data nbytes, acl, czxid, mzxid, ctime, mtime zigzag,
-///                      version, cversion, aversion zigzag, ephemeral owner i64, pzxid zigzag)
+///                      version, cversion, aversion zigzag, ephemeral owner i64, pzxid zigzag,
+///                      children created zigzag)
 ///                                                                          ordinal path order
 /// </code>
 /// Children, data length, the ephemerals index and the container and TTL sets are derived, not
@@ -56,6 +57,7 @@ public sealed partial class DataTree
             writer.Signed(node.Aversion);
             writer.Fixed64(node.EphemeralOwner);
             writer.Signed(node.Pzxid);
+            writer.Signed(node.ChildrenCreated);
             if (buffer.WrittenCount >= FlushBytes)
             {
                 destination.Write(buffer.WrittenSpan);
@@ -134,6 +136,7 @@ public sealed partial class DataTree
                 Aversion = reader.SignedInt("aversion"),
                 EphemeralOwner = reader.Fixed64("ephemeral owner"),
                 Pzxid = reader.Signed("pzxid"),
+                ChildrenCreated = reader.SignedInt("children created"),
             };
             if (previousPath is not null && string.CompareOrdinal(previousPath, path) >= 0)
             {

@@ -14,6 +14,12 @@ internal sealed class ZNode
     public long Mtime;
     public int Version;
     public int Cversion;
+
+    /// <summary>
+    /// Children ever created here: the next sequential suffix. ZooKeeper's cversion also counts
+    /// deletes, its suffix does not, so the two are kept apart.
+    /// </summary>
+    public int ChildrenCreated;
     public int Aversion;
     public long EphemeralOwner;
     public long Pzxid;

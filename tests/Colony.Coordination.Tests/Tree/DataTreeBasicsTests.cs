@@ -123,7 +123,27 @@ public sealed class DataTreeBasicsTests
     }
 
     [Fact]
-    public void Delete_removes_the_node_and_updates_the_parents_pzxid_but_not_its_cversion()
+    public void The_sequential_suffix_counts_creates_while_cversion_also_counts_deletes()
+    {
+        // As Apache ZooKeeper 3.8 reports them (see the compatibility goldens).
+        var driver = new TreeDriver();
+        driver.CreateOk("/q");
+        Assert.Equal("/q/n-0000000000", driver.CreateOk("/q/n-", mode: CreateMode.PersistentSequential));
+        Assert.Equal("/q/n-0000000001", driver.CreateOk("/q/n-", mode: CreateMode.PersistentSequential));
+        TreeDriver.Expect(ErrorCode.Ok, driver.Delete("/q/n-0000000000"));
+        Assert.Equal(3, driver.StatOf("/q").Cversion);
+        Assert.Equal("/q/n-0000000002", driver.CreateOk("/q/n-", mode: CreateMode.PersistentSequential));
+        Assert.Equal(4, driver.StatOf("/q").Cversion);
+
+        var result = driver.Run(new Op.Multi([new Op.Delete("/q/n-0000000001"),
+            new Op.Create("/q/n-", null, Acl.OpenUnsafe, CreateMode.PersistentSequential)]));
+        TreeDriver.Expect(ErrorCode.Ok, result);
+        Assert.Equal("/q/n-0000000003", result.Multi[1].Path);
+        Assert.Equal(6, driver.StatOf("/q").Cversion);
+    }
+
+    [Fact]
+    public void Delete_removes_the_node_and_updates_the_parents_pzxid_and_cversion()
     {
         var driver = new TreeDriver();
         driver.CreateOk("/p");
@@ -133,7 +153,7 @@ public sealed class DataTreeBasicsTests
         var result = driver.Delete("/p/c");
         TreeDriver.Expect(ErrorCode.Ok, result);
         var after = driver.StatOf("/p");
-        Assert.Equal(before.Cversion, after.Cversion);
+        Assert.Equal(before.Cversion + 1, after.Cversion);
         Assert.Equal(result.Zxid, after.Pzxid);
         Assert.Equal(0, after.NumChildren);
         Assert.False(driver.Tree.Exists("/p/c"));

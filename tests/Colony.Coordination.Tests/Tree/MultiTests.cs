@@ -112,7 +112,7 @@ public sealed class MultiTests
         var result = driver.Run(new Op.Multi([new Op.Delete("/p/a"), Create("/p/b")]));
         TreeDriver.Expect(ErrorCode.Ok, result);
         var parent = driver.StatOf("/p");
-        Assert.Equal(2, parent.Cversion);
+        Assert.Equal(3, parent.Cversion);
         Assert.Equal(1, parent.NumChildren);
         Assert.Equal(result.Zxid, parent.Pzxid);
     }

@@ -259,6 +259,7 @@ public sealed class RandomizedTreeTests
                     return ErrorCode.NotEmpty;
                 }
                 nodes.Remove(d.Path);
+                nodes[Parent(d.Path)] = nodes[Parent(d.Path)] with { Cversion = nodes[Parent(d.Path)].Cversion + 1 };
                 return ErrorCode.Ok;
             case Op.SetData s:
                 if (!nodes.TryGetValue(s.Path, out var target))

@@ -13,7 +13,7 @@ internal static class SnapshotEdit
 
     internal sealed record NodeRecord(
         string Path, byte[]? Data, Acl[] Acl, long Czxid, long Mzxid, long Ctime, long Mtime,
-        int Version, int Cversion, int Aversion, long EphemeralOwner, long Pzxid);
+        int Version, int Cversion, int Aversion, long EphemeralOwner, long Pzxid, int ChildrenCreated);
 
     internal sealed record Model(long LastZxid, List<SessionRecord> Sessions, List<NodeRecord> Nodes);
 
@@ -43,7 +43,7 @@ internal static class SnapshotEdit
                 CoordinationCommandCodec.ReadAcl(ref reader),
                 reader.Signed("czxid"), reader.Signed("mzxid"), reader.Signed("ctime"), reader.Signed("mtime"),
                 reader.SignedInt("version"), reader.SignedInt("cversion"), reader.SignedInt("aversion"),
-                reader.Fixed64("owner"), reader.Signed("pzxid")));
+                reader.Fixed64("owner"), reader.Signed("pzxid"), reader.SignedInt("children created")));
         }
         Assert.True(reader.IsEmpty);
         return new Model(zxid, sessions, nodes);
@@ -77,6 +77,7 @@ internal static class SnapshotEdit
             writer.Signed(n.Aversion);
             writer.Fixed64(n.EphemeralOwner);
             writer.Signed(n.Pzxid);
+            writer.Signed(n.ChildrenCreated);
         }
         return buffer.WrittenSpan.ToArray();
     }

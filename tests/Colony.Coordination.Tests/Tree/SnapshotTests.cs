@@ -196,7 +196,7 @@ public sealed class SnapshotFormatTests
         const string zeroTimes = "00000000";
         const string noOwner = "0000000000000000";
         static string Node(string pathHex, string acl, string aversion) =>
-            pathHex + "01" + acl + zeroTimes + "00" + "00" + aversion + noOwner + "00";
+            pathHex + "01" + acl + zeroTimes + "00" + "00" + aversion + noOwner + "00" + "00";
         string expected = "01" + "00" + "00" + "04"
             + Node("012f", openAcl, "00")
             + Node("0a2f7a6f6f6b6565706572", openAcl, "00")

@@ -20,8 +20,11 @@ public static class CommandBatch
     /// <summary>The most commands in one batch.</summary>
     public const int MaxCommands = 4096;
 
-    /// <summary>The most bytes in one encoded batch, header included (1 MiB, the size of one Append message).</summary>
-    public const int MaxPayloadBytes = 1 << 20;
+    /// <summary>
+    /// The most bytes in one encoded batch, header included: 4 MiB, so one command can carry a
+    /// full 1 MiB znode with room to spare.
+    /// </summary>
+    public const int MaxPayloadBytes = 4 << 20;
 
     /// <summary>Encodes a batch of one command.</summary>
     public static byte[] Encode(ModuleId module, ReadOnlySpan<byte> command)

@@ -146,7 +146,7 @@ public class CommandBatchTests
 
         Assert.Throws<ArgumentException>(() => CommandBatch.Encode(ModuleId.Jobs, new byte[CommandBatch.MaxPayloadBytes]));
         Assert.Throws<ArgumentException>(() => CommandBatch.Encode(Array.Empty<ModuleCommand>()));
-        var largest = CommandBatch.Encode(ModuleId.Jobs, new byte[CommandBatch.MaxPayloadBytes - 6]);
+        var largest = CommandBatch.Encode(ModuleId.Jobs, new byte[CommandBatch.MaxPayloadBytes - 7]);
         Assert.Equal(CommandBatch.MaxPayloadBytes, largest.Length);
         Assert.Equal(1, CommandBatch.Validate(largest));
 

@@ -17,19 +17,23 @@ internal sealed class LocalCluster : IAsyncDisposable
     private static readonly JsonSerializerOptions Json = new() { PropertyNameCaseInsensitive = true };
     private readonly Dictionary<ulong, Process> _processes = [];
     private readonly List<Process> _retired = [];
-    private readonly Dictionary<ulong, (int Peer, int Http)> _ports = [];
+    private readonly Dictionary<ulong, (int Peer, int Http, int ZooKeeper)> _ports = [];
+    private readonly IReadOnlyDictionary<string, object>? _coordination;
     private readonly string _root = Directory.CreateTempSubdirectory("colony-it-").FullName;
     private readonly string _clusterId = Guid.NewGuid().ToString();
     private readonly string _secretFile;
     private readonly HashSet<ulong> _joining = [];
 
-    public LocalCluster(int nodes)
+    /// <param name="nodes">How many voters to start.</param>
+    /// <param name="coordination">Settings for every node's "Colony:Coordination" section, e.g. a short tick time.</param>
+    public LocalCluster(int nodes, IReadOnlyDictionary<string, object>? coordination = null)
     {
+        _coordination = coordination;
         _secretFile = Path.Combine(_root, "secret");
         File.WriteAllText(_secretFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         for (ulong id = 1; id <= (ulong)nodes; id++)
         {
-            _ports[id] = (FreePort(), FreePort());
+            _ports[id] = (FreePort(), FreePort(), FreePort());
         }
         foreach (var id in _ports.Keys)
         {
@@ -56,6 +60,12 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public int PeerPort(ulong id) => _ports[id].Peer;
 
+    /// <summary>The node's ZooKeeper client address, host:port.</summary>
+    public string ZooKeeperAddress(ulong id) => $"127.0.0.1:{_ports[id].ZooKeeper}";
+
+    /// <summary>Every node's ZooKeeper client address, as a ZooKeeper connect string.</summary>
+    public string ConnectString => string.Join(',', _ports.Keys.Select(ZooKeeperAddress));
+
     public int HttpPort(ulong id) => _ports[id].Http;
 
     /// <summary>The peer address as the membership endpoint expects it, host:port.</summary>
@@ -68,7 +78,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     public ulong StartJoiningNode()
     {
         ulong id = _ports.Keys.Max() + 1;
-        _ports[id] = (FreePort(), FreePort());
+        _ports[id] = (FreePort(), FreePort(), FreePort());
         _joining.Add(id);
         WriteConfig(id);
         Start(id);
@@ -282,6 +292,8 @@ internal sealed class LocalCluster : IAsyncDisposable
                 DataDir = Path.Combine(_root, $"node-{id}"),
                 Peer = $"127.0.0.1:{_ports[id].Peer}",
                 Http = HttpAddress(id),
+                ZooKeeper = ZooKeeperAddress(id),
+                Coordination = _coordination ?? new Dictionary<string, object>(),
                 Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key) }),
             },
         };

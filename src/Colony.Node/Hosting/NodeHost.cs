@@ -1,5 +1,8 @@
 using Colony.Consensus;
+using System.Net;
 using Colony.Core;
+using Colony.Node.ZooKeeper;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -45,15 +48,38 @@ public static class NodeHost
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Malformed HTTP from clients is worth a line: Kestrel reports it at debug level.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Debug);
-        builder.WebHost.UseUrls(options.Http);
+        var coordinationOptions = new CoordinationOptions();
+        builder.Configuration.GetSection(CoordinationOptions.SectionName).Bind(coordinationOptions);
+        coordinationOptions.Validate();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            var http = new Uri(options.Http);
+            kestrel.Listen(ListenAddress(http.Host), http.Port);
+            if (options.ZooKeeper is { } zooKeeper)
+            {
+                // The ZooKeeper client port: Kestrel accepts, ClientConnection speaks jute.
+                kestrel.Listen(IPEndPoint.Parse(zooKeeper), listen => listen.UseConnectionHandler<ZooKeeperConnectionHandler>());
+            }
+        });
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ReplicaLoop>();
+        builder.Services.AddSingleton(coordinationOptions);
+        builder.Services.AddSingleton(services =>
+        {
+            var loop = services.GetRequiredService<ReplicaLoop>();
+            var server = new CoordinationServer(loop, loop.Coordination, coordinationOptions,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), TimeProvider.System);
+            loop.Ticked += server.OnTick;
+            return server;
+        });
         builder.Services.AddHostedService<JoinService>();
 
         await using var app = builder.Build();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
+        // Created before the first client connects, so it hears every applied command.
+        app.Services.GetRequiredService<CoordinationServer>();
         MapEndpoints(app, loop);
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -136,6 +162,9 @@ public static class NodeHost
 
     private static IResult NotLeader(ReplicaLoop loop) =>
         Results.Json(new LeaderView(loop.LeaderHttp), NodeJson.Default.LeaderView, statusCode: StatusCodes.Status421MisdirectedRequest);
+
+    private static IPAddress ListenAddress(string host) =>
+        host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var address) ? address : IPAddress.Any;
 
     private static IResult Problem(int status, string detail) => Results.Problem(detail: detail, statusCode: status);
 }

@@ -75,7 +75,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
             peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
         _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
-        var stateMachine = new CompositeStateMachine(_keyValue);
+        var stateMachine = new CompositeStateMachine(_keyValue, Coordination);
         _keyValue.Applied += OnKeyValueApplied;
         _replica = RaftReplica.Recover(raftOptions, new ReplicaOptions { SnapshotEveryEntries = options.SnapshotEveryEntries },
             _store, stateMachine, _transport, this, new SeededRandom((ulong)Environment.TickCount64 ^ options.NodeId));
@@ -95,7 +95,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _thread = new Thread(Run) { IsBackground = true, Name = $"colony-raft-{options.NodeId}" };
         _thread.Start();
         var tick = TimeSpan.FromMilliseconds(options.TickMilliseconds);
-        _ticker = time.CreateTimer(_ => Post(() => _replica.Node.Tick()), null, tick, tick);
+        _ticker = time.CreateTimer(_ => Post(Tick), null, tick, tick);
         LogStarted(options.NodeId, options.Peer, _replica.Node.LastIndex, _replica.Node.Term);
     }
 

@@ -1,0 +1,64 @@
+namespace Colony.Node.ZooKeeper;
+
+/// <summary>
+/// The coordination service's settings, section "Colony:Coordination". Defaults follow Apache
+/// ZooKeeper's, so clients tuned for it behave the same here.
+/// </summary>
+public sealed class CoordinationOptions
+{
+    public const string SectionName = "Colony:Coordination";
+
+    /// <summary>ZooKeeper's tickTime: session timeouts are negotiated within [2, 20] ticks. Default 2000 ms.</summary>
+    public int TickTimeMs { get; set; } = 2000;
+
+    /// <summary>The shortest session timeout granted; -1 means 2 × <see cref="TickTimeMs"/>.</summary>
+    public int MinSessionTimeoutMs { get; set; } = -1;
+
+    /// <summary>The longest session timeout granted; -1 means 20 × <see cref="TickTimeMs"/>.</summary>
+    public int MaxSessionTimeoutMs { get; set; } = -1;
+
+    /// <summary>The largest request frame accepted (jute.maxbuffer plus room for the header). Default 1 MiB + 64 KiB.</summary>
+    public int MaxFrameBytes { get; set; } = (1 << 20) + (64 << 10);
+
+    /// <summary>Client connections accepted at once; more are closed at once. Default 10,000.</summary>
+    public int MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Requests one connection may have in flight before the server stops reading from it. Default 1,000.</summary>
+    public int MaxOutstandingPerConnection { get; set; } = 1_000;
+
+    /// <summary>Replies and notifications queued for a client that is not reading before it is disconnected. Default 10,000.</summary>
+    public int MaxQueuedRepliesPerConnection { get; set; } = 10_000;
+
+    /// <summary>How long a write may wait for the log before the client's connection is closed (outcome unknown). Default 15 s.</summary>
+    public int WriteTimeoutMs { get; set; } = 15_000;
+
+    /// <summary>How often the leader looks for empty containers and expired TTL nodes. Default 1000 ms.</summary>
+    public int CleanupIntervalMs { get; set; } = 1000;
+
+    /// <summary>
+    /// ZooKeeper's superDigest: "super:base64(sha1(super:password))". A client that authenticates as
+    /// that digest user may do anything. Unset by default.
+    /// </summary>
+    public string? SuperDigest { get; set; }
+
+    /// <summary>Throws with a one-line reason if the settings cannot work.</summary>
+    public void Validate()
+    {
+        Require(TickTimeMs > 0, "Coordination:TickTimeMs must be positive");
+        Require(MaxFrameBytes >= 1024, "Coordination:MaxFrameBytes must be at least 1024");
+        Require(MaxConnections > 0, "Coordination:MaxConnections must be positive");
+        Require(MaxOutstandingPerConnection > 0, "Coordination:MaxOutstandingPerConnection must be positive");
+        Require(MaxQueuedRepliesPerConnection > MaxOutstandingPerConnection, "Coordination:MaxQueuedRepliesPerConnection must exceed MaxOutstandingPerConnection");
+        Require(WriteTimeoutMs > 0, "Coordination:WriteTimeoutMs must be positive");
+        Require(CleanupIntervalMs > 0, "Coordination:CleanupIntervalMs must be positive");
+        Require(SuperDigest is null || SuperDigest.Contains(':', StringComparison.Ordinal), "Coordination:SuperDigest must be user:digest");
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException($"invalid configuration: {message}");
+        }
+    }
+}

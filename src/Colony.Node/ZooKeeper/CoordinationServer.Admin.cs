@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text;
+
+namespace Colony.Node.ZooKeeper;
+
+internal sealed partial class CoordinationServer
+{
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    private string Mode => _host.IsLeader ? "leader" : "follower";
+
+    private int Outstanding => _sessions.Values.Sum(s => s.Pending.Count);
+
+    public string Srvr()
+    {
+        var c = _counters;
+        return string.Create(Invariant,
+            $"Zookeeper version: {FourLetterWords.Version}\n" +
+            $"Latency min/avg/max: {c.MinOrZero}/{c.AverageLatencyMs:0.0###}/{c.MaxLatencyMs}\n" +
+            $"Received: {c.Received}\nSent: {c.Sent}\nConnections: {_connections.Count}\nOutstanding: {Outstanding}\n" +
+            $"Zxid: 0x{Tree.LastZxid:x}\nMode: {Mode}\nNode count: {Tree.NodeCount}\n");
+    }
+
+    public string Stat()
+    {
+        var text = new StringBuilder();
+        text.Append(Invariant, $"Zookeeper version: {FourLetterWords.Version}\nClients:\n");
+        AppendConnections(text);
+        text.Append('\n');
+        string srvr = Srvr();
+        text.Append(srvr.AsSpan(srvr.IndexOf('\n', StringComparison.Ordinal) + 1));
+        return text.ToString();
+    }
+
+    public string Cons()
+    {
+        var text = new StringBuilder();
+        AppendConnections(text);
+        text.Append('\n');
+        return text.ToString();
+    }
+
+    public string Mntr()
+    {
+        var c = _counters;
+        var summary = _watches.Summary;
+        var lines = new List<(string, string)>
+        {
+            ("zk_version", FourLetterWords.Version),
+            ("zk_server_state", Mode),
+            ("zk_avg_latency", c.AverageLatencyMs.ToString("0.0###", Invariant)),
+            ("zk_max_latency", c.MaxLatencyMs.ToString(Invariant)),
+            ("zk_min_latency", c.MinOrZero.ToString(Invariant)),
+            ("zk_packets_received", c.Received.ToString(Invariant)),
+            ("zk_packets_sent", c.Sent.ToString(Invariant)),
+            ("zk_num_alive_connections", _connections.Count.ToString(Invariant)),
+            ("zk_outstanding_requests", Outstanding.ToString(Invariant)),
+            ("zk_znode_count", Tree.NodeCount.ToString(Invariant)),
+            ("zk_watch_count", summary.Watches.ToString(Invariant)),
+            ("zk_ephemerals_count", Tree.EphemeralCount.ToString(Invariant)),
+            ("zk_approximate_data_size", Tree.ApproximateDataSize.ToString(Invariant)),
+            ("zk_global_sessions", Tree.SessionCount.ToString(Invariant)),
+            ("zk_last_zxid", Tree.LastZxid.ToString(Invariant)),
+        };
+        var text = new StringBuilder();
+        foreach (var (key, value) in lines)
+        {
+            text.Append(key).Append('\t').Append(value).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    public string Conf() => string.Create(Invariant,
+        $"serverId={_host.NodeId}\ntickTime={_options.TickTimeMs}\nmaxClientCnxns={_options.MaxConnections}\n" +
+        $"minSessionTimeout={_negotiation.MinSessionTimeoutMs}\nmaxSessionTimeout={_negotiation.MaxSessionTimeoutMs}\n" +
+        $"jute.maxbuffer={Tree.Limits.MaxDataBytes}\n");
+
+    public string Wchs()
+    {
+        var summary = _watches.Summary;
+        return string.Create(Invariant, $"{summary.Connections} connections watching {summary.Paths} paths\nTotal watches:{summary.Watches}\n");
+    }
+
+    public string Wchc()
+    {
+        var text = new StringBuilder();
+        foreach (var watcher in _watches.DumpByWatcher())
+        {
+            long session = _connections.TryGetValue(watcher.WatcherId, out var c) && c.Session is { } s ? s.SessionId : 0;
+            text.Append(Invariant, $"0x{session:x}\n");
+            foreach (string path in watcher.Paths)
+            {
+                text.Append('\t').Append(path).Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    public string Wchp()
+    {
+        var text = new StringBuilder();
+        foreach (var path in _watches.DumpByPath())
+        {
+            text.Append(path.Path).Append('\n');
+            foreach (long watcher in path.WatcherIds)
+            {
+                long session = _connections.TryGetValue(watcher, out var c) && c.Session is { } s ? s.SessionId : 0;
+                text.Append(Invariant, $"\t0x{session:x}\n");
+            }
+        }
+        return text.ToString();
+    }
+
+    public string Dump()
+    {
+        var text = new StringBuilder("SessionTracker dump:\n");
+        var sessions = Tree.Sessions.ToList();
+        text.Append(Invariant, $"Global Sessions({sessions.Count}):\n");
+        foreach (var s in sessions)
+        {
+            text.Append(Invariant, $"0x{s.SessionId:x}\t{s.TimeoutMs}ms\n");
+        }
+        var withEphemerals = sessions.Where(s => s.EphemeralCount > 0).ToList();
+        text.Append(Invariant, $"ephemeral nodes dump:\nSessions with Ephemerals ({withEphemerals.Count}):\n");
+        foreach (var s in withEphemerals)
+        {
+            text.Append(Invariant, $"0x{s.SessionId:x}:\n");
+            foreach (string path in Tree.GetEphemerals(s.SessionId))
+            {
+                text.Append('\t').Append(path).Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    public string ResetCounters()
+    {
+        var c = _counters;
+        c.Received = c.Sent = c.TotalLatencyMs = c.Requests = c.MaxLatencyMs = 0;
+        c.MinLatencyMs = long.MaxValue;
+        return "Server stats reset.\n";
+    }
+
+    private void AppendConnections(StringBuilder text)
+    {
+        foreach (var connection in _connections.Values)
+        {
+            var session = connection.Session;
+            text.Append(Invariant,
+                $" /{connection.Remote}[1](queued={session?.Pending.Count ?? 0},recved={connection.Received},sent={connection.Sent},sid=0x{session?.SessionId ?? 0:x},lzxid=0x{session?.LastZxidSent ?? 0:x},to={session?.TimeoutMs ?? 0})\n");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using Colony.Coordination;
+using Colony.Coordination.Commands;
+using Colony.Coordination.Protocol;
+
+namespace Colony.Node.ZooKeeper;
+
+internal sealed partial class CoordinationServer
+{
+    private const int PasswordBytes = 16;
+
+    private void Connect(ClientConnection connection, ConnectRequest request)
+    {
+        if (connection.IsClosed)
+        {
+            return;
+        }
+        _connections[connection.Id] = connection;
+        long lastZxid = Tree.LastZxid;
+        if (request.LastZxidSeen > lastZxid)
+        {
+            // The client has seen a newer state than ours; serving it would take it back in time.
+            LogRefusedBehind(connection.Remote, request.LastZxidSeen, lastZxid);
+            connection.Close();
+            return;
+        }
+        var session = new SessionState(connection, _negotiation.Negotiate(request.TimeOut));
+        connection.Session = session;
+        if (connection.RemoteAddress is { } address)
+        {
+            session.Auth.Add(new Id("ip", address.ToString()));
+        }
+        if (request.SessionId == 0)
+        {
+            session.SessionId = _sessionIds.Next();
+            session.Password = RandomNumberGenerator.GetBytes(PasswordBytes);
+            _creating[session.SessionId] = session;
+            Propose(session, new CoordinationCommand(_host.NodeId, session.SessionId, 0, NowMs, [],
+                new Op.CreateSession(session.SessionId, session.TimeoutMs, session.Password)));
+            return;
+        }
+        if (!Tree.SessionExists(request.SessionId) || !Tree.CheckSessionPassword(request.SessionId, request.Password))
+        {
+            // ZooKeeper's way of saying "expired": a zero timeout, then the connection closes.
+            LogSessionRefused(connection.Remote, request.SessionId);
+            connection.SendConnectResponse(new ConnectResponse(0, 0, 0, new byte[PasswordBytes], false));
+            connection.CloseAfterFlush();
+            return;
+        }
+        if (_sessions.TryGetValue(request.SessionId, out var previous) && previous.Connection != connection)
+        {
+            // The session moved here; its old connection must not act for it any more.
+            previous.Connection.Close();
+        }
+        session.SessionId = request.SessionId;
+        session.Password = request.Password;
+        Establish(session);
+    }
+
+    private void Establish(SessionState session)
+    {
+        session.Established = true;
+        _sessions[session.SessionId] = session;
+        session.Connection.SendConnectResponse(new ConnectResponse(0, session.TimeoutMs, session.SessionId, session.Password, false));
+        LogSessionEstablished(session.SessionId, session.Connection.Remote, session.TimeoutMs);
+        Touch(session);
+        Drain(session);
+    }
+
+    private void Disconnected(ClientConnection connection)
+    {
+        _connections.Remove(connection.Id);
+        _watches.RemoveWatcher(connection.Id);
+        if (connection.Session is not { } session)
+        {
+            return;
+        }
+        if (_sessions.TryGetValue(session.SessionId, out var current) && current == session)
+        {
+            // The session lives on until it expires: the client may reconnect here or elsewhere.
+            _sessions.Remove(session.SessionId);
+        }
+        if (_creating.TryGetValue(session.SessionId, out var creating) && creating == session)
+        {
+            _creating.Remove(session.SessionId);
+        }
+    }
+
+    private void Touch(SessionState session)
+    {
+        if (_host.IsLeader)
+        {
+            _expiry.Touch(session.SessionId, session.TimeoutMs, NowMs);
+        }
+        else
+        {
+            _touches.Touch(session.SessionId);
+        }
+    }
+}

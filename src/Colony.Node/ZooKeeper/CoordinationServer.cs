@@ -1,0 +1,244 @@
+using Colony.Consensus.StateMachine;
+using Colony.Coordination;
+using Colony.Coordination.Commands;
+using Colony.Coordination.Protocol;
+using Colony.Coordination.Sessions;
+using Colony.Coordination.Tree;
+using Colony.Coordination.Watches;
+using Microsoft.Extensions.Logging;
+
+namespace Colony.Node.ZooKeeper;
+
+/// <summary>
+/// The ZooKeeper service on one node. Everything here runs on the replica loop thread, so the
+/// tree, the watches and the sessions need no locks, and replies leave in the order things happen:
+/// a write is applied, its watches fire, then its reply and the reads queued behind it go out.
+/// Connections only decode and encode (see <see cref="ClientConnection"/>).
+/// </summary>
+internal sealed partial class CoordinationServer
+{
+    private readonly ICoordinationHost _host;
+    private readonly CoordinationModule _module;
+    private readonly CoordinationOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly SessionTimeoutNegotiation _negotiation;
+    private readonly SessionIdGenerator _sessionIds;
+    private readonly WatchManager _watches = new();
+    private readonly SessionExpiryTracker _expiry;
+    private readonly TouchBatcher _touches = new();
+    private readonly Dictionary<long, ClientConnection> _connections = [];
+    private readonly Dictionary<long, SessionState> _sessions = [];
+    private readonly Dictionary<long, SessionState> _creating = [];
+    private readonly List<(SessionState Session, ModuleCommand Command)> _batch = [];
+    private readonly ServerCounters _counters = new();
+    private readonly IWatchTreeView _treeView;
+    private bool _wasLeader;
+    private ulong _leader;
+    private long _lastTouchFlushMs;
+    private long _lastCleanupMs;
+    private int _connectionCount;
+
+    public CoordinationServer(ICoordinationHost host, CoordinationModule module, CoordinationOptions options, ILogger logger, TimeProvider time)
+    {
+        _host = host;
+        _module = module;
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _negotiation = new SessionTimeoutNegotiation(options.TickTimeMs, options.MinSessionTimeoutMs, options.MaxSessionTimeoutMs);
+        _sessionIds = new SessionIdGenerator(host.NodeId, NowMs);
+        _expiry = new SessionExpiryTracker(options.TickTimeMs);
+        _treeView = new TreeView(module.Tree);
+        _module.Applied += OnApplied;
+    }
+
+    private DataTree Tree => _module.Tree;
+
+    private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    // ---- entry points from connection threads --------------------------------------------------
+
+    /// <summary>A new connection: false if the server is at its connection limit.</summary>
+    public bool TryAdmit()
+    {
+        if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
+        {
+            Interlocked.Decrement(ref _connectionCount);
+            return false;
+        }
+        return true;
+    }
+
+    public void OnConnect(ClientConnection connection, ConnectRequest request) => _host.Post(() => Connect(connection, request));
+
+    public void OnRequest(ClientConnection connection, RequestHeader header, ClientRequest request) =>
+        _host.Post(() => Receive(connection, header, request));
+
+    public void OnUnknownRequest(ClientConnection connection, RequestHeader header) =>
+        _host.Post(() => Receive(connection, header, EmptyRequest.Instance));
+
+    public void OnDisconnected(ClientConnection connection)
+    {
+        Interlocked.Decrement(ref _connectionCount);
+        _host.Post(() => Disconnected(connection));
+    }
+
+    /// <summary>Answers a four-letter word; completes once the answer is queued on the connection.</summary>
+    public Task OnFourLetterWordAsync(ClientConnection connection, string word)
+    {
+        var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _host.Post(() =>
+        {
+            try
+            {
+                connection.SendTextAndClose(FourLetterWords.Render(word, this));
+            }
+            finally
+            {
+                queued.TrySetResult();
+            }
+        });
+        return queued.Task;
+    }
+
+    // ---- loop-thread hooks ---------------------------------------------------------------------
+
+    /// <summary>Called on every Raft tick: session liveness, expiry and the leader's cleanups.</summary>
+    public void OnTick()
+    {
+        long now = NowMs;
+        bool isLeader = _host.IsLeader;
+        ulong leader = _host.Leader;
+        if (leader != _leader || isLeader != _wasLeader)
+        {
+            LeadershipChanged(isLeader, leader, now);
+        }
+        if (isLeader)
+        {
+            ExpireSessions(now);
+            if (now - _lastCleanupMs >= _options.CleanupIntervalMs)
+            {
+                _lastCleanupMs = now;
+                CleanUpContainersAndTtls(now);
+            }
+        }
+        else if (_touches.Count > 0 && now - _lastTouchFlushMs >= _options.TickTimeMs / 4)
+        {
+            _lastTouchFlushMs = now;
+            var ids = _touches.Drain();
+            Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.TouchSessions(ids.ToArray())));
+        }
+        CloseStalledWrites(now);
+    }
+
+    private void LeadershipChanged(bool isLeader, ulong leader, long now)
+    {
+        LogLeaderChanged(leader, isLeader);
+        _leader = leader;
+        _wasLeader = isLeader;
+        // Writes in flight may have been dropped with the old leader; their clients must not
+        // assume anything about them, nor have later writes overtake them: close, as ZooKeeper does.
+        foreach (var session in _sessions.Values.Concat(_creating.Values).ToList())
+        {
+            if (session.PendingWrites > 0 || !session.Established)
+            {
+                session.Connection.Close();
+            }
+        }
+        if (isLeader)
+        {
+            // Everyone gets a full timeout to find this leader, as after a ZooKeeper election.
+            _expiry.ResetAll(Tree.Sessions.Select(s => (s.SessionId, s.TimeoutMs)), now);
+        }
+    }
+
+    private void ExpireSessions(long now)
+    {
+        var expired = _expiry.Expired(now);
+        if (expired.IsEmpty)
+        {
+            return;
+        }
+        foreach (long id in expired.ToArray())
+        {
+            if (Tree.SessionExists(id))
+            {
+                LogSessionExpired(id);
+                Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.CloseSession(id)));
+            }
+        }
+    }
+
+    private void CleanUpContainersAndTtls(long now)
+    {
+        foreach (string path in Tree.EmptyContainers())
+        {
+            Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.DeleteContainer(path)));
+        }
+        foreach (string path in Tree.ExpiredTtlNodes(now))
+        {
+            Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.DeleteExpiredTtl(path)));
+        }
+    }
+
+    private void CloseStalledWrites(long now)
+    {
+        foreach (var session in _sessions.Values)
+        {
+            if (session.PendingWrites > 0 && session.Pending.TryPeek(out var head) && now - head.SinceMs > _options.WriteTimeoutMs)
+            {
+                LogWriteStalled(session.SessionId, _options.WriteTimeoutMs);
+                session.Connection.Close();
+            }
+        }
+    }
+
+    // ---- proposals -----------------------------------------------------------------------------
+
+    /// <summary>Queues a command for the next proposal; everything queued in one pass of the loop goes in one entry.</summary>
+    private void Propose(SessionState? session, CoordinationCommand command)
+    {
+        if (_batch.Count == 0)
+        {
+            _host.Post(FlushProposals);
+        }
+        _batch.Add((session!, new ModuleCommand(ModuleId.Coordination, command.Encode())));
+    }
+
+    private void FlushProposals()
+    {
+        if (_batch.Count == 0)
+        {
+            return;
+        }
+        var entries = new List<ReadOnlyMemory<byte>>();
+        var current = new List<ModuleCommand>();
+        long bytes = 0;
+        foreach (var (_, command) in _batch)
+        {
+            long size = command.Command.Length + 8;
+            if (current.Count > 0 && (current.Count == CommandBatch.MaxCommands || bytes + size > CommandBatch.MaxPayloadBytes - 64))
+            {
+                entries.Add(CommandBatch.Encode(current));
+                current = [];
+                bytes = 0;
+            }
+            current.Add(command);
+            bytes += size;
+        }
+        entries.Add(CommandBatch.Encode(current));
+        var result = _host.ProposeOrForward(entries);
+        if (result.Status is not (Consensus.ProposeStatus.Accepted or Consensus.ProposeStatus.Forwarded))
+        {
+            // No leader to take them (an election) or the leader is overloaded: the outcome is
+            // "not done", but clients can only learn that as a lost connection, as with ZooKeeper.
+            LogProposalRefused(result.Status.ToString(), _batch.Count);
+            foreach (var (session, _) in _batch)
+            {
+                session?.Connection.Close();
+            }
+        }
+        _batch.Clear();
+    }
+}

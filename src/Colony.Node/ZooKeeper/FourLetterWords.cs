@@ -1,0 +1,48 @@
+using System.Globalization;
+using System.Text;
+
+namespace Colony.Node.ZooKeeper;
+
+/// <summary>
+/// Answers to ZooKeeper's four-letter words, shaped like ZooKeeper's own so that monitoring tools
+/// that parse them keep working.
+/// </summary>
+internal static class FourLetterWords
+{
+    public const string Version = "3.8.0-colony";
+
+    public static string Render(string word, CoordinationServer server) => word switch
+    {
+        "ruok" => "imok",
+        "isro" => "rw",
+        "srvr" => server.Srvr(),
+        "stat" => server.Stat(),
+        "mntr" => server.Mntr(),
+        "conf" => server.Conf(),
+        "cons" => server.Cons(),
+        "envi" => Envi(),
+        "wchs" => server.Wchs(),
+        "wchc" => server.Wchc(),
+        "wchp" => server.Wchp(),
+        "dump" => server.Dump(),
+        "srst" => server.ResetCounters(),
+        "crst" => server.ResetCounters(),
+        _ => $"{word} is not executed because it is not supported by this server.\n",
+    };
+
+    private static string Envi()
+    {
+        var text = new StringBuilder("Environment:\n");
+        Line(text, "zookeeper.version", Version);
+        Line(text, "host.name", Environment.MachineName);
+        Line(text, "runtime.version", Environment.Version.ToString());
+        Line(text, "os.name", System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+        Line(text, "os.arch", System.Runtime.InteropServices.RuntimeInformation.OSArchitecture.ToString());
+        Line(text, "user.dir", Environment.CurrentDirectory);
+        Line(text, "process.id", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        Line(text, "processor.count", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture));
+        return text.ToString();
+    }
+
+    private static void Line(StringBuilder text, string key, string value) => text.Append(key).Append('=').Append(value).Append('\n');
+}

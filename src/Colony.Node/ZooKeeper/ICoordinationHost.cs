@@ -1,0 +1,24 @@
+using Colony.Consensus;
+
+namespace Colony.Node.ZooKeeper;
+
+/// <summary>What the coordination server needs from the node's replica loop.</summary>
+internal interface ICoordinationHost
+{
+    ulong NodeId { get; }
+
+    /// <summary>Runs <paramref name="work"/> on the loop thread, after the work already queued.</summary>
+    void Post(Action work);
+
+    /// <summary>Loop thread only: appends (as leader) or forwards (as follower) log entries.</summary>
+    ProposeResult ProposeOrForward(IReadOnlyList<ReadOnlyMemory<byte>> entries);
+
+    /// <summary>Loop thread only.</summary>
+    bool IsLeader { get; }
+
+    /// <summary>Loop thread only: the leader this node follows, 0 if none.</summary>
+    ulong Leader { get; }
+
+    /// <summary>Loop thread only: the index applied here.</summary>
+    ulong AppliedIndex { get; }
+}

@@ -216,7 +216,13 @@ internal sealed partial class ClientConnection
             {
                 // An opcode this server does not know: ZooKeeper's answer, not a dropped connection.
                 LogUnknownOpcode(Remote, (int)header.Type);
-                _server.OnUnknownRequest(this, header);
+                _server.OnRequest(this, header, new RejectedRequest(ErrorCode.Unimplemented));
+                return;
+            }
+            catch (ProtocolException e) when (e.Error == ProtocolError.InvalidUtf8)
+            {
+                // ZooKeeper decodes such a path to U+FFFD and then refuses it as a bad path.
+                _server.OnRequest(this, header, new RejectedRequest(ErrorCode.BadArguments));
                 return;
             }
             _server.OnRequest(this, header, request);

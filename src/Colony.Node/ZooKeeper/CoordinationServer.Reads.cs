@@ -85,6 +85,9 @@ internal sealed partial class CoordinationServer
             case ReconfigRequest:
                 error = ErrorCode.ReconfigDisabled;
                 break;
+            case RejectedRequest rejected:
+                error = rejected.Error;
+                break;
             default:
                 // SASL, and opcodes this server does not know.
                 error = ErrorCode.Unimplemented;

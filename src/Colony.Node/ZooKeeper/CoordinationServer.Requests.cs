@@ -38,7 +38,7 @@ internal sealed partial class CoordinationServer
         }
     }
 
-    private static bool IsWrite(OpCode type, ClientRequest request) => type switch
+    private static bool IsWrite(OpCode type, ClientRequest request) => request is not RejectedRequest && type switch
     {
         OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl or OpCode.Delete
             or OpCode.SetData or OpCode.SetAcl or OpCode.Check or OpCode.Sync or OpCode.CloseSession => true,

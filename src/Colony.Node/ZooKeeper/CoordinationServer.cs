@@ -75,9 +75,6 @@ internal sealed partial class CoordinationServer
     public void OnRequest(ClientConnection connection, RequestHeader header, ClientRequest request) =>
         _host.Post(() => Receive(connection, header, request));
 
-    public void OnUnknownRequest(ClientConnection connection, RequestHeader header) =>
-        _host.Post(() => Receive(connection, header, EmptyRequest.Instance));
-
     public void OnDisconnected(ClientConnection connection)
     {
         Interlocked.Decrement(ref _connectionCount);

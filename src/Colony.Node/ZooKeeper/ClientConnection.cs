@@ -159,6 +159,7 @@ internal sealed partial class ClientConnection
                 return; // the writer finished a graceful close
             }
             var buffer = result.Buffer;
+            List<(RequestHeader, ClientRequest)>? batch = null;
             try
             {
                 if (!handshaken && buffer.Length >= 4 && FourLetterWord.TryParse(FirstBytes(buffer), out string word))
@@ -179,10 +180,13 @@ internal sealed partial class ClientConnection
                     if (Interlocked.Increment(ref _outstanding) > _options.MaxOutstandingPerConnection)
                     {
                         // Back-pressure: stop reading until the server catches up with this client.
+                        Submit(ref batch);
                         await _readGate.WaitAsync(_context.ConnectionClosed).ConfigureAwait(false);
                     }
-                    DispatchRequest(frame);
+                    (batch ??= []).Add(DecodeRequest(frame));
                 }
+                // Everything that arrived in one read reaches the server's loop as one work item.
+                Submit(ref batch);
                 if (result.IsCompleted)
                 {
                     if (buffer.Length > 0)
@@ -199,7 +203,16 @@ internal sealed partial class ClientConnection
         }
     }
 
-    private void DispatchRequest(in ReadOnlySequence<byte> frame)
+    private void Submit(ref List<(RequestHeader, ClientRequest)>? batch)
+    {
+        if (batch is { Count: > 0 })
+        {
+            _server.OnRequests(this, batch);
+            batch = null;
+        }
+    }
+
+    private (RequestHeader, ClientRequest) DecodeRequest(in ReadOnlySequence<byte> frame)
     {
         byte[]? rented = null;
         ReadOnlySpan<byte> span = frame.IsSingleSegment ? frame.FirstSpan : Flatten(frame, out rented);
@@ -216,16 +229,14 @@ internal sealed partial class ClientConnection
             {
                 // An opcode this server does not know: ZooKeeper's answer, not a dropped connection.
                 LogUnknownOpcode(Remote, (int)header.Type);
-                _server.OnRequest(this, header, new RejectedRequest(ErrorCode.Unimplemented));
-                return;
+                return (header, new RejectedRequest(ErrorCode.Unimplemented));
             }
             catch (ProtocolException e) when (e.Error == ProtocolError.InvalidUtf8)
             {
                 // ZooKeeper decodes such a path to U+FFFD and then refuses it as a bad path.
-                _server.OnRequest(this, header, new RejectedRequest(ErrorCode.BadArguments));
-                return;
+                return (header, new RejectedRequest(ErrorCode.BadArguments));
             }
-            _server.OnRequest(this, header, request);
+            return (header, request);
         }
         finally
         {

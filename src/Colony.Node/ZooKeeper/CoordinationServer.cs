@@ -72,8 +72,15 @@ internal sealed partial class CoordinationServer
 
     public void OnConnect(ClientConnection connection, ConnectRequest request) => _host.Post(() => Connect(connection, request));
 
-    public void OnRequest(ClientConnection connection, RequestHeader header, ClientRequest request) =>
-        _host.Post(() => Receive(connection, header, request));
+    /// <summary>Requests in arrival order, handed over in one work item.</summary>
+    public void OnRequests(ClientConnection connection, List<(RequestHeader Header, ClientRequest Request)> requests) =>
+        _host.Post(() =>
+        {
+            foreach (var (header, request) in requests)
+            {
+                Receive(connection, header, request);
+            }
+        });
 
     public void OnDisconnected(ClientConnection connection)
     {

@@ -17,9 +17,6 @@ namespace Colony.Node.Hosting;
 /// </summary>
 public static class NodeHost
 {
-    /// <summary>How long an HTTP write or read waits for the log before answering "unknown, retry".</summary>
-    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>Builds and runs a node. <paramref name="args"/> may override any setting, e.g. --Colony:TickMilliseconds=20.</summary>
     public static async Task RunAsync(string? configPath, string[] args, CancellationToken cancellationToken)
     {
@@ -74,15 +71,8 @@ public static class NodeHost
         {
             using var reader = new StreamReader(request.Body);
             string value = await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
-            WriteOutcome outcome;
-            try
-            {
-                outcome = await loop.PutAsync(key, value).WaitAsync(WriteTimeout, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                outcome = WriteOutcome.Lost;
-            }
+            // The loop answers every write, after ReplicaLoop.WriteTimeout at the latest: no timer per request.
+            var outcome = await loop.PutAsync(key, value).ConfigureAwait(false);
             return outcome switch
             {
                 WriteOutcome.Committed => Results.NoContent(),
@@ -97,7 +87,7 @@ public static class NodeHost
             string? value;
             try
             {
-                (ok, value) = await loop.GetAsync(key).WaitAsync(WriteTimeout, context.RequestAborted).ConfigureAwait(false);
+                (ok, value) = await loop.GetAsync(key).WaitAsync(ReplicaLoop.WriteTimeout, context.RequestAborted).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

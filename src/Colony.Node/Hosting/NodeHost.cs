@@ -3,6 +3,7 @@ using Colony.Core;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -80,6 +81,26 @@ public static class NodeHost
                 WriteOutcome.Rejected => Problem(503, "the leader refused the write (overloaded or handing over)"),
                 _ => Problem(503, "the write's outcome is unknown: leadership changed"),
             };
+        });
+        app.MapGet(ProposeStream.Path, async (HttpContext context) =>
+        {
+            var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+            if (upgrade is not { IsUpgradableRequest: true }
+                || !string.Equals(context.Request.Headers.Upgrade, ProposeStream.UpgradeToken, StringComparison.OrdinalIgnoreCase))
+            {
+                return Problem(StatusCodes.Status426UpgradeRequired, $"upgrade the connection to {ProposeStream.UpgradeToken}");
+            }
+            context.Response.Headers.Upgrade = ProposeStream.UpgradeToken;
+            var stream = await upgrade.UpgradeAsync().ConfigureAwait(false);
+            try
+            {
+                await new ProposeStreamConnection(stream, loop).ServeAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // The client went away.
+            }
+            return Results.Empty;
         });
         app.MapGet("/kv/{key}", async (string key, HttpContext context) =>
         {

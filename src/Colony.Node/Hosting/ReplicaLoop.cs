@@ -127,6 +127,10 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     public Task<WriteOutcome> PutAsync(string key, string value) =>
         ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue, KeyValueCommand.EncodePut(key, value)));
 
+    /// <summary>Proposes an encoded key-value command, already validated (<see cref="KeyValueCommand.Decode"/>).</summary>
+    public Task<WriteOutcome> ProposeKeyValueAsync(ReadOnlySpan<byte> command) =>
+        ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue, command));
+
     /// <summary>A linearizable read of one key (ReadIndex, then wait until applied here).</summary>
     public Task<(bool Ok, string? Value)> GetAsync(string key)
     {

@@ -21,7 +21,10 @@ public static class NodeHost
     /// <summary>Builds and runs a node. <paramref name="args"/> may override any setting, e.g. --Colony:TickMilliseconds=20.</summary>
     public static async Task RunAsync(string? configPath, string[] args, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The content root is the program's directory, not the working directory: the host watches its
+        // content root recursively, and a node's working directory may hold data directories (its own
+        // and, with `colony up`, its neighbours'), so every log write would wake the watcher.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         if (configPath is not null)
         {

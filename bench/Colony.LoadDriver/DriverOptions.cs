@@ -15,6 +15,8 @@ internal sealed record DriverOptions
           --value-bytes <B>      Size of each written value [default: 100]
           --key-prefix <TEXT>    Prefix of the written keys [default: a fresh one per run]
           --request-timeout <S>  Client-side timeout of one PUT [default: 30]
+          --protocol <P>         http: one PUT /kv/{key} per write; stream: the node's key-value
+                                 write stream (GET /kv-stream, upgraded), one frame per write [default: http]
         """;
 
     public IReadOnlyList<Uri> Cluster { get; init; } = [];
@@ -30,6 +32,9 @@ internal sealed record DriverOptions
     public string KeyPrefix { get; init; } = "load-" + DateTime.UtcNow.ToString("HHmmss", CultureInfo.InvariantCulture);
 
     public double RequestTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>"http" or "stream".</summary>
+    public string Protocol { get; init; } = "http";
 
     public bool Help { get; init; }
 
@@ -52,6 +57,7 @@ internal sealed record DriverOptions
                 "--warmup" => options with { WarmupSeconds = NotNegative(name, double.Parse(value, CultureInfo.InvariantCulture)) },
                 "--value-bytes" => options with { ValueBytes = NotNegative(name, int.Parse(value, CultureInfo.InvariantCulture)) },
                 "--key-prefix" => options with { KeyPrefix = value },
+                "--protocol" => options with { Protocol = value is "http" or "stream" ? value : throw new ArgumentException("--protocol is http or stream") },
                 "--request-timeout" => options with { RequestTimeoutSeconds = Positive(name, double.Parse(value, CultureInfo.InvariantCulture)) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 
 namespace Colony.LoadDriver;
 
@@ -75,7 +76,9 @@ internal sealed class LoadRun(HttpClient client, LeaderDirectory directory, Driv
             string key = proposer.KeyPrefix + sequence.ToString(CultureInfo.InvariantCulture);
             sequence++;
             long began = Stopwatch.GetTimestamp();
-            string? error = await PutOnceFollowingLeaderAsync(proposer, key, cancellationToken).ConfigureAwait(false);
+            string? error = options.Protocol == "stream"
+                ? await PutOnceOverStreamAsync(proposer, key, cancellationToken).ConfigureAwait(false)
+                : await PutOnceFollowingLeaderAsync(proposer, key, cancellationToken).ConfigureAwait(false);
             long ended = Stopwatch.GetTimestamp();
             bool inWindow = ended >= window.From && ended < window.Until;
             if (error is null)
@@ -136,6 +139,43 @@ internal sealed class LoadRun(HttpClient client, LeaderDirectory directory, Driv
         }
     }
 
+    /// <summary>Writes one key over the proposer's write stream, reconnecting to the leader as needed.</summary>
+    private async Task<string?> PutOnceOverStreamAsync(Proposer proposer, string key, CancellationToken cancellationToken)
+    {
+        const int MaxRedirects = 5;
+        for (int attempt = 0; ; attempt++)
+        {
+            var node = directory.Leader;
+            try
+            {
+                if (proposer.Stream is null || proposer.Stream.Node != node)
+                {
+                    proposer.Stream?.Dispose();
+                    proposer.Stream = null;
+                    proposer.Stream = await ProposeStreamClient.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
+                }
+                var (reply, detail) = await proposer.Stream.PutAsync(key, _value, cancellationToken).ConfigureAwait(false);
+                switch (reply)
+                {
+                    case ProposeStreamClient.Committed:
+                        return null;
+                    case ProposeStreamClient.NotLeader when attempt < MaxRedirects:
+                        proposer.Redirects++;
+                        await directory.FollowAsync(node, detail.Length == 0 ? null : detail, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    default:
+                        return "stream reply " + reply.ToString(CultureInfo.InvariantCulture);
+                }
+            }
+            catch (Exception e) when (e is IOException or SocketException && !cancellationToken.IsCancellationRequested)
+            {
+                proposer.Stream?.Dispose();
+                proposer.Stream = null;
+                return "connection: " + e.GetType().Name;
+            }
+        }
+    }
+
     private static async Task SleepUntilAsync(long timestamp, CancellationToken cancellationToken)
     {
         var remaining = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
@@ -171,5 +211,7 @@ internal sealed class LoadRun(HttpClient client, LeaderDirectory directory, Driv
         public long Redirects { get; set; }
 
         public long TotalCommits { get; set; }
+
+        public ProposeStreamClient? Stream { get; set; }
     }
 }

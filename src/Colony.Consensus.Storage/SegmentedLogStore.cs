@@ -166,28 +166,82 @@ public sealed partial class SegmentedLogStore : IRaftLogStore
     {
         ArgumentNullException.ThrowIfNull(snapshot);
         ThrowIfNotWritable();
-        var metadata = snapshot.Metadata;
-        if (metadata.Index <= _snapshotIndex)
+        if (snapshot.Metadata.Index <= _snapshotIndex)
         {
             return;
         }
-        if (metadata.Index > _lastIndex)
+        var save = (LocalSnapshotSave)BeginSaveSnapshot(snapshot);
+        try
         {
-            throw new ArgumentException($"snapshot at {metadata.Index} is past the log's last entry {_lastIndex}", nameof(snapshot));
+            // The log first, so the snapshot never covers entries that a crash could still take back.
+            SyncActive();
+            save.Write();
+        }
+        catch (Exception e)
+        {
+            throw Fail("save snapshot", e);
+        }
+        save.Commit();
+    }
+
+    /// <summary>
+    /// Saves a local snapshot in two steps: <see cref="ISnapshotSave.Write"/> writes and fsyncs its file
+    /// under a temporary name and renames it, touching nothing else of the store, so it may run on another
+    /// thread while entries are appended; <see cref="ISnapshotSave.Commit"/> then deletes the segments it
+    /// makes unnecessary. A crash in between leaves a newer snapshot beside a whole log, which recovery
+    /// reads like any other. A failed write does not stop the store; its caller decides.
+    /// </summary>
+    public ISnapshotSave BeginSaveSnapshot(Snapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        ThrowIfNotWritable();
+        if (snapshot.Metadata.Index > _lastIndex)
+        {
+            throw new ArgumentException($"snapshot at {snapshot.Metadata.Index} is past the log's last entry {_lastIndex}", nameof(snapshot));
         }
         ValidateSnapshotSize(snapshot);
+        return new LocalSnapshotSave(this, snapshot);
+    }
+
+    /// <summary>The second step of a local save, on the driver's thread: the file is durable, so the log before it may go.</summary>
+    private void CommitSnapshot(Snapshot snapshot, int fsyncs)
+    {
+        ThrowIfNotWritable();
+        FsyncCount += fsyncs;
+        if (snapshot.Metadata.Index <= _snapshotIndex)
+        {
+            return; // a snapshot from the leader was installed meanwhile
+        }
         try
         {
             // Compaction below needs the newest hard state durable in a segment it keeps.
             SyncActive();
-            FsyncCount += SnapshotFile.Write(_fileSystem, _directory, snapshot);
-            _snapshotIndex = metadata.Index;
+            _snapshotIndex = snapshot.Metadata.Index;
             DeleteOldSnapshots();
             Compact();
         }
         catch (Exception e)
         {
             throw Fail("save snapshot", e);
+        }
+    }
+
+    /// <summary>A local snapshot between its two steps.</summary>
+    private sealed class LocalSnapshotSave(SegmentedLogStore store, Snapshot snapshot) : ISnapshotSave
+    {
+        private volatile int _fsyncs = -1; // set once the file is durable
+
+        public void Write()
+        {
+            Invariant.Check(_fsyncs < 0, "snapshot {0} was written twice", snapshot.Metadata.Index);
+            // Only the file system and the immutable directory name: safe beside the driver's calls.
+            _fsyncs = SnapshotFile.Write(store._fileSystem, store._directory, snapshot);
+        }
+
+        public void Commit()
+        {
+            Invariant.Check(_fsyncs >= 0, "snapshot {0} committed before its file was written", snapshot.Metadata.Index);
+            store.CommitSnapshot(snapshot, _fsyncs);
         }
     }
 

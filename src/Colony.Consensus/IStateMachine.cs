@@ -12,6 +12,14 @@ public interface IStateMachine
     /// <summary>Writes the whole state, as of the last applied entry, to <paramref name="destination"/>.</summary>
     void WriteSnapshot(Stream destination);
 
+    /// <summary>
+    /// Captures the state as of the last applied entry, for writing later: the returned writer writes
+    /// what <see cref="WriteSnapshot"/> writes now, and may run once, on another thread, while
+    /// <see cref="Apply"/> goes on. The replica calls this on its own thread, so it should cost far
+    /// less than writing (copying references, not serializing). The default serializes at once.
+    /// </summary>
+    SnapshotWriter CaptureSnapshot() => SnapshotWriter.Eager(WriteSnapshot);
+
     /// <summary>Replaces the whole state with one written by <see cref="WriteSnapshot"/>.</summary>
     void Restore(Stream source);
 }

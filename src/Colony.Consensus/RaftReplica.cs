@@ -9,9 +9,10 @@ namespace Colony.Consensus;
 /// <see cref="BeginCycle"/> sends what is safe to send and buffers the writes;
 /// <see cref="CompleteCycle"/> flushes, then sends the acknowledgements, applies and advances.
 /// Everything proposed while a flush is in flight lands in the next cycle: that is group commit.
-/// Not thread-safe: one loop drives it.
+/// Not thread-safe: one loop drives it. Local snapshots run through <see cref="ReplicaOptions.SnapshotScheduler"/>
+/// (see RaftReplica.Snapshots.cs).
 /// </summary>
-public sealed class RaftReplica
+public sealed partial class RaftReplica
 {
     private readonly IRaftLogStore _store;
     private readonly IStateMachine _stateMachine;
@@ -19,11 +20,10 @@ public sealed class RaftReplica
     private readonly IReplicaListener _listener;
     private readonly ReplicaOptions _options;
     private Ready? _inFlight;
-    private ulong _snapshotIndex;
 
     private RaftReplica(
         RaftNode node, IRaftLogStore store, IStateMachine stateMachine, IMessageTransport transport,
-        IReplicaListener listener, ReplicaOptions options, ulong snapshotIndex)
+        IReplicaListener listener, ReplicaOptions options, Snapshot recovered)
     {
         Node = node;
         _store = store;
@@ -31,7 +31,8 @@ public sealed class RaftReplica
         _transport = transport;
         _listener = listener;
         _options = options;
-        _snapshotIndex = snapshotIndex;
+        _snapshotIndex = recovered.Metadata.Index;
+        _lastSnapshotBytes = recovered.Data.Length;
     }
 
     public RaftNode Node { get; }
@@ -52,7 +53,7 @@ public sealed class RaftReplica
             stateMachine.Restore(stream);
         }
         var node = new RaftNode(raftOptions, state, random);
-        return new RaftReplica(node, store, stateMachine, transport, listener, options, state.Snapshot.Metadata.Index);
+        return new RaftReplica(node, store, stateMachine, transport, listener, options, state.Snapshot);
     }
 
     /// <summary>
@@ -62,6 +63,7 @@ public sealed class RaftReplica
     public bool BeginCycle()
     {
         Invariant.Check(_inFlight is null, "a cycle is already in flight");
+        AdvanceLocalSnapshot();
         if (!Node.HasReady())
         {
             return false;
@@ -120,12 +122,13 @@ public sealed class RaftReplica
         {
             using var stream = new MemoryStream(snapshot.Data.ToArray(), writable: false);
             _stateMachine.Restore(stream);
-            _snapshotIndex = snapshot.Metadata.Index;
+            OnSnapshotRestored(snapshot);
             _listener.OnSnapshotRestored(snapshot.Metadata);
         }
         foreach (var entry in ready.CommittedEntries)
         {
             _stateMachine.Apply(entry);
+            _appliedBytesSinceSnapshot += entry.Data.Length;
             _listener.OnApplied(entry);
         }
         foreach (var read in ready.ReadStates)
@@ -138,6 +141,7 @@ public sealed class RaftReplica
         }
         _inFlight = null;
         Node.Advance(ready);
+        AdvanceLocalSnapshot();
         MaybeSnapshot();
     }
 
@@ -150,27 +154,5 @@ public sealed class RaftReplica
         }
         CompleteCycle();
         return true;
-    }
-
-    private void MaybeSnapshot()
-    {
-        ulong applied = Node.AppliedIndex;
-        if (applied - _snapshotIndex < _options.SnapshotEveryEntries)
-        {
-            return;
-        }
-        if (applied <= Node.LatestSnapshot.Index)
-        {
-            // A snapshot received from the leader already covers it (it may still be on its way to disk).
-            _snapshotIndex = Math.Max(_snapshotIndex, applied);
-            return;
-        }
-        using var stream = new MemoryStream();
-        _stateMachine.WriteSnapshot(stream);
-        if (Node.Compact(applied, stream.ToArray()) is { } snapshot)
-        {
-            _store.SaveSnapshot(snapshot);
-        }
-        _snapshotIndex = applied;
     }
 }

@@ -83,6 +83,61 @@ public class SnapshotTests
     }
 
     [Fact]
+    public void A_two_step_save_lets_entries_be_appended_between_its_write_and_its_commit()
+    {
+        using var log = new SimLog(SimLog.SmallSegments);
+        for (ulong i = 1; i <= 60; i++)
+        {
+            log.AppendAndSync(Make(1, i, 100));
+        }
+        var segments = log.SegmentFiles();
+        var save = log.Store.BeginSaveSnapshot(SnapshotAt(50, 1));
+        log.AppendAndSync(Make(1, 61, 100));
+
+        save.Write();
+        log.AppendAndSync(Make(1, 62, 100));
+        Assert.Equal([StorageFileNames.Snapshot(50)], log.SnapshotFiles());
+        Assert.Equal(segments, log.SegmentFiles().Take(segments.Count)); // nothing compacted yet
+
+        save.Commit();
+        log.AppendAndSync(Make(1, 63, 100));
+
+        Assert.DoesNotContain(segments[0], log.SegmentFiles());
+        var state = log.CrashAndRestart();
+        AssertSnapshot(SnapshotAt(50, 1), state.Snapshot);
+        AssertSame(Range(1, 51, 63, 100), state.Entries);
+    }
+
+    [Fact]
+    public void A_two_step_save_overtaken_by_an_installed_snapshot_commits_nothing()
+    {
+        using var log = new SimLog();
+        log.AppendAndSync(Range(1, 1, 40));
+        var save = log.Store.BeginSaveSnapshot(SnapshotAt(30, 1));
+        log.Store.InstallSnapshot(SnapshotAt(80, 2));
+        log.Store.Sync();
+
+        save.Write();
+        save.Commit();
+        log.AppendAndSync(Make(2, 81));
+
+        var state = log.CrashAndRestart();
+        AssertSnapshot(SnapshotAt(80, 2), state.Snapshot);
+        AssertSame([Make(2, 81)], state.Entries);
+    }
+
+    [Fact]
+    public void A_two_step_save_commits_only_after_its_write()
+    {
+        using var log = new SimLog();
+        log.AppendAndSync(Range(1, 1, 40));
+        var save = log.Store.BeginSaveSnapshot(SnapshotAt(30, 1));
+
+        Assert.Throws<InvariantViolationException>(save.Commit);
+        Assert.Throws<ArgumentException>(() => log.Store.BeginSaveSnapshot(SnapshotAt(41, 1)));
+    }
+
+    [Fact]
     public void The_newest_two_snapshots_are_kept()
     {
         using var log = new SimLog();

@@ -41,12 +41,23 @@ public sealed class KeyValueModule : IStateMachineModule
     }
 
     /// <summary>Writes the entries as Put commands in ordinal key order, so equal maps give equal bytes.</summary>
-    public void WriteSnapshot(Stream destination)
+    public void WriteSnapshot(Stream destination) => CaptureSnapshot().WriteTo(destination);
+
+    /// <summary>Copies the entries (references only); sorting and encoding wait for the writer.</summary>
+    public SnapshotWriter CaptureSnapshot()
     {
+        var entries = new KeyValuePair<string, string>[_entries.Count];
+        ((ICollection<KeyValuePair<string, string>>)_entries).CopyTo(entries, 0);
+        return new SnapshotWriter(destination => WriteSorted(destination, entries));
+    }
+
+    private static void WriteSorted(Stream destination, KeyValuePair<string, string>[] entries)
+    {
+        Array.Sort(entries, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
         Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(length, (uint)_entries.Count);
+        BinaryPrimitives.WriteUInt32BigEndian(length, (uint)entries.Length);
         destination.Write(length);
-        foreach (var (key, value) in Entries)
+        foreach (var (key, value) in entries)
         {
             var record = KeyValueCommand.EncodePut(key, value);
             BinaryPrimitives.WriteUInt32BigEndian(length, (uint)record.Length);

@@ -27,12 +27,26 @@ public sealed partial class CompositeStateMachine
     public void WriteSnapshot(Stream destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        CaptureSnapshot().WriteTo(destination);
+    }
+
+    /// <inheritdoc/>
+    public SnapshotWriter CaptureSnapshot()
+    {
+        ulong appliedIndex = AppliedIndex;
+        ulong appliedTerm = AppliedTerm;
+        var sections = _modules.Select(m => (m.Id, Writer: m.CaptureSnapshot())).ToArray();
+        return new SnapshotWriter(destination => WriteCaptured(destination, appliedIndex, appliedTerm, sections));
+    }
+
+    private static void WriteCaptured(Stream destination, ulong appliedIndex, ulong appliedTerm, (ModuleId Id, SnapshotWriter Writer)[] sections)
+    {
         Span<byte> header = stackalloc byte[HeaderBytes];
         BinaryPrimitives.WriteUInt32BigEndian(header, SnapshotMagic);
         header[4] = SnapshotVersion;
-        BinaryPrimitives.WriteUInt64BigEndian(header[5..], AppliedIndex);
-        BinaryPrimitives.WriteUInt64BigEndian(header[13..], AppliedTerm);
-        header[21] = (byte)_modules.Length;
+        BinaryPrimitives.WriteUInt64BigEndian(header[5..], appliedIndex);
+        BinaryPrimitives.WriteUInt64BigEndian(header[13..], appliedTerm);
+        header[21] = (byte)sections.Length;
         BinaryPrimitives.WriteUInt32BigEndian(header[22..], Crc32C.Compute(header[..22]));
         destination.Write(header);
 
@@ -40,12 +54,12 @@ public sealed partial class CompositeStateMachine
         using var buffer = new MemoryStream();
         Span<byte> prefix = stackalloc byte[SectionPrefixBytes];
         Span<byte> crc = stackalloc byte[4];
-        foreach (var module in _modules)
+        foreach (var (id, writer) in sections)
         {
             buffer.SetLength(0);
-            module.WriteSnapshot(buffer);
+            writer.WriteTo(buffer);
             var state = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-            prefix[0] = module.Id.Value;
+            prefix[0] = id.Value;
             BinaryPrimitives.WriteUInt64BigEndian(prefix[1..], (ulong)state.Length);
             BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32C.Append(Crc32C.Compute(prefix), state));
             destination.Write(prefix);

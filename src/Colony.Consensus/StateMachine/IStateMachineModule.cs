@@ -17,6 +17,12 @@ public interface IStateMachineModule
     void WriteSnapshot(Stream destination);
 
     /// <summary>
+    /// Captures the module's state for writing later, on another thread, while commands go on being
+    /// applied (see <see cref="IStateMachine.CaptureSnapshot"/>). The default serializes at once.
+    /// </summary>
+    SnapshotWriter CaptureSnapshot() => SnapshotWriter.Eager(WriteSnapshot);
+
+    /// <summary>
     /// Replaces the module's whole state with one written by <see cref="WriteSnapshot"/>. The stream holds
     /// exactly that section, already checksum-verified; the module must read all of it.
     /// </summary>

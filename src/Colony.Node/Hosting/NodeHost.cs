@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -20,13 +21,13 @@ namespace Colony.Node.Hosting;
 /// </summary>
 public static class NodeHost
 {
-    /// <summary>How long an HTTP write or read waits for the log before answering "unknown, retry".</summary>
-    private static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(5);
-
     /// <summary>Builds and runs a node. <paramref name="args"/> may override any setting, e.g. --Colony:TickMilliseconds=20.</summary>
     public static async Task RunAsync(string? configPath, string[] args, CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // The content root is the program's directory, not the working directory: the host watches its
+        // content root recursively, and a node's working directory may hold data directories (its own
+        // and, with `colony up`, its neighbours'), so every log write would wake the watcher.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.Sources.Clear();
         if (configPath is not null)
         {
@@ -100,15 +101,8 @@ public static class NodeHost
         {
             using var reader = new StreamReader(request.Body);
             string value = await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
-            WriteOutcome outcome;
-            try
-            {
-                outcome = await loop.PutAsync(key, value).WaitAsync(WriteTimeout, request.HttpContext.RequestAborted).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                outcome = WriteOutcome.Lost;
-            }
+            // The loop answers every write, after ReplicaLoop.WriteTimeout at the latest: no timer per request.
+            var outcome = await loop.PutAsync(key, value).ConfigureAwait(false);
             return outcome switch
             {
                 WriteOutcome.Committed => Results.NoContent(),
@@ -117,13 +111,33 @@ public static class NodeHost
                 _ => Problem(503, "the write's outcome is unknown: leadership changed"),
             };
         });
+        app.MapGet(ProposeStream.Path, async (HttpContext context) =>
+        {
+            var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+            if (upgrade is not { IsUpgradableRequest: true }
+                || !string.Equals(context.Request.Headers.Upgrade, ProposeStream.UpgradeToken, StringComparison.OrdinalIgnoreCase))
+            {
+                return Problem(StatusCodes.Status426UpgradeRequired, $"upgrade the connection to {ProposeStream.UpgradeToken}");
+            }
+            context.Response.Headers.Upgrade = ProposeStream.UpgradeToken;
+            var stream = await upgrade.UpgradeAsync().ConfigureAwait(false);
+            try
+            {
+                await new ProposeStreamConnection(stream, loop).ServeAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or OperationCanceledException)
+            {
+                // The client went away.
+            }
+            return Results.Empty;
+        });
         app.MapGet("/kv/{key}", async (string key, HttpContext context) =>
         {
             bool ok;
             string? value;
             try
             {
-                (ok, value) = await loop.GetAsync(key).WaitAsync(WriteTimeout, context.RequestAborted).ConfigureAwait(false);
+                (ok, value) = await loop.GetAsync(key).WaitAsync(ReplicaLoop.WriteTimeout, context.RequestAborted).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

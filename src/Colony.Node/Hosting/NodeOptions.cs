@@ -67,6 +67,12 @@ public sealed class NodeOptions
     /// <summary>Applied entries between state-machine snapshots. Default 10,000.</summary>
     public ulong SnapshotEveryEntries { get; set; } = 10_000;
 
+    /// <summary>
+    /// A snapshot also waits until the log since the last one is this many times its size, so a large
+    /// state is not rewritten every <see cref="SnapshotEveryEntries"/> entries. Default 1.
+    /// </summary>
+    public double SnapshotLogBytesRatio { get; set; } = 1;
+
     /// <summary>Throws with a one-line reason if the configuration cannot work.</summary>
     public void Validate()
     {

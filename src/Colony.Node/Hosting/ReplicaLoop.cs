@@ -22,32 +22,43 @@ public enum WriteOutcome
 
 /// <summary>
 /// Runs one node's Raft replica on a dedicated thread: every input (peer message, tick, client
-/// request) is a work item on one queue, so the core and the state machine are only ever touched by
-/// that thread. After each batch of work the loop runs Ready cycles, flushing the write-ahead log
-/// once per cycle (group commit), and publishes a status snapshot for HTTP readers.
+/// request) waits in a queue for that thread, so the core and the state machine are only ever touched
+/// by it. After each batch of input the loop runs Ready cycles, flushing the write-ahead log once per
+/// cycle (group commit), and publishes a status snapshot for HTTP readers. Proposals that arrived
+/// together are proposed together; snapshots are written on a thread of their own.
 /// </summary>
 public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 {
     /// <summary>Key prefix of the replicated address book: "colony/members/{id}" = "{peer} {http}".</summary>
     public const string MemberKeyPrefix = "colony/members/";
 
-    private readonly BlockingCollection<Action> _work = new(new ConcurrentQueue<Action>(), 1 << 16);
+    /// <summary>How long a write waits for the log before it is answered "outcome unknown".</summary>
+    public static readonly TimeSpan WriteTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentQueue<Action> _work = new();
+    private readonly ConcurrentQueue<PendingWrite> _proposals = new();
+    private readonly LoopSignal _signal = new();
     private readonly NodeOptions _options;
     private readonly ILogger _logger;
     private readonly PeerTransport _transport;
     private readonly PeerListener _listener;
-    private readonly Channel<Message> _inbox = Channel.CreateBounded<Message>(new BoundedChannelOptions(1 << 16) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly Channel<Message> _inbox = Channel.CreateBounded<Message>(new BoundedChannelOptions(1 << 16) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
     private readonly KeyValueModule _keyValue = new();
     private readonly SegmentedLogStore _store;
     private readonly RaftReplica _replica;
-    private readonly Dictionary<ulong, (ulong Term, TaskCompletionSource<WriteOutcome> Done)> _pendingWrites = [];
+    private readonly Dictionary<ulong, PendingWrite> _pendingWrites = [];
+    private readonly Queue<PendingWrite> _writesByAge = new(); // proposal order, for the timeout
+    private readonly List<ReadOnlyMemory<byte>> _proposalBatch = [];
+    private readonly List<PendingWrite> _proposalWriters = [];
     private readonly Dictionary<ulong, Action<bool>> _pendingReads = [];
     private readonly List<(ulong Index, Action<bool> Serve)> _readsWaitingForApply = [];
     private readonly Dictionary<ulong, (string Peer, string Http)> _addresses = [];
     private readonly Thread _thread;
     private readonly ITimer _ticker;
-    private readonly Task _pump;
-    private readonly CancellationTokenSource _stopping = new();
+    private readonly BackgroundSnapshotScheduler _snapshots;
+    private readonly long _writeTimeoutTicks;
+    private volatile bool _stopping;
+    private long _ticks;
     private ulong _nextReadId;
     private volatile NodeStatus _status;
 
@@ -77,8 +88,16 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
         var stateMachine = new CompositeStateMachine(_keyValue, Coordination);
         _keyValue.Applied += OnKeyValueApplied;
-        _replica = RaftReplica.Recover(raftOptions, new ReplicaOptions { SnapshotEveryEntries = options.SnapshotEveryEntries },
+        _snapshots = new BackgroundSnapshotScheduler(_signal.Set);
+        var replicaOptions = new ReplicaOptions
+        {
+            SnapshotEveryEntries = options.SnapshotEveryEntries,
+            SnapshotLogBytesRatio = options.SnapshotLogBytesRatio,
+            SnapshotScheduler = _snapshots,
+        };
+        _replica = RaftReplica.Recover(raftOptions, replicaOptions,
             _store, stateMachine, _transport, this, new SeededRandom((ulong)Environment.TickCount64 ^ options.NodeId));
+        _writeTimeoutTicks = Math.Max(1, (long)(WriteTimeout.TotalMilliseconds / options.TickMilliseconds));
         // The address book may have grown in the log since the configuration was written.
         foreach (var (key, value) in _keyValue.Entries.Where(e => e.Key.StartsWith(MemberKeyPrefix, StringComparison.Ordinal)))
         {
@@ -89,9 +108,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             _transport.SetPeer(id, IPEndPoint.Parse(address.Peer));
         }
         _status = BuildStatus();
-        var inbound = new PeerInbound(peerOptions, _inbox.Writer, loggers.CreateLogger<PeerInbound>(), time);
+        var inbound = new PeerInbound(peerOptions, new SignallingWriter(_inbox.Writer, _signal), loggers.CreateLogger<PeerInbound>(), time);
         _listener = PeerListener.Start(IPEndPoint.Parse(options.Peer), inbound, loggers.CreateLogger<PeerListener>());
-        _pump = PumpInboxAsync();
         _thread = new Thread(Run) { IsBackground = true, Name = $"colony-raft-{options.NodeId}" };
         _thread.Start();
         var tick = TimeSpan.FromMilliseconds(options.TickMilliseconds);
@@ -108,6 +126,10 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// <summary>Proposes a key-value write; completes when it is applied here (or is known lost).</summary>
     public Task<WriteOutcome> PutAsync(string key, string value) =>
         ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue, KeyValueCommand.EncodePut(key, value)));
+
+    /// <summary>Proposes an encoded key-value command, already validated (<see cref="KeyValueCommand.Decode"/>).</summary>
+    public Task<WriteOutcome> ProposeKeyValueAsync(ReadOnlySpan<byte> command) =>
+        ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue, command));
 
     /// <summary>A linearizable read of one key (ReadIndex, then wait until applied here).</summary>
     public Task<(bool Ok, string? Value)> GetAsync(string key)
@@ -143,73 +165,71 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                 done.TrySetResult((result.Status == ProposeStatus.NotLeader ? WriteOutcome.NotLeader : WriteOutcome.Rejected, result.Error ?? result.Status.ToString()));
                 return;
             }
-            var write = new TaskCompletionSource<WriteOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-            _pendingWrites[result.Index] = (result.Term, write);
+            var write = new PendingWrite(ReadOnlyMemory<byte>.Empty);
+            Track(write, result.Index, result.Term);
             write.Task.ContinueWith(t => done.TrySetResult((t.Result, null)), TaskScheduler.Default);
         });
         return await done.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Queues a proposal; completes when it is applied here, is known lost, or after
+    /// <see cref="WriteTimeout"/> (then <see cref="WriteOutcome.Lost"/>: its outcome is unknown).
+    /// </summary>
     private Task<WriteOutcome> ProposeAsync(byte[] payload)
     {
-        var done = new TaskCompletionSource<WriteOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-        Post(() =>
+        var write = new PendingWrite(payload);
+        if (_stopping)
         {
-            var result = _replica.Node.Propose(payload);
-            if (!result.IsAccepted)
-            {
-                done.TrySetResult(result.Status == ProposeStatus.NotLeader ? WriteOutcome.NotLeader : WriteOutcome.Rejected);
-                return;
-            }
-            _pendingWrites[result.Index] = (result.Term, done);
-        });
-        return done.Task;
+            write.TrySetResult(WriteOutcome.Lost);
+            return write.Task;
+        }
+        _proposals.Enqueue(write);
+        _signal.Set();
+        return write.Task;
     }
 
     private void Post(Action action)
     {
-        if (!_work.IsAddingCompleted)
+        if (_stopping)
         {
-            try
-            {
-                _work.Add(action);
-            }
-            catch (InvalidOperationException)
-            {
-                // Shutting down: the loop no longer takes work.
-            }
+            return; // the loop no longer takes work
         }
-    }
-
-    private async Task PumpInboxAsync()
-    {
-        try
-        {
-            await foreach (var message in _inbox.Reader.ReadAllAsync(_stopping.Token).ConfigureAwait(false))
-            {
-                Post(() => _replica.Node.Step(message));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
+        _work.Enqueue(action);
+        _signal.Set();
     }
 
     private void Run()
     {
         try
         {
-            foreach (var action in _work.GetConsumingEnumerable())
+            while (!_stopping)
             {
-                action();
-                while (_work.TryTake(out var more))
+                // Reset before draining: an input that arrives after the drain sets it again.
+                _signal.Reset();
+                bool worked = false;
+                while (_work.TryDequeue(out var action))
                 {
-                    more();
+                    action();
+                    worked = true;
                 }
+                while (_inbox.Reader.TryRead(out var message))
+                {
+                    _replica.Node.Step(message);
+                    worked = true;
+                }
+                worked |= ProposeQueued();
                 while (_replica.RunCycle())
                 {
+                    worked = true;
                 }
-                _status = BuildStatus();
+                if (worked)
+                {
+                    _status = BuildStatus();
+                    continue;
+                }
+                // Idle; a tick arrives at least every TickMilliseconds.
+                _signal.Wait(TimeSpan.FromSeconds(1));
             }
         }
         catch (Exception e)
@@ -231,13 +251,72 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             [.. s.Peers.Select(p => new PeerStatusView(p.Id.Value, p.Match, p.Next, p.State, p.IsVoter))]);
     }
 
+    /// <summary>Proposes every queued proposal as one batch of contiguous entries.</summary>
+    private bool ProposeQueued()
+    {
+        if (_proposals.IsEmpty)
+        {
+            return false;
+        }
+        _proposalBatch.Clear();
+        _proposalWriters.Clear();
+        while (_proposals.TryDequeue(out var write))
+        {
+            _proposalBatch.Add(write.Payload);
+            _proposalWriters.Add(write);
+        }
+        var result = _replica.Node.Propose(_proposalBatch);
+        for (int i = 0; i < _proposalWriters.Count; i++)
+        {
+            var write = _proposalWriters[i];
+            if (result.IsAccepted)
+            {
+                Track(write, result.Index + (ulong)i, result.Term);
+            }
+            else
+            {
+                write.TrySetResult(result.Status == ProposeStatus.NotLeader ? WriteOutcome.NotLeader : WriteOutcome.Rejected);
+            }
+        }
+        _proposalWriters.Clear();
+        _proposalBatch.Clear();
+        return true;
+    }
+
+    private void Track(PendingWrite write, ulong index, ulong term)
+    {
+        write.Index = index;
+        write.Term = term;
+        write.Deadline = _ticks + _writeTimeoutTicks;
+        _pendingWrites[index] = write;
+        _writesByAge.Enqueue(write);
+    }
+
+    private void Tick()
+    {
+        _ticks++;
+        _replica.Node.Tick();
+        // Proposal order is deadline order: only the oldest can have expired.
+        while (_writesByAge.TryPeek(out var oldest) && (oldest.Task.IsCompleted || oldest.Deadline <= _ticks))
+        {
+            _writesByAge.Dequeue();
+            if (!oldest.Task.IsCompleted && _pendingWrites.Remove(oldest.Index))
+            {
+                oldest.TrySetResult(WriteOutcome.Lost);
+            }
+        }
+    }
+
     void IReplicaListener.OnApplied(in Entry entry)
     {
         if (_pendingWrites.Remove(entry.Index, out var pending))
         {
-            pending.Done.TrySetResult(pending.Term == entry.Term ? WriteOutcome.Committed : WriteOutcome.Lost);
+            pending.TrySetResult(pending.Term == entry.Term ? WriteOutcome.Committed : WriteOutcome.Lost);
         }
-        ServeReadsUpTo(entry.Index);
+        if (_readsWaitingForApply.Count > 0)
+        {
+            ServeReadsUpTo(entry.Index);
+        }
     }
 
     void IReplicaListener.OnSnapshotRestored(SnapshotMetadata metadata)
@@ -246,7 +325,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         {
             // Overtaken by a snapshot: whether it made it is unknown here.
             _pendingWrites.Remove(index, out var pending);
-            pending.Done.TrySetResult(WriteOutcome.Lost);
+            pending!.TrySetResult(WriteOutcome.Lost);
         }
         foreach (var (key, value) in _keyValue.Entries.Where(e => e.Key.StartsWith(MemberKeyPrefix, StringComparison.Ordinal)))
         {
@@ -330,19 +409,55 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _ticker.DisposeAsync().ConfigureAwait(false);
-        _work.CompleteAdding();
-        _stopping.Cancel();
+        _stopping = true;
+        _signal.Set();
         _thread.Join(TimeSpan.FromSeconds(10));
-        await _pump.ConfigureAwait(false);
+        _inbox.Writer.TryComplete();
         await _listener.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         foreach (var pending in _pendingWrites.Values)
         {
-            pending.Done.TrySetResult(WriteOutcome.Lost);
+            pending.TrySetResult(WriteOutcome.Lost);
         }
+        while (_proposals.TryDequeue(out var queued))
+        {
+            queued.TrySetResult(WriteOutcome.Lost);
+        }
+        // A snapshot file being written is harmless to abandon (recovery deletes it), but let it finish.
+        await _snapshots.Idle.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _store.Dispose();
-        _stopping.Dispose();
-        _work.Dispose();
+        _signal.Dispose();
+    }
+
+    /// <summary>A write waiting for its entry: the completion and where the entry went.</summary>
+    private sealed class PendingWrite(ReadOnlyMemory<byte> payload) : TaskCompletionSource<WriteOutcome>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public ReadOnlyMemory<byte> Payload { get; } = payload;
+
+        public ulong Index { get; set; }
+
+        public ulong Term { get; set; }
+
+        /// <summary>The tick after which the write is answered "outcome unknown".</summary>
+        public long Deadline { get; set; }
+    }
+
+    /// <summary>Hands peer messages to the channel the loop drains, and wakes the loop.</summary>
+    private sealed class SignallingWriter(ChannelWriter<Message> inner, LoopSignal signal) : ChannelWriter<Message>
+    {
+        public override bool TryWrite(Message item)
+        {
+            if (!inner.TryWrite(item))
+            {
+                return false;
+            }
+            signal.Set();
+            return true;
+        }
+
+        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
+
+        public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
     }
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "node {NodeId} started: peer {Peer}, log ends at {LastIndex}, term {Term}")]

@@ -73,6 +73,7 @@ public static class NodeHost
             var server = new CoordinationServer(loop, loop.Coordination, coordinationOptions,
                 services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), TimeProvider.System);
             loop.Ticked += server.OnTick;
+            loop.SnapshotRestored += server.OnSnapshotRestored;
             return server;
         });
         builder.Services.AddHostedService<JoinService>();

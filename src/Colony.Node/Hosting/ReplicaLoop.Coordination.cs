@@ -10,8 +10,16 @@ public sealed partial class ReplicaLoop : ICoordinationHost
     /// <summary>The ZooKeeper data tree's module of the replicated state machine.</summary>
     public CoordinationModule Coordination { get; } = new();
 
+    private const int StatusRefreshMilliseconds = 20;
+
+    private bool _statusStale;
+    private long _statusBuiltAt;
+
     /// <summary>Raised on the loop thread after every Raft tick.</summary>
     internal event Action? Ticked;
+
+    /// <summary>Raised on the loop thread after the state machine was replaced by a snapshot from the leader.</summary>
+    internal event Action? SnapshotRestored;
 
     ulong ICoordinationHost.NodeId => _options.NodeId;
 
@@ -19,15 +27,13 @@ public sealed partial class ReplicaLoop : ICoordinationHost
 
     ulong ICoordinationHost.Leader => _replica.Node.Leader.Value;
 
+    bool ICoordinationHost.LeaderReachable =>
+        _replica.Node.Role == RaftRole.Leader
+        || (!_replica.Node.Leader.IsNone && _transport.IsConnected(_replica.Node.Leader));
+
     ulong ICoordinationHost.AppliedIndex => _replica.Node.AppliedIndex;
 
     void ICoordinationHost.Post(Action work) => Post(work);
 
     ProposeResult ICoordinationHost.ProposeOrForward(IReadOnlyList<ReadOnlyMemory<byte>> entries) => _replica.Node.ProposeOrForward(entries);
-
-    private void Tick()
-    {
-        _replica.Node.Tick();
-        Ticked?.Invoke();
-    }
 }

@@ -225,8 +225,18 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                 }
                 if (worked)
                 {
-                    _status = BuildStatus();
+                    // Under load the loop turns thousands of times a second: refresh the
+                    // published status a few times a second, and whenever the loop goes idle.
+                    _statusStale = true;
+                    if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
+                    {
+                        RefreshStatus();
+                    }
                     continue;
+                }
+                if (_statusStale)
+                {
+                    RefreshStatus();
                 }
                 // Idle; a tick arrives at least every TickMilliseconds.
                 _signal.Wait(TimeSpan.FromSeconds(1));
@@ -238,6 +248,13 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             LogLoopFailed(e);
             Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
         }
+    }
+
+    private void RefreshStatus()
+    {
+        _status = BuildStatus();
+        _statusStale = false;
+        _statusBuiltAt = Environment.TickCount64;
     }
 
     private NodeStatus BuildStatus()
@@ -305,6 +322,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                 oldest.TrySetResult(WriteOutcome.Lost);
             }
         }
+        Ticked?.Invoke();
     }
 
     void IReplicaListener.OnApplied(in Entry entry)
@@ -332,6 +350,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             RecordAddress(key, value);
         }
         ServeReadsUpTo(metadata.Index);
+        SnapshotRestored?.Invoke();
     }
 
     void IReplicaListener.OnReadReady(ReadState state)

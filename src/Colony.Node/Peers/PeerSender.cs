@@ -75,6 +75,8 @@ internal sealed class PeerSender : IAsyncDisposable
         round?.Cancel();
     }
 
+    public PeerConnectionState State => _state;
+
     public PeerStatus GetStatus()
     {
         EndPoint endPoint;

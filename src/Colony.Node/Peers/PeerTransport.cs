@@ -129,6 +129,9 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
     }
 
     /// <summary>The state and counters of one peer, or null if it is not in the address book.</summary>
+    /// <summary>Whether the outbound connection to <paramref name="id"/> is up right now.</summary>
+    public bool IsConnected(NodeId id) => _peers.TryGetValue(id, out var sender) && sender.State == PeerConnectionState.Connected;
+
     public PeerStatus? GetStatus(NodeId id) => _peers.TryGetValue(id, out var sender) ? sender.GetStatus() : null;
 
     /// <summary>The state and counters of every peer, by id.</summary>

@@ -60,6 +60,7 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        session.ProposedWrites = Math.Max(0, session.ProposedWrites - 1);
         if (!result.IsOk)
         {
             session.Connection.Close();

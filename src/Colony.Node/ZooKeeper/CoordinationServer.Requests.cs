@@ -90,6 +90,7 @@ internal sealed partial class CoordinationServer
                 return;
             }
             session.PendingWrites--;
+            session.ProposedWrites = Math.Max(0, session.ProposedWrites - 1);
             var (reply, body, close) = WriteReply(pending, result);
             pending.Complete(reply, body, close);
             Drain(session);

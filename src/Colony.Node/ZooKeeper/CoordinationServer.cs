@@ -134,6 +134,22 @@ internal sealed partial class CoordinationServer
             Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.TouchSessions(ids.ToArray())));
         }
         CloseStalledWrites(now);
+        FlushProposals();
+    }
+
+    /// <summary>
+    /// The tree was replaced by the leader's snapshot: writes in flight may be inside it, with no
+    /// apply to answer them, and sessions may be gone. Close those clients; they reconnect.
+    /// </summary>
+    public void OnSnapshotRestored()
+    {
+        foreach (var session in _sessions.Values.Concat(_creating.Values).ToList())
+        {
+            if (session.ProposedWrites > 0 || (session.Established && !Tree.SessionExists(session.SessionId)))
+            {
+                session.Connection.Close();
+            }
+        }
     }
 
     private void LeadershipChanged(bool isLeader, ulong leader, long now)
@@ -145,7 +161,7 @@ internal sealed partial class CoordinationServer
         // assume anything about them, nor have later writes overtake them: close, as ZooKeeper does.
         foreach (var session in _sessions.Values.Concat(_creating.Values).ToList())
         {
-            if (session.PendingWrites > 0 || !session.Established)
+            if (session.ProposedWrites > 0)
             {
                 session.Connection.Close();
             }
@@ -216,6 +232,12 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        if (!_host.LeaderReachable)
+        {
+            // An election, or a leader that just went away: hold the writes (OnTick retries, and
+            // WriteTimeoutMs bounds the wait) rather than send them where they would be lost.
+            return;
+        }
         var entries = new List<ReadOnlyMemory<byte>>();
         var current = new List<ModuleCommand>();
         long bytes = 0;
@@ -241,6 +263,16 @@ internal sealed partial class CoordinationServer
             foreach (var (session, _) in _batch)
             {
                 session?.Connection.Close();
+            }
+        }
+        else
+        {
+            foreach (var (session, _) in _batch)
+            {
+                if (session is not null)
+                {
+                    session.ProposedWrites++;
+                }
             }
         }
         _batch.Clear();

@@ -19,6 +19,12 @@ internal interface ICoordinationHost
     /// <summary>Loop thread only: the leader this node follows, 0 if none.</summary>
     ulong Leader { get; }
 
+    /// <summary>
+    /// Loop thread only: this node leads, or follows a leader it is connected to right now. A
+    /// leader whose connection just broke is probably gone: writes wait rather than vanish with it.
+    /// </summary>
+    bool LeaderReachable { get; }
+
     /// <summary>Loop thread only: the index applied here.</summary>
     ulong AppliedIndex { get; }
 }

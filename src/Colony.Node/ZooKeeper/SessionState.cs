@@ -29,6 +29,9 @@ internal sealed class SessionState(ClientConnection connection, int timeoutMs)
     /// <summary>Writes in <see cref="Pending"/> still waiting for the log.</summary>
     public int PendingWrites { get; set; }
 
+    /// <summary>Of those, the ones handed to Raft (the rest wait for a reachable leader): lost if the leader changes.</summary>
+    public int ProposedWrites { get; set; }
+
     public long LastZxidSent { get; set; }
 }
 

@@ -191,7 +191,8 @@ internal sealed class ClientConnection : IAsyncDisposable
                 }
                 finally
                 {
-                    reader.AdvanceTo(buffer.Start, buffer.End);
+                    // After a single frame the rest is unexamined: the next read must see it without waiting for more bytes.
+                    reader.AdvanceTo(buffer.Start, stop ? buffer.Start : buffer.End);
                 }
 
                 if (stop)

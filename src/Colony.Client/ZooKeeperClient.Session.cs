@@ -338,7 +338,11 @@ public sealed partial class ZooKeeperClient
             connectedSignal.TrySetResult();
             orphans = pipeline.DrainAll();
         }
-        firstConnection.TrySetException(error());
+        if (firstConnection.TrySetException(error()))
+        {
+            // Only ConnectAsync waits on it; once connected, nobody will, and that is fine.
+            _ = firstConnection.Task.Exception;
+        }
         lifetime.Cancel();
         current?.Abort();
         foreach (PendingRequest request in orphans)

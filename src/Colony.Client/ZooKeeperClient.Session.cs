@@ -57,7 +57,15 @@ public sealed partial class ZooKeeperClient
                 if (current is not null)
                 {
                     Drop(current);
-                    await current.DisposeAsync().ConfigureAwait(false);
+                    try
+                    {
+                        await current.DisposeAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception e)
+                    {
+                        // Tearing down a dead socket must not end the session loop.
+                        lastConnectError ??= e;
+                    }
                 }
             }
 
@@ -89,9 +97,11 @@ public sealed partial class ZooKeeperClient
         }
     }
 
+    /// <summary>How long one server gets to connect and answer the handshake: its share of the session timeout, within bounds.</summary>
     private TimeSpan AttemptTimeout()
     {
         TimeSpan share = options.SessionTimeout / servers.Length;
+        share = share < options.ConnectTimeout ? share : options.ConnectTimeout;
         return share < MinAttemptTimeout ? MinAttemptTimeout : share;
     }
 

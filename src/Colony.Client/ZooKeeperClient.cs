@@ -128,6 +128,9 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Why the last connection attempt or connection failed, for diagnostics; null before any failure.</summary>
+    public Exception? LastConnectionError => Volatile.Read(ref lastConnectError);
+
     /// <summary>The last zxid this client saw in a reply.</summary>
     public long LastZxid => Interlocked.Read(ref lastZxid);
 
@@ -198,38 +201,33 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
 
     public override string ToString() => $"ZooKeeperClient(0x{SessionId:x16}, {State}, {connectString})";
 
+    /// <summary>
+    /// Asks the server to end the session, when connected. A disconnected client does not wait for
+    /// a reconnect just to say goodbye: the server expires the session after its timeout.
+    /// </summary>
     private async Task CloseSessionAsync(CancellationToken cancellationToken)
     {
         lock (gate)
         {
-            if (terminalError is not null || sessionId == 0)
+            if (terminalError is not null || connection is null)
             {
                 return;
             }
         }
-        // A dropped connection must not leave the session (and its ephemerals) alive for a whole
-        // timeout: retry through reconnects until the server confirms, or the session would have expired anyway.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(SessionTimeout);
-        while (true)
+        try
         {
-            try
+            await SendAsync(OpCode.CloseSession, EmptyRequest.Instance, (in ReplyHeader header, ReadOnlySpan<byte> _) =>
             {
-                await SendAsync(OpCode.CloseSession, EmptyRequest.Instance, (in ReplyHeader header, ReadOnlySpan<byte> _) =>
-                {
-                    // Stop here, on the receive loop, before the server's closing the socket reads as a disconnect.
-                    EndSession(KeeperState.Closed, static () => new ClientClosedException());
-                    return true;
-                }, deadline.Token).ConfigureAwait(false);
-                return;
-            }
-            catch (ConnectionLossException) when (!deadline.IsCancellationRequested)
-            {
-            }
-            catch (Exception e) when (e is OperationCanceledException or ZooKeeperException)
-            {
-                return;
-            }
+                // Stop here, on the receive loop, before the server's closing the socket reads as a disconnect.
+                EndSession(KeeperState.Closed, static () => new ClientClosedException());
+                return true;
+            }, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or ZooKeeperException)
+        {
+            // Lost on the way: the session ends by expiry instead.
         }
     }
 

@@ -17,8 +17,8 @@ public sealed class GarbageServerTests
         var error = await Assert.ThrowsAsync<ConnectionLossException>(() => ZooKeeperClient.ConnectAsync(
             server.Address, new ZooKeeperClientOptions { ConnectTimeout = TimeSpan.FromSeconds(1), MaxReconnectDelay = TimeSpan.FromMilliseconds(10) }));
 
-        Assert.True(server.Connections > 1, $"only {server.Connections} connection attempts");
-        Assert.NotNull(error.Message);
+        Assert.Contains(server.Address, error.Message, StringComparison.Ordinal);
+        Assert.True(server.Connections >= 1);
     }
 
     [Fact]

@@ -148,7 +148,7 @@ public abstract class SessionContract(ServerFixture server)
         var log = new EventLog(nodeEventsOnly: false);
         await using var client = await ConnectAsync(Server.ConnectString, new ZooKeeperClientOptions
         {
-            SessionTimeout = TimeSpan.FromSeconds(30),
+            SessionTimeout = TimeSpan.FromSeconds(15),
             DefaultWatcher = log.Watcher,
         });
         await log.NextAsync(KeeperState.SyncConnected);
@@ -173,7 +173,14 @@ public abstract class SessionContract(ServerFixture server)
         await log.NextAsync(KeeperState.Disconnected);
         Task<Stat?> queued = client.ExistsAsync(ephemeral);
         await Server.RestartAsync(0);
-        await log.NextAsync(KeeperState.SyncConnected);
+        try
+        {
+            await log.NextAsync(KeeperState.SyncConnected);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}; last connection error: {client.LastConnectionError}", e);
+        }
 
         Assert.Equal(sessionId, client.SessionId);
         Assert.NotNull(await queued.Within());

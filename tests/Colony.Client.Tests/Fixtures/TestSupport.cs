@@ -62,7 +62,17 @@ internal sealed class EventLog
         }
     }
 
-    public async Task<WatchedEvent> NextAsync() => await pending.Reader.ReadAsync().AsTask().Within();
+    public async Task<WatchedEvent> NextAsync()
+    {
+        try
+        {
+            return await pending.Reader.ReadAsync().AsTask().Within();
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No event within {TestSupport.Patience.TotalSeconds} s; heard so far: [{string.Join("; ", All)}]");
+        }
+    }
 
     /// <summary>Waits for the first event of <paramref name="state"/> (session events need nodeEventsOnly: false).</summary>
     public async Task<WatchedEvent> NextAsync(KeeperState state)

@@ -77,6 +77,7 @@ internal static class CliApplication
             NodeCommands.Create(cli),
             ClusterCommands.Create(cli),
             DemoCommand.Create(cli),
+            ZkCommands.Create(cli),
         };
         root.Options.Add(new HelpOption());
         root.Options.Add(new VersionOption());

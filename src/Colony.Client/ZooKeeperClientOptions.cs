@@ -1,0 +1,69 @@
+using Colony.Coordination.Protocol;
+
+namespace Colony.Client;
+
+/// <summary>How a <see cref="ZooKeeperClient"/> connects and what it allows. Every value has a working default.</summary>
+public sealed record ZooKeeperClientOptions
+{
+    /// <summary>The session timeout to ask for; the server clamps it to its own bounds. Default 10 s.</summary>
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long <see cref="ZooKeeperClient.ConnectAsync"/> tries the servers before giving up. Default 15 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A session to resume (with <see cref="SessionPassword"/>) instead of creating one; 0 for a new session.</summary>
+    public long SessionId { get; init; }
+
+    public byte[]? SessionPassword { get; init; }
+
+    /// <summary>Asks for a read-only session when the server has lost its quorum (ZooKeeper's canBeReadOnly flag).</summary>
+    public bool ReadOnly { get; init; }
+
+    /// <summary>Receives session-state events and the events of watches set with <c>watch: true</c>.</summary>
+    public Watcher? DefaultWatcher { get; init; }
+
+    /// <summary>Requests sent and not yet answered; further requests wait for room. Default 1,000.</summary>
+    public int MaxOutstandingRequests { get; init; } = 1000;
+
+    /// <summary>The largest frame accepted from a server; a bigger one drops the connection. Default 1 MiB + 64 KiB.</summary>
+    public int MaxFrameBytes { get; init; } = FrameReader.DefaultMaxFrameBytes;
+
+    /// <summary>
+    /// The longest pause between rounds of connection attempts while the client cannot reach any
+    /// server; the first attempt after a drop is immediate. Default 1 s.
+    /// </summary>
+    public TimeSpan MaxReconnectDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Shuffle the servers before trying them, so clients spread over the ensemble. Default true.</summary>
+    public bool ShuffleServers { get; init; } = true;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    internal void Validate()
+    {
+        Positive(SessionTimeout, nameof(SessionTimeout));
+        Positive(ConnectTimeout, nameof(ConnectTimeout));
+        if (MaxReconnectDelay < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxReconnectDelay), MaxReconnectDelay, "must not be negative");
+        }
+        if (SessionTimeout.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SessionTimeout), SessionTimeout, "does not fit the protocol's 32-bit milliseconds");
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxOutstandingRequests, 1, nameof(MaxOutstandingRequests));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxFrameBytes, 1024, nameof(MaxFrameBytes));
+        if (SessionId != 0 && SessionPassword is null)
+        {
+            throw new ArgumentException("Resuming a session needs its password.", nameof(SessionPassword));
+        }
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, "must be positive");
+        }
+    }
+}

@@ -146,7 +146,8 @@ public abstract class SessionContract(ServerFixture server)
     public async Task After_the_server_restarts_the_session_resumes_with_its_watches_and_credentials()
     {
         var log = new EventLog(nodeEventsOnly: false);
-        await using var client = await ConnectAsync(Server.ConnectString, new ZooKeeperClientOptions
+        // Only the server that is killed and restarted: the client must come back to it.
+        await using var client = await ConnectAsync(Server.ServerAddress(0), new ZooKeeperClientOptions
         {
             SessionTimeout = TimeSpan.FromSeconds(15),
             DefaultWatcher = log.Watcher,

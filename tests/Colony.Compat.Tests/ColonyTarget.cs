@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using Colony.IntegrationTests;
 
 namespace Colony.Compat.Tests;
@@ -58,46 +56,7 @@ public sealed class ColonyTarget : ICompatibilityTarget, IAsyncLifetime
         await WaitUntilServingAsync(cancellationToken);
     }
 
-    /// <summary>Every node answers "ruok" on its client port.</summary>
-    private async Task WaitUntilServingAsync(CancellationToken cancellationToken)
-    {
-        foreach (ulong id in Cluster.Ids)
-        {
-            string address = Cluster.ZooKeeperAddress(id);
-            await LocalCluster.WaitForAsync(() => RuokAsync(address, cancellationToken), answer => answer == "imok",
-                TimeSpan.FromSeconds(30), $"node {id} to serve ZooKeeper clients");
-        }
-    }
-
-    private static async Task<string?> RuokAsync(string address, CancellationToken cancellationToken)
-    {
-        var (host, port) = (address[..address.LastIndexOf(':')], int.Parse(address[(address.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture));
-        try
-        {
-            using var client = new TcpClient();
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(TimeSpan.FromSeconds(2));
-            await client.ConnectAsync(host, port, timeout.Token);
-            var stream = client.GetStream();
-            await stream.WriteAsync("ruok"u8.ToArray(), timeout.Token);
-            var buffer = new byte[16];
-            int total = 0;
-            while (total < buffer.Length)
-            {
-                int read = await stream.ReadAsync(buffer.AsMemory(total), timeout.Token);
-                if (read == 0)
-                {
-                    break;
-                }
-                total += read;
-            }
-            return Encoding.ASCII.GetString(buffer, 0, total);
-        }
-        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
-        {
-            return null;
-        }
-    }
+    private Task WaitUntilServingAsync(CancellationToken cancellationToken) => Cluster.WaitUntilZooKeeperServesAsync();
 }
 
 /// <summary>The compatibility suite against Colony: every scenario must reproduce the reference's golden transcript.</summary>

@@ -197,6 +197,36 @@ internal sealed class LocalCluster : IAsyncDisposable
         return status.First(s => s.Role == "leader" && s.Id != excluding).Id;
     }
 
+    /// <summary>Waits until every node (or just <paramref name="only"/>) answers "ruok" on its ZooKeeper port.</summary>
+    public async Task WaitUntilZooKeeperServesAsync(ulong? only = null)
+    {
+        foreach (ulong id in only is { } one ? [one] : Ids.ToList())
+        {
+            await WaitForAsync(() => FourLetterWordAsync(id, "ruok"), answer => answer == "imok",
+                TimeSpan.FromSeconds(30), $"node {id} to serve ZooKeeper clients");
+        }
+    }
+
+    /// <summary>Sends a four-letter word to the node's ZooKeeper port; null if it cannot be reached.</summary>
+    public async Task<string?> FourLetterWordAsync(ulong id, string word)
+    {
+        try
+        {
+            using var client = new TcpClient();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            await client.ConnectAsync(IPAddress.Loopback, _ports[id].ZooKeeper, timeout.Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(word), timeout.Token);
+            using var answer = new MemoryStream();
+            await stream.CopyToAsync(answer, timeout.Token);
+            return System.Text.Encoding.ASCII.GetString(answer.ToArray());
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>The id of the node serving <paramref name="httpAddress"/>, or 0 if none of ours does.</summary>
     public ulong IdOf(string? httpAddress) =>
         httpAddress is null ? 0 : _ports.Keys.FirstOrDefault(id => string.Equals(HttpAddress(id), httpAddress.TrimEnd('/'), StringComparison.Ordinal));

@@ -25,7 +25,7 @@ internal sealed partial class CoordinationServer
                 break;
             case EmptyRequest when header.Type == OpCode.WhoAmI:
                 error = ErrorCode.Ok;
-                body = new WhoAmIResponse([.. session.Auth.Select(id => new ClientInfo(id.Scheme, id.Identity))]);
+                body = new WhoAmIResponse([.. session.Auth.Select(ClientInfoOf)]);
                 break;
             case AuthPacket auth:
                 error = Authenticate(session, auth);
@@ -192,6 +192,13 @@ internal sealed partial class CoordinationServer
         var acl = admin ? node.Acl : [.. node.Acl.Select(MaskDigest)];
         body = new GetAclResponse(acl, node.Stat);
         return ErrorCode.Ok;
+    }
+
+    /// <summary>As ZooKeeper's whoAmI names an identity: a digest id by its user name alone.</summary>
+    private static ClientInfo ClientInfoOf(Id id)
+    {
+        int colon = id.Identity.IndexOf(':', StringComparison.Ordinal);
+        return new ClientInfo(id.Scheme, id.Scheme == "digest" && colon >= 0 ? id.Identity[..colon] : id.Identity);
     }
 
     private static Acl MaskDigest(Acl entry)

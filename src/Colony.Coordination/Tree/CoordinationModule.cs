@@ -1,3 +1,4 @@
+using Colony.Consensus;
 using Colony.Consensus.StateMachine;
 using Colony.Coordination.Commands;
 
@@ -29,6 +30,9 @@ public sealed class CoordinationModule(TreeLimits? limits = null) : IStateMachin
     }
 
     public void WriteSnapshot(Stream destination) => Tree.WriteSnapshot(destination);
+
+    /// <summary>A cheap point-in-time copy; encoding happens later, off the replica's thread.</summary>
+    public SnapshotWriter CaptureSnapshot() => Tree.CaptureSnapshot();
 
     public void Restore(Stream source) => Tree.Restore(source);
 }

@@ -1,3 +1,4 @@
+using Colony.Consensus;
 using System.Buffers;
 using Colony.Coordination.Commands;
 
@@ -25,27 +26,46 @@ public sealed partial class DataTree
     private const int FlushBytes = 1 << 20;
 
     /// <summary>Writes the whole state to <paramref name="destination"/>.</summary>
-    public void WriteSnapshot(Stream destination)
+    public void WriteSnapshot(Stream destination) => CaptureSnapshot().WriteTo(destination);
+
+    /// <summary>
+    /// Captures the state for writing later, on another thread, while commands go on being applied:
+    /// each node's fields are copied (data and ACL arrays are never changed in place, only
+    /// replaced), and sorting and encoding wait for the writer.
+    /// </summary>
+    public SnapshotWriter CaptureSnapshot()
+    {
+        long lastZxid = LastZxid;
+        var sessions = _sessions.All.Select(s => (Id: s.Key, s.Value.TimeoutMs, s.Value.Password)).ToArray();
+        var nodes = new CapturedNode[_nodes.Count];
+        int i = 0;
+        foreach (var (path, node) in _nodes)
+        {
+            nodes[i++] = new CapturedNode(path, node.Data, node.Acl, node.Czxid, node.Mzxid, node.Ctime, node.Mtime,
+                node.Version, node.Cversion, node.Aversion, node.EphemeralOwner, node.Pzxid, node.ChildrenCreated);
+        }
+        return new SnapshotWriter(destination => WriteCaptured(destination, lastZxid, sessions, nodes));
+    }
+
+    private static void WriteCaptured(Stream destination, long lastZxid, (long Id, int TimeoutMs, byte[] Password)[] sessions, CapturedNode[] nodes)
     {
         ArgumentNullException.ThrowIfNull(destination);
         var buffer = new ArrayBufferWriter<byte>(FlushBytes);
         var writer = new BinaryEncodingWriter(buffer);
         writer.Byte(SnapshotVersion);
-        writer.Signed(LastZxid);
-        writer.Varint((ulong)_sessions.Count);
-        foreach (var (id, session) in _sessions.All)
+        writer.Signed(lastZxid);
+        writer.Varint((ulong)sessions.Length);
+        foreach (var (id, timeoutMs, password) in sessions)
         {
             writer.Fixed64(id);
-            writer.Signed(session.TimeoutMs);
-            writer.Bytes(session.Password, CommandCodecLimits.MaxPasswordBytes, "password");
+            writer.Signed(timeoutMs);
+            writer.Bytes(password, CommandCodecLimits.MaxPasswordBytes, "password");
         }
-        var paths = _nodes.Keys.ToArray();
-        Array.Sort(paths, StringComparer.Ordinal);
-        writer.Varint((ulong)paths.Length);
-        foreach (var path in paths)
+        Array.Sort(nodes, static (a, b) => string.CompareOrdinal(a.Path, b.Path));
+        writer.Varint((ulong)nodes.Length);
+        foreach (var node in nodes)
         {
-            var node = _nodes[path];
-            CoordinationCommandCodec.WritePath(writer, path);
+            CoordinationCommandCodec.WritePath(writer, node.Path);
             writer.NullableBytes(node.Data, CommandCodecLimits.MaxDataBytes, "data");
             CoordinationCommandCodec.WriteAcl(writer, node.Acl);
             writer.Signed(node.Czxid);
@@ -66,6 +86,11 @@ public sealed partial class DataTree
         }
         destination.Write(buffer.WrittenSpan);
     }
+
+    /// <summary>A node's persisted fields at the moment of a capture.</summary>
+    private readonly record struct CapturedNode(
+        string Path, byte[]? Data, Acl[] Acl, long Czxid, long Mzxid, long Ctime, long Mtime,
+        int Version, int Cversion, int Aversion, long EphemeralOwner, long Pzxid, int ChildrenCreated);
 
     /// <summary>
     /// Replaces the whole state with the one in <paramref name="source"/>, read to its end. Everything

@@ -31,6 +31,23 @@ public sealed class SnapshotTests
     }
 
     [Fact]
+    public void A_capture_writes_the_state_as_it_was_when_captured_whatever_is_applied_after()
+    {
+        var driver = Populated();
+        byte[] expected = Bytes(driver.Tree);
+        var capture = driver.Tree.CaptureSnapshot();
+
+        driver.CreateOk("/later");
+        TreeDriver.Expect(ErrorCode.Ok, driver.SetData("/app", [4, 4]));
+        TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.CloseSession(0x0300_0000_0000_0003), session: 0));
+        var stream = new MemoryStream();
+        capture.WriteTo(stream);
+
+        Assert.Equal(expected, stream.ToArray());
+        Assert.NotEqual(expected, Bytes(driver.Tree));
+    }
+
+    [Fact]
     public void Round_trip_restores_everything()
     {
         var source = Populated().Tree;

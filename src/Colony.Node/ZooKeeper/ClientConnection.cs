@@ -215,9 +215,10 @@ internal sealed partial class ClientConnection
             {
                 request = RequestDecoder.DecodeBody(header.Type, ref reader);
             }
-            catch (ProtocolException e) when (e.Error == ProtocolError.UnsupportedOperation)
+            catch (ProtocolException e) when (e.Error == ProtocolError.UnsupportedOperation && header.Type is not (OpCode.Multi or OpCode.MultiRead))
             {
                 // An opcode this server does not know: ZooKeeper's answer, not a dropped connection.
+                // (A bad op inside a multi is a malformed body instead, as below.)
                 LogUnknownOpcode(Remote, (int)header.Type);
                 _server.OnRequest(this, header, new RejectedRequest(ErrorCode.Unimplemented));
                 return;

@@ -59,6 +59,15 @@ public sealed class ZooKeeperBadInputTests(ZooKeeperClusterFixture fixture, ITes
                     [.. RawZooKeeperClient.JuteBytes(Encoding.UTF8.GetBytes(path)), .. RawZooKeeperClient.Int32(1), (byte)'x', .. RawZooKeeperClient.Int32(1_000_000)]),
                 ("a setData whose data length exceeds the frame", OpCode.SetData,
                     [.. RawZooKeeperClient.JuteBytes(Encoding.UTF8.GetBytes(Root)), .. RawZooKeeperClient.Int32(1 << 20), 1, 2, 3]),
+                ("a multi holding an op of unknown type", OpCode.Multi, [.. MultiHeader(9999, done: false), .. MultiHeader(-1, done: true)]),
+                ("a multi mixing a read and a write", OpCode.Multi,
+                    [
+                        .. MultiHeader((int)OpCode.GetData, done: false), .. RawZooKeeperClient.JuteBytes(Encoding.UTF8.GetBytes(Root)), 0,
+                        .. MultiHeader((int)OpCode.Delete, done: false), .. RawZooKeeperClient.JuteBytes(Encoding.UTF8.GetBytes(path)), .. RawZooKeeperClient.Int32(-1),
+                        .. MultiHeader(-1, done: true),
+                    ]),
+                ("a multi without its terminator", OpCode.Multi,
+                    [.. MultiHeader((int)OpCode.Delete, done: false), .. RawZooKeeperClient.JuteBytes(Encoding.UTF8.GetBytes(path)), .. RawZooKeeperClient.Int32(-1)]),
             };
             var xids = new List<int>();
             foreach (var (_, type, body) in cases)
@@ -554,6 +563,10 @@ public sealed class ZooKeeperBadInputTests(ZooKeeperClusterFixture fixture, ITes
         FrameWriter.Write(output, request);
         return output.WrittenSpan.ToArray();
     }
+
+    /// <summary>A multi's per-op header: type, done flag, err -1 (as clients send it).</summary>
+    private static byte[] MultiHeader(int type, bool done) =>
+        [.. RawZooKeeperClient.Int32(type), done ? (byte)1 : (byte)0, .. RawZooKeeperClient.Int32(-1)];
 
     private static byte[] Garbage(int count, int seed)
     {

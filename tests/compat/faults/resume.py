@@ -9,8 +9,17 @@ session and prints "CLOSED". State changes are printed as "STATE <state>".
 
 import argparse
 import sys
+import threading
 
 from kazoo.client import KazooClient
+
+_out = threading.Lock()
+
+
+def say(*fields):
+    """One line at a time: kazoo reports states from its own thread."""
+    with _out:
+        print(" ".join(str(f) for f in fields), flush=True)
 
 
 def main():
@@ -24,19 +33,19 @@ def main():
 
     zk = KazooClient(hosts=args.hosts, timeout=args.timeout,
                      client_id=(args.session, bytes.fromhex(args.password)))
-    zk.add_listener(lambda state: print("STATE", state, flush=True))
+    zk.add_listener(lambda state: say("STATE", state))
     zk.start(timeout=30.0)
     host, port = zk._connection._socket.getpeername()[:2]  # kazoo has no public way to name it
-    print("RESUMED", zk.client_id[0], f"{host}:{port}", flush=True)
+    say("RESUMED", zk.client_id[0], f"{host}:{port}")
     for path in args.paths:
         stat = zk.exists(path)
-        print("OWNER", path, 0 if stat is None else stat.ephemeralOwner, flush=True)
+        say("OWNER", path, 0 if stat is None else stat.ephemeralOwner)
 
     for line in sys.stdin:
         if line.strip() == "close":
             zk.stop()
             zk.close()
-            print("CLOSED", flush=True)
+            say("CLOSED")
             return 0
     return 1
 

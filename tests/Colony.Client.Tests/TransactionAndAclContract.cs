@@ -109,6 +109,8 @@ public abstract class TransactionAndAclContract(ServerFixture server)
         await alice.CreateAsync(root + "/creator", Bytes("mine"), Acl.CreatorAll);
 
         await using var anonymous = await ConnectAsync(Server.ConnectString);
+        // Another session's writes are visible on this session's server only after a sync.
+        await anonymous.SyncAsync(root);
         var denied = await Assert.ThrowsAsync<NoAuthException>(() => anonymous.GetDataAsync(root));
         Assert.Equal(root, denied.Path);
         await Assert.ThrowsAsync<NoAuthException>(() => anonymous.SetDataAsync(root, null));
@@ -129,6 +131,8 @@ public abstract class TransactionAndAclContract(ServerFixture server)
         await Assert.ThrowsAsync<BadVersionException>(() => alice.SetAclAsync(root, Acl.ReadUnsafe, aclVersion: 3));
         Stat changed = await alice.SetAclAsync(root, Acl.ReadUnsafe, aclVersion: 0);
         Assert.Equal(1, changed.Aversion);
+        // Bob's server may not have applied Alice's change yet: sync, as ZooKeeper clients must.
+        await bob.SyncAsync(root);
         Assert.Equal("private", Text((await bob.GetDataAsync(root)).Data));
         await Assert.ThrowsAsync<NoAuthException>(() => bob.SetDataAsync(root, null));
     }

@@ -19,6 +19,9 @@ internal sealed partial class ClientConnection
 {
     private static long s_nextId;
 
+    /// <summary>Replies written but not flushed before the writer flushes (and waits for the client).</summary>
+    private const int FlushThresholdBytes = 64 * 1024;
+
     private readonly ConnectionContext _context;
     private readonly CoordinationServer _server;
     private readonly CoordinationOptions _options;
@@ -225,9 +228,10 @@ internal sealed partial class ClientConnection
             {
                 request = RequestDecoder.DecodeBody(header.Type, ref reader);
             }
-            catch (ProtocolException e) when (e.Error == ProtocolError.UnsupportedOperation)
+            catch (ProtocolException e) when (e.Error == ProtocolError.UnsupportedOperation && header.Type is not (OpCode.Multi or OpCode.MultiRead))
             {
                 // An opcode this server does not know: ZooKeeper's answer, not a dropped connection.
+                // (A bad op inside a multi is a malformed body instead, as below.)
                 LogUnknownOpcode(Remote, (int)header.Type);
                 return (header, new RejectedRequest(ErrorCode.Unimplemented));
             }
@@ -235,6 +239,13 @@ internal sealed partial class ClientConnection
             {
                 // ZooKeeper decodes such a path to U+FFFD and then refuses it as a bad path.
                 return (header, new RejectedRequest(ErrorCode.BadArguments));
+            }
+            catch (ProtocolException e) when (header.Type is not (OpCode.Auth or OpCode.Sasl))
+            {
+                // The header decoded but the body did not: ZooKeeper answers MarshallingError and
+                // keeps the connection (only a bad auth or SASL packet closes it).
+                LogMalformedBody(Remote, (int)header.Type, e.Message);
+                return (header, new RejectedRequest(ErrorCode.MarshallingError));
             }
             return (header, request);
         }
@@ -251,30 +262,44 @@ internal sealed partial class ClientConnection
     {
         var output = _context.Transport.Output;
         var reader = _outbound.Reader;
+        long unflushed = 0;
         try
         {
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 while (reader.TryRead(out var item))
                 {
+                    if (unflushed >= FlushThresholdBytes)
+                    {
+                        // Flush as we go: the pipe's back-pressure then holds this loop while the
+                        // client is not reading, its requests stay outstanding, and the reader stops.
+                        unflushed = 0;
+                        var partial = await output.FlushAsync().ConfigureAwait(false);
+                        if (partial.IsCompleted || partial.IsCanceled)
+                        {
+                            return;
+                        }
+                    }
                     if (item.Text is not null)
                     {
-                        output.Write(System.Text.Encoding.ASCII.GetBytes(item.Text));
+                        var text = System.Text.Encoding.ASCII.GetBytes(item.Text);
+                        output.Write(text);
+                        unflushed += text.Length;
                         continue;
                     }
                     if (item.Body is ConnectResponse connect)
                     {
-                        FrameWriter.Write(output, connect);
+                        unflushed += FrameWriter.Write(output, connect);
                         continue;
                     }
                     Interlocked.Decrement(ref _queued);
                     if (item.Body is null)
                     {
-                        FrameWriter.Write(output, item.Header);
+                        unflushed += FrameWriter.Write(output, item.Header);
                     }
                     else
                     {
-                        FrameWriter.Write(output, item.Header, item.Body);
+                        unflushed += FrameWriter.Write(output, item.Header, item.Body);
                     }
                     Interlocked.Increment(ref Sent);
                     if (item.CompletesRequest)
@@ -282,6 +307,7 @@ internal sealed partial class ClientConnection
                         RequestCompleted();
                     }
                 }
+                unflushed = 0;
                 var flush = await output.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
@@ -356,4 +382,7 @@ internal sealed partial class ClientConnection
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "client {Remote}: unsupported opcode {OpCode}")]
     private partial void LogUnknownOpcode(string remote, int opCode);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "client {Remote}: a request with opcode {OpCode} did not decode: {Reason}")]
+    private partial void LogMalformedBody(string remote, int opCode, string reason);
 }

@@ -9,7 +9,9 @@ internal sealed partial class CoordinationServer
 {
     private void Receive(ClientConnection connection, RequestHeader header, ClientRequest request)
     {
-        if (connection.IsClosed || connection.Session is not { } session)
+        // A closed connection's requests are dropped, but not a closeSession that arrived before the
+        // client hung up: as in ZooKeeper, the session (and its ephemerals) ends now, not at expiry.
+        if (connection.Session is not { } session || (connection.IsClosed && header.Type != OpCode.CloseSession))
         {
             return;
         }

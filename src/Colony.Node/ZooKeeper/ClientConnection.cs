@@ -154,9 +154,21 @@ internal sealed partial class ClientConnection
     {
         var input = _context.Transport.Input;
         bool handshaken = false;
+        // A socket that never completes the handshake must not hold a connection slot forever.
+        using var handshakeDeadline = CancellationTokenSource.CreateLinkedTokenSource(_context.ConnectionClosed);
+        handshakeDeadline.CancelAfter(_options.HandshakeTimeoutMs);
         while (!IsClosed)
         {
-            var result = await input.ReadAsync(_context.ConnectionClosed).ConfigureAwait(false);
+            ReadResult result;
+            try
+            {
+                result = await input.ReadAsync(handshaken ? _context.ConnectionClosed : handshakeDeadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!handshaken && !_context.ConnectionClosed.IsCancellationRequested)
+            {
+                LogHandshakeTimeout(Remote, _options.HandshakeTimeoutMs);
+                return;
+            }
             if (result.IsCanceled)
             {
                 return; // the writer finished a graceful close
@@ -376,6 +388,9 @@ internal sealed partial class ClientConnection
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "client {Remote}: closed mid-frame with {Bytes} bytes unread")]
     private partial void LogTruncated(string remote, long bytes);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Information, Message = "client {Remote}: no handshake within {TimeoutMs} ms; closing")]
+    private partial void LogHandshakeTimeout(string remote, int timeoutMs);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Warning, Message = "client {Remote}: {Queued} replies queued and not read; disconnecting")]
     private partial void LogSlowReader(string remote, int queued);

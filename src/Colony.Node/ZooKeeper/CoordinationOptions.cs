@@ -20,6 +20,9 @@ public sealed class CoordinationOptions
     /// <summary>The largest request frame accepted (jute.maxbuffer plus room for the header). Default 1 MiB + 64 KiB.</summary>
     public int MaxFrameBytes { get; set; } = (1 << 20) + (64 << 10);
 
+    /// <summary>How long a new connection may take to send its handshake (or a four-letter word). Default 10 s.</summary>
+    public int HandshakeTimeoutMs { get; set; } = 10_000;
+
     /// <summary>Client connections accepted at once; more are closed at once. Default 10,000.</summary>
     public int MaxConnections { get; set; } = 10_000;
 
@@ -46,6 +49,7 @@ public sealed class CoordinationOptions
     {
         Require(TickTimeMs > 0, "Coordination:TickTimeMs must be positive");
         Require(MaxFrameBytes >= 1024, "Coordination:MaxFrameBytes must be at least 1024");
+        Require(HandshakeTimeoutMs > 0, "Coordination:HandshakeTimeoutMs must be positive");
         Require(MaxConnections > 0, "Coordination:MaxConnections must be positive");
         Require(MaxOutstandingPerConnection > 0, "Coordination:MaxOutstandingPerConnection must be positive");
         Require(MaxQueuedRepliesPerConnection > MaxOutstandingPerConnection, "Coordination:MaxQueuedRepliesPerConnection must exceed MaxOutstandingPerConnection");

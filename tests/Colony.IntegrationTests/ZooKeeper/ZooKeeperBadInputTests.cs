@@ -239,6 +239,22 @@ public sealed class ZooKeeperBadInputTests(ZooKeeperClusterFixture fixture, ITes
     }
 
     [Fact]
+    public async Task A_socket_that_never_sends_a_handshake_is_closed_after_the_handshake_timeout()
+    {
+        using var logs = fixture.Cluster.DumpLogsOnFailure(output, tailLines: 60);
+        using var silent = await RawZooKeeperClient.OpenAsync(Address);
+        using var half = await RawZooKeeperClient.OpenAsync(Address);
+        await half.SendRawAsync(RawZooKeeperClient.Int32(44)); // a frame length, then nothing
+
+        var limit = TimeSpan.FromMilliseconds(ZooKeeperClusterFixture.HandshakeTimeoutMs + 10_000);
+        Assert.Empty(await silent.ReadUntilClosedAsync(limit));
+        Assert.Empty(await half.ReadUntilClosedAsync(limit));
+        Assert.Contains("no handshake within", fixture.Cluster.LogOf(Node), StringComparison.Ordinal);
+        await fixture.AssertServesAsync(Node);
+        logs.Pass();
+    }
+
+    [Fact]
     public async Task Invalid_paths_get_BadArguments_and_change_nothing()
     {
         using var logs = fixture.Cluster.DumpLogsOnFailure(output, tailLines: 60);

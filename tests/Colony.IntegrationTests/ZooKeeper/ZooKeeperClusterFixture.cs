@@ -13,6 +13,9 @@ public sealed class ZooKeeperClusterFixture : IAsyncLifetime
     /// <summary>Ticks of 500 ms: sessions may last 1 to 10 s, so expiry can be observed quickly.</summary>
     public const int TickTimeMs = 500;
 
+    /// <summary>Short, so the silent-socket test is quick; long enough for the thousand-connection test to set up.</summary>
+    public const int HandshakeTimeoutMs = 8_000;
+
     public const string Root = "/zk-it";
 
     private readonly Dictionary<string, byte[]> _acknowledged = [];
@@ -27,7 +30,7 @@ public sealed class ZooKeeperClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = new LocalCluster(3, coordination: new Dictionary<string, object> { ["TickTimeMs"] = TickTimeMs });
+        Cluster = new LocalCluster(3, coordination: new Dictionary<string, object> { ["TickTimeMs"] = TickTimeMs, ["HandshakeTimeoutMs"] = HandshakeTimeoutMs });
         Leader = await Cluster.WaitForLeaderAsync();
         Follower = Cluster.Ids.First(id => id != Leader);
         using var client = await ConnectAsync(Leader);

@@ -39,7 +39,9 @@ if ! dotnet restore Colony.slnx -v quiet || ! dotnet build Colony.slnx -c Releas
 fi
 
 # --- unit and property tests ---------------------------------------------------------------
-dotnet test Colony.slnx -c Release --no-build --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=false
+# One project at a time: several start real clusters (Colony nodes, Apache ZooKeeper servers),
+# and on two cores they would otherwise starve each other's timeouts.
+dotnet test Colony.slnx -c Release --no-build -m:1 --logger "trx" --results-directory "$results" -- RunConfiguration.TreatNoTestsAsError=false
 test_exit=$?
 
 for trx in "$results"/*.trx; do

@@ -89,6 +89,7 @@ public abstract class SessionContract(ServerFixture server)
         });
 
         Assert.Equal(first.SessionId, second.SessionId);
+        await second.SyncAsync(root); // the second server may not have applied the create yet
         Assert.Equal([node], await second.GetEphemeralsAsync());
         Assert.Equal(first.SessionId, (await second.ExistsAsync(node))?.EphemeralOwner);
     }

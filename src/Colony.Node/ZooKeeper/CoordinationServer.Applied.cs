@@ -33,6 +33,9 @@ internal sealed partial class CoordinationServer
                     return;
                 }
                 break;
+            case Op.Sync when command.SessionId == 0 && command.OriginNode == _host.NodeId:
+                Revalidated(command.Cxid);
+                return;
             case Op.TouchSessions touched when _host.IsLeader:
                 long now = NowMs;
                 foreach (long id in touched.SessionIds)

@@ -39,22 +39,52 @@ internal sealed partial class CoordinationServer
                 new Op.CreateSession(session.SessionId, session.TimeoutMs, session.Password)));
             return;
         }
-        if (!Tree.SessionExists(request.SessionId) || !Tree.CheckSessionPassword(request.SessionId, request.Password))
+        session.SessionId = request.SessionId;
+        session.Password = request.Password;
+        if (Tree.SessionExists(request.SessionId))
+        {
+            Resume(session);
+            return;
+        }
+        // Unknown here, but perhaps only not applied here yet (created an instant ago through
+        // another node): catch up through the log before calling it expired, as ZooKeeper's
+        // followers revalidate a session with the leader.
+        int ticket = ++_lastRevalidation;
+        _revalidating[ticket] = session;
+        Propose(session, new CoordinationCommand(_host.NodeId, 0, ticket, NowMs, [], new Op.Sync("/")));
+    }
+
+    /// <summary>A session this node knows about (now): check the password, then take it over.</summary>
+    private void Resume(SessionState session)
+    {
+        var connection = session.Connection;
+        if (!Tree.SessionExists(session.SessionId) || !Tree.CheckSessionPassword(session.SessionId, session.Password))
         {
             // ZooKeeper's way of saying "expired": a zero timeout, then the connection closes.
-            LogSessionRefused(connection.Remote, request.SessionId);
+            LogSessionRefused(connection.Remote, session.SessionId);
             connection.SendConnectResponse(new ConnectResponse(0, 0, 0, new byte[PasswordBytes], false));
             connection.CloseAfterFlush();
             return;
         }
-        if (_sessions.TryGetValue(request.SessionId, out var previous) && previous.Connection != connection)
+        if (_sessions.TryGetValue(session.SessionId, out var previous) && previous.Connection != connection)
         {
             // The session moved here; its old connection must not act for it any more.
             previous.Connection.Close();
         }
-        session.SessionId = request.SessionId;
-        session.Password = request.Password;
         Establish(session);
+    }
+
+    /// <summary>The catch-up a resume waited for has been applied here.</summary>
+    private void Revalidated(int ticket)
+    {
+        if (_revalidating.Remove(ticket, out var session))
+        {
+            session.ProposedWrites = Math.Max(0, session.ProposedWrites - 1);
+            if (!session.Connection.IsClosed)
+            {
+                Resume(session);
+            }
+        }
     }
 
     private void Establish(SessionState session)
@@ -83,6 +113,14 @@ internal sealed partial class CoordinationServer
         if (_creating.TryGetValue(session.SessionId, out var creating) && creating == session)
         {
             _creating.Remove(session.SessionId);
+        }
+        foreach (var (ticket, waiting) in _revalidating)
+        {
+            if (waiting == session)
+            {
+                _revalidating.Remove(ticket);
+                break;
+            }
         }
     }
 

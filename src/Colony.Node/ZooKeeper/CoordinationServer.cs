@@ -30,6 +30,7 @@ internal sealed partial class CoordinationServer
     private readonly Dictionary<long, ClientConnection> _connections = [];
     private readonly Dictionary<long, SessionState> _sessions = [];
     private readonly Dictionary<long, SessionState> _creating = [];
+    private readonly Dictionary<int, SessionState> _revalidating = [];
     private readonly List<(SessionState Session, ModuleCommand Command)> _batch = [];
     private readonly ServerCounters _counters = new();
     private readonly IWatchTreeView _treeView;
@@ -38,6 +39,7 @@ internal sealed partial class CoordinationServer
     private long _lastTouchFlushMs;
     private long _lastCleanupMs;
     private int _connectionCount;
+    private int _lastRevalidation;
 
     public CoordinationServer(ICoordinationHost host, CoordinationModule module, CoordinationOptions options, ILogger logger, TimeProvider time)
     {
@@ -159,7 +161,7 @@ internal sealed partial class CoordinationServer
         _wasLeader = isLeader;
         // Writes in flight may have been dropped with the old leader; their clients must not
         // assume anything about them, nor have later writes overtake them: close, as ZooKeeper does.
-        foreach (var session in _sessions.Values.Concat(_creating.Values).ToList())
+        foreach (var session in _sessions.Values.Concat(_creating.Values).Concat(_revalidating.Values).ToList())
         {
             if (session.ProposedWrites > 0)
             {

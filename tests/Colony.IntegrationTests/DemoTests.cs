@@ -14,6 +14,8 @@ public class DemoTests
             Assert.True(code == 0, output);
             Assert.Contains("200 of 200", output);
             Assert.Contains("acknowledged writes survived", output);
+            Assert.Contains("is alive", output);
+            Assert.Contains("still holds /colony-demo/holder-", output);
             var (statusCode, status) = await ColonyCli.RunAsync("status", "--json", "--data", data);
             Assert.Equal(0, statusCode);
             Assert.Equal(3, status.Split("\"healthy\": true").Length - 1);

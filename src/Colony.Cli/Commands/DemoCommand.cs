@@ -2,19 +2,26 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
+using Colony.Client;
+using Colony.Coordination;
 using Spectre.Console;
 
 namespace Colony.Cli.Commands;
 
 /// <summary>
 /// <c>colony demo</c>: a guided run on a local cluster. Until the compute service lands it shows
-/// the replicated log doing its job: it starts (or reuses) a 3-node cluster, writes keys through
-/// the leader, kills the leader with SIGKILL, waits for a new one, reads every key back from it,
-/// restarts the killed node and waits until it has caught up. The cluster keeps running after.
+/// the replicated log and the coordination service doing their job: it starts (or reuses) a 3-node
+/// cluster, writes keys through the leader, opens a ZooKeeper session holding an ephemeral node,
+/// kills the leader with SIGKILL, waits for a new one, reads every key back from it, checks the
+/// session and its ephemeral survived, restarts the killed node and waits until it has caught up.
+/// The cluster keeps running after; the session closes, so its ephemeral goes with it.
 /// </summary>
 internal static class DemoCommand
 {
     private const int Keys = 200;
+
+    private const string DemoRoot = "/colony-demo";
 
     public static Command Create(CliContext cli)
     {
@@ -46,6 +53,20 @@ internal static class DemoCommand
         }
         console.MarkupLine($"   {Keys} writes committed in {clock.ElapsedMilliseconds} ms");
 
+        string servers = string.Join(',', ClusterFile.Read(layout).Nodes.Select(n => n.ZooKeeper).Where(a => !string.IsNullOrEmpty(a)));
+        await using var zk = await ZooKeeperClient.ConnectAsync(servers, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(10) }, ct).ConfigureAwait(false);
+        try
+        {
+            await zk.CreateAsync(DemoRoot, null, Acl.OpenUnsafe, CreateMode.Persistent, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (NodeExistsException)
+        {
+            // A rerun on the same cluster.
+        }
+        string holder = await zk.CreateAsync(DemoRoot + "/holder-", null, Acl.OpenUnsafe, CreateMode.EphemeralSequential, cancellationToken: ct).ConfigureAwait(false);
+        long session = zk.SessionId;
+        console.MarkupLine($"   a ZooKeeper session (0x{session:x}, on {Server(zk)}) holds the ephemeral node {holder}");
+
         var doomed = (await CommandSupport.FindLeaderAsync(client, target.Nodes, ct).ConfigureAwait(false)).Status.Id;
         console.MarkupLine($"\n[bold]3. Kill the leader[/], node {doomed}, with SIGKILL");
         await RunStepAsync(cli, ["node", "kill", doomed.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
@@ -74,6 +95,23 @@ internal static class DemoCommand
             throw new CliError($"only {intact} of {Keys} acknowledged writes read back after the failover");
         }
         console.MarkupLine($"   [green]{intact} of {Keys}[/] acknowledged writes survived");
+        var owner = await WaitAsync(cli, async () =>
+        {
+            try
+            {
+                await zk.SyncAsync(holder, ct).ConfigureAwait(false);
+                return await zk.ExistsAsync(holder, watch: false, ct).ConfigureAwait(false) is { } stat ? new StrongBox<Stat>(stat) : null;
+            }
+            catch (ConnectionLossException)
+            {
+                return null; // still moving to a surviving node
+            }
+        }, TimeSpan.FromSeconds(30), "the ZooKeeper session to reconnect", ct).ConfigureAwait(false);
+        if (zk.SessionId != session || owner.Value.EphemeralOwner != session)
+        {
+            throw new CliError($"the ZooKeeper session 0x{session:x} did not keep its ephemeral node {holder}");
+        }
+        console.MarkupLine($"   [green]the ZooKeeper session 0x{session:x} is alive[/] on {Server(zk)} and still holds {holder}");
 
         console.MarkupLine($"\n[bold]5. Restart node {doomed}[/]: it recovers from its log and catches up");
         await RunStepAsync(cli, ["node", "start", doomed.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
@@ -91,6 +129,8 @@ internal static class DemoCommand
         console.MarkupLine($"\nThe cluster keeps running. Look around with [bold]./colony status[/]; stop it with [bold]./colony down{(data == ClusterLayoutDefault() ? "" : $" --data {Markup.Escape(data)}")}[/].");
         return 0;
     }
+
+    private static string Server(ZooKeeperClient zk) => zk.ConnectedServer is { } server ? $"{server.Host}:{server.Port}" : "no server";
 
     private static string ClusterLayoutDefault() => Path.GetFullPath(ClusterLayout.DefaultDirectoryName);
 

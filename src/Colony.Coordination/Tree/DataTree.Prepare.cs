@@ -180,26 +180,10 @@ public sealed partial class DataTree
         {
             return ErrorCode.BadArguments;
         }
-        if (!IsSessionLive(command))
+        var error = ExistingNode(command, op.Path, op.Version, Perms.Write, overlay, out var node);
+        if (error != ErrorCode.Ok)
         {
-            return ErrorCode.SessionExpired;
-        }
-        if (!PathValidator.IsValid(op.Path))
-        {
-            return ErrorCode.BadArguments;
-        }
-        var node = overlay.Get(op.Path);
-        if (node is null)
-        {
-            return ErrorCode.NoNode;
-        }
-        if (!AclCheck.Allows(node.Acl, Perms.Write, command.Auth))
-        {
-            return ErrorCode.NoAuth;
-        }
-        if (!VersionMatches(op.Version, node.Stat.Version))
-        {
-            return ErrorCode.BadVersion;
+            return error;
         }
         int version = NextVersion(node.Stat.Version);
         var stat = node.Stat with { Version = version, Mtime = command.TimeMs, Mzxid = zxid, DataLength = op.Data?.Length ?? 0 };
@@ -245,29 +229,40 @@ public sealed partial class DataTree
     private ErrorCode PrepareCheck(CoordinationCommand command, Op.Check op, Overlay overlay, out Txn? txn)
     {
         txn = null;
+        var error = ExistingNode(command, op.Path, op.Version, Perms.Read, overlay, out _);
+        if (error != ErrorCode.Ok)
+        {
+            return error;
+        }
+        txn = new CheckTxn(op.Path);
+        return ErrorCode.Ok;
+    }
+
+    /// <summary>
+    /// The checks setData and check share, in ZooKeeper's order: a live session, a valid path, an
+    /// existing node, the permission, then the version.
+    /// </summary>
+    private ErrorCode ExistingNode(CoordinationCommand command, string path, int version, Perms perm, Overlay overlay, out PendingNode node)
+    {
+        node = null!;
         if (!IsSessionLive(command))
         {
             return ErrorCode.SessionExpired;
         }
-        if (!PathValidator.IsValid(op.Path))
+        if (!PathValidator.IsValid(path))
         {
             return ErrorCode.BadArguments;
         }
-        var node = overlay.Get(op.Path);
-        if (node is null)
+        if (overlay.Get(path) is not { } found)
         {
             return ErrorCode.NoNode;
         }
-        if (!AclCheck.Allows(node.Acl, Perms.Read, command.Auth))
+        node = found;
+        if (!AclCheck.Allows(node.Acl, perm, command.Auth))
         {
             return ErrorCode.NoAuth;
         }
-        if (!VersionMatches(op.Version, node.Stat.Version))
-        {
-            return ErrorCode.BadVersion;
-        }
-        txn = new CheckTxn(op.Path);
-        return ErrorCode.Ok;
+        return VersionMatches(version, node.Stat.Version) ? ErrorCode.Ok : ErrorCode.BadVersion;
     }
 
     /// <summary>

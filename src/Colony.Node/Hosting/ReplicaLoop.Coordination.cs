@@ -31,8 +31,6 @@ public sealed partial class ReplicaLoop : ICoordinationHost
         _replica.Node.Role == RaftRole.Leader
         || (!_replica.Node.Leader.IsNone && _transport.IsConnected(_replica.Node.Leader));
 
-    ulong ICoordinationHost.AppliedIndex => _replica.Node.AppliedIndex;
-
     void ICoordinationHost.Post(Action work) => Post(work);
 
     ProposeResult ICoordinationHost.ProposeOrForward(IReadOnlyList<ReadOnlyMemory<byte>> entries) => _replica.Node.ProposeOrForward(entries);

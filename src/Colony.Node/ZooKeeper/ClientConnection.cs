@@ -50,8 +50,6 @@ internal sealed partial class ClientConnection
 
     public string Remote => _context.RemoteEndPoint?.ToString() ?? "?";
 
-    public DateTimeOffset ConnectedAt { get; } = DateTimeOffset.UtcNow;
-
     // Loop-thread state: the server reads and writes these only from its loop.
     public SessionState? Session { get; set; }
 

@@ -24,7 +24,4 @@ internal interface ICoordinationHost
     /// leader whose connection just broke is probably gone: writes wait rather than vanish with it.
     /// </summary>
     bool LeaderReachable { get; }
-
-    /// <summary>Loop thread only: the index applied here.</summary>
-    ulong AppliedIndex { get; }
 }

@@ -17,7 +17,7 @@ internal static class SimulationCommand
     public const string ReplayCommand = "dotnet run -c Release --project tests/Colony.Simulation --";
 
     private const string Usage =
-        "usage: --seeds N [--start S] | --seed X [--trace]; options: [--bug NAME] [--local-reads] [--workers W] [--checker-steps N] [--verbose]";
+        "usage: --seeds N [--start S] | --seed X [--trace]; options: [--bug NAME] [--local-reads] [--divergent-tree] [--workers W] [--checker-steps N] [--verbose]";
 
     public static int Run(string[] args, TextWriter output)
     {
@@ -42,6 +42,7 @@ internal static class SimulationCommand
         int workers = Environment.ProcessorCount;
         var bugs = InjectedBugs.None;
         bool localReads = false;
+        bool divergentTree = false;
         long checkerSteps = Colony.Simulation.Checkers.LinearizabilityCheck.DefaultStepsPerKey;
         for (int i = 0; i < args.Length; i++)
         {
@@ -72,6 +73,9 @@ internal static class SimulationCommand
                 case "--local-reads":
                     localReads = true;
                     break;
+                case "--divergent-tree":
+                    divergentTree = true;
+                    break;
                 case "--bug":
                     bugs |= Enum.Parse<InjectedBugs>(Value(), ignoreCase: true);
                     break;
@@ -81,16 +85,16 @@ internal static class SimulationCommand
         }
         string bugArguments = string.Concat(Enum.GetValues<InjectedBugs>()
             .Where(bug => bug != InjectedBugs.None && bugs.HasFlag(bug))
-            .Select(bug => $" --bug {bug}")) + (localReads ? " --local-reads" : "");
+            .Select(bug => $" --bug {bug}")) + (localReads ? " --local-reads" : "") + (divergentTree ? " --divergent-tree" : "");
         if (single is { } seed)
         {
-            return Replay(new SimulationConfig(seed) { Bugs = bugs, LocalReads = localReads, CheckerStepsPerKey = checkerSteps, TraceOutput = trace ? output : null }, bugArguments, output);
+            return Replay(new SimulationConfig(seed) { Bugs = bugs, LocalReads = localReads, DivergentTree = divergentTree, CheckerStepsPerKey = checkerSteps, TraceOutput = trace ? output : null }, bugArguments, output);
         }
 
         var clock = Stopwatch.StartNew();
         int violations = 0;
         int unknown = 0;
-        SeedRunner.Run(start, count, workers, seed => new SimulationConfig(seed) { Bugs = bugs, LocalReads = localReads, CheckerStepsPerKey = checkerSteps }, result =>
+        SeedRunner.Run(start, count, workers, seed => new SimulationConfig(seed) { Bugs = bugs, LocalReads = localReads, DivergentTree = divergentTree, CheckerStepsPerKey = checkerSteps }, result =>
         {
             if (result.Stats.LinearizabilityUnknown)
             {
@@ -136,7 +140,7 @@ internal static class SimulationCommand
         var stats = result.Stats;
         return string.Create(CultureInfo.InvariantCulture,
             $"trace {result.TraceHash:x16} events={result.Events} virtual={result.VirtualMicros / 1000}ms ops ok={stats.OperationsOk} " +
-            $"pending={stats.OperationsPending} failed={stats.OperationsFailed} settled={stats.OperationsSettled} terms={stats.Terms} leaders={stats.LeadersElected} installs={stats.SnapshotsRestored} committed={stats.Committed} " +
+            $"pending={stats.OperationsPending} failed={stats.OperationsFailed} settled={stats.OperationsSettled} zk ok={stats.CoordinationCommitted} unknown={stats.CoordinationUnknown} znodes={stats.ZNodes} terms={stats.Terms} leaders={stats.LeadersElected} installs={stats.SnapshotsRestored} committed={stats.Committed} " +
             $"crashes={stats.Crashes} partitions={stats.Partitions} membership={stats.MembershipChanges} transfers={stats.Transfers} " +
             $"messages={stats.MessagesSent} recovery={stats.RecoveryMicros / 1000}ms checker={stats.LinearizabilitySteps}{(stats.LinearizabilityUnknown ? " linearizability=unknown" : "")}");
     }

@@ -3,6 +3,7 @@ using Colony.Consensus;
 using Colony.Core;
 using Colony.Simulation.Checkers;
 using Colony.Simulation.Cluster;
+using Colony.Simulation.Coordination;
 using Colony.Simulation.Faults;
 using Colony.Simulation.Network;
 using Colony.Simulation.Scheduling;
@@ -22,6 +23,12 @@ internal sealed record SimulationConfig(ulong Seed)
     /// once, without a read index. Only the linearizability checker can see it (tests prove it does).
     /// </summary>
     public bool LocalReads { get; init; }
+
+    /// <summary>
+    /// A bug in a state machine rather than in Raft: node 1's coordination tree stamps its own clock on
+    /// the commands it applies. The state checks must see its tree drift (tests prove they do).
+    /// </summary>
+    public bool DivergentTree { get; init; }
 
     /// <summary>A last adjustment of the drawn options (tests use it to force a fault mix).</summary>
     public Func<SwarmOptions, SwarmOptions>? Adjust { get; init; }
@@ -52,6 +59,15 @@ internal sealed record SimulationStats
 
     /// <summary>Writes of unknown outcome settled from what the replicas applied (counted again in Ok or Failed).</summary>
     public int OperationsSettled { get; init; }
+
+    /// <summary>Coordination commands whose client heard they committed.</summary>
+    public int CoordinationCommitted { get; init; }
+
+    /// <summary>Coordination commands accepted whose client never heard back.</summary>
+    public int CoordinationUnknown { get; init; }
+
+    /// <summary>Znodes in the first running node's tree at the end (0 if none ran).</summary>
+    public int ZNodes { get; init; }
     public int Terms { get; init; }
     public int LeadersElected { get; init; }
     public int SnapshotsRestored { get; init; }
@@ -92,9 +108,11 @@ internal sealed class Simulator
     private readonly SimNetwork _network;
     private readonly List<SimNode> _nodes = [];
     private readonly List<Client> _clients = [];
+    private readonly CoordinationTally _coordination = new();
     private readonly History _history = new();
     private readonly Nemesis _nemesis;
     private readonly SeededRandom _random;
+    private CoordinationClient? _coordinationClient;
     private LivenessChecker? _liveness;
     private ulong _probeIndex;
     private ulong _requestIds;
@@ -139,6 +157,7 @@ internal sealed class Simulator
         _trace.Cluster(TraceKind.Note, $"seed {_config.Seed}: {_options.Describe()}");
         BuildCluster();
         StartClients();
+        StartCoordinationClient();
         _nemesis.Start();
         ScanLogsPeriodically();
 
@@ -166,11 +185,17 @@ internal sealed class Simulator
         {
             client.Stop();
         }
+        _coordinationClient?.Stop();
         _history.Close();
         _safety.ScanLogs(_nodes);
+        var up = _nodes.Where(node => node.IsUp).ToList();
         _safety.Report(StateMachineSafetyChecker.CompareStates(
-            _nodes.Where(node => node.IsUp).Select(node => new NodeState(node.Id, node.Applied, node.Contents())).ToList(),
+            up.Select(node => new NodeState(node.Id, node.Applied, node.Contents(), _safety.Coordination.SnapshotFingerprint(node.Tree!))).ToList(),
             _queue.Now));
+        foreach (var node in up)
+        {
+            _safety.Report(CoordinationStateChecker.CheckTree(node.Id, node.Tree!, _queue.Now));
+        }
         if (_safety.Violation is null)
         {
             CheckLinearizability();
@@ -199,7 +224,11 @@ internal sealed class Simulator
             double clockRate = 1 + _options.ClockSkew * (2 * nodeRandom.NextDouble() - 1);
             var node = new SimNode(
                 id, CreateDisk(), i <= _options.Voters ? voters : Membership.Empty, _options, clockRate,
-                _queue, _network, _trace, _safety, nodeRandom) { LocalReads = _config.LocalReads };
+                _queue, _network, _trace, _safety, nodeRandom)
+            {
+                LocalReads = _config.LocalReads,
+                DivergentTree = _config.DivergentTree && i == 1,
+            };
             _nodes.Add(node);
         }
         foreach (var node in _nodes)
@@ -231,6 +260,19 @@ internal sealed class Simulator
             };
             AddClient(i + 1, script).Start();
         }
+    }
+
+    /// <summary>
+    /// A few ZooKeeper sessions proposing coordination commands through one client, at a third of a
+    /// key-value client's pace: enough to exercise the tree, cheap enough not to slow the sweep.
+    /// </summary>
+    private void StartCoordinationClient()
+    {
+        var random = _random.Fork();
+        _coordinationClient = new CoordinationClient(
+            1, random.Next(2, 5), _queue, _nodes, _network.SampleDelay, random, 3 * _options.MaxThinkMicros,
+            _options.ClientTimeoutMicros, _coordination, _trace);
+        _coordinationClient.Start();
     }
 
     private Client AddClient(int id, ClientScript script)
@@ -346,6 +388,9 @@ internal sealed class Simulator
         OperationsPending = _history.Count(OperationStatus.Pending),
         OperationsFailed = _history.Count(OperationStatus.Failed),
         OperationsSettled = _settled,
+        CoordinationCommitted = _coordination.Committed,
+        CoordinationUnknown = _coordination.Unknown,
+        ZNodes = _nodes.FirstOrDefault(node => node.IsUp)?.Tree?.NodeCount ?? 0,
         Terms = _safety.Elections.TermsWithLeader,
         LeadersElected = _safety.LeadersElected,
         SnapshotsRestored = _safety.SnapshotsRestored,

@@ -22,6 +22,8 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
 
     public StateMachineSafetyChecker StateMachines { get; } = new();
 
+    public CoordinationStateChecker Coordination { get; } = new();
+
     public Violation? Violation { get; private set; }
 
     /// <summary>Snapshots nodes installed from a leader (coverage of the InstallSnapshot path).</summary>
@@ -45,6 +47,10 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
     {
         _observed[node.Id] = default;
         StateMachines.OnRecovered(node.Id, snapshotIndex);
+        if (snapshotIndex > 0)
+        {
+            Report(Coordination.OnRestored(node.Id, snapshotIndex, node.Tree!, queue.Now));
+        }
     }
 
     public void AfterEvent(SimNode node)
@@ -77,12 +83,17 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
         _observed[node.Id] = observed with { Role = role, Term = term };
     }
 
-    public void OnApplied(SimNode node, in Entry entry) => Report(StateMachines.OnApplied(node.Id, entry, queue.Now));
+    public void OnApplied(SimNode node, in Entry entry)
+    {
+        Report(StateMachines.OnApplied(node.Id, entry, queue.Now));
+        Report(Coordination.OnApplied(node.Id, entry, node.Tree!, queue.Now));
+    }
 
     public void OnSnapshotRestored(SimNode node, SnapshotMetadata snapshot)
     {
         SnapshotsRestored++;
         Report(StateMachines.OnSnapshotRestored(node.Id, snapshot, queue.Now));
+        Report(Coordination.OnRestored(node.Id, snapshot.Index, node.Tree!, queue.Now));
     }
 
     /// <summary>Folds every running node's log into the log-matching checker.</summary>

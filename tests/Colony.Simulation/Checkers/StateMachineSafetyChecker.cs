@@ -54,21 +54,24 @@ internal sealed class StateMachineSafetyChecker
                 $"node {first.Node} applied {first.Term}/{entry.Index} but node {node} applied {entry.Term}/{entry.Index}", now);
     }
 
-    /// <summary>Nodes at the same applied index must hold the same key-value state.</summary>
+    /// <summary>Nodes at the same applied index must hold the same key-value state and the same coordination tree.</summary>
     public static Violation? CompareStates(IReadOnlyList<NodeState> states, long now)
     {
-        var byIndex = new Dictionary<ulong, (NodeId Node, ulong Fingerprint)>();
+        var byIndex = new Dictionary<ulong, NodeState>();
         foreach (var state in states)
         {
-            ulong fingerprint = state.Fingerprint();
             if (!byIndex.TryGetValue(state.Applied, out var other))
             {
-                byIndex.Add(state.Applied, (state.Node, fingerprint));
+                byIndex.Add(state.Applied, state);
+                continue;
             }
-            else if (other.Fingerprint != fingerprint)
+            string? differ = other.Fingerprint() != state.Fingerprint() ? "key-value states"
+                : other.Tree != state.Tree ? "coordination trees"
+                : null;
+            if (differ is not null)
             {
                 return new Violation(ViolationKind.StateMachineSafety,
-                    $"nodes {other.Node} and {state.Node} both applied up to {state.Applied} but hold different key-value states", now);
+                    $"nodes {other.Node} and {state.Node} both applied up to {state.Applied} but hold different {differ}", now);
             }
         }
         return null;
@@ -85,9 +88,10 @@ internal sealed class StateMachineSafetyChecker
     private readonly record struct Applied(ulong Term, ulong Content, NodeId Node, long At);
 }
 
-/// <summary>One node's key-value contents at an applied index.</summary>
-internal sealed record NodeState(NodeId Node, ulong Applied, IReadOnlyList<KeyValuePair<string, string>> Contents)
+/// <summary>One node's key-value contents and coordination tree (a fingerprint of its snapshot bytes) at an applied index.</summary>
+internal sealed record NodeState(NodeId Node, ulong Applied, IReadOnlyList<KeyValuePair<string, string>> Contents, ulong Tree = 0)
 {
+    /// <summary>The fingerprint of the key-value contents.</summary>
     public ulong Fingerprint()
     {
         ulong hash = Checkers.Fingerprint.Seed;

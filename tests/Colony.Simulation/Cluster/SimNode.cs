@@ -1,6 +1,7 @@
 using Colony.Consensus;
+using Colony.Coordination.Tree;
 using Colony.Core;
-using Colony.Simulation.KeyValue;
+using Colony.Simulation.Coordination;
 using Colony.Simulation.Network;
 using Colony.Simulation.Scheduling;
 using Colony.Simulation.Storage;
@@ -10,7 +11,8 @@ namespace Colony.Simulation.Cluster;
 
 /// <summary>
 /// One simulated machine running a production <see cref="RaftReplica"/>: its own ticking clock
-/// (possibly fast or slow), a disk whose flushes take time, and a key-value state machine. It also
+/// (possibly fast or slow), a disk whose flushes take time, and a state machine with the key-value and
+/// coordination modules. It also
 /// serves the clients' writes and reads. A crash drops the process and its unsynced writes; the
 /// disk survives for the restart.
 /// </summary>
@@ -30,7 +32,7 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
     private readonly SortedDictionary<ulong, PendingRead> _reads = [];
     private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
     private ObservedLogStore? _store;
-    private KeyValueReplica? _stateMachine;
+    private NodeStateMachine? _stateMachine;
 
     public SimNode(
         NodeId id, ISimDisk disk, Membership initialMembership, SwarmOptions options, double clockRate,
@@ -87,6 +89,9 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
     /// <summary>Test-only server bug: answer reads from local state without confirming a read index.</summary>
     public bool LocalReads { get; init; }
 
+    /// <summary>Test-only bug: the node's coordination tree stamps its own clock on what it applies.</summary>
+    public bool DivergentTree { get; init; }
+
     /// <summary>While true, a flush occasionally stalls for far longer than usual (a fault; healing turns it off).</summary>
     public bool DiskStalls { get; set; } = true;
 
@@ -95,13 +100,16 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
 
     public IReadOnlyList<KeyValuePair<string, string>> Contents() => _stateMachine?.Contents() ?? [];
 
+    /// <summary>The coordination module's tree, or null while the node is down.</summary>
+    public DataTree? Tree => _stateMachine?.Tree;
+
     /// <summary>Starts (or restarts) the process: recovers from the disk and starts ticking.</summary>
     public void Start()
     {
         Invariant.Check(!IsUp, "node {0} is already up", Id);
         Incarnation++;
         _store = new ObservedLogStore(Disk.Open());
-        _stateMachine = new KeyValueReplica();
+        _stateMachine = new NodeStateMachine(DivergentTree ? () => CoordinationClock.ToMs(_queue.Now) : null);
         var raftRandom = new SeededRandom(_random.NextUInt64());
         Guard(() => Replica = RaftReplica.Recover(_raftOptions, _replicaOptions, _store, _stateMachine.StateMachine, this, this, raftRandom));
         Applied = _store.RecoveredSnapshotIndex;

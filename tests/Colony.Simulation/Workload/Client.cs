@@ -98,8 +98,8 @@ internal sealed class Client
             return;
         }
         var command = operation.Kind == OperationKind.Delete
-            ? KeyValueReplica.EncodeDelete(operation.Key)
-            : KeyValueReplica.EncodePut(operation.Key, operation.Value!);
+            ? KeyValueCommands.EncodeDelete(operation.Key)
+            : KeyValueCommands.EncodePut(operation.Key, operation.Value!);
         var result = node.Propose(command, outcome => Respond(() => OnWritten(operation, outcome)));
         switch (result.Status)
         {

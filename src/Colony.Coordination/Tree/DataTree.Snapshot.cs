@@ -50,7 +50,7 @@ public sealed partial class DataTree
     private static void WriteCaptured(Stream destination, long lastZxid, (long Id, int TimeoutMs, byte[] Password)[] sessions, CapturedNode[] nodes)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        var buffer = new ArrayBufferWriter<byte>(FlushBytes);
+        var buffer = new ArrayBufferWriter<byte>(4096); // grows as needed; flushed at FlushBytes
         var writer = new BinaryEncodingWriter(buffer);
         writer.Byte(SnapshotVersion);
         writer.Signed(lastZxid);

@@ -52,6 +52,10 @@ public static class NodeHost
         var coordinationOptions = new CoordinationOptions();
         builder.Configuration.GetSection(CoordinationOptions.SectionName).Bind(coordinationOptions);
         coordinationOptions.Validate();
+        // Kestrel runs our code on the thread that completed the socket operation instead of
+        // queueing it again: every handler here is non-blocking, and each hop saved is a thread
+        // wake-up per request (the ZooKeeper port answers reads with none at all).
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             var http = new Uri(options.Http);
@@ -73,6 +77,7 @@ public static class NodeHost
             var server = new CoordinationServer(loop, loop.Coordination, coordinationOptions,
                 services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), TimeProvider.System);
             loop.Ticked += server.OnTick;
+            loop.Cycled += server.PumpMarked;
             loop.SnapshotRestored += server.OnSnapshotRestored;
             return server;
         });

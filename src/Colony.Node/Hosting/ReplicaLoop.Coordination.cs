@@ -18,10 +18,18 @@ public sealed partial class ReplicaLoop : ICoordinationHost
     /// <summary>Raised on the loop thread after every Raft tick.</summary>
     internal event Action? Ticked;
 
+    /// <summary>Raised on the loop thread after every cycle of the replica (and before it waits).</summary>
+    internal event Action? Cycled;
+
+    /// <summary>Guards <see cref="Coordination"/>: held while commands are applied to it.</summary>
+    internal object CoordinationGate { get; } = new();
+
     /// <summary>Raised on the loop thread after the state machine was replaced by a snapshot from the leader.</summary>
     internal event Action? SnapshotRestored;
 
     ulong ICoordinationHost.NodeId => _options.NodeId;
+
+    object ICoordinationHost.Gate => CoordinationGate;
 
     bool ICoordinationHost.IsLeader => _replica.Node.Role == RaftRole.Leader;
 

@@ -86,7 +86,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
             peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
         _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
-        var stateMachine = new CompositeStateMachine(_keyValue, Coordination);
+        var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate));
         _keyValue.Applied += OnKeyValueApplied;
         _snapshots = new BackgroundSnapshotScheduler(_signal.Set);
         var replicaOptions = new ReplicaOptions
@@ -222,6 +222,12 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                 while (_replica.RunCycle())
                 {
                     worked = true;
+                    // Replies to what the cycle applied leave now, not after the next fsync.
+                    Cycled?.Invoke();
+                }
+                if (worked)
+                {
+                    Cycled?.Invoke();
                 }
                 if (worked)
                 {

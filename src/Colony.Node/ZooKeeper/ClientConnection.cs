@@ -11,24 +11,30 @@ namespace Colony.Node.ZooKeeper;
 
 /// <summary>
 /// One client's TCP connection: the I/O shell around the coordination server. It decodes frames
-/// in order and hands them to the server's loop; the loop hands back replies and notifications,
-/// which a writer task sends in the order they were queued. The connection knows nothing of
-/// sessions or the tree.
+/// in order and hands each read's worth to the server on this thread; the server queues replies
+/// and notifications here, in the order things happen, and whichever thread then calls
+/// <see cref="Pump"/> writes them out. Only one thread writes at a time, so replies leave in queue
+/// order without a writer task to wake. The connection knows nothing of sessions or the tree.
 /// </summary>
 internal sealed partial class ClientConnection
 {
     private static long s_nextId;
 
-    /// <summary>Replies written but not flushed before the writer flushes (and waits for the client).</summary>
+    /// <summary>Replies written but not flushed before the pump flushes (and waits for the client).</summary>
     private const int FlushThresholdBytes = 64 * 1024;
 
     private readonly ConnectionContext _context;
     private readonly CoordinationServer _server;
     private readonly CoordinationOptions _options;
     private readonly ILogger _logger;
-    private readonly Channel<Outbound> _outbound = Channel.CreateUnbounded<Outbound>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _readGate = new(0);
-    private int _queued;
+    private readonly List<(RequestHeader, ClientRequest)> _batch = [];
+    private readonly TaskCompletionSource _outputDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _outLock = new();
+    private List<Outbound> _queue = [];   // guarded by _outLock: what the server queued
+    private List<Outbound> _writing = []; // the pump's: being written now
+    private bool _pumping;                // guarded by _outLock: a thread owns the output
+    private bool _ending;                 // guarded by _outLock: close once the queue is written
     private int _outstanding;
     private int _closed;
     private int _aborted;
@@ -50,7 +56,7 @@ internal sealed partial class ClientConnection
 
     public string Remote => _context.RemoteEndPoint?.ToString() ?? "?";
 
-    // Loop-thread state: the server reads and writes these only from its loop.
+    // Server state: read and written only under the server's gate.
     public SessionState? Session { get; set; }
 
     public long Received;
@@ -62,7 +68,6 @@ internal sealed partial class ClientConnection
     /// <summary>Runs the connection until the client goes away or the server closes it.</summary>
     public async Task RunAsync()
     {
-        var writer = WriteLoopAsync();
         try
         {
             await ReadLoopAsync().ConfigureAwait(false);
@@ -79,64 +84,181 @@ internal sealed partial class ClientConnection
         {
             // Let queued replies (a four-letter word's answer, a close reply) reach the client,
             // but not forever: a client that stopped reading is cut off.
-            _outbound.Writer.TryComplete();
+            CloseAfterFlush();
             try
             {
-                await writer.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                await _outputDone.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
                 Close();
             }
-            Interlocked.Exchange(ref _closed, 1);
             _server.OnDisconnected(this);
         }
     }
 
-    /// <summary>Queues a reply (any thread). A client that stopped reading is disconnected once its queue is full.</summary>
-    public void Send(ReplyHeader header, IJuteWritable? body, bool completesRequest = true)
-    {
-        if (IsClosed)
-        {
-            return;
-        }
-        if (Interlocked.Increment(ref _queued) > _options.MaxQueuedRepliesPerConnection)
-        {
-            LogSlowReader(Remote, _options.MaxQueuedRepliesPerConnection);
-            Close();
-            return;
-        }
-        _outbound.Writer.TryWrite(new Outbound(header, body, completesRequest, null));
-    }
+    /// <summary>
+    /// Queues a reply (under the server's gate); <see cref="Pump"/> writes it. A client that stopped
+    /// reading is disconnected once its queue is full.
+    /// </summary>
+    public void Send(ReplyHeader header, IJuteWritable? body, bool completesRequest = true) =>
+        Enqueue(new Outbound(header, body, completesRequest, null));
 
     /// <summary>Queues the handshake reply.</summary>
-    public void SendConnectResponse(ConnectResponse response) =>
-        _outbound.Writer.TryWrite(new Outbound(default, response, false, null));
+    public void SendConnectResponse(ConnectResponse response) => Enqueue(new Outbound(default, response, false, null));
 
     /// <summary>Queues a raw text reply (four-letter words), then closes.</summary>
     public void SendTextAndClose(string text)
     {
-        _outbound.Writer.TryWrite(new Outbound(default, null, false, text));
-        _outbound.Writer.TryComplete();
+        Enqueue(new Outbound(default, null, false, text));
+        CloseAfterFlush();
     }
 
-    /// <summary>Flushes what is queued, then closes the connection; later sends are dropped.</summary>
+    /// <summary>Writes what is queued, then closes the connection; later sends are dropped.</summary>
     public void CloseAfterFlush()
     {
-        _outbound.Writer.TryComplete();
         Interlocked.Exchange(ref _closed, 1);
+        lock (_outLock)
+        {
+            _ending = true;
+        }
+        Pump();
     }
 
     /// <summary>Closes at once (any thread); queued replies are dropped.</summary>
     public void Close()
     {
         Interlocked.Exchange(ref _closed, 1);
-        _outbound.Writer.TryComplete();
         if (Interlocked.Exchange(ref _aborted, 1) == 0)
         {
             _readGate.Release();
             _context.Abort();
+            _outputDone.TrySetResult();
         }
+    }
+
+    private void Enqueue(in Outbound item)
+    {
+        if (IsClosed)
+        {
+            return;
+        }
+        bool overflow, wake;
+        lock (_outLock)
+        {
+            overflow = _queue.Count >= _options.MaxQueuedRepliesPerConnection;
+            if (!overflow)
+            {
+                _queue.Add(item);
+            }
+            wake = !overflow && _queue.Count == 1 && !_pumping;
+        }
+        if (overflow)
+        {
+            LogSlowReader(Remote, _options.MaxQueuedRepliesPerConnection);
+            Close();
+        }
+        else if (wake)
+        {
+            _server.MarkForPump(this);
+        }
+    }
+
+    /// <summary>
+    /// Writes everything queued and flushes, on the calling thread; a no-op if another thread is
+    /// writing (it takes what was queued meanwhile). A flush that must wait for a slow client
+    /// continues asynchronously and keeps ownership until the queue is empty.
+    /// </summary>
+    public void Pump()
+    {
+        lock (_outLock)
+        {
+            if (_pumping || (_queue.Count == 0 && !_ending))
+            {
+                return;
+            }
+            _pumping = true;
+        }
+        _ = PumpAsync();
+    }
+
+    private async Task PumpAsync()
+    {
+        var output = _context.Transport.Output;
+        try
+        {
+            while (true)
+            {
+                bool ending;
+                lock (_outLock)
+                {
+                    if (_queue.Count == 0 && !_ending)
+                    {
+                        _pumping = false; // the normal way out: the next Enqueue finds an idle output
+                        return;
+                    }
+                    (_queue, _writing) = (_writing, _queue);
+                    ending = _ending && _queue.Count == 0;
+                }
+                long unflushed = 0;
+                foreach (var item in _writing)
+                {
+                    if (unflushed >= FlushThresholdBytes)
+                    {
+                        // Flush as we go: the pipe's back-pressure then holds the pump while the
+                        // client is not reading, its requests stay outstanding, and the reader stops.
+                        unflushed = 0;
+                        var partial = await output.FlushAsync().ConfigureAwait(false);
+                        if (partial.IsCompleted || partial.IsCanceled)
+                        {
+                            break;
+                        }
+                    }
+                    unflushed += Write(output, item);
+                }
+                _writing.Clear();
+                var flush = await output.FlushAsync().ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    break; // the client is gone
+                }
+                if (ending)
+                {
+                    // Completing the output closes our side once the bytes are sent; then stop reading.
+                    await output.CompleteAsync().ConfigureAwait(false);
+                    _context.Transport.Input.CancelPendingRead();
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The client went away mid-write.
+        }
+        // Here the output is finished: the pump keeps ownership, so nothing more is written.
+        Interlocked.Exchange(ref _closed, 1);
+        _outputDone.TrySetResult();
+    }
+
+    private long Write(PipeWriter output, in Outbound item)
+    {
+        if (item.Text is not null)
+        {
+            var text = System.Text.Encoding.ASCII.GetBytes(item.Text);
+            output.Write(text);
+            return text.Length;
+        }
+        if (item.Body is ConnectResponse connect)
+        {
+            return FrameWriter.Write(output, connect);
+        }
+        long bytes = item.Body is null ? FrameWriter.Write(output, item.Header) : FrameWriter.Write(output, item.Header, item.Body);
+        Interlocked.Increment(ref Sent);
+        if (item.CompletesRequest)
+        {
+            RequestCompleted();
+        }
+        return bytes;
     }
 
     /// <summary>The server finished a request: the reader may take another.</summary>
@@ -172,13 +294,12 @@ internal sealed partial class ClientConnection
                 return; // the writer finished a graceful close
             }
             var buffer = result.Buffer;
-            List<(RequestHeader, ClientRequest)>? batch = null;
             try
             {
                 if (!handshaken && buffer.Length >= 4 && FourLetterWord.TryParse(FirstBytes(buffer), out string word))
                 {
                     // Not a client: an operator's command such as "ruok". Answer and close.
-                    await _server.OnFourLetterWordAsync(this, word).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+                    _server.OnFourLetterWord(this, word);
                     return;
                 }
                 while (FrameReader.TryReadFrame(ref buffer, _options.MaxFrameBytes, out var frame))
@@ -193,13 +314,13 @@ internal sealed partial class ClientConnection
                     if (Interlocked.Increment(ref _outstanding) > _options.MaxOutstandingPerConnection)
                     {
                         // Back-pressure: stop reading until the server catches up with this client.
-                        Submit(ref batch);
+                        Submit();
                         await _readGate.WaitAsync(_context.ConnectionClosed).ConfigureAwait(false);
                     }
-                    (batch ??= []).Add(DecodeRequest(frame));
+                    _batch.Add(DecodeRequest(frame));
                 }
-                // Everything that arrived in one read reaches the server's loop as one work item.
-                Submit(ref batch);
+                // Everything that arrived in one read reaches the server at once, on this thread.
+                Submit();
                 if (result.IsCompleted)
                 {
                     if (buffer.Length > 0)
@@ -216,12 +337,12 @@ internal sealed partial class ClientConnection
         }
     }
 
-    private void Submit(ref List<(RequestHeader, ClientRequest)>? batch)
+    private void Submit()
     {
-        if (batch is { Count: > 0 })
+        if (_batch.Count > 0)
         {
-            _server.OnRequests(this, batch);
-            batch = null;
+            _server.OnRequests(this, _batch);
+            _batch.Clear();
         }
     }
 
@@ -264,82 +385,6 @@ internal sealed partial class ClientConnection
             if (rented is not null)
             {
                 ArrayPool<byte>.Shared.Return(rented);
-            }
-        }
-    }
-
-    private async Task WriteLoopAsync()
-    {
-        var output = _context.Transport.Output;
-        var reader = _outbound.Reader;
-        long unflushed = 0;
-        try
-        {
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
-            {
-                while (reader.TryRead(out var item))
-                {
-                    if (unflushed >= FlushThresholdBytes)
-                    {
-                        // Flush as we go: the pipe's back-pressure then holds this loop while the
-                        // client is not reading, its requests stay outstanding, and the reader stops.
-                        unflushed = 0;
-                        var partial = await output.FlushAsync().ConfigureAwait(false);
-                        if (partial.IsCompleted || partial.IsCanceled)
-                        {
-                            return;
-                        }
-                    }
-                    if (item.Text is not null)
-                    {
-                        var text = System.Text.Encoding.ASCII.GetBytes(item.Text);
-                        output.Write(text);
-                        unflushed += text.Length;
-                        continue;
-                    }
-                    if (item.Body is ConnectResponse connect)
-                    {
-                        unflushed += FrameWriter.Write(output, connect);
-                        continue;
-                    }
-                    Interlocked.Decrement(ref _queued);
-                    if (item.Body is null)
-                    {
-                        unflushed += FrameWriter.Write(output, item.Header);
-                    }
-                    else
-                    {
-                        unflushed += FrameWriter.Write(output, item.Header, item.Body);
-                    }
-                    Interlocked.Increment(ref Sent);
-                    if (item.CompletesRequest)
-                    {
-                        RequestCompleted();
-                    }
-                }
-                unflushed = 0;
-                var flush = await output.FlushAsync().ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException or ObjectDisposedException or InvalidOperationException)
-        {
-            // The client went away mid-write.
-        }
-        finally
-        {
-            Interlocked.Exchange(ref _closed, 1);
-            try
-            {
-                // Completing the output closes our side once the bytes are sent; then stop reading.
-                await output.CompleteAsync().ConfigureAwait(false);
-                _context.Transport.Input.CancelPendingRead();
-            }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
-            {
             }
         }
     }

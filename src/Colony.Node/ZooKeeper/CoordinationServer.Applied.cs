@@ -10,9 +10,18 @@ internal sealed partial class CoordinationServer
 {
     /// <summary>
     /// Every node applies every command; this node then fires its clients' watches and, if the
-    /// command came from one of its clients, answers it.
+    /// command came from one of its clients, answers it. The loop applies under the gate already
+    /// (see <see cref="Hosting.GatedModule"/>); taking it again costs nothing and keeps this safe.
     /// </summary>
     private void OnApplied(CommandContext context, CoordinationCommand command, CoordinationResult result)
+    {
+        lock (_gate)
+        {
+            Applied(command, result);
+        }
+    }
+
+    private void Applied(CoordinationCommand command, CoordinationResult result)
     {
         foreach (var trigger in result.Triggers)
         {

@@ -126,7 +126,7 @@ internal sealed partial class CoordinationServer
 
     private void Touch(SessionState session)
     {
-        if (_host.IsLeader)
+        if (_leading)
         {
             _expiry.Touch(session.SessionId, session.TimeoutMs, NowMs);
         }

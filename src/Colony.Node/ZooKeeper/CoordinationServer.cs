@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Colony.Consensus.StateMachine;
 using Colony.Coordination;
 using Colony.Coordination.Commands;
@@ -10,10 +11,13 @@ using Microsoft.Extensions.Logging;
 namespace Colony.Node.ZooKeeper;
 
 /// <summary>
-/// The ZooKeeper service on one node. Everything here runs on the replica loop thread, so the
-/// tree, the watches and the sessions need no locks, and replies leave in the order things happen:
-/// a write is applied, its watches fire, then its reply and the reads queued behind it go out.
-/// Connections only decode and encode (see <see cref="ClientConnection"/>).
+/// The ZooKeeper service on one node. Its state (the tree, the watches, the sessions) is guarded
+/// by one gate, which the replica loop also holds while it applies commands to the tree. Requests
+/// run on their connection's thread under the gate: a read is answered at once, against the tree
+/// as applied so far, with no hop to another thread; a write is queued for the loop, which
+/// proposes it. Replies leave in the order things happen under the gate: a write is applied, its
+/// watches fire, then its reply and the reads queued behind it go out. Connections only decode,
+/// and write what the server queued (see <see cref="ClientConnection"/>).
 /// </summary>
 internal sealed partial class CoordinationServer
 {
@@ -34,6 +38,9 @@ internal sealed partial class CoordinationServer
     private readonly List<(SessionState Session, ModuleCommand Command)> _batch = [];
     private readonly ServerCounters _counters = new();
     private readonly IWatchTreeView _treeView;
+    private readonly object _gate;
+    private readonly ConcurrentQueue<ClientConnection> _toPump = new();
+    private volatile bool _leading; // the loop's view, for code on connection threads
     private bool _wasLeader;
     private ulong _leader;
     private long _lastTouchFlushMs;
@@ -52,6 +59,7 @@ internal sealed partial class CoordinationServer
         _sessionIds = new SessionIdGenerator(host.NodeId, NowMs);
         _expiry = new SessionExpiryTracker(options.TickTimeMs);
         _treeView = new TreeView(module.Tree);
+        _gate = host.Gate;
         _module.Applied += OnApplied;
     }
 
@@ -72,49 +80,86 @@ internal sealed partial class CoordinationServer
         return true;
     }
 
-    public void OnConnect(ClientConnection connection, ConnectRequest request) => _host.Post(() => Connect(connection, request));
+    public void OnConnect(ClientConnection connection, ConnectRequest request)
+    {
+        lock (_gate)
+        {
+            Connect(connection, request);
+        }
+        PumpMarked();
+    }
 
-    /// <summary>Requests in arrival order, handed over in one work item.</summary>
-    public void OnRequests(ClientConnection connection, List<(RequestHeader Header, ClientRequest Request)> requests) =>
-        _host.Post(() =>
+    /// <summary>Requests in arrival order, run on the connection's thread.</summary>
+    public void OnRequests(ClientConnection connection, List<(RequestHeader Header, ClientRequest Request)> requests)
+    {
+        lock (_gate)
         {
             foreach (var (header, request) in requests)
             {
                 Receive(connection, header, request);
             }
-        });
+        }
+        PumpMarked();
+    }
 
     public void OnDisconnected(ClientConnection connection)
     {
         Interlocked.Decrement(ref _connectionCount);
-        _host.Post(() => Disconnected(connection));
+        Post(() => Disconnected(connection));
     }
 
-    /// <summary>Answers a four-letter word; completes once the answer is queued on the connection.</summary>
-    public Task OnFourLetterWordAsync(ClientConnection connection, string word)
+    /// <summary>Answers a four-letter word and closes the connection once the answer is written.</summary>
+    public void OnFourLetterWord(ClientConnection connection, string word)
     {
-        var queued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _host.Post(() =>
+        string text;
+        lock (_gate)
         {
-            try
-            {
-                connection.SendTextAndClose(FourLetterWords.Render(word, this));
-            }
-            finally
-            {
-                queued.TrySetResult();
-            }
-        });
-        return queued.Task;
+            text = FourLetterWords.Render(word, this);
+        }
+        connection.SendTextAndClose(text);
+        PumpMarked();
     }
+
+    /// <summary>A connection has replies queued and nobody writing them (called under the gate).</summary>
+    public void MarkForPump(ClientConnection connection) => _toPump.Enqueue(connection);
+
+    /// <summary>
+    /// Writes the replies queued since the last call, on this thread. Called outside the gate:
+    /// after a connection's requests ran, and by the loop after every cycle.
+    /// </summary>
+    public void PumpMarked()
+    {
+        while (_toPump.TryDequeue(out var connection))
+        {
+            connection.Pump();
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the loop thread under the gate.</summary>
+    private void Post(Action work) => _host.Post(() =>
+    {
+        lock (_gate)
+        {
+            work();
+        }
+    });
 
     // ---- loop-thread hooks ---------------------------------------------------------------------
 
     /// <summary>Called on every Raft tick: session liveness, expiry and the leader's cleanups.</summary>
     public void OnTick()
     {
+        lock (_gate)
+        {
+            Tick();
+        }
+    }
+
+    private void Tick()
+    {
         long now = NowMs;
         bool isLeader = _host.IsLeader;
+        _leading = isLeader;
         ulong leader = _host.Leader;
         if (leader != _leader || isLeader != _wasLeader)
         {
@@ -144,6 +189,14 @@ internal sealed partial class CoordinationServer
     /// apply to answer them, and sessions may be gone. Close those clients; they reconnect.
     /// </summary>
     public void OnSnapshotRestored()
+    {
+        lock (_gate)
+        {
+            ClosePendingAfterRestore();
+        }
+    }
+
+    private void ClosePendingAfterRestore()
     {
         foreach (var session in _sessions.Values.Concat(_creating.Values).ToList())
         {
@@ -223,7 +276,7 @@ internal sealed partial class CoordinationServer
     {
         if (_batch.Count == 0)
         {
-            _host.Post(FlushProposals);
+            Post(FlushProposals);
         }
         _batch.Add((session!, new ModuleCommand(ModuleId.Coordination, command.Encode())));
     }

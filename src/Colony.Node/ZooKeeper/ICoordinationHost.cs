@@ -7,6 +7,12 @@ internal interface ICoordinationHost
 {
     ulong NodeId { get; }
 
+    /// <summary>
+    /// The lock that guards the coordination state: the loop holds it while it applies commands
+    /// to the tree, restores it or captures it, and the server holds it for everything else.
+    /// </summary>
+    object Gate { get; }
+
     /// <summary>Runs <paramref name="work"/> on the loop thread, after the work already queued.</summary>
     void Post(Action work);
 

@@ -111,7 +111,7 @@ public sealed partial class DataTree
     /// </summary>
     private ErrorCode ApplyMoveSession(CoordinationCommand command, Op.MoveSession op)
     {
-        if (command.OriginNode == SessionTable.NoOwner || op.Password is null)
+        if (command.OriginNode == SessionInfo.NoOwner || op.Password is null)
         {
             return ErrorCode.BadArguments;
         }

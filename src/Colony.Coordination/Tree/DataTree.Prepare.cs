@@ -283,7 +283,7 @@ public sealed partial class DataTree
         {
             return ErrorCode.SessionExpired;
         }
-        return session.Owner == SessionTable.NoOwner || session.Owner == command.OriginNode ? ErrorCode.Ok : ErrorCode.SessionMoved;
+        return session.IsOwnedBy(command.OriginNode) ? ErrorCode.Ok : ErrorCode.SessionMoved;
     }
 
     private bool TryFixupAcl(IReadOnlyList<Acl> requested, IReadOnlyList<Id> auth, out Acl[] acl)

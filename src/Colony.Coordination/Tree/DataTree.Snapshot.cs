@@ -146,7 +146,7 @@ public sealed partial class DataTree
             long id = reader.Fixed64("session id");
             int timeout = reader.SignedInt("session timeout");
             var password = reader.Bytes(CommandCodecLimits.MaxPasswordBytes, "password");
-            ulong owner = version == UnownedSessionsVersion ? SessionTable.NoOwner : reader.Varint("session owner");
+            ulong owner = version == UnownedSessionsVersion ? SessionInfo.NoOwner : reader.Varint("session owner");
             if ((i > 0 && id <= previousId) || !EphemeralOwner.IsValidSessionId(id) || timeout <= 0)
             {
                 throw new InvalidDataException($"coordination snapshot session {i} ({id:x}) is out of order or invalid");

@@ -4,16 +4,20 @@ namespace Colony.Coordination.Tree;
 
 /// <summary>
 /// A replicated session: its negotiated timeout and password, how many ephemerals it owns, and the
-/// node its client is connected to (<see cref="SessionTable.NoOwner"/> if unknown).
+/// node its client is connected to (<see cref="NoOwner"/> if unknown).
 /// </summary>
-public sealed record SessionInfo(long SessionId, int TimeoutMs, ReadOnlyMemory<byte> Password, int EphemeralCount, ulong Owner);
-
-/// <summary>The replicated sessions and the ephemerals each owns. Ordered, so iteration is deterministic.</summary>
-internal sealed class SessionTable
+public sealed record SessionInfo(long SessionId, int TimeoutMs, ReadOnlyMemory<byte> Password, int EphemeralCount, ulong Owner)
 {
     /// <summary>The owner of a session restored from a snapshot that predates owners: any node may act for it.</summary>
     public const ulong NoOwner = 0;
 
+    /// <summary>True if writes proposed by <paramref name="node"/> may act for this session.</summary>
+    public bool IsOwnedBy(ulong node) => Owner == NoOwner || Owner == node;
+}
+
+/// <summary>The replicated sessions and the ephemerals each owns. Ordered, so iteration is deterministic.</summary>
+internal sealed class SessionTable
+{
     private readonly SortedDictionary<long, Session> _sessions = [];
 
     public int Count => _sessions.Count;
@@ -53,6 +57,9 @@ internal sealed class SessionTable
         /// last MoveSession. Writes proposed by any other node fail with SessionMoved.
         /// </summary>
         public ulong Owner { get; set; }
+
+        /// <summary>True if writes proposed by <paramref name="node"/> may act for this session.</summary>
+        public bool IsOwnedBy(ulong node) => Owner == SessionInfo.NoOwner || Owner == node;
 
         /// <summary>Compared in constant time, so timing does not reveal how much of a guess was right.</summary>
         public bool HasPassword(ReadOnlySpan<byte> password) => CryptographicOperations.FixedTimeEquals(Password, password);

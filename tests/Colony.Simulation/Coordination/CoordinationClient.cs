@@ -142,8 +142,8 @@ internal sealed class CoordinationClient
     /// <summary>
     /// The node a session's command comes from: the one its client is connected to; for a move, the
     /// one it reconnects to (unless the password is wrong, which leaves it where it was). The first
-    /// write after a move comes, half the time, from the node the client left: a write that was still
-    /// in flight on its old connection.
+    /// command after a move (touches aside) comes, half the time, from the node the client left: a
+    /// request that was still in flight on its old connection.
     /// </summary>
     private ulong Origin(int slot, Op op)
     {

@@ -13,11 +13,14 @@ public class CoordinationWorkloadTests(ITestOutputHelper output)
     public void Seeds_with_the_coordination_workload_pass(ulong seed)
     {
         var result = Simulator.Run(new SimulationConfig(seed));
-        output.WriteLine($"seed {seed}: {result.Violation?.ToString() ?? "ok"}, {result.Stats.CoordinationCommitted} coordination commands committed, {result.Stats.ZNodes} znodes");
+        output.WriteLine($"seed {seed}: {result.Violation?.ToString() ?? "ok"}, {result.Stats.CoordinationCommitted} coordination commands committed, {result.Stats.ZNodes} znodes, {result.Stats.SessionsMoved} sessions moved, {result.Stats.FencedCommands} commands fenced");
         Assert.Null(result.Violation);
         Assert.True(result.Stats.CoordinationCommitted > 20, $"only {result.Stats.CoordinationCommitted} coordination commands committed");
         // More than ZooKeeper's four initial nodes: the workload built something.
         Assert.True(result.Stats.ZNodes > 4, $"the tree ended with {result.Stats.ZNodes} nodes");
+        // Sessions move between nodes, and writes through a node a session left are fenced.
+        Assert.True(result.Stats.SessionsMoved > 0, "no session moved");
+        Assert.True(result.Stats.FencedCommands > 0, "no command was fenced");
     }
 
     [Fact]

@@ -140,7 +140,7 @@ internal static class SimulationCommand
         var stats = result.Stats;
         return string.Create(CultureInfo.InvariantCulture,
             $"trace {result.TraceHash:x16} events={result.Events} virtual={result.VirtualMicros / 1000}ms ops ok={stats.OperationsOk} " +
-            $"pending={stats.OperationsPending} failed={stats.OperationsFailed} settled={stats.OperationsSettled} zk ok={stats.CoordinationCommitted} unknown={stats.CoordinationUnknown} znodes={stats.ZNodes} terms={stats.Terms} leaders={stats.LeadersElected} installs={stats.SnapshotsRestored} committed={stats.Committed} " +
+            $"pending={stats.OperationsPending} failed={stats.OperationsFailed} settled={stats.OperationsSettled} zk ok={stats.CoordinationCommitted} unknown={stats.CoordinationUnknown} znodes={stats.ZNodes} moved={stats.SessionsMoved} fenced={stats.FencedCommands} terms={stats.Terms} leaders={stats.LeadersElected} installs={stats.SnapshotsRestored} committed={stats.Committed} " +
             $"crashes={stats.Crashes} partitions={stats.Partitions} membership={stats.MembershipChanges} transfers={stats.Transfers} " +
             $"messages={stats.MessagesSent} recovery={stats.RecoveryMicros / 1000}ms checker={stats.LinearizabilitySteps}{(stats.LinearizabilityUnknown ? " linearizability=unknown" : "")}");
     }

@@ -68,6 +68,12 @@ internal sealed record SimulationStats
 
     /// <summary>Znodes in the first running node's tree at the end (0 if none ran).</summary>
     public int ZNodes { get; init; }
+
+    /// <summary>Session moves that succeeded, as counted by the running node that applied the most since it started.</summary>
+    public int SessionsMoved { get; init; }
+
+    /// <summary>Coordination commands fenced with SessionMoved, counted the same way.</summary>
+    public int FencedCommands { get; init; }
     public int Terms { get; init; }
     public int LeadersElected { get; init; }
     public int SnapshotsRestored { get; init; }
@@ -391,6 +397,8 @@ internal sealed class Simulator
         CoordinationCommitted = _coordination.Committed,
         CoordinationUnknown = _coordination.Unknown,
         ZNodes = _nodes.FirstOrDefault(node => node.IsUp)?.Tree?.NodeCount ?? 0,
+        SessionsMoved = _nodes.Max(node => node.SessionsMoved),
+        FencedCommands = _nodes.Max(node => node.FencedCommands),
         Terms = _safety.Elections.TermsWithLeader,
         LeadersElected = _safety.LeadersElected,
         SnapshotsRestored = _safety.SnapshotsRestored,

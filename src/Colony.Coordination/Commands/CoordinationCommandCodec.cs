@@ -16,6 +16,7 @@ namespace Colony.Coordination.Commands;
 ///   Multi             count varint × op (Create, Delete, SetData or Check only)
 ///   CreateSession     session i64, timeout ms zigzag, password bytes
 ///   CloseSession      session i64
+///   MoveSession       session i64, password bytes
 ///   TouchSessions     count varint × session i64
 ///   DeleteContainer, DeleteExpiredTtl, Sync   path str
 /// acl      count varint × (perms zigzag, scheme str, identity str)
@@ -129,6 +130,11 @@ public static class CoordinationCommandCodec
             case Op.CloseSession c:
                 writer.Fixed64(c.SessionId);
                 break;
+            case Op.MoveSession m:
+                writer.Fixed64(m.SessionId);
+                ArgumentNullException.ThrowIfNull(m.Password, nameof(m.Password));
+                writer.Bytes(m.Password, CommandCodecLimits.MaxPasswordBytes, "password");
+                break;
             case Op.TouchSessions t:
                 ArgumentNullException.ThrowIfNull(t.SessionIds, nameof(t.SessionIds));
                 CheckCount(t.SessionIds.Count, CommandCodecLimits.MaxTouchedSessions, "touched sessions");
@@ -176,6 +182,9 @@ public static class CoordinationCommandCodec
                 reader.SignedInt("timeout"),
                 reader.Bytes(CommandCodecLimits.MaxPasswordBytes, "password")),
             OperationKind.CloseSession => new Op.CloseSession(reader.Fixed64("session id")),
+            OperationKind.MoveSession => new Op.MoveSession(
+                reader.Fixed64("session id"),
+                reader.Bytes(CommandCodecLimits.MaxPasswordBytes, "password")),
             OperationKind.TouchSessions => ReadTouch(ref reader),
             OperationKind.DeleteContainer => new Op.DeleteContainer(ReadPath(ref reader)),
             OperationKind.DeleteExpiredTtl => new Op.DeleteExpiredTtl(ReadPath(ref reader)),

@@ -69,6 +69,15 @@ public abstract record Op
     }
 
     /// <summary>
+    /// Makes the proposing node the session's owner: a client resumed it there. Carries the password,
+    /// so a client that only knows the id cannot take a session away from its owner.
+    /// </summary>
+    public sealed record MoveSession(long SessionId, byte[] Password) : Op
+    {
+        public override OperationKind Kind => OperationKind.MoveSession;
+    }
+
+    /// <summary>
     /// Reports that these sessions were heard from; changes nothing. It carries followers' session
     /// liveness to the leader in log order.
     /// </summary>

@@ -18,4 +18,5 @@ public enum OperationKind : byte
     DeleteContainer = 10,
     DeleteExpiredTtl = 11,
     Sync = 12,
+    MoveSession = 13,
 }

@@ -46,8 +46,8 @@ public sealed class CoordinationResult
 
     /// <summary>
     /// The zxid the command was applied at (every command takes the next one, failed ones too), or for
-    /// <see cref="Commands.Op.TouchSessions"/> and <see cref="Commands.Op.Sync"/>, which take none, the
-    /// last zxid before them.
+    /// <see cref="Commands.Op.TouchSessions"/>, <see cref="Commands.Op.Sync"/> and
+    /// <see cref="Commands.Op.MoveSession"/>, which take none, the last zxid before them.
     /// </summary>
     public long Zxid { get; }
 

@@ -5,9 +5,11 @@ namespace Colony.Coordination.Tree;
 
 /// <remarks>
 /// Apply. Every command takes the next zxid, whether it succeeds or fails, so the zxid counts the
-/// transactions ZooKeeper would have logged (its failed requests are error transactions). The two
-/// exceptions change nothing and log nothing in ZooKeeper either: <see cref="Op.Sync"/> and
-/// <see cref="Op.TouchSessions"/> report the last zxid instead.
+/// transactions ZooKeeper would have logged (its failed requests are error transactions). The
+/// exceptions are the ones ZooKeeper logs nothing for, and they report the last zxid instead:
+/// <see cref="Op.Sync"/> and <see cref="Op.TouchSessions"/>, which change nothing, and
+/// <see cref="Op.MoveSession"/>, which changes only a session's owner (ZooKeeper's leader keeps
+/// owners in memory; here they are replicated, so every node fences alike).
 /// </remarks>
 public sealed partial class DataTree
 {
@@ -24,15 +26,18 @@ public sealed partial class DataTree
             case Op.TouchSessions:
                 return new CoordinationResult(ErrorCode.Ok, LastZxid, OpResult.Ok);
             case Op.Sync:
-                var syncCode = IsSessionLive(command) ? ErrorCode.Ok : ErrorCode.SessionExpired;
+                var syncCode = CheckSession(command);
                 return new CoordinationResult(syncCode, LastZxid, new OpResult(syncCode));
+            case Op.MoveSession move:
+                var moveCode = ApplyMoveSession(command, move);
+                return new CoordinationResult(moveCode, LastZxid, new OpResult(moveCode));
         }
 
         long zxid = ++LastZxid;
         return command.Operation switch
         {
             Op.Multi multi => ApplyMulti(command, multi, zxid),
-            Op.CreateSession create => ApplyCreateSession(create, zxid),
+            Op.CreateSession create => ApplyCreateSession(command, create, zxid),
             Op.CloseSession close => ApplyCloseSession(close, command.TimeMs, zxid),
             Op.DeleteContainer delete => ApplyCleanup(delete.Path, command.TimeMs, zxid, container: true),
             Op.DeleteExpiredTtl delete => ApplyCleanup(delete.Path, command.TimeMs, zxid, container: false),
@@ -89,13 +94,37 @@ public sealed partial class DataTree
         return new CoordinationResult(code, zxid, new OpResult(code), results);
     }
 
-    private CoordinationResult ApplyCreateSession(Op.CreateSession op, long zxid)
+    /// <summary>A new session belongs to the node that proposed it: its client is connected there.</summary>
+    private CoordinationResult ApplyCreateSession(CoordinationCommand command, Op.CreateSession op, long zxid)
     {
         var code = !EphemeralOwner.IsValidSessionId(op.SessionId) || op.TimeoutMs <= 0 || op.Password is null
-            || !_sessions.TryAdd(op.SessionId, op.TimeoutMs, op.Password)
+            || !_sessions.TryAdd(op.SessionId, op.TimeoutMs, op.Password, command.OriginNode)
             ? ErrorCode.BadArguments
             : ErrorCode.Ok;
         return new CoordinationResult(code, zxid, new OpResult(code));
+    }
+
+    /// <summary>
+    /// The session's client resumed it on the proposing node, which becomes its owner. The password
+    /// must match (AuthFailed otherwise), so knowing a session's id is not enough to fence its
+    /// client. Node 0 is no node: it cannot own a session.
+    /// </summary>
+    private ErrorCode ApplyMoveSession(CoordinationCommand command, Op.MoveSession op)
+    {
+        if (command.OriginNode == SessionInfo.NoOwner || op.Password is null)
+        {
+            return ErrorCode.BadArguments;
+        }
+        if (!_sessions.TryGet(op.SessionId, out var session))
+        {
+            return ErrorCode.SessionExpired;
+        }
+        if (!session.HasPassword(op.Password))
+        {
+            return ErrorCode.AuthFailed;
+        }
+        session.Owner = command.OriginNode;
+        return ErrorCode.Ok;
     }
 
     private CoordinationResult ApplyCloseSession(Op.CloseSession op, long timeMs, long zxid)

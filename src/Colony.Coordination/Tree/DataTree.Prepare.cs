@@ -71,12 +71,13 @@ public sealed partial class DataTree
         {
             return ErrorCode.BadArguments;
         }
-        bool sessionOk = op.Mode.IsEphemeral()
-            ? EphemeralOwner.IsValidSessionId(command.SessionId) && _sessions.Contains(command.SessionId)
-            : IsSessionLive(command);
-        if (!sessionOk)
+        // The cluster (session 0) may create, but an ephemeral needs a session to own it.
+        var sessionCode = op.Mode.IsEphemeral() && !EphemeralOwner.IsValidSessionId(command.SessionId)
+            ? ErrorCode.SessionExpired
+            : CheckSession(command);
+        if (sessionCode != ErrorCode.Ok)
         {
-            return ErrorCode.SessionExpired;
+            return sessionCode;
         }
         string path = op.Path;
         int slash = path.LastIndexOf('/');
@@ -137,9 +138,9 @@ public sealed partial class DataTree
     private ErrorCode PrepareDelete(CoordinationCommand command, Op.Delete op, Overlay overlay, long zxid, out Txn? txn)
     {
         txn = null;
-        if (!IsSessionLive(command))
+        if (CheckSession(command) is var sessionCode and not ErrorCode.Ok)
         {
-            return ErrorCode.SessionExpired;
+            return sessionCode;
         }
         if (!TryParentForDelete(op.Path, out string parentPath))
         {
@@ -195,9 +196,9 @@ public sealed partial class DataTree
     private ErrorCode PrepareSetAcl(CoordinationCommand command, Op.SetAcl op, Overlay overlay, out Txn? txn)
     {
         txn = null;
-        if (!IsSessionLive(command))
+        if (CheckSession(command) is var sessionCode and not ErrorCode.Ok)
         {
-            return ErrorCode.SessionExpired;
+            return sessionCode;
         }
         if (!PathValidator.IsValid(op.Path))
         {
@@ -245,9 +246,9 @@ public sealed partial class DataTree
     private ErrorCode ExistingNode(CoordinationCommand command, string path, int version, Perms perm, Overlay overlay, out PendingNode node)
     {
         node = null!;
-        if (!IsSessionLive(command))
+        if (CheckSession(command) is var sessionCode and not ErrorCode.Ok)
         {
-            return ErrorCode.SessionExpired;
+            return sessionCode;
         }
         if (!PathValidator.IsValid(path))
         {
@@ -266,10 +267,24 @@ public sealed partial class DataTree
     }
 
     /// <summary>
-    /// A client's operation needs its session to be live. Session 0 is the cluster itself (cleanup,
-    /// expiry), which needs none.
+    /// A client's operation needs its session to be live (SessionExpired) and to be proposed by the
+    /// node its client is connected to (SessionMoved), as ZooKeeper's leader checks a session's
+    /// owner. The second rule fences a connection the client has left: a write still in flight
+    /// there must not be applied after what the client does next through its new node. Session 0
+    /// is the cluster itself (cleanup, expiry), which needs neither.
     /// </summary>
-    private bool IsSessionLive(CoordinationCommand command) => command.SessionId == 0 || _sessions.Contains(command.SessionId);
+    private ErrorCode CheckSession(CoordinationCommand command)
+    {
+        if (command.SessionId == 0)
+        {
+            return ErrorCode.Ok;
+        }
+        if (!_sessions.TryGet(command.SessionId, out var session))
+        {
+            return ErrorCode.SessionExpired;
+        }
+        return session.IsOwnedBy(command.OriginNode) ? ErrorCode.Ok : ErrorCode.SessionMoved;
+    }
 
     private bool TryFixupAcl(IReadOnlyList<Acl> requested, IReadOnlyList<Id> auth, out Acl[] acl)
     {

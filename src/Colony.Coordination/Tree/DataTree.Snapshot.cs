@@ -8,8 +8,9 @@ namespace Colony.Coordination.Tree;
 /// Snapshot layout (persisted; a new layout needs a new version), in the primitives of
 /// <see cref="CoordinationCommandCodec"/>:
 /// <code>
-/// version u8 = 1, last zxid zigzag,
-/// session count varint × (id i64, timeout ms zigzag, password bytes)       ascending id
+/// version u8 = 2, last zxid zigzag,
+/// session count varint × (id i64, timeout ms zigzag, password bytes, owner node varint)
+///                                                                          ascending id
 /// node count varint × (path str, data nbytes, acl, czxid, mzxid, ctime, mtime zigzag,
 ///                      version, cversion, aversion zigzag, ephemeral owner i64, pzxid zigzag,
 ///                      children created zigzag)
@@ -17,11 +18,15 @@ namespace Colony.Coordination.Tree;
 /// </code>
 /// Children, data length, the ephemerals index and the container and TTL sets are derived, not
 /// stored. Both orders are fixed, so equal states write equal bytes. No checksum: the composite
-/// snapshot checksums every section.
+/// snapshot checksums every section. Version 1, written before sessions had owners, lacks the
+/// owner; it still loads, its sessions owned by no node (unfenced until their client next moves).
 /// </remarks>
 public sealed partial class DataTree
 {
-    public const byte SnapshotVersion = 1;
+    public const byte SnapshotVersion = 2;
+
+    /// <summary>The layout before sessions had owners.</summary>
+    private const byte UnownedSessionsVersion = 1;
 
     private const int FlushBytes = 1 << 20;
 
@@ -36,7 +41,7 @@ public sealed partial class DataTree
     public SnapshotWriter CaptureSnapshot()
     {
         long lastZxid = LastZxid;
-        var sessions = _sessions.All.Select(s => (Id: s.Key, s.Value.TimeoutMs, s.Value.Password)).ToArray();
+        var sessions = _sessions.All.Select(s => new CapturedSession(s.Key, s.Value.TimeoutMs, s.Value.Password, s.Value.Owner)).ToArray();
         var nodes = new CapturedNode[_nodes.Count];
         int i = 0;
         foreach (var (path, node) in _nodes)
@@ -47,7 +52,7 @@ public sealed partial class DataTree
         return new SnapshotWriter(destination => WriteCaptured(destination, lastZxid, sessions, nodes));
     }
 
-    private static void WriteCaptured(Stream destination, long lastZxid, (long Id, int TimeoutMs, byte[] Password)[] sessions, CapturedNode[] nodes)
+    private static void WriteCaptured(Stream destination, long lastZxid, CapturedSession[] sessions, CapturedNode[] nodes)
     {
         ArgumentNullException.ThrowIfNull(destination);
         var buffer = new ArrayBufferWriter<byte>(4096); // grows as needed; flushed at FlushBytes
@@ -55,11 +60,12 @@ public sealed partial class DataTree
         writer.Byte(SnapshotVersion);
         writer.Signed(lastZxid);
         writer.Varint((ulong)sessions.Length);
-        foreach (var (id, timeoutMs, password) in sessions)
+        foreach (var session in sessions)
         {
-            writer.Fixed64(id);
-            writer.Signed(timeoutMs);
-            writer.Bytes(password, CommandCodecLimits.MaxPasswordBytes, "password");
+            writer.Fixed64(session.Id);
+            writer.Signed(session.TimeoutMs);
+            writer.Bytes(session.Password, CommandCodecLimits.MaxPasswordBytes, "password");
+            writer.Varint(session.Owner);
         }
         Array.Sort(nodes, static (a, b) => string.CompareOrdinal(a.Path, b.Path));
         writer.Varint((ulong)nodes.Length);
@@ -86,6 +92,9 @@ public sealed partial class DataTree
         }
         destination.Write(buffer.WrittenSpan);
     }
+
+    /// <summary>A session's persisted fields at the moment of a capture (the password array is never changed).</summary>
+    private readonly record struct CapturedSession(long Id, int TimeoutMs, byte[] Password, ulong Owner);
 
     /// <summary>A node's persisted fields at the moment of a capture.</summary>
     private readonly record struct CapturedNode(
@@ -118,9 +127,10 @@ public sealed partial class DataTree
     {
         var reader = new BinaryEncodingReader(data);
         byte version = reader.Byte("snapshot version");
-        if (version != SnapshotVersion)
+        if (version is not (SnapshotVersion or UnownedSessionsVersion))
         {
-            throw new InvalidDataException($"coordination snapshot has version {version}; this node reads version {SnapshotVersion}");
+            throw new InvalidDataException(
+                $"coordination snapshot has version {version}; this node reads versions {UnownedSessionsVersion} and {SnapshotVersion}");
         }
         _nodes.Clear();
         ApproximateDataSize = 0;
@@ -136,11 +146,12 @@ public sealed partial class DataTree
             long id = reader.Fixed64("session id");
             int timeout = reader.SignedInt("session timeout");
             var password = reader.Bytes(CommandCodecLimits.MaxPasswordBytes, "password");
+            ulong owner = version == UnownedSessionsVersion ? SessionInfo.NoOwner : reader.Varint("session owner");
             if ((i > 0 && id <= previousId) || !EphemeralOwner.IsValidSessionId(id) || timeout <= 0)
             {
                 throw new InvalidDataException($"coordination snapshot session {i} ({id:x}) is out of order or invalid");
             }
-            _sessions.TryAdd(id, timeout, password);
+            _sessions.TryAdd(id, timeout, password, owner);
             previousId = id;
         }
         int nodeCount = reader.Count(int.MaxValue, 20, "node count");

@@ -42,8 +42,8 @@ internal sealed partial class CoordinationServer
                     return;
                 }
                 break;
-            case Op.Sync when command.SessionId == 0 && command.OriginNode == _host.NodeId:
-                Revalidated(command.Cxid);
+            case Op.MoveSession moved:
+                SessionMoveApplied(command, moved, result);
                 return;
             case Op.TouchSessions touched when _host.IsLeader:
                 long now = NowMs;
@@ -58,6 +58,11 @@ internal sealed partial class CoordinationServer
         }
         if (command.OriginNode == _host.NodeId && command.SessionId != 0 && _sessions.TryGetValue(command.SessionId, out var session))
         {
+            if (result.Error == ErrorCode.SessionMoved)
+            {
+                WriteFenced(session);
+                return;
+            }
             CompleteWrite(session, command.Cxid, result);
         }
     }

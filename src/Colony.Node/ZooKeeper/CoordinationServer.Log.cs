@@ -27,4 +27,10 @@ internal sealed partial class CoordinationServer
 
     [LoggerMessage(EventId = 3107, Level = LogLevel.Warning, Message = "session 0x{SessionId:x}: write {Applied} was applied before write {Expected}, which was lost; closing")]
     private partial void LogOutOfOrder(long sessionId, int expected, int applied);
+
+    [LoggerMessage(EventId = 3110, Level = LogLevel.Information, Message = "session 0x{SessionId:x} moved to node {Owner}; closing its old connection from {Remote}")]
+    private partial void LogSessionMovedAway(long sessionId, string remote, ulong owner);
+
+    [LoggerMessage(EventId = 3111, Level = LogLevel.Information, Message = "session 0x{SessionId:x}: a write from {Remote} was fenced (the session moved to another node); closing")]
+    private partial void LogWriteFenced(long sessionId, string remote);
 }

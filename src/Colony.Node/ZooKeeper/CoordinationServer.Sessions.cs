@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Colony.Coordination;
 using Colony.Coordination.Commands;
 using Colony.Coordination.Protocol;
+using Colony.Coordination.Tree;
 
 namespace Colony.Node.ZooKeeper;
 
@@ -41,50 +42,95 @@ internal sealed partial class CoordinationServer
         }
         session.SessionId = request.SessionId;
         session.Password = request.Password;
-        if (Tree.SessionExists(request.SessionId))
+        if (request.Password.Length != PasswordBytes
+            || (Tree.SessionExists(request.SessionId) && !Tree.CheckSessionPassword(request.SessionId, request.Password)))
         {
-            Resume(session);
+            // Every session here has a password of PasswordBytes, and it never changes: a wrong one
+            // needs no trip through the log.
+            RefuseResume(session);
             return;
         }
-        // Unknown here, but perhaps only not applied here yet (created an instant ago through
-        // another node): catch up through the log before calling it expired, as ZooKeeper's
-        // followers revalidate a session with the leader.
+        // Take the session over through the log, even where this node already owns it, as ZooKeeper's
+        // servers revalidate every resume with the leader. Once the move is applied, writes proposed
+        // by any other node fail with SessionMoved, so a write still in flight from the client's old
+        // connection cannot land after what it does next through this one. Going through the log also
+        // finds a session created an instant ago through another node, not yet applied here.
         int ticket = ++_lastRevalidation;
         _revalidating[ticket] = session;
-        Propose(session, new CoordinationCommand(_host.NodeId, 0, ticket, NowMs, [], new Op.Sync("/")));
+        Propose(session, new CoordinationCommand(_host.NodeId, session.SessionId, ticket, NowMs, [],
+            new Op.MoveSession(session.SessionId, session.Password)));
     }
 
-    /// <summary>A session this node knows about (now): check the password, then take it over.</summary>
-    private void Resume(SessionState session)
+    /// <summary>
+    /// A MoveSession was applied. Proposed here for a resume: the session is now this node's, or the
+    /// resume is refused. Proposed elsewhere: the client went on to that node, so a connection this
+    /// node still holds for the session is stale; close it, as its later writes would be fenced anyway.
+    /// </summary>
+    private void SessionMoveApplied(CoordinationCommand command, Op.MoveSession move, CoordinationResult result)
     {
-        var connection = session.Connection;
-        if (!Tree.SessionExists(session.SessionId) || !Tree.CheckSessionPassword(session.SessionId, session.Password))
+        if (command.OriginNode == _host.NodeId)
         {
-            // ZooKeeper's way of saying "expired": a zero timeout, then the connection closes.
-            LogSessionRefused(connection.Remote, session.SessionId);
-            connection.SendConnectResponse(new ConnectResponse(0, 0, 0, new byte[PasswordBytes], false));
-            connection.CloseAfterFlush();
+            // The ticket alone could match a move replayed from before a restart; the id must match too.
+            if (_revalidating.TryGetValue(command.Cxid, out var resuming) && resuming.SessionId == move.SessionId)
+            {
+                _revalidating.Remove(command.Cxid);
+                resuming.ProposedWrites = Math.Max(0, resuming.ProposedWrites - 1);
+                if (resuming.Connection.IsClosed)
+                {
+                    return;
+                }
+                if (result.IsOk)
+                {
+                    TakeOver(resuming);
+                }
+                else
+                {
+                    RefuseResume(resuming);
+                }
+            }
             return;
         }
-        if (_sessions.TryGetValue(session.SessionId, out var previous) && previous.Connection != connection)
+        if (result.IsOk && _sessions.Remove(move.SessionId, out var left))
         {
-            // The session moved here; its old connection must not act for it any more.
+            LogSessionMovedAway(move.SessionId, left.Connection.Remote, command.OriginNode);
+            left.Connection.Close();
+        }
+    }
+
+    /// <summary>
+    /// A write this node proposed was fenced: the session belongs to another node. ZooKeeper answers
+    /// this by closing the connection, not with SessionMoved, since the client may only have lost a
+    /// race between two of its own resumes; reconnecting takes the session back (and its requests
+    /// in flight end as ConnectionLoss: the fenced write changed nothing).
+    /// </summary>
+    private void WriteFenced(SessionState session)
+    {
+        LogWriteFenced(session.SessionId, session.Connection.Remote);
+        _sessions.Remove(session.SessionId);
+        session.Connection.Close();
+    }
+
+    /// <summary>True if the session's client has moved to another node, as far as this node has applied.</summary>
+    private bool IsOwnedElsewhere(long sessionId) =>
+        Tree.TryGetSession(sessionId, out var info) && !info.IsOwnedBy(_host.NodeId);
+
+    /// <summary>The session is now this node's: an older connection here for it must not act for it any more.</summary>
+    private void TakeOver(SessionState session)
+    {
+        if (_sessions.TryGetValue(session.SessionId, out var previous) && previous.Connection != session.Connection)
+        {
             previous.Connection.Close();
         }
         Establish(session);
     }
 
-    /// <summary>The catch-up a resume waited for has been applied here.</summary>
-    private void Revalidated(int ticket)
+    /// <summary>ZooKeeper's way of saying "expired" (or "wrong password"): a zero timeout, then the connection closes.</summary>
+    private void RefuseResume(SessionState session)
     {
-        if (_revalidating.Remove(ticket, out var session))
-        {
-            session.ProposedWrites = Math.Max(0, session.ProposedWrites - 1);
-            if (!session.Connection.IsClosed)
-            {
-                Resume(session);
-            }
-        }
+        var connection = session.Connection;
+        LogSessionRefused(connection.Remote, session.SessionId);
+        connection.SendConnectResponse(new ConnectResponse(0, 0, 0, new byte[PasswordBytes], false));
+        connection.CloseAfterFlush();
     }
 
     private void Establish(SessionState session)

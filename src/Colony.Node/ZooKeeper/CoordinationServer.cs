@@ -186,7 +186,8 @@ internal sealed partial class CoordinationServer
 
     /// <summary>
     /// The tree was replaced by the leader's snapshot: writes in flight may be inside it, with no
-    /// apply to answer them, and sessions may be gone. Close those clients; they reconnect.
+    /// apply to answer them, and sessions may be gone or moved to another node. Close those
+    /// clients; they reconnect.
     /// </summary>
     public void OnSnapshotRestored()
     {
@@ -198,9 +199,10 @@ internal sealed partial class CoordinationServer
 
     private void ClosePendingAfterRestore()
     {
-        foreach (var session in _sessions.Values.Concat(_creating.Values).ToList())
+        foreach (var session in _sessions.Values.Concat(_creating.Values).Concat(_revalidating.Values).ToList())
         {
-            if (session.ProposedWrites > 0 || (session.Established && !Tree.SessionExists(session.SessionId)))
+            if (session.ProposedWrites > 0
+                || (session.Established && (!Tree.SessionExists(session.SessionId) || IsOwnedElsewhere(session.SessionId))))
             {
                 session.Connection.Close();
             }

@@ -20,6 +20,7 @@ public sealed class CoordinationCommandCodecTests
         new Op.Multi([]),
         new Op.CreateSession(0x0123_4567_89AB_CDEF, 30_000, new byte[16]),
         new Op.CloseSession(-5),
+        new Op.MoveSession(0x0123_4567_89AB_CDEF, [1, 2, 3, 4]),
         new Op.TouchSessions([1, 2, long.MaxValue]),
         new Op.DeleteContainer("/c"),
         new Op.DeleteExpiredTtl("/t"),
@@ -93,6 +94,25 @@ public sealed class CoordinationCommandCodecTests
             Hex(CoordinationCommand.FromCluster(1, 0, new Op.TouchSessions([7]))));
     }
 
+    [Fact]
+    public void Frozen_move_session_bytes()
+    {
+        var command = new CoordinationCommand(3, 0x0100_0000_0000_0001, 4, 0, [], new Op.MoveSession(0x0100_0000_0000_0001, [0xAA, 0xBB]));
+        const string expected = "01" + "03" + "0100000000000001" + "08" + "00" + "00" + "0d" + "0100000000000001" + "02" + "aabb";
+        Assert.Equal(expected, Hex(command));
+        var decoded = (Op.MoveSession)CoordinationCommand.Decode(Convert.FromHexString(expected)).Operation;
+        Assert.Equal(0x0100_0000_0000_0001, decoded.SessionId);
+        Assert.Equal(new byte[] { 0xAA, 0xBB }, decoded.Password);
+    }
+
+    [Fact]
+    public void A_move_session_cannot_sit_in_a_multi()
+    {
+        var nested = new Op.Multi([new Op.MoveSession(1, [])]);
+        Assert.Throws<ArgumentException>(() => CoordinationCommand.FromCluster(1, 0, nested).Encode());
+        Assert.Throws<ArgumentException>(() => CoordinationCommand.FromCluster(1, 0, new Op.MoveSession(1, new byte[CommandCodecLimits.MaxPasswordBytes + 1])).Encode());
+    }
+
     [Theory]
     [InlineData(OperationKind.Create, 1)]
     [InlineData(OperationKind.Delete, 2)]
@@ -106,6 +126,7 @@ public sealed class CoordinationCommandCodecTests
     [InlineData(OperationKind.DeleteContainer, 10)]
     [InlineData(OperationKind.DeleteExpiredTtl, 11)]
     [InlineData(OperationKind.Sync, 12)]
+    [InlineData(OperationKind.MoveSession, 13)]
     public void Operation_kinds_are_frozen(OperationKind kind, byte value) => Assert.Equal(value, (byte)kind);
 
     [Fact]

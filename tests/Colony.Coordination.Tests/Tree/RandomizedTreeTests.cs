@@ -17,9 +17,13 @@ public sealed class RandomizedTreeTests
     private static readonly Id Bob = DigestAuthentication.IdFor("bob:pw");
     private static readonly Id[][] AuthChoices = [[], [Bob], [new Id("ip", "10.0.0.1")], [new Id("super", "")]];
 
+    private static readonly ulong[] Nodes = [1, 2, 3];
+
     private sealed class Generator(ulong seed)
     {
         private readonly SeededRandom _random = new(seed);
+        private readonly Dictionary<long, byte[]> _passwords = [];
+        private readonly Dictionary<long, ulong> _homes = [];
         private long _time = 1_000_000;
 
         private T Pick<T>(IReadOnlyList<T> items) => items[_random.Next(items.Count)];
@@ -28,10 +32,35 @@ public sealed class RandomizedTreeTests
         {
             _time += _random.Next(0, 500);
             var op = NextOp(allowMulti: true);
-            long session = op is Op.CreateSession or Op.CloseSession or Op.TouchSessions or Op.DeleteContainer or Op.DeleteExpiredTtl
-                ? 0
-                : Pick(SessionIds);
-            return new CoordinationCommand(1, session, _random.Next(1000), _time, Pick(AuthChoices), op);
+            long session = op switch
+            {
+                Op.MoveSession move => move.SessionId,
+                Op.CreateSession or Op.CloseSession or Op.TouchSessions or Op.DeleteContainer or Op.DeleteExpiredTtl => 0,
+                _ => Pick(SessionIds),
+            };
+            // Mostly from the node the session's client was last sent to, so its writes pass; now and
+            // then from another one, as a connection the client has left would.
+            ulong origin = _homes.TryGetValue(session, out ulong home) && _random.Next(5) != 0 ? home : Pick(Nodes);
+            if (op is Op.CreateSession or Op.MoveSession)
+            {
+                _homes[op is Op.CreateSession create ? create.SessionId : session] = origin;
+            }
+            return new CoordinationCommand(origin, session, _random.Next(1000), _time, Pick(AuthChoices), op);
+        }
+
+        private Op.CreateSession NewSession()
+        {
+            var create = new Op.CreateSession(Pick(SessionIds), _random.Next(1, 10_000), [(byte)_random.Next(256)]);
+            _passwords[create.SessionId] = create.Password;
+            return create;
+        }
+
+        /// <summary>A move with the password the session was last created with, or now and then a wrong one.</summary>
+        private Op.MoveSession Move()
+        {
+            long id = Pick(SessionIds);
+            byte[] password = _passwords.TryGetValue(id, out var known) && _random.Next(6) != 0 ? known : [(byte)_random.Next(256), 0];
+            return new Op.MoveSession(id, password);
         }
 
         private Op NextOp(bool allowMulti)
@@ -48,9 +77,10 @@ public sealed class RandomizedTreeTests
                 < 60 => new Op.Check(path, Version()),
                 < 68 => new Op.SetAcl(path, Acl(), Version()),
                 < 78 => new Op.Multi([.. Enumerable.Range(0, _random.Next(0, 4)).Select(_ => NextOp(allowMulti: false))]),
-                < 83 => new Op.CreateSession(Pick(SessionIds), _random.Next(1, 10_000), [(byte)_random.Next(256)]),
-                < 87 => new Op.CloseSession(Pick(SessionIds)),
-                < 90 => new Op.TouchSessions([Pick(SessionIds)]),
+                < 83 => NewSession(),
+                < 86 => new Op.CloseSession(Pick(SessionIds)),
+                < 88 => new Op.TouchSessions([Pick(SessionIds)]),
+                < 90 => Move(),
                 < 94 => new Op.DeleteContainer(path),
                 < 97 => new Op.DeleteExpiredTtl(path),
                 _ => new Op.Sync(path),
@@ -97,6 +127,7 @@ public sealed class RandomizedTreeTests
         var right = new DataTree();
         DataTree? late = null;
         var codes = new HashSet<ErrorCode>();
+        int moves = 0;
         for (int i = 0; i < commands.Count; i++)
         {
             // The right replica sees each command only through the codec, as followers do.
@@ -107,6 +138,7 @@ public sealed class RandomizedTreeTests
             Assert.Equal(a.Triggers, b.Triggers);
             Assert.Equal(a.Multi, b.Multi);
             codes.Add(a.Error);
+            moves += commands[i].Operation is Op.MoveSession && a.IsOk ? 1 : 0;
             late?.Apply(commands[i]);
             if (i == commands.Count / 2)
             {
@@ -122,7 +154,8 @@ public sealed class RandomizedTreeTests
         Assert.Equal(Snapshot(left), Snapshot(right));
         Assert.Equal(Snapshot(left), Snapshot(late!));
         // The stream must reach the interesting paths, or this test proves little.
-        Assert.Superset(new HashSet<ErrorCode> { ErrorCode.Ok, ErrorCode.NoNode, ErrorCode.NodeExists, ErrorCode.BadVersion, ErrorCode.NoAuth, ErrorCode.InvalidAcl, ErrorCode.SessionExpired, ErrorCode.NotEmpty }, codes);
+        Assert.Superset(new HashSet<ErrorCode> { ErrorCode.Ok, ErrorCode.NoNode, ErrorCode.NodeExists, ErrorCode.BadVersion, ErrorCode.NoAuth, ErrorCode.InvalidAcl, ErrorCode.SessionExpired, ErrorCode.SessionMoved, ErrorCode.AuthFailed, ErrorCode.NotEmpty }, codes);
+        Assert.True(moves > 0, "no session moved");
     }
 
     /// <summary>Checks what the tree derives against what it stores, using only the public API.</summary>

@@ -9,7 +9,7 @@ namespace Colony.Coordination.Tests.Tree;
 /// </summary>
 internal static class SnapshotEdit
 {
-    internal sealed record SessionRecord(long Id, int TimeoutMs, byte[] Password);
+    internal sealed record SessionRecord(long Id, int TimeoutMs, byte[] Password, ulong Owner);
 
     internal sealed record NodeRecord(
         string Path, byte[]? Data, Acl[] Acl, long Czxid, long Mzxid, long Ctime, long Mtime,
@@ -32,7 +32,7 @@ internal static class SnapshotEdit
         var sessions = new List<SessionRecord>();
         for (int i = (int)reader.Varint("sessions"); i > 0; i--)
         {
-            sessions.Add(new SessionRecord(reader.Fixed64("id"), reader.SignedInt("timeout"), reader.Bytes(1024, "password")));
+            sessions.Add(new SessionRecord(reader.Fixed64("id"), reader.SignedInt("timeout"), reader.Bytes(1024, "password"), reader.Varint("owner")));
         }
         var nodes = new List<NodeRecord>();
         for (int i = (int)reader.Varint("nodes"); i > 0; i--)
@@ -49,11 +49,12 @@ internal static class SnapshotEdit
         return new Model(zxid, sessions, nodes);
     }
 
-    public static byte[] Write(Model model)
+    /// <summary>The model in the current layout, or with <paramref name="version"/> 1 in the layout before owners (which it drops).</summary>
+    public static byte[] Write(Model model, byte version = DataTree.SnapshotVersion)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         var writer = new BinaryEncodingWriter(buffer);
-        writer.Byte(DataTree.SnapshotVersion);
+        writer.Byte(version);
         writer.Signed(model.LastZxid);
         writer.Varint((ulong)model.Sessions.Count);
         foreach (var s in model.Sessions)
@@ -61,6 +62,10 @@ internal static class SnapshotEdit
             writer.Fixed64(s.Id);
             writer.Signed(s.TimeoutMs);
             writer.Bytes(s.Password, 1024, "password");
+            if (version >= 2)
+            {
+                writer.Varint(s.Owner);
+            }
         }
         writer.Varint((ulong)model.Nodes.Count);
         foreach (var n in model.Nodes)

@@ -20,6 +20,8 @@ public sealed class SnapshotTests
         TreeDriver.Expect(ErrorCode.Ok, driver.Delete("/c/x"));
         TreeDriver.Expect(ErrorCode.Ok, driver.SetData("/app", [9]));
         TreeDriver.Expect(ErrorCode.Ok, driver.Create("/other-e", mode: CreateMode.Ephemeral, session: 0x0300_0000_0000_0003));
+        // Its client moved to node 9: owners differ between sessions.
+        TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.MoveSession(0x0300_0000_0000_0003, [7, 7]), session: 0x0300_0000_0000_0003, origin: 9));
         return driver;
     }
 
@@ -60,12 +62,16 @@ public sealed class SnapshotTests
         Assert.Equal(source.NodeCount, restored.NodeCount);
         Assert.Equal(source.ApproximateDataSize, restored.ApproximateDataSize);
         Assert.Equal(source.EphemeralCount, restored.EphemeralCount);
-        Assert.Equal(source.Sessions.Select(s => (s.SessionId, s.TimeoutMs, s.EphemeralCount)), restored.Sessions.Select(s => (s.SessionId, s.TimeoutMs, s.EphemeralCount)));
+        Assert.Equal(source.Sessions.Select(s => (s.SessionId, s.TimeoutMs, s.EphemeralCount, s.Owner)), restored.Sessions.Select(s => (s.SessionId, s.TimeoutMs, s.EphemeralCount, s.Owner)));
         Assert.Equal(["/app/e"], restored.GetEphemerals(TreeDriver.DefaultSession));
         Assert.Equal(source.EmptyContainers(), restored.EmptyContainers());
         Assert.Equal(["/c"], restored.EmptyContainers());
         Assert.Equal(["/t"], restored.ExpiredTtlNodes(long.MaxValue));
         Assert.True(restored.CheckSessionPassword(0x0300_0000_0000_0003, [7, 7]));
+        Assert.True(restored.TryGetSession(0x0300_0000_0000_0003, out var moved));
+        Assert.Equal(9UL, moved.Owner);
+        Assert.True(restored.TryGetSession(TreeDriver.DefaultSession, out var stayed));
+        Assert.Equal(TreeDriver.Origin, stayed.Owner);
         foreach (var path in new[] { "/", "/app", "/app/e", "/app/s-0000000001", "/c", "/t", "/n", "/zookeeper/config" })
         {
             Assert.True(source.TryGetNode(path, out var a));
@@ -92,6 +98,9 @@ public sealed class SnapshotTests
             TreeDriver.Expect(ErrorCode.Ok, driver.Create("/app/s-", mode: CreateMode.PersistentSequential));
             TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.CloseSession(TreeDriver.DefaultSession), session: 0));
             TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.DeleteContainer("/c"), session: 0));
+            // The restored owner fences exactly as the original one does.
+            TreeDriver.Expect(ErrorCode.SessionMoved, driver.Create("/from-7", session: 0x0300_0000_0000_0003));
+            TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.Create("/from-9", null, Acl.OpenUnsafe, CreateMode.Persistent), session: 0x0300_0000_0000_0003, origin: 9));
         }
         Assert.Equal(Bytes(original.Tree), Bytes(copy.Tree));
     }
@@ -138,7 +147,7 @@ public sealed class SnapshotTests
             Array.Empty<byte>(),
             good[..^1],
             good.Append((byte)0).ToArray(),
-            Replace(good, 0, 2),
+            Replace(good, 0, 0),
             Edit(model, m => m with { LastZxid = -1 }),
             Edit(model, m => m with { Nodes = [.. m.Nodes.Where(n => n.Path != "/app")] }),
             Edit(model, m => m with { Nodes = [.. m.Nodes.Where(n => n.Path != "/zookeeper/config")] }),
@@ -149,6 +158,7 @@ public sealed class SnapshotTests
             Edit(model, m => m with { Sessions = [.. m.Sessions.AsEnumerable().Reverse()] }),
             Edit(model, m => m with { Sessions = [.. m.Sessions, m.Sessions[^1]] }),
             Edit(model, m => m with { Sessions = [.. m.Sessions.Select(s => s with { TimeoutMs = 0 })] }),
+            Replace(good, 0, 3),
             Edit(model, m => m with { Nodes = [.. m.Nodes.Select(n => n.Path == "/app/s-0000000001" ? n with { Path = "/app/s-\u0001" } : n)] }),
             Edit(model, m => m with { Nodes = [.. m.Nodes.Select(n => n.Path == "/app" ? n with { EphemeralOwner = TreeDriver.DefaultSession } : n)] }),
         };
@@ -157,6 +167,24 @@ public sealed class SnapshotTests
             Assert.Throws<InvalidDataException>(() => driver.Tree.Restore(new MemoryStream(bytes)));
             Assert.Equal(good, Bytes(driver.Tree));
         }
+    }
+
+    [Fact]
+    public void A_snapshot_from_before_owners_loads_with_unowned_sessions_that_no_node_is_fenced_from()
+    {
+        var model = SnapshotEdit.Read(Populated().Tree);
+        var driver = SnapshotEdit.Load(SnapshotEdit.Write(model, version: 1));
+
+        Assert.All(driver.Tree.Sessions, s => Assert.Equal(0UL, s.Owner));
+        Assert.Equal(model.Sessions.Select(s => (s.Id, s.TimeoutMs)), driver.Tree.Sessions.Select(s => (s.SessionId, s.TimeoutMs)));
+        Assert.Equal(["/app/e"], driver.Tree.GetEphemerals(TreeDriver.DefaultSession));
+        // Written back in the current layout, owners and all.
+        Assert.Equal(SnapshotEdit.Write(model with { Sessions = [.. model.Sessions.Select(s => s with { Owner = 0 })] }), Bytes(driver.Tree));
+        // Unowned: writes from any node pass until the client moves, which fences the others again.
+        TreeDriver.Expect(ErrorCode.Ok, driver.Create("/from-7"));
+        TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.Create("/from-8", null, Acl.OpenUnsafe, CreateMode.Persistent), origin: 8));
+        TreeDriver.Expect(ErrorCode.Ok, driver.Run(new Op.MoveSession(TreeDriver.DefaultSession, [1, 2, 3]), origin: 8));
+        TreeDriver.Expect(ErrorCode.SessionMoved, driver.Create("/from-7-again"));
     }
 
     [Fact]
@@ -214,7 +242,7 @@ public sealed class SnapshotFormatTests
         const string noOwner = "0000000000000000";
         static string Node(string pathHex, string acl, string aversion) =>
             pathHex + "01" + acl + zeroTimes + "00" + "00" + aversion + noOwner + "00" + "00";
-        string expected = "01" + "00" + "00" + "04"
+        string expected = "02" + "00" + "00" + "04"
             + Node("012f", openAcl, "00")
             + Node("0a2f7a6f6f6b6565706572", openAcl, "00")
             + Node("112f7a6f6f6b65657065722f636f6e666967", readAcl, "01")
@@ -222,5 +250,28 @@ public sealed class SnapshotFormatTests
         var stream = new MemoryStream();
         new DataTree().WriteSnapshot(stream);
         Assert.Equal(expected, Convert.ToHexStringLower(stream.ToArray()));
+    }
+
+    /// <summary>One session in each layout: version 2 adds the owner node (varint) after the password.</summary>
+    [Fact]
+    public void Session_records_are_frozen_in_both_layouts()
+    {
+        var tree = new DataTree();
+        tree.Apply(new CoordinationCommand(300, 0, 0, 0, [], new Op.CreateSession(0x0100_0000_0000_0001, 5000, [0xAA, 0xBB])));
+        var stream = new MemoryStream();
+        tree.WriteSnapshot(stream);
+        string hex = Convert.ToHexStringLower(stream.ToArray());
+        const string session = "0100000000000001" + "904e" + "02" + "aabb";
+        const string owner = "ac02";
+        // Version 2, zxid 1, one session, its owner; then the four initial nodes, as in a new tree.
+        Assert.StartsWith("02" + "02" + "01" + session + owner + "04", hex);
+
+        // The same session in version 1 (no owner) still loads, owned by no node.
+        string v1 = "01" + hex[2..].Replace(session + owner, session, StringComparison.Ordinal);
+        var restored = new DataTree();
+        restored.Restore(new MemoryStream(Convert.FromHexString(v1)));
+        Assert.True(restored.TryGetSession(0x0100_0000_0000_0001, out var info));
+        Assert.Equal((5000, 0UL), (info.TimeoutMs, info.Owner));
+        Assert.True(restored.CheckSessionPassword(0x0100_0000_0000_0001, [0xAA, 0xBB]));
     }
 }

@@ -8,6 +8,9 @@ internal sealed class TreeDriver
 {
     public const long DefaultSession = 0x0100_0000_0000_0001;
 
+    /// <summary>The node every command comes from unless a test says otherwise: the owner of the sessions it opens.</summary>
+    public const ulong Origin = 7;
+
     public TreeDriver(TreeLimits? limits = null, bool openDefaultSession = true)
     {
         Tree = new DataTree(limits);
@@ -23,8 +26,8 @@ internal sealed class TreeDriver
 
     public IReadOnlyList<Id> Auth { get; set; } = [];
 
-    public CoordinationResult Run(Op op, long session = DefaultSession, IReadOnlyList<Id>? auth = null) =>
-        Tree.Apply(new CoordinationCommand(7, session, 1, TimeMs, auth ?? Auth, op));
+    public CoordinationResult Run(Op op, long session = DefaultSession, IReadOnlyList<Id>? auth = null, ulong origin = Origin) =>
+        Tree.Apply(new CoordinationCommand(origin, session, 1, TimeMs, auth ?? Auth, op));
 
     public CoordinationResult Create(
         string path,

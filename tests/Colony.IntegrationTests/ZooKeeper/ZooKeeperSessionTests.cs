@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Colony.Coordination;
+using Colony.Coordination.Protocol;
 using Xunit.Abstractions;
 
 namespace Colony.IntegrationTests.ZooKeeper;
@@ -124,6 +125,64 @@ public sealed class ZooKeeperSessionTests(ZooKeeperClusterFixture fixture, ITest
         await LocalCluster.WaitForAsync(async () => (ErrorCode?)(await observer.ExistsAsync(path)).Error,
             e => e == ErrorCode.NoNode, TimeSpan.FromSeconds(5), "the closed session's ephemeral to go");
         await observer.CloseSessionAsync();
+        logs.Pass();
+    }
+
+    /// <summary>
+    /// A client resumed its session on node B, leaving a connection to node A behind, still open. Node A
+    /// must no longer act for the session. What that guarantees, exactly: the old connection is closed
+    /// without answering, and a write sent on it is never applied. Timing decides which way node A learns
+    /// it, and both end the same. If A applies B's MoveSession first, it closes the old connection at
+    /// once, and the write is dropped unread. If the write reaches A first, A proposes it; the move was
+    /// committed before B answered the resume, so the write lands after it in the log and apply fences
+    /// it with SessionMoved; A then closes the connection without a reply, as ZooKeeper does (it never
+    /// sends SessionMoved to a client: the client reconnects and takes its session back).
+    /// </summary>
+    [Fact]
+    public async Task A_session_resumed_on_another_node_fences_the_connection_it_left()
+    {
+        using var logs = fixture.Cluster.DumpLogsOnFailure(output, tailLines: 60);
+        ulong nodeA = fixture.Follower;
+        ulong nodeB = fixture.Cluster.Ids.First(id => id != fixture.Leader && id != nodeA);
+        string path = $"{Root}/moved-{Guid.NewGuid():N}";
+
+        using var left = await fixture.ConnectAsync(nodeA);
+        Assert.Equal(ErrorCode.Ok, (await left.CreateAsync(path, "before"u8.ToArray())).Error);
+        Assert.Equal(ErrorCode.Ok, (await left.CreateAsync(path + "-e", [], CreateMode.Ephemeral)).Error);
+
+        using var resumed = await RawZooKeeperClient.ConnectAsync(fixture.Address(nodeB), sessionId: left.SessionId, password: left.Password);
+        Assert.Equal(left.SessionId, resumed.SessionId);
+
+        try
+        {
+            await left.SendAsync(OpCode.SetData, new SetDataRequest(path, "stale"u8.ToArray(), -1));
+        }
+        catch (IOException)
+        {
+            // Node A had already closed the connection.
+        }
+        Assert.Empty(await left.ReadUntilClosedAsync());
+
+        // Through node B, the stale write never happened, and the session goes on as before.
+        Assert.Equal(ErrorCode.Ok, await resumed.SyncAsync(path));
+        var (error, data, stat) = await resumed.GetDataAsync(path);
+        Assert.Equal(ErrorCode.Ok, error);
+        Assert.Equal("before"u8.ToArray(), data);
+        Assert.Equal(0, stat.Version);
+        var (ephemeralError, ephemeral) = await resumed.ExistsAsync(path + "-e");
+        Assert.Equal(ErrorCode.Ok, ephemeralError);
+        Assert.Equal(left.SessionId, ephemeral.EphemeralOwner);
+        Assert.Equal(ErrorCode.Ok, (await resumed.SetDataAsync(path, "after"u8.ToArray(), 0)).Error);
+
+        // Node A saw the move too: another client there reads what the session wrote through B.
+        using var observer = await fixture.ConnectAsync(nodeA);
+        Assert.Equal(ErrorCode.Ok, await observer.SyncAsync(path));
+        var (_, seen, seenStat) = await observer.GetDataAsync(path);
+        Assert.Equal("after"u8.ToArray(), seen);
+        Assert.Equal(1, seenStat.Version);
+        await observer.CloseSessionAsync();
+        await resumed.CloseSessionAsync();
+        await fixture.AssertServesAsync(nodeA);
         logs.Pass();
     }
 

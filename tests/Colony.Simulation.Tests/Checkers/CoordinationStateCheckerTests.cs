@@ -53,6 +53,26 @@ public class CoordinationStateCheckerTests
     }
 
     [Fact]
+    public void The_content_fingerprint_sees_session_owners()
+    {
+        var move = Session with { OriginNode = 2, Operation = new Op.MoveSession(7, new byte[16]) };
+        ulong reference = CoordinationStateChecker.ContentFingerprint(Apply(Session));
+        Assert.NotEqual(reference, CoordinationStateChecker.ContentFingerprint(Apply(Session, move)));
+        Assert.Equal(reference, CoordinationStateChecker.ContentFingerprint(Apply(Session, move, move with { OriginNode = 1 })));
+    }
+
+    [Fact]
+    public void A_session_move_takes_no_zxid()
+    {
+        var checker = new CoordinationStateChecker();
+        var move = Session with { OriginNode = 2, Operation = new Op.MoveSession(7, new byte[16]) };
+        var tree = Apply(Session);
+        Assert.Null(checker.OnApplied(1, EntryOf(1, Session), tree, now: 0));
+        tree.Apply(move);
+        Assert.Null(checker.OnApplied(1, EntryOf(2, move), tree, now: 1));
+    }
+
+    [Fact]
     public void A_healthy_tree_passes_the_end_of_run_invariants()
     {
         var ephemeral = Session with { Operation = new Op.Create("/e", null, Acl.OpenUnsafe, CreateMode.Ephemeral) };

@@ -83,9 +83,10 @@ internal sealed class CoordinationStateChecker
     }
 
     /// <summary>
-    /// A fingerprint of what the tree shows through its read side: zxid, sessions, and every node's
-    /// path, data, Stat and ACL. Everything the snapshot holds but each parent's count of children
-    /// ever created, and far cheaper to take than a snapshot, so it is the one taken as nodes apply.
+    /// A fingerprint of what the tree shows through its read side: zxid, sessions (owners included),
+    /// and every node's path, data, Stat and ACL. Everything the snapshot holds but each parent's
+    /// count of children ever created, and far cheaper to take than a snapshot, so it is the one
+    /// taken as nodes apply.
     /// </summary>
     public static ulong ContentFingerprint(DataTree tree)
     {
@@ -94,6 +95,7 @@ internal sealed class CoordinationStateChecker
         {
             hash = Fingerprint.Add(Fingerprint.Add(hash, (ulong)session.SessionId), (ulong)session.TimeoutMs);
             hash = Fingerprint.Add(Fingerprint.Add(hash, session.Password.Span), (ulong)session.EphemeralCount);
+            hash = Fingerprint.Add(hash, session.Owner);
         }
         var pending = new Stack<string>([DataTree.RootPath]);
         while (pending.TryPop(out string? path))
@@ -140,7 +142,7 @@ internal sealed class CoordinationStateChecker
                 $"node {node} applied up to {index}, whose log takes {expected} zxids, but its tree is at zxid {tree.LastZxid}", now)
             : null;
 
-    /// <summary>The zxids an entry's commands take: one per coordination command but touches and syncs.</summary>
+    /// <summary>The zxids an entry's commands take: one per coordination command but touches, syncs and session moves.</summary>
     private static long ZxidsTaken(in Entry entry)
     {
         if (entry.Type != EntryType.Normal)
@@ -152,7 +154,7 @@ internal sealed class CoordinationStateChecker
         while (reader.TryReadNext(out var module, out var command))
         {
             if (module == ModuleId.Coordination
-                && CoordinationCommand.Decode(command).Operation.Kind is not (OperationKind.TouchSessions or OperationKind.Sync))
+                && CoordinationCommand.Decode(command).Operation.Kind is not (OperationKind.TouchSessions or OperationKind.Sync or OperationKind.MoveSession))
             {
                 taken++;
             }

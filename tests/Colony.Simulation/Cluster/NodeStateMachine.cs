@@ -1,5 +1,7 @@
 using Colony.Consensus.KeyValue;
 using Colony.Consensus.StateMachine;
+using Colony.Coordination;
+using Colony.Coordination.Commands;
 using Colony.Coordination.Tree;
 using Colony.Simulation.Coordination;
 
@@ -21,7 +23,18 @@ internal sealed class NodeStateMachine
             ? _coordination
             : new DivergentCoordinationModule(_coordination, divergentTree);
         StateMachine = new CompositeStateMachine(_keyValue, coordination);
+        _coordination.Applied += (_, command, result) =>
+        {
+            SessionsMoved += command.Operation is Op.MoveSession && result.IsOk ? 1 : 0;
+            FencedCommands += result.Error == ErrorCode.SessionMoved ? 1 : 0;
+        };
     }
+
+    /// <summary>Sessions moved to another node, of the commands this process applied (not those inside a restored snapshot).</summary>
+    public int SessionsMoved { get; private set; }
+
+    /// <summary>Commands that failed with SessionMoved, of those this process applied.</summary>
+    public int FencedCommands { get; private set; }
 
     public CompositeStateMachine StateMachine { get; }
 

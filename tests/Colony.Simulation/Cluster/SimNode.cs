@@ -103,6 +103,12 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
     /// <summary>The coordination module's tree, or null while the node is down.</summary>
     public DataTree? Tree => _stateMachine?.Tree;
 
+    /// <summary>Successful session moves this process applied (0 while down).</summary>
+    public int SessionsMoved => _stateMachine?.SessionsMoved ?? 0;
+
+    /// <summary>Coordination commands this process applied that failed with SessionMoved (0 while down).</summary>
+    public int FencedCommands => _stateMachine?.FencedCommands ?? 0;
+
     /// <summary>Starts (or restarts) the process: recovers from the disk and starts ticking.</summary>
     public void Start()
     {

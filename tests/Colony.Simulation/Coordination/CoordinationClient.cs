@@ -52,8 +52,13 @@ internal sealed class CoordinationTally
 /// picked at random. A session is opened before its first command, closed now and then, and replaced
 /// by a new one. It goes through the same proposal path as the key-value <see cref="Workload.Client"/>: it follows
 /// leader hints, re-proposes whatever was refused or never reached a node, and gives up after a
-/// timeout. The proposing node stamps its time (the simulated clock) and its id. No outcome is checked
-/// here: the results are the tree's, and the checkers compare the trees.
+/// timeout. The proposing node stamps its time (the simulated clock). The origin stamped on a
+/// session's commands is the node its client is connected to, which in production forwards them:
+/// a session lives on one node (drawn when it opens), moves to another now and then (MoveSession,
+/// as a client resuming it there), and some of its writes come from the node it left (a write still
+/// in flight on an old connection), which apply fences. The cluster's own operations carry the
+/// proposing node's id. No outcome is checked here: the results are the tree's, and the checkers
+/// compare the trees.
 /// </summary>
 internal sealed class CoordinationClient
 {
@@ -71,6 +76,9 @@ internal sealed class CoordinationClient
     private Request? _current;
     private NodeId _leaderHint;
     private readonly long[] _sessions;
+    private readonly byte[][] _passwords;
+    private readonly ulong[] _homes;
+    private readonly ulong[] _leftHomes;
     private int _cxid;
     private bool _stopped;
 
@@ -79,6 +87,9 @@ internal sealed class CoordinationClient
         long maxThinkMicros, long timeoutMicros, CoordinationTally tally, Trace trace)
     {
         _sessions = new long[sessions];
+        _passwords = new byte[sessions][];
+        _homes = new ulong[sessions];
+        _leftHomes = new ulong[sessions];
         _id = id;
         _queue = queue;
         _nodes = nodes;
@@ -109,10 +120,12 @@ internal sealed class CoordinationClient
             var create = _generator.NewSession();
             (op, session) = (create, create.SessionId);
             _sessions[slot] = session;
+            _passwords[slot] = create.Password;
+            (_homes[slot], _leftHomes[slot]) = (AnyNode(), 0);
         }
         else
         {
-            op = _generator.Next(session, ViewNode(), CoordinationClock.ToMs(_queue.Now));
+            op = _generator.Next(session, _passwords[slot], ViewNode(), CoordinationClock.ToMs(_queue.Now));
             if (op is Op.CloseSession)
             {
                 _sessions[slot] = 0;
@@ -120,11 +133,39 @@ internal sealed class CoordinationClient
         }
         // The leader's cleanups and session changes carry no client request number, as ZooKeeper's don't.
         bool fromCluster = op is Op.DeleteContainer or Op.DeleteExpiredTtl;
-        var request = new Request(fromCluster ? 0 : session, fromCluster ? 0 : ++_cxid, op);
+        var request = new Request(fromCluster ? 0 : session, fromCluster ? 0 : ++_cxid, op, fromCluster ? 0 : Origin(slot, op));
         _current = request;
         _queue.After(_timeoutMicros, () => TimedOut(request));
         Send(request);
     }
+
+    /// <summary>
+    /// The node a session's command comes from: the one its client is connected to; for a move, the
+    /// one it reconnects to (unless the password is wrong, which leaves it where it was). The first
+    /// command after a move (touches aside) comes, half the time, from the node the client left: a
+    /// request that was still in flight on its old connection.
+    /// </summary>
+    private ulong Origin(int slot, Op op)
+    {
+        if (op is Op.MoveSession move)
+        {
+            ulong target = AnyNode();
+            if (move.Password.AsSpan().SequenceEqual(_passwords[slot]) && target != _homes[slot])
+            {
+                (_leftHomes[slot], _homes[slot]) = (_homes[slot], target);
+            }
+            return target;
+        }
+        if (_leftHomes[slot] == 0 || op is Op.TouchSessions)
+        {
+            return _homes[slot];
+        }
+        ulong left = _leftHomes[slot];
+        _leftHomes[slot] = 0;
+        return _random.Next(2) == 0 ? left : _homes[slot];
+    }
+
+    private ulong AnyNode() => _nodes[_random.Next(_nodes.Count)].Id.Value;
 
     /// <summary>The node whose tree the generator peeks at to pick existing paths and versions: the hinted leader if up.</summary>
     private SimNode? ViewNode()
@@ -160,8 +201,10 @@ internal sealed class CoordinationClient
             Retry(request, _networkDelay());
             return;
         }
-        // Stamped by the proposing node, as production does.
-        var command = new CoordinationCommand(node.Id.Value, request.Session, request.Cxid, CoordinationClock.ToMs(_queue.Now), [], request.Op);
+        // Stamped with the proposing node's clock, as production does, and with the session's node
+        // as origin, which in production is the node that forwarded it.
+        var command = new CoordinationCommand(request.Origin == 0 ? node.Id.Value : request.Origin, request.Session, request.Cxid,
+            CoordinationClock.ToMs(_queue.Now), [], request.Op);
         var batch = CommandBatch.Encode(ModuleId.Coordination, command.Encode());
         var result = node.Propose(batch, outcome => _queue.After(_networkDelay(), () => OnWritten(request, outcome)));
         switch (result.Status)
@@ -227,9 +270,12 @@ internal sealed class CoordinationClient
         return _nodes[_random.Next(_nodes.Count)];
     }
 
-    private sealed class Request(long session, int cxid, Op op)
+    private sealed class Request(long session, int cxid, Op op, ulong origin)
     {
         public long Session { get; } = session;
+
+        /// <summary>The node the command is stamped as coming from; 0 for the node that proposes it.</summary>
+        public ulong Origin { get; } = origin;
 
         public int Cxid { get; } = cxid;
 

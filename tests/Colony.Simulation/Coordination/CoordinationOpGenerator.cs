@@ -8,8 +8,9 @@ namespace Colony.Simulation.Coordination;
 
 /// <summary>
 /// Draws coordination operations from the seed: creates of every mode, deletes and setData with and
-/// without versions, multis (some bound to fail), session closes, the leader's container and TTL
-/// cleanups, touches and syncs. Paths come from a small fixed namespace, so operations collide, or
+/// without versions, multis (some bound to fail), session closes and moves (a client resuming its
+/// session through another node, now and then with a wrong password), the leader's container and
+/// TTL cleanups, touches and syncs. Paths come from a small fixed namespace, so operations collide, or
 /// from a walk down a node's current tree, so deletes, versions and cleanups often hit something
 /// real. Reading a node's tree only steers the draws; the run stays a function of the seed.
 /// </summary>
@@ -45,10 +46,10 @@ internal sealed class CoordinationOpGenerator(IRandomSource random)
     }
 
     /// <summary>
-    /// The next operation of a client holding <paramref name="session"/> at <paramref name="nowMs"/>;
-    /// <paramref name="view"/> steers path choice.
+    /// The next operation of a client holding <paramref name="session"/> (whose password is
+    /// <paramref name="password"/>) at <paramref name="nowMs"/>; <paramref name="view"/> steers path choice.
     /// </summary>
-    public Op Next(long session, SimNode? view, long nowMs)
+    public Op Next(long session, byte[] password, SimNode? view, long nowMs)
     {
         var tree = view?.Tree;
         int roll = random.Next(100);
@@ -60,7 +61,9 @@ internal sealed class CoordinationOpGenerator(IRandomSource random)
             < 74 => Multi(tree),
             < 82 => new Op.DeleteContainer(PickCandidate(tree?.EmptyContainers(), tree)),
             < 89 => new Op.DeleteExpiredTtl(PickCandidate(tree?.ExpiredTtlNodes(nowMs), tree)),
-            < 95 => new Op.TouchSessions([session]),
+            < 91 => new Op.TouchSessions([session]),
+            // The client resumes its session on another node (the client picks which), which becomes its owner.
+            < 95 => new Op.MoveSession(session, random.Next(8) == 0 ? [.. password.Reverse()] : password),
             < 97 => new Op.Sync(PickPath(tree)),
             _ => new Op.CloseSession(session),
         };

@@ -112,6 +112,10 @@ class Scenario:
 
     def client(self, **options):
         options.setdefault("timeout", 10.0)
+        # A scenario's clients watch and read what its other clients wrote. ZooKeeper promises that
+        # across sessions only on one server (or after sync), so they all start on the first host
+        # and fail over in order, rather than each on a random server of the ensemble.
+        options.setdefault("randomize_hosts", False)
         c = KazooClient(hosts=self.args.hosts, **options)
         c.start(timeout=WAIT_SECONDS)
         self._clients.append(c)

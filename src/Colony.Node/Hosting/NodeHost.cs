@@ -21,9 +21,27 @@ namespace Colony.Node.Hosting;
 /// </summary>
 public static class NodeHost
 {
+    /// <summary>The runtime's switch that runs socket completions on its event threads.</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
+    /// <summary>
+    /// Socket completions run on the runtime's event threads instead of being queued to the thread
+    /// pool: with Kestrel's inline scheduling, a request is read, run and answered on one thread,
+    /// which halves a loaded node's context switches. The runtime reads the variable when the first
+    /// socket is made, so it is set before anything else; an operator's own value (0) wins.
+    /// </summary>
+    private static void InlineSocketCompletions()
+    {
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
+        }
+    }
+
     /// <summary>Builds and runs a node. <paramref name="args"/> may override any setting, e.g. --Colony:TickMilliseconds=20.</summary>
     public static async Task RunAsync(string? configPath, string[] args, CancellationToken cancellationToken)
     {
+        InlineSocketCompletions();
         // The content root is the program's directory, not the working directory: the host watches its
         // content root recursively, and a node's working directory may hold data directories (its own
         // and, with `colony up`, its neighbours'), so every log write would wake the watcher.

@@ -7,6 +7,7 @@ using Colony.Consensus.StateMachine;
 using Colony.Consensus.Storage;
 using Colony.Core;
 using Colony.Node.Peers;
+using Colony.Node.Threading;
 using Microsoft.Extensions.Logging;
 
 namespace Colony.Node.Hosting;
@@ -37,7 +38,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 
     private readonly ConcurrentQueue<Action> _work = new();
     private readonly ConcurrentQueue<PendingWrite> _proposals = new();
-    private readonly LoopSignal _signal = new();
+    private readonly WakeSignal _signal = new();
     private readonly NodeOptions _options;
     private readonly ILogger _logger;
     private readonly PeerTransport _transport;

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Colony.Consensus;
 using Colony.Consensus.Wire;
 using Colony.Core;
+using Colony.Node.Threading;
 using Microsoft.Extensions.Logging;
 
 namespace Colony.Node.Peers;
@@ -36,7 +37,7 @@ internal sealed class PeerSender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly PeerSendQueue _queue;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ManualResetEventSlim _wake = new(initialState: false, spinCount: 0);
+    private readonly WakeSignal _wake = new();
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
@@ -131,8 +132,9 @@ internal sealed class PeerSender : IAsyncDisposable
             await _stopped.Task.ConfigureAwait(false);
         }
         _queue.SetOpen(false);
-        // The event stays undisposed: a late Wake may still set it, and it holds no kernel object.
         _stopping.Dispose();
+        // A late Wake is harmless: with no thread waiting, setting the signal does not touch its event.
+        _wake.Dispose();
     }
 
     private void Run()
@@ -354,11 +356,11 @@ internal sealed class PeerSender : IAsyncDisposable
     private sealed class CloseWatch : IDisposable
     {
         private readonly Socket _socket;
-        private readonly ManualResetEventSlim _wake;
+        private readonly WakeSignal _wake;
         private readonly Thread _thread;
         private volatile bool _closed;
 
-        public CloseWatch(Socket socket, NodeId peer, ManualResetEventSlim wake)
+        public CloseWatch(Socket socket, NodeId peer, WakeSignal wake)
         {
             _socket = socket;
             _wake = wake;

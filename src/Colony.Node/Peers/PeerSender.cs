@@ -186,15 +186,17 @@ internal sealed class PeerSender : IAsyncDisposable
         _state = PeerConnectionState.Connecting;
         bool connected = false;
         string reason;
-        var socket = CreateSocket(endPoint);
+        Socket? socket = null;
         try
         {
+            socket = CreateSocket(endPoint);
             // Ends whatever blocks this thread: a connect, a handshake read, a send or the wait for messages.
-            using var abort = cancellationToken.Register(() =>
+            using var abort = cancellationToken.Register(static state =>
             {
+                var (socket, wake) = ((Socket, WakeSignal))state!;
                 socket.Dispose();
-                _wake.Set();
-            });
+                wake.Set();
+            }, (socket, _wake));
             Connect(socket, endPoint, cancellationToken);
             connected = true;
             _failures = 0;
@@ -213,7 +215,7 @@ internal sealed class PeerSender : IAsyncDisposable
         }
         finally
         {
-            socket.Dispose();
+            socket?.Dispose();
         }
 
         int failures = ++_failures;
@@ -276,7 +278,10 @@ internal sealed class PeerSender : IAsyncDisposable
             var pipe = new SocketDuplexPipe(socket);
             // Runs synchronously on this thread: the pipe's reads and writes block.
             PeerHandshake.ConnectAsync(pipe, _credentials, Id, cancellationToken).GetAwaiter().GetResult();
-            pipe.Detach();
+            if (pipe.Detach().Length > 0)
+            {
+                throw new PeerHandshakeException(HandshakeFailure.Malformed, $"node {Id} sent data after its welcome");
+            }
         }
         catch (Exception) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

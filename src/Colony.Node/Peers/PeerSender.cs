@@ -19,9 +19,11 @@ namespace Colony.Node.Peers;
 /// </summary>
 /// <remarks>
 /// Blocking I/O on a thread of its own keeps the socket out of the runtime's event loop and the
-/// thread pool: a batch costs one wake-up of this thread and one system call. Nothing arrives on an
-/// outbound connection after the handshake, so a second thread (<c>peer-watch-{id}</c>) sleeps in a
-/// read that returns only when the peer closes the connection, which it reports at once.
+/// thread pool. <see cref="Flush"/> goes further: it writes the batch on the caller's thread when the
+/// socket takes it at once, so the replica loop's messages usually leave with no thread hand-off at
+/// all; the thread sends only what would block. Nothing arrives on an outbound connection after the
+/// handshake, so a second thread (<c>peer-watch-{id}</c>) sleeps in a read that returns only when the
+/// peer closes the connection, which it reports at once.
 /// </remarks>
 internal sealed class PeerSender : IAsyncDisposable
 {
@@ -41,8 +43,13 @@ internal sealed class PeerSender : IAsyncDisposable
     private readonly Thread _thread;
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
+    private readonly Lock _writeLock = new(); // guards the socket's sending side and the fields below
     private readonly List<Message> _batch = [];
     private ArrayBufferWriter<byte> _frames = new(64 << 10);
+    private Socket? _connection; // while connected: where a flush may send without waking the thread
+    private int _unsentFrom; // frames before this offset of _frames are sent
+    private int _unsentMessages;
+    private long _unsentBytes;
     private EndPoint _endPoint;
     private CancellationTokenSource? _round;
     private volatile PeerConnectionState _state = PeerConnectionState.Connecting;
@@ -289,12 +296,59 @@ internal sealed class PeerSender : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends what is queued, on the calling thread if the socket takes all of it at once (Linux), and
+    /// otherwise by waking the sender's thread, which also finishes a batch the socket took only part of.
+    /// Never blocks: a thread already writing to the socket is left to it.
+    /// </summary>
+    public void Flush()
+    {
+        if (_queue.Count == 0)
+        {
+            return;
+        }
+        if (NonBlockingSend.IsSupported && _writeLock.TryEnter())
+        {
+            try
+            {
+                if (_connection is { } socket && _frames.WrittenCount == 0)
+                {
+                    long batchBytes = TakeBatch();
+                    int sent = NonBlockingSend.TrySend(socket.SafeHandle, _frames.WrittenSpan);
+                    if (sent == _frames.WrittenCount)
+                    {
+                        Sent(_batch.Count, batchBytes);
+                        ResetFrames();
+                        if (_queue.Count == 0)
+                        {
+                            return;
+                        }
+                    }
+                    else
+                    {
+                        (_unsentFrom, _unsentMessages, _unsentBytes) = (sent, _batch.Count, batchBytes);
+                        _batch.Clear();
+                    }
+                }
+            }
+            finally
+            {
+                _writeLock.Exit();
+            }
+        }
+        _wake.Set();
+    }
+
     /// <summary>Sends batches until the connection fails; returns why it did. Throws only when cancelled.</summary>
     private string Pump(Socket socket, CancellationToken cancellationToken)
     {
         using var watch = new CloseWatch(socket, Id, _wake);
         try
         {
+            lock (_writeLock)
+            {
+                _connection = socket;
+            }
             while (true)
             {
                 // Reset before looking at the queue: a message queued after the look sets it again.
@@ -304,25 +358,29 @@ internal sealed class PeerSender : IAsyncDisposable
                 {
                     return "the peer closed the connection";
                 }
-                long batchBytes = _queue.DequeueInto(_batch, _options.MaxBatchBytes);
-                if (_batch.Count == 0)
+                bool sent = false;
+                // Held through the blocking send: a flush meanwhile leaves the socket to this thread.
+                lock (_writeLock)
+                {
+                    if (_frames.WrittenCount > 0)
+                    {
+                        // What a flush on another thread could not send at once.
+                        SendUnsent(socket);
+                        sent = true;
+                    }
+                    long batchBytes = TakeBatch();
+                    if (_batch.Count > 0)
+                    {
+                        (_unsentMessages, _unsentBytes) = (_batch.Count, batchBytes);
+                        _batch.Clear();
+                        SendUnsent(socket);
+                        sent = true;
+                    }
+                }
+                if (!sent)
                 {
                     _wake.Wait();
-                    continue;
                 }
-                foreach (var message in _batch)
-                {
-                    _codec.WriteFrame(message, _frames);
-                }
-                var frames = _frames.WrittenSpan;
-                while (!frames.IsEmpty)
-                {
-                    frames = frames[socket.Send(frames)..];
-                }
-                Interlocked.Add(ref _sentMessages, _batch.Count);
-                Interlocked.Add(ref _sentBytes, batchBytes);
-                _batch.Clear();
-                ResetFrames();
             }
         }
         catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut && !cancellationToken.IsCancellationRequested)
@@ -335,13 +393,49 @@ internal sealed class PeerSender : IAsyncDisposable
         }
         finally
         {
-            _batch.Clear();
-            ResetFrames();
+            lock (_writeLock)
+            {
+                // Whatever was not sent is lost with the connection.
+                _connection = null;
+                _batch.Clear();
+                ResetFrames();
+            }
         }
+    }
+
+    /// <summary>Moves a batch from the queue into the frame buffer; returns its frame bytes. Under the write lock.</summary>
+    private long TakeBatch()
+    {
+        long batchBytes = _queue.DequeueInto(_batch, _options.MaxBatchBytes);
+        foreach (var message in _batch)
+        {
+            _codec.WriteFrame(message, _frames);
+        }
+        return batchBytes;
+    }
+
+    /// <summary>Sends the rest of the frame buffer with blocking sends, then empties it. Under the write lock.</summary>
+    private void SendUnsent(Socket socket)
+    {
+        var frames = _frames.WrittenSpan[_unsentFrom..];
+        while (!frames.IsEmpty)
+        {
+            frames = frames[socket.Send(frames)..];
+        }
+        Sent(_unsentMessages, _unsentBytes);
+        ResetFrames();
+    }
+
+    private void Sent(int messages, long bytes)
+    {
+        Interlocked.Add(ref _sentMessages, messages);
+        Interlocked.Add(ref _sentBytes, bytes);
+        _batch.Clear();
     }
 
     private void ResetFrames()
     {
+        (_unsentFrom, _unsentMessages, _unsentBytes) = (0, 0, 0);
         if (_frames.Capacity > RetainedBufferBytes)
         {
             _frames = new ArrayBufferWriter<byte>(64 << 10);

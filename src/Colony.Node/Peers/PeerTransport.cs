@@ -19,7 +19,8 @@ namespace Colony.Node.Peers;
 /// <remarks>
 /// <see cref="Send"/> wakes the peer's sender for each message. A loop that sends many messages at a
 /// time sends them through <see cref="Deferred"/> instead and calls <see cref="Flush"/> once after,
-/// so each sender wakes once per batch rather than once per message.
+/// which writes each peer's batch itself when the socket takes it without blocking, and wakes that
+/// peer's sender otherwise: once per batch rather than once per message.
 /// The address book (<see cref="SetPeer"/>, <see cref="RemovePeer"/>) may change at any time from any
 /// thread, as membership changes. The unreachable callback runs on a sender's thread: it must be quick and
 /// thread-safe (post to the Raft loop, which calls <see cref="RaftNode.ReportUnreachable"/>).
@@ -84,12 +85,15 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
     /// </summary>
     public void Send(Message message) => Enqueue(message)?.Wake();
 
-    /// <summary>Wakes every sender that has messages queued. Cheap when none has.</summary>
+    /// <summary>
+    /// Sends what every peer has queued. Where the socket takes a peer's batch at once, the batch goes
+    /// on the calling thread; otherwise that peer's sender is woken. Never blocks; cheap when nothing is queued.
+    /// </summary>
     public void Flush()
     {
         foreach (var sender in _senders)
         {
-            sender.Wake();
+            sender.Flush();
         }
     }
 

@@ -25,6 +25,20 @@ internal static class OsThreads
 
     public static int Count(string name) => Names().Count(n => n == name);
 
+    /// <summary>How many times the one thread named <paramref name="name"/> has gone to sleep (voluntary context switches).</summary>
+    public static long Sleeps(string name)
+    {
+        foreach (var task in Directory.EnumerateDirectories("/proc/self/task"))
+        {
+            if (File.ReadAllText(Path.Combine(task, "comm")).TrimEnd('\n') == name)
+            {
+                string line = File.ReadLines(Path.Combine(task, "status")).Single(l => l.StartsWith("voluntary_ctxt_switches:", StringComparison.Ordinal));
+                return long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+        throw new InvalidOperationException($"no thread named {name}");
+    }
+
     /// <summary>Whether the one thread named <paramref name="name"/> is asleep in the kernel (waiting, not running).</summary>
     public static bool IsAsleep(string name)
     {

@@ -132,6 +132,50 @@ public class PeerThreadTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_flush_sends_on_the_calling_thread_when_the_socket_takes_the_batch()
+    {
+        await using var a = PeerTestNode.Start(89, _logs);
+        await using var b = PeerTestNode.Start(90, _logs);
+        b.Knows(a);
+        b.Transport.Send(TestPeers.Heartbeat(90, 89, term: 1));
+        Assert.Equal(1UL, (await a.ReceiveAsync()).Term);
+        await WaitForAsync(() => OsThreads.IsAsleep("peer-out-89"));
+        long sleeps = OsThreads.Sleeps("peer-out-89");
+
+        b.Transport.Deferred.Send(TestPeers.Heartbeat(90, 89, term: 2));
+        b.Transport.Deferred.Send(TestPeers.Heartbeat(90, 89, term: 3));
+        b.Transport.Flush();
+        // Sent by the time Flush returns, and the sender's thread slept through it.
+        Assert.Equal((0, 3L), (b.Transport.GetStatus(89)!.QueuedMessages, b.Transport.GetStatus(89)!.SentMessages));
+        Assert.Equal(new[] { 2UL, 3UL }, await TermsAsync(a, 2));
+        Assert.Equal(sleeps, OsThreads.Sleeps("peer-out-89"));
+    }
+
+    [Fact]
+    public async Task What_a_flush_cannot_send_at_once_the_sender_finishes_in_order()
+    {
+        await using var a = PeerTestNode.Start(91, _logs);
+        await using var b = PeerTestNode.Start(92, _logs);
+        b.Knows(a);
+        b.Transport.Send(TestPeers.Heartbeat(92, 91, term: 1));
+        Assert.Equal(1UL, (await a.ReceiveAsync()).Term);
+
+        // Larger than any socket buffer: the flush hands the kernel part of it, the sender's thread the rest.
+        b.Transport.Deferred.Send(TestPeers.Append(92, 91, 2, dataBytes: 9 << 20));
+        b.Transport.Deferred.Send(TestPeers.Append(92, 91, 3, dataBytes: 10));
+        b.Transport.Flush();
+        b.Transport.Deferred.Send(TestPeers.Append(92, 91, 4, dataBytes: 20));
+        b.Transport.Flush();
+        for (ulong index = 2; index <= 4; index++)
+        {
+            var entry = (await a.ReceiveAsync()).Entries[0];
+            Assert.Equal(index, entry.Index);
+            Assert.True(entry.Data.Span.IndexOfAnyExcept((byte)index) < 0, $"entry {index} is corrupt");
+        }
+        await WaitForAsync(() => b.Transport.GetStatus(91)!.SentMessages == 4);
+    }
+
+    [Fact]
     public async Task The_inbox_reader_is_woken_once_per_read_not_once_per_message()
     {
         const int Messages = 100;

@@ -84,7 +84,7 @@ internal sealed class PeerSender : IAsyncDisposable
 
     public void Start() => _thread.Start();
 
-    /// <summary>Queues a message without waking the thread: it goes at the next <see cref="Wake"/>.</summary>
+    /// <summary>Queues a message without sending it: it goes at the next <see cref="Wake"/> or <see cref="Flush"/>.</summary>
     public bool Enqueue(Message message, int frameBytes) => _queue.Enqueue(message, frameBytes);
 
     /// <summary>Has the thread send what is queued. Costs nothing when the queue is empty.</summary>

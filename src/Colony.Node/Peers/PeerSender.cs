@@ -96,6 +96,49 @@ internal sealed class PeerSender : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Sends what is queued, on the calling thread if the socket takes all of it at once (Linux), and
+    /// otherwise by waking the sender's thread, which also finishes a batch the socket took only part of.
+    /// Never blocks: a thread already writing to the socket is left to it.
+    /// </summary>
+    public void Flush()
+    {
+        if (_queue.Count == 0)
+        {
+            return;
+        }
+        if (NonBlockingSend.IsSupported && _writeLock.TryEnter())
+        {
+            try
+            {
+                if (_connection is { } socket && _frames.WrittenCount == 0)
+                {
+                    long batchBytes = TakeBatch();
+                    int sent = NonBlockingSend.TrySend(socket.SafeHandle, _frames.WrittenSpan);
+                    if (sent == _frames.WrittenCount)
+                    {
+                        Sent(_batch.Count, batchBytes);
+                        ResetFrames();
+                        if (_queue.Count == 0)
+                        {
+                            return;
+                        }
+                    }
+                    else
+                    {
+                        (_unsentFrom, _unsentMessages, _unsentBytes) = (sent, _batch.Count, batchBytes);
+                        _batch.Clear();
+                    }
+                }
+            }
+            finally
+            {
+                _writeLock.Exit();
+            }
+        }
+        _wake.Set();
+    }
+
     /// <summary>Points the sender at a new address: the current connection or pause ends, and it reconnects there.</summary>
     public void SetEndPoint(EndPoint endPoint)
     {
@@ -296,49 +339,6 @@ internal sealed class PeerSender : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Sends what is queued, on the calling thread if the socket takes all of it at once (Linux), and
-    /// otherwise by waking the sender's thread, which also finishes a batch the socket took only part of.
-    /// Never blocks: a thread already writing to the socket is left to it.
-    /// </summary>
-    public void Flush()
-    {
-        if (_queue.Count == 0)
-        {
-            return;
-        }
-        if (NonBlockingSend.IsSupported && _writeLock.TryEnter())
-        {
-            try
-            {
-                if (_connection is { } socket && _frames.WrittenCount == 0)
-                {
-                    long batchBytes = TakeBatch();
-                    int sent = NonBlockingSend.TrySend(socket.SafeHandle, _frames.WrittenSpan);
-                    if (sent == _frames.WrittenCount)
-                    {
-                        Sent(_batch.Count, batchBytes);
-                        ResetFrames();
-                        if (_queue.Count == 0)
-                        {
-                            return;
-                        }
-                    }
-                    else
-                    {
-                        (_unsentFrom, _unsentMessages, _unsentBytes) = (sent, _batch.Count, batchBytes);
-                        _batch.Clear();
-                    }
-                }
-            }
-            finally
-            {
-                _writeLock.Exit();
-            }
-        }
-        _wake.Set();
-    }
-
     /// <summary>Sends batches until the connection fails; returns why it did. Throws only when cancelled.</summary>
     private string Pump(Socket socket, CancellationToken cancellationToken)
     {
@@ -443,49 +443,6 @@ internal sealed class PeerSender : IAsyncDisposable
         else
         {
             _frames.ResetWrittenCount();
-        }
-    }
-
-    /// <summary>
-    /// Sleeps in a read of an outbound connection on a thread of its own. Nothing arrives there after
-    /// the handshake, so a read that returns means the peer closed the connection (or broke the
-    /// protocol): it marks the connection closed and wakes the sender. Disposing closes the socket and
-    /// waits for the thread.
-    /// </summary>
-    private sealed class CloseWatch : IDisposable
-    {
-        private readonly Socket _socket;
-        private readonly WakeSignal _wake;
-        private readonly Thread _thread;
-        private volatile bool _closed;
-
-        public CloseWatch(Socket socket, NodeId peer, WakeSignal wake)
-        {
-            _socket = socket;
-            _wake = wake;
-            _thread = new Thread(Watch, maxStackSize: 256 << 10) { IsBackground = true, Name = $"peer-watch-{peer}" };
-            _thread.Start();
-        }
-
-        public bool Closed => _closed;
-
-        public void Dispose()
-        {
-            _socket.Dispose();
-            _thread.Join();
-        }
-
-        private void Watch()
-        {
-            try
-            {
-                _socket.Receive(new byte[1]);
-            }
-            catch (Exception e) when (e is SocketException or ObjectDisposedException)
-            {
-            }
-            _closed = true;
-            _wake.Set();
         }
     }
 }

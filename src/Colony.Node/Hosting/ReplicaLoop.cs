@@ -222,8 +222,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                 worked |= ProposeQueued();
                 while (_replica.BeginCycle())
                 {
-                    // The replica queues its messages without waking the peer senders; wake them once
-                    // per half-cycle: before the fsync, so the leader's appends overlap it, and after.
+                    // The replica only queues its messages (Deferred). Flush once per half-cycle: before
+                    // the fsync, so the leader's appends travel while it runs, and after, for the acks.
                     _transport.Flush();
                     _replica.CompleteCycle();
                     _transport.Flush();

@@ -290,8 +290,8 @@ public sealed class PeerInbound
             try
             {
                 long messages;
-                // Closing the socket is what ends a blocking read.
-                using (session.Token.Register(socket.Dispose))
+                // Ends a blocking read, without closing the connection before the outcome is logged.
+                using (session.Token.Register(StopReading, socket))
                 {
                     messages = Receive(socket, rest, peer, session.Token);
                 }
@@ -313,7 +313,10 @@ public sealed class PeerInbound
     {
         using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var abort = linked.Token.Register(socket.Dispose);
+        // Stopping closes the socket, which ends any blocking call; a timeout only ends the read, so
+        // that the connection closes once the rejection is counted and logged, as for any other.
+        using var stop = cancellationToken.Register(socket.Dispose);
+        using var expire = timeout.Token.Register(StopReading, socket);
         try
         {
             var pipe = new SocketDuplexPipe(socket);
@@ -322,18 +325,15 @@ public sealed class PeerInbound
             rest = pipe.Detach();
             return peer;
         }
-        catch (Exception) when (linked.IsCancellationRequested)
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
         {
-            // Stopping or timed out: the socket was closed under the handshake, whatever it then threw.
-            if (cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
-            if (timeout.IsCancellationRequested)
-            {
-                throw new PeerHandshakeException(HandshakeFailure.TimedOut, $"no handshake within {_options.HandshakeTimeout}");
-            }
-            throw;
+            // The socket was closed under the handshake, whatever that made it throw. (A source's flag
+            // is set before its callbacks run, so these tests see it whichever callback ran first.)
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (Exception) when (timeout.IsCancellationRequested)
+        {
+            throw new PeerHandshakeException(HandshakeFailure.TimedOut, $"no handshake within {_options.HandshakeTimeout}");
         }
     }
 
@@ -365,6 +365,7 @@ public sealed class PeerInbound
                 }
                 if (received == 0)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     if (end > start)
                     {
                         throw new WireFormatException($"the connection closed inside a frame, {end - start} bytes in");
@@ -403,6 +404,19 @@ public sealed class PeerInbound
                     buffer = new byte[ReceiveBufferBytes];
                 }
             }
+        }
+    }
+
+    /// <summary>Ends a blocking read of the socket (it returns 0) without closing the connection.</summary>
+    private static void StopReading(object? socket)
+    {
+        try
+        {
+            ((Socket)socket!).Shutdown(SocketShutdown.Receive);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Closed already.
         }
     }
 

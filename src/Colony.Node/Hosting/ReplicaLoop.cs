@@ -7,6 +7,7 @@ using Colony.Consensus.StateMachine;
 using Colony.Consensus.Storage;
 using Colony.Core;
 using Colony.Node.Peers;
+using Colony.Node.Threading;
 using Microsoft.Extensions.Logging;
 
 namespace Colony.Node.Hosting;
@@ -37,7 +38,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 
     private readonly ConcurrentQueue<Action> _work = new();
     private readonly ConcurrentQueue<PendingWrite> _proposals = new();
-    private readonly LoopSignal _signal = new();
+    private readonly WakeSignal _signal = new();
     private readonly NodeOptions _options;
     private readonly ILogger _logger;
     private readonly PeerTransport _transport;
@@ -96,7 +97,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             SnapshotScheduler = _snapshots,
         };
         _replica = RaftReplica.Recover(raftOptions, replicaOptions,
-            _store, stateMachine, _transport, this, new SeededRandom((ulong)Environment.TickCount64 ^ options.NodeId));
+            _store, stateMachine, _transport.Deferred, this, new SeededRandom((ulong)Environment.TickCount64 ^ options.NodeId));
         _writeTimeoutTicks = Math.Max(1, (long)(WriteTimeout.TotalMilliseconds / options.TickMilliseconds));
         // The address book may have grown in the log since the configuration was written.
         foreach (var (key, value) in _keyValue.Entries.Where(e => e.Key.StartsWith(MemberKeyPrefix, StringComparison.Ordinal)))
@@ -108,7 +109,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             _transport.SetPeer(id, IPEndPoint.Parse(address.Peer));
         }
         _status = BuildStatus();
-        var inbound = new PeerInbound(peerOptions, new SignallingWriter(_inbox.Writer, _signal), loggers.CreateLogger<PeerInbound>(), time);
+        var inbound = new PeerInbound(peerOptions, _inbox.Writer, loggers.CreateLogger<PeerInbound>(), time, received: _signal.Set);
         _listener = PeerListener.Start(IPEndPoint.Parse(options.Peer), inbound, loggers.CreateLogger<PeerListener>());
         _thread = new Thread(Run) { IsBackground = true, Name = $"colony-raft-{options.NodeId}" };
         _thread.Start();
@@ -219,8 +220,13 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                     worked = true;
                 }
                 worked |= ProposeQueued();
-                while (_replica.RunCycle())
+                while (_replica.BeginCycle())
                 {
+                    // The replica only queues its messages (Deferred). Flush once per half-cycle: before
+                    // the fsync, so the leader's appends travel while it runs, and after, for the acks.
+                    _transport.Flush();
+                    _replica.CompleteCycle();
+                    _transport.Flush();
                     worked = true;
                     // Replies to what the cycle applied leave now, not after the next fsync.
                     Cycled?.Invoke();
@@ -465,24 +471,6 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 
         /// <summary>The tick after which the write is answered "outcome unknown".</summary>
         public long Deadline { get; set; }
-    }
-
-    /// <summary>Hands peer messages to the channel the loop drains, and wakes the loop.</summary>
-    private sealed class SignallingWriter(ChannelWriter<Message> inner, LoopSignal signal) : ChannelWriter<Message>
-    {
-        public override bool TryWrite(Message item)
-        {
-            if (!inner.TryWrite(item))
-            {
-                return false;
-            }
-            signal.Set();
-            return true;
-        }
-
-        public override ValueTask<bool> WaitToWriteAsync(CancellationToken cancellationToken = default) => inner.WaitToWriteAsync(cancellationToken);
-
-        public override bool TryComplete(Exception? error = null) => inner.TryComplete(error);
     }
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "node {NodeId} started: peer {Peer}, log ends at {LastIndex}, term {Term}")]

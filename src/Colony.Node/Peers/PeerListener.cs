@@ -7,9 +7,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Colony.Node.Peers;
 
 /// <summary>
-/// A standalone TCP listener for the peer port: accepts connections and serves each with a
-/// <see cref="PeerInbound"/>. The node may host <see cref="PeerConnectionHandler"/> in Kestrel instead;
-/// both end up in <see cref="PeerInbound.RunAsync"/>.
+/// The TCP listener of the peer port: a thread (<c>peer-accept</c>) accepts connections with blocking
+/// calls, and <see cref="PeerInbound.Serve"/> gives each one a thread of its own. The node may host
+/// <see cref="PeerConnectionHandler"/> in Kestrel instead, at the price of the runtime's event loop
+/// and thread pool between the socket and the inbox.
 /// </summary>
 public sealed class PeerListener : IAsyncDisposable
 {
@@ -20,7 +21,8 @@ public sealed class PeerListener : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, Task> _connections = new();
-    private readonly Task _accepting;
+    private readonly Thread _accepting;
+    private readonly TaskCompletionSource _acceptingStopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextConnection;
     private int _disposed;
 
@@ -31,7 +33,8 @@ public sealed class PeerListener : IAsyncDisposable
         _logger = logger;
         LocalEndPoint = (IPEndPoint)socket.LocalEndPoint!;
         _logger.ListenerStarted(LocalEndPoint);
-        _accepting = Task.Run(AcceptLoopAsync);
+        _accepting = new Thread(AcceptLoop) { IsBackground = true, Name = "peer-accept" };
+        _accepting.Start();
     }
 
     /// <summary>The bound address; with port 0 requested, the port the system chose.</summary>
@@ -58,52 +61,53 @@ public sealed class PeerListener : IAsyncDisposable
         return new PeerListener(socket, inbound, (ILogger?)logger ?? NullLogger.Instance);
     }
 
-    /// <summary>Stops accepting, closes every connection and waits for their handlers to finish.</summary>
+    /// <summary>Stops accepting, closes every connection and waits for their threads to finish.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+        // Cancelling closes every connection's socket; closing ours ends the blocking accept.
         await _stopping.CancelAsync().ConfigureAwait(false);
         _socket.Dispose();
-        await _accepting.ConfigureAwait(false);
+        await _acceptingStopped.Task.ConfigureAwait(false);
         await Task.WhenAll(_connections.Values).ConfigureAwait(false);
         _stopping.Dispose();
         _logger.ListenerStopped(LocalEndPoint);
     }
 
-    private async Task AcceptLoopAsync()
+    private void AcceptLoop()
     {
-        while (!_stopping.IsCancellationRequested)
+        try
         {
-            Socket client;
-            try
+            while (!_stopping.IsCancellationRequested)
             {
-                client = await _socket.AcceptAsync(_stopping.Token).ConfigureAwait(false);
-            }
-            catch (Exception) when (_stopping.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException e)
-            {
-                // Out of descriptors or the like: say so, and pause rather than spin.
-                _logger.AcceptFailed(e, LocalEndPoint);
+                Socket client;
                 try
                 {
-                    await Task.Delay(TimeSpan.FromMilliseconds(50), _stopping.Token).ConfigureAwait(false);
+                    client = _socket.Accept();
                 }
-                catch (OperationCanceledException)
+                catch (Exception) when (_stopping.IsCancellationRequested)
                 {
                     return;
                 }
-                continue;
+                catch (SocketException e)
+                {
+                    // Out of descriptors or the like: say so, and pause rather than spin.
+                    _logger.AcceptFailed(e, LocalEndPoint);
+                    _stopping.Token.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(50));
+                    continue;
+                }
+                long id = Interlocked.Increment(ref _nextConnection);
+                var connection = _inbound.Serve(client, _stopping.Token);
+                _connections[id] = connection;
+                _ = ForgetWhenDoneAsync(id, connection);
             }
-            long id = Interlocked.Increment(ref _nextConnection);
-            var connection = ServeAsync(client);
-            _connections[id] = connection;
-            _ = ForgetWhenDoneAsync(id, connection);
+        }
+        finally
+        {
+            _acceptingStopped.TrySetResult();
         }
     }
 
@@ -111,18 +115,5 @@ public sealed class PeerListener : IAsyncDisposable
     {
         await connection.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         _connections.TryRemove(id, out _);
-    }
-
-    private async Task ServeAsync(Socket client)
-    {
-        var pipe = new SocketDuplexPipe(client);
-        try
-        {
-            await _inbound.RunAsync(pipe, pipe.RemoteEndPoint, _stopping.Token).ConfigureAwait(false);
-        }
-        finally
-        {
-            await pipe.DisposeAsync().ConfigureAwait(false);
-        }
     }
 }

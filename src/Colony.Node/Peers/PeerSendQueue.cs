@@ -3,9 +3,11 @@ using Colony.Consensus;
 namespace Colony.Node.Peers;
 
 /// <summary>
-/// The bounded queue between the Raft loop and one peer's writer. Enqueueing never blocks: a full queue
+/// The bounded queue between the Raft loop and one peer's sender. Enqueueing never blocks: a full queue
 /// drops (<see cref="PeerQueueFullMode"/>), and a closed one (the peer is known unreachable) drops
 /// everything, so stale messages do not pile up for a peer that is down. One reader, many writers.
+/// Waking the reader is the caller's business (<see cref="PeerSender.Wake"/>), so that a producer can
+/// queue many messages and wake it once.
 /// </summary>
 internal sealed class PeerSendQueue(int maxMessages, long maxBytes, PeerQueueFullMode fullMode)
 {
@@ -13,7 +15,6 @@ internal sealed class PeerSendQueue(int maxMessages, long maxBytes, PeerQueueFul
     private readonly Queue<(Message Message, int Bytes)> _items = new();
     private long _bytes;
     private bool _open = true;
-    private TaskCompletionSource? _waiter;
     private long _dropped;
 
     public int Count
@@ -44,7 +45,6 @@ internal sealed class PeerSendQueue(int maxMessages, long maxBytes, PeerQueueFul
     /// <summary>Adds a message of <paramref name="bytes"/> frame bytes; returns false if it was dropped.</summary>
     public bool Enqueue(Message message, int bytes)
     {
-        TaskCompletionSource? waiter;
         lock (_lock)
         {
             if (!_open || (fullMode == PeerQueueFullMode.DropNewest && IsFull(bytes)))
@@ -59,11 +59,7 @@ internal sealed class PeerSendQueue(int maxMessages, long maxBytes, PeerQueueFul
             }
             _items.Enqueue((message, bytes));
             _bytes += bytes;
-            waiter = _waiter;
-            _waiter = null;
         }
-        // The writer resumes on the thread pool, never inline on the sender's thread.
-        waiter?.TrySetResult();
         return true;
     }
 
@@ -84,21 +80,6 @@ internal sealed class PeerSendQueue(int maxMessages, long maxBytes, PeerQueueFul
             }
         }
         return taken;
-    }
-
-    /// <summary>Completes once the queue holds a message (at once if it already does).</summary>
-    public Task WaitAsync(CancellationToken cancellationToken)
-    {
-        TaskCompletionSource waiter;
-        lock (_lock)
-        {
-            if (_items.Count > 0)
-            {
-                return Task.CompletedTask;
-            }
-            waiter = _waiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        }
-        return waiter.Task.WaitAsync(cancellationToken);
     }
 
     /// <summary>Opens the queue (a connection is being attempted) or closes it (the peer is unreachable): closing drops what it holds.</summary>

@@ -11,13 +11,18 @@ namespace Colony.Node.Peers;
 
 /// <summary>
 /// Carries Raft messages to peers over TCP: one outbound, authenticated connection per peer, each fed
-/// by a bounded queue and drained by its own writer task. <see cref="Send"/> never blocks and never
-/// throws for a peer's trouble: a message that cannot go (no address, too large, queue full, peer
-/// unreachable) is dropped and counted, which Raft tolerates. The receiving side is <see cref="PeerInbound"/>.
+/// by a bounded queue and drained by a thread of its own (<see cref="PeerSender"/>). <see cref="Send"/>
+/// never blocks and never throws for a peer's trouble: a message that cannot go (no address, too
+/// large, queue full, peer unreachable) is dropped and counted, which Raft tolerates. The receiving
+/// side is <see cref="PeerInbound"/>.
 /// </summary>
 /// <remarks>
+/// <see cref="Send"/> wakes the peer's sender for each message. A loop that sends many messages at a
+/// time sends them through <see cref="Deferred"/> instead and calls <see cref="Flush"/> once after,
+/// which writes each peer's batch itself when the socket takes it without blocking, and wakes that
+/// peer's sender otherwise: once per batch rather than once per message.
 /// The address book (<see cref="SetPeer"/>, <see cref="RemovePeer"/>) may change at any time from any
-/// thread, as membership changes. The unreachable callback runs on a writer task: it must be quick and
+/// thread, as membership changes. The unreachable callback runs on a sender's thread: it must be quick and
 /// thread-safe (post to the Raft loop, which calls <see cref="RaftNode.ReportUnreachable"/>).
 /// </remarks>
 public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
@@ -33,6 +38,7 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
     private readonly ConcurrentDictionary<NodeId, PeerSender> _peers = new();
     private readonly Lock _addressBookLock = new();
     private readonly List<Task> _removals = [];
+    private volatile PeerSender[] _senders = []; // what Flush wakes: a copy of _peers' values, replaced on change
     private bool _disposed;
     private long _droppedUnaddressed;
     private long _droppedTooLarge;
@@ -56,6 +62,7 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
         _random = random ?? new SeededRandom(BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)));
         _peerUnreachable = peerUnreachable;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
+        Deferred = new DeferredSender(this);
     }
 
     public NodeId LocalId => _options.LocalId;
@@ -66,25 +73,47 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
         + _peers.Values.Sum(peer => peer.Dropped);
 
     /// <summary>
-    /// Queues <paramref name="message"/> for <see cref="Message.To"/>. Never blocks. Throws only for a
-    /// message that no peer could decode at all (an undefined type: a bug in the caller).
+    /// The same transport, except that its <see cref="IMessageTransport.Send"/> only queues: the
+    /// messages leave at the next <see cref="Flush"/> (or <see cref="Send"/> to the same peer).
     /// </summary>
-    public void Send(Message message)
+    public IMessageTransport Deferred { get; }
+
+    /// <summary>
+    /// Queues <paramref name="message"/> for <see cref="Message.To"/> and wakes that peer's sender.
+    /// Never blocks. Throws only for a message that no peer could decode at all (an undefined type: a
+    /// bug in the caller).
+    /// </summary>
+    public void Send(Message message) => Enqueue(message)?.Wake();
+
+    /// <summary>
+    /// Sends what every peer has queued. Where the socket takes a peer's batch at once, the batch goes
+    /// on the calling thread; otherwise that peer's sender is woken. Never blocks; cheap when nothing is queued.
+    /// </summary>
+    public void Flush()
+    {
+        foreach (var sender in _senders)
+        {
+            sender.Flush();
+        }
+    }
+
+    /// <summary>Queues a message; returns the sender it went to, or null if it was dropped here.</summary>
+    private PeerSender? Enqueue(Message message)
     {
         ArgumentNullException.ThrowIfNull(message);
         if (!_peers.TryGetValue(message.To, out var peer))
         {
             Interlocked.Increment(ref _droppedUnaddressed);
             _logger.UnknownPeer(message.Type, message.To);
-            return;
+            return null;
         }
         if (!_codec.TryMeasureFrame(message, out int frameBytes))
         {
             Interlocked.Increment(ref _droppedTooLarge);
             _logger.MessageTooLarge(message.Type, message.To);
-            return;
+            return null;
         }
-        peer.Enqueue(message, frameBytes);
+        return peer.Enqueue(message, frameBytes) ? peer : null;
     }
 
     /// <summary>Adds a peer, or moves it to a new address (its connection is then re-established there).</summary>
@@ -106,6 +135,7 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
             {
                 var sender = new PeerSender(id, endPoint, _options, _credentials, _codec, _time, NextDelay, ReportUnreachable, _logger);
                 _peers[id] = sender;
+                _senders = [.. _peers.Values];
                 sender.Start();
             }
         }
@@ -121,6 +151,7 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
             {
                 return false;
             }
+            _senders = [.. _peers.Values];
             _removals.RemoveAll(task => task.IsCompleted);
             _removals.Add(StopAsync(sender));
         }
@@ -128,16 +159,16 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
         return true;
     }
 
-    /// <summary>The state and counters of one peer, or null if it is not in the address book.</summary>
     /// <summary>Whether the outbound connection to <paramref name="id"/> is up right now.</summary>
     public bool IsConnected(NodeId id) => _peers.TryGetValue(id, out var sender) && sender.State == PeerConnectionState.Connected;
 
+    /// <summary>The state and counters of one peer, or null if it is not in the address book.</summary>
     public PeerStatus? GetStatus(NodeId id) => _peers.TryGetValue(id, out var sender) ? sender.GetStatus() : null;
 
     /// <summary>The state and counters of every peer, by id.</summary>
     public IReadOnlyList<PeerStatus> GetStatus() => [.. _peers.Values.Select(sender => sender.GetStatus()).OrderBy(status => status.Id)];
 
-    /// <summary>Closes every connection and waits for the writers to stop. Messages still queued are dropped.</summary>
+    /// <summary>Closes every connection and waits for the senders' threads to end. Messages still queued are dropped.</summary>
     public async ValueTask DisposeAsync()
     {
         List<Task> stopping;
@@ -150,6 +181,7 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
             _disposed = true;
             stopping = [.. _removals, .. _peers.Values.Select(StopAsync)];
             _peers.Clear();
+            _senders = [];
             _removals.Clear();
         }
         await Task.WhenAll(stopping).ConfigureAwait(false);
@@ -179,5 +211,11 @@ public sealed class PeerTransport : IMessageTransport, IAsyncDisposable
         {
             _logger.UnreachableCallbackFailed(e, peer);
         }
+    }
+
+    /// <summary>Queues without waking: see <see cref="Deferred"/>.</summary>
+    private sealed class DeferredSender(PeerTransport transport) : IMessageTransport
+    {
+        public void Send(Message message) => transport.Enqueue(message);
     }
 }

@@ -42,7 +42,7 @@ public sealed class PeerTransportOptions
     /// <summary>What to drop when a peer's queue is full. Default <see cref="PeerQueueFullMode.DropOldest"/>.</summary>
     public PeerQueueFullMode QueueFullMode { get; init; } = PeerQueueFullMode.DropOldest;
 
-    /// <summary>A writer encodes up to this many bytes of frames before one socket flush. Default 1 MiB; 4 KiB to 64 MiB.</summary>
+    /// <summary>A peer's sender encodes up to this many bytes of frames for one send. Default 1 MiB; 4 KiB to 64 MiB.</summary>
     public int MaxBatchBytes { get; init; } = 1 << 20;
 
     /// <summary>How long a TCP connect may take. Default 5 s; 1 ms to 5 min.</summary>
@@ -52,8 +52,8 @@ public sealed class PeerTransportOptions
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// A flush to a peer that takes longer, or (on Linux) sent data it leaves unacknowledged that long,
-    /// means it is stuck or gone: the connection is dropped. Default 10 s; 1 ms to 5 min.
+    /// A send to a peer that takes longer (the socket's send timeout), or (on Linux) sent data it leaves
+    /// unacknowledged that long, means it is stuck or gone: the connection is dropped. Default 10 s; 1 ms to 5 min.
     /// </summary>
     public TimeSpan WriteTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

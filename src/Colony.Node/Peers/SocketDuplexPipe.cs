@@ -1,71 +1,124 @@
+using System.Buffers;
 using System.IO.Pipelines;
-using System.Net;
 using System.Net.Sockets;
 
 namespace Colony.Node.Peers;
 
-/// <summary>A connected TCP socket seen as a pair of pipes. Disposing closes the socket at once.</summary>
-internal sealed class SocketDuplexPipe : IDuplexPipe, IAsyncDisposable
+/// <summary>
+/// A connected, blocking socket seen as a pair of pipes, for the handshake that opens a peer
+/// connection. Every read and write blocks the calling thread (a connection's own thread), so the
+/// handshake's awaits complete synchronously and the socket never enters the runtime's event loop,
+/// which would switch it to non-blocking mode for good. To abort a read or write, dispose the socket.
+/// Does not own the socket.
+/// </summary>
+internal sealed class SocketDuplexPipe : IDuplexPipe
 {
-    /// <summary>Writes are gathered into buffers of at least this size, so a batch of frames costs few send calls.</summary>
-    private const int MinimumBufferBytes = 64 << 10;
-
-    private readonly NetworkStream _stream;
-    private int _disposed;
+    /// <summary>Every handshake message is far smaller.</summary>
+    private const int BufferBytes = 4096;
 
     public SocketDuplexPipe(Socket socket)
     {
-        socket.NoDelay = true;
-        RemoteEndPoint = socket.RemoteEndPoint;
-        _stream = new NetworkStream(socket, ownsSocket: true);
-        Input = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: MinimumBufferBytes, leaveOpen: true));
-        Output = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: MinimumBufferBytes, leaveOpen: true));
+        var stream = new BlockingSocketStream(socket);
+        Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferBytes, leaveOpen: true));
+        Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: BufferBytes, leaveOpen: true));
     }
 
     public PipeReader Input { get; }
 
     public PipeWriter Output { get; }
 
-    public EndPoint? RemoteEndPoint { get; }
-
     /// <summary>
-    /// Connects to <paramref name="endPoint"/> (an IP or a host name and port). Where the system allows
-    /// it (Linux), data the peer leaves unacknowledged for <paramref name="unacknowledgedTimeout"/>
-    /// aborts the connection, so a peer that vanished without a reset is noticed in that time rather
-    /// than after the system's retransmission limit (about 15 minutes).
+    /// Ends the pipes and returns the bytes that were read past the handshake, if any: the start of
+    /// the stream that follows it, which the caller must process before reading the socket again.
     /// </summary>
-    public static async Task<SocketDuplexPipe> ConnectAsync(EndPoint endPoint, TimeSpan unacknowledgedTimeout, CancellationToken cancellationToken)
+    public byte[] Detach()
     {
-        var socket = endPoint is IPEndPoint ip
-            ? new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)
-            : new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
+        byte[] rest = [];
+        if (Input.TryRead(out var result))
         {
-            if (OperatingSystem.IsLinux())
-            {
-                const int TcpUserTimeout = 18;
-                socket.SetRawSocketOption((int)SocketOptionLevel.Tcp, TcpUserTimeout, BitConverter.GetBytes((uint)unacknowledgedTimeout.TotalMilliseconds));
-            }
-            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            return new SocketDuplexPipe(socket);
+            rest = result.Buffer.ToArray();
+            Input.AdvanceTo(result.Buffer.End);
         }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
+        Input.Complete();
+        Output.Complete();
+        return rest;
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>A stream whose asynchronous calls run synchronously: the socket stays in blocking mode.</summary>
+    private sealed class BlockingSocketStream(Socket socket) : Stream
     {
-        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        public override bool CanRead => true;
+
+        public override bool CanWrite => true;
+
+        public override bool CanSeek => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
         {
-            // Close first, so that completing the writer cannot block on a peer that stopped reading;
-            // completing with an error skips flushing whatever is still buffered.
-            _stream.Dispose();
-            Input.Complete();
-            Output.Complete(new ObjectDisposedException(nameof(SocketDuplexPipe)));
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
         }
-        return ValueTask.CompletedTask;
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return socket.Receive(buffer);
+            }
+            catch (SocketException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return ValueTask.FromResult(Read(buffer.Span));
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try
+            {
+                while (!buffer.IsEmpty)
+                {
+                    buffer = buffer[socket.Send(buffer)..];
+                }
+            }
+            catch (SocketException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -82,25 +82,4 @@ public class PeerSendQueueTests
         Assert.Equal((7, 700L), (queue.Count, queue.Bytes));
         Assert.Equal(0, new PeerSendQueue(1, 1, PeerQueueFullMode.DropOldest).DequeueInto(batch, 250));
     }
-
-    [Fact]
-    public async Task A_waiting_reader_wakes_when_a_message_arrives()
-    {
-        var queue = new PeerSendQueue(10, 1 << 20, PeerQueueFullMode.DropOldest);
-        var waiting = queue.WaitAsync(CancellationToken.None);
-        Assert.False(waiting.IsCompleted);
-        queue.Enqueue(Numbered(1), 10);
-        await Wait.ForAsync(waiting);
-        Assert.True(queue.WaitAsync(CancellationToken.None).IsCompleted);
-    }
-
-    [Fact]
-    public async Task Waiting_can_be_cancelled()
-    {
-        var queue = new PeerSendQueue(10, 1 << 20, PeerQueueFullMode.DropOldest);
-        using var cancellation = new CancellationTokenSource();
-        var waiting = queue.WaitAsync(cancellation.Token);
-        await cancellation.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-    }
 }

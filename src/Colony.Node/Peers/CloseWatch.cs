@@ -1,0 +1,48 @@
+using System.Net.Sockets;
+using Colony.Core;
+using Colony.Node.Threading;
+
+namespace Colony.Node.Peers;
+
+/// <summary>
+/// Sleeps in a read of an outbound connection on a thread of its own. Nothing arrives there after
+/// the handshake, so a read that returns means the peer closed the connection (or broke the
+/// protocol): it marks the connection closed and wakes the sender. Disposing closes the socket and
+/// waits for the thread.
+/// </summary>
+internal sealed class CloseWatch : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly WakeSignal _wake;
+    private readonly Thread _thread;
+    private volatile bool _closed;
+
+    public CloseWatch(Socket socket, NodeId peer, WakeSignal wake)
+    {
+        _socket = socket;
+        _wake = wake;
+        _thread = new Thread(Watch, maxStackSize: 256 << 10) { IsBackground = true, Name = $"peer-watch-{peer}" };
+        _thread.Start();
+    }
+
+    public bool Closed => _closed;
+
+    public void Dispose()
+    {
+        _socket.Dispose();
+        _thread.Join();
+    }
+
+    private void Watch()
+    {
+        try
+        {
+            _socket.Receive(new byte[1]);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+        _closed = true;
+        _wake.Set();
+    }
+}

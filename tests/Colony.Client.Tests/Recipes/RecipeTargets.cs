@@ -17,3 +17,9 @@ public sealed class StandaloneSharedLockTests(StandaloneZooKeeper server) : Shar
 
 [Collection(StandaloneCollection.Name)]
 public sealed class StandaloneElectionTests(StandaloneZooKeeper server) : ElectionContract(server);
+
+[Collection(ColonyCollection.Name)]
+public sealed class ColonyCoordinationRecipesTests(ColonyClusterOneNode server) : CoordinationRecipesContract(server);
+
+[Collection(StandaloneCollection.Name)]
+public sealed class StandaloneCoordinationRecipesTests(StandaloneZooKeeper server) : CoordinationRecipesContract(server);

@@ -62,10 +62,12 @@ public sealed class LockHandle : IAsyncDisposable
 
     /// <summary>
     /// Deletes the node, retrying across connection loss. Idempotent. When the session is already
-    /// gone there is nothing to delete: the server removed the node with the session.
+    /// gone there is nothing to delete: the server removed the node with the session. A hold
+    /// already lost returns at once and deletes its node in the background, if it is still there.
     /// </summary>
     public async Task ReleaseAsync(CancellationToken cancellationToken = default)
     {
+        bool wasLost;
         lock (gate)
         {
             if (released)
@@ -73,16 +75,36 @@ public sealed class LockHandle : IAsyncDisposable
                 return;
             }
             released = true;
+            wasLost = lost.IsCancellationRequested;
             // Stop a pending disconnection deadline: a released hold is never reported lost.
             lost.CancelAfter(Timeout.InfiniteTimeSpan);
         }
         client.StateChanged -= OnStateChanged;
+        if (wasLost)
+        {
+            // Most likely the node went with the session; if the session survived after all, the
+            // delete goes through once the client reconnects. Either way, do not wait for it.
+            _ = DeleteInBackgroundAsync();
+            return;
+        }
         await RecipeOperations.DeleteQuietlyAsync(client, NodePath, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync() => new(ReleaseAsync());
 
     public override string ToString() => $"LockHandle({NodePath}, token {FencingToken}{(IsLost ? ", lost" : "")})";
+
+    private async Task DeleteInBackgroundAsync()
+    {
+        try
+        {
+            await RecipeOperations.DeleteQuietlyAsync(client, NodePath, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ZooKeeperException)
+        {
+            // Nothing more to do: the session's end removes the node anyway.
+        }
+    }
 
     private void OnStateChanged(object? sender, SessionStateChangedEventArgs e) => Observe(e.State);
 

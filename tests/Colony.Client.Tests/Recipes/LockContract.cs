@@ -271,6 +271,26 @@ public abstract class LockContract(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_disconnection_longer_than_the_session_timeout_counts_as_lost_before_the_client_hears_of_expiry()
+    {
+        string path = UniqueRoot("lock-long-disconnect");
+        await using var proxy = new TcpProxy(Server.ServerAddress(0));
+        var log = new EventLog(nodeEventsOnly: false);
+        await using var client = await ConnectAsync(proxy.Address, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(3), DefaultWatcher = log.Watcher });
+        await log.NextAsync(KeeperState.SyncConnected);
+        LockHandle held = await new DistributedLock(client, path).AcquireAsync(Patience);
+        var lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        held.LostToken.Register(() => lost.TrySetResult());
+
+        proxy.StopListening();
+        proxy.DropConnections();
+
+        await lost.Task.Within();
+        Assert.Equal(KeeperState.Disconnected, client.State);
+        await held.DisposeAsync();
+    }
+
+    [Fact]
     public async Task Closing_the_client_loses_the_hold()
     {
         string path = UniqueRoot("lock-close");

@@ -58,6 +58,48 @@ public abstract class CoordinationRecipesContract(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_double_barrier_lets_members_in_together_and_out_together()
+    {
+        const int Members = 3;
+        string path = UniqueRoot("double-barrier");
+        var clients = new List<ZooKeeperClient>();
+        try
+        {
+            for (int i = 0; i < Members; i++)
+            {
+                clients.Add(await ConnectAsync(Server.ConnectString));
+            }
+            DoubleBarrier[] barriers = [.. clients.Select((c, i) => new DoubleBarrier(c, path, Members, $"member-{i}"))];
+
+            Task firstIn = barriers[0].EnterAsync();
+            Task secondIn = barriers[1].EnterAsync();
+            await RecipeTestSupport.WaitUntilAsync(async () => await clients[2].ExistsAsync(path) is { NumChildren: 2 }, "two members to enter");
+            Assert.False(firstIn.IsCompleted);
+            Assert.False(secondIn.IsCompleted);
+            await barriers[2].EnterAsync().Within();
+            await Task.WhenAll(firstIn, secondIn).Within();
+
+            Task firstOut = barriers[0].LeaveAsync();
+            Task secondOut = barriers[1].LeaveAsync();
+            await RecipeTestSupport.WaitUntilAsync(async () => (await clients[2].GetChildrenAsync(path)).All(c => c != "ready") && (await clients[2].GetChildrenAsync(path)).Count <= 2, "the first members to start leaving");
+            // Member 2 is still in: whoever is lowest waits for it, and the others wait for the lowest.
+            Assert.False(firstOut.IsCompleted);
+            Assert.False(secondOut.IsCompleted);
+            await barriers[2].LeaveAsync().Within();
+            await Task.WhenAll(firstOut, secondOut).Within();
+
+            Assert.Empty(await clients[2].GetChildrenAsync(path));
+        }
+        finally
+        {
+            foreach (ZooKeeperClient client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_queue_serves_by_priority_then_arrival_and_hands_each_item_out_once()
     {
         string path = UniqueRoot("queue");

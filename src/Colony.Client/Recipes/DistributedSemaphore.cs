@@ -82,9 +82,9 @@ public sealed class DistributedSemaphore
                 {
                 }
             }
-            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            if (e is OperationCanceledException && timeout is not null && !cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"Could not acquire a lease of {Path} within {timeout!.Value.TotalSeconds:0.###} s.", e);
+                throw new TimeoutException($"Could not acquire a lease of {Path} within {timeout.Value.TotalSeconds:0.###} s.", e);
             }
             throw;
         }

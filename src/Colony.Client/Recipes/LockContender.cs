@@ -74,9 +74,9 @@ internal sealed class LockContender
         catch (Exception e)
         {
             await CleanUpAsync(node, createTried).ConfigureAwait(false);
-            if (e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            if (e is OperationCanceledException && timeout is not null && !cancellationToken.IsCancellationRequested)
             {
-                throw new TimeoutException($"Could not acquire the lock on {path} within {timeout!.Value.TotalSeconds:0.###} s.", e);
+                throw new TimeoutException($"Could not acquire the lock on {path} within {timeout.Value.TotalSeconds:0.###} s.", e);
             }
             throw;
         }

@@ -4,8 +4,9 @@ using Colony.Client.Recipes;
 namespace Colony.Compat.Tests;
 
 /// <summary>
-/// kazoo's Lock and Colony's DistributedLock use the same znode layout, so on one path they are one
-/// lock: whichever holds it keeps the other waiting, in both orders, on a Colony cluster.
+/// kazoo's Lock, ReadLock and WriteLock and Colony's DistributedLock and ReadWriteLock use the same
+/// znode layout, so on one path they are one lock: whichever holds it keeps the other waiting, in
+/// both orders, on a Colony cluster.
 /// </summary>
 public sealed class LockInteropTests(ColonyTarget target) : IClassFixture<ColonyTarget>
 {
@@ -83,6 +84,27 @@ public sealed class LockInteropTests(ColonyTarget target) : IClassFixture<Colony
             result.Transcript);
         await client.SyncAsync(path); // kazoo's release may have gone through another server
         Assert.Empty(await mutex.GetContendersAsync());
+    }
+
+    [Fact]
+    public async Task A_colony_reader_admits_kazoo_readers_and_keeps_kazoo_writers_out()
+    {
+        string path = $"/interop-colony-reads-{Guid.NewGuid():N}";
+        await using ZooKeeperClient client = await ZooKeeperClient.ConnectAsync(target.ConnectString);
+        await using LockHandle read = await new ReadWriteLock(client, path, "colony-reader").AcquireReadAsync(Patience);
+
+        ScenarioResult result = await new ScenarioRunner(target.ConnectString).RunRecipeAsync("lock_interop", ["--root", path, "--mode", "colony-reads"]);
+
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Equal(
+            """
+            kazoo write lock, non-blocking -> False
+            kazoo read lock, non-blocking -> True
+            contenders: ['colony-reader', 'kazoo-reader']
+
+            """.ReplaceLineEndings("\n"),
+            result.Transcript);
+        Assert.False(read.IsLost);
     }
 
     private static async Task WaitForContendersAsync(DistributedLock mutex, int count, CancellationToken cancellationToken)

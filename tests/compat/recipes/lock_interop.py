@@ -9,6 +9,9 @@ whether the Colony contender now holds the lock (@ACQUIRED? path).
 take it without waiting, queues behind it, asks the harness to release (@RELEASE path), and then
 acquires.
 
+--mode colony-reads: the harness holds a Colony read lock. A kazoo WriteLock cannot take the
+path, a kazoo ReadLock can, alongside it.
+
 The harness answers each control line with one line, which the transcript records.
 """
 
@@ -57,15 +60,23 @@ def colony_first(s, zk, path):
     lock.release()
 
 
+def colony_reads(s, zk, path):
+    writer = zk.WriteLock(path, "kazoo-writer")
+    s.say(f"kazoo write lock, non-blocking -> {writer.acquire(blocking=False)}")
+    reader = zk.ReadLock(path, "kazoo-reader")
+    s.say(f"kazoo read lock, non-blocking -> {reader.acquire(blocking=False)}")
+    s.say(f"contenders: {reader.contenders()}")
+    reader.release()
+
+
+MODES = {"kazoo-first": kazoo_first, "colony-first": colony_first, "colony-reads": colony_reads}
+
+
 def body(s):
-    zk = s.client()
-    if s.args.mode == "kazoo-first":
-        kazoo_first(s, zk, s.root)
-    else:
-        colony_first(s, zk, s.root)
+    MODES[s.args.mode](s, s.client(), s.root)
 
 
 if __name__ == "__main__":
     scenario = Scenario(__doc__)
-    scenario.parse("/compat-lock-interop", lambda p: p.add_argument("--mode", choices=["kazoo-first", "colony-first"], required=True))
+    scenario.parse("/compat-lock-interop", lambda p: p.add_argument("--mode", choices=sorted(MODES), required=True))
     scenario.run(body)

@@ -44,7 +44,7 @@ public sealed class LockHandle : IAsyncDisposable
     /// </summary>
     public long FencingToken { get; }
 
-    /// <summary>Cancelled when the hold is lost (see the class remarks); never after a release.</summary>
+    /// <summary>Cancelled when the hold is lost (see the class remarks). Releasing stops a pending disconnection deadline, so a released hold is not reported lost later.</summary>
     public CancellationToken LostToken { get; }
 
     public bool IsLost => LostToken.IsCancellationRequested;

@@ -13,6 +13,9 @@ public static class CompatPaths
 
     public static string Kazoo => Path.Combine(Root, "kazoo");
 
+    /// <summary>Kazoo scenarios for the client recipes, driven by tests rather than compared with goldens.</summary>
+    public static string Recipes => Path.Combine(Root, "recipes");
+
     public static string Cli => Path.Combine(Root, "zkcli");
 
     public static string Expected => Path.Combine(Root, "expected");

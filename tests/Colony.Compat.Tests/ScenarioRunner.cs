@@ -50,6 +50,20 @@ public sealed class ScenarioRunner
         return RunAsync($"kazoo-{scenario.Replace('_', '-')}", [script, "--hosts", Hosts], onControl, cancellationToken);
     }
 
+    /// <summary>
+    /// Runs tests/compat/recipes/<paramref name="script"/>.py, a kazoo recipe scenario driven by a
+    /// test through its control lines; it has no golden, the test checks its transcript.
+    /// </summary>
+    public Task<ScenarioResult> RunRecipeAsync(string script, IReadOnlyList<string> arguments, ControlHandler? onControl = null, CancellationToken cancellationToken = default)
+    {
+        var path = Path.Combine(CompatPaths.Recipes, script + ".py");
+        if (!File.Exists(path))
+        {
+            throw new ArgumentException($"no recipe scenario {path}", nameof(script));
+        }
+        return RunAsync($"recipe-{script}", [path, "--hosts", Hosts, .. arguments], onControl, cancellationToken);
+    }
+
     /// <summary>Runs the scripted session of Apache's Java CLI (zkCli.sh); its golden is "zkcli".</summary>
     public Task<ScenarioResult> RunZkCliAsync(CancellationToken cancellationToken = default) =>
         RunAsync("zkcli", [Path.Combine(CompatPaths.Cli, "zkcli.py"), "--hosts", Hosts], null, cancellationToken);

@@ -233,10 +233,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                 }
                 if (worked)
                 {
-                    Cycled?.Invoke();
-                }
-                if (worked)
-                {
+                    Cycled?.Invoke(); // replies queued by posted work and requests
                     // Under load the loop turns thousands of times a second: refresh the
                     // published status a few times a second, and whenever the loop goes idle.
                     _statusStale = true;

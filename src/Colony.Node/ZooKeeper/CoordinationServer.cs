@@ -158,13 +158,7 @@ internal sealed partial class CoordinationServer
     private void Tick()
     {
         long now = NowMs;
-        bool isLeader = _host.IsLeader;
-        _leading = isLeader;
-        ulong leader = _host.Leader;
-        if (leader != _leader || isLeader != _wasLeader)
-        {
-            LeadershipChanged(isLeader, leader, now);
-        }
+        bool isLeader = ObserveLeader(now);
         if (isLeader)
         {
             ExpireSessions(now);
@@ -207,6 +201,19 @@ internal sealed partial class CoordinationServer
                 session.Connection.Close();
             }
         }
+    }
+
+    /// <summary>Catches the server's view of the leader up with the replica's; true if this node leads.</summary>
+    private bool ObserveLeader(long now)
+    {
+        bool isLeader = _host.IsLeader;
+        _leading = isLeader;
+        ulong leader = _host.Leader;
+        if (leader != _leader || isLeader != _wasLeader)
+        {
+            LeadershipChanged(isLeader, leader, now);
+        }
+        return isLeader;
     }
 
     private void LeadershipChanged(bool isLeader, ulong leader, long now)
@@ -289,6 +296,9 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        // Proposals are made under the leader this server knows of; only a later change can lose them
+        // (a leader elected since the last tick is not one: what goes to it now is not lost).
+        ObserveLeader(NowMs);
         if (!_host.LeaderReachable)
         {
             // An election, or a leader that just went away: hold the writes (OnTick retries, and

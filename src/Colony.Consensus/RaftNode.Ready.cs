@@ -43,6 +43,7 @@ public sealed partial class RaftNode
         {
             SoftState = soft != _prevSoftState ? soft : null,
             HardState = hard != _prevHardState ? hard : null,
+            TermOrVoteChanged = hard.Term != _prevHardState.Term || hard.Vote != _prevHardState.Vote,
             Entries = _log.HasUnstableEntries ? _log.UnstableEntries() : [],
             Snapshot = _pendingInstall,
             CommittedEntries = _log.HasEntriesToApply ? _log.EntriesToApply(_options.MaxApplyBytes) : [],

@@ -56,5 +56,11 @@ public sealed class Ready
     /// <summary>Read-index requests that cannot be served (no leader, or leadership lost): fail or retry them.</summary>
     public IReadOnlyList<ulong> DroppedReads { get; init; } = [];
 
-    public bool MustSync => HardState is not null || Entries.Count > 0 || Snapshot is not null;
+    /// <summary>
+    /// Set when term or vote changed. A new commit index alone needs no fsync: it is written with
+    /// the next sync, and a node that loses it restarts with an older one and learns it again.
+    /// </summary>
+    public bool TermOrVoteChanged { get; init; }
+
+    public bool MustSync => TermOrVoteChanged || Entries.Count > 0 || Snapshot is not null;
 }

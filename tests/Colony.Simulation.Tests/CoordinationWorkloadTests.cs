@@ -16,8 +16,9 @@ public class CoordinationWorkloadTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}: {result.Violation?.ToString() ?? "ok"}, {result.Stats.CoordinationCommitted} coordination commands committed, {result.Stats.ZNodes} znodes, {result.Stats.SessionsMoved} sessions moved, {result.Stats.FencedCommands} commands fenced");
         Assert.Null(result.Violation);
         Assert.True(result.Stats.CoordinationCommitted > 20, $"only {result.Stats.CoordinationCommitted} coordination commands committed");
-        // More than ZooKeeper's four initial nodes: the workload built something.
-        Assert.True(result.Stats.ZNodes > 4, $"the tree ended with {result.Stats.ZNodes} nodes");
+        // ZooKeeper's four initial nodes survive whatever the workload did (it may delete all it built,
+        // and ephemerals go with their sessions; the committed count above shows it worked).
+        Assert.True(result.Stats.ZNodes >= 4, $"the tree ended with {result.Stats.ZNodes} nodes");
         // Sessions move between nodes, and writes through a node a session left are fenced.
         Assert.True(result.Stats.SessionsMoved > 0, "no session moved");
         Assert.True(result.Stats.FencedCommands > 0, "no command was fenced");

@@ -151,6 +151,9 @@ public abstract class SessionContract(ServerFixture server)
         await using var client = await ConnectAsync(Server.ServerAddress(0), new ZooKeeperClientOptions
         {
             SessionTimeout = TimeSpan.FromSeconds(15),
+            // A restarting server may accept a connection before it serves handshakes; a short attempt
+            // retries soon instead of waiting the whole session timeout on that one connection.
+            ConnectTimeout = TimeSpan.FromSeconds(3),
             DefaultWatcher = log.Watcher,
         });
         await log.NextAsync(KeeperState.SyncConnected);

@@ -361,12 +361,17 @@ public sealed partial class SegmentedLogStore : IRaftLogStore
         _buffer.Clear();
     }
 
+    /// <summary>Told how long each fsync of the log took (for the node's fsync latency histogram).</summary>
+    public Action<TimeSpan>? SyncObserved { get; set; }
+
     private void SyncActive()
     {
         FlushBuffer();
         if (_activeUnsynced)
         {
+            long started = System.Diagnostics.Stopwatch.GetTimestamp();
             _activeFile!.Sync();
+            SyncObserved?.Invoke(System.Diagnostics.Stopwatch.GetElapsedTime(started));
             FsyncCount++;
             _activeUnsynced = false;
         }

@@ -1,6 +1,8 @@
 using Colony.Consensus;
 using System.Net;
 using Colony.Core;
+using Colony.Node.Dashboard;
+using Colony.Node.Diagnostics;
 using Colony.Node.ZooKeeper;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
@@ -11,6 +13,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 namespace Colony.Node.Hosting;
 
@@ -64,6 +68,9 @@ public static class NodeHost
             o.SingleLine = true;
             o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fff ";
         });
+        // The node page shows the latest lines; the provider keeps them in memory.
+        var logRing = new LogRing();
+        builder.Logging.AddProvider(logRing);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         // Malformed HTTP from clients is worth a line: Kestrel reports it at debug level.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Debug);
@@ -87,25 +94,40 @@ public static class NodeHost
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default));
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(logRing);
+        builder.Services.AddSingleton<NodeMetrics>();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("colony", serviceInstanceId: options.NodeId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .WithMetrics(metrics => metrics
+            .AddMeter(NodeMetrics.MeterName)
+            .AddRuntimeInstrumentation()
+            .AddPrometheusExporter());
         builder.Services.AddSingleton<ReplicaLoop>();
         builder.Services.AddSingleton(coordinationOptions);
         builder.Services.AddSingleton(services =>
         {
             var loop = services.GetRequiredService<ReplicaLoop>();
             var server = new CoordinationServer(loop, loop.Coordination, coordinationOptions,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), TimeProvider.System);
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), TimeProvider.System,
+                services.GetRequiredService<NodeMetrics>());
             loop.Ticked += server.OnTick;
             loop.Cycled += server.PumpMarked;
             loop.SnapshotRestored += server.OnSnapshotRestored;
             return server;
         });
         builder.Services.AddHostedService<JoinService>();
+        builder.Services.AddSingleton(services => new NodeSelf(options, coordinationOptions,
+            services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<CoordinationServer>(), logRing, TimeProvider.System));
+        builder.Services.AddSingleton<ClusterMonitor>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ClusterMonitor>());
 
         await using var app = builder.Build();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
         // Created before the first client connects, so it hears every applied command.
         app.Services.GetRequiredService<CoordinationServer>();
         MapEndpoints(app, loop);
+        DashboardEndpoints.Map(app);
+        app.MapPrometheusScrapingEndpoint("/metrics");
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

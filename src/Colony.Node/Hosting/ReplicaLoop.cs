@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Threading.Channels;
 using Colony.Consensus;
@@ -6,6 +7,7 @@ using Colony.Consensus.KeyValue;
 using Colony.Consensus.StateMachine;
 using Colony.Consensus.Storage;
 using Colony.Core;
+using Colony.Node.Diagnostics;
 using Colony.Node.Peers;
 using Colony.Node.Threading;
 using Microsoft.Extensions.Logging;
@@ -56,16 +58,19 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private readonly Dictionary<ulong, (string Peer, string Http)> _addresses = [];
     private readonly Thread _thread;
     private readonly ITimer _ticker;
+    private readonly NodeMetrics? _metrics;
     private readonly BackgroundSnapshotScheduler _snapshots;
     private readonly long _writeTimeoutTicks;
     private volatile bool _stopping;
     private long _ticks;
     private ulong _nextReadId;
     private volatile NodeStatus _status;
+    private volatile IReadOnlyDictionary<ulong, string> _memberHttp = new Dictionary<ulong, string>();
 
-    public ReplicaLoop(NodeOptions options, ILoggerFactory loggers, TimeProvider time)
+    public ReplicaLoop(NodeOptions options, ILoggerFactory loggers, TimeProvider time, NodeMetrics? metrics = null)
     {
         _options = options;
+        _metrics = metrics;
         _logger = loggers.CreateLogger<ReplicaLoop>();
         var membership = options.Join
             ? Membership.Empty
@@ -87,6 +92,11 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
             peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
         _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
+        if (metrics is not null)
+        {
+            _store.SyncObserved = elapsed => metrics.FsyncDuration.Record(elapsed.TotalSeconds);
+            RegisterGauges(metrics);
+        }
         var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate));
         _keyValue.Applied += OnKeyValueApplied;
         _snapshots = new BackgroundSnapshotScheduler(_signal.Set);
@@ -108,6 +118,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         {
             _transport.SetPeer(id, IPEndPoint.Parse(address.Peer));
         }
+        PublishAddresses();
         _status = BuildStatus();
         var inbound = new PeerInbound(peerOptions, _inbox.Writer, loggers.CreateLogger<PeerInbound>(), time, received: _signal.Set);
         _listener = PeerListener.Start(IPEndPoint.Parse(options.Peer), inbound, loggers.CreateLogger<PeerListener>());
@@ -121,8 +132,11 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// <summary>The latest status, refreshed after every cycle.</summary>
     public NodeStatus Status => _status;
 
+    /// <summary>Every known member's HTTP address, by id: a copy, safe to read from any thread.</summary>
+    public IReadOnlyDictionary<ulong, string> MemberHttp => _memberHttp;
+
     /// <summary>The HTTP address of the current leader, if known.</summary>
-    public string? LeaderHttp => _status.Leader != 0 && _addresses.TryGetValue(_status.Leader, out var a) ? a.Http : null;
+    public string? LeaderHttp => _status.Leader != 0 && _memberHttp.TryGetValue(_status.Leader, out var http) ? http : null;
 
     /// <summary>Proposes a key-value write; completes when it is applied here (or is known lost).</summary>
     public Task<WriteOutcome> PutAsync(string key, string value) =>
@@ -389,6 +403,10 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     void IReplicaListener.OnSoftStateChanged(SoftState state)
     {
         LogRoleChanged(_options.NodeId, state.Role.ToString(), state.Leader.Value);
+        if (state.Role == RaftRole.Candidate)
+        {
+            _metrics?.Elections.Add(1);
+        }
         if (state.Role != RaftRole.Leader)
         {
             // Reads forwarded to a leader that is gone would wait forever: fail them so clients retry.
@@ -428,11 +446,34 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             return;
         }
         _addresses[id] = (parts[0], parts.Length > 1 ? parts[1] : "");
+        PublishAddresses();
         if (id != _options.NodeId)
         {
             _transport.SetPeer(id, endPoint);
         }
     }
+
+    private void RegisterGauges(NodeMetrics metrics)
+    {
+        // Read from the published status: the exporter scrapes on an HTTP thread, never the loop's.
+        metrics.Meter.CreateObservableGauge("colony.raft.term", () => (long)_status.Term, "{term}", "The current Raft term.");
+        metrics.Meter.CreateObservableGauge("colony.raft.commit_index", () => (long)_status.Commit, "{entry}", "The highest log index known committed.");
+        metrics.Meter.CreateObservableGauge("colony.raft.applied_index", () => (long)_status.Applied, "{entry}", "The highest log index applied here.");
+        metrics.Meter.CreateObservableGauge("colony.raft.commit_lag", () => (long)(_status.Commit - Math.Min(_status.Commit, _status.Applied)), "{entry}", "Committed entries not yet applied here.");
+        metrics.Meter.CreateObservableGauge("colony.raft.is_leader", () => _status.Role == "leader" ? 1 : 0, "{bool}", "1 on the leader, 0 elsewhere.");
+        metrics.Meter.CreateObservableGauge("colony.raft.follower_lag", FollowerLag, "{entry}", "On the leader: how far each follower's match index trails the commit index.");
+    }
+
+    private IEnumerable<Measurement<long>> FollowerLag()
+    {
+        var status = _status;
+        foreach (var peer in status.Peers)
+        {
+            yield return new Measurement<long>((long)(status.Commit - Math.Min(status.Commit, peer.Match)), new KeyValuePair<string, object?>("peer", peer.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+    }
+
+    private void PublishAddresses() => _memberHttp = _addresses.ToDictionary(a => a.Key, a => a.Value.Http);
 
     public async ValueTask DisposeAsync()
     {

@@ -65,6 +65,7 @@ internal sealed partial class CoordinationServer
             session.Pending.Dequeue();
             _counters.RecordLatency(NowMs - head.SinceMs);
             _counters.Sent++;
+            RecordRequest(head);
             session.LastZxidSent = head.Reply.Zxid;
             connection.Send(head.Reply, head.Body);
             if (head.CloseAfter)

@@ -6,6 +6,7 @@ using Colony.Coordination.Protocol;
 using Colony.Coordination.Sessions;
 using Colony.Coordination.Tree;
 using Colony.Coordination.Watches;
+using Colony.Node.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace Colony.Node.ZooKeeper;
@@ -37,6 +38,7 @@ internal sealed partial class CoordinationServer
     private readonly Dictionary<int, SessionState> _revalidating = [];
     private readonly List<(SessionState Session, ModuleCommand Command)> _batch = [];
     private readonly ServerCounters _counters = new();
+    private readonly NodeMetrics? _metrics;
     private readonly IWatchTreeView _treeView;
     private readonly object _gate;
     private readonly ConcurrentQueue<ClientConnection> _toPump = new();
@@ -48,8 +50,9 @@ internal sealed partial class CoordinationServer
     private int _connectionCount;
     private int _lastRevalidation;
 
-    public CoordinationServer(ICoordinationHost host, CoordinationModule module, CoordinationOptions options, ILogger logger, TimeProvider time)
+    public CoordinationServer(ICoordinationHost host, CoordinationModule module, CoordinationOptions options, ILogger logger, TimeProvider time, NodeMetrics? metrics = null)
     {
+        _metrics = metrics;
         _host = host;
         _module = module;
         _options = options;

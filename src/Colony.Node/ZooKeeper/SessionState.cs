@@ -46,6 +46,9 @@ internal sealed class PendingRequest(RequestHeader header, ClientRequest request
 
     public long SinceMs { get; } = sinceMs;
 
+    /// <summary>Arrival, in <see cref="System.Diagnostics.Stopwatch"/> ticks: latency histograms need better than milliseconds.</summary>
+    public long SinceTimestamp { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>Set once the reply is known.</summary>
     public bool Done { get; private set; }
 

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Schema;
+using Colony.Node.Dashboard;
+
+namespace Colony.IntegrationTests.Dashboard;
+
+/// <summary>
+/// The dashboard API's JSON schemas, checked in under docs/api. They are generated from the API's types,
+/// made strict (every property required, no others allowed), so a response that gains, loses or
+/// retypes a field no longer validates against the published contract.
+/// </summary>
+internal static class ApiSchemas
+{
+    public static readonly IReadOnlyList<(string Name, Type Type, string Path)> All =
+    [
+        ("cluster", typeof(ClusterView), "/api/cluster"),
+        ("node", typeof(NodeDetails), "/api/node"),
+        ("node-summary", typeof(NodeSummary), "/api/node/summary"),
+        ("coordination", typeof(CoordinationView), "/api/coordination"),
+        ("coordination-tree", typeof(ZNodeBrowse), "/api/coordination/tree?path=%2Fzookeeper"),
+    ];
+
+    public static string RepositoryRoot
+    {
+        get
+        {
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "Colony.slnx")))
+                {
+                    return dir.FullName;
+                }
+            }
+            throw new InvalidOperationException("the repository root (Colony.slnx) is not above the test's directory");
+        }
+    }
+
+    public static string FileOf(string name) => Path.Combine(RepositoryRoot, "docs", "api", name + ".schema.json");
+
+    public static string Generate(Type type)
+    {
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase, TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+        var exporter = new JsonSchemaExporterOptions { TreatNullObliviousAsNonNullable = true, TransformSchemaNode = Strict };
+        var schema = options.GetJsonSchemaAsNode(type, exporter).AsObject();
+        schema.Insert(0, "$schema", "https://json-schema.org/draft/2020-12/schema");
+        schema.Insert(1, "title", type.Name);
+        return schema.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    private static JsonNode Strict(JsonSchemaExporterContext context, JsonNode schema)
+    {
+        if (schema is JsonObject obj && obj["properties"] is JsonObject properties)
+        {
+            obj["required"] = new JsonArray([.. properties.Select(p => (JsonNode?)JsonValue.Create(p.Key))]);
+            obj["additionalProperties"] = false;
+        }
+        return schema;
+    }
+}

@@ -1,0 +1,164 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Colony.Client;
+using Colony.Coordination;
+using Json.Schema;
+using Xunit.Abstractions;
+
+namespace Colony.IntegrationTests.Dashboard;
+
+/// <summary>The dashboard's JSON API and /metrics on a real 3-node cluster.</summary>
+public sealed partial class DashboardApiTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public void The_checked_in_schemas_are_the_ones_the_api_types_produce()
+    {
+        bool update = Environment.GetEnvironmentVariable("COLONY_UPDATE_SCHEMAS") == "1";
+        foreach (var (name, type, _) in ApiSchemas.All)
+        {
+            string generated = ApiSchemas.Generate(type);
+            string file = ApiSchemas.FileOf(name);
+            if (update)
+            {
+                File.WriteAllText(file, generated);
+            }
+            Assert.True(File.Exists(file), $"{file} is missing: run the tests once with COLONY_UPDATE_SCHEMAS=1");
+            Assert.Equal(generated, File.ReadAllText(file));
+        }
+    }
+
+    [Fact]
+    public async Task Every_api_answer_matches_its_schema_on_every_node()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output);
+        await cluster.WaitForLeaderAsync();
+        // Every node must have heard from every other before the overview can list them all as healthy.
+        await LocalCluster.WaitForAsync(
+            async () => (string?)await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/api/cluster"),
+            json => JsonNode.Parse(json)!["nodes"]!.AsArray().Count(n => (string?)n!["health"] == "healthy") == 3,
+            Patience, "three healthy nodes on the overview");
+
+        var schemas = ApiSchemas.All.ToDictionary(s => s.Name, s => JsonSchema.FromFile(ApiSchemas.FileOf(s.Name)));
+        foreach (ulong id in cluster.Ids)
+        {
+            foreach (var (name, _, path) in ApiSchemas.All)
+            {
+                string json = await cluster.Http.GetStringAsync(cluster.HttpAddress(id) + path);
+                var schema = schemas[name];
+                var result = schema.Evaluate(JsonDocument.Parse(json).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
+                Assert.True(result.IsValid, $"{path} on node {id} does not match docs/api/{name}.schema.json:\n{Errors(result)}\n{json}");
+            }
+        }
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task The_overview_and_api_never_show_the_cluster_secret()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output);
+        await cluster.WaitForLeaderAsync();
+        string secret = Convert.ToBase64String(cluster.Secret);
+        foreach (string path in (string[])["/node", "/api/node", "/", "/api/cluster", "/coordination"])
+        {
+            string body = await cluster.Http.GetStringAsync(cluster.HttpAddress(1) + path);
+            Assert.DoesNotContain(secret, body, StringComparison.Ordinal);
+        }
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task Metrics_parse_as_prometheus_text_and_cover_raft_and_coordination()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        await cluster.WaitUntilZooKeeperServesAsync(leader);
+        // ZooKeeper requests on the leader, so the per-opcode series exist there.
+        await using (var client = await ZooKeeperClient.ConnectAsync(cluster.ZooKeeperAddress(leader)))
+        {
+            await client.CreateAsync("/metrics", null, Acl.OpenUnsafe);
+            await client.GetDataAsync("/metrics");
+        }
+
+        string text = await cluster.Http.GetStringAsync($"{cluster.HttpAddress(leader)}/metrics");
+        var samples = PrometheusText.Parse(text);
+        Assert.Equal(1, samples.Single(s => s.Name == "colony_raft_is_leader").Value);
+        Assert.True(samples.Single(s => s.Name == "colony_raft_term").Value >= 1);
+        Assert.True(samples.Single(s => s.Name == "colony_raft_commit_index").Value >= 1);
+        Assert.True(samples.Single(s => s.Name == "colony_raft_fsync_duration_seconds_count").Value >= 1);
+        Assert.Contains(samples, s => s.Name == "colony_raft_fsync_duration_seconds_bucket" && s.Labels.Contains("le=\"+Inf\"", StringComparison.Ordinal));
+        Assert.Equal(2, samples.Count(s => s.Name == "colony_raft_follower_lag"));
+        Assert.Contains(samples, s => s.Name == "colony_zookeeper_requests_total" && s.Labels.Contains("opcode=\"Create\"", StringComparison.Ordinal) && s.Value >= 1);
+        Assert.Contains(samples, s => s.Name == "colony_zookeeper_request_duration_seconds_count" && s.Labels.Contains("opcode=\"GetData\"", StringComparison.Ordinal) && s.Value >= 1);
+        logs.Pass();
+    }
+
+    private static string Errors(EvaluationResults result)
+    {
+        var text = new StringBuilder();
+        foreach (var detail in (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }))
+        {
+            foreach (var (keyword, message) in detail.Errors!)
+            {
+                text.Append(detail.InstanceLocation).Append(' ').Append(keyword).Append(": ").Append(message).Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+}
+
+/// <summary>A strict reader of the Prometheus text exposition format (version 0.0.4): it throws on any line it does not understand.</summary>
+internal static partial class PrometheusText
+{
+    public sealed record Sample(string Name, string Labels, double Value);
+
+    public static IReadOnlyList<Sample> Parse(string text)
+    {
+        var samples = new List<Sample>();
+        var types = new Dictionary<string, string>();
+        foreach (string line in text.Split('\n'))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            if (line.StartsWith("# TYPE ", StringComparison.Ordinal))
+            {
+                var parts = line.Split(' ');
+                Assert.True(parts.Length == 4 && parts[3] is "counter" or "gauge" or "histogram" or "summary" or "untyped", $"bad TYPE line: {line}");
+                Assert.True(types.TryAdd(parts[2], parts[3]), $"metric {parts[2]} typed twice");
+                continue;
+            }
+            if (line.StartsWith('#'))
+            {
+                Assert.Matches(CommentLine(), line);
+                continue;
+            }
+            var match = SampleLine().Match(line);
+            Assert.True(match.Success, $"not a Prometheus sample line: {line}");
+            string value = match.Groups["value"].Value;
+            double parsed = value switch
+            {
+                "+Inf" => double.PositiveInfinity,
+                "-Inf" => double.NegativeInfinity,
+                "NaN" => double.NaN,
+                _ => double.Parse(value, System.Globalization.CultureInfo.InvariantCulture),
+            };
+            samples.Add(new Sample(match.Groups["name"].Value, match.Groups["labels"].Value, parsed));
+        }
+        Assert.NotEmpty(samples);
+        return samples;
+    }
+
+    [GeneratedRegex("^# (HELP|UNIT|EOF)( .*)?$")]
+    private static partial Regex CommentLine();
+
+    [GeneratedRegex("""^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?<labels>([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*)\})? (?<value>[-+]?([0-9.eE+-]+|Inf|NaN))( -?[0-9]+)?$""")]
+    private static partial Regex SampleLine();
+}

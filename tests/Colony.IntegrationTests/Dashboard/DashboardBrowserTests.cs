@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using OpenQA.Selenium;
+using OpenQA.Selenium.Chrome;
+using Xunit.Abstractions;
+
+namespace Colony.IntegrationTests.Dashboard;
+
+/// <summary>
+/// The dashboard in a real headless Chromium (Debian's chromium and chromium-driver), against a real
+/// cluster: what an operator sees, including the live update when a node dies. Screenshots of every
+/// page go to artifacts/screenshots (docs/images holds copies for the README).
+/// </summary>
+public sealed class DashboardBrowserTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task The_overview_lists_three_healthy_nodes_and_shows_a_killed_one_dead()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        await cluster.WaitUntilZooKeeperServesAsync();
+        ulong victim = cluster.Ids.First(id => id != leader);
+        ulong viewer = cluster.Ids.First(id => id != leader && id != victim);
+
+        using var browser = Browser.Start();
+        browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(viewer) + "/");
+        // The first render may predate the first round of polls: the live update brings the rest.
+        Wait(browser, () => HealthOf(browser.Driver).Count(h => h.Value == "healthy") == 3, "three healthy nodes on the overview");
+        Assert.Equal("No alerts.", browser.Driver.FindElement(By.Id("alerts")).Text);
+        browser.Screenshot("overview");
+
+        cluster.Kill(victim);
+        // No reload: the page's own live update must show it.
+        Wait(browser, () => HealthOf(browser.Driver).GetValueOrDefault(victim) == "dead", $"node {victim} shown dead");
+        Assert.Contains($"node {victim} is dead", browser.Driver.FindElement(By.Id("alerts")).Text, StringComparison.Ordinal);
+        browser.Screenshot("overview-node-dead");
+
+        browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(viewer) + "/coordination");
+        Assert.Contains("Coordination", browser.Driver.FindElement(By.TagName("h1")).Text, StringComparison.Ordinal);
+        browser.Screenshot("coordination");
+
+        browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(viewer) + "/coordination/tree?path=%2Fzookeeper");
+        Assert.Contains("quota", browser.Driver.FindElement(By.Id("children")).Text, StringComparison.Ordinal);
+        browser.Screenshot("znode-browser");
+
+        browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(leader) + "/node");
+        Wait(browser, () => browser.Driver.FindElements(By.CssSelector("#peers tbody tr")).Count == 2, "the leader's peer table");
+        browser.Screenshot("node");
+        logs.Pass();
+    }
+
+    private static Dictionary<ulong, string> HealthOf(IWebDriver driver)
+    {
+        try
+        {
+            return driver.FindElements(By.CssSelector("[data-node]")).ToDictionary(
+                e => ulong.Parse(e.GetAttribute("data-node")!, System.Globalization.CultureInfo.InvariantCulture),
+                e => e.GetAttribute("data-health") ?? "");
+        }
+        catch (StaleElementReferenceException)
+        {
+            return []; // the live update replaced the table mid-read: look again
+        }
+    }
+
+    private static void Wait(Browser browser, Func<bool> condition, string what)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (deadline.Elapsed > Patience)
+            {
+                browser.Screenshot("timeout");
+                throw new TimeoutException($"timed out after {Patience.TotalSeconds:0} s waiting for {what}");
+            }
+            Thread.Sleep(100); // polling a page another process updates, not a stand-in for synchronisation
+        }
+    }
+
+    private sealed class Browser : IDisposable
+    {
+        private Browser(ChromeDriver driver) => Driver = driver;
+
+        public ChromeDriver Driver { get; }
+
+        public static Browser Start()
+        {
+            string chromium = Environment.GetEnvironmentVariable("COLONY_CHROMIUM") ?? "/usr/bin/chromium";
+            string driverPath = Environment.GetEnvironmentVariable("COLONY_CHROMEDRIVER") ?? "/usr/bin/chromedriver";
+            Assert.True(File.Exists(chromium) && File.Exists(driverPath),
+                $"the browser test needs {chromium} and {driverPath}: apt-get install chromium chromium-driver (test.sh does)");
+            var options = new ChromeOptions { BinaryLocation = chromium };
+            options.AddArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1300,900");
+            var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driverPath)!, Path.GetFileName(driverPath));
+            service.HideCommandPromptWindow = true;
+            service.SuppressInitialDiagnosticInformation = true;
+            return new Browser(new ChromeDriver(service, options, TimeSpan.FromSeconds(60)));
+        }
+
+        public void Screenshot(string name)
+        {
+            string directory = Path.Combine(ApiSchemas.RepositoryRoot, "artifacts", "screenshots");
+            Directory.CreateDirectory(directory);
+            ((ITakesScreenshot)Driver).GetScreenshot().SaveAsFile(Path.Combine(directory, $"dashboard-{name}.png"));
+        }
+
+        public void Dispose()
+        {
+            Driver.Quit();
+            Driver.Dispose();
+        }
+    }
+}

@@ -45,6 +45,10 @@ internal sealed record ClusterNode
     [JsonPropertyName("http")]
     public string Http { get; init; } = "";
 
+    /// <summary>host:port of the node's block data-transfer listener.</summary>
+    [JsonPropertyName("data")]
+    public string Data { get; init; } = "";
+
     [JsonPropertyName("dataDir")]
     public string DataDir { get; init; } = "";
 }

@@ -60,6 +60,7 @@ internal sealed class ClusterLayout
         ZooKeeper = ports.ZooKeeperAddress,
         Peer = ports.PeerAddress,
         Http = ports.HttpUrl,
+        DataTransfer = ports.DataAddress,
         Members = members,
         Join = join,
     };

@@ -27,6 +27,9 @@ internal sealed record NodeConfig
     /// <summary>URL of the HTTP listener.</summary>
     public string Http { get; init; } = "";
 
+    /// <summary>host:port of the block data-transfer listener; empty in configurations written before storage.</summary>
+    public string DataTransfer { get; init; } = "";
+
     /// <summary>The voters the cluster starts with (for a joining node: the cluster it joins).</summary>
     public IReadOnlyList<MemberConfig> Members { get; init; } = [];
 
@@ -34,7 +37,8 @@ internal sealed record NodeConfig
     public bool Join { get; init; }
 
     /// <summary>The ports this configuration listens on.</summary>
-    public NodePorts Ports() => new(PortOf(ZooKeeper, "ZooKeeper"), PortOf(Peer, "Peer"), new Uri(Http).Port, null);
+    public NodePorts Ports() => new(PortOf(ZooKeeper, "ZooKeeper"), PortOf(Peer, "Peer"), new Uri(Http).Port, null,
+        DataTransfer.Length == 0 ? null : PortOf(DataTransfer, "DataTransfer"));
 
     public MemberConfig AsMember() => new() { Id = NodeId, Peer = Peer, Http = Http };
 

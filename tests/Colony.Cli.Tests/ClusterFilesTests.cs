@@ -36,18 +36,19 @@ public sealed class ClusterFilesTests : IDisposable
         var layout = new ClusterLayout(directory.Path);
         ClusterFile.Write(layout, new ClusterManifest
         {
-            Nodes = [new ClusterNode { Id = 1, Pid = 7, ZooKeeper = "127.0.0.1:2181", Http = "http://127.0.0.1:8080", DataDir = "/d/node-1" }],
+            Nodes = [new ClusterNode { Id = 1, Pid = 7, ZooKeeper = "127.0.0.1:2181", Http = "http://127.0.0.1:8080", Data = "127.0.0.1:9866", DataDir = "/d/node-1" }],
         });
 
         using var json = JsonDocument.Parse(File.ReadAllText(layout.ClusterFile));
         var root = json.RootElement;
         Assert.Equal(["nodes"], root.EnumerateObject().Select(p => p.Name));
         var node = Assert.Single(root.GetProperty("nodes").EnumerateArray().ToList());
-        Assert.Equal(["id", "pid", "zk", "http", "dataDir"], node.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["id", "pid", "zk", "http", "data", "dataDir"], node.EnumerateObject().Select(p => p.Name));
         Assert.Equal(1, node.GetProperty("id").GetInt32());
         Assert.Equal(7, node.GetProperty("pid").GetInt32());
         Assert.Equal("127.0.0.1:2181", node.GetProperty("zk").GetString());
         Assert.Equal("http://127.0.0.1:8080", node.GetProperty("http").GetString());
+        Assert.Equal("127.0.0.1:9866", node.GetProperty("data").GetString());
         Assert.Equal("/d/node-1", node.GetProperty("dataDir").GetString());
     }
 
@@ -94,6 +95,7 @@ public sealed class ClusterFilesTests : IDisposable
         Assert.Equal("127.0.0.1:30010", colony.GetProperty("ZooKeeper").GetString());
         Assert.Equal("127.0.0.1:30011", colony.GetProperty("Peer").GetString());
         Assert.Equal("http://127.0.0.1:30012", colony.GetProperty("Http").GetString());
+        Assert.Equal("127.0.0.1:30013", colony.GetProperty("DataTransfer").GetString());
         Assert.False(colony.GetProperty("Join").GetBoolean());
         var written = colony.GetProperty("Members").EnumerateArray()
             .Select(m => (m.GetProperty("Id").GetInt32(), m.GetProperty("Peer").GetString(), m.GetProperty("Http").GetString()))
@@ -103,7 +105,7 @@ public sealed class ClusterFilesTests : IDisposable
         var read = NodeConfig.Read(layout.NodeConfig(2));
         Assert.Equal(config with { Members = read.Members }, read);
         Assert.Equal(members, read.Members);
-        Assert.Equal(new NodePorts(30010, 30011, 30012, null), read.Ports());
+        Assert.Equal(new NodePorts(30010, 30011, 30012, null, 30013), read.Ports());
     }
 
     [Fact]

@@ -185,6 +185,7 @@ internal static class CommandSupport
         Pid = pid,
         ZooKeeper = config.ZooKeeper,
         Http = config.Http,
+        Data = config.DataTransfer,
         DataDir = config.DataDir,
     };
 }

@@ -46,6 +46,12 @@ public sealed class NodeOptions
     /// <summary>This node's HTTP address (status, health, admin).</summary>
     public string Http { get; set; } = "";
 
+    /// <summary>
+    /// This node's block data-transfer listen address, host:port: file blocks are written, read and
+    /// copied between nodes through it. Unset: the node stores no blocks.
+    /// </summary>
+    public string? DataTransfer { get; set; }
+
     /// <summary>The initial members (for a new cluster) or the members to contact (when joining).</summary>
     public List<MemberOptions> Members { get; set; } = [];
 
@@ -81,6 +87,7 @@ public sealed class NodeOptions
         Require(!string.IsNullOrWhiteSpace(DataDir), "DataDir must be set");
         Require(IPEndPoint.TryParse(Peer, out _), $"Peer must be host:port, not '{Peer}'");
         Require(Uri.TryCreate(Http, UriKind.Absolute, out _), $"Http must be a URL, not '{Http}'");
+        Require(string.IsNullOrEmpty(DataTransfer) || IPEndPoint.TryParse(DataTransfer, out _), $"DataTransfer must be host:port, not '{DataTransfer}'");
         Require(SecretFile is not null || Secret is not null, "SecretFile or Secret must be set");
         Require(TickMilliseconds > 0, "TickMilliseconds must be positive");
         Require(JoinVia is null || (Join && Uri.TryCreate(JoinVia, UriKind.Absolute, out _)), "JoinVia must be a URL, and needs Join");

@@ -146,6 +146,15 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     public Task<WriteOutcome> ProposeKeyValueAsync(ReadOnlySpan<byte> command) =>
         ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue, command));
 
+    /// <summary>
+    /// Proposes one command for <paramref name="module"/>, alone in its entry (so at position 0).
+    /// <paramref name="accepted"/> runs on the loop's thread with the entry's index as soon as the leader
+    /// has taken it, which is before it can be applied: a caller that matches results by log position
+    /// registers there, and cannot miss its own result.
+    /// </summary>
+    public Task<WriteOutcome> ProposeAsync(ModuleId module, ReadOnlySpan<byte> command, Action<ulong>? accepted = null) =>
+        ProposeAsync(CommandBatch.Encode(module, command), accepted);
+
     /// <summary>A linearizable read of one key (ReadIndex, then wait until applied here).</summary>
     public Task<(bool Ok, string? Value)> GetAsync(string key)
     {
@@ -191,9 +200,9 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// Queues a proposal; completes when it is applied here, is known lost, or after
     /// <see cref="WriteTimeout"/> (then <see cref="WriteOutcome.Lost"/>: its outcome is unknown).
     /// </summary>
-    private Task<WriteOutcome> ProposeAsync(byte[] payload)
+    private Task<WriteOutcome> ProposeAsync(byte[] payload, Action<ulong>? accepted = null)
     {
-        var write = new PendingWrite(payload);
+        var write = new PendingWrite(payload) { Accepted = accepted };
         if (_stopping)
         {
             write.TrySetResult(WriteOutcome.Lost);
@@ -312,6 +321,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             if (result.IsAccepted)
             {
                 Track(write, result.Index + (ulong)i, result.Term);
+                write.Accepted?.Invoke(write.Index);
             }
             else
             {
@@ -509,6 +519,9 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 
         /// <summary>The tick after which the write is answered "outcome unknown".</summary>
         public long Deadline { get; set; }
+
+        /// <summary>Told the entry's index when the leader takes the write (on the loop's thread).</summary>
+        public Action<ulong>? Accepted { get; init; }
     }
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "node {NodeId} started: peer {Peer}, log ends at {LastIndex}, term {Term}")]

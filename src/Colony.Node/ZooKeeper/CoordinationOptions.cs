@@ -39,6 +39,16 @@ public sealed class CoordinationOptions
     public int CleanupIntervalMs { get; set; } = 1000;
 
     /// <summary>
+    /// Read-only mode: a node that has had no leader for <see cref="ReadOnlyAfterMs"/> keeps serving
+    /// clients that ask for a read-only session (ZooKeeper's canBeReadOnly), from its last applied
+    /// state, and refuses the others. On by default (ZooKeeper's readonlymode.enabled is off by default).
+    /// </summary>
+    public bool ReadOnlyModeEnabled { get; set; } = true;
+
+    /// <summary>How long without a leader before a node turns read-only. Default 2000 ms.</summary>
+    public int ReadOnlyAfterMs { get; set; } = 2000;
+
+    /// <summary>
     /// ZooKeeper's superDigest: "super:base64(sha1(super:password))". A client that authenticates as
     /// that digest user may do anything. Unset by default.
     /// </summary>
@@ -55,6 +65,7 @@ public sealed class CoordinationOptions
         Require(MaxQueuedRepliesPerConnection > MaxOutstandingPerConnection, "Coordination:MaxQueuedRepliesPerConnection must exceed MaxOutstandingPerConnection");
         Require(WriteTimeoutMs > 0, "Coordination:WriteTimeoutMs must be positive");
         Require(CleanupIntervalMs > 0, "Coordination:CleanupIntervalMs must be positive");
+        Require(ReadOnlyAfterMs > 0, "Coordination:ReadOnlyAfterMs must be positive");
         Require(SuperDigest is null || SuperDigest.Contains(':', StringComparison.Ordinal), "Coordination:SuperDigest must be user:digest");
     }
 

@@ -20,7 +20,11 @@ internal sealed partial class CoordinationServer
         long now = NowMs;
         bool isWrite = IsWrite(header.Type, request);
         var pending = new PendingRequest(header, request, isWrite, now);
-        if (isWrite)
+        if (isWrite && session.ReadOnly)
+        {
+            RefuseReadOnlyWrite(session, header, pending);
+        }
+        else if (isWrite)
         {
             if (ToOperation(header.Type, request, session) is { } operation)
             {

@@ -31,6 +31,11 @@ internal sealed partial class CoordinationServer
         {
             session.Auth.Add(new Id("ip", address.ToString()));
         }
+        if (_readOnlyMode)
+        {
+            ConnectReadOnly(session, request);
+            return;
+        }
         if (request.SessionId == 0)
         {
             session.SessionId = _sessionIds.Next();
@@ -137,7 +142,7 @@ internal sealed partial class CoordinationServer
     {
         session.Established = true;
         _sessions[session.SessionId] = session;
-        session.Connection.SendConnectResponse(new ConnectResponse(0, session.TimeoutMs, session.SessionId, session.Password, false));
+        session.Connection.SendConnectResponse(new ConnectResponse(0, session.TimeoutMs, session.SessionId, session.Password, session.ReadOnly));
         LogSessionEstablished(session.SessionId, session.Connection.Remote, session.TimeoutMs);
         Touch(session);
         Drain(session);
@@ -172,6 +177,11 @@ internal sealed partial class CoordinationServer
 
     private void Touch(SessionState session)
     {
+        if (session.ReadOnly)
+        {
+            session.LastHeardMs = NowMs; // local: the log never hears of it
+            return;
+        }
         if (_leading)
         {
             _expiry.Touch(session.SessionId, session.TimeoutMs, NowMs);

@@ -162,6 +162,7 @@ internal sealed partial class CoordinationServer
     {
         long now = NowMs;
         bool isLeader = ObserveLeader(now);
+        UpdateReadOnlyMode(now);
         if (isLeader)
         {
             ExpireSessions(now);

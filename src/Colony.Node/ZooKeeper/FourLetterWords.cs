@@ -14,7 +14,7 @@ internal static class FourLetterWords
     public static string Render(string word, CoordinationServer server) => word switch
     {
         "ruok" => "imok",
-        "isro" => "rw",
+        "isro" => server.IsReadOnly ? "ro" : "rw",
         "srvr" => server.Srvr(),
         "stat" => server.Stat(),
         "mntr" => server.Mntr(),

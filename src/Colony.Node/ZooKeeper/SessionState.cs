@@ -33,6 +33,15 @@ internal sealed class SessionState(ClientConnection connection, int timeoutMs)
     public int ProposedWrites { get; set; }
 
     public long LastZxidSent { get; set; }
+
+    /// <summary>
+    /// A session granted by a node in read-only mode: known only to this node, never in the log. It
+    /// may read, and gets NotReadOnly for any write.
+    /// </summary>
+    public bool ReadOnly { get; set; }
+
+    /// <summary>For a read-only session: when its client was last heard from, for its local expiry.</summary>
+    public long LastHeardMs { get; set; }
 }
 
 /// <summary>One request waiting for its turn: a write waits for the log, a read for the writes before it.</summary>

@@ -45,6 +45,11 @@ internal sealed record ClusterNode
     [JsonPropertyName("http")]
     public string Http { get; init; } = "";
 
+    /// <summary>host:port of the node's TLS ZooKeeper listener; empty without TLS.</summary>
+    [JsonPropertyName("zkTls")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? SecureZooKeeper { get; init; }
+
     /// <summary>host:port of the node's block data-transfer listener.</summary>
     [JsonPropertyName("data")]
     public string Data { get; init; } = "";

@@ -51,8 +51,18 @@ internal sealed class ClusterLayout
     }
 
     /// <summary>The configuration of a new node of this cluster.</summary>
+    /// <summary>Where <c>colony up --tls</c> keeps the cluster's CA and certificates.</summary>
+    public LocalCertificates Certificates => new(Path.Combine(Directory, "tls"));
+
+    /// <summary>True once the cluster has certificates (it was created with --tls).</summary>
+    public bool HasTls => File.Exists(Certificates.NodeCertificate);
+
     public NodeConfig CreateNodeConfig(int nodeId, string clusterId, NodePorts ports, IReadOnlyList<MemberConfig> members, bool join) => new()
     {
+        SecureZooKeeper = HasTls ? ports.TlsZooKeeperAddress : "",
+        Tls = HasTls
+            ? new TlsConfig { CertificateFile = Certificates.NodeCertificate, KeyFile = Certificates.NodeKey, CaFile = Certificates.CaCertificate }
+            : null,
         NodeId = nodeId,
         ClusterId = clusterId,
         SecretFile = SecretFile,

@@ -27,6 +27,12 @@ internal sealed record NodeConfig
     /// <summary>URL of the HTTP listener.</summary>
     public string Http { get; init; } = "";
 
+    /// <summary>host:port of the TLS ZooKeeper listener (ZooKeeper's secureClientPort); empty without TLS.</summary>
+    public string SecureZooKeeper { get; init; } = "";
+
+    /// <summary>The node's certificate and the client CA; null without TLS.</summary>
+    public TlsConfig? Tls { get; init; }
+
     /// <summary>host:port of the block data-transfer listener; empty in configurations written before storage.</summary>
     public string DataTransfer { get; init; } = "";
 
@@ -37,7 +43,8 @@ internal sealed record NodeConfig
     public bool Join { get; init; }
 
     /// <summary>The ports this configuration listens on.</summary>
-    public NodePorts Ports() => new(PortOf(ZooKeeper, "ZooKeeper"), PortOf(Peer, "Peer"), new Uri(Http).Port, null,
+    public NodePorts Ports() => new(PortOf(ZooKeeper, "ZooKeeper"), PortOf(Peer, "Peer"), new Uri(Http).Port,
+        SecureZooKeeper.Length == 0 ? null : PortOf(SecureZooKeeper, "SecureZooKeeper"),
         DataTransfer.Length == 0 ? null : PortOf(DataTransfer, "DataTransfer"));
 
     public MemberConfig AsMember() => new() { Id = NodeId, Peer = Peer, Http = Http };
@@ -78,6 +85,19 @@ internal sealed record NodeConfig
 
         return port;
     }
+}
+
+/// <summary>The node's "Tls" section: PEM files, and whether clients must present a certificate.</summary>
+internal sealed record TlsConfig
+{
+    public string CertificateFile { get; init; } = "";
+
+    public string KeyFile { get; init; } = "";
+
+    public string CaFile { get; init; } = "";
+
+    /// <summary>None, Optional or Required.</summary>
+    public string ClientCertificates { get; init; } = "Optional";
 }
 
 /// <summary>One voter of the initial membership.</summary>

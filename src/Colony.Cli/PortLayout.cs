@@ -4,7 +4,7 @@ namespace Colony.Cli;
 /// <param name="ZooKeeper">The ZooKeeper client port.</param>
 /// <param name="Peer">Raft and internal RPC between nodes.</param>
 /// <param name="Http">Status, REST, dashboard and metrics.</param>
-/// <param name="TlsZooKeeper">The TLS ZooKeeper client port; only the base-port layout has one.</param>
+/// <param name="TlsZooKeeper">The TLS ZooKeeper client port, when the node serves one.</param>
 /// <param name="Data">The block data-transfer port (file reads, writes and replica copies).</param>
 internal sealed record NodePorts(int ZooKeeper, int Peer, int Http, int? TlsZooKeeper, int? Data = null)
 {
@@ -18,12 +18,18 @@ internal sealed record NodePorts(int ZooKeeper, int Peer, int Http, int? TlsZooK
 
     public string DataAddress => Data is { } port ? $"{Host}:{port}" : "";
 
+    public string TlsZooKeeperAddress => TlsZooKeeper is { } port ? $"{Host}:{port}" : "";
+
     /// <summary>The ports the node listens on, named for error messages.</summary>
     public IEnumerable<(string Name, int Port)> Listening()
     {
         yield return ("zookeeper", ZooKeeper);
         yield return ("peer", Peer);
         yield return ("http", Http);
+        if (TlsZooKeeper is { } tls)
+        {
+            yield return ("tls zookeeper", tls);
+        }
         if (Data is { } data)
         {
             yield return ("data", data);
@@ -33,7 +39,7 @@ internal sealed record NodePorts(int ZooKeeper, int Peer, int Http, int? TlsZooK
 
 /// <summary>
 /// Where node i (from 1) of a local cluster listens. By default ZooKeeper uses 2181+i−1, peer
-/// 2888+i−1, HTTP 8080+i−1 and block data 9866+i−1. With a base port P, node i uses P+10(i−1) for
+/// 2888+i−1, HTTP 8080+i−1, block data 9866+i−1 and TLS ZooKeeper 2281+i−1. With a base port P, node i uses P+10(i−1) for
 /// ZooKeeper, +1 for peer, +2 for HTTP, +3 for block data and +4 for TLS ZooKeeper, so that clusters
 /// can coexist; scripts rely on it.
 /// </summary>
@@ -43,6 +49,7 @@ internal sealed record PortLayout(int? BasePort)
     public const int DefaultPeer = 2888;
     public const int DefaultHttp = 8080;
     public const int DefaultData = 9866;
+    public const int DefaultTlsZooKeeper = 2281;
 
     /// <summary>Ports from one node to the next in the base-port layout.</summary>
     public const int Stride = 10;
@@ -57,7 +64,7 @@ internal sealed record PortLayout(int? BasePort)
         ArgumentOutOfRangeException.ThrowIfLessThan(nodeId, 1);
         if (BasePort is not { } p)
         {
-            return new NodePorts(DefaultZooKeeper + nodeId - 1, DefaultPeer + nodeId - 1, DefaultHttp + nodeId - 1, null, DefaultData + nodeId - 1);
+            return new NodePorts(DefaultZooKeeper + nodeId - 1, DefaultPeer + nodeId - 1, DefaultHttp + nodeId - 1, DefaultTlsZooKeeper + nodeId - 1, DefaultData + nodeId - 1);
         }
 
         var zk = p + (Stride * (nodeId - 1));

@@ -12,7 +12,7 @@ public sealed class PortLayoutTests
     {
         var ports = PortLayout.Default.For(node);
 
-        Assert.Equal(new NodePorts(zooKeeper, peer, http, null, data), ports);
+        Assert.Equal(new NodePorts(zooKeeper, peer, http, zooKeeper + 100, data), ports);
         Assert.Equal($"127.0.0.1:{data}", ports.DataAddress);
         Assert.Equal($"127.0.0.1:{zooKeeper}", ports.ZooKeeperAddress);
         Assert.Equal($"127.0.0.1:{peer}", ports.PeerAddress);

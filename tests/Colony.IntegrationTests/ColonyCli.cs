@@ -23,14 +23,14 @@ internal static class ColonyCli
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    /// <summary>A base port whose whole 4-node layout (P+10(i−1) + 0, 1, 2, 4) is free right now.</summary>
+    /// <summary>A base port whose whole 4-node layout (P+10(i−1) + 0 to 4) is free right now.</summary>
     public static int FindFreeBasePort()
     {
         var random = new Random();
         for (int attempt = 0; attempt < 100; attempt++)
         {
             int basePort = random.Next(20_000, 60_000);
-            var ports = Enumerable.Range(0, 4).SelectMany(i => new[] { 0, 1, 2, 4 }.Select(o => basePort + 10 * i + o));
+            var ports = Enumerable.Range(0, 4).SelectMany(i => new[] { 0, 1, 2, 3, 4 }.Select(o => basePort + 10 * i + o));
             if (ports.All(IsFree))
             {
                 return basePort;

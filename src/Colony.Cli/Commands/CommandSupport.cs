@@ -186,6 +186,7 @@ internal static class CommandSupport
         ZooKeeper = config.ZooKeeper,
         Http = config.Http,
         Data = config.DataTransfer,
+        SecureZooKeeper = config.SecureZooKeeper.Length > 0 ? config.SecureZooKeeper : null,
         DataDir = config.DataDir,
     };
 }

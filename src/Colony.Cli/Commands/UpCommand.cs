@@ -23,22 +23,27 @@ internal static class UpCommand
         };
         var basePort = new Option<int?>("--base-port")
         {
-            Description = "Node i listens on P+10(i-1) for ZooKeeper, +1 peer, +2 HTTP, +4 TLS ZooKeeper [default: ZooKeeper 2181…, peer 2888…, HTTP 8080…]",
+            Description = "Node i listens on P+10(i-1) for ZooKeeper, +1 peer, +2 HTTP, +3 block data, +4 TLS ZooKeeper [default: ZooKeeper 2181…, peer 2888…, HTTP 8080…, data 9866…, TLS ZooKeeper 2281…]",
             HelpName = "P",
             CustomParser = result => PositiveNumber(result, "--base-port takes a port number"),
+        };
+        var tls = new Option<bool>("--tls")
+        {
+            Description = "Also serve ZooKeeper over TLS, with a CA and certificates made for this cluster in DIR/tls (a new cluster only)",
         };
         var timeout = TimeoutOption(60, "How long to wait for a leader and healthy nodes");
         var command = new Command("up", "Start a local cluster in the background, or report the one that runs")
         {
             nodes,
             basePort,
+            tls,
             timeout,
         };
-        command.SetAction((parse, ct) => RunAsync(cli, cli.LocalCluster(parse, "up"), parse.GetValue(nodes), parse.GetValue(basePort), Seconds(parse.GetValue(timeout)), ct));
+        command.SetAction((parse, ct) => RunAsync(cli, cli.LocalCluster(parse, "up"), parse.GetValue(nodes), parse.GetValue(basePort), parse.GetValue(tls), Seconds(parse.GetValue(timeout)), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext cli, ClusterLayout layout, int? nodes, int? basePort, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext cli, ClusterLayout layout, int? nodes, int? basePort, bool tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var count = nodes ?? DefaultNodes;
         var ports = new PortLayout(basePort);
@@ -52,7 +57,7 @@ internal static class UpCommand
 
         try
         {
-            return await CreateAsync(cli, layout, count, ports, timeout, cancellationToken).ConfigureAwait(false);
+            return await CreateAsync(cli, layout, count, ports, tls, timeout, cancellationToken).ConfigureAwait(false);
         }
         catch when (!existed && !ClusterFile.Exists(layout))
         {
@@ -62,17 +67,21 @@ internal static class UpCommand
         }
     }
 
-    private static async Task<int> CreateAsync(CliContext cli, ClusterLayout layout, int count, PortLayout ports, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<int> CreateAsync(CliContext cli, ClusterLayout layout, int count, PortLayout ports, bool tls, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (layout.ConfiguredNodeIds().Count > 0)
         {
             throw new CliError($"{layout.Directory} holds node configurations but no cluster.json; remove the directory to start a new cluster");
         }
 
-        var plan = Enumerable.Range(1, count).Select(id => (NodeId: id, Ports: ports.For(id))).ToList();
+        var plan = Enumerable.Range(1, count).Select(id => (NodeId: id, Ports: tls ? ports.For(id) : ports.For(id) with { TlsZooKeeper = null })).ToList();
         PortProbe.EnsureFree(plan, "stop what holds it, or pick another --base-port");
 
         ClusterSecret.Create(layout.SecretFile);
+        if (tls)
+        {
+            layout.Certificates.Create();
+        }
         var clusterId = Guid.NewGuid().ToString();
         var members = plan.Select(p => new MemberConfig { Id = p.NodeId, Peer = p.Ports.PeerAddress, Http = p.Ports.HttpUrl }).ToList();
         var manifest = new ClusterManifest { BasePort = ports.BasePort };
@@ -89,6 +98,11 @@ internal static class UpCommand
 
         WriteEndpoints(cli.Environment, layout, manifest);
         cli.Environment.Console.WriteLine($"Cluster {clusterId} is up: {count} nodes in {layout.Directory}. Stop it with: colony down{DataFlag(cli, layout)}");
+        if (tls)
+        {
+            var certificates = layout.Certificates;
+            cli.Environment.Console.WriteLine($"TLS ZooKeeper on {string.Join(",", manifest.Nodes.Select(n => n.SecureZooKeeper))}: CA {certificates.CaCertificate}, client certificate {certificates.ClientCertificate} and key {certificates.ClientKey} (x509 id \"{LocalCertificates.ClientSubject}\").");
+        }
         return 0;
     }
 

@@ -15,6 +15,12 @@ public static class AuthSchemes
     /// <summary>A client address, optionally with a /bits mask; IPv4 or IPv6.</summary>
     public const string Ip = "ip";
 
+    /// <summary>
+    /// A TLS client certificate's subject, as ZooKeeper's X509AuthenticationProvider names it
+    /// (RFC 2253: <c>CN=alice,O=Example</c>). Only the server adds it, from the handshake.
+    /// </summary>
+    public const string X509 = "x509";
+
     /// <summary>An authenticated id with this scheme passes every ACL check.</summary>
     public const string Super = "super";
 
@@ -22,7 +28,7 @@ public static class AuthSchemes
     /// True if <paramref name="scheme"/> names an identity that proves who the client is, so an
     /// <c>auth</c> ACL may expand to it. An address is not such proof.
     /// </summary>
-    internal static bool IsAuthenticated(string scheme) => scheme == Digest;
+    internal static bool IsAuthenticated(string scheme) => scheme is Digest or X509;
 
     /// <summary>True if <paramref name="id"/> is well-formed for a stored ACL entry.</summary>
     internal static bool IsValidAclId(Id id) => id.Scheme switch
@@ -30,6 +36,7 @@ public static class AuthSchemes
         World => id.Identity == "anyone",
         Digest => DigestAuthentication.IsValidId(id.Identity),
         Ip => IpAddressMatcher.IsValid(id.Identity),
+        X509 => id.Identity.Length > 0,
         _ => false,
     };
 
@@ -42,7 +49,7 @@ public static class AuthSchemes
         }
         return aclId.Scheme switch
         {
-            Digest => aclId.Identity == authId.Identity,
+            Digest or X509 => aclId.Identity == authId.Identity,
             Ip => IpAddressMatcher.Matches(authId.Identity, aclId.Identity),
             _ => false,
         };

@@ -1,14 +1,16 @@
-using Colony.Consensus;
 using System.Net;
+using Colony.Consensus;
 using Colony.Core;
 using Colony.Node.Dashboard;
 using Colony.Node.Diagnostics;
+using Colony.Node.Security;
 using Colony.Node.ZooKeeper;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -77,6 +79,13 @@ public static class NodeHost
         var coordinationOptions = new CoordinationOptions();
         builder.Configuration.GetSection(CoordinationOptions.SectionName).Bind(coordinationOptions);
         coordinationOptions.Validate();
+        var tlsOptions = new TlsOptions();
+        builder.Configuration.GetSection(TlsOptions.SectionName).Bind(tlsOptions);
+        tlsOptions.Validate();
+        if (!string.IsNullOrEmpty(options.SecureZooKeeper) && !tlsOptions.Enabled)
+        {
+            throw new InvalidOperationException("invalid configuration: SecureZooKeeper needs a certificate in Colony:Tls:CertificateFile");
+        }
         // Kestrel runs our code on the thread that completed the socket operation instead of
         // queueing it again: every handler here is non-blocking, and each hop saved is a thread
         // wake-up per request (the ZooKeeper port answers reads with none at all).
@@ -89,6 +98,27 @@ public static class NodeHost
             {
                 // The ZooKeeper client port: Kestrel accepts, ClientConnection speaks jute.
                 kestrel.Listen(IPEndPoint.Parse(zooKeeper), listen => listen.UseConnectionHandler<ZooKeeperConnectionHandler>());
+            }
+            if (!string.IsNullOrEmpty(options.SecureZooKeeper))
+            {
+                // ZooKeeper's secureClientPort: the same protocol inside TLS, on a port of its own.
+                var source = new CertificateSource(tlsOptions, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<CertificateSource>());
+                kestrel.Listen(IPEndPoint.Parse(options.SecureZooKeeper), listen =>
+                {
+                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    {
+                        ServerCertificateSelector = (_, _) => source.Certificate,
+                        ClientCertificateMode = tlsOptions.ClientCertificates switch
+                        {
+                            ClientCertificatePolicy.Required => ClientCertificateMode.RequireCertificate,
+                            ClientCertificatePolicy.Optional => ClientCertificateMode.AllowCertificate,
+                            _ => ClientCertificateMode.NoCertificate,
+                        },
+                        ClientCertificateValidation = source.ValidateClient,
+                        HandshakeTimeout = TimeSpan.FromMilliseconds(coordinationOptions.HandshakeTimeoutMs),
+                    });
+                    listen.UseConnectionHandler<ZooKeeperConnectionHandler>();
+                });
             }
         });
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default));

@@ -40,6 +40,9 @@ public sealed class NodeOptions
     /// <summary>The ZooKeeper client address (served once the coordination service lands).</summary>
     public string? ZooKeeper { get; set; }
 
+    /// <summary>The TLS ZooKeeper client address (ZooKeeper's secureClientPort); needs "Colony:Tls".</summary>
+    public string? SecureZooKeeper { get; set; }
+
     /// <summary>This node's peer (Raft) listen address, host:port.</summary>
     public string Peer { get; set; } = "";
 
@@ -87,6 +90,7 @@ public sealed class NodeOptions
         Require(!string.IsNullOrWhiteSpace(DataDir), "DataDir must be set");
         Require(IPEndPoint.TryParse(Peer, out _), $"Peer must be host:port, not '{Peer}'");
         Require(Uri.TryCreate(Http, UriKind.Absolute, out _), $"Http must be a URL, not '{Http}'");
+        Require(string.IsNullOrEmpty(SecureZooKeeper) || IPEndPoint.TryParse(SecureZooKeeper, out _), $"SecureZooKeeper must be host:port, not '{SecureZooKeeper}'");
         Require(string.IsNullOrEmpty(DataTransfer) || IPEndPoint.TryParse(DataTransfer, out _), $"DataTransfer must be host:port, not '{DataTransfer}'");
         Require(SecretFile is not null || Secret is not null, "SecretFile or Secret must be set");
         Require(TickMilliseconds > 0, "TickMilliseconds must be positive");

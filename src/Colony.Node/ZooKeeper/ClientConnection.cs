@@ -47,7 +47,15 @@ internal sealed partial class ClientConnection
         _logger = logger;
         Id = Interlocked.Increment(ref s_nextId);
         RemoteAddress = (context.RemoteEndPoint as IPEndPoint)?.Address;
+        // On the TLS port, a client certificate (already checked against the CA) names the client.
+        var certificate = context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is not null
+            ? context.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate
+            : null;
+        CertificateSubject = certificate is null ? null : Security.CertificateSource.SubjectName(certificate);
     }
+
+    /// <summary>The TLS client certificate's subject, for the x509 ACL scheme; null without one.</summary>
+    public string? CertificateSubject { get; }
 
     /// <summary>Unique per process: the watcher id of this connection's watches.</summary>
     public long Id { get; }

@@ -31,6 +31,10 @@ internal sealed partial class CoordinationServer
         {
             session.Auth.Add(new Id("ip", address.ToString()));
         }
+        if (connection.CertificateSubject is { } subject)
+        {
+            session.Auth.Add(new Id(Colony.Coordination.Security.AuthSchemes.X509, subject));
+        }
         if (_readOnlyMode)
         {
             ConnectReadOnly(session, request);

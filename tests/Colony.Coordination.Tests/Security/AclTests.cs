@@ -83,6 +83,7 @@ public sealed class AclTests
     [InlineData("ip", "300.0.0.1")]
     [InlineData("ip", "10.0.0.0/99")]
     [InlineData("super", "")]
+    [InlineData("x509", "")]
     [InlineData("sasl", "bob")]
     [InlineData("", "")]
     public void Fixup_rejects_malformed_or_unknown_ids(string scheme, string identity) =>
@@ -97,5 +98,17 @@ public sealed class AclTests
         Acl[] requested = [new Acl(Perms.Read, Id.Anyone), new Acl(Perms.All, Bob), new Acl(Perms.Write, new Id("ip", "fe80::/10"))];
         Assert.True(AclFixup.TryFixup(requested, [], out var stored));
         Assert.Equal(requested, stored);
+    }
+
+    [Fact]
+    public void X509_entries_match_the_certificate_subject_exactly_and_auth_expands_to_it()
+    {
+        var alice = new Id("x509", "CN=alice,O=Example");
+        Assert.True(AclCheck.Allows([new Acl(Perms.Read, alice)], Perms.Read, [LocalIp, alice]));
+        Assert.False(AclCheck.Allows([new Acl(Perms.Read, alice)], Perms.Read, [new Id("x509", "CN=alice,O=Other")]));
+        Assert.False(AclCheck.Allows([new Acl(Perms.Read, alice)], Perms.Read, [new Id("digest", "CN=alice,O=Example")]));
+        // A certificate proves who the client is, so "auth" may stand for it, as for a digest user.
+        Assert.True(AclFixup.TryFixup(Acl.CreatorAll, [LocalIp, alice], out var stored));
+        Assert.Equal([new Acl(Perms.All, alice)], stored);
     }
 }

@@ -185,3 +185,11 @@ public readonly record struct ErrorResponse(ErrorCode Err) : IJuteRecord<ErrorRe
 
     public void Write(ref JuteWriter writer) => writer.WriteInt32((int)Err);
 }
+
+/// <summary>SASL's reply (ZooKeeper's SetSASLResponse): the server's next token, a challenge or its final proof.</summary>
+public readonly record struct SaslResponse(byte[] Token) : IJuteRecord<SaslResponse>
+{
+    public static SaslResponse Read(ref JuteReader reader) => new(reader.ReadBufferOrEmpty());
+
+    public void Write(ref JuteWriter writer) => writer.WriteBuffer(Token);
+}

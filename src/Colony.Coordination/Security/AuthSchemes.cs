@@ -21,6 +21,9 @@ public static class AuthSchemes
     /// </summary>
     public const string X509 = "x509";
 
+    /// <summary>A user who signed in with SASL (DIGEST-MD5): the id is the user name.</summary>
+    public const string Sasl = "sasl";
+
     /// <summary>An authenticated id with this scheme passes every ACL check.</summary>
     public const string Super = "super";
 
@@ -28,7 +31,7 @@ public static class AuthSchemes
     /// True if <paramref name="scheme"/> names an identity that proves who the client is, so an
     /// <c>auth</c> ACL may expand to it. An address is not such proof.
     /// </summary>
-    internal static bool IsAuthenticated(string scheme) => scheme is Digest or X509;
+    internal static bool IsAuthenticated(string scheme) => scheme is Digest or X509 or Sasl;
 
     /// <summary>True if <paramref name="id"/> is well-formed for a stored ACL entry.</summary>
     internal static bool IsValidAclId(Id id) => id.Scheme switch
@@ -36,7 +39,7 @@ public static class AuthSchemes
         World => id.Identity == "anyone",
         Digest => DigestAuthentication.IsValidId(id.Identity),
         Ip => IpAddressMatcher.IsValid(id.Identity),
-        X509 => id.Identity.Length > 0,
+        X509 or Sasl => id.Identity.Length > 0,
         _ => false,
     };
 
@@ -49,7 +52,7 @@ public static class AuthSchemes
         }
         return aclId.Scheme switch
         {
-            Digest or X509 => aclId.Identity == authId.Identity,
+            Digest or X509 or Sasl => aclId.Identity == authId.Identity,
             Ip => IpAddressMatcher.Matches(authId.Identity, aclId.Identity),
             _ => false,
         };

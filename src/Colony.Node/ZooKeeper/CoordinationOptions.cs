@@ -49,6 +49,12 @@ public sealed class CoordinationOptions
     public int ReadOnlyAfterMs { get; set; } = 2000;
 
     /// <summary>
+    /// A JAAS-style file of SASL users (<c>user_NAME="password"</c> entries, as ZooKeeper's
+    /// DigestLoginModule reads them). Unset: SASL requests get AuthFailed.
+    /// </summary>
+    public string? SaslUsersFile { get; set; }
+
+    /// <summary>
     /// ZooKeeper's superDigest: "super:base64(sha1(super:password))". A client that authenticates as
     /// that digest user may do anything. Unset by default.
     /// </summary>

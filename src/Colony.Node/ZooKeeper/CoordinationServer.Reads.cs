@@ -31,6 +31,10 @@ internal sealed partial class CoordinationServer
                 error = Authenticate(session, auth);
                 close = error != ErrorCode.Ok;
                 break;
+            case SaslRequest sasl:
+                error = AuthenticateSasl(session, sasl, out body);
+                close = error != ErrorCode.Ok;
+                break;
             case ExistsRequest r:
                 error = Exists(session, r, out body);
                 break;
@@ -89,7 +93,7 @@ internal sealed partial class CoordinationServer
                 error = rejected.Error;
                 break;
             default:
-                // SASL, and opcodes this server does not know.
+                // Opcodes this server does not know.
                 error = ErrorCode.Unimplemented;
                 break;
         }

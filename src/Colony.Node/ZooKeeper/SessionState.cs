@@ -40,6 +40,9 @@ internal sealed class SessionState(ClientConnection connection, int timeoutMs)
     /// </summary>
     public bool ReadOnly { get; set; }
 
+    /// <summary>The nonce of a SASL DIGEST-MD5 challenge sent and not yet answered.</summary>
+    public string? SaslNonce { get; set; }
+
     /// <summary>For a read-only session: when its client was last heard from, for its local expiry.</summary>
     public long LastHeardMs { get; set; }
 }

@@ -29,8 +29,10 @@ public sealed class CoordinationResult
         OpResult op,
         IReadOnlyList<OpResult>? multi = null,
         IReadOnlyList<string>? deletedPaths = null,
-        IReadOnlyList<WatchTrigger>? triggers = null)
+        IReadOnlyList<WatchTrigger>? triggers = null,
+        IReadOnlyList<string>? softQuotaExceeded = null)
     {
+        SoftQuotaExceeded = softQuotaExceeded ?? [];
         Error = error;
         Zxid = zxid;
         Op = op;
@@ -63,6 +65,9 @@ public sealed class CoordinationResult
 
     /// <summary>The ephemerals a session close deleted, in the order deleted (ordinal path order).</summary>
     public IReadOnlyList<string> DeletedPaths { get; }
+
+    /// <summary>Quota'd paths whose soft limit this command went over (it was applied all the same).</summary>
+    public IReadOnlyList<string> SoftQuotaExceeded { get; }
 
     /// <summary>What changed, in order: the watch manager turns these into notifications.</summary>
     public IReadOnlyList<WatchTrigger> Triggers { get; }

@@ -47,14 +47,15 @@ public sealed partial class DataTree
 
     private CoordinationResult ApplySingle(CoordinationCommand command, long zxid)
     {
-        var code = Prepare(command, command.Operation, new Overlay(this), zxid, out var txn);
+        var overlay = new Overlay(this);
+        var code = Prepare(command, command.Operation, overlay, zxid, out var txn);
         if (code != ErrorCode.Ok)
         {
             return new CoordinationResult(code, zxid, new OpResult(code));
         }
         var triggers = new List<WatchTrigger>(2);
         var result = Commit(txn!, zxid, command.TimeMs, triggers);
-        return new CoordinationResult(ErrorCode.Ok, zxid, result, triggers: triggers);
+        return new CoordinationResult(ErrorCode.Ok, zxid, result, triggers: triggers, softQuotaExceeded: overlay.SoftQuotaExceeded);
     }
 
     private CoordinationResult ApplyMulti(CoordinationCommand command, Op.Multi multi, long zxid)
@@ -81,7 +82,7 @@ public sealed partial class DataTree
         {
             results[i] = Commit(txns[i], zxid, command.TimeMs, triggers);
         }
-        return new CoordinationResult(ErrorCode.Ok, zxid, OpResult.Ok, results, triggers: triggers);
+        return new CoordinationResult(ErrorCode.Ok, zxid, OpResult.Ok, results, triggers: triggers, softQuotaExceeded: overlay.SoftQuotaExceeded);
     }
 
     private static CoordinationResult FailedMulti(int count, int failed, ErrorCode code, long zxid)
@@ -193,10 +194,12 @@ public sealed partial class DataTree
             {
                 var node = _nodes[setData.Path];
                 ApproximateDataSize += NodeSize(setData.Path, setData.Data) - NodeSize(setData.Path, node.Data);
+                long grown = (setData.Data?.Length ?? 0) - (node.Data?.Length ?? 0);
                 node.Data = setData.Data;
                 node.Version = setData.Version;
                 node.Mtime = timeMs;
                 node.Mzxid = zxid;
+                QuotaAfterChange(setData.Path, 0, grown);
                 triggers.Add(new WatchTrigger(setData.Path, EventType.NodeDataChanged));
                 return new OpResult(ErrorCode.Ok, Stat: node.Stat);
             }
@@ -248,6 +251,7 @@ public sealed partial class DataTree
                 session.Ephemerals.Add(txn.Path);
                 break;
         }
+        QuotaAfterChange(txn.Path, 1, txn.Data?.Length ?? 0);
         triggers.Add(new WatchTrigger(txn.Path, EventType.NodeCreated));
         triggers.Add(new WatchTrigger(parentPath, EventType.NodeChildrenChanged));
         return new OpResult(ErrorCode.Ok, txn.Path, node.Stat);
@@ -267,6 +271,7 @@ public sealed partial class DataTree
             parent.Pzxid = zxid;
         }
         ApproximateDataSize -= NodeSize(path, node.Data);
+        QuotaAfterChange(path, -1, -(node.Data?.Length ?? 0));
         switch (node.Kind)
         {
             case NodeKind.Container:

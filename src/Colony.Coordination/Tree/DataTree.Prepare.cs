@@ -43,6 +43,37 @@ public sealed partial class DataTree
         }
 
         public void Set(string path, PendingNode? node) => _changes[path] = node;
+
+        private Dictionary<string, (long Count, long Bytes)>? _quotaDeltas;
+
+        /// <summary>Quotas a prepared change went over softly: reported, not refused.</summary>
+        public List<string>? SoftQuotaExceeded { get; private set; }
+
+        /// <summary>What earlier operations of this command added under the quota on <paramref name="owner"/>.</summary>
+        public (long Count, long Bytes) QuotaDelta(string owner) => _quotaDeltas?.GetValueOrDefault(owner) ?? default;
+
+        public void AddQuotaDelta(string owner, long count, long bytes)
+        {
+            _quotaDeltas ??= new(StringComparer.Ordinal);
+            var (c, b) = _quotaDeltas.GetValueOrDefault(owner);
+            _quotaDeltas[owner] = (c + count, b + bytes);
+        }
+
+        public void ReportSoftQuota(string owner) => (SoftQuotaExceeded ??= []).Add(owner);
+    }
+
+    /// <summary>QuotaExceeded for a hard limit; a soft limit is only noted in the overlay.</summary>
+    private ErrorCode CheckQuota(string path, long countDelta, long bytesDelta, Overlay overlay)
+    {
+        switch (MeasureQuota(path, countDelta, bytesDelta, overlay, out string? owner))
+        {
+            case QuotaVerdict.OverHardLimit:
+                return ErrorCode.QuotaExceeded;
+            case QuotaVerdict.OverSoftLimit:
+                overlay.ReportSoftQuota(owner!);
+                break;
+        }
+        return ErrorCode.Ok;
     }
 
     private ErrorCode Prepare(CoordinationCommand command, Op op, Overlay overlay, long zxid, out Txn? txn)
@@ -115,6 +146,10 @@ public sealed partial class DataTree
         {
             return ErrorCode.NoChildrenForEphemerals;
         }
+        if (CheckQuota(path, 1, op.Data?.Length ?? 0, overlay) is var quota and not ErrorCode.Ok)
+        {
+            return quota;
+        }
         long owner = op.Mode switch
         {
             CreateMode.Container => EphemeralOwner.Container,
@@ -170,6 +205,10 @@ public sealed partial class DataTree
         }
         overlay.Set(parentPath, parent with { Stat = parent.Stat with { Cversion = unchecked(parent.Stat.Cversion + 1), Pzxid = zxid, NumChildren = parent.Stat.NumChildren - 1 } });
         overlay.Set(op.Path, null);
+        if (QuotaOwnerOf(op.Path) is { } quotaOwner)
+        {
+            overlay.AddQuotaDelta(quotaOwner, -1, -node.Stat.DataLength);
+        }
         txn = new DeleteTxn(op.Path);
         return ErrorCode.Ok;
     }
@@ -185,6 +224,10 @@ public sealed partial class DataTree
         if (error != ErrorCode.Ok)
         {
             return error;
+        }
+        if (CheckQuota(op.Path, 0, (op.Data?.Length ?? 0) - node.Stat.DataLength, overlay) is var quota and not ErrorCode.Ok)
+        {
+            return quota;
         }
         int version = NextVersion(node.Stat.Version);
         var stat = node.Stat with { Version = version, Mtime = command.TimeMs, Mzxid = zxid, DataLength = op.Data?.Length ?? 0 };

@@ -251,5 +251,6 @@ public sealed partial class DataTree
         _ttlNodes.UnionWith(other._ttlNodes);
         LastZxid = other.LastZxid;
         ApproximateDataSize = other.ApproximateDataSize;
+        RebuildQuotas();
     }
 }

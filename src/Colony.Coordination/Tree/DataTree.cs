@@ -181,6 +181,7 @@ public sealed partial class DataTree
         _sessions.Clear();
         _containers.Clear();
         _ttlNodes.Clear();
+        _quotas.Clear();
         ApproximateDataSize = 0;
         LastZxid = 0;
         var open = Acl.OpenUnsafe.ToArray();

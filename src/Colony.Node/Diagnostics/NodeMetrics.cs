@@ -23,6 +23,7 @@ public sealed class NodeMetrics
         FsyncDuration = Meter.CreateHistogram("colony.raft.fsync.duration", "s", "Time to make the write-ahead log durable, per fsync.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         ZooKeeperRequests = Meter.CreateCounter<long>("colony.zookeeper.requests", "{request}", "ZooKeeper requests answered, by opcode.");
+        QuotaExceeded = Meter.CreateCounter<long>("colony.zookeeper.quota_exceeded", "{change}", "Changes that went over a soft quota (applied, and logged).");
         ZooKeeperLatency = Meter.CreateHistogram("colony.zookeeper.request.duration", "s", "From a ZooKeeper request's arrival to its reply, by opcode.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
     }
@@ -37,4 +38,6 @@ public sealed class NodeMetrics
     public Counter<long> ZooKeeperRequests { get; }
 
     public Histogram<double> ZooKeeperLatency { get; }
+
+    public Counter<long> QuotaExceeded { get; }
 }

@@ -23,6 +23,15 @@ internal sealed partial class CoordinationServer
 
     private void Applied(CoordinationCommand command, CoordinationResult result)
     {
+        if (result.SoftQuotaExceeded.Count > 0 && command.OriginNode == _host.NodeId)
+        {
+            // Reported once, by the node whose client made the change, as ZooKeeper's leader logs it.
+            foreach (string quota in result.SoftQuotaExceeded)
+            {
+                LogSoftQuotaExceeded(quota, command.SessionId);
+                _metrics?.QuotaExceeded.Add(1);
+            }
+        }
         foreach (var trigger in result.Triggers)
         {
             Notify(trigger);

@@ -33,4 +33,7 @@ internal sealed partial class CoordinationServer
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Information, Message = "session 0x{SessionId:x}: a write from {Remote} was fenced (the session moved to another node); closing")]
     private partial void LogWriteFenced(long sessionId, string remote);
+
+    [LoggerMessage(EventId = 5044, Level = LogLevel.Warning, Message = "coordination: quota exceeded under {Path} (soft limit; the change was applied), session 0x{SessionId:x}")]
+    private partial void LogSoftQuotaExceeded(string path, long sessionId);
 }

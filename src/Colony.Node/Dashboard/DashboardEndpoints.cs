@@ -1,4 +1,5 @@
 using Colony.Coordination.Tree;
+using Colony.Node.ZooKeeper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -30,6 +31,15 @@ internal static class DashboardEndpoints
                 ? Results.Json(node, DashboardJson.Default.ZNodeBrowse)
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no znode at {valid}");
         });
+
+        // ZooKeeper's AdminServer commands, for monitoring tools that read them.
+        app.MapGet("/commands", () => Results.Json(new System.Text.Json.Nodes.JsonObject
+        {
+            ["commands"] = new System.Text.Json.Nodes.JsonArray([.. AdminCommands.Names.Keys.Order(StringComparer.Ordinal).Select(n => (System.Text.Json.Nodes.JsonNode?)n)]),
+        }));
+        app.MapGet("/commands/{name}", (string name) => AdminCommands.Run(name, self.Coordination) is { } answer
+            ? Results.Text(answer.ToJsonString(), "application/json")
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"unknown command '{name}'", detail: "GET /commands lists them"));
 
         app.MapGet("/", (HttpContext context) => Render(context, self, "Overview", "Overview", DashboardPages.Overview(monitor.Snapshot())));
         app.MapGet("/coordination", (HttpContext context) =>

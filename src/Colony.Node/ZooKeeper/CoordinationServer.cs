@@ -123,6 +123,15 @@ internal sealed partial class CoordinationServer
         PumpMarked();
     }
 
+    /// <summary>A four-letter word's answer, for the HTTP admin commands (takes the gate).</summary>
+    public string RenderFourLetterWord(string word)
+    {
+        lock (_gate)
+        {
+            return FourLetterWords.Render(word, this);
+        }
+    }
+
     /// <summary>A connection has replies queued and nobody writing them (called under the gate).</summary>
     public void MarkForPump(ClientConnection connection) => _toPump.Enqueue(connection);
 

@@ -54,6 +54,15 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
                 Assert.True(result.IsValid, $"{path} on node {id} does not match docs/api/{name}.schema.json:\n{Errors(result)}\n{json}");
             }
         }
+
+        // ZooKeeper's AdminServer commands, as monitoring tools read them.
+        var monitor = JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/commands/monitor"))!;
+        Assert.Equal("monitor", (string?)monitor["command"]);
+        Assert.True((long)monitor["znode_count"]! >= 4);
+        Assert.Contains((string?)monitor["server_state"], (string[])["leader", "follower"]);
+        Assert.False((bool)JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/commands/is_read_only"))!["read_only"]!);
+        var unknown = await cluster.Http.GetAsync($"{cluster.HttpAddress(1)}/commands/no_such_command");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
         logs.Pass();
     }
 

@@ -1,0 +1,80 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+
+namespace Colony.Node.ZooKeeper;
+
+/// <summary>
+/// ZooKeeper's AdminServer commands over the node's HTTP port (<c>GET /commands/NAME</c>), for the
+/// monitoring tools that read JSON rather than four-letter words. Each answer is a JSON object with
+/// the command's fields plus <c>command</c> and <c>error</c>, as ZooKeeper's are.
+/// </summary>
+internal static class AdminCommands
+{
+    /// <summary>Command names, with ZooKeeper's aliases, and the four-letter word each one mirrors.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["ruok"] = "ruok",
+        ["monitor"] = "mntr",
+        ["mntr"] = "mntr",
+        ["is_read_only"] = "isro",
+        ["isro"] = "isro",
+        ["configuration"] = "conf",
+        ["conf"] = "conf",
+        ["environment"] = "envi",
+        ["envi"] = "envi",
+        ["server_stats"] = "srvr",
+        ["srvr"] = "srvr",
+        ["watch_summary"] = "wchs",
+        ["wchs"] = "wchs",
+        ["stat_reset"] = "srst",
+        ["srst"] = "srst",
+    };
+
+    /// <summary>The answer to <paramref name="name"/>, or null for a command this server does not have.</summary>
+    public static JsonObject? Run(string name, CoordinationServer server)
+    {
+        if (!Names.TryGetValue(name, out string? word))
+        {
+            return null;
+        }
+        string text = server.RenderFourLetterWord(word);
+        var answer = word switch
+        {
+            "ruok" => [],
+            "isro" => new JsonObject { ["read_only"] = text == "ro" },
+            "mntr" => Fields(text, '\t', trimPrefix: "zk_"),
+            "conf" or "envi" => Fields(text, '=', trimPrefix: null),
+            "srvr" => Fields(text, ':', trimPrefix: null),
+            "wchs" => new JsonObject { ["summary"] = text.Trim() },
+            _ => new JsonObject { ["result"] = text.Trim() },
+        };
+        answer["command"] = name;
+        answer["error"] = null;
+        return answer;
+    }
+
+    /// <summary>"key SEP value" lines as a JSON object; numbers stay numbers.</summary>
+    private static JsonObject Fields(string text, char separator, string? trimPrefix)
+    {
+        var fields = new JsonObject();
+        foreach (string line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int at = line.IndexOf(separator, StringComparison.Ordinal);
+            if (at <= 0)
+            {
+                continue;
+            }
+            string key = line[..at].Trim();
+            if (trimPrefix is not null && key.StartsWith(trimPrefix, StringComparison.Ordinal))
+            {
+                key = key[trimPrefix.Length..];
+            }
+            key = key.ToLowerInvariant().Replace(' ', '_').Replace('.', '_');
+            string value = line[(at + 1)..].Trim();
+            fields[key] = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long number) ? number
+                : double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double real) ? real
+                : value;
+        }
+        return fields;
+    }
+}

@@ -36,6 +36,7 @@ public sealed partial class NamespaceTree
         Delete c => DoDelete(c),
         SetReplication c => DoSetReplication(c),
         SetPermission c => WithNode(c.Path, node => node.Mode = c.Mode),
+        SetOwner c when !TryNames(out var fail, c.Owner, c.Group) => fail,
         SetOwner c => WithNode(c.Path, node =>
         {
             node.Owner = c.Owner ?? node.Owner;
@@ -53,7 +54,7 @@ public sealed partial class NamespaceTree
 
     private NamespaceResult DoMkdirs(Mkdirs c)
     {
-        if (!TryPath(c.Path, out var path, out var fail))
+        if (!TryPath(c.Path, out var path, out var fail) || !TryNames(out fail, c.Owner, c.Group))
         {
             return fail;
         }
@@ -70,7 +71,7 @@ public sealed partial class NamespaceTree
 
     private NamespaceResult DoCreate(Create c)
     {
-        if (!TryPath(c.Path, out var path, out var fail))
+        if (!TryPath(c.Path, out var path, out var fail) || !TryNames(out fail, c.Owner, c.Group, c.Holder))
         {
             return fail;
         }
@@ -581,6 +582,35 @@ public sealed partial class NamespaceTree
         change(node);
         return NamespaceResult.Ok();
     }
+
+    /// <summary>
+    /// Owners, groups and lease holders must be valid text of at most <see cref="MaxNameBytes"/> UTF-8
+    /// bytes, so that every state the log can produce can also be written to a snapshot.
+    /// </summary>
+    private static bool TryNames(out NamespaceResult fail, params string?[] names)
+    {
+        fail = null!;
+        foreach (string? name in names)
+        {
+            int bytes;
+            try
+            {
+                bytes = name is null ? 0 : StrictUtf8.GetByteCount(name);
+            }
+            catch (System.Text.EncoderFallbackException)
+            {
+                bytes = int.MaxValue;
+            }
+            if (bytes > MaxNameBytes)
+            {
+                fail = NamespaceResult.Fail(FsError.InvalidArgument, $"a user, group or client name may have at most {MaxNameBytes} bytes of valid UTF-8");
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     private static bool TryPath(string text, out FsPath path, out NamespaceResult fail)
     {

@@ -26,7 +26,8 @@ public sealed partial class NamespaceTree
 {
     public const byte SnapshotVersion = 1;
 
-    private const int MaxNameBytes = 4096;
+    /// <summary>The longest owner, group or lease holder name, in UTF-8 bytes.</summary>
+    public const int MaxNameBytes = 1024;
 
     /// <summary>Writes the whole state to <paramref name="destination"/>.</summary>
     public void WriteSnapshot(Stream destination)

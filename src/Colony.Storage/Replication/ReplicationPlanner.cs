@@ -50,6 +50,7 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
         var byId = nodes.GroupBy(n => n.Id).ToDictionary(g => g.Key, g => g.First());
         DataNodeState StateOf(NodeId id) => byId.TryGetValue(id, out var n) ? n.State : DataNodeState.Dead;
         ForgetFinished(map, now);
+        var inFlightByBlock = _pendingCopies.Keys.GroupBy(k => k.Block).ToDictionary(g => g.Key, g => g.Select(k => k.Target).ToList());
 
         var copies = new List<Candidate>();
         var deletes = new List<WorkItem.Delete>();
@@ -78,7 +79,7 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
             {
                 underReplicated++;
             }
-            int inFlight = _pendingCopies.Keys.Count(k => k.Block == block.Block.Id);
+            int inFlight = inFlightByBlock.TryGetValue(block.Block.Id, out var targets) ? targets.Count : 0;
             if (live.Count + inFlight < expected)
             {
                 copies.Add(new Candidate(block, live, sources, expected - live.Count - inFlight));
@@ -101,7 +102,7 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
         }
 
         var work = new List<WorkItem>();
-        PlanCopies(copies, map, byId, nodes, now, random, work);
+        PlanCopies(copies, map, byId, nodes, inFlightByBlock, now, random, work);
         PlanOrphans(catalog, map, StateOf, now, deletes);
         var perNode = new Dictionary<NodeId, int>();
         foreach (var delete in deletes)
@@ -120,7 +121,7 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
     }
 
     private void PlanCopies(List<Candidate> candidates, BlockMap map, Dictionary<NodeId, DataNodeInfo> byId,
-        IReadOnlyList<DataNodeInfo> nodes, long now, IRandomSource random, List<WorkItem> work)
+        IReadOnlyList<DataNodeInfo> nodes, Dictionary<BlockId, List<NodeId>> inFlightByBlock, long now, IRandomSource random, List<WorkItem> work)
     {
         var busy = new Dictionary<NodeId, int>();
         foreach (var (key, pending) in _pendingCopies)
@@ -138,7 +139,7 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
                 break;
             }
             var holders = map.ReplicasOf(c.Block.Block.Id).Select(r => r.Node)
-                .Concat(_pendingCopies.Keys.Where(k => k.Block == c.Block.Block.Id).Select(k => k.Target)).ToHashSet();
+                .Concat(inFlightByBlock.GetValueOrDefault(c.Block.Block.Id) ?? []).ToHashSet();
             var targets = PlacementPolicy.ChooseTargets(Math.Min(c.Needed, room), writer: null, holders,
                 nodes.Where(n => HasRoom(n.Id)).ToList(), c.Block.Block.Length, random, c.Live.Select(r => byId[r.Node]).ToList());
             foreach (var target in targets)

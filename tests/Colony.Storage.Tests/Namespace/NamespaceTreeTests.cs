@@ -324,4 +324,16 @@ public sealed class NamespaceTreeTests
         fs.Fails(FsError.LimitExceeded, new AddBlock("/a/f", "c1", [], 1), "blocks");
         Assert.Throws<ArgumentException>(() => new NamespaceLimits { MaxPathDepth = 0 }.Validate());
     }
+
+    [Fact]
+    public void Names_too_long_for_a_snapshot_are_refused()
+    {
+        string huge = new('x', NamespaceTree.MaxNameBytes + 1);
+        _fs.Fails(FsError.InvalidArgument, new Mkdirs("/d", huge, "g", 0x1ED, 1));
+        _fs.Fails(FsError.InvalidArgument, new Create("/f", huge, "a", "g", 0x1A4, 1, 10, false, true, 1));
+        _fs.Ok(new Mkdirs("/d", "a", "g", 0x1ED, 1));
+        _fs.Fails(FsError.InvalidArgument, new SetOwner("/d", null, huge));
+        Assert.Equal(FsError.InvalidArgument, _fs.Tree.Apply(new SetOwner("/d", "\ud800", null)).Error); // a lone surrogate
+        Assert.NotEmpty(_fs.Snapshot());
+    }
 }

@@ -19,7 +19,8 @@ public readonly record struct FsPath
 
     private readonly string? _value;
 
-    private FsPath(string value) => _value = value;
+    // The root is stored as null, so default(FsPath) and Root are the same value.
+    private FsPath(string value) => _value = value == "/" ? null : value;
 
     public string Value => _value ?? "/";
 

@@ -87,6 +87,10 @@ public sealed partial class NamespaceTree
         {
             return NamespaceResult.Fail(FsError.InvalidArgument, $"block size {c.BlockSize} is outside [1, {Limits.MaxBlockSize}]");
         }
+        if (path.Depth > Limits.MaxPathDepth)
+        {
+            return NamespaceResult.Fail(FsError.LimitExceeded, $"{path} is {path.Depth} levels deep; the limit is {Limits.MaxPathDepth}");
+        }
         if (CheckMakeDirectories(path.Parent, out int missing) is { } refused)
         {
             return refused;

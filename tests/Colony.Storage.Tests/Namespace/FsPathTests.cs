@@ -42,6 +42,8 @@ public sealed class FsPathTests
         Assert.Equal(["a", "b"], path.Components);
         Assert.Equal(2, path.Depth);
         Assert.True(FsPath.Root.IsRoot);
+        Assert.Equal(FsPath.Root, default(FsPath));
+        Assert.Equal(FsPath.Root, FsPath.Parse("/"));
         Assert.Equal(0, FsPath.Root.Depth);
         Assert.Equal("/a/b/c", path.Combine("c").Value);
         Assert.Equal("/x", FsPath.Root.Combine("x").Value);

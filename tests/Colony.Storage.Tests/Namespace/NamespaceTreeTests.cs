@@ -318,6 +318,7 @@ public sealed class NamespaceTreeTests
         var fs = new TreeFixture(new NamespaceLimits { MaxInodes = 3, MaxPathDepth = 2, MaxBlocksPerFile = 1 });
         fs.Fails(FsError.LimitExceeded, new Mkdirs("/a/b/c", "a", "g", 0x1ED, 1), "deep");
         fs.Ok(new Mkdirs("/a/b", "a", "g", 0x1ED, 1));
+        Assert.Equal(FsError.LimitExceeded, fs.Create("/a/b/f").Error);
         Assert.True(fs.Create("/a/f").IsOk);
         fs.Fails(FsError.LimitExceeded, new Mkdirs("/x", "a", "g", 0x1ED, 1));
         fs.Commit("/a/f", fs.AddBlock("/a/f"), 1);

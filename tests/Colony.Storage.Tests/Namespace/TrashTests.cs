@@ -29,7 +29,7 @@ public sealed class TrashTests
         _fs.WriteFile("/f", 1);
         Assert.Equal("/.Trash/u/5-1/f", _fs.Ok(new MoveToTrash("/f", "u", 5)).Path);
         // A file where the trash needs a directory also moves on.
-        _fs.WriteFile("/f/g", 1, holder: "c2") ; // "/f" is free again, now a directory
+        _fs.WriteFile("/f/g", 1, holder: "c2"); // "/f" is free again, now a directory
         Assert.Equal("/.Trash/u/5-2/f/g", _fs.Ok(new MoveToTrash("/f/g", "u", 5)).Path);
     }
 

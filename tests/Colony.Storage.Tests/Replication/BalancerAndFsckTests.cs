@@ -1,0 +1,131 @@
+using Colony.Core;
+using Colony.Storage.Namespace;
+using Colony.Storage.Placement;
+using Colony.Storage.Replication;
+using static Colony.Storage.Namespace.NamespaceCommand;
+
+namespace Colony.Storage.Tests.Replication;
+
+public sealed class BalancerAndFsckTests
+{
+    [Fact]
+    public void Balancer_moves_from_the_fullest_to_the_emptiest_until_within_the_threshold()
+    {
+        var c = new ClusterFixture(3);
+        var blocks = c.File("/f", 1, 10, 1); // ten 1000-byte blocks on node 1
+        c.Nodes[new NodeId(1)] = c.Nodes[new NodeId(1)] with { CapacityBytes = 20_000, FreeBytes = 8_000 }; // 60% used
+        c.Nodes[new NodeId(2)] = c.Nodes[new NodeId(2)] with { CapacityBytes = 20_000, FreeBytes = 16_000 }; // 20%
+        c.Nodes[new NodeId(3)] = c.Nodes[new NodeId(3)] with { CapacityBytes = 20_000, FreeBytes = 12_000 }; // 40%
+        var moves = Balancer.Plan(c.Fs.Tree, c.Map, c.View, threshold: 0.10);
+        Assert.NotEmpty(moves);
+        Assert.All(moves, m => Assert.Equal(new NodeId(1), m.From));
+        Assert.Equal(moves.Count, moves.Select(m => m.Block).Distinct().Count());
+        var used = new Dictionary<ulong, long> { [1] = 12_000, [2] = 4_000, [3] = 8_000 };
+        foreach (var m in moves)
+        {
+            used[m.From.Value] -= m.Length;
+            used[m.To.Value] += m.Length;
+        }
+        Assert.True((used.Values.Max() - used.Values.Min()) / 20_000.0 <= 0.10 + 1000 / 20_000.0);
+        Assert.Equal(2, Balancer.Plan(c.Fs.Tree, c.Map, c.View, maxMoves: 2).Count);
+        Assert.Contains(blocks[0].Version, moves.Select(m => m.Block));
+    }
+
+    [Fact]
+    public void Balancer_does_nothing_within_the_threshold()
+    {
+        var c = new ClusterFixture(3);
+        c.File("/f", 1, 3, 1);
+        Assert.Empty(Balancer.Plan(c.Fs.Tree, c.Map, c.View));
+    }
+
+    [Fact]
+    public void Fsck_healthy()
+    {
+        var c = new ClusterFixture(3);
+        c.File("/f", 2, 2, 1, 2);
+        c.Fs.Create("/open");
+        c.Fs.AddBlock("/open");
+        var report = FsckReport.Build(c.Fs.Tree, c.Map, c.View);
+        Assert.Equal(("HEALTHY", 2, 1), (report.StatusText, report.Healthy, report.OpenBlocks));
+        Assert.All(report.Blocks, b => Assert.Equal([new NodeId(1), new NodeId(2)], b.Live));
+        Assert.Equal("/f", report.Blocks[0].Path);
+    }
+
+    [Fact]
+    public void Fsck_under_replicated_and_over_replicated()
+    {
+        var c = new ClusterFixture(4);
+        c.File("/under", 3, 1, 1, 2);
+        c.File("/over", 1, 1, 1, 2, 3);
+        c.SetState(3, DataNodeState.Decommissioning);
+        var report = FsckReport.Build(c.Fs.Tree, c.Map, c.View);
+        Assert.Equal((FsckStatus.UnderReplicated, "UNDER-REPLICATED", 1, 1), (report.Status, report.StatusText, report.UnderReplicated, report.OverReplicated));
+        Assert.Equal([new NodeId(3)], report.Blocks.Single(b => b.Path == "/over").Draining);
+    }
+
+    [Fact]
+    public void Fsck_corrupt_when_a_block_is_missing_or_only_corrupt()
+    {
+        var c = new ClusterFixture(3);
+        var bad = c.File("/bad", 1, 1, 1)[0];
+        c.Map.MarkCorrupt(new NodeId(1), bad.Version);
+        var report = FsckReport.Build(c.Fs.Tree, c.Map, c.View);
+        Assert.Equal(("CORRUPT", 1, 0), (report.StatusText, report.Corrupt, report.Missing));
+        Assert.Equal([new NodeId(1)], report.Blocks[0].CorruptOn);
+
+        var lost = new ClusterFixture(3);
+        lost.File("/lost", 2, 1, 1, 2);
+        lost.SetState(1, DataNodeState.Dead);
+        lost.SetState(2, DataNodeState.Dead);
+        var lostReport = FsckReport.Build(lost.Fs.Tree, lost.Map, lost.View);
+        Assert.Equal((FsckStatus.Corrupt, 1, BlockHealth.Missing), (lostReport.Status, lostReport.Missing, lostReport.Blocks[0].Health));
+    }
+
+    [Fact]
+    public void Block_map_tracks_full_and_incremental_reports()
+    {
+        var map = new BlockMap();
+        var v1 = new BlockVersion(new BlockId(1), new GenerationStamp(1));
+        var v2 = new BlockVersion(new BlockId(2), new GenerationStamp(1));
+        map.ApplyFullReport(new NodeId(1), [new ReplicaInfo(v1, 10, ReplicaState.Finalized), new ReplicaInfo(v2, 5, ReplicaState.BeingWritten)]);
+        map.Received(new NodeId(2), new ReplicaInfo(v1, 10, ReplicaState.Finalized));
+        Assert.Equal([new NodeId(1), new NodeId(2)], map.ReplicasOf(v1.Id).Select(r => r.Node));
+        Assert.True(map.MarkCorrupt(new NodeId(2), v1));
+        Assert.False(map.MarkCorrupt(new NodeId(3), v1));
+        Assert.False(map.MarkCorrupt(new NodeId(2), v1 with { Stamp = new GenerationStamp(9) }));
+        Assert.True(map.ReplicasOf(v1.Id).Single(r => r.Node == new NodeId(2)).Corrupt);
+        map.Received(new NodeId(2), new ReplicaInfo(v1 with { Stamp = new GenerationStamp(2) }, 10, ReplicaState.Finalized));
+        Assert.False(map.ReplicasOf(v1.Id).Single(r => r.Node == new NodeId(2)).Corrupt); // new bytes, new judgement
+        map.ApplyFullReport(new NodeId(1), [new ReplicaInfo(v2, 5, ReplicaState.Finalized)]);
+        Assert.Equal([new NodeId(2)], map.ReplicasOf(v1.Id).Select(r => r.Node));
+        map.Deleted(new NodeId(2), v1.Id);
+        Assert.Empty(map.ReplicasOf(v1.Id));
+        map.RemoveNode(new NodeId(1));
+        Assert.Equal(0, map.ReplicaCount);
+        Assert.Empty(map.Blocks);
+    }
+
+    [Fact]
+    public void Liveness_declares_silent_nodes_dead_and_tracks_decommissioning()
+    {
+        var liveness = new NodeLiveness();
+        Assert.Equal(10_000, liveness.DeadAfterMs);
+        liveness.Heartbeat(new NodeId(1), 1_000, "r1", 100, 50, 2);
+        liveness.Heartbeat(new NodeId(2), 5_000, null, 100, 90, 0);
+        Assert.Equal(DataNodeState.Alive, liveness.StateOf(new NodeId(1), 10_999));
+        Assert.Equal(DataNodeState.Dead, liveness.StateOf(new NodeId(1), 11_000));
+        Assert.Null(liveness.StateOf(new NodeId(3), 0));
+        Assert.True(liveness.StartDecommission(new NodeId(2)));
+        Assert.False(liveness.StartDecommission(new NodeId(3)));
+        var view = liveness.View(11_000);
+        Assert.Equal([DataNodeState.Dead, DataNodeState.Decommissioning], view.Select(n => n.State));
+        Assert.Equal(("r1", 0.5), (view[0].Rack, view[0].FreeFraction));
+        liveness.MarkDecommissioned(new NodeId(2));
+        Assert.Equal(DataNodeState.Decommissioned, liveness.StateOf(new NodeId(2), 6_000));
+        liveness.Recommission(new NodeId(2));
+        Assert.Equal(DataNodeState.Alive, liveness.StateOf(new NodeId(2), 6_000));
+        liveness.Heartbeat(new NodeId(1), 20_000, "r1", 100, 50, 0);
+        Assert.Equal(DataNodeState.Alive, liveness.StateOf(new NodeId(1), 20_000));
+    }
+}

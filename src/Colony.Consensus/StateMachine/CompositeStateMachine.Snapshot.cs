@@ -121,15 +121,17 @@ public sealed partial class CompositeStateMachine
         {
             throw new InvalidDataException("snapshot has trailing bytes after its last section");
         }
+        // A module the snapshot predates starts from its empty state.
+        var restores = sections.ToList();
         foreach (var module in _modules)
         {
-            if (!sections.Any(s => s.Module == module))
+            if (!restores.Any(s => s.Module == module))
             {
-                throw new InvalidDataException($"snapshot lacks a section for {module.Id}");
+                restores.Add((module, _emptyStates[module.Id]));
             }
         }
 
-        foreach (var (module, state) in sections)
+        foreach (var (module, state) in restores)
         {
             using var stream = new MemoryStream(state, writable: false);
             module.Restore(stream);

@@ -36,7 +36,17 @@ public sealed partial class CompositeStateMachine : IStateMachine
             _byId[module.Id.Value] = module;
         }
         _modules = _byId.OfType<IStateMachineModule>().ToArray();
+        // Each module's empty state, taken now while it is still empty: a snapshot written before a
+        // module existed restores that module to it (nothing in the log before then concerns it).
+        _emptyStates = _modules.ToDictionary(m => m.Id, m =>
+        {
+            using var empty = new MemoryStream();
+            m.WriteSnapshot(empty);
+            return empty.ToArray();
+        });
     }
+
+    private readonly Dictionary<ModuleId, byte[]> _emptyStates;
 
     /// <summary>The modules, in id order.</summary>
     public IReadOnlyList<IStateMachineModule> Modules => _modules;

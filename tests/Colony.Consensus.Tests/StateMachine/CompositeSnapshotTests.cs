@@ -124,14 +124,18 @@ public class CompositeSnapshotTests
     }
 
     [Fact]
-    public void A_snapshot_missing_a_module_is_rejected()
+    public void A_module_the_snapshot_predates_starts_empty()
     {
         var (source, _, _) = Build();
         var snapshot = Snapshot(source);
-        var larger = new CompositeStateMachine(
-            new RecordingModule(ModuleId.KeyValue), new RecordingModule(ModuleId.Jobs), new RecordingModule(ModuleId.Namespace));
-        var e = Assert.Throws<InvalidDataException>(() => Restore(larger, snapshot));
-        Assert.Contains("lacks a section for Namespace", e.Message);
+        var added = new RecordingModule(ModuleId.Namespace);
+        var larger = new CompositeStateMachine(new RecordingModule(ModuleId.KeyValue), new RecordingModule(ModuleId.Jobs), added);
+        larger.Apply(new Entry(1, 1, EntryType.Normal, CommandBatch.Encode(ModuleId.Namespace, [9])));
+        Assert.NotEmpty(added.Applied);
+
+        Restore(larger, snapshot);
+        Assert.Empty(added.Applied); // back to the state it had before any command
+        Assert.Equal(source.AppliedIndex, larger.AppliedIndex);
     }
 
     [Fact]

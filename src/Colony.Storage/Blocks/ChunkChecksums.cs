@@ -83,6 +83,10 @@ public static class ChunkChecksums
             throw new ArgumentOutOfRangeException(nameof(length), $"[{offset}, +{length}) is outside a block of {blockLength} bytes");
         }
         long start = offset / chunkSize * chunkSize;
+        if (length == 0)
+        {
+            return new ChunkRange(start, 0, chunkSize);
+        }
         long end = Math.Min(blockLength, ChunkCount(offset + length, chunkSize) * chunkSize);
         return new ChunkRange(start, end - start, chunkSize);
     }

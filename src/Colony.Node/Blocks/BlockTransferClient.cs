@@ -90,12 +90,15 @@ public sealed class BlockTransferClient
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Task acks = write.ReadAcksAsync(connection, window, failed);
         byte[] buffer = ArrayPool<byte>.Shared.Rent(DataPacketHeader.MaxFrameLength(packetData, chunkSize));
+        bool readingSource = false;
         try
         {
             long offset = write.StartOffset;
             for (long seqno = 0; ; seqno++)
             {
+                readingSource = true;
                 int length = await source.ReadAtLeastAsync(buffer.AsMemory(fullDataOffset, packetData), packetData, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                readingSource = false;
                 var packet = new DataPacketHeader(seqno, offset, Last: length < packetData, length);
                 int dataOffset = packet.DataOffset(chunkSize);
                 if (dataOffset != fullDataOffset)
@@ -115,6 +118,13 @@ public sealed class BlockTransferClient
                 }
             }
             await acks.ConfigureAwait(false);
+        }
+        catch (Exception) when (readingSource)
+        {
+            // The source's own failure, not the pipeline's: pass it on as it is.
+            connection.Abort();
+            await acks.ConfigureAwait(false);
+            throw;
         }
         catch (Exception e) when (IsConnectionFailure(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {

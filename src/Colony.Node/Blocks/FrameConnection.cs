@@ -140,6 +140,32 @@ internal sealed class FrameConnection : IAsyncDisposable
         return PipelineAck.Decode(frame.Body.Span);
     }
 
+    /// <summary>
+    /// Closes gracefully after a failure reply: stops sending, then reads and discards what the peer still sends
+    /// until it closes (or <paramref name="timeout"/>). Closing with unread data would reset the connection, and a
+    /// reset can destroy the failure reply before the peer reads it.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            using var deadline = new CancellationTokenSource(timeout);
+            while (await _stream.ReadAsync(scratch, deadline.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer is gone or slow to close: either way the connection ends here.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
     /// <summary>Drops the connection at once (a reset, not a graceful close), unblocking any pending read or write.</summary>
     public void Abort()
     {

@@ -24,6 +24,7 @@ internal sealed class WritePipelineStage(
 
     private FrameConnection? _downstream;
     private volatile bool _downstreamBroken;
+    private volatile bool _failureSent;
 
     public async Task RunAsync()
     {
@@ -38,6 +39,7 @@ internal sealed class WritePipelineStage(
         {
             BlockLog.WriteFailed(logger, request.Version, e.Status, e.Message);
             await upstream.SendAckAsync(new PipelineAck(PipelineAck.SetupSeqno, [e.Status], e.Message), stopping).ConfigureAwait(false);
+            await upstream.DrainAsync(options.ReadTimeout).ConfigureAwait(false);
             return;
         }
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping, writer.Revoked);
@@ -48,6 +50,7 @@ internal sealed class WritePipelineStage(
             await upstream.SendAckAsync(setup, cancel.Token).ConfigureAwait(false);
             if (!setup.AllOk)
             {
+                _failureSent = true;
                 if (request.StartOffset == 0)
                 {
                     writer.Abort();
@@ -62,6 +65,10 @@ internal sealed class WritePipelineStage(
             if (_downstream is not null)
             {
                 await _downstream.DisposeAsync().ConfigureAwait(false);
+            }
+            if (_failureSent)
+            {
+                await upstream.DrainAsync(options.ReadTimeout).ConfigureAwait(false);
             }
         }
     }
@@ -197,6 +204,7 @@ internal sealed class WritePipelineStage(
             if (!ack.AllOk)
             {
                 // The writer upstream will rebuild the pipeline; stop receiving.
+                _failureSent = true;
                 await cancel.CancelAsync().ConfigureAwait(false);
                 return;
             }

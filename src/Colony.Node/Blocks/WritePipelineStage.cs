@@ -47,14 +47,15 @@ internal sealed class WritePipelineStage(
         {
             PipelineAck? downstreamSetup = await ConnectDownstreamAsync(cancel.Token).ConfigureAwait(false);
             PipelineAck setup = PipelineAck.Prepend(PipelineAck.SetupSeqno, TransferStatus.Ok, downstreamSetup);
+            if (!setup.AllOk && request.StartOffset == 0)
+            {
+                // Nothing was written: drop the empty replica before the writer hears of the failure.
+                writer.Abort();
+            }
             await upstream.SendAckAsync(setup, cancel.Token).ConfigureAwait(false);
             if (!setup.AllOk)
             {
                 _failureSent = true;
-                if (request.StartOffset == 0)
-                {
-                    writer.Abort();
-                }
                 return;
             }
             await StreamAsync(writer, cancel).ConfigureAwait(false);

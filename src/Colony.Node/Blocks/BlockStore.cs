@@ -298,6 +298,7 @@ public sealed class BlockStore : IDisposable
             lock (_lock)
             {
                 _rbw.Remove(writer.Version.Id);
+                _transfers--;
             }
             DeleteFiles(replica);
             DeleteFiles(new Replica(writer.Version, writer.ChunkSize, 0, data, finalized: true));

@@ -92,8 +92,14 @@ public sealed class ReplicaWriter : IDisposable
             throw BlockStoreException.FromIo($"{Version}: fsync", e);
         }
         End();
-        _store.Finalize(this);
-        _closed.TrySetResult();
+        try
+        {
+            _store.Finalize(this);
+        }
+        finally
+        {
+            _closed.TrySetResult();
+        }
         return Task.CompletedTask;
     }
 

@@ -164,7 +164,11 @@ internal sealed class WritePipelineStage(
                     own = e.Status;
                     message = e.Message;
                 }
-                await forward.ConfigureAwait(false);
+                finally
+                {
+                    // The send reads the pooled frame: it must finish before the frame goes back to the pool.
+                    await forward.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
             if (own != TransferStatus.Ok)
             {

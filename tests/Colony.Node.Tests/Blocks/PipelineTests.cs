@@ -147,6 +147,28 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task Recovery_revokes_an_old_pipeline_that_is_still_connected()
+    {
+        await using var nodes = TestNodes.Start(2);
+        byte[] data = TestNodes.Data(40 * 512);
+        int packet = TestNodes.SmallPackets.PacketSize;
+        var stuck = new GatedStream(data, gate: 8 * packet);
+        Task<long> old = nodes.Client.WriteBlockAsync(nodes.Pipeline(0, 1), Block(22, 1), stuck);
+        await Wait.ForAsync(stuck.Reached);
+
+        // Packets 0–3 are acked (window of 4); the new pipeline resumes there while the old one still holds the replicas.
+        var rest = new MemoryStream(data) { Position = 4 * packet };
+        long length = await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(1, 0), Block(22, 2), rest, startOffset: 4 * packet));
+
+        Assert.Equal(data.Length, length);
+        Assert.Equal(data, await nodes.ReadAsync(0, Block(22, 2), 0, data.Length));
+        Assert.Equal(data, await nodes.ReadAsync(1, Block(22, 2), 0, data.Length));
+        stuck.Open();
+        await Assert.ThrowsAsync<PipelineFailedException>(() => Wait.ForAsync(old));
+        Assert.Equal(data, await nodes.ReadAsync(1, Block(22, 2), 0, data.Length));
+    }
+
+    [Fact]
     public async Task Recovery_can_resume_replicas_that_were_already_finalized_under_the_old_stamp()
     {
         await using var nodes = TestNodes.Start(2);

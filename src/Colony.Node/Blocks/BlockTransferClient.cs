@@ -78,6 +78,10 @@ public sealed class BlockTransferClient
                 int index = setup.FirstFailure;
                 throw write.Failed(index, setup.Statuses[index], setup.Message);
             }
+            if (setup.Seqno != PipelineAck.SetupSeqno || setup.Statuses.Count != pipeline.Count)
+            {
+                throw write.Failed(0, TransferStatus.Unreachable, $"setup answered for {setup.Statuses.Count} of {pipeline.Count} nodes");
+            }
             return await StreamAsync(connection, write, source, chunk, cancellationToken).ConfigureAwait(false);
         }
     }

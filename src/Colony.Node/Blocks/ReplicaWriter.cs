@@ -64,8 +64,15 @@ public sealed class ReplicaWriter : IDisposable
                 throw fault;
             }
             ValueTask dataWrite = RandomAccess.WriteAsync(_data, data, offset, cancellationToken);
-            await RandomAccess.WriteAsync(_meta, checksums, BlockMetaHeader.ChecksumOffset(offset / ChunkSize), cancellationToken).ConfigureAwait(false);
-            await dataWrite.ConfigureAwait(false);
+            try
+            {
+                await RandomAccess.WriteAsync(_meta, checksums, BlockMetaHeader.ChecksumOffset(offset / ChunkSize), cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Both writes end before the files can be closed by an abort.
+                await dataWrite.ConfigureAwait(false);
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -18,6 +18,9 @@ internal static partial class BlockLog
     [LoggerMessage(4010, LogLevel.Warning, "Block transfer connection from {Remote} closed: {Reason}")]
     public static partial void ConnectionFailed(ILogger logger, string? remote, string reason);
 
+    [LoggerMessage(4013, LogLevel.Error, "Block transfer connection from {Remote} failed unexpectedly")]
+    public static partial void ConnectionCrashed(ILogger logger, Exception exception, string? remote);
+
     [LoggerMessage(4011, LogLevel.Information, "Write of {Version} failed at this node: {Status} {Reason}")]
     public static partial void WriteFailed(ILogger logger, BlockVersion version, Colony.Storage.Blocks.Transfer.TransferStatus status, string reason);
 

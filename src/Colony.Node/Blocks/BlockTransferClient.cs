@@ -178,11 +178,19 @@ public sealed class BlockTransferClient
                 await ReceiveAsync(connection, node, version, reply, offset, length, destination, cancellationToken).ConfigureAwait(false);
             }
         }
+        catch (DestinationFailedException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
+            throw;
+        }
         catch (Exception e) when (IsConnectionFailure(e) || e is ArgumentOutOfRangeException)
         {
             throw new ReplicaUnavailableException(node, version, TransferStatus.Unreachable, e.Message, e);
         }
     }
+
+    /// <summary>Carries a destination stream's exception past the handler that blames the node.</summary>
+    private sealed class DestinationFailedException(Exception inner) : Exception(inner.Message, inner);
 
     private static async Task ReceiveAsync(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
     {
@@ -207,7 +215,15 @@ public sealed class BlockTransferClient
             long to = Math.Min(position + packet.DataLength, end);
             if (to > from)
             {
-                await destination.WriteAsync(data.Slice((int)(from - position), (int)(to - from)), cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    await destination.WriteAsync(data.Slice((int)(from - position), (int)(to - from)), cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    // The destination's failure, not the replica's: keep it apart from the network errors caught above.
+                    throw new DestinationFailedException(e);
+                }
             }
             position += packet.DataLength;
             if (packet.Last)

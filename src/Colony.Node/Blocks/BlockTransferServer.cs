@@ -121,6 +121,11 @@ public sealed class BlockTransferServer : IAsyncDisposable
                 BlockLog.ConnectionFailed(_logger, connection.Remote, e.Message);
             }
         }
+        catch (Exception e)
+        {
+            // A bug, not the network: log it loudly but keep the server up.
+            BlockLog.ConnectionCrashed(_logger, e, connection.Remote);
+        }
         finally
         {
             _connections.TryRemove(id, out _);

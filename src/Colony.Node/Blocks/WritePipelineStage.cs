@@ -90,8 +90,9 @@ internal sealed class WritePipelineStage(
             await _downstream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
             return await _downstream.ReadAckAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when ((IsConnectionFailure(e) || e is ArgumentException) && !cancellationToken.IsCancellationRequested)
         {
+            // A target that cannot be parsed is as unreachable as one that does not answer.
             _downstreamBroken = true;
             return new PipelineAck(PipelineAck.SetupSeqno, [TransferStatus.Unreachable], $"{target}: {e.Message}");
         }

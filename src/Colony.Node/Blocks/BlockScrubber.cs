@@ -67,6 +67,19 @@ public sealed class BlockScrubber
             {
                 return;
             }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A failing disk must not stop the scrubber for good: try again after the pause.
+                BlockLog.ScrubFailed(_logger, e);
+                try
+                {
+                    await Task.Delay(_options.PauseBetweenPasses, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
         }
     }
 

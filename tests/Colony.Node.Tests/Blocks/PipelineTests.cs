@@ -91,6 +91,25 @@ public sealed class PipelineTests
     }
 
     [Fact]
+    public async Task A_node_dying_mid_read_is_a_typed_unavailable_error()
+    {
+        await using var nodes = TestNodes.Start(1);
+        // More than loopback socket buffers hold, so the node is still sending when it dies.
+        byte[] data = TestNodes.Data(24 << 20);
+        BlockVersion block = Block(23);
+        await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(data)));
+        var destination = new StallingStream();
+        Task read = nodes.Client.ReadBlockAsync(nodes.Address(0), block, 0, data.Length, destination);
+        await Wait.ForAsync(destination.FirstWrite);
+
+        await nodes.StopAsync(0);
+        destination.Release();
+
+        var e = await Assert.ThrowsAsync<ReplicaUnavailableException>(() => Wait.ForAsync(read));
+        Assert.Equal(TransferStatus.Unreachable, e.Status);
+    }
+
+    [Fact]
     public async Task A_corrupted_byte_on_disk_fails_the_read_with_a_checksum_mismatch()
     {
         await using var nodes = TestNodes.Start(2);
@@ -290,5 +309,23 @@ public sealed class PipelineTests
         Assert.Equal(TransferStatus.Corrupt, e.Status);
         Assert.Equal(ReplicaState.Corrupt, Assert.Single(nodes.Stores[0].Report()).State);
         Assert.DoesNotContain(nodes.Stores[1].Report(), r => r.State == ReplicaState.Finalized);
+    }
+}
+
+/// <summary>A destination whose first write waits until the test releases it.</summary>
+internal sealed class StallingStream : MemoryStream
+{
+    private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task FirstWrite => _first.Task;
+
+    public void Release() => _release.TrySetResult();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        _first.TrySetResult();
+        await _release.Task.WaitAsync(cancellationToken);
+        await base.WriteAsync(buffer, cancellationToken);
     }
 }

@@ -1,0 +1,298 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Colony.Core;
+using Colony.Storage.Blocks;
+using Colony.Storage.Blocks.Transfer;
+
+namespace Colony.Node.Blocks;
+
+/// <summary>
+/// Moves block bytes to and from data nodes: <see cref="WriteBlockAsync"/> streams a block through a write
+/// pipeline, <see cref="ReadBlockAsync"/> reads a verified byte range of one replica. Stateless and thread-safe.
+/// </summary>
+public sealed class BlockTransferClient
+{
+    /// <summary>The block size assumed for the free-space check when the source's length is unknown.</summary>
+    public const long DefaultBlockSize = 64L * 1024 * 1024;
+
+    private readonly BlockTransferOptions _options;
+
+    public BlockTransferClient(BlockTransferOptions? options = null)
+    {
+        _options = options ?? new BlockTransferOptions();
+        _options.Validate();
+    }
+
+    /// <summary>
+    /// Writes the rest of <paramref name="source"/> as block <paramref name="version"/> through <paramref name="pipeline"/>
+    /// ("host:port" of each node, in order), from <paramref name="startOffset"/> (above zero only to resume after a
+    /// failure, with a newer stamp and the surviving nodes). Returns the block's length once every node acked it as
+    /// durable. Throws <see cref="PipelineFailedException"/> naming the failed node and the acked length.
+    /// </summary>
+    public async Task<long> WriteBlockAsync(
+        IReadOnlyList<string> pipeline,
+        BlockVersion version,
+        Stream source,
+        long startOffset = 0,
+        long? expectedLength = null,
+        int? chunkSize = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(source);
+        if (pipeline.Count is 0 || pipeline.Count > TransferLimits.MaxTargets + 1)
+        {
+            throw new ArgumentException($"a pipeline has 1 to {TransferLimits.MaxTargets + 1} nodes", nameof(pipeline));
+        }
+        int chunk = chunkSize ?? _options.ChunkSize;
+        long expected = expectedLength ?? (source.CanSeek ? startOffset + source.Length - source.Position : DefaultBlockSize);
+        var request = new WriteBlockRequest(version, startOffset, Math.Max(expected, startOffset), chunk, _options.ClientName, pipeline.Skip(1).ToArray());
+        var write = new PipelineWrite(pipeline, version, startOffset);
+
+        FrameConnection connection;
+        try
+        {
+            connection = await FrameConnection.ConnectAsync(pipeline[0], _options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsConnectionFailure(e))
+        {
+            throw write.Failed(0, TransferStatus.Unreachable, e.Message, e);
+        }
+        await using (connection.ConfigureAwait(false))
+        {
+            PipelineAck setup;
+            try
+            {
+                byte[] frame = new byte[request.FrameLength];
+                request.WriteFrame(frame);
+                await connection.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                setup = await connection.ReadAckAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (IsConnectionFailure(e))
+            {
+                throw write.Failed(0, TransferStatus.Unreachable, e.Message, e);
+            }
+            if (!setup.AllOk)
+            {
+                int index = setup.FirstFailure;
+                throw write.Failed(index, setup.Statuses[index], setup.Message);
+            }
+            if (setup.Seqno != PipelineAck.SetupSeqno || setup.Statuses.Count != pipeline.Count)
+            {
+                throw write.Failed(0, TransferStatus.Unreachable, $"setup answered for {setup.Statuses.Count} of {pipeline.Count} nodes");
+            }
+            return await StreamAsync(connection, write, source, chunk, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<long> StreamAsync(FrameConnection connection, PipelineWrite write, Stream source, int chunkSize, CancellationToken cancellationToken)
+    {
+        int packetData = _options.PacketDataSize(chunkSize);
+        int fullDataOffset = new DataPacketHeader(0, 0, false, packetData).DataOffset(chunkSize);
+        using var window = new SemaphoreSlim(_options.Window, _options.Window);
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task acks = write.ReadAcksAsync(connection, window, failed);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(DataPacketHeader.MaxFrameLength(packetData, chunkSize));
+        bool readingSource = false;
+        try
+        {
+            long offset = write.StartOffset;
+            for (long seqno = 0; ; seqno++)
+            {
+                readingSource = true;
+                int length = await source.ReadAtLeastAsync(buffer.AsMemory(fullDataOffset, packetData), packetData, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                readingSource = false;
+                var packet = new DataPacketHeader(seqno, offset, Last: length < packetData, length);
+                int dataOffset = packet.DataOffset(chunkSize);
+                if (dataOffset != fullDataOffset)
+                {
+                    // A short last packet has fewer checksums: close the gap.
+                    Buffer.BlockCopy(buffer, fullDataOffset, buffer, dataOffset, length);
+                }
+                packet.WriteHeaders(buffer, chunkSize);
+                ChunkChecksums.Compute(buffer.AsSpan(dataOffset, length), chunkSize, buffer.AsSpan(DataPacketHeader.ChecksumsOffset));
+                await window.WaitAsync(failed.Token).ConfigureAwait(false);
+                write.Sent(seqno, offset + length, packet.Last);
+                await connection.WriteAsync(buffer.AsMemory(0, packet.FrameLength(chunkSize)), failed.Token).ConfigureAwait(false);
+                offset += length;
+                if (packet.Last)
+                {
+                    break;
+                }
+            }
+            await acks.ConfigureAwait(false);
+        }
+        catch (Exception) when (readingSource)
+        {
+            // The source's own failure, not the pipeline's: pass it on as it is.
+            connection.Abort();
+            await acks.ConfigureAwait(false);
+            throw;
+        }
+        catch (Exception e) when (IsConnectionFailure(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            connection.Abort();
+            await acks.ConfigureAwait(false);
+            throw write.Failure ?? write.Failed(0, TransferStatus.Unreachable, e.Message, e);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return write.Failure is { } failure ? throw failure : write.AckedLength;
+    }
+
+    /// <summary>
+    /// Reads [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="version"/> from <paramref name="node"/>
+    /// into <paramref name="destination"/>, verifying every chunk. Throws <see cref="ChecksumMismatchException"/> or
+    /// <see cref="ReplicaUnavailableException"/>, so the caller can fail over to another replica.
+    /// </summary>
+    public async Task ReadBlockAsync(string node, BlockVersion version, long offset, long length, Stream destination, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        try
+        {
+            FrameConnection connection = await FrameConnection.ConnectAsync(node, _options, cancellationToken).ConfigureAwait(false);
+            await using (connection.ConfigureAwait(false))
+            {
+                byte[] request = new byte[ReadBlockRequest.FrameLength];
+                new ReadBlockRequest(version, offset, length).WriteFrame(request);
+                await connection.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+                ReadBlockReply reply;
+                using (PooledFrame frame = await connection.ReadFrameAsync(FrameType.ReadReply, cancellationToken).ConfigureAwait(false))
+                {
+                    reply = ReadBlockReply.Decode(frame.Body.Span);
+                }
+                if (reply.Status != TransferStatus.Ok)
+                {
+                    throw new ReplicaUnavailableException(node, version, reply.Status, reply.Message);
+                }
+                ChunkRange expected = ChunkChecksums.Covering(offset, length, reply.BlockLength, reply.ChunkSize);
+                if (reply.StartOffset != expected.Offset || reply.Length != expected.Length)
+                {
+                    throw new BlockProtocolException($"asked for [{offset}, +{length}), the node sends [{reply.StartOffset}, +{reply.Length})");
+                }
+                await ReceiveAsync(connection, node, version, reply, offset, length, destination, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (DestinationFailedException e)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
+            throw;
+        }
+        catch (Exception e) when (IsConnectionFailure(e) || e is ArgumentOutOfRangeException)
+        {
+            throw new ReplicaUnavailableException(node, version, TransferStatus.Unreachable, e.Message, e);
+        }
+    }
+
+    /// <summary>Carries a destination stream's exception past the handler that blames the node.</summary>
+    private sealed class DestinationFailedException(Exception inner) : Exception(inner.Message, inner);
+
+    private static async Task ReceiveAsync(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
+    {
+        int chunkSize = reply.ChunkSize;
+        long position = reply.StartOffset;
+        long end = offset + length;
+        for (long seqno = 0; ; seqno++)
+        {
+            using PooledFrame frame = await connection.ReadFrameAsync(FrameType.DataPacket, cancellationToken).ConfigureAwait(false);
+            DataPacketHeader packet = DataPacketHeader.Decode(frame.Body.Span, chunkSize);
+            if (packet.Seqno != seqno || packet.Offset != position || packet.Offset + packet.DataLength > reply.StartOffset + reply.Length)
+            {
+                throw new BlockProtocolException($"packet {packet.Seqno} at {packet.Offset}+{packet.DataLength} does not follow {position}");
+            }
+            ReadOnlyMemory<byte> data = frame.Buffer.AsMemory(packet.DataOffset(chunkSize), packet.DataLength);
+            int bad = ChunkChecksums.FindMismatch(data.Span, chunkSize, frame.Buffer.AsSpan(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint)));
+            if (bad >= 0)
+            {
+                throw new ChecksumMismatchException(node, version, packet.Offset + ((long)bad * chunkSize));
+            }
+            long from = Math.Max(position, offset);
+            long to = Math.Min(position + packet.DataLength, end);
+            if (to > from)
+            {
+                try
+                {
+                    await destination.WriteAsync(data.Slice((int)(from - position), (int)(to - from)), cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    // The destination's failure, not the replica's: keep it apart from the network errors caught above.
+                    throw new DestinationFailedException(e);
+                }
+            }
+            position += packet.DataLength;
+            if (packet.Last)
+            {
+                if (position != reply.StartOffset + reply.Length)
+                {
+                    throw new BlockProtocolException($"the last packet ends at {position}, not {reply.StartOffset + reply.Length}");
+                }
+                return;
+            }
+        }
+    }
+
+    private static bool IsConnectionFailure(Exception e) =>
+        e is IOException or SocketException or TimeoutException or BlockProtocolException or ObjectDisposedException
+        && e is not BlockTransferException;
+
+    /// <summary>The shared state of one pipeline write: packets in flight, the acked length, the first failure.</summary>
+    private sealed class PipelineWrite(IReadOnlyList<string> pipeline, BlockVersion version, long startOffset)
+    {
+        private readonly ConcurrentQueue<(long Seqno, long End, bool Last)> _inFlight = new();
+        private long _acked = startOffset;
+
+        public long StartOffset { get; } = startOffset;
+
+        public long AckedLength => Interlocked.Read(ref _acked);
+
+        public PipelineFailedException? Failure { get; private set; }
+
+        public void Sent(long seqno, long end, bool last) => _inFlight.Enqueue((seqno, end, last));
+
+        public PipelineFailedException Failed(int index, TransferStatus status, string message, Exception? inner = null) =>
+            new(pipeline[Math.Clamp(index, 0, pipeline.Count - 1)], index, version, status, AckedLength, message, inner);
+
+        /// <summary>Reads acks in order until the last packet's; on a failure records it and cancels the sender.</summary>
+        public async Task ReadAcksAsync(FrameConnection connection, SemaphoreSlim window, CancellationTokenSource failed)
+        {
+            try
+            {
+                while (true)
+                {
+                    PipelineAck ack = await connection.ReadAckAsync(failed.Token).ConfigureAwait(false);
+                    if (!_inFlight.TryDequeue(out var packet) || ack.Seqno != packet.Seqno)
+                    {
+                        throw new BlockProtocolException($"ack for packet {ack.Seqno}, none of that number in flight");
+                    }
+                    if (!ack.AllOk)
+                    {
+                        int index = ack.FirstFailure;
+                        Failure = Failed(index, ack.Statuses[index], ack.Message);
+                        break;
+                    }
+                    if (ack.Statuses.Count != pipeline.Count)
+                    {
+                        throw new BlockProtocolException($"ack with {ack.Statuses.Count} statuses from a pipeline of {pipeline.Count}");
+                    }
+                    Interlocked.Exchange(ref _acked, packet.End);
+                    window.Release();
+                    if (packet.Last)
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (Exception e) when (IsConnectionFailure(e) || e is OperationCanceledException)
+            {
+                Failure ??= failed.IsCancellationRequested && e is OperationCanceledException ? null : Failed(0, TransferStatus.Unreachable, e.Message, e);
+            }
+            await failed.CancelAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Colony.Storage.Blocks.Transfer;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Colony.Node.Blocks;
+
+/// <summary>
+/// The data node's block transfer endpoint: accepts TCP connections and serves one request on each, a write
+/// pipeline stage (<see cref="WritePipelineStage"/>) or a read (<see cref="ReadHandler"/>). Disposing it stops the
+/// listener and drops every open connection at once, as a crash would.
+/// </summary>
+public sealed class BlockTransferServer : IAsyncDisposable
+{
+    private readonly Socket _listener;
+    private readonly BlockStore _store;
+    private readonly BlockTransferOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<long, FrameConnection> _connections = new();
+    private readonly ConcurrentDictionary<long, Task> _running = new();
+    private readonly Task _acceptLoop;
+    private long _nextConnection;
+
+    private BlockTransferServer(Socket listener, BlockStore store, BlockTransferOptions options, ILogger logger)
+    {
+        _listener = listener;
+        _store = store;
+        _options = options;
+        _logger = logger;
+        LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>The bound address (port 0 resolved).</summary>
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>"host:port" as clients and pipelines name this node.</summary>
+    public string Address => LocalEndPoint.ToString();
+
+    /// <summary>Binds <paramref name="endPoint"/> (port 0 picks a free port) and starts serving <paramref name="store"/>.</summary>
+    public static BlockTransferServer Start(BlockStore store, IPEndPoint endPoint, BlockTransferOptions? options = null, ILoggerFactory? loggers = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        options ??= new BlockTransferOptions();
+        options.Validate();
+        var listener = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            listener.Bind(endPoint);
+            listener.Listen(128);
+        }
+        catch
+        {
+            listener.Dispose();
+            throw;
+        }
+        ILogger logger = loggers?.CreateLogger<BlockTransferServer>() ?? NullLogger<BlockTransferServer>.Instance;
+        return new BlockTransferServer(listener, store, options, logger);
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                if (_stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                continue;
+            }
+            if (_connections.Count >= _options.MaxConnections)
+            {
+                socket.Dispose();
+                continue;
+            }
+            long id = Interlocked.Increment(ref _nextConnection);
+            var connection = FrameConnection.Accepted(socket, _options.ReadTimeout, _stopping.Token);
+            _connections[id] = connection;
+            _running[id] = Task.Run(() => ServeAsync(id, connection));
+        }
+    }
+
+    private async Task ServeAsync(long id, FrameConnection connection)
+    {
+        try
+        {
+            using PooledFrame? request = await connection.ReadFrameAsync(_stopping.Token).ConfigureAwait(false);
+            switch (request?.Header.Type)
+            {
+                case null:
+                    return;
+                case FrameType.WriteBlock:
+                    var write = WriteBlockRequest.Decode(request.Body.Span);
+                    request.Dispose();
+                    await new WritePipelineStage(_store, _options, connection, write, _logger, _stopping.Token).RunAsync().ConfigureAwait(false);
+                    break;
+                case FrameType.ReadBlock:
+                    var read = ReadBlockRequest.Decode(request.Body.Span);
+                    request.Dispose();
+                    await ReadHandler.RunAsync(_store, _options, connection, read, _stopping.Token).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new BlockProtocolException($"a connection must open with WriteBlock or ReadBlock, not {request.Header.Type}");
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or BlockProtocolException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+        {
+            if (!_stopping.IsCancellationRequested)
+            {
+                BlockLog.ConnectionFailed(_logger, connection.Remote, e.Message);
+            }
+        }
+        catch (Exception e)
+        {
+            // A bug, not the network: log it loudly but keep the server up.
+            BlockLog.ConnectionCrashed(_logger, e, connection.Remote);
+        }
+        finally
+        {
+            _connections.TryRemove(id, out _);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            _running.TryRemove(id, out _);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stopping.IsCancellationRequested)
+        {
+            return;
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _listener.Dispose();
+        foreach (FrameConnection connection in _connections.Values)
+        {
+            connection.Abort();
+        }
+        await _acceptLoop.ConfigureAwait(false);
+        await Task.WhenAll(_running.Values).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Colony.Storage.Blocks.Transfer;
+
+namespace Colony.Node.Blocks;
+
+/// <summary>
+/// One TCP connection carrying block transfer frames. Frames are read whole into pooled buffers, so a data packet
+/// can be verified, written to disk and forwarded downstream from the same bytes. Every read has a deadline.
+/// Reading and writing may run concurrently (one reader, one writer).
+/// </summary>
+internal sealed class FrameConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly NetworkStream _stream;
+    private readonly TimeSpan _readTimeout;
+    private readonly CancellationTokenSource _readDeadline;
+    private readonly byte[] _header = new byte[FrameHeader.Size];
+
+    private FrameConnection(Socket socket, TimeSpan readTimeout, CancellationToken cancellationToken)
+    {
+        _socket = socket;
+        _socket.NoDelay = true;
+        _stream = new NetworkStream(socket, ownsSocket: true);
+        _readTimeout = readTimeout;
+        _readDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+    }
+
+    public string Remote => _socket.RemoteEndPoint?.ToString() ?? "?";
+
+    public static FrameConnection Accepted(Socket socket, TimeSpan readTimeout, CancellationToken cancellationToken) =>
+        new(socket, readTimeout, cancellationToken);
+
+    /// <summary>Connects to "host:port" within the connect timeout.</summary>
+    public static async Task<FrameConnection> ConnectAsync(string address, BlockTransferOptions options, CancellationToken cancellationToken)
+    {
+        (string host, int port) = ParseAddress(address);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.ConnectTimeout);
+            await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"connecting to {address} timed out after {options.ConnectTimeout}");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return new FrameConnection(socket, options.ReadTimeout, cancellationToken);
+    }
+
+    public static (string Host, int Port) ParseAddress(string address)
+    {
+        int colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port is 0 or > 65535)
+        {
+            throw new ArgumentException($"'{address}' is not host:port", nameof(address));
+        }
+        string host = address[..colon].Trim('[', ']');
+        return (host, port);
+    }
+
+    /// <summary>Reads the next frame whole. Returns null on a clean end of stream before a frame starts.</summary>
+    public async Task<PooledFrame?> ReadFrameAsync(CancellationToken cancellationToken = default)
+    {
+        _readDeadline.CancelAfter(_readTimeout);
+        using CancellationTokenRegistration link = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _readDeadline);
+        try
+        {
+            int got = await _stream.ReadAtLeastAsync(_header, FrameHeader.Size, throwOnEndOfStream: false, _readDeadline.Token).ConfigureAwait(false);
+            if (got == 0)
+            {
+                return null;
+            }
+            if (got < FrameHeader.Size)
+            {
+                throw new EndOfStreamException("connection closed inside a frame header");
+            }
+            FrameHeader header = FrameHeader.Read(_header);
+            var frame = new PooledFrame(header, FrameHeader.Size + header.BodyLength);
+            try
+            {
+                _header.CopyTo(frame.Buffer, 0);
+                await _stream.ReadExactlyAsync(frame.Buffer.AsMemory(FrameHeader.Size, header.BodyLength), _readDeadline.Token).ConfigureAwait(false);
+                return frame;
+            }
+            catch
+            {
+                frame.Dispose();
+                throw;
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _readDeadline.IsCancellationRequested)
+        {
+            throw new TimeoutException($"no frame from {Remote} within {_readTimeout}");
+        }
+    }
+
+    /// <summary>Reads a frame that must exist and be of <paramref name="expected"/> type.</summary>
+    public async Task<PooledFrame> ReadFrameAsync(FrameType expected, CancellationToken cancellationToken = default)
+    {
+        PooledFrame frame = await ReadFrameAsync(cancellationToken).ConfigureAwait(false)
+            ?? throw new EndOfStreamException($"{Remote} closed the connection");
+        if (frame.Header.Type != expected)
+        {
+            frame.Dispose();
+            throw new BlockProtocolException($"expected a {expected} frame, got {frame.Header.Type}");
+        }
+        return frame;
+    }
+
+    public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
+        _stream.WriteAsync(bytes, cancellationToken);
+
+    public async ValueTask SendAckAsync(PipelineAck ack, CancellationToken cancellationToken = default)
+    {
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ack.FrameLength);
+        try
+        {
+            int length = ack.WriteFrame(buffer);
+            await _stream.WriteAsync(buffer.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public async Task<PipelineAck> ReadAckAsync(CancellationToken cancellationToken = default)
+    {
+        using PooledFrame frame = await ReadFrameAsync(FrameType.PipelineAck, cancellationToken).ConfigureAwait(false);
+        return PipelineAck.Decode(frame.Body.Span);
+    }
+
+    /// <summary>
+    /// Closes gracefully after a failure reply: stops sending, then reads and discards what the peer still sends
+    /// until it closes (or <paramref name="timeout"/>). Closing with unread data would reset the connection, and a
+    /// reset can destroy the failure reply before the peer reads it.
+    /// </summary>
+    public async Task DrainAsync(TimeSpan timeout)
+    {
+        byte[] scratch = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+            using var deadline = new CancellationTokenSource(timeout);
+            while (await _stream.ReadAsync(scratch, deadline.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The peer is gone or slow to close: either way the connection ends here.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>Drops the connection at once (a reset, not a graceful close), unblocking any pending read or write.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing to abort.
+        }
+        _socket.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _readDeadline.Dispose();
+    }
+}
+
+/// <summary>A whole frame (header included) in a pooled buffer; return it with <see cref="Dispose"/>.</summary>
+internal sealed class PooledFrame : IDisposable
+{
+    private byte[]? _buffer;
+
+    public PooledFrame(FrameHeader header, int length)
+    {
+        Header = header;
+        Length = length;
+        _buffer = ArrayPool<byte>.Shared.Rent(length);
+    }
+
+    public FrameHeader Header { get; }
+
+    public int Length { get; }
+
+    public byte[] Buffer => _buffer ?? throw new ObjectDisposedException(nameof(PooledFrame));
+
+    public ReadOnlyMemory<byte> Frame => Buffer.AsMemory(0, Length);
+
+    public ReadOnlyMemory<byte> Body => Buffer.AsMemory(FrameHeader.Size, Length - FrameHeader.Size);
+
+    public void Dispose()
+    {
+        byte[]? buffer = Interlocked.Exchange(ref _buffer, null);
+        if (buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}

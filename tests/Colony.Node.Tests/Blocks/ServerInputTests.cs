@@ -1,0 +1,62 @@
+using System.Net.Sockets;
+using Colony.Core;
+using Colony.Node.Blocks;
+using Colony.Node.Tests.Peers;
+using Colony.Storage.Blocks.Transfer;
+
+namespace Colony.Node.Tests.Blocks;
+
+public sealed class ServerInputTests
+{
+    [Theory]
+    [InlineData("2000000009010000")]
+    [InlineData("FFFFFFFF03010000")]
+    [InlineData("2000000004070000")]
+    [InlineData("0800000002010000" + "0000000000000000")]
+    [InlineData("0400000001010000" + "01020304")]
+    [InlineData("2000000004010000" + "0000")]
+    public async Task Malformed_input_closes_the_connection_and_the_server_keeps_serving(string hex)
+    {
+        await using var nodes = TestNodes.Start(1);
+        var block = new BlockVersion(new BlockId(1), new GenerationStamp(1));
+        await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(TestNodes.Data(100))));
+
+        using (var socket = new Socket(SocketType.Stream, ProtocolType.Tcp))
+        {
+            await socket.ConnectAsync(nodes.Server(0).LocalEndPoint);
+            await socket.SendAsync(Convert.FromHexString(hex));
+            socket.Shutdown(SocketShutdown.Send);
+            byte[] buffer = new byte[64];
+            int received = await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Wait.Timeout);
+            Assert.Equal(0, received);
+        }
+
+        Assert.Equal(TestNodes.Data(100), await nodes.ReadAsync(0, block, 0, 100));
+    }
+
+    [Fact]
+    public async Task A_write_with_a_bad_packet_is_refused_and_leaves_no_finalized_replica()
+    {
+        await using var nodes = TestNodes.Start(1);
+        var block = new BlockVersion(new BlockId(2), new GenerationStamp(1));
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(nodes.Server(0).LocalEndPoint);
+        var request = new WriteBlockRequest(block, 0, 1024, 512, "raw", []);
+        byte[] frame = new byte[request.FrameLength];
+        request.WriteFrame(frame);
+        await socket.SendAsync(frame);
+        byte[] reply = new byte[64];
+        int got = await socket.ReceiveAsync(reply.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Wait.Timeout);
+        Assert.True(PipelineAck.Decode(reply.AsSpan(8, got - 8)).AllOk);
+
+        // A packet whose checksum does not match its data: the node answers ChecksumError for itself.
+        var packet = new DataPacketHeader(0, 0, true, 10);
+        byte[] bad = new byte[packet.FrameLength(512)];
+        packet.WriteHeaders(bad, 512);
+        await socket.SendAsync(bad);
+        got = await socket.ReceiveAsync(reply.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Wait.Timeout);
+        PipelineAck ack = PipelineAck.Decode(reply.AsSpan(8, got - 8));
+        Assert.Equal([TransferStatus.ChecksumError], ack.Statuses);
+        Assert.DoesNotContain(nodes.Stores[0].Report(), r => r.State == ReplicaState.Finalized);
+    }
+}

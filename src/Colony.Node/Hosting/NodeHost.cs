@@ -3,6 +3,7 @@ using Colony.Consensus;
 using Colony.Core;
 using Colony.Node.Dashboard;
 using Colony.Node.Diagnostics;
+using Colony.Node.FileSystem;
 using Colony.Node.Security;
 using Colony.Node.ZooKeeper;
 using Microsoft.AspNetCore.Builder;
@@ -121,7 +122,11 @@ public static class NodeHost
                 });
             }
         });
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default));
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(1, FsJson.Default);
+        });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(logRing);
@@ -149,14 +154,17 @@ public static class NodeHost
         builder.Services.AddSingleton(services => new NodeSelf(options, coordinationOptions,
             services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<CoordinationServer>(), logRing, TimeProvider.System));
         builder.Services.AddSingleton<ClusterMonitor>();
+        builder.Services.AddSingleton(services => new NamespaceService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
         builder.Services.AddHostedService(services => services.GetRequiredService<ClusterMonitor>());
 
         await using var app = builder.Build();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
         // Created before the first client connects, so it hears every applied command.
         app.Services.GetRequiredService<CoordinationServer>();
+        app.Services.GetRequiredService<NamespaceService>();
         MapEndpoints(app, loop);
         DashboardEndpoints.Map(app);
+        FsEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -97,7 +97,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             _store.SyncObserved = elapsed => metrics.FsyncDuration.Record(elapsed.TotalSeconds);
             RegisterGauges(metrics);
         }
-        var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate));
+        var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate), new GatedModule(Namespace, NamespaceGate));
         _keyValue.Applied += OnKeyValueApplied;
         _snapshots = new BackgroundSnapshotScheduler(_signal.Set);
         var replicaOptions = new ReplicaOptions
@@ -149,10 +149,10 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// <summary>
     /// Proposes one command for <paramref name="module"/>, alone in its entry (so at position 0).
     /// <paramref name="accepted"/> runs on the loop's thread with the entry's index as soon as the leader
-    /// has taken it, which is before it can be applied: a caller that matches results by log position
+    /// has taken it (and its term), which is before it can be applied: a caller that matches results by log position
     /// registers there, and cannot miss its own result.
     /// </summary>
-    public Task<WriteOutcome> ProposeAsync(ModuleId module, ReadOnlySpan<byte> command, Action<ulong>? accepted = null) =>
+    public Task<WriteOutcome> ProposeAsync(ModuleId module, ReadOnlySpan<byte> command, Action<ulong, ulong>? accepted = null) =>
         ProposeAsync(CommandBatch.Encode(module, command), accepted);
 
     /// <summary>A linearizable read of one key (ReadIndex, then wait until applied here).</summary>
@@ -200,7 +200,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// Queues a proposal; completes when it is applied here, is known lost, or after
     /// <see cref="WriteTimeout"/> (then <see cref="WriteOutcome.Lost"/>: its outcome is unknown).
     /// </summary>
-    private Task<WriteOutcome> ProposeAsync(byte[] payload, Action<ulong>? accepted = null)
+    private Task<WriteOutcome> ProposeAsync(byte[] payload, Action<ulong, ulong>? accepted = null)
     {
         var write = new PendingWrite(payload) { Accepted = accepted };
         if (_stopping)
@@ -321,7 +321,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             if (result.IsAccepted)
             {
                 Track(write, result.Index + (ulong)i, result.Term);
-                write.Accepted?.Invoke(write.Index);
+                write.Accepted?.Invoke(write.Index, write.Term);
             }
             else
             {
@@ -520,8 +520,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         /// <summary>The tick after which the write is answered "outcome unknown".</summary>
         public long Deadline { get; set; }
 
-        /// <summary>Told the entry's index when the leader takes the write (on the loop's thread).</summary>
-        public Action<ulong>? Accepted { get; init; }
+        /// <summary>Told the entry's index and term when the leader takes the write (on the loop's thread).</summary>
+        public Action<ulong, ulong>? Accepted { get; init; }
     }
 
     [LoggerMessage(EventId = 1000, Level = LogLevel.Information, Message = "node {NodeId} started: peer {Peer}, log ends at {LastIndex}, term {Term}")]

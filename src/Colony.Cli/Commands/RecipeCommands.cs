@@ -65,10 +65,12 @@ internal static partial class RecipeCommands
             try
             {
                 TimeSpan? wait = seconds is { } s ? TimeSpan.FromSeconds(s) : null;
-                var identifier = Contender();
+                // kazoo's WriteLock layout: its nodes are those of a plain Lock, so a writer excludes
+                // plain-lock holders as well as shared holders, and both exclude it.
+                var readWrite = new ReadWriteLock(client, target, Contender());
                 hold = isShared
-                    ? await new ReadWriteLock(client, target, identifier).AcquireReadAsync(wait, ct).ConfigureAwait(false)
-                    : await new DistributedLock(client, target, identifier).AcquireAsync(wait, ct).ConfigureAwait(false);
+                    ? await readWrite.AcquireReadAsync(wait, ct).ConfigureAwait(false)
+                    : await readWrite.AcquireWriteAsync(wait, ct).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {

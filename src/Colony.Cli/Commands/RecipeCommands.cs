@@ -55,6 +55,7 @@ internal static partial class RecipeCommands
         {
             path, shared, timeout, session, verbose, argv,
         };
+        RequireCommand(command, argv);
         command.SetAction(async (parse, ct) =>
         {
             string target = parse.GetValue(path)!;
@@ -106,6 +107,7 @@ internal static partial class RecipeCommands
         {
             path, name, session, verbose, argv,
         };
+        RequireCommand(command, argv);
         command.SetAction(async (parse, ct) =>
         {
             string target = parse.GetValue(path)!;
@@ -251,6 +253,19 @@ internal static partial class RecipeCommands
         Description = "The command and its arguments, after --; run directly, not through a shell",
         Arity = ArgumentArity.OneOrMore,
     };
+
+    /// <summary>Says what is missing in words a user can act on, instead of the parser's "required argument missing".</summary>
+    private static void RequireCommand(Command command, Argument<string[]> argv)
+    {
+        argv.Arity = ArgumentArity.ZeroOrMore;
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(argv) is not { Length: > 0 })
+            {
+                result.AddError($"name the COMMAND to run after --, e.g. colony {command.Name} PATH -- ./job.sh");
+            }
+        });
+    }
 
     private static Option<double> SessionTimeoutOption() => new("--session-timeout")
     {

@@ -156,7 +156,7 @@ internal static partial class RecipeCommands
         {
             // Process.Start searches PATH itself; ENOENT means no such command anywhere.
             bool missing = e.NativeErrorCode == 2 || !File.Exists(argv[0]) && !argv[0].Contains('/', StringComparison.Ordinal);
-            cli.Environment.Error.WriteLine(missing ? $"colony: {argv[0]}: command not found" : $"colony: {argv[0]}: cannot run it: {NodeClient.OneLine(e.Message)}");
+            cli.Environment.Error.WriteLine(missing ? $"colony: {argv[0]}: command not found" : $"colony: {argv[0]}: cannot run it: {new Win32Exception(e.NativeErrorCode).Message}");
             return missing ? NotFound : NotExecutable;
         }
 

@@ -17,7 +17,7 @@ namespace Colony.Cli.Commands;
 /// </summary>
 internal static partial class RecipeCommands
 {
-    /// <summary>The lock was not acquired within --timeout (EX_TEMPFAIL, as flock -w uses 1 but sysexits calls it 75).</summary>
+    /// <summary>The lock was not acquired within --timeout: sysexits.h's EX_TEMPFAIL, "try again later".</summary>
     public const int TimedOut = 75;
 
     /// <summary>The hold was lost (the session ended) while the command ran.</summary>

@@ -183,21 +183,7 @@ internal static class ZkCommands
     /// <summary>Connects to the cluster, runs <paramref name="action"/>, closes the session, and turns ZooKeeper errors into one-line CLI errors.</summary>
     private static async Task<int> RunAsync(CliContext cli, ParseResult parse, Option<int> timeout, Func<ZooKeeperClient, Task> action, CancellationToken cancellationToken)
     {
-        string servers = Servers(cli, parse);
-        ZooKeeperClient client;
-        try
-        {
-            client = await ZooKeeperClient.ConnectAsync(servers, new ZooKeeperClientOptions { ConnectTimeout = Seconds(parse.GetValue(timeout)) }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ConnectionLossException)
-        {
-            throw new CliError($"no ZooKeeper server answered at {servers} within {parse.GetValue(timeout)}s; is the cluster up? (colony status)");
-        }
-        catch (ArgumentException e)
-        {
-            throw new CliError($"bad ZooKeeper address list '{servers}': {FirstSentence(e.Message)}", CliError.Usage);
-        }
-
+        ZooKeeperClient client = await ConnectAsync(cli, parse, new ZooKeeperClientOptions { ConnectTimeout = Seconds(parse.GetValue(timeout)) }, cancellationToken).ConfigureAwait(false);
         await using (client.ConfigureAwait(false))
         {
             try
@@ -213,6 +199,24 @@ internal static class ZkCommands
             {
                 throw new CliError(Describe(e));
             }
+        }
+    }
+
+    /// <summary>Opens a session on the cluster that --data, --cluster or COLONY_CLUSTER names; a failure to connect is a one-line CLI error.</summary>
+    internal static async Task<ZooKeeperClient> ConnectAsync(CliContext cli, ParseResult parse, ZooKeeperClientOptions options, CancellationToken cancellationToken)
+    {
+        string servers = Servers(cli, parse);
+        try
+        {
+            return await ZooKeeperClient.ConnectAsync(servers, options, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLossException)
+        {
+            throw new CliError($"no ZooKeeper server answered at {servers} within {options.ConnectTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s; is the cluster up? (colony status)");
+        }
+        catch (ArgumentException e)
+        {
+            throw new CliError($"bad ZooKeeper address list '{servers}': {FirstSentence(e.Message)}", CliError.Usage);
         }
     }
 
@@ -282,7 +286,7 @@ internal static class ZkCommands
     private static string Time(long unixMilliseconds) =>
         DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
-    private static string Describe(ZooKeeperException error) => error switch
+    internal static string Describe(ZooKeeperException error) => error switch
     {
         NoNodeException => $"{error.Path} does not exist",
         NodeExistsException => $"{error.Path} already exists",
@@ -293,5 +297,5 @@ internal static class ZkCommands
         _ => NodeClient.OneLine(error.Message),
     };
 
-    private static string FirstSentence(string message) => NodeClient.OneLine(message.Split(" (Parameter", 2)[0]).TrimEnd('.');
+    internal static string FirstSentence(string message) => NodeClient.OneLine(message.Split(" (Parameter", 2)[0]).TrimEnd('.');
 }

@@ -43,17 +43,17 @@ internal sealed class LockContender
             deadline.CancelAfter(wait);
         }
         string? node = null;
+        long? token = null;
         bool createTried = false;
         try
         {
-            await RecipeOperations.EnsurePathAsync(client, path, deadline.Token).ConfigureAwait(false);
             while (true)
             {
                 if (node is null)
                 {
                     bool retry = createTried;
                     createTried = true;
-                    node = await CreateAsync(retry, deadline.Token).ConfigureAwait(false);
+                    (node, token) = await CreateAsync(retry, deadline.Token).ConfigureAwait(false);
                 }
                 if (!await WaitForTurnAsync(node, deadline.Token).ConfigureAwait(false))
                 {
@@ -62,13 +62,18 @@ internal sealed class LockContender
                     continue;
                 }
                 string nodePath = $"{path}/{node}";
-                Stat? stat = await RecipeOperations.RetryAsync(() => client.ExistsAsync(nodePath, watcher: null, deadline.Token), deadline.Token).ConfigureAwait(false);
-                if (stat is null)
+                if (token is null)
                 {
-                    node = null;
-                    continue;
+                    // A node found again after a lost reply: its czxid needs one read.
+                    Stat? stat = await RecipeOperations.RetryAsync(() => client.ExistsAsync(nodePath, watcher: null, deadline.Token), deadline.Token).ConfigureAwait(false);
+                    if (stat is null)
+                    {
+                        node = null;
+                        continue;
+                    }
+                    token = stat.Value.Czxid;
                 }
-                return new LockHandle(client, nodePath, stat.Value.Czxid);
+                return new LockHandle(client, nodePath, token.Value);
             }
         }
         catch (Exception e)
@@ -83,21 +88,27 @@ internal sealed class LockContender
     }
 
     /// <summary>
-    /// Creates this contender's node and returns its name. After a create whose reply was lost,
-    /// the node may exist: look for our uuid prefix before creating another.
+    /// Creates this contender's node and returns its name and czxid (the fencing token; unknown for a
+    /// node found again). After a create whose reply was lost, the node may exist: look for our uuid
+    /// prefix before creating another. The lock's parent is made only when a create finds it missing,
+    /// so a lock that exists costs no extra read per acquire.
     /// </summary>
-    private async Task<string> CreateAsync(bool createTried, CancellationToken cancellationToken)
+    private async Task<(string Node, long? Czxid)> CreateAsync(bool createTried, CancellationToken cancellationToken)
     {
         while (true)
         {
             if (createTried && await FindOwnNodeAsync(cancellationToken).ConfigureAwait(false) is { } found)
             {
-                return found;
+                return (found, null);
             }
             try
             {
-                string created = await client.CreateAsync($"{path}/{prefix}", data, Acl.OpenUnsafe, CreateMode.EphemeralSequential, cancellationToken: cancellationToken).ConfigureAwait(false);
-                return created[(path.Length + 1)..];
+                var (created, stat) = await client.CreateWithStatAsync($"{path}/{prefix}", data, Acl.OpenUnsafe, CreateMode.EphemeralSequential, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return (created[(path.Length + 1)..], stat.Czxid);
+            }
+            catch (NoNodeException)
+            {
+                await RecipeOperations.EnsurePathAsync(client, path, cancellationToken).ConfigureAwait(false);
             }
             catch (ConnectionLossException)
             {

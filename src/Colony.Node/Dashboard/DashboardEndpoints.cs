@@ -57,12 +57,40 @@ internal static class DashboardEndpoints
             }
             return Render(context, self, "Znode " + valid, "Coordination", DashboardPages.Tree(valid, node));
         });
+        var files = app.Services.GetRequiredService<Colony.Node.FileSystem.NamespaceService>();
+        app.MapGet("/api/storage", (string? path) => StorageView(files, path ?? "/") is { } view
+            ? Results.Json(view, DashboardJson.Default.StorageView)
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no file or directory at {path}"));
+        app.MapGet("/storage", (HttpContext context, string? path) =>
+        {
+            string target = string.IsNullOrEmpty(path) ? "/" : path;
+            var view = StorageView(files, target);
+            if (view is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+            }
+            return Render(context, self, "Storage " + target, "Storage", DashboardPages.Storage(target, view));
+        });
         app.MapGet("/node", (HttpContext context) => Render(context, self, "Node " + self.Id, "Node", DashboardPages.Node(self.Details())));
         // Another node's page lives on that node: send the browser there.
         app.MapGet("/nodes/{id}", (ulong id) => self.Loop.MemberHttp.TryGetValue(id, out string? http) && http.Length > 0
             ? Results.Redirect(http.TrimEnd('/') + "/node")
             : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"node {id} is not a member"));
     }
+
+    /// <summary>This node's applied view of the namespace (a follower may trail the leader by a moment).</summary>
+    private static StorageView? StorageView(Colony.Node.FileSystem.NamespaceService files, string path) => files.Read(tree =>
+    {
+        if (tree.Stat(path) is not { } status)
+        {
+            return null;
+        }
+        var children = status.IsDirectory ? tree.List(path) ?? [] : [];
+        var summary = tree.Summarize(path);
+        return new StorageView(path, Colony.Node.FileSystem.FileStatusView.From(status),
+            [.. children.Take(CoordinationServer.BrowseChildren).Select(Colony.Node.FileSystem.FileStatusView.From)],
+            summary?.Files ?? 0, summary?.Directories ?? 0, summary?.Bytes ?? 0, tree.FileCount, tree.BlockCount);
+    });
 
     private static CoordinationView CoordinationView(NodeSelf self, ClusterMonitor monitor)
     {

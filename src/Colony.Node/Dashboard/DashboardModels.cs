@@ -177,10 +177,22 @@ public sealed record NodeDetails(
     [property: JsonPropertyName("configuration")] IReadOnlyList<SettingView> Configuration,
     [property: JsonPropertyName("recentLogs")] IReadOnlyList<LogLineView> RecentLogs);
 
+/// <summary>GET /api/storage?path=…: one directory or file of the file system, read-only.</summary>
+public sealed record StorageView(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("entry")] Colony.Node.FileSystem.FileStatusView Entry,
+    [property: JsonPropertyName("children")] IReadOnlyList<Colony.Node.FileSystem.FileStatusView> Children,
+    [property: JsonPropertyName("files")] long Files,
+    [property: JsonPropertyName("directories")] long Directories,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("totalFiles")] long TotalFiles,
+    [property: JsonPropertyName("totalBlocks")] int TotalBlocks);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(NodeSummary))]
 [JsonSerializable(typeof(ClusterView))]
 [JsonSerializable(typeof(CoordinationView))]
 [JsonSerializable(typeof(ZNodeBrowse))]
 [JsonSerializable(typeof(NodeDetails))]
+[JsonSerializable(typeof(StorageView))]
 internal sealed partial class DashboardJson : JsonSerializerContext;

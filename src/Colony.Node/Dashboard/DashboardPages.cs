@@ -192,6 +192,53 @@ internal static class DashboardPages
         return html.ToString();
     }
 
+    public static string Storage(string path, StorageView? view)
+    {
+        var html = new StringBuilder("<h1>Storage</h1><p class=\"crumbs\">");
+        string prefix = "";
+        html.Append("<a href=\"/storage?path=%2F\">/</a>");
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            prefix += "/" + part;
+            html.Append("<a href=\"/storage?path=").Append(Uri.EscapeDataString(prefix)).Append("\">").Append(E(part)).Append("</a>/");
+        }
+        html.Append("</p>");
+        if (view is null)
+        {
+            return html.Append("<p class=\"none\">No file or directory at <code>").Append(E(path)).Append("</code>.</p>").ToString();
+        }
+        html.Append("<div class=\"cards\">")
+            .Append(Card("Files here", N(view.Files)))
+            .Append(Card("Directories here", N(view.Directories)))
+            .Append(Card("Bytes here", E(AlertRules.Bytes(view.Bytes))))
+            .Append(Card("Files in cluster", N(view.TotalFiles)))
+            .Append(Card("Blocks in cluster", N(view.TotalBlocks)))
+            .Append("</div>");
+        var entry = view.Entry;
+        if (entry.Type == "file")
+        {
+            html.Append("<h2>File</h2>").Append(Table(["Field", "Value"],
+            [
+                ["length", N(entry.Length)], ["replication", N(entry.Replication)], ["block size", E(AlertRules.Bytes(entry.BlockSize))],
+                ["blocks", N(entry.Blocks)], ["state", E(entry.State)], ["owner", E(entry.Owner + ":" + entry.Group)],
+                ["permission", $"<code>{E(entry.Permission)}</code>"], ["modified", E(entry.ModificationTime.ToString("u", CultureInfo.InvariantCulture))],
+            ], "file"));
+            return html.ToString();
+        }
+        html.Append("<h2>Contents</h2>");
+        if (view.Children.Count == 0)
+        {
+            return html.Append("<p class=\"none\">Empty.</p>").ToString();
+        }
+        html.Append(Table(["Name", "Type", "Size", "Replication", "Owner", "Permission", "Modified"], view.Children.Select(c => (IEnumerable<string>)
+        [
+            $"<a href=\"/storage?path={Uri.EscapeDataString(c.Path)}\">{E(c.Path[(c.Path.LastIndexOf('/') + 1)..])}</a>",
+            E(c.Type), c.Type == "file" ? E(AlertRules.Bytes(c.Length)) : "-", c.Type == "file" ? N(c.Replication) : "-",
+            E(c.Owner), $"<code>{E(c.Permission)}</code>", E(c.ModificationTime.ToString("u", CultureInfo.InvariantCulture)),
+        ]), "entries"));
+        return html.ToString();
+    }
+
     private static string Card(string key, string value) => $"<div class=\"card\"><div class=\"k\">{E(key)}</div><div class=\"v\">{value}</div></div>";
 
     private static string Hex(long value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);

@@ -19,6 +19,7 @@ internal static class ApiSchemas
         ("node-summary", typeof(NodeSummary), "/api/node/summary"),
         ("coordination", typeof(CoordinationView), "/api/coordination"),
         ("coordination-tree", typeof(ZNodeBrowse), "/api/coordination/tree?path=%2Fzookeeper"),
+        ("storage", typeof(StorageView), "/api/storage?path=%2F"),
     ];
 
     public static string RepositoryRoot

@@ -45,6 +45,18 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Contains("quota", browser.Driver.FindElement(By.Id("children")).Text, StringComparison.Ordinal);
         browser.Screenshot("znode-browser");
 
+        // The storage browser shows a directory made through the file-system API.
+        using (var mkdirs = new HttpRequestMessage(HttpMethod.Post, cluster.HttpAddress(viewer) + "/api/fs/mkdirs"))
+        {
+            mkdirs.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Convert.ToBase64String(cluster.Secret));
+            mkdirs.Content = new StringContent("""{"path":"/datasets/logs","user":"alice"}""", System.Text.Encoding.UTF8, "application/json");
+            var made = await cluster.Http.SendAsync(mkdirs);
+            Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
+        }
+        browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(viewer) + "/storage?path=%2Fdatasets");
+        Wait(browser, () => browser.Driver.FindElements(By.CssSelector("#entries a")).Any(a => a.Text == "logs"), "the new directory in the storage browser");
+        browser.Screenshot("storage");
+
         browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(leader) + "/node");
         Wait(browser, () => browser.Driver.FindElements(By.CssSelector("#peers tbody tr")).Count == 2, "the leader's peer table");
         browser.Screenshot("node");

@@ -44,6 +44,7 @@ internal static class FsEndpoints
             await next(http).ConfigureAwait(false);
         }));
 
+        MapHeartbeat(app, loop, token);
         var fs = app.MapGroup("/api/fs");
 
         fs.MapGet("/stat", (string? path) => service.Read(tree => tree.Stat(path ?? "/")) is { } status
@@ -79,6 +80,27 @@ internal static class FsEndpoints
         fs.MapPost("/chmod", (FsChangeRequest request) => ParseMode(request.Mode) is { } mode
             ? Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode))
             : Task.FromResult(BadRequest("mode must be octal, e.g. 755")));
+    }
+
+    /// <summary>Data nodes report to the leader here; any other node answers 421 with the leader's address.</summary>
+    private static void MapHeartbeat(WebApplication app, ReplicaLoop loop, string token)
+    {
+        var manager = app.Services.GetRequiredService<BlockManager>();
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        app.MapPost(DataNodeService.HeartbeatPath, (HttpRequest http, HeartbeatRequest request) =>
+        {
+            if (!Authorized(http, token))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "a heartbeat needs the cluster's token");
+            }
+            if (request.NodeId == 0 || string.IsNullOrEmpty(request.DataAddress))
+            {
+                return BadRequest("nodeId and dataAddress are required");
+            }
+            return manager.Heartbeat(request, time.GetUtcNow().ToUnixTimeMilliseconds()) is { } answer
+                ? Results.Json(answer, StorageJson.Default.HeartbeatResponse)
+                : Results.Problem(statusCode: StatusCodes.Status421MisdirectedRequest, title: "not the leader", detail: loop.LeaderHttp);
+        });
     }
 
     private static NamespaceCommand DeleteToTrash(NamespaceService service, FsChangeRequest request)

@@ -253,6 +253,15 @@ public sealed class BlockManager
         }
     }
 
+    /// <summary>The block transfer address <paramref name="node"/> last reported, if any.</summary>
+    public string? AddressOf(NodeId node)
+    {
+        lock (_lock)
+        {
+            return _addresses.GetValueOrDefault(node);
+        }
+    }
+
     /// <summary>The data nodes as placement sees them now.</summary>
     public IReadOnlyList<DataNodeInfo> Nodes(long now)
     {

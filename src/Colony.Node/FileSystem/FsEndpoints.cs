@@ -14,7 +14,7 @@ namespace Colony.Node.FileSystem;
 /// lead forwards the request to the leader, so every answer reflects every acknowledged change.
 /// Changes need the cluster's token (<c>Authorization: Bearer …</c>); reads do not.
 /// </summary>
-internal static class FsEndpoints
+internal static partial class FsEndpoints
 {
     public const string ForwardedHeader = "X-Colony-Forwarded";
     private const string DefaultUser = "colony";
@@ -80,6 +80,7 @@ internal static class FsEndpoints
         fs.MapPost("/chmod", (FsChangeRequest request) => ParseMode(request.Mode) is { } mode
             ? Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode))
             : Task.FromResult(BadRequest("mode must be octal, e.g. 755")));
+        MapDataPath(app, fs, service);
     }
 
     /// <summary>Data nodes report to the leader here; any other node answers 421 with the leader's address.</summary>
@@ -122,6 +123,18 @@ internal static class FsEndpoints
             return BadRequest("path is required");
         }
         var command = build(request);
+        var (result, failure) = await ExecuteAsync(service, command).ConfigureAwait(false);
+        if (result is null)
+        {
+            return failure!;
+        }
+        return Results.Json(new FsChangeView(result.Path ?? request.Path, result.FilesDeleted, result.FreedBlocks.Count, command is NamespaceCommand.MoveToTrash),
+            FsJson.Default.FsChangeView);
+    }
+
+    /// <summary>Runs a command through the log: its result when it succeeded, else the HTTP answer saying why not.</summary>
+    internal static async Task<(NamespaceResult? Result, IResult? Failure)> ExecuteAsync(NamespaceService service, NamespaceCommand command)
+    {
         NamespaceResult result;
         try
         {
@@ -129,18 +142,19 @@ internal static class FsEndpoints
         }
         catch (NotLeaderException e)
         {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "leadership changed; try again", detail: e.Message);
+            return (null, Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "leadership changed; try again", detail: e.Message));
         }
         catch (TimeoutException e)
         {
-            return Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "outcome unknown", detail: e.Message);
+            return (null, Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "outcome unknown", detail: e.Message));
         }
-        if (!result.IsOk)
+        catch (InvalidOperationException e)
         {
-            return Results.Problem(statusCode: StatusOf(result.Error), title: result.Error.ToString(), detail: result.Message);
+            return (null, Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "leadership changed; try again", detail: e.Message));
         }
-        return Results.Json(new FsChangeView(result.Path ?? request.Path, result.FilesDeleted, result.FreedBlocks.Count, command is NamespaceCommand.MoveToTrash),
-            FsJson.Default.FsChangeView);
+        return result.IsOk
+            ? (result, null)
+            : (null, Results.Problem(statusCode: StatusOf(result.Error), title: result.Error.ToString(), detail: result.Message));
     }
 
     private static int StatusOf(FsError error) => error switch
@@ -151,15 +165,15 @@ internal static class FsEndpoints
         _ => StatusCodes.Status409Conflict,
     };
 
-    private static ushort? ParseMode(string? mode) =>
+    internal static ushort? ParseMode(string? mode) =>
         mode is not null && mode.Length is > 0 and <= 4 && mode.All(c => c is >= '0' and <= '7')
             ? Convert.ToUInt16(mode, 8)
             : null;
 
-    private static IResult NotFound(string? path) =>
+    internal static IResult NotFound(string? path) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: $"{path ?? "/"}: no such file or directory");
 
-    private static IResult BadRequest(string detail) =>
+    internal static IResult BadRequest(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "bad request", detail: detail);
 
     private static bool Authorized(HttpRequest request, string token)

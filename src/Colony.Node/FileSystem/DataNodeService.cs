@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Colony.Client.Blocks;
 using Colony.Core;
 using Colony.Node.Blocks;
 using Colony.Node.Hosting;

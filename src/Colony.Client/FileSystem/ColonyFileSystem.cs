@@ -208,11 +208,19 @@ public sealed class ColonyFileSystem : IDisposable
                     await Task.Delay(200, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                throw new FsException((int)response.StatusCode, problem?.Title ?? response.StatusCode.ToString(),
-                    problem?.Detail ?? problem?.Title ?? $"{call}: HTTP {(int)response.StatusCode}");
+                throw new FsException((int)response.StatusCode, problem?.Title ?? response.StatusCode.ToString(), Describe(call, response.StatusCode, problem));
             }
         }
     }
+
+    /// <summary>The server's explanation: an error name (NotFound) needs only its detail, a sentence goes in front of it.</summary>
+    private static string Describe(string call, HttpStatusCode status, ProblemResponse? problem) => problem switch
+    {
+        { Title: { } title, Detail: { } detail } when title.Contains(' ', StringComparison.Ordinal) => $"{title}: {detail}",
+        { Detail: { } detail } => detail,
+        { Title: { } title } => title,
+        _ => $"{call}: HTTP {(int)status}",
+    };
 
     private static async Task<ProblemResponse?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -15,6 +15,10 @@ internal sealed class FileReadStream : Stream
     /// <summary>Bytes fetched per read into the stream's own buffer: large enough to keep the connection busy.</summary>
     private const int ReadAhead = 4 * 1024 * 1024;
 
+    private const int MaxLocateRounds = 20;
+
+    private static readonly TimeSpan RelocateDelay = TimeSpan.FromMilliseconds(500);
+
     private readonly ColonyFileSystem _fs;
     private readonly string _path;
     private LocationsResponse _file;
@@ -126,8 +130,19 @@ internal sealed class FileReadStream : Stream
         var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
         var tried = new HashSet<string>();
         Exception? last = null;
-        for (int round = 0; round < 2; round++)
+        // A new leader knows no replicas until the data nodes' reports arrive (a second or two): ask again a few times.
+        for (int round = 0; round < MaxLocateRounds; round++)
         {
+            if (round > 0)
+            {
+                await Task.Delay(RelocateDelay, cancellationToken).ConfigureAwait(false);
+                _file = await _fs.LocateAsync(_path, cancellationToken).ConfigureAwait(false);
+                block = _file.Blocks.FirstOrDefault(b => b.BlockId == block.BlockId) ?? block;
+                if (round < MaxLocateRounds - 1 && block.Nodes.All(tried.Contains))
+                {
+                    continue;
+                }
+            }
             foreach (string node in block.Nodes)
             {
                 if (!tried.Add(node))
@@ -150,9 +165,7 @@ internal sealed class FileReadStream : Stream
                     last = e;
                 }
             }
-            // Every known replica failed: the leader may know newer ones (re-replicated since the file was opened).
-            _file = await _fs.LocateAsync(_path, cancellationToken).ConfigureAwait(false);
-            block = _file.Blocks.FirstOrDefault(b => b.BlockId == block.BlockId) ?? block;
+            // Every known replica failed: the leader may know others (re-replicated since the file was opened).
         }
         throw new IOException($"{_path}: block {version} could not be read from any replica ({block.Nodes.Count} known): {last?.Message}", last);
     }

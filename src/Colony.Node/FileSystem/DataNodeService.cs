@@ -42,7 +42,7 @@ public sealed partial class DataNodeService(NodeOptions options, ReplicaLoop loo
             // Opened before the host reports started, so the transfer port is bound by then.
             _store = BlockStore.Open(new BlockStoreOptions
             {
-                Directory = Path.Combine(options.DataDir, "blocks"),
+                Directory = options.DataDir, // the store keeps its files under DataDir/blocks
                 ReserveBytes = options.BlockReserveBytes,
             }, loggers.CreateLogger<BlockStore>());
             _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), new BlockTransferOptions(), loggers);
@@ -76,11 +76,27 @@ public sealed partial class DataNodeService(NodeOptions options, ReplicaLoop loo
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
-            do
+            // Every second, and at once when a replica is finalized or deleted: a client that just closed a file
+            // should find its blocks located, not wait for the next beat.
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            var changed = store.Deltas.WaitToReadAsync(stoppingToken).AsTask();
+            while (true)
             {
                 await HeartbeatAsync(store, http, stoppingToken).ConfigureAwait(false);
+                if (await Task.WhenAny(tick, changed).ConfigureAwait(false) == tick)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await changed.ConfigureAwait(false);
+                    changed = store.Deltas.WaitToReadAsync(stoppingToken).AsTask();
+                }
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

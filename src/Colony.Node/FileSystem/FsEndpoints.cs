@@ -211,6 +211,10 @@ internal static partial class FsEndpoints
         try
         {
             using var response = await forwarder.SendAsync(request, http.RequestAborted).ConfigureAwait(false);
+            if (response.StatusCode is System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified)
+            {
+                return Results.StatusCode((int)response.StatusCode); // a body is not allowed
+            }
             string content = await response.Content.ReadAsStringAsync(http.RequestAborted).ConfigureAwait(false);
             string type = response.Content.Headers.ContentType?.MediaType ?? "application/json";
             return Results.Content(content, type, Encoding.UTF8, (int)response.StatusCode);

@@ -201,6 +201,32 @@ public class FileSystemTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_write_carries_on_with_the_surviving_nodes_when_one_dies_mid_file()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+        byte[] data = RandomBytes(Block * 3, 5);
+
+        var stream = await fs.CreateAsync("/interrupted", Small());
+        await using (stream)
+        {
+            await stream.WriteAsync(data.AsMemory(0, Block + (Block / 2)));
+            // Still counted alive by the leader for a while, so the next pipelines include it and must recover.
+            cluster.Kill(cluster.Ids.First(id => id != leader));
+            await stream.WriteAsync(data.AsMemory(Block + (Block / 2)));
+        }
+
+        var status = await fs.StatAsync("/interrupted");
+        Assert.Equal(data.Length, status!.Length);
+        Assert.Equal("complete", status.State);
+        Assert.Equal(data, await ReadAllAsync(fs, "/interrupted"));
+        logs.Pass();
+    }
+
+    [Fact]
     public async Task Fsck_sees_a_dead_node_as_under_replication_until_the_leader_copies_the_blocks_elsewhere()
     {
         await using var cluster = new LocalCluster(4);

@@ -26,6 +26,9 @@ internal sealed class FileWriteStream : Stream
     private Task _sending = Task.CompletedTask;
     private bool _closed;
 
+    /// <summary>The last committed block's id (0: none yet), so a retried add-block is recognised as one.</summary>
+    private ulong _previous;
+
     public FileWriteStream(ColonyFileSystem fs, string path, long blockSize)
     {
         if (blockSize > Array.MaxLength)
@@ -105,7 +108,7 @@ internal sealed class FileWriteStream : Stream
         {
             var block = await _fs.PostAsync("add-block", new FsRequest
             {
-                Path = _path, Holder = _fs.Options.ClientName, Writer = _fs.Options.LocalDataNode, Excluded = excluded,
+                Path = _path, Holder = _fs.Options.ClientName, Writer = _fs.Options.LocalDataNode, Excluded = excluded, Previous = _previous,
             }, FsClientJson.Default.LocatedBlockResponse, cancellationToken).ConfigureAwait(false);
             var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
             var pipeline = block.Nodes.ToList();
@@ -121,6 +124,7 @@ internal sealed class FileWriteStream : Stream
                         Path = _path, Holder = _fs.Options.ClientName, BlockId = version.Id.Value, Stamp = version.Stamp.Value,
                         Length = length, Checksum = crc,
                     }, cancellationToken).ConfigureAwait(false);
+                    _previous = version.Id.Value;
                     return;
                 }
                 catch (PipelineFailedException e) when (attempt < MaxPipelineAttempts)

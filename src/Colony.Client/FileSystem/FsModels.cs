@@ -66,6 +66,7 @@ internal sealed class FsRequest
     public bool Overwrite { get; set; }
     public string? Writer { get; set; }
     public List<string>? Excluded { get; set; }
+    public ulong Previous { get; set; }
     public ulong BlockId { get; set; }
     public ulong Stamp { get; set; }
     public long Length { get; set; }

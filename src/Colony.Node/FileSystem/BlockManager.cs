@@ -19,6 +19,8 @@ public sealed class BlockManager
     /// <summary>After becoming leader, planning waits this long so every live node has sent its full report first.</summary>
     public const long DefaultReportGraceMs = 3_000;
 
+    private const int MaxRememberedAllocations = 10_000;
+
     private readonly object _lock = new();
     private readonly long _deadAfterMs;
     private readonly long _reportGraceMs;
@@ -30,6 +32,7 @@ public sealed class BlockManager
     private readonly Dictionary<NodeId, string> _addresses = [];
     private readonly Dictionary<NodeId, NodeWork> _work = [];
     private readonly HashSet<NodeId> _fullReported = [];
+    private readonly Dictionary<BlockVersion, IReadOnlyList<PlacedNode>> _allocations = [];
     private long? _leaderSince;
 
     public BlockManager(IRandomSource random, long deadAfterMs = NodeLiveness.DefaultDeadAfterMs,
@@ -175,6 +178,29 @@ public sealed class BlockManager
         {
             var chosen = PlacementPolicy.ChooseTargets(count, writer, excluded, _nodes.View(now), blockSize, _random);
             return [.. chosen.Where(_addresses.ContainsKey).Select(n => new PlacedNode(n, _addresses[n]))];
+        }
+    }
+
+    /// <summary>Remembers a new block's pipeline, so a writer that lost the answer gets the same one again.</summary>
+    public void Allocated(BlockVersion version, IReadOnlyList<PlacedNode> targets)
+    {
+        lock (_lock)
+        {
+            // Only the latest allocations matter: a retry follows its first attempt within seconds.
+            if (_allocations.Count >= MaxRememberedAllocations)
+            {
+                _allocations.Clear();
+            }
+            _allocations[version] = targets;
+        }
+    }
+
+    /// <summary>The pipeline <see cref="Allocated"/> recorded for <paramref name="version"/>, if this leader did.</summary>
+    public IReadOnlyList<PlacedNode>? TargetsOf(BlockVersion version)
+    {
+        lock (_lock)
+        {
+            return _allocations.GetValueOrDefault(version);
         }
     }
 
@@ -326,6 +352,7 @@ public sealed class BlockManager
         _addresses.Clear();
         _work.Clear();
         _fullReported.Clear();
+        _allocations.Clear();
     }
 
     private static BlockVersion Version(ulong id, ulong stamp) => new(new BlockId(id), new GenerationStamp(stamp));

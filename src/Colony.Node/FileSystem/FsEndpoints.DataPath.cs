@@ -64,12 +64,21 @@ internal static partial class FsEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "no data nodes",
                     detail: "no live data node has room for a block; check `colony fs fsck` and the nodes' disks");
             }
+            if (file.LeaseHolder == r.Holder && service.Read(tree => tree.GetBlockLocations(r.Path!, 0, long.MaxValue)) is { UnderConstruction: { } open } range
+                && (range.Blocks.Count == 0 ? 0 : range.Blocks[^1].Block.Version.Id.Value) == r.Previous)
+            {
+                // A retry whose first answer was lost (a node died while relaying it): nothing was written to
+                // that block yet, so it can go to any pipeline; the one first chosen if this leader remembers it.
+                var again = manager.TargetsOf(open.Version) ?? targets;
+                return Results.Json(View(open, 0, [.. again.Select(t => t.Address)]), FsJson.Default.LocatedBlockView);
+            }
             var (result, failure) = await ExecuteAsync(service,
                 new NamespaceCommand.AddBlock(r.Path!, r.Holder!, [.. targets.Select(t => t.Node)], service.Now)).ConfigureAwait(false);
             if (result?.Block is not { } block)
             {
                 return failure!;
             }
+            manager.Allocated(block.Version, targets);
             return Results.Json(View(block, 0, [.. targets.Select(t => t.Address)]), FsJson.Default.LocatedBlockView);
         });
 

@@ -120,6 +120,13 @@ public sealed class FsWriteRequest
     [JsonPropertyName("writer")]
     public string? Writer { get; set; }
 
+    /// <summary>
+    /// add-block: the id of the writer's last committed block (0 for none). When the file already has an open
+    /// block right after it, the writer lost the answer to its own earlier add-block: it gets that block again.
+    /// </summary>
+    [JsonPropertyName("previous")]
+    public ulong Previous { get; set; }
+
     /// <summary>add-block: data nodes not to use (they failed this writer).</summary>
     [JsonPropertyName("excluded")]
     public List<string>? Excluded { get; set; }

@@ -166,4 +166,18 @@ public sealed class BlockManagerTests
         Assert.Equal(new NodeId(3), manager.NodeAt("127.0.0.1:9003"));
         Assert.Null(manager.NodeAt("127.0.0.1:1"));
     }
+
+    [Fact]
+    public void A_blocks_pipeline_is_remembered_until_leadership_changes()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(3), new GenerationStamp(3));
+        Assert.Null(manager.TargetsOf(version));
+        PlacedNode[] pipeline = [new(new NodeId(2), "127.0.0.1:9002"), new(new NodeId(1), "127.0.0.1:9001")];
+        manager.Allocated(version, pipeline);
+        Assert.Equal(pipeline, manager.TargetsOf(version));
+        Assert.Null(manager.TargetsOf(version with { Stamp = new GenerationStamp(4) }));
+        manager.BecomeLeader(Start + 1);
+        Assert.Null(manager.TargetsOf(version));
+    }
 }

@@ -134,7 +134,14 @@ internal sealed class FileWriteStream : Stream
                     if (pipeline.Count == 0)
                     {
                         // Nothing survived: drop the block and ask for a fresh pipeline.
-                        await _fs.PostAsync("abandon-block", new FsRequest { Path = _path, Holder = _fs.Options.ClientName, BlockId = version.Id.Value }, cancellationToken).ConfigureAwait(false);
+                        try
+                        {
+                            await _fs.PostAsync("abandon-block", new FsRequest { Path = _path, Holder = _fs.Options.ClientName, BlockId = version.Id.Value }, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (FsException e2) when (e2.Error == "BlockMismatch")
+                        {
+                            // Already dropped (a retry whose first answer was lost), or still open: add-block hands it back.
+                        }
                         break;
                     }
                     var renewed = await _fs.PostAsync("update-pipeline", new FsRequest { Path = _path, Holder = _fs.Options.ClientName, BlockId = version.Id.Value },
@@ -183,7 +190,18 @@ internal sealed class FileWriteStream : Stream
                 await SendFilledAsync(CancellationToken.None).ConfigureAwait(false);
             }
             await _sending.ConfigureAwait(false);
-            await _fs.PostAsync("complete", new FsRequest { Path = _path, Holder = _fs.Options.ClientName }, CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await _fs.PostAsync("complete", new FsRequest { Path = _path, Holder = _fs.Options.ClientName }, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (FsException e) when (e.Error == "FileNotUnderConstruction")
+            {
+                // A retry of a complete whose first answer was lost leaves the file closed with every byte; anything else is a failure.
+                if (await _fs.StatAsync(_path).ConfigureAwait(false) is not { State: "complete", ClosedByRecovery: false } done || done.Length != _position)
+                {
+                    throw;
+                }
+            }
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using Colony.Client.Blocks;
 using Colony.Core;
 using Colony.Node.Blocks;
 

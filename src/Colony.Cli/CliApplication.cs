@@ -78,6 +78,7 @@ internal static class CliApplication
             ClusterCommands.Create(cli),
             DemoCommand.Create(cli),
             ZkCommands.Create(cli),
+            FsCommands.Create(cli),
             RecipeCommands.CreateLock(cli), RecipeCommands.CreateElect(cli),
         };
         root.Options.Add(new HelpOption());

@@ -7,9 +7,16 @@ namespace Colony.IntegrationTests;
 /// <summary>Runs the real `colony` command from the test's build output.</summary>
 internal static class ColonyCli
 {
-    public static async Task<(int Code, string Output)> RunAsync(params string[] args)
+    public static Task<(int Code, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    /// <summary>Runs the command with extra environment variables (e.g. COLONY_SECRET_FILE).</summary>
+    public static async Task<(int Code, string Output)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "colony.dll"));
         foreach (var arg in args)
         {

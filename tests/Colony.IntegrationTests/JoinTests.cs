@@ -29,6 +29,7 @@ public class JoinTests
             colony["ZooKeeper"] = $"127.0.0.1:{slot}";
             colony["Peer"] = $"127.0.0.1:{slot + 1}";
             colony["Http"] = $"http://127.0.0.1:{slot + 2}";
+            colony["DataTransfer"] = $"127.0.0.1:{slot + 3}";
             string configPath = Path.Combine(data, "node-4.json");
             await File.WriteAllTextAsync(configPath, config.ToJsonString());
 

@@ -18,6 +18,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<ulong, Process> _processes = [];
     private readonly List<Process> _retired = [];
     private readonly Dictionary<ulong, (int Peer, int Http, int ZooKeeper)> _ports = [];
+    private readonly Dictionary<ulong, int> _dataPorts = [];
     private readonly IReadOnlyDictionary<string, object>? _coordination;
     private readonly string _root = Directory.CreateTempSubdirectory("colony-it-").FullName;
     private readonly string _clusterId = Guid.NewGuid().ToString();
@@ -34,6 +35,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         for (ulong id = 1; id <= (ulong)nodes; id++)
         {
             _ports[id] = (FreePort(), FreePort(), FreePort());
+            _dataPorts[id] = FreePort();
         }
         foreach (var id in _ports.Keys)
         {
@@ -52,6 +54,12 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public IEnumerable<ulong> Ids => _ports.Keys;
 
+    /// <summary>The file holding the cluster secret (for COLONY_SECRET_FILE).</summary>
+    public string SecretFile => _secretFile;
+
+    /// <summary>Every node's HTTP address, comma-separated, as --cluster takes them.</summary>
+    public string HttpAddresses => string.Join(',', _ports.Keys.Select(HttpAddress));
+
     public string HttpAddress(ulong id) => $"http://127.0.0.1:{_ports[id].Http}";
 
     private readonly SortedSet<ulong> _logIds = [];
@@ -68,6 +76,22 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public int HttpPort(ulong id) => _ports[id].Http;
 
+    /// <summary>The node's block transfer address (it is a data node), host:port.</summary>
+    public string DataAddress(ulong id) => $"127.0.0.1:{_dataPorts[id]}";
+
+    /// <summary>How many finalized block replicas the node holds on disk.</summary>
+    public int ReplicaCount(ulong id)
+    {
+        string finalized = Path.Combine(_root, $"node-{id}", "blocks", "finalized");
+        return Directory.Exists(finalized)
+            ? Directory.EnumerateFiles(finalized, "blk_*", SearchOption.AllDirectories).Count(f => !f.EndsWith(".meta", StringComparison.Ordinal))
+            : 0;
+    }
+
+    /// <summary>The file system as a client sees it through every node's HTTP address.</summary>
+    public Colony.Client.FileSystem.ColonyFileSystem FileSystem(Colony.Client.FileSystem.ColonyFileSystemOptions? options = null) =>
+        new([.. _ports.Keys.Select(id => new Uri(HttpAddress(id)))], Secret, options);
+
     /// <summary>The peer address as the membership endpoint expects it, host:port.</summary>
     public string PeerAddress(ulong id) => $"127.0.0.1:{_ports[id].Peer}";
 
@@ -79,6 +103,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     {
         ulong id = _ports.Keys.Max() + 1;
         _ports[id] = (FreePort(), FreePort(), FreePort());
+        _dataPorts[id] = FreePort();
         _joining.Add(id);
         WriteConfig(id);
         Start(id);
@@ -323,6 +348,9 @@ internal sealed class LocalCluster : IAsyncDisposable
                 Peer = $"127.0.0.1:{_ports[id].Peer}",
                 Http = HttpAddress(id),
                 ZooKeeper = ZooKeeperAddress(id),
+                DataTransfer = DataAddress(id),
+                // Test volumes are small shared disks: keep no reserve beyond the blocks themselves.
+                BlockReserveBytes = 0,
                 Coordination = _coordination ?? new Dictionary<string, object>(),
                 Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key) }),
             },

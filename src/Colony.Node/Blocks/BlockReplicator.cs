@@ -1,3 +1,4 @@
+using Colony.Client.Blocks;
 using Colony.Core;
 using Colony.Storage.Blocks;
 using Colony.Storage.Blocks.Transfer;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Colony.Client.Blocks;
 using Colony.Storage.Blocks;
 using Colony.Storage.Blocks.Transfer;
 

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Threading.Channels;
+using Colony.Client.Blocks;
 using Colony.Storage.Blocks;
 using Colony.Storage.Blocks.Transfer;
 using Microsoft.Extensions.Logging;

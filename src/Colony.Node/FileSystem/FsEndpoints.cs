@@ -14,7 +14,7 @@ namespace Colony.Node.FileSystem;
 /// lead forwards the request to the leader, so every answer reflects every acknowledged change.
 /// Changes need the cluster's token (<c>Authorization: Bearer …</c>); reads do not.
 /// </summary>
-internal static class FsEndpoints
+internal static partial class FsEndpoints
 {
     public const string ForwardedHeader = "X-Colony-Forwarded";
     private const string DefaultUser = "colony";
@@ -44,6 +44,7 @@ internal static class FsEndpoints
             await next(http).ConfigureAwait(false);
         }));
 
+        MapHeartbeat(app, loop, token);
         var fs = app.MapGroup("/api/fs");
 
         fs.MapGet("/stat", (string? path) => service.Read(tree => tree.Stat(path ?? "/")) is { } status
@@ -79,6 +80,28 @@ internal static class FsEndpoints
         fs.MapPost("/chmod", (FsChangeRequest request) => ParseMode(request.Mode) is { } mode
             ? Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode))
             : Task.FromResult(BadRequest("mode must be octal, e.g. 755")));
+        MapDataPath(app, fs, service);
+    }
+
+    /// <summary>Data nodes report to the leader here; any other node answers 421 with the leader's address.</summary>
+    private static void MapHeartbeat(WebApplication app, ReplicaLoop loop, string token)
+    {
+        var manager = app.Services.GetRequiredService<BlockManager>();
+        var time = app.Services.GetRequiredService<TimeProvider>();
+        app.MapPost(DataNodeService.HeartbeatPath, (HttpRequest http, HeartbeatRequest request) =>
+        {
+            if (!Authorized(http, token))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "a heartbeat needs the cluster's token");
+            }
+            if (request.NodeId == 0 || string.IsNullOrEmpty(request.DataAddress))
+            {
+                return BadRequest("nodeId and dataAddress are required");
+            }
+            return manager.Heartbeat(request, time.GetUtcNow().ToUnixTimeMilliseconds()) is { } answer
+                ? Results.Json(answer, StorageJson.Default.HeartbeatResponse)
+                : Results.Problem(statusCode: StatusCodes.Status421MisdirectedRequest, title: "not the leader", detail: loop.LeaderHttp);
+        });
     }
 
     private static NamespaceCommand DeleteToTrash(NamespaceService service, FsChangeRequest request)
@@ -100,6 +123,18 @@ internal static class FsEndpoints
             return BadRequest("path is required");
         }
         var command = build(request);
+        var (result, failure) = await ExecuteAsync(service, command).ConfigureAwait(false);
+        if (result is null)
+        {
+            return failure!;
+        }
+        return Results.Json(new FsChangeView(result.Path ?? request.Path, result.FilesDeleted, result.FreedBlocks.Count, command is NamespaceCommand.MoveToTrash),
+            FsJson.Default.FsChangeView);
+    }
+
+    /// <summary>Runs a command through the log: its result when it succeeded, else the HTTP answer saying why not.</summary>
+    internal static async Task<(NamespaceResult? Result, IResult? Failure)> ExecuteAsync(NamespaceService service, NamespaceCommand command)
+    {
         NamespaceResult result;
         try
         {
@@ -107,18 +142,19 @@ internal static class FsEndpoints
         }
         catch (NotLeaderException e)
         {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "leadership changed; try again", detail: e.Message);
+            return (null, Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "leadership changed; try again", detail: e.Message));
         }
         catch (TimeoutException e)
         {
-            return Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "outcome unknown", detail: e.Message);
+            return (null, Results.Problem(statusCode: StatusCodes.Status504GatewayTimeout, title: "outcome unknown", detail: e.Message));
         }
-        if (!result.IsOk)
+        catch (InvalidOperationException e)
         {
-            return Results.Problem(statusCode: StatusOf(result.Error), title: result.Error.ToString(), detail: result.Message);
+            return (null, Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "leadership changed; try again", detail: e.Message));
         }
-        return Results.Json(new FsChangeView(result.Path ?? request.Path, result.FilesDeleted, result.FreedBlocks.Count, command is NamespaceCommand.MoveToTrash),
-            FsJson.Default.FsChangeView);
+        return result.IsOk
+            ? (result, null)
+            : (null, Results.Problem(statusCode: StatusOf(result.Error), title: result.Error.ToString(), detail: result.Message));
     }
 
     private static int StatusOf(FsError error) => error switch
@@ -129,15 +165,15 @@ internal static class FsEndpoints
         _ => StatusCodes.Status409Conflict,
     };
 
-    private static ushort? ParseMode(string? mode) =>
+    internal static ushort? ParseMode(string? mode) =>
         mode is not null && mode.Length is > 0 and <= 4 && mode.All(c => c is >= '0' and <= '7')
             ? Convert.ToUInt16(mode, 8)
             : null;
 
-    private static IResult NotFound(string? path) =>
+    internal static IResult NotFound(string? path) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: $"{path ?? "/"}: no such file or directory");
 
-    private static IResult BadRequest(string detail) =>
+    internal static IResult BadRequest(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "bad request", detail: detail);
 
     private static bool Authorized(HttpRequest request, string token)
@@ -175,6 +211,10 @@ internal static class FsEndpoints
         try
         {
             using var response = await forwarder.SendAsync(request, http.RequestAborted).ConfigureAwait(false);
+            if (response.StatusCode is System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified)
+            {
+                return Results.StatusCode((int)response.StatusCode); // a body is not allowed
+            }
             string content = await response.Content.ReadAsStringAsync(http.RequestAborted).ConfigureAwait(false);
             string type = response.Content.Headers.ContentType?.MediaType ?? "application/json";
             return Results.Content(content, type, Encoding.UTF8, (int)response.StatusCode);

@@ -90,10 +90,121 @@ public sealed record FsChangeView(
     [property: JsonPropertyName("blocksFreed")] int BlocksFreed,
     [property: JsonPropertyName("movedToTrash")] bool MovedToTrash);
 
+/// <summary>The body of a write-path call (create, add-block, commit-block, update-pipeline, complete, renew-lease, report-corrupt).</summary>
+public sealed class FsWriteRequest
+{
+    [JsonPropertyName("path")]
+    public string? Path { get; set; }
+
+    /// <summary>The writing client's name: the lease holder.</summary>
+    [JsonPropertyName("holder")]
+    public string? Holder { get; set; }
+
+    [JsonPropertyName("user")]
+    public string? User { get; set; }
+
+    /// <summary>Octal, e.g. "644".</summary>
+    [JsonPropertyName("mode")]
+    public string? Mode { get; set; }
+
+    [JsonPropertyName("replication")]
+    public short Replication { get; set; }
+
+    [JsonPropertyName("blockSize")]
+    public long BlockSize { get; set; }
+
+    [JsonPropertyName("overwrite")]
+    public bool Overwrite { get; set; }
+
+    /// <summary>add-block: the block transfer address of the writer's own data node, placed first.</summary>
+    [JsonPropertyName("writer")]
+    public string? Writer { get; set; }
+
+    /// <summary>
+    /// add-block: the id of the writer's last committed block (0 for none). When the file already has an open
+    /// block right after it, the writer lost the answer to its own earlier add-block: it gets that block again.
+    /// </summary>
+    [JsonPropertyName("previous")]
+    public ulong Previous { get; set; }
+
+    /// <summary>add-block: data nodes not to use (they failed this writer).</summary>
+    [JsonPropertyName("excluded")]
+    public List<string>? Excluded { get; set; }
+
+    [JsonPropertyName("blockId")]
+    public ulong BlockId { get; set; }
+
+    [JsonPropertyName("stamp")]
+    public ulong Stamp { get; set; }
+
+    [JsonPropertyName("length")]
+    public long Length { get; set; }
+
+    /// <summary>commit-block: the CRC-32C of the whole block.</summary>
+    [JsonPropertyName("checksum")]
+    public uint Checksum { get; set; }
+
+    /// <summary>report-corrupt: the block transfer address of the node whose replica failed verification.</summary>
+    [JsonPropertyName("node")]
+    public string? Node { get; set; }
+}
+
+/// <summary>POST /api/fs/create: the file as made (replication after capping to the live data nodes).</summary>
+public sealed record CreatedView(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("replication")] short Replication,
+    [property: JsonPropertyName("blockSize")] long BlockSize);
+
+/// <summary>A block and where to reach its replicas (add-block: the pipeline, in order; locations: readable replicas).</summary>
+public sealed record LocatedBlockView(
+    [property: JsonPropertyName("blockId")] ulong BlockId,
+    [property: JsonPropertyName("stamp")] ulong Stamp,
+    [property: JsonPropertyName("offset")] long Offset,
+    [property: JsonPropertyName("length")] long Length,
+    [property: JsonPropertyName("checksum")] uint Checksum,
+    [property: JsonPropertyName("nodes")] IReadOnlyList<string> Nodes);
+
+/// <summary>GET /api/fs/locations: the committed blocks overlapping a range.</summary>
+public sealed record LocationsView(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("length")] long Length,
+    [property: JsonPropertyName("complete")] bool Complete,
+    [property: JsonPropertyName("blocks")] IReadOnlyList<LocatedBlockView> Blocks);
+
+/// <summary>One block in an fsck answer.</summary>
+public sealed record FsckBlockView(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("block")] string Block,
+    [property: JsonPropertyName("length")] long Length,
+    [property: JsonPropertyName("expected")] short Expected,
+    [property: JsonPropertyName("health")] string Health,
+    [property: JsonPropertyName("live")] IReadOnlyList<string> Live,
+    [property: JsonPropertyName("corruptOn")] IReadOnlyList<string> CorruptOn);
+
+/// <summary>GET /api/fs/fsck.</summary>
+public sealed record FsckView(
+    [property: JsonPropertyName("path")] string Path,
+    [property: JsonPropertyName("status")] string Status,
+    [property: JsonPropertyName("blocks")] int Blocks,
+    [property: JsonPropertyName("healthy")] int Healthy,
+    [property: JsonPropertyName("underReplicated")] int UnderReplicated,
+    [property: JsonPropertyName("overReplicated")] int OverReplicated,
+    [property: JsonPropertyName("corrupt")] int Corrupt,
+    [property: JsonPropertyName("missing")] int Missing,
+    [property: JsonPropertyName("openBlocks")] int OpenBlocks,
+    [property: JsonPropertyName("dataNodes")] int DataNodes,
+    [property: JsonPropertyName("liveDataNodes")] int LiveDataNodes,
+    [property: JsonPropertyName("problems")] IReadOnlyList<FsckBlockView> Problems);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(FileStatusView))]
 [JsonSerializable(typeof(ListingView))]
 [JsonSerializable(typeof(SummaryView))]
 [JsonSerializable(typeof(FsChangeRequest))]
 [JsonSerializable(typeof(FsChangeView))]
+[JsonSerializable(typeof(FsWriteRequest))]
+[JsonSerializable(typeof(CreatedView))]
+[JsonSerializable(typeof(LocatedBlockView))]
+[JsonSerializable(typeof(LocationsView))]
+[JsonSerializable(typeof(FsckView))]
 internal sealed partial class FsJson : JsonSerializerContext;

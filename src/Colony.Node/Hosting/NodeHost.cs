@@ -126,6 +126,7 @@ public static class NodeHost
         {
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, FsJson.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(2, StorageJson.Default);
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -156,6 +157,10 @@ public static class NodeHost
         builder.Services.AddSingleton<ClusterMonitor>();
         builder.Services.AddSingleton(services => new NamespaceService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
         builder.Services.AddHostedService(services => services.GetRequiredService<ClusterMonitor>());
+        builder.Services.AddSingleton(_ => new BlockManager(new SeededRandom((ulong)Random.Shared.NextInt64())));
+        builder.Services.AddHostedService<BlockManagerService>();
+        builder.Services.AddSingleton<DataNodeService>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());
 
         await using var app = builder.Build();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();

@@ -55,6 +55,18 @@ public sealed class NodeOptions
     /// </summary>
     public string? DataTransfer { get; set; }
 
+    /// <summary>This data node's rack, for placement (replicas spread over racks); unset: one rack for all.</summary>
+    public string? Rack { get; set; }
+
+    /// <summary>Free space a data node keeps back from blocks. Default 256 MiB.</summary>
+    public long BlockReserveBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Cap on the bytes/s a data node sends copying replicas for repair. Default 32 MiB/s.</summary>
+    public long ReplicationBytesPerSecond { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>A file's writer silent this long loses its lease: the leader closes the file. Default 60 s.</summary>
+    public long LeaseHardLimitMs { get; set; } = 60_000;
+
     /// <summary>The initial members (for a new cluster) or the members to contact (when joining).</summary>
     public List<MemberOptions> Members { get; set; } = [];
 
@@ -93,6 +105,8 @@ public sealed class NodeOptions
         Require(string.IsNullOrEmpty(SecureZooKeeper) || IPEndPoint.TryParse(SecureZooKeeper, out _), $"SecureZooKeeper must be host:port, not '{SecureZooKeeper}'");
         Require(string.IsNullOrEmpty(DataTransfer) || IPEndPoint.TryParse(DataTransfer, out _), $"DataTransfer must be host:port, not '{DataTransfer}'");
         Require(SecretFile is not null || Secret is not null, "SecretFile or Secret must be set");
+        Require(BlockReserveBytes >= 0 && ReplicationBytesPerSecond > 0 && LeaseHardLimitMs > 0,
+            "BlockReserveBytes must not be negative; ReplicationBytesPerSecond and LeaseHardLimitMs must be positive");
         Require(TickMilliseconds > 0, "TickMilliseconds must be positive");
         Require(JoinVia is null || (Join && Uri.TryCreate(JoinVia, UriKind.Absolute, out _)), "JoinVia must be a URL, and needs Join");
         Require(Join || Members.Any(m => m.Id == NodeId), "Members must include this node (or set Join)");

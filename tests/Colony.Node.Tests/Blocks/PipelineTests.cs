@@ -1,3 +1,4 @@
+using Colony.Client.Blocks;
 using Colony.Core;
 using Colony.Node.Blocks;
 using Colony.Node.Tests.Peers;

@@ -1,4 +1,5 @@
 using System.Net;
+using Colony.Client.Blocks;
 using Colony.Core;
 using Colony.Node.Blocks;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Colony.Storage.Blocks.Transfer;
 
-namespace Colony.Node.Blocks;
+namespace Colony.Client.Blocks;
 
 /// <summary>
 /// One TCP connection carrying block transfer frames. Frames are read whole into pooled buffers, so a data packet

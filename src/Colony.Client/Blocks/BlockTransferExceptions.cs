@@ -1,7 +1,7 @@
 using Colony.Core;
 using Colony.Storage.Blocks.Transfer;
 
-namespace Colony.Node.Blocks;
+namespace Colony.Client.Blocks;
 
 /// <summary>A block transfer failed at a known node; <see cref="Status"/> says how.</summary>
 public abstract class BlockTransferException : IOException

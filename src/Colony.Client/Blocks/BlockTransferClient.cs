@@ -5,7 +5,7 @@ using Colony.Core;
 using Colony.Storage.Blocks;
 using Colony.Storage.Blocks.Transfer;
 
-namespace Colony.Node.Blocks;
+namespace Colony.Client.Blocks;
 
 /// <summary>
 /// Moves block bytes to and from data nodes: <see cref="WriteBlockAsync"/> streams a block through a write

@@ -1,6 +1,6 @@
 using Colony.Storage.Blocks;
 
-namespace Colony.Node.Blocks;
+namespace Colony.Client.Blocks;
 
 /// <summary>Limits and timeouts of the block transfer protocol, shared by the server and the client.</summary>
 public sealed class BlockTransferOptions

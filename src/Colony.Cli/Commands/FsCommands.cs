@@ -1,0 +1,361 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Colony.Client.FileSystem;
+
+namespace Colony.Cli.Commands;
+
+/// <summary>
+/// <c>colony fs put|get|cat|ls|stat|mkdir|mv|rm|du|setrep|fsck</c>: the cluster's file system. Namespace
+/// calls go to any node over HTTP (--data, --cluster or COLONY_CLUSTER); file bytes go straight to and from
+/// the data nodes. Changes carry the cluster secret: the data directory's <c>secret</c> file, or
+/// COLONY_SECRET_FILE / COLONY_SECRET with --cluster.
+/// </summary>
+internal static class FsCommands
+{
+    public const string SecretFileVariable = "COLONY_SECRET_FILE";
+    public const string SecretVariable = "COLONY_SECRET";
+
+    public static Command Create(CliContext cli) =>
+        new("fs", "Store and read files: put, get, cat, ls, stat, mkdir, mv, rm, du, setrep, fsck")
+        {
+            CreatePut(cli), CreateGet(cli), CreateCat(cli), CreateLs(cli), CreateStat(cli), CreateMkdir(cli),
+            CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli),
+        };
+
+    private static Argument<string> Remote(string name = "PATH") => new(name) { Description = "An absolute path in the cluster's file system, e.g. /data/file" };
+
+    private static Option<bool> Json() => new("--json") { Description = "Print JSON" };
+
+    private static Command CreatePut(CliContext cli)
+    {
+        var local = new Argument<string>("LOCAL") { Description = "The local file to upload ('-' for standard input)" };
+        var remote = Remote("REMOTE");
+        var replication = new Option<short>("--replication", "-r") { Description = "Replicas per block (default 3, capped by the live data nodes)" };
+        var blockSize = new Option<string>("--block-size") { Description = "Block size, e.g. 64M, 1M or bytes (default 64M)" };
+        var overwrite = new Option<bool>("--overwrite", "-f") { Description = "Replace an existing file" };
+        var command = new Command("put", "Upload a local file") { local, remote, replication, blockSize, overwrite };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            string source = parse.GetValue(local)!;
+            string target = parse.GetValue(remote)!;
+            if (await fs.StatAsync(target, ct).ConfigureAwait(false) is { IsDirectory: true })
+            {
+                target = target.TrimEnd('/') + "/" + (source == "-" ? "stdin" : Path.GetFileName(source));
+            }
+            long size = ParseSize(parse.GetValue(blockSize));
+            Stream input = source == "-" ? Console.OpenStandardInput() : OpenLocal(source);
+            await using (input.ConfigureAwait(false))
+            {
+                var output = await fs.CreateAsync(target, new FsCreateOptions
+                {
+                    Replication = parse.GetValue(replication), BlockSize = size, Overwrite = parse.GetValue(overwrite),
+                }, ct).ConfigureAwait(false);
+                await using (output.ConfigureAwait(false))
+                {
+                    await input.CopyToAsync(output, 1024 * 1024, ct).ConfigureAwait(false);
+                }
+            }
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateGet(CliContext cli)
+    {
+        var remote = Remote("REMOTE");
+        var local = new Argument<string>("LOCAL") { Description = "Where to write it ('-' for standard output)" };
+        var command = new Command("get", "Download a file") { remote, local };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            string target = parse.GetValue(local)!;
+            var input = await fs.OpenReadAsync(parse.GetValue(remote)!, ct).ConfigureAwait(false);
+            await using (input.ConfigureAwait(false))
+            {
+                if (target == "-")
+                {
+                    await using var stdout = Console.OpenStandardOutput();
+                    await input.CopyToAsync(stdout, ct).ConfigureAwait(false);
+                    return;
+                }
+                // Written beside the target and renamed: a failed download leaves no half file under its name.
+                string partial = target + ".partial";
+                var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+                await using (file.ConfigureAwait(false))
+                {
+                    await input.CopyToAsync(file, ct).ConfigureAwait(false);
+                }
+                File.Move(partial, target, overwrite: true);
+            }
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateCat(CliContext cli)
+    {
+        var paths = new Argument<string[]>("PATH") { Description = "Files to print, in order", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("cat", "Print files' bytes to standard output") { paths };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            await cli.Environment.Out.FlushAsync(ct).ConfigureAwait(false);
+            foreach (string path in parse.GetValue(paths)!)
+            {
+                var input = await fs.OpenReadAsync(path, ct).ConfigureAwait(false);
+                await using (input.ConfigureAwait(false))
+                {
+                    await using var stdout = Console.OpenStandardOutput();
+                    await input.CopyToAsync(stdout, ct).ConfigureAwait(false);
+                }
+            }
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateLs(CliContext cli)
+    {
+        var path = new Argument<string>("PATH") { Description = "A directory or file (default /)", Arity = ArgumentArity.ZeroOrOne };
+        var recursive = new Option<bool>("--recursive", "-R") { Description = "List subdirectories too" };
+        var json = Json();
+        var command = new Command("ls", "List a directory: permission, replication, owner, group, size, modified, path") { path, recursive, json };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            var all = new List<FsFileStatus>();
+            await ListAsync(fs, parse.GetValue(path) ?? "/", parse.GetValue(recursive), all, ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                cli.Environment.Out.WriteLine(JsonSerializer.Serialize(all, FsCliJson.Default.ListFsFileStatus));
+                return;
+            }
+            foreach (var entry in all)
+            {
+                cli.Environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{(entry.IsDirectory ? 'd' : '-')}{entry.Permission} {(entry.IsDirectory ? "-" : entry.Replication.ToString(CultureInfo.InvariantCulture)),3} {entry.Owner} {entry.Group} {entry.Length,12} {entry.ModificationTime.UtcDateTime:yyyy-MM-dd HH:mm} {entry.Path}"));
+            }
+        }, ct));
+        return command;
+    }
+
+    private static async Task ListAsync(ColonyFileSystem fs, string path, bool recursive, List<FsFileStatus> into, CancellationToken cancellationToken)
+    {
+        foreach (var entry in await fs.ListAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            into.Add(entry);
+            if (recursive && entry.IsDirectory && entry.Path != path)
+            {
+                await ListAsync(fs, entry.Path, recursive, into, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static Command CreateStat(CliContext cli)
+    {
+        var path = Remote();
+        var json = Json();
+        var command = new Command("stat", "Show a file's or directory's attributes") { path, json };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            string target = parse.GetValue(path)!;
+            var status = await fs.StatAsync(target, ct).ConfigureAwait(false) ?? throw new CliError($"{target}: no such file or directory");
+            if (parse.GetValue(json))
+            {
+                cli.Environment.Out.WriteLine(JsonSerializer.Serialize(status, FsCliJson.Default.FsFileStatus));
+                return;
+            }
+            var o = cli.Environment.Out;
+            o.WriteLine($"Path: {status.Path}");
+            o.WriteLine($"Type: {status.Type}");
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Size: {status.Length}"));
+            if (!status.IsDirectory)
+            {
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Replication: {status.Replication}"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Block size: {status.BlockSize}"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Blocks: {status.Blocks}"));
+                o.WriteLine($"State: {status.State}{(status.ClosedByRecovery ? " (closed by lease recovery: may be shorter than its writer meant)" : "")}");
+            }
+            o.WriteLine($"Permission: {status.Permission}");
+            o.WriteLine($"Owner: {status.Owner}:{status.Group}");
+            o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Modified: {status.ModificationTime.UtcDateTime:yyyy-MM-dd HH:mm:ss} UTC"));
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateMkdir(CliContext cli)
+    {
+        var path = Remote();
+        var parents = new Option<bool>("--parents", "-p") { Description = "Make missing parents (always done; accepted for habit)" };
+        var command = new Command("mkdir", "Make a directory and any missing parents") { path, parents };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, fs => fs.MkdirsAsync(parse.GetValue(path)!, cancellationToken: ct), ct));
+        return command;
+    }
+
+    private static Command CreateMv(CliContext cli)
+    {
+        var source = Remote("SOURCE");
+        var destination = Remote("DESTINATION");
+        var command = new Command("mv", "Move or rename (into DESTINATION when it is a directory)") { source, destination };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, fs => fs.RenameAsync(parse.GetValue(source)!, parse.GetValue(destination)!, ct), ct));
+        return command;
+    }
+
+    private static Command CreateRm(CliContext cli)
+    {
+        var path = Remote();
+        var recursive = new Option<bool>("--recursive", "-r") { Description = "Remove a directory and everything under it" };
+        var skipTrash = new Option<bool>("--skip-trash") { Description = "Delete for good instead of moving to /.Trash/USER" };
+        var command = new Command("rm", "Remove a file or directory (to the trash unless --skip-trash)") { path, recursive, skipTrash };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            var change = await fs.DeleteAsync(parse.GetValue(path)!, parse.GetValue(recursive), parse.GetValue(skipTrash), ct).ConfigureAwait(false);
+            cli.Environment.Out.WriteLine(change.MovedToTrash ? $"Moved to trash: {change.Path}" : $"Deleted {parse.GetValue(path)}");
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateDu(CliContext cli)
+    {
+        var path = new Argument<string>("PATH") { Description = "Default /", Arity = ArgumentArity.ZeroOrOne };
+        var json = Json();
+        var command = new Command("du", "Bytes, files and directories under a path, and the space its replicas take") { path, json };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            var sum = await fs.SummarizeAsync(parse.GetValue(path) ?? "/", ct).ConfigureAwait(false);
+            cli.Environment.Out.WriteLine(parse.GetValue(json)
+                ? JsonSerializer.Serialize(sum, FsCliJson.Default.FsSummary)
+                : string.Create(CultureInfo.InvariantCulture, $"{sum.Bytes} {sum.SpaceConsumed} {sum.Files} files {sum.Directories} directories {sum.Path}"));
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateSetrep(CliContext cli)
+    {
+        var replication = new Argument<short>("N") { Description = "Replicas per block" };
+        var path = Remote();
+        var command = new Command("setrep", "Change a file's replication; the leader copies or trims replicas to match") { replication, path };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, fs => fs.SetReplicationAsync(parse.GetValue(path)!, parse.GetValue(replication), ct), ct));
+        return command;
+    }
+
+    private static Command CreateFsck(CliContext cli)
+    {
+        var path = new Argument<string>("PATH") { Description = "Default /", Arity = ArgumentArity.ZeroOrOne };
+        var json = Json();
+        var command = new Command("fsck", "Check every block's replicas; exits 1 when data is missing or corrupt") { path, json };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            var report = await fs.FsckAsync(parse.GetValue(path) ?? "/", ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                cli.Environment.Out.WriteLine(JsonSerializer.Serialize(report, FsCliJson.Default.FsckResult));
+            }
+            else
+            {
+                var o = cli.Environment.Out;
+                foreach (var problem in report.Problems)
+                {
+                    o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{problem.Path}: block {problem.Block} {problem.Health.ToUpperInvariant()}: {problem.Live.Count} of {problem.Expected} live replicas{(problem.Live.Count > 0 ? " on " + string.Join(", ", problem.Live) : "")}{(problem.CorruptOn.Count > 0 ? "; corrupt on " + string.Join(", ", problem.CorruptOn) : "")}"));
+                }
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Data nodes: {report.LiveDataNodes} live of {report.DataNodes}"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Total blocks: {report.Blocks} (open: {report.OpenBlocks})"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Healthy blocks: {report.Healthy}"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Under-replicated blocks: {report.UnderReplicated}"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Over-replicated blocks: {report.OverReplicated}"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Corrupt blocks: {report.Corrupt}"));
+                o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Missing blocks: {report.Missing}"));
+                o.WriteLine($"The filesystem under path '{report.Path}' is {report.Status}");
+            }
+            if (report.Status == "CORRUPT")
+            {
+                throw new CliError($"{report.Corrupt + report.Missing} blocks under {report.Path} cannot be read", CliError.Failure);
+            }
+        }, ct));
+        return command;
+    }
+
+    private static Stream OpenLocal(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            throw new CliError($"{path}: {e.Message}");
+        }
+    }
+
+    /// <summary>"64M", "1MiB", "512K", "1G" or plain bytes; 0 (the cluster's default) when absent.</summary>
+    internal static long ParseSize(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return 0;
+        }
+        string t = text.Trim().ToUpperInvariant();
+        if (t.EndsWith("IB", StringComparison.Ordinal))
+        {
+            t = t[..^2];
+        }
+        else if (t.EndsWith('B'))
+        {
+            t = t[..^1];
+        }
+        long unit = t.Length > 0 ? t[^1] switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 } : 1;
+        if (unit > 1)
+        {
+            t = t[..^1];
+        }
+        return long.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out long n) && n > 0 && n <= long.MaxValue / unit
+            ? n * unit
+            : throw new CliError($"'{text}' is not a size (e.g. 64M, 1M, 1048576)", CliError.Usage);
+    }
+
+    private static async Task<int> RunAsync(CliContext cli, ParseResult parse, Func<ColonyFileSystem, Task> action, CancellationToken cancellationToken)
+    {
+        var target = cli.RemoteCluster(parse);
+        using var fs = new ColonyFileSystem([.. target.Nodes.Select(n => n.Http)], Secret(cli, target));
+        try
+        {
+            await action(fs).ConfigureAwait(false);
+            return 0;
+        }
+        catch (FsException e)
+        {
+            throw new CliError(e.Message);
+        }
+        catch (HttpRequestException e)
+        {
+            throw new CliError($"no node answered: {e.Message}; is the cluster up? (colony status)");
+        }
+        catch (IOException e) when (e is not FileNotFoundException)
+        {
+            throw new CliError(e.Message);
+        }
+    }
+
+    private static byte[]? Secret(CliContext cli, ClusterTarget target)
+    {
+        string? text = cli.Environment.GetVariable(SecretVariable);
+        string? file = target.Layout?.SecretFile ?? cli.Environment.GetVariable(SecretFileVariable);
+        if (text is null && file is not null && File.Exists(file))
+        {
+            text = File.ReadAllText(file);
+        }
+        try
+        {
+            return text is null ? null : Convert.FromBase64String(text.Trim());
+        }
+        catch (FormatException)
+        {
+            throw new CliError("the cluster secret is not base64");
+        }
+    }
+}
+
+[JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(List<FsFileStatus>))]
+[JsonSerializable(typeof(FsFileStatus))]
+[JsonSerializable(typeof(FsSummary))]
+[JsonSerializable(typeof(FsckResult))]
+internal sealed partial class FsCliJson : JsonSerializerContext;

@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Serialization.Metadata;
+using Colony.Client.Blocks;
+using Colony.Core;
+
+namespace Colony.Client.FileSystem;
+
+/// <summary>Who a client is and how it moves data.</summary>
+public sealed record ColonyFileSystemOptions
+{
+    /// <summary>The lease holder's name for files this client writes; unique per client by default.</summary>
+    public string ClientName { get; init; } = $"colony-client-{Guid.NewGuid():N}";
+
+    /// <summary>The user files and trash belong to.</summary>
+    public string User { get; init; } = Environment.UserName is { Length: > 0 } user ? user : "colony";
+
+    /// <summary>The block transfer address of a data node on this client's machine: it gets the first replica and serves reads first.</summary>
+    public string? LocalDataNode { get; init; }
+
+    /// <summary>Packet size, window and timeouts of block transfers.</summary>
+    public BlockTransferOptions Transfer { get; init; } = new();
+
+    /// <summary>How long a call keeps retrying while the cluster has no leader.</summary>
+    public TimeSpan LeaderWait { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often an open writer renews its lease.</summary>
+    public TimeSpan LeaseRenewal { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>
+/// The file system of a Colony cluster: namespace calls over HTTP to any node (a node that does not lead
+/// forwards to the one that does), file bytes straight to and from the data nodes through the block
+/// transfer protocol.
+/// </summary>
+public sealed class ColonyFileSystem : IDisposable
+{
+    private readonly IReadOnlyList<Uri> _nodes;
+    private readonly HttpClient _http;
+    private int _preferred;
+
+    /// <param name="nodes">HTTP addresses of cluster members; any one that answers will do.</param>
+    /// <param name="secret">The cluster secret; changes are refused without it.</param>
+    public ColonyFileSystem(IReadOnlyList<Uri> nodes, byte[]? secret, ColonyFileSystemOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        if (nodes.Count == 0)
+        {
+            throw new ArgumentException("at least one node address is needed", nameof(nodes));
+        }
+        _nodes = nodes;
+        Options = options ?? new ColonyFileSystemOptions();
+        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        if (secret is not null)
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(secret));
+        }
+        var transfer = Options.Transfer;
+        Transfers = new BlockTransferClient(new BlockTransferOptions
+        {
+            PacketSize = transfer.PacketSize, Window = transfer.Window, ChunkSize = transfer.ChunkSize,
+            ConnectTimeout = transfer.ConnectTimeout, ReadTimeout = transfer.ReadTimeout, MaxConnections = transfer.MaxConnections,
+            ClientName = Options.ClientName,
+        });
+    }
+
+    public ColonyFileSystemOptions Options { get; }
+
+    internal BlockTransferClient Transfers { get; }
+
+    /// <summary>The file or directory at <paramref name="path"/>, or null if there is none.</summary>
+    public async Task<FsFileStatus?> StatAsync(string path, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return await GetAsync($"stat?path={Escape(path)}", FsClientJson.Default.FsFileStatus, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FsException e) when (e.IsNotFound)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A directory's entries in name order (a file lists itself).</summary>
+    public async Task<IReadOnlyList<FsFileStatus>> ListAsync(string path, CancellationToken cancellationToken = default) =>
+        (await GetAsync($"list?path={Escape(path)}", FsClientJson.Default.ListingResponse, cancellationToken).ConfigureAwait(false)).Entries;
+
+    public Task<FsSummary> SummarizeAsync(string path, CancellationToken cancellationToken = default) =>
+        GetAsync($"du?path={Escape(path)}", FsClientJson.Default.FsSummary, cancellationToken);
+
+    public Task<FsckResult> FsckAsync(string path = "/", CancellationToken cancellationToken = default) =>
+        GetAsync($"fsck?path={Escape(path)}", FsClientJson.Default.FsckResult, cancellationToken);
+
+    /// <summary><c>mkdir -p</c>.</summary>
+    public Task<FsChange> MkdirsAsync(string path, string? mode = null, CancellationToken cancellationToken = default) =>
+        ChangeAsync("mkdirs", new FsRequest { Path = path, Mode = mode, User = Options.User }, cancellationToken);
+
+    /// <summary>Moves <paramref name="source"/> to <paramref name="destination"/> (into it, when it is a directory).</summary>
+    public Task<FsChange> RenameAsync(string source, string destination, CancellationToken cancellationToken = default) =>
+        ChangeAsync("rename", new FsRequest { Path = source, Destination = destination }, cancellationToken);
+
+    /// <summary>Deletes to the user's trash, or for good with <paramref name="skipTrash"/>.</summary>
+    public Task<FsChange> DeleteAsync(string path, bool recursive = false, bool skipTrash = false, CancellationToken cancellationToken = default) =>
+        ChangeAsync("delete", new FsRequest { Path = path, Recursive = recursive, SkipTrash = skipTrash, User = Options.User }, cancellationToken);
+
+    public Task<FsChange> SetReplicationAsync(string path, short replication, CancellationToken cancellationToken = default) =>
+        ChangeAsync("set-replication", new FsRequest { Path = path, Replication = replication }, cancellationToken);
+
+    /// <summary>
+    /// Creates a file and returns the stream that writes it. Bytes are durable on every replica only once the
+    /// stream is disposed without error; until then the file is under construction and leased to this client.
+    /// </summary>
+    public async Task<Stream> CreateAsync(string path, FsCreateOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new FsCreateOptions();
+        var created = await PostAsync("create", new FsRequest
+        {
+            Path = path, Holder = Options.ClientName, User = Options.User, Mode = options.Mode,
+            Replication = options.Replication, BlockSize = options.BlockSize, Overwrite = options.Overwrite,
+        }, FsClientJson.Default.CreatedResponse, cancellationToken).ConfigureAwait(false);
+        return new FileWriteStream(this, path, created.BlockSize);
+    }
+
+    /// <summary>Opens a complete file for reading: a seekable stream whose every byte is verified.</summary>
+    public async Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var locations = await LocateAsync(path, cancellationToken).ConfigureAwait(false);
+        return new FileReadStream(this, path, locations);
+    }
+
+    internal Task<LocationsResponse> LocateAsync(string path, CancellationToken cancellationToken)
+    {
+        string reader = Options.LocalDataNode is { } local ? $"&reader={Escape(local)}" : "";
+        return GetAsync($"locations?path={Escape(path)}{reader}", FsClientJson.Default.LocationsResponse, cancellationToken);
+    }
+
+    internal async Task ReportCorruptAsync(string node, BlockVersion version)
+    {
+        try
+        {
+            await SendAsync(HttpMethod.Post, "report-corrupt", new FsRequest { Node = node, BlockId = version.Id.Value, Stamp = version.Stamp.Value }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is FsException or HttpRequestException)
+        {
+            // Best effort: the scrubber finds it anyway.
+        }
+    }
+
+    internal Task<FsChange> ChangeAsync(string call, FsRequest request, CancellationToken cancellationToken) =>
+        PostAsync(call, request, FsClientJson.Default.FsChange, cancellationToken);
+
+    internal async Task<T> PostAsync<T>(string call, FsRequest request, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, call, request, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    internal async Task PostAsync(string call, FsRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Post, call, request, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<T> GetAsync<T>(string call, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(HttpMethod.Get, call, null, cancellationToken).ConfigureAwait(false);
+        return (await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false))!;
+    }
+
+    /// <summary>
+    /// Sends one call, moving to the next node when one cannot be reached and waiting while the cluster has no
+    /// leader (503: nothing was proposed, so a retry is safe). Any other refusal is an <see cref="FsException"/>.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string call, FsRequest? body, CancellationToken cancellationToken)
+    {
+        var deadline = DateTimeOffset.UtcNow + Options.LeaderWait;
+        int attempt = 0;
+        while (true)
+        {
+            int index = (Volatile.Read(ref _preferred) + attempt) % _nodes.Count;
+            using var request = new HttpRequestMessage(method, new Uri(_nodes[index], "/api/fs/" + call));
+            if (body is not null)
+            {
+                request.Content = JsonContent.Create(body, FsClientJson.Default.FsRequest);
+            }
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException) when (DateTimeOffset.UtcNow < deadline)
+            {
+                attempt++;
+                await Task.Delay(attempt % _nodes.Count == 0 ? 200 : 0, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            if (response.IsSuccessStatusCode)
+            {
+                Volatile.Write(ref _preferred, index);
+                return response;
+            }
+            using (response)
+            {
+                var problem = await ReadProblemAsync(response, cancellationToken).ConfigureAwait(false);
+                if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.BadGateway && DateTimeOffset.UtcNow < deadline)
+                {
+                    attempt++;
+                    await Task.Delay(200, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+                throw new FsException((int)response.StatusCode, problem?.Title ?? response.StatusCode.ToString(), Describe(call, response.StatusCode, problem));
+            }
+        }
+    }
+
+    /// <summary>The server's explanation: an error name (NotFound) needs only its detail, a sentence goes in front of it.</summary>
+    private static string Describe(string call, HttpStatusCode status, ProblemResponse? problem) => problem switch
+    {
+        { Title: { } title, Detail: { } detail } when title.Contains(' ', StringComparison.Ordinal) => $"{title}: {detail}",
+        { Detail: { } detail } => detail,
+        { Title: { } title } => title,
+        _ => $"{call}: HTTP {(int)status}",
+    };
+
+    private static async Task<ProblemResponse?> ReadProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await response.Content.ReadFromJsonAsync(FsClientJson.Default.ProblemResponse, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string Escape(string value) => Uri.EscapeDataString(value);
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,232 @@
+using System.Net.Sockets;
+using Colony.Client.Blocks;
+using Colony.Core;
+
+namespace Colony.Client.FileSystem;
+
+/// <summary>
+/// Reads a complete file from its data nodes, verifying every chunk. Seekable. A replica that fails (gone,
+/// stale, or a bad checksum) is left for the next one, resuming where the verified bytes ended; bad
+/// checksums are reported to the leader so the replica is replaced. CopyToAsync streams each block straight
+/// into the destination, without this stream's buffer.
+/// </summary>
+internal sealed class FileReadStream : Stream
+{
+    /// <summary>Bytes fetched per read into the stream's own buffer: large enough to keep the connection busy.</summary>
+    private const int ReadAhead = 4 * 1024 * 1024;
+
+    private const int MaxLocateRounds = 20;
+
+    private static readonly TimeSpan RelocateDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly ColonyFileSystem _fs;
+    private readonly string _path;
+    private LocationsResponse _file;
+    private byte[]? _buffer;
+    private long _bufferStart;
+    private int _bufferLength;
+    private long _position;
+
+    public FileReadStream(ColonyFileSystem fs, string path, LocationsResponse file)
+    {
+        _fs = fs;
+        _path = path;
+        _file = file;
+    }
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => true;
+
+    public override bool CanWrite => false;
+
+    public override long Length => _file.Length;
+
+    public override long Position
+    {
+        get => _position;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            _position = value;
+        }
+    }
+
+    public override long Seek(long offset, SeekOrigin origin)
+    {
+        Position = origin switch
+        {
+            SeekOrigin.Begin => offset,
+            SeekOrigin.Current => _position + offset,
+            _ => Length + offset,
+        };
+        return _position;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        if (destination.IsEmpty || _position >= Length)
+        {
+            return 0;
+        }
+        if (_buffer is null || _position < _bufferStart || _position >= _bufferStart + _bufferLength)
+        {
+            await FillAsync(cancellationToken).ConfigureAwait(false);
+        }
+        int from = (int)(_position - _bufferStart);
+        int count = Math.Min(destination.Length, _bufferLength - from);
+        _buffer.AsSpan(from, count).CopyTo(destination.Span);
+        _position += count;
+        return count;
+    }
+
+    /// <summary>Fetches up to <see cref="ReadAhead"/> bytes from the block holding the position.</summary>
+    private async Task FillAsync(CancellationToken cancellationToken)
+    {
+        var block = BlockAt(_position);
+        long inBlock = _position - block.Offset;
+        int length = (int)Math.Min(ReadAhead, block.Length - inBlock);
+        _buffer ??= new byte[ReadAhead];
+        using var target = new MemoryStream(_buffer, 0, length, writable: true);
+        await ReadBlockAsync(block, inBlock, length, target, cancellationToken).ConfigureAwait(false);
+        _bufferStart = _position;
+        _bufferLength = length;
+    }
+
+    public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        while (_position < Length)
+        {
+            var block = BlockAt(_position);
+            long inBlock = _position - block.Offset;
+            long length = block.Length - inBlock;
+            await ReadBlockAsync(block, inBlock, length, destination, cancellationToken).ConfigureAwait(false);
+            _position += length;
+        }
+    }
+
+    private LocatedBlockResponse BlockAt(long position)
+    {
+        foreach (var block in _file.Blocks)
+        {
+            if (position >= block.Offset && position < block.Offset + block.Length)
+            {
+                return block;
+            }
+        }
+        throw new IOException($"{_path}: no block covers offset {position}");
+    }
+
+    /// <summary>Reads [offset, +length) of a block into <paramref name="destination"/>, failing over between replicas.</summary>
+    private async Task ReadBlockAsync(LocatedBlockResponse block, long offset, long length, Stream destination, CancellationToken cancellationToken)
+    {
+        var counted = new CountingStream(destination);
+        var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
+        var tried = new HashSet<string>();
+        Exception? last = null;
+        // A new leader knows no replicas until the data nodes' reports arrive (a second or two): ask again a few times.
+        for (int round = 0; round < MaxLocateRounds; round++)
+        {
+            if (round > 0)
+            {
+                await Task.Delay(RelocateDelay, cancellationToken).ConfigureAwait(false);
+                _file = await _fs.LocateAsync(_path, cancellationToken).ConfigureAwait(false);
+                block = _file.Blocks.FirstOrDefault(b => b.BlockId == block.BlockId) ?? block;
+                if (round < MaxLocateRounds - 1 && block.Nodes.All(tried.Contains))
+                {
+                    continue;
+                }
+            }
+            foreach (string node in block.Nodes)
+            {
+                if (!tried.Add(node))
+                {
+                    continue;
+                }
+                try
+                {
+                    // Resume after the bytes already delivered (they were verified).
+                    await _fs.Transfers.ReadBlockAsync(node, version, offset + counted.Written, length - counted.Written, counted, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+                catch (ChecksumMismatchException e)
+                {
+                    last = e;
+                    await _fs.ReportCorruptAsync(node, version).ConfigureAwait(false);
+                }
+                catch (Exception e) when (!counted.Failed && e is BlockTransferException or IOException or SocketException or TimeoutException)
+                {
+                    last = e;
+                }
+            }
+            // Every known replica failed: the leader may know others (re-replicated since the file was opened).
+        }
+        throw new IOException($"{_path}: block {version} could not be read from any replica ({block.Nodes.Count} known): {last?.Message}", last);
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <summary>Counts what reaches the destination, so a failed replica's read resumes where it stopped.</summary>
+    private sealed class CountingStream(Stream inner) : Stream
+    {
+        public long Written { get; private set; }
+
+        /// <summary>The destination itself failed: no other replica can help.</summary>
+        public bool Failed { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => Written;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                Failed = true;
+                throw;
+            }
+            Written += buffer.Length;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush() => inner.Flush();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => inner.FlushAsync(cancellationToken);
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}

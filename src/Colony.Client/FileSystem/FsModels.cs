@@ -1,0 +1,88 @@
+using System.Text.Json.Serialization;
+
+namespace Colony.Client.FileSystem;
+
+/// <summary>A file or directory as the cluster describes it.</summary>
+public sealed record FsFileStatus(
+    string Path, string Type, long Length, short Replication, long BlockSize, string Owner, string Group, string Permission,
+    DateTimeOffset ModificationTime, DateTimeOffset AccessTime, string State, string? LeaseHolder, bool ClosedByRecovery,
+    int Children, int Blocks)
+{
+    public bool IsDirectory => Type == "directory";
+}
+
+/// <summary>Totals under a path (du).</summary>
+public sealed record FsSummary(string Path, long Files, long Directories, long Bytes, long SpaceConsumed);
+
+/// <summary>What a namespace change did.</summary>
+public sealed record FsChange(string? Path, long FilesDeleted, int BlocksFreed, bool MovedToTrash);
+
+/// <summary>One block that fsck found wanting.</summary>
+public sealed record FsckProblem(string Path, string Block, long Length, short Expected, string Health, IReadOnlyList<string> Live, IReadOnlyList<string> CorruptOn);
+
+/// <summary>fsck: the health of every committed block under a path.</summary>
+public sealed record FsckResult(
+    string Path, string Status, int Blocks, int Healthy, int UnderReplicated, int OverReplicated, int Corrupt, int Missing,
+    int OpenBlocks, int DataNodes, int LiveDataNodes, IReadOnlyList<FsckProblem> Problems);
+
+/// <summary>How a new file is made.</summary>
+public sealed record FsCreateOptions
+{
+    /// <summary>Replicas per block; 0: the cluster's default (3, capped by the live data nodes).</summary>
+    public short Replication { get; init; }
+
+    /// <summary>Block size in bytes; 0: the cluster's default (64 MiB).</summary>
+    public long BlockSize { get; init; }
+
+    /// <summary>Replace an existing file.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>Octal permission, e.g. "644"; null for the default.</summary>
+    public string? Mode { get; init; }
+}
+
+internal sealed record ListingResponse(string Path, IReadOnlyList<FsFileStatus> Entries);
+
+internal sealed record CreatedResponse(string Path, short Replication, long BlockSize);
+
+internal sealed record LocatedBlockResponse(ulong BlockId, ulong Stamp, long Offset, long Length, uint Checksum, IReadOnlyList<string> Nodes);
+
+internal sealed record LocationsResponse(string Path, long Length, bool Complete, IReadOnlyList<LocatedBlockResponse> Blocks);
+
+internal sealed record ProblemResponse(string? Title, string? Detail, int? Status);
+
+/// <summary>Every field any /api/fs call takes; each call reads those it needs.</summary>
+internal sealed class FsRequest
+{
+    public string? Path { get; set; }
+    public string? Destination { get; set; }
+    public bool Recursive { get; set; }
+    public bool SkipTrash { get; set; }
+    public short Replication { get; set; }
+    public string? Mode { get; set; }
+    public string? User { get; set; }
+    public string? Holder { get; set; }
+    public long BlockSize { get; set; }
+    public bool Overwrite { get; set; }
+    public string? Writer { get; set; }
+    public List<string>? Excluded { get; set; }
+    public ulong Previous { get; set; }
+    public ulong BlockId { get; set; }
+    public ulong Stamp { get; set; }
+    public long Length { get; set; }
+    public uint Checksum { get; set; }
+    public string? Node { get; set; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingDefault)]
+[JsonSerializable(typeof(FsFileStatus))]
+[JsonSerializable(typeof(FsSummary))]
+[JsonSerializable(typeof(FsChange))]
+[JsonSerializable(typeof(FsckResult))]
+[JsonSerializable(typeof(ListingResponse))]
+[JsonSerializable(typeof(CreatedResponse))]
+[JsonSerializable(typeof(LocatedBlockResponse))]
+[JsonSerializable(typeof(LocationsResponse))]
+[JsonSerializable(typeof(ProblemResponse))]
+[JsonSerializable(typeof(FsRequest))]
+internal sealed partial class FsClientJson : JsonSerializerContext;

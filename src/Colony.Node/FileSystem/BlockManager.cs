@@ -1,0 +1,365 @@
+using Colony.Core;
+using Colony.Storage.Namespace;
+using Colony.Storage.Placement;
+using Colony.Storage.Replication;
+
+namespace Colony.Node.FileSystem;
+
+/// <summary>A data node chosen for a new block: its id and where its block transfer port is.</summary>
+public readonly record struct PlacedNode(NodeId Node, string Address);
+
+/// <summary>
+/// The leader's view of the data nodes and their replicas (soft state, rebuilt from block reports after
+/// every leader change) and the work it hands them in heartbeat answers: copies to repair
+/// under-replicated blocks, deletes of freed, surplus, stale and corrupt replicas.
+/// Thread-safe. Lock order: the namespace gate (when a caller holds it) before this object's lock.
+/// </summary>
+public sealed class BlockManager
+{
+    /// <summary>After becoming leader, planning waits this long so every live node has sent its full report first.</summary>
+    public const long DefaultReportGraceMs = 3_000;
+
+    private const int MaxRememberedAllocations = 10_000;
+
+    private readonly object _lock = new();
+    private readonly long _deadAfterMs;
+    private readonly long _reportGraceMs;
+    private readonly ReplicationLimits _limits;
+    private readonly IRandomSource _random;
+    private BlockMap _map = new();
+    private NodeLiveness _nodes;
+    private ReplicationPlanner _planner;
+    private readonly Dictionary<NodeId, string> _addresses = [];
+    private readonly Dictionary<NodeId, NodeWork> _work = [];
+    private readonly HashSet<NodeId> _fullReported = [];
+    private readonly Dictionary<BlockVersion, IReadOnlyList<PlacedNode>> _allocations = [];
+    private long? _leaderSince;
+
+    public BlockManager(IRandomSource random, long deadAfterMs = NodeLiveness.DefaultDeadAfterMs,
+        long reportGraceMs = DefaultReportGraceMs, ReplicationLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(random);
+        _random = random;
+        _deadAfterMs = deadAfterMs;
+        _reportGraceMs = reportGraceMs;
+        _limits = limits ?? ReplicationLimits.Default;
+        _nodes = new NodeLiveness(deadAfterMs);
+        _planner = new ReplicationPlanner(_limits);
+    }
+
+    /// <summary>True while this node leads and keeps the block map.</summary>
+    public bool IsActive
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _leaderSince is not null;
+            }
+        }
+    }
+
+    /// <summary>Starts from nothing: every node is asked for its full report with its next heartbeat.</summary>
+    public void BecomeLeader(long now)
+    {
+        lock (_lock)
+        {
+            Reset();
+            _leaderSince = now;
+        }
+    }
+
+    /// <summary>Forgets everything: another node leads, and the map would only go stale.</summary>
+    public void StepDown()
+    {
+        lock (_lock)
+        {
+            Reset();
+            _leaderSince = null;
+        }
+    }
+
+    /// <summary>Records a heartbeat and its reports; answers with the node's queued work. Null when this node does not lead.</summary>
+    public HeartbeatResponse? Heartbeat(HeartbeatRequest request, long now)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var node = new NodeId(request.NodeId);
+        lock (_lock)
+        {
+            if (_leaderSince is null)
+            {
+                return null;
+            }
+            _nodes.Heartbeat(node, now, request.Rack, request.Capacity, request.Free, request.Transfers);
+            _addresses[node] = request.DataAddress;
+            if (request.Full is { } full)
+            {
+                ApplyFullReport(node, full);
+            }
+            else
+            {
+                ApplyChanges(node, request.Changes);
+            }
+            var copies = new List<CopyCommand>();
+            var deletes = new List<DeleteCommand>();
+            if (_work.Remove(node, out var work))
+            {
+                copies.AddRange(work.Copies);
+                deletes.AddRange(work.Deletes);
+            }
+            return new HeartbeatResponse(!_fullReported.Contains(node), copies, deletes);
+        }
+    }
+
+    /// <summary>
+    /// Plans repair work over <paramref name="catalog"/> (the caller holds the namespace gate) and queues it for
+    /// the nodes' next heartbeats. Returns the plan, or null while not leading or within the report grace.
+    /// </summary>
+    public ReplicationPlan? Plan(IBlockCatalog catalog, long now)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        lock (_lock)
+        {
+            if (_leaderSince is not { } since || now - since < _reportGraceMs)
+            {
+                return null;
+            }
+            var plan = _planner.Plan(catalog, _map, _nodes.View(now), now, _random);
+            foreach (var item in plan.Work)
+            {
+                switch (item)
+                {
+                    case WorkItem.Copy copy when _addresses.TryGetValue(copy.Target, out var target):
+                        WorkOf(copy.Source).Copies.Add(new CopyCommand(copy.Block.Id.Value, copy.Block.Stamp.Value, target));
+                        break;
+                    case WorkItem.Delete delete:
+                        WorkOf(delete.Node).Deletes.Add(new DeleteCommand(delete.Block.Id.Value, delete.Block.Stamp.Value));
+                        break;
+                }
+            }
+            foreach (var drained in plan.Decommissioned)
+            {
+                _nodes.MarkDecommissioned(drained);
+            }
+            return plan;
+        }
+    }
+
+    /// <summary>Blocks the namespace let go of: every holder is told to delete its replica (that stamp or older).</summary>
+    public void Freed(IReadOnlyList<BlockVersion> versions)
+    {
+        ArgumentNullException.ThrowIfNull(versions);
+        lock (_lock)
+        {
+            if (_leaderSince is null)
+            {
+                return;
+            }
+            foreach (var version in versions)
+            {
+                foreach (var replica in _map.ReplicasOf(version.Id))
+                {
+                    if (replica.Info.Version.Stamp.CompareTo(version.Stamp) <= 0)
+                    {
+                        WorkOf(replica.Node).Deletes.Add(new DeleteCommand(version.Id.Value, version.Stamp.Value));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Live data nodes for a new block's pipeline, <paramref name="writer"/> first when it is one. Fewer than
+    /// asked when there are not enough.
+    /// </summary>
+    public IReadOnlyList<PlacedNode> ChooseTargets(int count, NodeId? writer, IReadOnlySet<NodeId> excluded, long blockSize, long now)
+    {
+        lock (_lock)
+        {
+            var chosen = PlacementPolicy.ChooseTargets(count, writer, excluded, _nodes.View(now), blockSize, _random);
+            return [.. chosen.Where(_addresses.ContainsKey).Select(n => new PlacedNode(n, _addresses[n]))];
+        }
+    }
+
+    /// <summary>Remembers a new block's pipeline, so a writer that lost the answer gets the same one again.</summary>
+    public void Allocated(BlockVersion version, IReadOnlyList<PlacedNode> targets)
+    {
+        lock (_lock)
+        {
+            // Only the latest allocations matter: a retry follows its first attempt within seconds.
+            if (_allocations.Count >= MaxRememberedAllocations)
+            {
+                _allocations.Clear();
+            }
+            _allocations[version] = targets;
+        }
+    }
+
+    /// <summary>The pipeline <see cref="Allocated"/> recorded for <paramref name="version"/>, if this leader did.</summary>
+    public IReadOnlyList<PlacedNode>? TargetsOf(BlockVersion version)
+    {
+        lock (_lock)
+        {
+            return _allocations.GetValueOrDefault(version);
+        }
+    }
+
+    /// <summary>How many data nodes are alive now.</summary>
+    public int LiveNodeCount(long now)
+    {
+        lock (_lock)
+        {
+            return _nodes.View(now).Count(n => n.State == DataNodeState.Alive);
+        }
+    }
+
+    /// <summary>The node serving block transfers at <paramref name="address"/>, if any reported it.</summary>
+    public NodeId? NodeAt(string address)
+    {
+        lock (_lock)
+        {
+            foreach (var (node, known) in _addresses)
+            {
+                if (string.Equals(known, address, StringComparison.OrdinalIgnoreCase))
+                {
+                    return node;
+                }
+            }
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Addresses of the readable replicas of <paramref name="version"/>: that stamp, finalized, not corrupt, on a
+    /// node that is not dead; <paramref name="reader"/>'s own node first, the rest in a random order to spread reads.
+    /// </summary>
+    public IReadOnlyList<string> Locations(BlockVersion version, NodeId? reader, long now)
+    {
+        lock (_lock)
+        {
+            var usable = new List<NodeId>();
+            foreach (var replica in _map.ReplicasOf(version.Id))
+            {
+                if (replica.Info.Version == version && replica.Info.State == ReplicaState.Finalized && !replica.Corrupt
+                    && _nodes.StateOf(replica.Node, now) is DataNodeState.Alive or DataNodeState.Decommissioning or DataNodeState.Decommissioned
+                    && _addresses.ContainsKey(replica.Node))
+                {
+                    usable.Add(replica.Node);
+                }
+            }
+            for (int i = usable.Count - 1; i > 0; i--)
+            {
+                int j = _random.Next(i + 1);
+                (usable[i], usable[j]) = (usable[j], usable[i]);
+            }
+            if (reader is { } self && usable.IndexOf(self) is > 0 and var at)
+            {
+                usable.RemoveAt(at);
+                usable.Insert(0, self);
+            }
+            return [.. usable.Select(n => _addresses[n])];
+        }
+    }
+
+    /// <summary>A client or scrubber found a replica's bytes bad. False if that node holds no such replica.</summary>
+    public bool ReportCorrupt(NodeId node, BlockVersion version)
+    {
+        lock (_lock)
+        {
+            return _map.MarkCorrupt(node, version);
+        }
+    }
+
+    /// <summary>fsck over <paramref name="catalog"/> (the caller holds the namespace gate).</summary>
+    public FsckReport Fsck(IBlockCatalog catalog, long now)
+    {
+        lock (_lock)
+        {
+            return FsckReport.Build(catalog, _map, _nodes.View(now));
+        }
+    }
+
+    /// <summary>The block transfer address <paramref name="node"/> last reported, if any.</summary>
+    public string? AddressOf(NodeId node)
+    {
+        lock (_lock)
+        {
+            return _addresses.GetValueOrDefault(node);
+        }
+    }
+
+    /// <summary>The data nodes as placement sees them now.</summary>
+    public IReadOnlyList<DataNodeInfo> Nodes(long now)
+    {
+        lock (_lock)
+        {
+            return _nodes.View(now);
+        }
+    }
+
+    private void ApplyFullReport(NodeId node, IReadOnlyList<ReplicaReport> full)
+    {
+        _map.ApplyFullReport(node, full.Select(r => new ReplicaInfo(Version(r.Id, r.Stamp), r.Length,
+            r.State == ReplicaStates.BeingWritten ? ReplicaState.BeingWritten : ReplicaState.Finalized)));
+        foreach (var replica in full)
+        {
+            if (replica.State == ReplicaStates.Corrupt)
+            {
+                _map.MarkCorrupt(node, Version(replica.Id, replica.Stamp));
+            }
+        }
+        _fullReported.Add(node);
+    }
+
+    private void ApplyChanges(NodeId node, IReadOnlyList<ReplicaChangeReport> changes)
+    {
+        foreach (var change in changes)
+        {
+            var version = Version(change.Id, change.Stamp);
+            switch (change.Change)
+            {
+                case ReplicaStates.Received:
+                    _map.Received(node, new ReplicaInfo(version, change.Length, ReplicaState.Finalized));
+                    break;
+                case ReplicaStates.Deleted:
+                    // Only if the replica it names is still the one we know (a newer stamp may have replaced it).
+                    if (_map.ReplicasOf(version.Id).Any(r => r.Node == node && r.Info.Version == version))
+                    {
+                        _map.Deleted(node, version.Id);
+                    }
+                    break;
+                case ReplicaStates.Corrupt:
+                    _map.MarkCorrupt(node, version);
+                    break;
+            }
+        }
+    }
+
+    private NodeWork WorkOf(NodeId node)
+    {
+        if (!_work.TryGetValue(node, out var work))
+        {
+            _work[node] = work = new NodeWork();
+        }
+        return work;
+    }
+
+    private void Reset()
+    {
+        _map = new BlockMap();
+        _nodes = new NodeLiveness(_deadAfterMs);
+        _planner = new ReplicationPlanner(_limits);
+        _addresses.Clear();
+        _work.Clear();
+        _fullReported.Clear();
+        _allocations.Clear();
+    }
+
+    private static BlockVersion Version(ulong id, ulong stamp) => new(new BlockId(id), new GenerationStamp(stamp));
+
+    private sealed class NodeWork
+    {
+        public List<CopyCommand> Copies { get; } = [];
+        public List<DeleteCommand> Deletes { get; } = [];
+    }
+}

@@ -1,0 +1,102 @@
+using Colony.Node.Hosting;
+using Colony.Storage.Namespace;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Colony.Node.FileSystem;
+
+/// <summary>
+/// Drives the <see cref="BlockManager"/> on the leader: follows leadership (a new leader starts from
+/// empty and asks for full reports), plans repair every second, sends deletes for blocks the namespace
+/// frees, and closes files whose writers went silent past the lease's hard limit.
+/// </summary>
+public sealed partial class BlockManagerService : BackgroundService
+{
+    private readonly BlockManager _manager;
+    private readonly NamespaceService _namespace;
+    private readonly ReplicaLoop _loop;
+    private readonly NodeOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private int _unrepairable;
+
+    public BlockManagerService(BlockManager manager, NamespaceService service, ReplicaLoop loop, NodeOptions options, TimeProvider time, ILogger<BlockManagerService> logger)
+    {
+        _manager = manager;
+        _namespace = service;
+        _loop = loop;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        // On the loop's thread under the namespace gate; the manager's lock comes after the gate, as everywhere.
+        loop.Namespace.Applied += (_, _, result) =>
+        {
+            if (result.IsOk && result.FreedBlocks.Count > 0)
+            {
+                manager.Freed(result.FreedBlocks);
+            }
+        };
+    }
+
+    private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await TickAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task TickAsync()
+    {
+        bool leading = _loop.IsLeader;
+        if (leading != _manager.IsActive)
+        {
+            if (leading)
+            {
+                _manager.BecomeLeader(Now);
+            }
+            else
+            {
+                _manager.StepDown();
+            }
+        }
+        if (!leading)
+        {
+            return;
+        }
+        long now = Now;
+        var plan = _namespace.Read(tree => _manager.Plan(tree, now));
+        if (plan is not null && plan.Unrepairable.Count != _unrepairable)
+        {
+            _unrepairable = plan.Unrepairable.Count;
+            LogUnrepairable(_logger, _unrepairable);
+        }
+        foreach (var path in _namespace.Read(tree => tree.ExpiredLeases(now - _options.LeaseHardLimitMs)))
+        {
+            try
+            {
+                var result = await _namespace.ExecuteAsync(new NamespaceCommand.RecoverLease(path.Value, _namespace.Now)).ConfigureAwait(false);
+                LogLeaseRecovered(_logger, path.Value, result.ToString());
+            }
+            catch (Exception e) when (e is NotLeaderException or TimeoutException or InvalidOperationException)
+            {
+                return; // leadership moved on; the next leader recovers it
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} blocks have no readable replica")]
+    private static partial void LogUnrepairable(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "writer of {Path} went silent; closed it: {Result}")]
+    private static partial void LogLeaseRecovered(ILogger logger, string path, string result);
+}

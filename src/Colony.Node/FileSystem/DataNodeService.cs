@@ -1,0 +1,219 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Colony.Client.Blocks;
+using Colony.Core;
+using Colony.Node.Blocks;
+using Colony.Node.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Colony.Node.FileSystem;
+
+/// <summary>
+/// The data node role, on when <see cref="NodeOptions.DataTransfer"/> is set: holds replicas under
+/// <c>DataDir/blocks</c>, serves the block transfer port, scrubs, and every second tells the leader how it is
+/// and what changed on its disk, and carries out the copies and deletes the leader answers with.
+/// </summary>
+public sealed partial class DataNodeService(NodeOptions options, ReplicaLoop loop, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+{
+    public const string HeartbeatPath = "/internal/storage/heartbeat";
+
+    /// <summary>Changes kept for a leader that does not answer; past this, they are dropped and a full report sent instead.</summary>
+    private const int MaxUnsentChanges = 1_000_000;
+
+    private readonly ILogger _logger = loggers.CreateLogger<DataNodeService>();
+    private readonly List<ReplicaChangeReport> _unsent = [];
+    private readonly ConcurrentDictionary<(BlockVersion, string), byte> _copying = new();
+    private BlockStore? _store;
+    private BlockTransferServer? _server;
+    private BlockReplicator? _replicator;
+    private string? _lastLeader;
+    private bool _fullWanted = true;
+
+    /// <summary>This node's block store, once started; null on a node that stores no blocks.</summary>
+    public BlockStore? Store => _store;
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (options.DataTransfer is { Length: > 0 } address)
+        {
+            // Opened before the host reports started, so the transfer port is bound by then.
+            _store = BlockStore.Open(new BlockStoreOptions
+            {
+                Directory = options.DataDir, // the store keeps its files under DataDir/blocks
+                ReserveBytes = options.BlockReserveBytes,
+            }, loggers.CreateLogger<BlockStore>());
+            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), new BlockTransferOptions(), loggers);
+            var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}" });
+            _replicator = new BlockReplicator(_store, client, options.ReplicationBytesPerSecond, time);
+        }
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_server is not null)
+        {
+            await _server.DisposeAsync().ConfigureAwait(false);
+        }
+        _store?.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_store is not { } store)
+        {
+            return;
+        }
+        var scrubber = new BlockScrubber(store, new ScrubberOptions(), time, loggers.CreateLogger<BlockScrubber>());
+        scrubber.CorruptReplicaFound += found => LogCorrupt(_logger, found.Version.ToString(), found.Reason);
+        var scrubbing = Task.Run(() => scrubber.RunAsync(stoppingToken), stoppingToken);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(options.LoadSecret()));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
+        try
+        {
+            // Every second, and at once when a replica is finalized or deleted: a client that just closed a file
+            // should find its blocks located, not wait for the next beat.
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            var changed = store.Deltas.WaitToReadAsync(stoppingToken).AsTask();
+            while (true)
+            {
+                await HeartbeatAsync(store, http, stoppingToken).ConfigureAwait(false);
+                if (await Task.WhenAny(tick, changed).ConfigureAwait(false) == tick)
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await changed.ConfigureAwait(false);
+                    changed = store.Deltas.WaitToReadAsync(stoppingToken).AsTask();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        await scrubbing.ConfigureAwait(false);
+    }
+
+    private async Task HeartbeatAsync(BlockStore store, HttpClient http, CancellationToken cancellationToken)
+    {
+        // The channel is unbounded: drain it every time, whether or not a leader is there to hear.
+        while (store.Deltas.TryRead(out var delta))
+        {
+            _unsent.Add(new ReplicaChangeReport(ChangeName(delta.Change), delta.Version.Id.Value, delta.Version.Stamp.Value, delta.Length));
+        }
+        if (_unsent.Count > MaxUnsentChanges)
+        {
+            _unsent.Clear();
+            _fullWanted = true;
+        }
+        if (loop.LeaderHttp is not { } leader)
+        {
+            return;
+        }
+        bool sendFull = _fullWanted || leader != _lastLeader;
+        // Taken after draining, so a change is in the report, the changes sent with it, or the next batch.
+        var full = sendFull ? store.Report().Select(r => new ReplicaReport(r.Version.Id.Value, r.Version.Stamp.Value, r.Length, StateName(r.State))).ToArray() : null;
+        var capacity = store.Capacity();
+        var request = new HeartbeatRequest(options.NodeId, options.DataTransfer!, options.Rack, capacity.TotalBytes,
+            Math.Max(0, capacity.FreeBytes - options.BlockReserveBytes - capacity.ReservedForWrites), capacity.UsedBytes,
+            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full);
+        HeartbeatResponse? response;
+        try
+        {
+            using var answer = await http.PostAsJsonAsync(new Uri(new Uri(leader), HeartbeatPath), request, StorageJson.Default.HeartbeatRequest, cancellationToken).ConfigureAwait(false);
+            if (!answer.IsSuccessStatusCode)
+            {
+                LogHeartbeatRefused(_logger, leader, (int)answer.StatusCode);
+                return;
+            }
+            response = await answer.Content.ReadFromJsonAsync(StorageJson.Default.HeartbeatResponse, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogHeartbeatFailed(_logger, leader, e.Message);
+            return;
+        }
+        _unsent.Clear();
+        _lastLeader = leader;
+        _fullWanted = response?.FullReportWanted ?? false;
+        if (response is not null)
+        {
+            Carry(store, response, cancellationToken);
+        }
+    }
+
+    private void Carry(BlockStore store, HeartbeatResponse response, CancellationToken cancellationToken)
+    {
+        if (response.Deletes.Count > 0)
+        {
+            store.DeleteBlocks(response.Deletes.Select(d => Version(d.Id, d.Stamp)));
+        }
+        foreach (var copy in response.Copies)
+        {
+            var version = Version(copy.Id, copy.Stamp);
+            if (_copying.TryAdd((version, copy.Target), 0))
+            {
+                _ = CopyAsync(version, copy.Target, cancellationToken);
+            }
+        }
+    }
+
+    private async Task CopyAsync(BlockVersion version, string target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            long bytes = await _replicator!.CopyAsync(version, target, cancellationToken).ConfigureAwait(false);
+            LogCopied(_logger, version.ToString(), target, bytes);
+        }
+        catch (Exception e) when (e is IOException or BlockStoreException or OperationCanceledException or System.Net.Sockets.SocketException)
+        {
+            // The leader plans it again if the copy never shows up in a report.
+            LogCopyFailed(_logger, version.ToString(), target, e.Message);
+        }
+        finally
+        {
+            _copying.TryRemove((version, target), out _);
+        }
+    }
+
+    private static BlockVersion Version(ulong id, ulong stamp) => new(new BlockId(id), new GenerationStamp(stamp));
+
+    private static string ChangeName(ReplicaChange change) => change switch
+    {
+        ReplicaChange.Received => ReplicaStates.Received,
+        ReplicaChange.Deleted => ReplicaStates.Deleted,
+        _ => ReplicaStates.Corrupt,
+    };
+
+    private static string StateName(ReplicaState state) => state switch
+    {
+        ReplicaState.Finalized => ReplicaStates.Finalized,
+        ReplicaState.BeingWritten => ReplicaStates.BeingWritten,
+        _ => ReplicaStates.Corrupt,
+    };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "scrubber found replica {Version} corrupt: {Reason}")]
+    private static partial void LogCorrupt(ILogger logger, string version, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "heartbeat to {Leader} failed: {Reason}")]
+    private static partial void LogHeartbeatFailed(ILogger logger, string leader, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "heartbeat to {Leader} refused with HTTP {Status}")]
+    private static partial void LogHeartbeatRefused(ILogger logger, string leader, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "copied block {Version} to {Target} ({Bytes} bytes)")]
+    private static partial void LogCopied(ILogger logger, string version, string target, long bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "copy of block {Version} to {Target} failed: {Reason}")]
+    private static partial void LogCopyFailed(ILogger logger, string version, string target, string reason);
+}

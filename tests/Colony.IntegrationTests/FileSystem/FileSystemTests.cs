@@ -1,0 +1,256 @@
+using Colony.Client.FileSystem;
+using Xunit.Abstractions;
+
+namespace Colony.IntegrationTests.FileSystem;
+
+/// <summary>
+/// Files written and read through real node processes: the client talks HTTP to the nodes and the block
+/// transfer protocol to their data ports. Blocks are 1 MiB so a few MiB cross several block boundaries.
+/// </summary>
+public class FileSystemTests(ITestOutputHelper output)
+{
+    private const int Block = 1024 * 1024;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
+
+    private static FsCreateOptions Small(short replication = 3) => new() { BlockSize = Block, Replication = replication };
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static async Task WriteAsync(ColonyFileSystem fs, string path, byte[] data, FsCreateOptions options)
+    {
+        var stream = await fs.CreateAsync(path, options);
+        await using (stream)
+        {
+            // Uneven writes, so block boundaries fall inside a write.
+            for (int offset = 0; offset < data.Length;)
+            {
+                int count = Math.Min(data.Length - offset, 300_001);
+                await stream.WriteAsync(data.AsMemory(offset, count));
+                offset += count;
+            }
+        }
+    }
+
+    private static async Task<byte[]> ReadAllAsync(ColonyFileSystem fs, string path)
+    {
+        var stream = await fs.OpenReadAsync(path);
+        await using (stream)
+        {
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            return copy.ToArray();
+        }
+    }
+
+    /// <summary>Waits until the leader hears from <paramref name="count"/> live data nodes.</summary>
+    private static Task WaitForDataNodesAsync(ColonyFileSystem fs, int count) =>
+        LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.LiveDataNodes == count, Patience, $"{count} live data nodes");
+
+    private static async Task<FsckResult?> TryFsckAsync(ColonyFileSystem fs)
+    {
+        try
+        {
+            return await fs.FsckAsync();
+        }
+        catch (Exception e) when (e is FsException or HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task Files_of_every_size_around_the_block_size_read_back_byte_for_byte()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 60);
+        await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+
+        int[] sizes = [0, 1, Block - 1, Block, Block + 1, (Block * 7) / 2];
+        foreach (int size in sizes)
+        {
+            byte[] data = RandomBytes(size, size);
+            string path = $"/sizes/f{size}";
+            await WriteAsync(fs, path, data, Small());
+
+            var status = await fs.StatAsync(path);
+            Assert.NotNull(status);
+            Assert.Equal(size, status.Length);
+            Assert.Equal("complete", status.State);
+            Assert.Equal((size + Block - 1) / Block, status.Blocks);
+            Assert.Equal(3, status.Replication);
+            Assert.Equal(data, await ReadAllAsync(fs, path));
+        }
+
+        // Seek and read across a block boundary through the stream's own buffer.
+        byte[] big = RandomBytes((Block * 7) / 2, (Block * 7) / 2);
+        var reader = await fs.OpenReadAsync($"/sizes/f{big.Length}");
+        await using (reader)
+        {
+            reader.Seek(Block - 10, SeekOrigin.Begin);
+            var piece = new byte[20];
+            await reader.ReadExactlyAsync(piece);
+            Assert.Equal(big.AsSpan(Block - 10, 20).ToArray(), piece);
+            reader.Seek(-5, SeekOrigin.End);
+            var tail = new byte[10];
+            Assert.Equal(5, await reader.ReadAtLeastAsync(tail, 10, throwOnEndOfStream: false));
+            Assert.Equal(big.AsSpan(big.Length - 5).ToArray(), tail[..5]);
+        }
+
+        var fsck = await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.Status == "HEALTHY", Patience, "every replica to be reported");
+        Assert.Equal(1 + 1 + 1 + 2 + 4, fsck.Blocks);
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task The_cli_puts_gets_lists_moves_removes_and_checks_files()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 60);
+        await cluster.WaitForLeaderAsync();
+        using (var fs = cluster.FileSystem())
+        {
+            await WaitForDataNodesAsync(fs, 3);
+        }
+        var env = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
+        string[] target = ["--cluster", cluster.HttpAddresses];
+        string local = Path.Combine(Path.GetTempPath(), $"colony-fs-{Guid.NewGuid():N}");
+        byte[] data = RandomBytes((Block * 5) / 2, 42);
+        await File.WriteAllBytesAsync(local + ".in", data);
+        try
+        {
+            async Task<string> Ok(params string[] args)
+            {
+                var (code, text) = await ColonyCli.RunAsync(env, [.. args, .. target]);
+                Assert.True(code == 0, $"colony {string.Join(' ', args)} exited {code}: {text}");
+                return text;
+            }
+
+            await Ok("fs", "mkdir", "-p", "/a/b");
+            await Ok("fs", "put", local + ".in", "/a/b/data.bin", "--block-size", "1M", "--replication", "2");
+            await Ok("fs", "get", "/a/b/data.bin", local + ".out");
+            Assert.Equal(data, await File.ReadAllBytesAsync(local + ".out"));
+
+            string listing = await Ok("fs", "ls", "-R", "/a");
+            Assert.Contains("/a/b/data.bin", listing, StringComparison.Ordinal);
+            Assert.Contains(data.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), listing, StringComparison.Ordinal);
+
+            string stat = await Ok("fs", "stat", "/a/b/data.bin");
+            Assert.Contains("Replication: 2", stat, StringComparison.Ordinal);
+            Assert.Contains("Blocks: 3", stat, StringComparison.Ordinal);
+
+            await Ok("fs", "mv", "/a/b/data.bin", "/a/moved.bin");
+            Assert.DoesNotContain("data.bin", await Ok("fs", "ls", "/a/b"), StringComparison.Ordinal);
+            await Ok("fs", "get", "/a/moved.bin", local + ".moved");
+            Assert.Equal(data, await File.ReadAllBytesAsync(local + ".moved"));
+
+            string fsck = await Ok("fs", "fsck", "/a");
+            Assert.Contains("Under-replicated blocks: 0", fsck, StringComparison.Ordinal);
+            Assert.Contains("Corrupt blocks: 0", fsck, StringComparison.Ordinal);
+            Assert.Contains("Missing blocks: 0", fsck, StringComparison.Ordinal);
+            Assert.Contains("The filesystem under path '/a' is HEALTHY", fsck, StringComparison.Ordinal);
+
+            await Ok("fs", "rm", "--skip-trash", "/a/moved.bin");
+            var (code, text) = await ColonyCli.RunAsync(env, ["fs", "stat", "/a/moved.bin", .. target]);
+            Assert.NotEqual(0, code);
+            Assert.Contains("no such file", text, StringComparison.Ordinal);
+
+            // Without the secret, a change is refused.
+            var (refused, why) = await ColonyCli.RunAsync(["fs", "mkdir", "/nope", .. target]);
+            Assert.NotEqual(0, refused);
+            Assert.Contains("token", why, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (string suffix in (string[])[".in", ".out", ".moved"])
+            {
+                File.Delete(local + suffix);
+            }
+        }
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_file_stays_readable_after_a_data_node_is_killed()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+        byte[] data = RandomBytes((Block * 5) / 2, 7);
+        await WriteAsync(fs, "/survivor", data, Small());
+
+        ulong victim = cluster.Ids.First(id => id != leader);
+        cluster.Kill(victim);
+        Assert.Equal(data, await ReadAllAsync(fs, "/survivor"));
+
+        // Bring it back, then kill the leader: the new one rebuilds its block map from the data nodes' reports.
+        cluster.Start(victim);
+        await WaitForDataNodesAsync(fs, 3);
+        cluster.Kill(leader);
+        await cluster.WaitForLeaderAsync(cluster.Ids.Where(id => id != leader));
+        Assert.Equal(data, await ReadAllAsync(fs, "/survivor"));
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_write_carries_on_with_the_surviving_nodes_when_one_dies_mid_file()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+        byte[] data = RandomBytes(Block * 3, 5);
+
+        var stream = await fs.CreateAsync("/interrupted", Small());
+        await using (stream)
+        {
+            await stream.WriteAsync(data.AsMemory(0, Block + (Block / 2)));
+            // Still counted alive by the leader for a while, so the next pipelines include it and must recover.
+            cluster.Kill(cluster.Ids.First(id => id != leader));
+            await stream.WriteAsync(data.AsMemory(Block + (Block / 2)));
+        }
+
+        var status = await fs.StatAsync("/interrupted");
+        Assert.Equal(data.Length, status!.Length);
+        Assert.Equal("complete", status.State);
+        Assert.Equal(data, await ReadAllAsync(fs, "/interrupted"));
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task Fsck_sees_a_dead_node_as_under_replication_until_the_leader_copies_the_blocks_elsewhere()
+    {
+        await using var cluster = new LocalCluster(4);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 4);
+        byte[] data = RandomBytes(Block * 2, 11);
+        await WriteAsync(fs, "/repaired", data, Small());
+        // The data nodes report each replica as it is finalized; fsck sees them a moment later.
+        await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.Status == "HEALTHY", Patience, "the new file's replicas to be reported");
+
+        // Kill a data node that holds replicas (not the leader, so the block map stays where it is).
+        ulong victim = cluster.Ids.First(id => id != leader && cluster.ReplicaCount(id) > 0);
+        cluster.Kill(victim);
+
+        var under = await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.Status != "HEALTHY", Patience, "the dead node's blocks to count as under-replicated");
+        Assert.Equal("UNDER-REPLICATED", under.Status);
+        Assert.True(under.UnderReplicated > 0);
+        Assert.Equal(0, under.Missing);
+        var healed = await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.Status == "HEALTHY", Patience, "re-replication");
+        Assert.Equal(0, healed.UnderReplicated);
+        Assert.Equal(0, healed.Missing);
+        Assert.Equal(data, await ReadAllAsync(fs, "/repaired"));
+        logs.Pass();
+    }
+}

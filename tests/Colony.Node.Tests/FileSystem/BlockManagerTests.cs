@@ -1,0 +1,183 @@
+using Colony.Core;
+using Colony.Node.FileSystem;
+using Colony.Storage.Namespace;
+
+namespace Colony.Node.Tests.FileSystem;
+
+public sealed class BlockManagerTests
+{
+    private const long Start = 1_000_000;
+    private const long BlockSize = 1024 * 1024;
+
+    private static BlockManager Leader()
+    {
+        var manager = new BlockManager(new SeededRandom(7), reportGraceMs: 0);
+        manager.BecomeLeader(Start);
+        return manager;
+    }
+
+    private static HeartbeatRequest Beat(ulong node, IReadOnlyList<ReplicaReport>? full = null, params ReplicaChangeReport[] changes) =>
+        new(node, $"127.0.0.1:{9000 + node}", null, 100 * BlockSize, 90 * BlockSize, 0, 0, changes, full);
+
+    private static ReplicaReport Finalized(BlockVersion v, long length) => new(v.Id.Value, v.Stamp.Value, length, "finalized");
+
+    /// <summary>A complete one-block file; returns its block.</summary>
+    private static FileBlock WriteFile(NamespaceTree tree, string path, short replication, long length = 100)
+    {
+        Assert.True(tree.Apply(new NamespaceCommand.Create(path, "writer", "u", "g", 0x1A4, replication, BlockSize, false, true, Start)).IsOk);
+        var added = tree.Apply(new NamespaceCommand.AddBlock(path, "writer", [], Start));
+        Assert.True(added.IsOk);
+        var version = added.Block!.Value.Version;
+        Assert.True(tree.Apply(new NamespaceCommand.CommitBlock(path, "writer", version, length, 0)).IsOk);
+        Assert.True(tree.Apply(new NamespaceCommand.Complete(path, "writer", Start)).IsOk);
+        return tree.Stat(path) is not null ? tree.GetBlockLocations(path, 0, length)!.Blocks[0].Block : default;
+    }
+
+    [Fact]
+    public void A_node_that_does_not_lead_answers_no_heartbeat()
+    {
+        var manager = new BlockManager(new SeededRandom(1));
+        Assert.Null(manager.Heartbeat(Beat(1), Start));
+        manager.BecomeLeader(Start);
+        Assert.NotNull(manager.Heartbeat(Beat(1), Start));
+        manager.StepDown();
+        Assert.Null(manager.Heartbeat(Beat(1), Start));
+    }
+
+    [Fact]
+    public void The_leader_asks_for_a_full_report_until_it_has_one_and_again_after_a_leader_change()
+    {
+        var manager = Leader();
+        Assert.True(manager.Heartbeat(Beat(1), Start)!.FullReportWanted);
+        Assert.False(manager.Heartbeat(Beat(1, full: []), Start + 1)!.FullReportWanted);
+        Assert.False(manager.Heartbeat(Beat(1), Start + 2)!.FullReportWanted);
+
+        manager.BecomeLeader(Start + 3);
+        Assert.True(manager.Heartbeat(Beat(1), Start + 3)!.FullReportWanted);
+    }
+
+    [Fact]
+    public void Locations_list_finalized_replicas_of_the_right_stamp_with_the_readers_node_first()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(5), new GenerationStamp(2));
+        var stale = new BlockVersion(new BlockId(5), new GenerationStamp(1));
+        for (ulong node = 1; node <= 3; node++)
+        {
+            manager.Heartbeat(Beat(node, [Finalized(version, 10)]), Start);
+        }
+        manager.Heartbeat(Beat(4, [Finalized(stale, 10)]), Start);
+        manager.Heartbeat(Beat(5, [new ReplicaReport(5, 2, 4, "being-written")]), Start);
+
+        for (ulong reader = 1; reader <= 3; reader++)
+        {
+            var locations = manager.Locations(version, new NodeId(reader), Start);
+            Assert.Equal(3, locations.Count);
+            Assert.Equal($"127.0.0.1:{9000 + reader}", locations[0]);
+            Assert.Equal(["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"], locations.Order());
+        }
+
+        Assert.True(manager.ReportCorrupt(new NodeId(2), version));
+        Assert.DoesNotContain("127.0.0.1:9002", manager.Locations(version, null, Start));
+        // Silent past the dead timeout: no longer offered.
+        Assert.Empty(manager.Locations(version, null, Start + 60_000));
+    }
+
+    [Fact]
+    public void Incremental_reports_add_and_remove_replicas()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(9), new GenerationStamp(3));
+        manager.Heartbeat(Beat(1, full: []), Start);
+        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("received", 9, 3, 10)), Start);
+        Assert.Equal(["127.0.0.1:9001"], manager.Locations(version, null, Start));
+        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("corrupt", 9, 3, 10)), Start);
+        Assert.Empty(manager.Locations(version, null, Start));
+        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("deleted", 9, 3, 10)), Start);
+        Assert.False(manager.ReportCorrupt(new NodeId(1), version));
+    }
+
+    [Fact]
+    public void Freed_blocks_are_deleted_from_every_holder_in_their_next_heartbeat()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(4), new GenerationStamp(8));
+        manager.Heartbeat(Beat(1, [Finalized(version, 10)]), Start);
+        manager.Heartbeat(Beat(2, [Finalized(version, 10)]), Start);
+        manager.Heartbeat(Beat(3, full: []), Start);
+
+        manager.Freed([version]);
+
+        Assert.Equal([new DeleteCommand(4, 8)], manager.Heartbeat(Beat(1), Start)!.Deletes);
+        Assert.Equal([new DeleteCommand(4, 8)], manager.Heartbeat(Beat(2), Start)!.Deletes);
+        Assert.Empty(manager.Heartbeat(Beat(3), Start)!.Deletes);
+        Assert.Empty(manager.Heartbeat(Beat(1), Start)!.Deletes); // handed out once
+    }
+
+    [Fact]
+    public void An_under_replicated_block_is_copied_by_a_holder_to_a_node_without_it()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2);
+        var manager = Leader();
+        manager.Heartbeat(Beat(1, [Finalized(block.Version, block.Length)]), Start);
+        manager.Heartbeat(Beat(2, full: []), Start);
+
+        var plan = manager.Plan(tree, Start + 1);
+        Assert.NotNull(plan);
+
+        var copies = manager.Heartbeat(Beat(1), Start + 1)!.Copies;
+        Assert.Equal([new CopyCommand(block.Version.Id.Value, block.Version.Stamp.Value, "127.0.0.1:9002")], copies);
+        Assert.Empty(manager.Heartbeat(Beat(2), Start + 1)!.Copies);
+        Assert.Equal(Storage.Replication.FsckStatus.UnderReplicated, manager.Fsck(tree, Start + 1).Status);
+
+        manager.Heartbeat(Beat(2, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)), Start + 2);
+        Assert.Equal(Storage.Replication.FsckStatus.Healthy, manager.Fsck(tree, Start + 2).Status);
+    }
+
+    [Fact]
+    public void Planning_waits_for_the_report_grace_after_becoming_leader()
+    {
+        var manager = new BlockManager(new SeededRandom(3), reportGraceMs: 3_000);
+        var tree = new NamespaceTree();
+        Assert.Null(manager.Plan(tree, Start));
+        manager.BecomeLeader(Start);
+        Assert.Null(manager.Plan(tree, Start + 2_999));
+        Assert.NotNull(manager.Plan(tree, Start + 3_000));
+    }
+
+    [Fact]
+    public void Targets_are_live_nodes_with_the_writer_first_and_never_more_than_exist()
+    {
+        var manager = Leader();
+        for (ulong node = 1; node <= 3; node++)
+        {
+            manager.Heartbeat(Beat(node, full: []), Start);
+        }
+        var targets = manager.ChooseTargets(3, new NodeId(2), new HashSet<NodeId>(), BlockSize, Start);
+        Assert.Equal(new NodeId(2), targets[0].Node);
+        Assert.Equal("127.0.0.1:9002", targets[0].Address);
+        Assert.Equal(3, targets.Select(t => t.Node).Distinct().Count());
+
+        Assert.Equal(3, manager.ChooseTargets(5, null, new HashSet<NodeId>(), BlockSize, Start).Count);
+        Assert.Equal(2, manager.ChooseTargets(3, null, new HashSet<NodeId> { new(1) }, BlockSize, Start).Count);
+        Assert.Equal(3, manager.LiveNodeCount(Start));
+        Assert.Equal(0, manager.LiveNodeCount(Start + 60_000));
+        Assert.Equal(new NodeId(3), manager.NodeAt("127.0.0.1:9003"));
+        Assert.Null(manager.NodeAt("127.0.0.1:1"));
+    }
+
+    [Fact]
+    public void A_blocks_pipeline_is_remembered_until_leadership_changes()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(3), new GenerationStamp(3));
+        Assert.Null(manager.TargetsOf(version));
+        PlacedNode[] pipeline = [new(new NodeId(2), "127.0.0.1:9002"), new(new NodeId(1), "127.0.0.1:9001")];
+        manager.Allocated(version, pipeline);
+        Assert.Equal(pipeline, manager.TargetsOf(version));
+        Assert.Null(manager.TargetsOf(version with { Stamp = new GenerationStamp(4) }));
+        manager.BecomeLeader(Start + 1);
+        Assert.Null(manager.TargetsOf(version));
+    }
+}

@@ -213,6 +213,19 @@ public sealed class BlockManager
         }
     }
 
+    /// <summary>
+    /// How many data nodes this leader knows, dead ones included (not decommissioned ones): what a
+    /// file's replication is capped by. Counting only live nodes would cap a file created while one
+    /// node restarts, or before every node's first heartbeat reached a new leader, for good.
+    /// </summary>
+    public int KnownNodeCount(long now)
+    {
+        lock (_lock)
+        {
+            return _nodes.View(now).Count(n => n.State != DataNodeState.Decommissioned);
+        }
+    }
+
     /// <summary>The node serving block transfers at <paramref name="address"/>, if any reported it.</summary>
     public NodeId? NodeAt(string address)
     {

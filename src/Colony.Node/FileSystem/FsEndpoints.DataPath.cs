@@ -36,9 +36,9 @@ internal static partial class FsEndpoints
             {
                 return bad;
             }
-            // More replicas than live data nodes could never be met: ask for what exists (at least one).
+            // More replicas than data nodes could never be met: ask for what exists (at least one).
             short wanted = r.Replication > 0 ? r.Replication : DefaultReplication;
-            short replication = (short)Math.Clamp(manager.LiveNodeCount(Now()), 1, wanted);
+            short replication = (short)Math.Clamp(manager.KnownNodeCount(Now()), 1, wanted);
             long blockSize = r.BlockSize > 0 ? r.BlockSize : DefaultBlockSize;
             string user = r.User ?? DefaultUser;
             var (_, failure) = await ExecuteAsync(service, new NamespaceCommand.Create(r.Path!, r.Holder!, user, user,

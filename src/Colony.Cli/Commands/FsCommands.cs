@@ -15,6 +15,8 @@ namespace Colony.Cli.Commands;
 /// </summary>
 internal static class FsCommands
 {
+    private const short DefaultReplication = 3;
+
     public const string SecretFileVariable = "COLONY_SECRET_FILE";
     public const string SecretVariable = "COLONY_SECRET";
 
@@ -33,7 +35,7 @@ internal static class FsCommands
     {
         var local = new Argument<string>("LOCAL") { Description = "The local file to upload ('-' for standard input)" };
         var remote = Remote("REMOTE");
-        var replication = new Option<short>("--replication", "-r") { Description = "Replicas per block (default 3, capped by the live data nodes)" };
+        var replication = new Option<short>("--replication", "-r") { Description = "Replicas per block (default 3, capped by the cluster's data nodes, with a warning)" };
         var blockSize = new Option<string>("--block-size") { Description = "Block size, e.g. 64M, 1M or bytes (default 64M)" };
         var overwrite = new Option<bool>("--overwrite", "-f") { Description = "Replace an existing file" };
         var command = new Command("put", "Upload a local file") { local, remote, replication, blockSize, overwrite };
@@ -57,6 +59,12 @@ internal static class FsCommands
                 {
                     await input.CopyToAsync(output, 1024 * 1024, ct).ConfigureAwait(false);
                 }
+            }
+            // The leader caps replication at the data nodes it knows: say so rather than leave it silent.
+            short asked = parse.GetValue(replication) is > 0 and var wanted ? wanted : DefaultReplication;
+            if (await fs.StatAsync(target, ct).ConfigureAwait(false) is { } written && written.Replication < asked)
+            {
+                cli.Environment.Error.WriteLine($"colony fs put: warning: {target} has replication {written.Replication}, not {asked}: the cluster has only {written.Replication} data node(s)");
             }
         }, ct));
         return command;

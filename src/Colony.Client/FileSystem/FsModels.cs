@@ -28,7 +28,7 @@ public sealed record FsckResult(
 /// <summary>How a new file is made.</summary>
 public sealed record FsCreateOptions
 {
-    /// <summary>Replicas per block; 0: the cluster's default (3, capped by the live data nodes).</summary>
+    /// <summary>Replicas per block; 0: the cluster's default (3, capped by the data nodes the leader knows).</summary>
     public short Replication { get; init; }
 
     /// <summary>Block size in bytes; 0: the cluster's default (64 MiB).</summary>

@@ -47,9 +47,7 @@ foreach (var name in (string[])["ZooKeeper", "Peer"])
     held.Add(listener);
 }
 
-using var server = new HttpListener();
-server.Prefixes.Add(http.TrimEnd('/') + "/");
-server.Start();
+using var server = StartListener(http);
 Console.WriteLine($"stand-in node {self} ({role}) serving {http}");
 
 using var stop = new CancellationTokenSource();
@@ -126,3 +124,23 @@ JsonNode Status() => new JsonObject
 }
 
 (int, JsonNode?) Remove(int id) => peers.Remove(id) ? (200, null) : (404, new JsonObject { ["title"] = $"node {id} is not a member" });
+
+// The managed HttpListener can fail inside Start when a connection (the CLI polling /health) arrives
+// while it is still setting up its socket: a race in the runtime, not in the CLI under test. Start again.
+static HttpListener StartListener(string http)
+{
+    for (int attempt = 1; ; attempt++)
+    {
+        var listener = new HttpListener();
+        listener.Prefixes.Add(http.TrimEnd('/') + "/");
+        try
+        {
+            listener.Start();
+            return listener;
+        }
+        catch (ArgumentNullException) when (attempt < 5)
+        {
+            listener.Close();
+        }
+    }
+}

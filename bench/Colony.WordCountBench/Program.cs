@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: Colony.WordCountBench (not built yet)");
+return 2;

@@ -79,6 +79,7 @@ internal static class CliApplication
             DemoCommand.Create(cli),
             ZkCommands.Create(cli),
             FsCommands.Create(cli),
+            JobCommands.Create(cli),
             RecipeCommands.CreateLock(cli), RecipeCommands.CreateElect(cli),
         };
         root.Options.Add(new HelpOption());

@@ -20,6 +20,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<ulong, (int Peer, int Http, int ZooKeeper)> _ports = [];
     private readonly Dictionary<ulong, int> _dataPorts = [];
     private readonly IReadOnlyDictionary<string, object>? _coordination;
+    private readonly IReadOnlyDictionary<string, object>? _compute;
     private readonly string _root = Directory.CreateTempSubdirectory("colony-it-").FullName;
     private readonly string _clusterId = Guid.NewGuid().ToString();
     private readonly string _secretFile;
@@ -27,9 +28,11 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     /// <param name="nodes">How many voters to start.</param>
     /// <param name="coordination">Settings for every node's "Colony:Coordination" section, e.g. a short tick time.</param>
-    public LocalCluster(int nodes, IReadOnlyDictionary<string, object>? coordination = null)
+    /// <param name="compute">Settings for every node's "Colony:Compute" section, e.g. a short worker timeout.</param>
+    public LocalCluster(int nodes, IReadOnlyDictionary<string, object>? coordination = null, IReadOnlyDictionary<string, object>? compute = null)
     {
         _coordination = coordination;
+        _compute = compute;
         _secretFile = Path.Combine(_root, "secret");
         File.WriteAllText(_secretFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
         for (ulong id = 1; id <= (ulong)nodes; id++)
@@ -352,6 +355,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                 // Test volumes are small shared disks: keep no reserve beyond the blocks themselves.
                 BlockReserveBytes = 0,
                 Coordination = _coordination ?? new Dictionary<string, object>(),
+                Compute = _compute ?? new Dictionary<string, object>(),
                 Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key) }),
             },
         };

@@ -1,138 +1,170 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Runtime.CompilerServices;
-using Colony.Client;
-using Colony.Coordination;
+using System.Text;
+using Colony.Client.FileSystem;
+using Colony.Client.Jobs;
+using Colony.Client.MapReduce;
 using Spectre.Console;
 
 namespace Colony.Cli.Commands;
 
 /// <summary>
-/// <c>colony demo</c>: a guided run on a local cluster. Until the compute service lands it shows
-/// the replicated log and the coordination service doing their job: it starts (or reuses) a 3-node
-/// cluster, writes keys through the leader, opens a ZooKeeper session holding an ephemeral node,
-/// kills the leader with SIGKILL, waits for a new one, reads every key back from it, checks the
-/// session and its ephemeral survived, restarts the killed node and waits until it has caught up.
-/// The cluster keeps running after; the session closes, so its ephemeral goes with it.
+/// <c>colony demo</c>: the main job on a local cluster. It starts (or reuses) a 3-node cluster, stores a
+/// generated text corpus (a Zipf distribution of words) with 3 replicas per block, runs word count on it, kills
+/// one worker with SIGKILL mid-job to show the job carry on, then prints the top words, the job's counters and
+/// the dashboard's address, and restarts the killed node. The cluster keeps running after.
 /// </summary>
 internal static class DemoCommand
 {
-    private const int Keys = 200;
-
-    private const string DemoRoot = "/colony-demo";
+    private const string CorpusPath = "/demo/corpus.txt";
+    private const long BlockSize = 32L * 1024 * 1024;
+    private const int Reducers = 3;
 
     public static Command Create(CliContext cli)
     {
         var basePort = new Option<int?>("--base-port") { Description = "Move every port of the cluster (see colony up --help)", HelpName = "P" };
-        var command = new Command("demo", "Start a local cluster and show it surviving the loss of its leader") { basePort };
-        command.SetAction((parse, ct) => RunAsync(cli, parse, parse.GetValue(basePort), ct));
+        var size = new Option<string>("--size") { Description = "The corpus size, e.g. 300M (default) or 1G", DefaultValueFactory = _ => "300M" };
+        var command = new Command("demo", "Start a local cluster, store a text corpus, run word count on it and kill a worker mid-job") { basePort, size };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, parse.GetValue(basePort), FsCommands.ParseSize(parse.GetValue(size)), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext cli, ParseResult parse, int? basePort, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext cli, System.CommandLine.ParseResult parse, int? basePort, long size, CancellationToken ct)
     {
+        if (size <= 0)
+        {
+            throw new CliError("--size must be positive, e.g. 300M", CliError.Usage);
+        }
         var console = cli.Environment.Console;
         var layout = cli.LocalCluster(parse, "demo");
         string data = layout.Directory;
+        var total = Stopwatch.StartNew();
 
-        console.MarkupLine("[bold]1. Start a 3-node cluster[/] (each node: Raft over TCP, a write-ahead log with fsync, HTTP)");
+        console.MarkupLine("[bold]1. Start a 3-node cluster[/] (each node: Raft, a ZooKeeper-compatible service, a data node and a worker)");
         string[] up = basePort is { } p ? ["up", "--data", data, "--base-port", p.ToString(CultureInfo.InvariantCulture)] : ["up", "--data", data];
         await RunStepAsync(cli, up, ct).ConfigureAwait(false);
         var target = ClusterTarget.FromDirectory(layout);
-        using var client = new NodeClient();
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var nodes = target.Nodes.Select(n => n.Http).ToArray();
+        byte[]? secret = FsCommands.Secret(cli, target);
+        using var fs = new ColonyFileSystem(nodes, secret);
+        using var jobs = new JobClient(nodes, secret);
+        using var probe = new NodeClient();
 
-        var (leader, status) = await CommandSupport.FindLeaderAsync(client, target.Nodes, ct).ConfigureAwait(false);
-        console.MarkupLine($"\n[bold]2. Write {Keys} keys through the leader[/] (node {status.Id}); each is acknowledged once a majority has it on disk");
+        console.MarkupLine($"\n[bold]2. Store a {Size(size)} text corpus[/] at {CorpusPath}: Zipf-distributed words, {Size(BlockSize)} blocks, 3 replicas each");
         var clock = Stopwatch.StartNew();
-        for (int i = 0; i < Keys; i++)
+        if (await fs.StatAsync(CorpusPath, ct).ConfigureAwait(false) is { IsDirectory: false } existing && existing.Length >= size)
         {
-            leader = await WriteAsync(client, http, target, leader, $"demo-{i}", $"value {i}", ct).ConfigureAwait(false);
+            console.MarkupLine($"   reusing the corpus from an earlier run ({Size(existing.Length)})");
         }
-        console.MarkupLine($"   {Keys} writes committed in {clock.ElapsedMilliseconds} ms");
+        else
+        {
+            var corpus = await fs.CreateAsync(CorpusPath, new FsCreateOptions { Replication = 3, BlockSize = BlockSize, Overwrite = true }, ct).ConfigureAwait(false);
+            await using (corpus.ConfigureAwait(false))
+            {
+                await ZipfCorpus.WriteAsync(corpus, size, seed: 1, cancellationToken: ct).ConfigureAwait(false);
+            }
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"   stored in {clock.Elapsed.TotalSeconds:0.0} s ({size / clock.Elapsed.TotalSeconds / (1 << 20):0} MiB/s, every replica fsynced)"));
+        }
 
-        string servers = string.Join(',', ClusterFile.Read(layout).Nodes.Select(n => n.ZooKeeper).Where(a => !string.IsNullOrEmpty(a)));
-        await using var zk = await ZooKeeperClient.ConnectAsync(servers, new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(10) }, ct).ConfigureAwait(false);
-        try
+        string output = $"/demo/wordcount-{DateTime.UtcNow:yyyyMMdd-HHmmss}";
+        console.MarkupLine($"\n[bold]3. Run word count[/] into {output}, {Reducers} reduces, and kill a worker mid-job with SIGKILL");
+        string id = await jobs.SubmitAsync(new JobRequest
         {
-            await zk.CreateAsync(DemoRoot, null, Acl.OpenUnsafe, CreateMode.Persistent, cancellationToken: ct).ConfigureAwait(false);
-        }
-        catch (NodeExistsException)
-        {
-            // A rerun on the same cluster.
-        }
-        string holder = await zk.CreateAsync(DemoRoot + "/holder-", null, Acl.OpenUnsafe, CreateMode.EphemeralSequential, cancellationToken: ct).ConfigureAwait(false);
-        long session = zk.SessionId;
-        console.MarkupLine($"   a ZooKeeper session (0x{session:x}, on {Server(zk)}) holds the ephemeral node {holder}");
-
-        var doomed = (await CommandSupport.FindLeaderAsync(client, target.Nodes, ct).ConfigureAwait(false)).Status.Id;
-        console.MarkupLine($"\n[bold]3. Kill the leader[/], node {doomed}, with SIGKILL");
-        await RunStepAsync(cli, ["node", "kill", doomed.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
+            Name = "demo wordcount", User = Environment.UserName, Inputs = [CorpusPath], Output = output, Reducers = Reducers,
+            Settings = new() { [JobSettings.BuiltIn] = "wordcount" },
+        }, ct).ConfigureAwait(false);
+        var leader = (await CommandSupport.FindLeaderAsync(probe, target.Nodes, ct).ConfigureAwait(false)).Status.Id;
+        ulong? killed = null;
+        string killedAt = "";
         clock.Restart();
-        var survivors = target.Nodes.Where(n => n.Id != doomed).ToList();
-        var newStatus = await WaitAsync(cli, async () =>
+        JobDetail detail;
+        while (true)
         {
-            var answers = await client.GetStatusesAsync(survivors, ct).ConfigureAwait(false);
-            return answers.Select(a => a.Status).FirstOrDefault(status => status is { IsLeader: true });
-        }, TimeSpan.FromSeconds(30), "a new leader", ct).ConfigureAwait(false);
-        var newLeader = survivors.First(n => n.Id == newStatus.Id);
-        console.MarkupLine($"   node {newStatus.Id} leads after {clock.ElapsedMilliseconds} ms (term {newStatus.Term})");
-
-        console.MarkupLine($"\n[bold]4. Read every key back[/] through node {newStatus.Id} (linearizable reads)");
-        int intact = 0;
-        foreach (int i in Enumerable.Range(0, Keys))
-        {
-            var response = await http.GetAsync(new Uri(newLeader.Http, $"/kv/demo-{i}"), ct).ConfigureAwait(false);
-            if (response.StatusCode == HttpStatusCode.OK && await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false) == $"value {i}")
+            detail = await jobs.GetAsync(id, ct).ConfigureAwait(false);
+            if (detail.Job.IsFinished)
             {
-                intact++;
+                break;
             }
-        }
-        if (intact != Keys)
-        {
-            throw new CliError($"only {intact} of {Keys} acknowledged writes read back after the failover");
-        }
-        console.MarkupLine($"   [green]{intact} of {Keys}[/] acknowledged writes survived");
-        var owner = await WaitAsync(cli, async () =>
-        {
-            try
+            // Once a third of the map work is done, kill a worker that is running part of it (not the leader).
+            if (killed is null && detail.Job.MapProgress >= 0.3
+                && detail.Tasks.SelectMany(t => t.Attempts).Where(a => a.State == "running" && a.Node != leader).Select(a => a.Node).FirstOrDefault() is var victim and not 0)
             {
-                await zk.SyncAsync(holder, ct).ConfigureAwait(false);
-                return await zk.ExistsAsync(holder, watch: false, ct).ConfigureAwait(false) is { } stat ? new StrongBox<Stat>(stat) : null;
+                killed = victim;
+                killedAt = string.Create(CultureInfo.InvariantCulture, $"map {detail.Job.MapProgress:P0}, {clock.Elapsed.TotalSeconds:0.0} s in");
+                await RunStepAsync(cli, ["node", "kill", victim.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
+                console.MarkupLine($"   [red]killed node {victim}[/] at {killedAt}; the leader declares it lost after missing heartbeats and runs its work again");
             }
-            catch (ConnectionLossException)
-            {
-                return null; // still moving to a surviving node
-            }
-        }, TimeSpan.FromSeconds(30), "the ZooKeeper session to reconnect", ct).ConfigureAwait(false);
-        if (zk.SessionId != session || owner.Value.EphemeralOwner != session)
-        {
-            throw new CliError($"the ZooKeeper session 0x{session:x} did not keep its ephemeral node {holder}");
+            await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
         }
-        console.MarkupLine($"   [green]the ZooKeeper session 0x{session:x} is alive[/] on {Server(zk)} and still holds {holder}");
-
-        console.MarkupLine($"\n[bold]5. Restart node {doomed}[/]: it recovers from its log and catches up");
-        await RunStepAsync(cli, ["node", "start", doomed.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
-        var leaderCommit = (await client.TryGetStatusAsync(newLeader.Http, ct).ConfigureAwait(false))?.Commit ?? 0;
-        var restarted = target.Nodes.First(n => n.Id == doomed);
-        clock.Restart();
-        await WaitAsync(cli, async () =>
+        var job = detail.Job;
+        if (job.State != JobStates.Succeeded)
         {
-            var s = await client.TryGetStatusAsync(restarted.Http, ct).ConfigureAwait(false);
-            return s is { Healthy: true } && s.Applied >= leaderCommit ? s : null;
-        }, TimeSpan.FromSeconds(30), $"node {doomed} to catch up", ct).ConfigureAwait(false);
-        console.MarkupLine($"   node {doomed} applied everything up to index {leaderCommit} in {clock.ElapsedMilliseconds} ms\n");
+            throw new CliError($"the demo's job {job.Id} {job.State}: {job.Error}");
+        }
+        double seconds = ((job.FinishedAt ?? 0) - job.SubmittedAt) / 1000.0;
+        int rerun = detail.Tasks.Sum(t => t.Attempts.Count(a => a.State is "killed" or "failed"));
+        console.MarkupLine(string.Create(CultureInfo.InvariantCulture,
+            $"   [green]{job.Id} succeeded[/] in {seconds:0.0} s ({job.Maps} maps, {job.DataLocalFraction:P0} data-local, {job.Reduces} reduces); {rerun} attempts were lost and run again"));
 
-        await RunStepAsync(cli, ["status", "--data", data], ct).ConfigureAwait(false);
-        console.MarkupLine($"\nThe cluster keeps running. Look around with [bold]./colony status[/]; stop it with [bold]./colony down{(data == ClusterLayoutDefault() ? "" : $" --data {Markup.Escape(data)}")}[/].");
+        console.MarkupLine("\n[bold]4. The top 20 words[/]");
+        var top = await TopWordsAsync(fs, output, 20, ct).ConfigureAwait(false);
+        var table = new Table().AddColumns("#", "word", "count");
+        for (int i = 0; i < top.Count; i++)
+        {
+            table.AddRow((i + 1).ToString(CultureInfo.InvariantCulture), Markup.Escape(top[i].Word), top[i].Count.ToString("N0", CultureInfo.InvariantCulture));
+        }
+        console.Write(table);
+        console.MarkupLine("\n[bold]Counters[/]");
+        foreach (var (name, value) in detail.Counters.OrderBy(c => c.Key, StringComparer.Ordinal))
+        {
+            console.MarkupLine(string.Create(CultureInfo.InvariantCulture, $"   {Markup.Escape(name)} = {value:N0}"));
+        }
+
+        if (killed is { } dead)
+        {
+            console.MarkupLine($"\n[bold]5. Restart node {dead}[/]: it rejoins, catches up and takes work again");
+            await RunStepAsync(cli, ["node", "start", dead.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
+        }
+        var leaderNode = target.Nodes.First(n => n.Id == leader);
+        console.MarkupLine($"\nDone in {total.Elapsed.TotalSeconds:0} s. Dashboard: [link]{leaderNode.Http}[/]");
+        console.MarkupLine($"Read the output with [bold]./colony fs cat {output}/part-*[/]; stop the cluster with [bold]./colony down{(data == Path.GetFullPath(ClusterLayout.DefaultDirectoryName) ? "" : $" --data {Markup.Escape(data)}")}[/].");
         return 0;
     }
 
-    private static string Server(ZooKeeperClient zk) => zk.ConnectedServer is { } server ? $"{server.Host}:{server.Port}" : "no server";
+    /// <summary>The most frequent words of a word count's output, reading every part.</summary>
+    private static async Task<IReadOnlyList<(string Word, long Count)>> TopWordsAsync(ColonyFileSystem fs, string output, int count, CancellationToken ct)
+    {
+        var best = new PriorityQueue<(string Word, long Count), long>();
+        foreach (var part in (await fs.ListAsync(output, ct).ConfigureAwait(false)).Where(f => Path.GetFileName(f.Path).StartsWith("part-", StringComparison.Ordinal)))
+        {
+            var stream = await fs.OpenReadAsync(part.Path, ct).ConfigureAwait(false);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            {
+                int tab = line.LastIndexOf('\t');
+                if (tab > 0 && long.TryParse(line.AsSpan(tab + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long n))
+                {
+                    best.Enqueue((line[..tab], n), n);
+                    if (best.Count > count)
+                    {
+                        best.Dequeue();
+                    }
+                }
+            }
+        }
+        var top = new List<(string, long)>();
+        while (best.Count > 0)
+        {
+            top.Add(best.Dequeue());
+        }
+        top.Reverse();
+        return top;
+    }
 
-    private static string ClusterLayoutDefault() => Path.GetFullPath(ClusterLayout.DefaultDirectoryName);
+    private static string Size(long bytes) => bytes >= 1L << 30
+        ? string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.#} GiB")
+        : string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 20):0} MiB");
 
     private static async Task RunStepAsync(CliContext cli, string[] args, CancellationToken ct)
     {
@@ -141,36 +173,5 @@ internal static class DemoCommand
         {
             throw new CliError($"the demo stopped: colony {string.Join(' ', args)} failed", code);
         }
-    }
-
-    /// <summary>PUT through the leader, following it across a change (bounded).</summary>
-    private static async Task<NodeEndpoint> WriteAsync(NodeClient client, HttpClient http, ClusterTarget target, NodeEndpoint leader, string key, string value, CancellationToken ct)
-    {
-        for (int attempt = 0; attempt < 50; attempt++)
-        {
-            try
-            {
-                var response = await http.PutAsync(new Uri(leader.Http, $"/kv/{key}"), new StringContent(value), ct).ConfigureAwait(false);
-                if (response.StatusCode == HttpStatusCode.NoContent)
-                {
-                    return leader;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            leader = (await CommandSupport.FindLeaderAsync(client, target.Nodes, ct).ConfigureAwait(false)).Node;
-            await Task.Delay(Wait.Interval, ct).ConfigureAwait(false);
-        }
-        throw new CliError($"could not write {key}: the cluster keeps refusing writes");
-    }
-
-    /// <summary>Polls <paramref name="probe"/> on the CLI's clock until it finds something, or fails after <paramref name="timeout"/>.</summary>
-    private static async Task<T> WaitAsync<T>(CliContext cli, Func<Task<T?>> probe, TimeSpan timeout, string what, CancellationToken ct)
-        where T : class
-    {
-        T? found = null;
-        bool ok = await Wait.UntilAsync(cli.Environment.Time, timeout, async _ => (found = await probe().ConfigureAwait(false)) is not null, ct).ConfigureAwait(false);
-        return ok && found is not null ? found : throw new CliError($"timed out after {timeout.TotalSeconds:0}s waiting for {what}");
     }
 }

@@ -342,7 +342,7 @@ internal static class FsCommands
         }
     }
 
-    private static byte[]? Secret(CliContext cli, ClusterTarget target)
+    internal static byte[]? Secret(CliContext cli, ClusterTarget target)
     {
         string? text = cli.Environment.GetVariable(SecretVariable);
         string? file = target.Layout?.SecretFile ?? cli.Environment.GetVariable(SecretFileVariable);

@@ -71,6 +71,18 @@ internal static class DashboardEndpoints
             }
             return Render(context, self, "Storage " + target, "Storage", DashboardPages.Storage(target, view));
         });
+        var jobs = new JobsSource(app.Services.GetRequiredService<Colony.Node.Compute.JobsService>(), app.Services.GetRequiredService<Colony.Node.Compute.JobTracker>(), self.Loop);
+        app.MapGet("/jobs", async (HttpContext context) =>
+            Render(context, self, "Jobs", "Jobs", JobPages.List(await jobs.ListAsync(context.RequestAborted).ConfigureAwait(false))));
+        app.MapGet("/jobs/{id}", async (HttpContext context, string id) =>
+        {
+            var detail = await jobs.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+            if (detail is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+            }
+            return Render(context, self, "Job " + id, "Jobs", JobPages.Job(id, detail));
+        });
         app.MapGet("/node", (HttpContext context) => Render(context, self, "Node " + self.Id, "Node", DashboardPages.Node(self.Details())));
         // Another node's page lives on that node: send the browser there.
         app.MapGet("/nodes/{id}", (ulong id) => self.Loop.MemberHttp.TryGetValue(id, out string? http) && http.Length > 0

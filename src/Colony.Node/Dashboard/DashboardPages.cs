@@ -239,9 +239,9 @@ internal static class DashboardPages
         return html.ToString();
     }
 
-    private static string Card(string key, string value) => $"<div class=\"card\"><div class=\"k\">{E(key)}</div><div class=\"v\">{value}</div></div>";
+    internal static string Card(string key, string value) => $"<div class=\"card\"><div class=\"k\">{E(key)}</div><div class=\"v\">{value}</div></div>";
 
     private static string Hex(long value) => "0x" + value.ToString("x", CultureInfo.InvariantCulture);
 
-    private static string Time(long unixMs) => unixMs == 0 ? "0" : E(DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture));
+    internal static string Time(long unixMs) => unixMs == 0 ? "0" : E(DateTimeOffset.FromUnixTimeMilliseconds(unixMs).ToString("yyyy-MM-dd HH:mm:ss.fff 'UTC'", CultureInfo.InvariantCulture));
 }

@@ -36,7 +36,7 @@ internal static class Html
             .Append("<title>").Append(E(title)).Append(" · Colony</title><style>").Append(Style).Append("</style></head><body>")
             .Append("<header><a class=\"brand\" href=\"/\">Colony</a><span class=\"cluster\">cluster ").Append(E(clusterId))
             .Append(" · served by node ").Append(servedBy.ToString(CultureInfo.InvariantCulture)).Append("</span><nav>");
-        foreach (var (href, label) in (ReadOnlySpan<(string, string)>)[("/", "Overview"), ("/coordination", "Coordination"), ("/storage", "Storage"), ("/node", "Node")])
+        foreach (var (href, label) in (ReadOnlySpan<(string, string)>)[("/", "Overview"), ("/coordination", "Coordination"), ("/storage", "Storage"), ("/jobs", "Jobs"), ("/node", "Node")])
         {
             html.Append("<a href=\"").Append(href).Append('"').Append(label == active ? " class=\"active\"" : "").Append('>').Append(label).Append("</a>");
         }

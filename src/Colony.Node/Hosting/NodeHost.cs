@@ -1,6 +1,7 @@
 using System.Net;
 using Colony.Consensus;
 using Colony.Core;
+using Colony.Node.Compute;
 using Colony.Node.Dashboard;
 using Colony.Node.Diagnostics;
 using Colony.Node.FileSystem;
@@ -80,6 +81,9 @@ public static class NodeHost
         var coordinationOptions = new CoordinationOptions();
         builder.Configuration.GetSection(CoordinationOptions.SectionName).Bind(coordinationOptions);
         coordinationOptions.Validate();
+        var computeOptions = new ComputeOptions();
+        builder.Configuration.GetSection(ComputeOptions.SectionName).Bind(computeOptions);
+        computeOptions.Validate();
         var tlsOptions = new TlsOptions();
         builder.Configuration.GetSection(TlsOptions.SectionName).Bind(tlsOptions);
         tlsOptions.Validate();
@@ -127,6 +131,8 @@ public static class NodeHost
             o.SerializerOptions.TypeInfoResolverChain.Insert(0, NodeJson.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(1, FsJson.Default);
             o.SerializerOptions.TypeInfoResolverChain.Insert(2, StorageJson.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(3, ComputeJson.Default);
+            o.SerializerOptions.TypeInfoResolverChain.Insert(4, Colony.Client.Jobs.JobJson.Default);
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -161,15 +167,24 @@ public static class NodeHost
         builder.Services.AddHostedService<BlockManagerService>();
         builder.Services.AddSingleton<DataNodeService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());
+        builder.Services.AddSingleton(computeOptions);
+        builder.Services.AddSingleton(services => new JobsService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
+        builder.Services.AddSingleton<JobCommitter>();
+        builder.Services.AddSingleton<JobSubmitter>();
+        builder.Services.AddSingleton<JobTracker>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<JobTracker>());
+        builder.Services.AddHostedService<WorkerService>();
 
         await using var app = builder.Build();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
         // Created before the first client connects, so it hears every applied command.
         app.Services.GetRequiredService<CoordinationServer>();
         app.Services.GetRequiredService<NamespaceService>();
+        app.Services.GetRequiredService<JobsService>();
         MapEndpoints(app, loop);
         DashboardEndpoints.Map(app);
         FsEndpoints.Map(app);
+        JobsEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
     }

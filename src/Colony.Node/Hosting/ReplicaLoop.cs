@@ -97,7 +97,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             _store.SyncObserved = elapsed => metrics.FsyncDuration.Record(elapsed.TotalSeconds);
             RegisterGauges(metrics);
         }
-        var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate), new GatedModule(Namespace, NamespaceGate));
+        var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate), new GatedModule(Namespace, NamespaceGate),
+            new GatedModule(Jobs, JobsGate));
         _keyValue.Applied += OnKeyValueApplied;
         _snapshots = new BackgroundSnapshotScheduler(_signal.Set);
         var replicaOptions = new ReplicaOptions

@@ -1,0 +1,54 @@
+using Colony.Compute.Scheduling;
+
+namespace Colony.Node.Compute;
+
+/// <summary>The compute service's settings, from the "Colony:Compute" configuration section.</summary>
+public sealed class ComputeOptions
+{
+    public const string SectionName = "Colony:Compute";
+
+    /// <summary>Whether this node runs tasks. The leader schedules jobs either way.</summary>
+    public bool Worker { get; set; } = true;
+
+    /// <summary>Map slots; 0 derives them from the machine's cores and memory.</summary>
+    public int MapSlots { get; set; }
+
+    /// <summary>Reduce slots; 0 derives them from the machine's cores and memory.</summary>
+    public int ReduceSlots { get; set; }
+
+    /// <summary>A worker silent this long is lost: its running attempts and its map outputs are run again elsewhere.</summary>
+    public long WorkerTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>An attempt whose progress has not moved for this long has hung: it fails, and is retried.</summary>
+    public long ProgressTimeoutMs { get; set; } = 60_000;
+
+    /// <summary>Whether stragglers get a backup attempt.</summary>
+    public bool Speculation { get; set; } = true;
+
+    /// <summary>The share of a job's maps that must be done before its reduces start (they fetch while the rest finish).</summary>
+    public double ReduceSlowStart { get; set; } = 0.8;
+
+    /// <summary>The heap limit of each executor process, in bytes; 0 leaves the runtime's default. A task that needs more fails.</summary>
+    public long ExecutorMemoryLimitBytes { get; set; }
+
+    /// <summary>The command that starts an executor, split on spaces; empty runs this node's own program with "executor".</summary>
+    public string? ExecutorCommand { get; set; }
+
+    /// <summary>The map-side sort buffer of each task, in bytes.</summary>
+    public long SortBufferBytes { get; set; } = 64L * 1024 * 1024;
+
+    public SchedulerOptions Scheduler => new()
+    {
+        ProgressTimeoutMs = ProgressTimeoutMs,
+        Speculation = Speculation,
+        ReduceSlowStart = ReduceSlowStart,
+    };
+
+    public void Validate()
+    {
+        if (MapSlots < 0 || ReduceSlots < 0 || WorkerTimeoutMs <= 0 || ProgressTimeoutMs <= 0 || ReduceSlowStart is < 0 or > 1 || ExecutorMemoryLimitBytes < 0 || SortBufferBytes < 1024 * 1024)
+        {
+            throw new InvalidOperationException("invalid configuration: Colony:Compute needs non-negative slots, positive timeouts, ReduceSlowStart in [0, 1] and SortBufferBytes of at least 1 MiB");
+        }
+    }
+}

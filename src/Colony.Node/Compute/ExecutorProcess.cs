@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text.Json;
+
+namespace Colony.Node.Compute;
+
+/// <summary>
+/// One executor process: runs a job's tasks on this node, so user code never runs inside the node. The
+/// worker writes <see cref="ExecutorMessage"/> lines to its standard input (run, kill) and reads lines back
+/// (progress, done). When the process exits, every attempt it was running has failed with its exit code
+/// and the last lines of its standard error.
+/// </summary>
+internal sealed class ExecutorProcess : IAsyncDisposable
+{
+    private const int StderrLinesKept = 20;
+
+    private readonly Process _process;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Queue<string> _stderr = new();
+    private readonly Task _reading;
+    private readonly Task _readingErrors;
+
+    private ExecutorProcess(Process process, string job, Action<ExecutorMessage> received)
+    {
+        _process = process;
+        Job = job;
+        _readingErrors = Task.Run(ReadErrorsAsync);
+        _reading = Task.Run(() => ReadAsync(received));
+    }
+
+    public string Job { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Completes when the process has exited and its output is read; the result says why it ended.</summary>
+    public Task<string> Exited => ExitedAsync();
+
+    public static ExecutorProcess Start(ComputeOptions options, string job, string nodeHttp, string? dataAddress, string workDirectory,
+        byte[] secret, Action<ExecutorMessage> received)
+    {
+        var (program, arguments) = Command(options.ExecutorCommand);
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workDirectory,
+        };
+        foreach (string argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (string argument in (string[])["--job", job, "--node-http", nodeHttp, "--work", workDirectory, "--sort-buffer", options.SortBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        if (dataAddress is not null)
+        {
+            start.ArgumentList.Add("--data-address");
+            start.ArgumentList.Add(dataAddress);
+        }
+        // The secret goes in the environment, not the command line, where any user could read it.
+        start.Environment[ExecutorProgram.SecretVariable] = Convert.ToBase64String(secret);
+        start.Environment["DOTNET_gcServer"] = "0";
+        if (options.ExecutorMemoryLimitBytes > 0)
+        {
+            start.Environment["DOTNET_GCHeapHardLimit"] = options.ExecutorMemoryLimitBytes.ToString("X", System.Globalization.CultureInfo.InvariantCulture);
+        }
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the executor ({program})");
+        return new ExecutorProcess(process, job, received);
+    }
+
+    public async Task SendAsync(ExecutorMessage message)
+    {
+        string line = JsonSerializer.Serialize(message, ComputeJson.Default.ExecutorMessage);
+        await _writeLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
+            await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            // It has exited: Exited reports it.
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Kills the process at once: the only way to stop user code that hangs.</summary>
+    public void Kill()
+    {
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    private async Task<string> ExitedAsync()
+    {
+        await _process.WaitForExitAsync().ConfigureAwait(false);
+        await Task.WhenAll(_reading, _readingErrors).ConfigureAwait(false);
+        string tail;
+        lock (_stderr)
+        {
+            tail = string.Join(" | ", _stderr);
+        }
+        return $"the executor exited with code {_process.ExitCode}" + (tail.Length > 0 ? $": {tail}" : "");
+    }
+
+    private async Task ReadAsync(Action<ExecutorMessage> received)
+    {
+        while (await _process.StandardOutput.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            ExecutorMessage? message;
+            try
+            {
+                message = JsonSerializer.Deserialize(line, ComputeJson.Default.ExecutorMessage);
+            }
+            catch (JsonException)
+            {
+                Keep($"(stdout) {line}"); // user code that printed to standard output
+                continue;
+            }
+            if (message is not null)
+            {
+                received(message);
+            }
+        }
+    }
+
+    private async Task ReadErrorsAsync()
+    {
+        while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            Keep(line);
+        }
+    }
+
+    private void Keep(string line)
+    {
+        lock (_stderr)
+        {
+            _stderr.Enqueue(line.Length > 500 ? line[..500] : line);
+            while (_stderr.Count > StderrLinesKept)
+            {
+                _stderr.Dequeue();
+            }
+        }
+    }
+
+    /// <summary>This node's own program, run with "executor", unless configured otherwise.</summary>
+    private static (string Program, IReadOnlyList<string> Arguments) Command(string? configured)
+    {
+        if (!string.IsNullOrWhiteSpace(configured))
+        {
+            string[] words = configured.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return (words[0], words[1..]);
+        }
+        string self = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell which program to start executors with");
+        if (string.Equals(Path.GetFileNameWithoutExtension(self), "dotnet", StringComparison.Ordinal))
+        {
+            string assembly = Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("cannot tell which assembly to start executors with");
+            return (self, [assembly, "executor"]);
+        }
+        return (self, ["executor"]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        try
+        {
+            await Exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+        }
+        _process.Dispose();
+        _writeLock.Dispose();
+    }
+}

@@ -1,0 +1,444 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Colony.Client.FileSystem;
+using Colony.Client.MapReduce;
+
+namespace Colony.Node.Compute;
+
+/// <summary>
+/// The executor process, <c>colony executor</c>: runs one job's attempts on one node, on behalf of its worker.
+/// It reads <see cref="ExecutorMessage"/> lines (run, kill) on standard input and writes progress and results
+/// on standard output. It fetches the job's files once, loads the job in its own load context, reads map input
+/// from the file system (the local replica first), serves nothing itself (the node serves its map outputs),
+/// and writes reduce output to the job's temporary directory for the leader to commit.
+/// </summary>
+public sealed class ExecutorProgram : IAsyncDisposable
+{
+    public const string SecretVariable = "COLONY_EXECUTOR_SECRET";
+
+    /// <summary>The file-system directory a job's shipped files were uploaded to.</summary>
+    public const string StagingSetting = "colony.job.staging";
+
+    private const int ParallelFetches = 4;
+    private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(500);
+
+    private readonly string _job;
+    private readonly Uri _node;
+    private readonly string _work;
+    private readonly long _sortBuffer;
+    private readonly ColonyFileSystem _fs;
+    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(5) };
+    private readonly SemaphoreSlim _output = new(1, 1);
+    private readonly SemaphoreSlim _loadLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, CancellationTokenSource> _attempts = new();
+    private LoadedJob? _loaded;
+
+    private ExecutorProgram(string job, Uri node, string work, string? dataAddress, long sortBuffer, byte[] secret)
+    {
+        _job = job;
+        _node = node;
+        _work = work;
+        _sortBuffer = sortBuffer;
+        _fs = new ColonyFileSystem([node], secret, new ColonyFileSystemOptions { ClientName = $"executor-{job}-{Environment.ProcessId}", LocalDataNode = dataAddress });
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(secret));
+    }
+
+    /// <summary>Runs until standard input closes (the worker went away or stopped the job).</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> args)
+    {
+        string? Arg(string name) => args.Select((a, i) => (a, i)).Where(p => p.a == name && p.i + 1 < args.Count).Select(p => args[p.i + 1]).FirstOrDefault();
+        if (Arg("--job") is not { } job || Arg("--node-http") is not { } node || Arg("--work") is not { } work
+            || Environment.GetEnvironmentVariable(SecretVariable) is not { Length: > 0 } secret)
+        {
+            await Console.Error.WriteLineAsync("colony executor: started by a worker only (--job, --node-http, --work and the secret are required)").ConfigureAwait(false);
+            return 2;
+        }
+        long sortBuffer = long.TryParse(Arg("--sort-buffer"), CultureInfo.InvariantCulture, out long b) ? b : 64L * 1024 * 1024;
+        await using var program = new ExecutorProgram(job, new Uri(node), work, Arg("--data-address"), sortBuffer, Convert.FromBase64String(secret));
+        await program.ServeAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    private async Task ServeAsync()
+    {
+        using var input = new StreamReader(Console.OpenStandardInput());
+        var running = new List<Task>();
+        while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            ExecutorMessage? message;
+            try
+            {
+                message = JsonSerializer.Deserialize(line, ComputeJson.Default.ExecutorMessage);
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+            if (message is { Op: "run", Launch: { } launch })
+            {
+                var cancel = new CancellationTokenSource();
+                if (_attempts.TryAdd(launch.Attempt, cancel))
+                {
+                    running.Add(Task.Run(() => RunAttemptAsync(launch, cancel.Token)));
+                }
+            }
+            else if (message is { Op: "kill", Attempt: { } attempt } && _attempts.TryGetValue(attempt, out var cancel))
+            {
+                await cancel.CancelAsync().ConfigureAwait(false);
+            }
+            running.RemoveAll(t => t.IsCompleted);
+        }
+        foreach (var cancel in _attempts.Values)
+        {
+            await cancel.CancelAsync().ConfigureAwait(false);
+        }
+        await Task.WhenAll(running).ConfigureAwait(false);
+    }
+
+    private async Task RunAttemptAsync(AttemptLaunch launch, CancellationToken cancellationToken)
+    {
+        var reporter = new ThrottledReporter(this, launch.Attempt);
+        ExecutorMessage result;
+        try
+        {
+            var job = await LoadAsync(launch.Settings, cancellationToken).ConfigureAwait(false);
+            var location = MapOutputLocation.In(_work, launch.Attempt);
+            if (Directory.Exists(location.Directory))
+            {
+                Directory.Delete(location.Directory, recursive: true); // an earlier run of this attempt on a restarted executor
+            }
+            Directory.CreateDirectory(location.Directory);
+            var (output, counters) = launch.Kind == "map"
+                ? await RunMapAsync(job, launch, location, reporter, cancellationToken).ConfigureAwait(false)
+                : await RunReduceAsync(job, launch, location, reporter, cancellationToken).ConfigureAwait(false);
+            result = new ExecutorMessage { Op = "done", Attempt = launch.Attempt, Succeeded = true, Output = output, Counters = counters };
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            result = new ExecutorMessage { Op = "done", Attempt = launch.Attempt, Succeeded = false, Error = "killed" };
+        }
+        catch (Exception e)
+        {
+            result = new ExecutorMessage { Op = "done", Attempt = launch.Attempt, Succeeded = false, Error = Describe(e) };
+        }
+        finally
+        {
+            if (_attempts.TryRemove(launch.Attempt, out var cancel))
+            {
+                cancel.Dispose();
+            }
+        }
+        await SendAsync(result).ConfigureAwait(false);
+    }
+
+    private async Task<(string Output, IReadOnlyDictionary<string, long> Counters)> RunMapAsync(
+        LoadedJob job, AttemptLaunch launch, MapOutputLocation location, ITaskReporter reporter, CancellationToken cancellationToken)
+    {
+        var input = await _fs.OpenReadAsync(launch.InputPath ?? throw new InvalidDataException("a map needs an input"), cancellationToken).ConfigureAwait(false);
+        await using (input.ConfigureAwait(false))
+        {
+            Stream? mapOnly = null;
+            string? temporary = null;
+            if (launch.Reducers == 0)
+            {
+                temporary = JobCommitter.TemporaryPart(launch.Output, launch.Attempt, launch.Index);
+                mapOnly = await _fs.CreateAsync(temporary, new FsCreateOptions { Overwrite = true }, cancellationToken).ConfigureAwait(false);
+            }
+            try
+            {
+                var result = await MapTaskRunner.RunAsync(new MapTaskSpec
+                {
+                    Job = job, TaskId = launch.Attempt, Input = input, InputPath = launch.InputPath, SplitStart = launch.SplitOffset,
+                    SplitLength = launch.SplitLength, Reducers = launch.Reducers, WorkDirectory = location.Directory, MapOnlyOutput = mapOnly,
+                    SortBufferBytes = _sortBuffer, Settings = launch.Settings,
+                }, reporter, cancellationToken).ConfigureAwait(false);
+                if (mapOnly is not null)
+                {
+                    await mapOnly.DisposeAsync().ConfigureAwait(false); // closing completes the file
+                    mapOnly = null;
+                    return (temporary!, result.Counters);
+                }
+                // The node serves the output from fixed names in the attempt's directory.
+                MoveInto(result.OutputFile, location.Data);
+                MoveInto(result.IndexFile, location.Index);
+                return ($"{_node.ToString().TrimEnd('/')}/internal/shuffle/{launch.Attempt}", result.Counters);
+            }
+            finally
+            {
+                if (mapOnly is not null)
+                {
+                    await mapOnly.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static void MoveInto(string? file, string target)
+    {
+        if (file is null)
+        {
+            throw new InvalidDataException("the map produced no output file");
+        }
+        if (!string.Equals(Path.GetFullPath(file), Path.GetFullPath(target), StringComparison.Ordinal))
+        {
+            File.Move(file, target, overwrite: true);
+        }
+    }
+
+    private async Task<(string Output, IReadOnlyDictionary<string, long> Counters)> RunReduceAsync(
+        LoadedJob job, AttemptLaunch launch, MapOutputLocation location, ThrottledReporter reporter, CancellationToken cancellationToken)
+    {
+        var segments = await FetchAsync(launch, location.Directory, reporter, cancellationToken).ConfigureAwait(false);
+        string temporary = JobCommitter.TemporaryPart(launch.Output, launch.Attempt, launch.Index);
+        var output = await _fs.CreateAsync(temporary, new FsCreateOptions { Overwrite = true }, cancellationToken).ConfigureAwait(false);
+        ReduceTaskResult result;
+        await using (output.ConfigureAwait(false))
+        {
+            // The fetch was the first third of the work; the merge and reduce are the rest.
+            var scaled = new ScaledReporter(reporter, 1.0 / 3, 2.0 / 3);
+            result = await ReduceTaskRunner.RunAsync(new ReduceTaskSpec
+            {
+                Job = job, TaskId = launch.Attempt, Partition = launch.Index, SegmentFiles = segments, Output = output,
+                WorkDirectory = location.Directory, Settings = launch.Settings,
+            }, scaled, cancellationToken).ConfigureAwait(false);
+        }
+        foreach (string segment in segments)
+        {
+            File.Delete(segment);
+        }
+        return (temporary, result.Counters);
+    }
+
+    /// <summary>
+    /// Fetches this reduce's partition from every map, as maps finish: the leader lists the succeeded maps, the
+    /// reduce copies what it lacks (a few at a time) to local files, and tells the leader about outputs it cannot
+    /// reach so those maps run again. A map that ran again is fetched again from its new attempt.
+    /// </summary>
+    private async Task<IReadOnlyList<string>> FetchAsync(AttemptLaunch launch, string directory, ThrottledReporter reporter, CancellationToken cancellationToken)
+    {
+        var fetched = new Dictionary<int, (string Attempt, string File)>();
+        var failed = new Dictionary<string, int>(StringComparer.Ordinal);
+        using var limit = new SemaphoreSlim(ParallelFetches);
+        while (true)
+        {
+            var view = await GetMapOutputsAsync(launch.Job, cancellationToken).ConfigureAwait(false);
+            if (view.State is not ("running" or "committing"))
+            {
+                throw new OperationCanceledException($"job {launch.Job} is {view.State}");
+            }
+            var wanted = view.Outputs.Where(o => !fetched.TryGetValue(o.Map, out var have) || have.Attempt != o.Attempt).ToArray();
+            var copies = wanted.Select(async o =>
+            {
+                await limit.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    string file = Path.Combine(directory, $"segment-{o.Map:D5}-{o.Attempt}");
+                    string? error = await CopySegmentAsync(new Uri($"{o.Url}/{launch.Index}"), file, cancellationToken).ConfigureAwait(false);
+                    return (Output: o, File: file, Error: error);
+                }
+                finally
+                {
+                    limit.Release();
+                }
+            }).ToArray();
+            foreach (var (output, file, error) in await Task.WhenAll(copies).ConfigureAwait(false))
+            {
+                if (error is null)
+                {
+                    if (fetched.TryGetValue(output.Map, out var old) && old.File != file)
+                    {
+                        File.Delete(old.File);
+                    }
+                    fetched[output.Map] = (output.Attempt, file);
+                }
+                else
+                {
+                    failed[output.Attempt] = failed.GetValueOrDefault(output.Attempt) + 1;
+                    await ReportFetchFailureAsync(output.Attempt, launch.Attempt, error, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            // Outputs that ran again elsewhere replace the ones fetched from their lost attempt.
+            var current = view.Outputs.ToDictionary(o => o.Map, o => o.Attempt);
+            foreach (var map in fetched.Keys.Where(m => !current.ContainsKey(m)).ToArray())
+            {
+                File.Delete(fetched[map].File);
+                fetched.Remove(map);
+            }
+            reporter.Progress(view.Maps == 0 ? 1.0 / 3 : fetched.Count / (double)view.Maps / 3);
+            if (fetched.Count == view.Maps && view.Outputs.All(o => fetched.TryGetValue(o.Map, out var f) && f.Attempt == o.Attempt))
+            {
+                return [.. fetched.OrderBy(f => f.Key).Select(f => f.Value.File)];
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(wanted.Length == 0 ? 500 : 100), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<MapOutputsView> GetMapOutputsAsync(string job, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                using var response = await _http.GetAsync(new Uri(_node, $"/internal/compute/jobs/{job}/map-outputs"), cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                {
+                    return (await response.Content.ReadFromJsonAsync(ComputeJson.Default.MapOutputsView, cancellationToken).ConfigureAwait(false))!;
+                }
+                if (attempt >= 60)
+                {
+                    throw new IOException($"the leader did not list the map outputs (HTTP {(int)response.StatusCode})");
+                }
+            }
+            catch (HttpRequestException) when (attempt < 60)
+            {
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false); // no leader yet
+        }
+    }
+
+    /// <returns>Null when the segment was copied whole, else why not.</returns>
+    private async Task<string?> CopySegmentAsync(Uri source, string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.GetAsync(source, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                return $"HTTP {(int)response.StatusCode} from {source.Authority}";
+            }
+            long expected = response.Content.Headers.ContentLength ?? -1;
+            var target = new FileStream(file, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous);
+            await using (target.ConfigureAwait(false))
+            {
+                await response.Content.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+                if (expected >= 0 && target.Length != expected)
+                {
+                    return $"{source.Authority} sent {target.Length} of {expected} bytes";
+                }
+            }
+            return null;
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            return $"{source.Authority}: {e.Message}";
+        }
+    }
+
+    private async Task ReportFetchFailureAsync(string mapAttempt, string reporter, string reason, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _http.PostAsJsonAsync(new Uri(_node, "/internal/compute/fetch-failures"),
+                new FetchFailureReport(mapAttempt, reporter, reason), ComputeJson.Default.FetchFailureReport, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            // The next round reports it again.
+        }
+    }
+
+    /// <summary>Fetches the job's shipped files once, then loads the job (in its own load context, for assemblies).</summary>
+    private async Task<LoadedJob> LoadAsync(IReadOnlyDictionary<string, string> settings, CancellationToken cancellationToken)
+    {
+        await _loadLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_loaded is not null)
+            {
+                return _loaded;
+            }
+            string files = Path.Combine(_work, "files");
+            Directory.CreateDirectory(files);
+            if (settings.TryGetValue(StagingSetting, out string? staging))
+            {
+                foreach (var entry in await _fs.ListAsync(staging, cancellationToken).ConfigureAwait(false))
+                {
+                    if (entry.IsDirectory)
+                    {
+                        continue;
+                    }
+                    string local = Path.Combine(files, Path.GetFileName(entry.Path));
+                    var source = await _fs.OpenReadAsync(entry.Path, cancellationToken).ConfigureAwait(false);
+                    await using (source.ConfigureAwait(false))
+                    {
+                        var target = File.Create(local);
+                        await using (target.ConfigureAwait(false))
+                        {
+                            await source.CopyToAsync(target, cancellationToken).ConfigureAwait(false);
+                        }
+                    }
+                    if (!OperatingSystem.IsWindows())
+                    {
+                        // Streaming scripts are run as programs.
+                        File.SetUnixFileMode(local, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute);
+                    }
+                }
+            }
+            return _loaded = JobLoader.Load(settings, files);
+        }
+        finally
+        {
+            _loadLock.Release();
+        }
+    }
+
+    private async Task SendAsync(ExecutorMessage message)
+    {
+        string line = JsonSerializer.Serialize(message, ComputeJson.Default.ExecutorMessage);
+        await _output.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await Console.Out.WriteLineAsync(line).ConfigureAwait(false);
+            await Console.Out.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _output.Release();
+        }
+    }
+
+    /// <summary>The error an attempt reports: the exception's type and message, and where user code threw it.</summary>
+    private static string Describe(Exception e)
+    {
+        var inner = e is AggregateException { InnerExceptions.Count: 1 } aggregate ? aggregate.InnerExceptions[0] : e;
+        string where = inner.StackTrace?.Split('\n', StringSplitOptions.TrimEntries).FirstOrDefault() ?? "";
+        string text = $"{inner.GetType().Name}: {inner.Message}" + (where.Length > 0 ? $" ({where})" : "");
+        return text.Length > 2000 ? text[..2000] : text;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _loaded?.Dispose();
+        _fs.Dispose();
+        _http.Dispose();
+        _output.Dispose();
+        _loadLock.Dispose();
+        await Task.CompletedTask.ConfigureAwait(false);
+    }
+
+    /// <summary>Sends an attempt's progress to the worker at most twice a second.</summary>
+    private sealed class ThrottledReporter(ExecutorProgram program, string attempt) : ITaskReporter
+    {
+        private long _lastSent;
+
+        public void Progress(double fraction)
+        {
+            long now = Environment.TickCount64;
+            if (now - Interlocked.Read(ref _lastSent) < ProgressEvery.TotalMilliseconds)
+            {
+                return;
+            }
+            Interlocked.Exchange(ref _lastSent, now);
+            _ = program.SendAsync(new ExecutorMessage { Op = "progress", Attempt = attempt, Progress = fraction });
+        }
+    }
+
+    /// <summary>Maps a phase's 0..1 onto its share of the whole attempt.</summary>
+    private sealed class ScaledReporter(ITaskReporter inner, double start, double share) : ITaskReporter
+    {
+        public void Progress(double fraction) => inner.Progress(start + (share * Math.Clamp(fraction, 0, 1)));
+    }
+}

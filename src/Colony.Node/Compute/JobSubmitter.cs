@@ -1,0 +1,98 @@
+using Colony.Client.Jobs;
+using Colony.Compute.Jobs;
+using Colony.Compute.Scheduling;
+using Colony.Core;
+using Colony.Node.FileSystem;
+using Colony.Storage.Namespace;
+
+namespace Colony.Node.Compute;
+
+/// <summary>A job the leader would not take, and why, with the HTTP status to answer.</summary>
+public sealed class JobRejectedException(int status, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+}
+
+/// <summary>
+/// Turns a submitted job into a Submit command: checks its paths, expands input directories into files
+/// (skipping names that start with '_' or '.', as Hadoop does), cuts one split per block with the nodes holding
+/// it, and creates the output's temporary directory.
+/// </summary>
+public sealed class JobSubmitter(JobsService jobs, NamespaceService names, BlockManager blocks)
+{
+    public const int MaxReducers = 10_000;
+
+    /// <exception cref="JobRejectedException">The job is malformed, its input is missing, or its output exists.</exception>
+    public async Task<JobId> SubmitAsync(JobRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Inputs is not { Count: > 0 } || string.IsNullOrWhiteSpace(request.Output))
+        {
+            throw new JobRejectedException(400, "a job needs a name, at least one input and an output");
+        }
+        if (request.Reducers is < 0 or > MaxReducers)
+        {
+            throw new JobRejectedException(400, $"reducers must be between 0 and {MaxReducers}");
+        }
+        string output = request.Output.TrimEnd('/');
+        if (!FsPath.TryParse(output, out _, out string? why))
+        {
+            throw new JobRejectedException(400, $"output {request.Output}: {why}");
+        }
+        if (names.Read(t => t.Stat(output)) is not null)
+        {
+            throw new JobRejectedException(409, $"output {output} already exists: choose another, or remove it first");
+        }
+        var files = ExpandInputs(request.Inputs, output);
+        long now = jobs.Now;
+        var splits = SplitPlanner.Plan(files.Select(f => new InputFile(f.Path, f.Length, f.Blocks)));
+        var mkdirs = await names.ExecuteAsync(new NamespaceCommand.Mkdirs($"{output}/{JobCommitter.TemporaryDirectory}",
+            request.User ?? "colony", request.User ?? "colony", 0x1ED, now)).ConfigureAwait(false);
+        if (!mkdirs.IsOk)
+        {
+            throw new JobRejectedException(409, $"cannot create {output}: {mkdirs.Message}");
+        }
+        var spec = new JobSpec(request.Name, request.User ?? "colony", request.Priority, [.. request.Inputs], output, request.Reducers,
+            new Dictionary<string, string>(request.Settings, StringComparer.Ordinal));
+        var result = await jobs.ExecuteAsync(new JobsCommand.Submit(spec, splits, now)).ConfigureAwait(false);
+        return result is { Ok: true, Job: { } id } ? id : throw new JobRejectedException(400, result.Message ?? "the job was refused");
+    }
+
+    private List<(string Path, long Length, IReadOnlyList<InputBlock> Blocks)> ExpandInputs(IReadOnlyList<string> inputs, string output)
+    {
+        long now = jobs.Now;
+        var files = new List<(string, long, IReadOnlyList<InputBlock>)>();
+        foreach (string input in inputs)
+        {
+            string path = input.Length > 1 ? input.TrimEnd('/') : input;
+            if (path == output || path.StartsWith(output + "/", StringComparison.Ordinal))
+            {
+                throw new JobRejectedException(400, $"input {path} is inside the output {output}");
+            }
+            var status = names.Read(t => t.Stat(path)) ?? throw new JobRejectedException(404, $"input {path}: no such file or directory");
+            var members = status.IsDirectory
+                ? names.Read(t => t.List(path) ?? []).Where(s => !s.IsDirectory && !Hidden(s.Path)).OrderBy(s => s.Path, StringComparer.Ordinal).ToArray()
+                : [status];
+            foreach (var file in members)
+            {
+                var range = names.Read(t => t.GetBlockLocations(file.Path, 0, long.MaxValue))
+                    ?? throw new JobRejectedException(404, $"input {file.Path}: no such file");
+                if (!range.IsComplete)
+                {
+                    throw new JobRejectedException(409, $"input {file.Path} is still being written");
+                }
+                var located = range.Blocks.Select(b => new InputBlock(b.Offset, b.Block.Length, Hosts(b.Block, now))).ToArray();
+                files.Add((file.Path, range.FileLength, located));
+            }
+        }
+        return files;
+    }
+
+    private IReadOnlyList<NodeId> Hosts(FileBlock block, long now) =>
+        [.. blocks.Locations(block.Version, null, now).Select(blocks.NodeAt).OfType<NodeId>()];
+
+    private static bool Hidden(string path)
+    {
+        string name = path[(path.LastIndexOf('/') + 1)..];
+        return name.StartsWith('_') || name.StartsWith('.');
+    }
+}

@@ -1,0 +1,434 @@
+using Colony.Compute.Jobs;
+using Colony.Compute.Scheduling;
+using Colony.Core;
+using Colony.Node.FileSystem;
+using Colony.Node.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Colony.Node.Compute;
+
+/// <summary>
+/// The leader's side of MapReduce. Workers beat in; the tracker records what they finished, hands them new
+/// attempts chosen by the pure <see cref="TaskScheduler"/>, and tells them what to stop. Every decision goes
+/// through the log as a Jobs command, so a new leader resumes where the old one stopped. What it keeps in
+/// memory (workers, progress, launches in flight, fetch failures) is rebuilt from beats after a failover.
+/// </summary>
+public sealed partial class JobTracker(
+    ReplicaLoop loop, JobsService jobs, JobCommitter committer, ComputeOptions options, TimeProvider time, ILogger<JobTracker> logger) : BackgroundService
+{
+    public const string HeartbeatPath = "/internal/compute/heartbeat";
+
+    /// <summary>A launch the worker has not mentioned after this long is taken as lost.</summary>
+    private const long LaunchGraceMs = 5_000;
+
+    /// <summary>Reports of a map output that cannot be fetched before the map is run again.</summary>
+    private const int FetchFailuresBeforeRerun = 3;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<NodeId, WorkerRecord> _workers = [];
+    private readonly Dictionary<AttemptId, AttemptProgress> _progress = [];
+    private readonly Dictionary<AttemptId, long> _delivered = [];
+    private readonly Dictionary<AttemptId, int> _fetchFailures = [];
+    private readonly HashSet<JobId> _cleaned = [];
+    private long _leaderSince = -1;
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The progress of a running attempt as last reported, 0 when none was.</summary>
+    public double ProgressOf(AttemptId attempt)
+    {
+        lock (_progress)
+        {
+            return _progress.TryGetValue(attempt, out var p) ? p.Progress : 0;
+        }
+    }
+
+    /// <summary>Handles a worker's beat. Null when this node does not lead.</summary>
+    public async Task<WorkerHeartbeatResponse?> HeartbeatAsync(WorkerHeartbeat beat, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!loop.IsLeader)
+            {
+                return null;
+            }
+            long now = Now;
+            StartEpochIfNew(now);
+            var node = new NodeId(beat.NodeId);
+            var worker = Worker(node, beat, now);
+
+            var acknowledged = new List<string>();
+            foreach (var finished in beat.Finished)
+            {
+                if (!await RecordFinishedAsync(finished, now).ConfigureAwait(false))
+                {
+                    break; // the log did not answer: the worker sends it again
+                }
+                acknowledged.Add(finished.Attempt);
+            }
+
+            var kills = new List<string>(worker.PendingKills);
+            worker.PendingKills.Clear();
+            worker.Running.Clear();
+            foreach (var running in beat.Running)
+            {
+                if (!AttemptId.TryParse(running.Attempt, out var id))
+                {
+                    continue;
+                }
+                worker.Running.Add(id);
+                _delivered.Remove(id);
+                var state = jobs.Read(s => s.Find(id.Task.Job) is { } job ? AttemptOf(job, id)?.State : null);
+                if (state != AttemptState.Running)
+                {
+                    kills.Add(running.Attempt); // superseded, failed as hung, or its job is over
+                    continue;
+                }
+                NoteProgress(id, running.Progress, now);
+            }
+
+            var launches = await LaunchAsync(worker, now).ConfigureAwait(false);
+            var finishedJobs = jobs.Read(s => beat.ActiveJobs.Where(j => !JobId.TryParse(j, out var id) || s.Find(id) is not { State: JobState.Running or JobState.Committing }).ToArray());
+            return new WorkerHeartbeatResponse(launches, kills.Distinct().ToArray(), finishedJobs, acknowledged);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>A reduce could not fetch a map's output; after a few such reports (or at once if its worker is gone) the map runs again.</summary>
+    public async Task ReportFetchFailureAsync(FetchFailureReport report, CancellationToken cancellationToken)
+    {
+        if (!AttemptId.TryParse(report.MapAttempt, out var id))
+        {
+            return;
+        }
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            int count = _fetchFailures[id] = _fetchFailures.GetValueOrDefault(id) + 1;
+            var node = jobs.Read(s => s.Find(id.Task.Job) is { } job ? AttemptOf(job, id)?.Node : null);
+            bool workerGone = node is { } n && !_workers.ContainsKey(n);
+            LogFetchFailure(logger, report.MapAttempt, report.Reporter, report.Reason, count);
+            if (count >= FetchFailuresBeforeRerun || workerGone)
+            {
+                _fetchFailures.Remove(id);
+                await TryExecuteAsync(new JobsCommand.MapOutputLost(id, $"its output could not be fetched: {report.Reason}", Now)).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                if (!loop.IsLeader)
+                {
+                    await ForgetAsync(stoppingToken).ConfigureAwait(false);
+                    continue;
+                }
+                await _gate.WaitAsync(stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    long now = Now;
+                    StartEpochIfNew(now);
+                    await LoseSilentWorkersAsync(now).ConfigureAwait(false);
+                    await ReconcileAsync(now).ConfigureAwait(false);
+                    await FailHungAsync(now).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _gate.Release();
+                }
+                await FinishJobsAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void StartEpochIfNew(long now)
+    {
+        if (_leaderSince < 0)
+        {
+            _leaderSince = now;
+        }
+    }
+
+    private async Task ForgetAsync(CancellationToken cancellationToken)
+    {
+        if (_leaderSince < 0)
+        {
+            return;
+        }
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _leaderSince = -1;
+            _workers.Clear();
+            _delivered.Clear();
+            _fetchFailures.Clear();
+            _cleaned.Clear();
+            lock (_progress)
+            {
+                _progress.Clear();
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private WorkerRecord Worker(NodeId node, WorkerHeartbeat beat, long now)
+    {
+        if (!_workers.TryGetValue(node, out var worker))
+        {
+            worker = _workers[node] = new WorkerRecord();
+            LogWorkerJoined(logger, node.Value, beat.Http, beat.MapSlots, beat.ReduceSlots);
+        }
+        worker.Slots = new WorkerSlots(node, beat.Rack, beat.MapSlots, beat.ReduceSlots);
+        worker.Http = beat.Http;
+        worker.LastSeen = now;
+        return worker;
+    }
+
+    private async Task<bool> RecordFinishedAsync(FinishedAttemptReport finished, long now)
+    {
+        if (!AttemptId.TryParse(finished.Attempt, out var id))
+        {
+            return true; // nothing to record
+        }
+        JobsCommand command = finished.Succeeded
+            ? new JobsCommand.AttemptSucceeded(id, finished.Output, finished.Counters ?? new Dictionary<string, long>(), now)
+            : new JobsCommand.AttemptFailed(id, finished.Error ?? "the attempt failed", now);
+        var result = await TryExecuteAsync(command).ConfigureAwait(false);
+        if (result is null)
+        {
+            return false;
+        }
+        if (!finished.Succeeded)
+        {
+            LogAttemptFailed(logger, finished.Attempt, finished.Error ?? "");
+        }
+        _delivered.Remove(id);
+        lock (_progress)
+        {
+            _progress.Remove(id);
+        }
+        return true; // recorded, or refused for good (a duplicate success, a forgotten job): either way, done
+    }
+
+    private void NoteProgress(AttemptId id, double progress, long now)
+    {
+        lock (_progress)
+        {
+            // Only forward movement counts: an attempt stuck at one fraction is hung, however often it says so.
+            if (!_progress.TryGetValue(id, out var last) || progress > last.Progress)
+            {
+                _progress[id] = new AttemptProgress(id, progress, now);
+            }
+        }
+    }
+
+    private async Task<IReadOnlyList<AttemptLaunch>> LaunchAsync(WorkerRecord worker, long now)
+    {
+        var live = _workers.Values.Select(w => w.Slots).ToArray();
+        Dictionary<AttemptId, AttemptProgress> progress;
+        lock (_progress)
+        {
+            progress = new Dictionary<AttemptId, AttemptProgress>(_progress);
+        }
+        var assignments = jobs.Read(s => TaskScheduler.Assign(s, live, progress, now, options.Scheduler));
+        var launches = new List<AttemptLaunch>();
+        foreach (var assignment in assignments.Where(a => a.Node == worker.Slots.Node))
+        {
+            var result = await TryExecuteAsync(new JobsCommand.StartAttempt(assignment.Task, assignment.Node, assignment.Locality, assignment.Speculative, now)).ConfigureAwait(false);
+            if (result is not { Ok: true, Attempt: { } attempt })
+            {
+                continue;
+            }
+            if (jobs.Read(s => s.Find(attempt.Task.Job)) is { } job && LaunchOf(job, attempt) is { } launch)
+            {
+                _delivered[attempt] = now;
+                launches.Add(launch);
+                LogLaunched(logger, attempt.ToString(), worker.Slots.Node.Value, assignment.Locality.ToString(), assignment.Speculative);
+            }
+        }
+        return launches;
+    }
+
+    private static AttemptLaunch? LaunchOf(JobView job, AttemptId attempt)
+    {
+        var tasks = attempt.Task.Kind == TaskKind.Map ? job.Maps : job.Reduces;
+        if (attempt.Task.Index >= tasks.Count)
+        {
+            return null;
+        }
+        var split = tasks[attempt.Task.Index].Split;
+        return new AttemptLaunch(attempt.ToString(), job.Id.ToString(), attempt.Task.Kind == TaskKind.Map ? "map" : "reduce", attempt.Task.Index,
+            split?.Path, split?.Offset ?? 0, split?.Length ?? 0, job.Maps.Count, job.Spec.Reducers, job.Spec.Output, job.Spec.Settings);
+    }
+
+    internal static AttemptView? AttemptOf(JobView job, AttemptId id)
+    {
+        var tasks = id.Task.Kind == TaskKind.Map ? job.Maps : job.Reduces;
+        return id.Task.Index < tasks.Count ? tasks[id.Task.Index].Attempts.FirstOrDefault(a => a.Id == id) : null;
+    }
+
+    /// <summary>Workers silent past the timeout are lost: their running attempts are killed and their map outputs run again.</summary>
+    private async Task LoseSilentWorkersAsync(long now)
+    {
+        var lost = _workers.Where(w => now - w.Value.LastSeen > options.WorkerTimeoutMs).Select(w => w.Key).ToList();
+        // Attempts on nodes this leader has never heard from, once it has listened long enough.
+        if (now - _leaderSince > options.WorkerTimeoutMs)
+        {
+            lost.AddRange(jobs.Read(s => s.RunningAttempts().Select(a => a.Node).Where(n => !_workers.ContainsKey(n)).Distinct().ToArray()));
+        }
+        foreach (var node in lost.Distinct())
+        {
+            LogWorkerLost(logger, node.Value, options.WorkerTimeoutMs);
+            _workers.Remove(node);
+            foreach (var command in jobs.Read(s => TaskScheduler.OnWorkerLost(s, node, now)))
+            {
+                await TryExecuteAsync(command).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Attempts the log says run on a live worker that the worker does not mention are gone (a lost launch, a restarted worker).</summary>
+    private async Task ReconcileAsync(long now)
+    {
+        var running = jobs.Read(s => s.RunningAttempts().Select(a => (a.Id, a.Node)).ToArray());
+        foreach (var (id, node) in running)
+        {
+            if (!_workers.TryGetValue(node, out var worker) || worker.Running.Contains(id))
+            {
+                continue;
+            }
+            long since = _delivered.TryGetValue(id, out long at) ? at : _leaderSince;
+            if (now - since > LaunchGraceMs && worker.LastSeen > since + LaunchGraceMs / 2)
+            {
+                _delivered.Remove(id);
+                await TryExecuteAsync(new JobsCommand.AttemptKilled(id, $"node {node} is not running it", now)).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task FailHungAsync(long now)
+    {
+        Dictionary<AttemptId, AttemptProgress> progress;
+        lock (_progress)
+        {
+            progress = new Dictionary<AttemptId, AttemptProgress>(_progress);
+        }
+        // A reduce waiting for the last maps has nothing to show: it is not hung until every map is done.
+        var hung = jobs.Read(s => TaskScheduler.FindHung(s, progress, now, options.Scheduler)
+            .Where(id => id.Task.Kind == TaskKind.Map || s.Find(id.Task.Job) is { } job && job.MapsSucceeded == job.Maps.Count
+                && now - job.Maps.Select(m => m.Succeeded?.FinishedAt ?? 0).DefaultIfEmpty(0).Max() > options.ProgressTimeoutMs)
+            .Select(id => (id, AttemptOf(s.Find(id.Task.Job)!, id)?.Node)).ToArray());
+        foreach (var (id, node) in hung)
+        {
+            string error = $"no progress for {options.Scheduler.ProgressTimeoutMs / 1000.0:0.#} s: the task hung";
+            if (await TryExecuteAsync(new JobsCommand.AttemptFailed(id, error, now)).ConfigureAwait(false) is not null
+                && node is { } n && _workers.TryGetValue(n, out var worker))
+            {
+                worker.PendingKills.Add(id.ToString());
+            }
+        }
+    }
+
+    /// <summary>Commits jobs whose tasks all succeeded, and clears the temporary output of jobs that ended otherwise.</summary>
+    private async Task FinishJobsAsync(CancellationToken cancellationToken)
+    {
+        var views = jobs.Read(s => s.Jobs.Where(j => j.State is JobState.Committing || (j.State is JobState.Failed or JobState.Killed && !_cleaned.Contains(j.Id))).ToArray());
+        foreach (var job in views)
+        {
+            if (!loop.IsLeader || cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            try
+            {
+                if (job.State == JobState.Committing)
+                {
+                    string? error = await committer.CommitAsync(job, Now, TryExecuteAsync).ConfigureAwait(false);
+                    await TryExecuteAsync(new JobsCommand.FinishJob(job.Id, error is null ? JobState.Succeeded : JobState.Failed, error, Now)).ConfigureAwait(false);
+                    LogJobFinished(logger, job.Id.ToString(), error ?? "succeeded");
+                }
+                else
+                {
+                    await committer.AbortAsync(job, Now).ConfigureAwait(false);
+                    _cleaned.Add(job.Id);
+                }
+            }
+            catch (Exception e) when (e is NotLeaderException or TimeoutException or InvalidOperationException)
+            {
+                LogCommitDeferred(logger, job.Id.ToString(), e.Message); // tried again on the next tick, or by the next leader
+            }
+        }
+    }
+
+    private async Task<JobsResult?> TryExecuteAsync(JobsCommand command)
+    {
+        try
+        {
+            return await jobs.ExecuteAsync(command).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NotLeaderException or TimeoutException or InvalidOperationException)
+        {
+            LogProposalFailed(logger, command.GetType().Name, e.Message);
+            return null;
+        }
+    }
+
+    public override void Dispose()
+    {
+        _gate.Dispose();
+        base.Dispose();
+    }
+
+    private sealed class WorkerRecord
+    {
+        public WorkerSlots Slots { get; set; } = new(NodeId.None, null, 0, 0);
+        public string Http { get; set; } = "";
+        public long LastSeen { get; set; }
+        public HashSet<AttemptId> Running { get; } = [];
+        public List<string> PendingKills { get; } = [];
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "worker {Node} at {Http} joined with {MapSlots} map and {ReduceSlots} reduce slots")]
+    private static partial void LogWorkerJoined(ILogger logger, ulong node, string http, int mapSlots, int reduceSlots);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "worker {Node} silent for over {TimeoutMs} ms: its attempts and map outputs are lost")]
+    private static partial void LogWorkerLost(ILogger logger, ulong node, long timeoutMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "launched {Attempt} on node {Node} ({Locality}, speculative: {Speculative})")]
+    private static partial void LogLaunched(ILogger logger, string attempt, ulong node, string locality, bool speculative);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "attempt {Attempt} failed: {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "map output of {Attempt} could not be fetched by {Reporter}: {Reason} ({Count} reports)")]
+    private static partial void LogFetchFailure(ILogger logger, string attempt, string reporter, string reason, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "job {Job} finished: {Outcome}")]
+    private static partial void LogJobFinished(ILogger logger, string job, string outcome);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "commit of job {Job} deferred: {Reason}")]
+    private static partial void LogCommitDeferred(ILogger logger, string job, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Command} not recorded: {Reason}")]
+    private static partial void LogProposalFailed(ILogger logger, string command, string reason);
+}

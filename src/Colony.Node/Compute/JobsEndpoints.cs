@@ -1,0 +1,197 @@
+using Colony.Client.Jobs;
+using Colony.Client.MapReduce;
+using Colony.Compute.Jobs;
+using Colony.Node.FileSystem;
+using Colony.Node.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Colony.Node.Compute;
+
+/// <summary>
+/// The job API under <c>/api/jobs</c> (any node: one that does not lead forwards to the leader; submitting and
+/// killing need the cluster's token), the workers' beat, the map-output directory and fetch-failure reports the
+/// executors use, and the shuffle: <c>GET /internal/shuffle/ATTEMPT/PARTITION</c> serves one partition of a map
+/// output this node holds.
+/// </summary>
+internal static class JobsEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        var loop = app.Services.GetRequiredService<ReplicaLoop>();
+        var jobs = app.Services.GetRequiredService<JobsService>();
+        var tracker = app.Services.GetRequiredService<JobTracker>();
+        var submitter = app.Services.GetRequiredService<JobSubmitter>();
+        var options = app.Services.GetRequiredService<NodeOptions>();
+        var token = Convert.ToBase64String(options.LoadSecret());
+        var forwarder = new LeaderForwarder(loop);
+
+        app.UseWhen(http => LeaderOnly(http.Request.Path), branch => branch.Use(async (http, next) =>
+        {
+            bool isInternal = http.Request.Path.StartsWithSegments("/internal", StringComparison.Ordinal);
+            if ((isInternal || !HttpMethods.IsGet(http.Request.Method)) && !LeaderForwarder.Authorized(http.Request, token))
+            {
+                await Unauthorized().ExecuteAsync(http).ConfigureAwait(false);
+                return;
+            }
+            if (!loop.IsLeader)
+            {
+                await forwarder.ForwardAsync(http).ConfigureAwait(false);
+                return;
+            }
+            await next(http).ConfigureAwait(false);
+        }));
+
+        var api = app.MapGroup("/api/jobs");
+        api.MapGet("", () => Results.Json(new JobList(jobs.Read(s => s.Jobs.Reverse().Select(j => JobViews.Summary(j, tracker.ProgressOf)).ToArray())), JobJson.Default.JobList));
+        api.MapGet("/{id}", (string id) => Find(jobs, id) is { } job
+            ? Results.Json(JobViews.Detail(job, tracker.ProgressOf), JobJson.Default.JobDetail)
+            : NoSuchJob(id));
+        api.MapPost("", async (HttpRequest http) =>
+        {
+            JobRequest? request;
+            try
+            {
+                request = await http.ReadFromJsonAsync(JobJson.Default.JobRequest, http.HttpContext.RequestAborted).ConfigureAwait(false);
+            }
+            catch (System.Text.Json.JsonException e)
+            {
+                return Problem(400, "malformed job", e.Message);
+            }
+            if (request is null)
+            {
+                return Problem(400, "malformed job", "the body must be a JSON job");
+            }
+            try
+            {
+                var id = await submitter.SubmitAsync(request).ConfigureAwait(false);
+                return Results.Json(new JobSubmitted(id.ToString()), JobJson.Default.JobSubmitted, statusCode: 201);
+            }
+            catch (JobRejectedException e)
+            {
+                return Problem(e.Status, "job refused", e.Message);
+            }
+            catch (Exception e) when (e is NotLeaderException or InvalidOperationException)
+            {
+                return Problem(503, "leadership changed; try again", e.Message);
+            }
+            catch (TimeoutException e)
+            {
+                return Problem(504, "outcome unknown", e.Message);
+            }
+        });
+        api.MapPost("/{id}/kill", async (string id) =>
+        {
+            if (Find(jobs, id) is not { } job)
+            {
+                return NoSuchJob(id);
+            }
+            try
+            {
+                var result = await jobs.ExecuteAsync(new JobsCommand.KillJob(job.Id, "killed by request", jobs.Now)).ConfigureAwait(false);
+                return result.Ok || Find(jobs, id) is { State: not (JobState.Running or JobState.Committing) }
+                    ? Results.Json(JobViews.Summary(Find(jobs, id)!, tracker.ProgressOf), JobJson.Default.JobSummary)
+                    : Problem(409, "not killed", result.Message ?? result.Error?.ToString() ?? "refused");
+            }
+            catch (Exception e) when (e is NotLeaderException or InvalidOperationException or TimeoutException)
+            {
+                return Problem(503, "leadership changed; try again", e.Message);
+            }
+        });
+
+        app.MapPost(JobTracker.HeartbeatPath, async (HttpRequest http, WorkerHeartbeat beat) =>
+        {
+            if (!LeaderForwarder.Authorized(http, token))
+            {
+                return Unauthorized();
+            }
+            return await tracker.HeartbeatAsync(beat, http.HttpContext.RequestAborted).ConfigureAwait(false) is { } answer
+                ? Results.Json(answer, ComputeJson.Default.WorkerHeartbeatResponse)
+                : Problem(421, "not the leader", loop.LeaderHttp);
+        });
+        app.MapGet("/internal/compute/jobs/{id}/map-outputs", (string id) => Find(jobs, id) is { } job
+            ? Results.Json(new MapOutputsView(job.Maps.Count, JobViews.StateName(job.State),
+                [.. job.Maps.Where(m => m.Succeeded?.Output is not null).Select(m => new MapOutputView(m.Id.Index, m.Succeeded!.Id.ToString(), m.Succeeded.Output!))]),
+                ComputeJson.Default.MapOutputsView)
+            : NoSuchJob(id));
+        app.MapPost("/internal/compute/fetch-failures", async (HttpRequest http, FetchFailureReport report) =>
+        {
+            await tracker.ReportFetchFailureAsync(report, http.HttpContext.RequestAborted).ConfigureAwait(false);
+            return Results.NoContent();
+        });
+        app.MapGet("/internal/shuffle/{attempt}/{partition:int}", (HttpContext http, string attempt, int partition) =>
+            ServePartitionAsync(http, options, token, attempt, partition));
+    }
+
+    private static bool LeaderOnly(PathString path) =>
+        path.StartsWithSegments("/api/jobs", StringComparison.Ordinal)
+        || path.StartsWithSegments("/internal/compute/jobs", StringComparison.Ordinal)
+        || path.StartsWithSegments("/internal/compute/fetch-failures", StringComparison.Ordinal);
+
+    private static async Task ServePartitionAsync(HttpContext http, NodeOptions options, string token, string attempt, int partition)
+    {
+        if (!LeaderForwarder.Authorized(http.Request, token))
+        {
+            await Unauthorized().ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+        if (!AttemptId.TryParse(attempt, out var id) || id.Task.Kind != TaskKind.Map)
+        {
+            await Problem(400, "bad request", $"{attempt} is not a map attempt").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+        var files = MapOutputLocation.Of(options.DataDir, id);
+        IReadOnlyList<(long Offset, long Length)> index;
+        try
+        {
+            index = MapOutputFile.ReadIndex(files.Index);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            await Problem(404, "NotFound", $"no output of {attempt} here: {e.Message}").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+        if (partition < 0 || partition >= index.Count)
+        {
+            await Problem(404, "NotFound", $"{attempt} has no partition {partition}").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
+        var (offset, length) = index[partition];
+        http.Response.ContentType = "application/octet-stream";
+        http.Response.ContentLength = length;
+        var file = new FileStream(files.Data, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        await using (file.ConfigureAwait(false))
+        {
+            file.Position = offset;
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+            try
+            {
+                long left = length;
+                while (left > 0)
+                {
+                    int read = await file.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, left)), http.RequestAborted).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        throw new IOException($"map output of {attempt} is shorter than its index says");
+                    }
+                    await http.Response.Body.WriteAsync(buffer.AsMemory(0, read), http.RequestAborted).ConfigureAwait(false);
+                    left -= read;
+                }
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private static JobView? Find(JobsService jobs, string id) => JobId.TryParse(id, out var job) ? jobs.Read(s => s.Find(job)) : null;
+
+    private static IResult NoSuchJob(string id) => Problem(404, "NotFound", $"no job {id}");
+
+    private static IResult Unauthorized() => Problem(401, "this call needs the cluster's token",
+        "send Authorization: Bearer <the cluster secret, base64>, as the colony command does");
+
+    private static IResult Problem(int status, string title, string? detail) => Results.Problem(statusCode: status, title: title, detail: detail);
+}

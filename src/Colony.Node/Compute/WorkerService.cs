@@ -1,0 +1,277 @@
+using System.Collections.Concurrent;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Colony.Compute.Scheduling;
+using Colony.Core;
+using Colony.Node.Hosting;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Colony.Node.Compute;
+
+/// <summary>
+/// The worker role: beats to the leader every second (and at once when an attempt ends) with its slots, its
+/// running attempts' progress and its finished ones, and carries out the answer: launches go to the job's
+/// executor process (started on first need), kills to the executor (and the process is killed if the attempt
+/// does not stop), finished jobs' executors are stopped and their files removed.
+/// </summary>
+public sealed partial class WorkerService(NodeOptions node, ComputeOptions options, ReplicaLoop loop, TimeProvider time, ILogger<WorkerService> logger) : BackgroundService
+{
+    /// <summary>How long a killed attempt gets to stop before its executor is killed with it.</summary>
+    private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, ExecutorProcess> _executors = new();
+    private readonly ConcurrentDictionary<string, (string Job, double Progress)> _running = new();
+    private readonly ConcurrentDictionary<string, FinishedAttemptReport> _finished = new();
+    private readonly SemaphoreSlim _wake = new(0);
+    private readonly object _startLock = new();
+
+    private WorkerSlots Slots { get; } = SlotsFor(node, options);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (!options.Worker)
+        {
+            return;
+        }
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(node.LoadSecret()));
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await BeatAsync(http, stoppingToken).ConfigureAwait(false);
+                // Every second, or at once when an attempt ends: its successor should not wait for the next beat.
+                await _wake.WaitAsync(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
+                while (_wake.CurrentCount > 0)
+                {
+                    await _wake.WaitAsync(stoppingToken).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var executor in _executors.Values)
+        {
+            await executor.DisposeAsync().ConfigureAwait(false);
+        }
+        _executors.Clear();
+    }
+
+    private async Task BeatAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        if (loop.LeaderHttp is not { } leader)
+        {
+            return;
+        }
+        var finished = _finished.Values.ToArray();
+        var beat = new WorkerHeartbeat(node.NodeId, node.Http, node.Rack, Slots.MapSlots, Slots.ReduceSlots,
+            [.. _running.Select(r => new RunningAttemptReport(r.Key, r.Value.Progress))], finished, [.. ActiveJobs()]);
+        WorkerHeartbeatResponse? answer;
+        try
+        {
+            using var response = await http.PostAsJsonAsync(new Uri(new Uri(leader), JobTracker.HeartbeatPath), beat, ComputeJson.Default.WorkerHeartbeat, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                LogBeatRefused(logger, leader, (int)response.StatusCode);
+                return;
+            }
+            answer = await response.Content.ReadFromJsonAsync(ComputeJson.Default.WorkerHeartbeatResponse, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            LogBeatFailed(logger, leader, e.Message);
+            return;
+        }
+        if (answer is null)
+        {
+            return;
+        }
+        foreach (string attempt in answer.Acknowledged)
+        {
+            _finished.TryRemove(attempt, out _);
+        }
+        foreach (var launch in answer.Launches)
+        {
+            await LaunchAsync(launch).ConfigureAwait(false);
+        }
+        foreach (string attempt in answer.Kills)
+        {
+            await KillAsync(attempt).ConfigureAwait(false);
+        }
+        foreach (string job in answer.FinishedJobs)
+        {
+            await ForgetJobAsync(job).ConfigureAwait(false);
+        }
+    }
+
+    private IEnumerable<string> ActiveJobs()
+    {
+        string root = Path.Combine(node.DataDir, "compute");
+        var jobs = new HashSet<string>(_executors.Keys, StringComparer.Ordinal);
+        if (Directory.Exists(root))
+        {
+            jobs.UnionWith(Directory.EnumerateDirectories(root).Select(Path.GetFileName).OfType<string>());
+        }
+        return jobs;
+    }
+
+    private async Task LaunchAsync(AttemptLaunch launch)
+    {
+        if (_running.ContainsKey(launch.Attempt) || _finished.ContainsKey(launch.Attempt))
+        {
+            return;
+        }
+        ExecutorProcess executor;
+        try
+        {
+            executor = ExecutorFor(launch.Job);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            Finish(launch.Attempt, new FinishedAttemptReport(launch.Attempt, false, null, null, $"could not start an executor: {e.Message}"));
+            return;
+        }
+        _running[launch.Attempt] = (launch.Job, 0);
+        await executor.SendAsync(new ExecutorMessage { Op = "run", Attempt = launch.Attempt, Launch = launch }).ConfigureAwait(false);
+    }
+
+    private ExecutorProcess ExecutorFor(string job)
+    {
+        lock (_startLock)
+        {
+            if (_executors.TryGetValue(job, out var running))
+            {
+                return running;
+            }
+            string directory = MapOutputLocation.JobDirectory(node.DataDir, job);
+            Directory.CreateDirectory(directory);
+            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, directory, node.LoadSecret(), OnMessage);
+            _executors[job] = executor;
+            LogExecutorStarted(logger, job, executor.ProcessId);
+            _ = WatchAsync(executor);
+            return executor;
+        }
+    }
+
+    private void OnMessage(ExecutorMessage message)
+    {
+        if (message.Attempt is not { } attempt || !_running.TryGetValue(attempt, out var running))
+        {
+            return;
+        }
+        switch (message.Op)
+        {
+            case "progress":
+                _running[attempt] = (running.Job, Math.Clamp(message.Progress, 0, 1));
+                break;
+            case "done":
+                Finish(attempt, new FinishedAttemptReport(attempt, message.Succeeded, message.Output, message.Counters, message.Error));
+                break;
+        }
+    }
+
+    private void Finish(string attempt, FinishedAttemptReport report)
+    {
+        _running.TryRemove(attempt, out _);
+        _finished[attempt] = report;
+        if (!report.Succeeded)
+        {
+            LogAttemptFailed(logger, attempt, report.Error ?? "");
+        }
+        _wake.Release();
+    }
+
+    /// <summary>When an executor exits, every attempt it ran has failed, with the reason.</summary>
+    private async Task WatchAsync(ExecutorProcess executor)
+    {
+        string why = await executor.Exited.ConfigureAwait(false);
+        _executors.TryRemove(new KeyValuePair<string, ExecutorProcess>(executor.Job, executor));
+        foreach (var attempt in _running.Where(r => r.Value.Job == executor.Job).Select(r => r.Key).ToArray())
+        {
+            Finish(attempt, new FinishedAttemptReport(attempt, false, null, null, why));
+        }
+    }
+
+    private async Task KillAsync(string attempt)
+    {
+        if (!_running.TryGetValue(attempt, out var running) || !_executors.TryGetValue(running.Job, out var executor))
+        {
+            return;
+        }
+        await executor.SendAsync(new ExecutorMessage { Op = "kill", Attempt = attempt }).ConfigureAwait(false);
+        _ = Task.Run(async () =>
+        {
+            await Task.Delay(KillGrace, time).ConfigureAwait(false);
+            if (_running.ContainsKey(attempt) && _executors.TryGetValue(running.Job, out var still) && still == executor)
+            {
+                LogExecutorKilled(logger, running.Job, attempt);
+                executor.Kill(); // user code that ignores cancellation: only the process can be stopped
+            }
+        });
+    }
+
+    private async Task ForgetJobAsync(string job)
+    {
+        if (_executors.TryRemove(job, out var executor))
+        {
+            await executor.DisposeAsync().ConfigureAwait(false);
+        }
+        foreach (var attempt in _running.Where(r => r.Value.Job == job).Select(r => r.Key).ToArray())
+        {
+            _running.TryRemove(attempt, out _);
+        }
+        try
+        {
+            string directory = MapOutputLocation.JobDirectory(node.DataDir, job);
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogCleanupFailed(logger, job, e.Message);
+        }
+    }
+
+    private static WorkerSlots SlotsFor(NodeOptions node, ComputeOptions options)
+    {
+        var derived = WorkerSlots.FromResources(new NodeId(node.NodeId), node.Rack, Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        return derived with
+        {
+            MapSlots = options.MapSlots > 0 ? options.MapSlots : derived.MapSlots,
+            ReduceSlots = options.ReduceSlots > 0 ? options.ReduceSlots : derived.ReduceSlots,
+        };
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "compute beat to {Leader} failed: {Reason}")]
+    private static partial void LogBeatFailed(ILogger logger, string leader, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "compute beat to {Leader} refused with HTTP {Status}")]
+    private static partial void LogBeatRefused(ILogger logger, string leader, int status);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "started the executor of {Job} (pid {Pid})")]
+    private static partial void LogExecutorStarted(ILogger logger, string job, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "killed the executor of {Job}: attempt {Attempt} did not stop")]
+    private static partial void LogExecutorKilled(ILogger logger, string job, string attempt);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "attempt {Attempt} failed: {Error}")]
+    private static partial void LogAttemptFailed(ILogger logger, string attempt, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not remove the files of job {Job}: {Reason}")]
+    private static partial void LogCleanupFailed(ILogger logger, string job, string reason);
+}

@@ -1,0 +1,123 @@
+using System.Text;
+using Colony.Client.Jobs;
+using Xunit.Abstractions;
+
+namespace Colony.IntegrationTests.Compute;
+
+/// <summary>One cluster for the failure tests: each job reads the same small input and writes its own output.</summary>
+public sealed class FailureCluster : IAsyncLifetime
+{
+    public ComputeCluster Cluster { get; private set; } = null!;
+
+    public StreamingScripts Scripts { get; } = new();
+
+    public static readonly byte[] Text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 3000).Select(i => $"line {i % 17} of the colony corpus\n")));
+
+    public async Task InitializeAsync()
+    {
+        Cluster = new ComputeCluster(3);
+        await Cluster.StartAsync();
+        await Cluster.PutAsync("/in/text", Text);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Scripts.Dispose();
+        await Cluster.DisposeAsync();
+    }
+}
+
+/// <summary>
+/// Mappers that throw, crash their executor, or hang: each failure costs an attempt, attempts are retried,
+/// and a job fails only when a task has used up its attempts, with the cause in its error.
+/// </summary>
+public class TaskFailureTests(FailureCluster fixture, ITestOutputHelper output) : IClassFixture<FailureCluster>
+{
+    private ComputeCluster Cluster => fixture.Cluster;
+
+    [Fact]
+    public async Task A_task_that_fails_once_is_retried_and_the_job_succeeds()
+    {
+        using var logs = Cluster.DumpLogsOnFailure(output);
+        string id = await fixture.Scripts.SubmitAsync(Cluster, "/in/text", "/out-once", 1, mapArgs: $"0 once {fixture.Scripts.Marker("once")}");
+        var job = await Cluster.WaitAsync(id);
+
+        Assert.True(job.Job.State == JobStates.Succeeded, job.Job.Error);
+        Assert.Equal(1, job.Job.FailedAttempts);
+        var failed = Assert.Single(job.Tasks.SelectMany(t => t.Attempts), a => a.State == "failed");
+        Assert.Contains("3", failed.Error, StringComparison.Ordinal); // the exit code
+        var counts = Corpus.ParseCounts((await Cluster.PartsAsync("/out-once")).Single().Bytes);
+        Assert.Equal(Corpus.WordCounts(FailureCluster.Text).OrderBy(e => e.Key, StringComparer.Ordinal), counts.OrderBy(e => e.Key, StringComparer.Ordinal));
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_mapper_that_always_throws_fails_the_job_after_four_attempts_with_its_error()
+    {
+        using var logs = Cluster.DumpLogsOnFailure(output);
+        string id = await fixture.Scripts.SubmitAsync(Cluster, "/in/text", "/out-throw", 1, mapArgs: "0 throw");
+        var job = await Cluster.WaitAsync(id);
+
+        Assert.Equal(JobStates.Failed, job.Job.State);
+        Assert.Contains("4 times", job.Job.Error, StringComparison.Ordinal);
+        Assert.Contains("this mapper refuses the word colony", job.Job.Error, StringComparison.Ordinal);
+        Assert.Equal(4, job.Tasks.Single(t => t.Kind == "map").Attempts.Count(a => a.State == "failed"));
+        Assert.Null(await Cluster.Fs.StatAsync("/out-throw/_SUCCESS"));
+        await LocalCluster.WaitForAsync(async () => await Cluster.Fs.StatAsync("/out-throw/_temporary") is null ? "gone" : null, _ => true,
+            ComputeCluster.Patience, "the failed job's temporary output to be removed");
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_mapper_that_crashes_its_executor_fails_only_its_attempts()
+    {
+        using var logs = Cluster.DumpLogsOnFailure(output);
+        string id = await fixture.Scripts.SubmitAsync(Cluster, "/in/text", "/out-crash", 1, mapArgs: "0 crash");
+        var job = await Cluster.WaitAsync(id);
+
+        Assert.Equal(JobStates.Failed, job.Job.State);
+        Assert.Contains("executor exited", job.Job.Error, StringComparison.Ordinal);
+        // The nodes outlived their executors.
+        foreach (ulong node in Cluster.Cluster.Ids)
+        {
+            Assert.True(Cluster.Cluster.IsRunning(node), $"node {node} died with its executor");
+        }
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_mapper_that_hangs_is_failed_for_want_of_progress()
+    {
+        using var logs = Cluster.DumpLogsOnFailure(output);
+        string id = await fixture.Scripts.SubmitAsync(Cluster, "/in/text", "/out-hang", 1, mapArgs: "0 hang");
+        var job = await Cluster.WaitAsync(id);
+
+        Assert.Equal(JobStates.Failed, job.Job.State);
+        Assert.Contains("no progress", job.Job.Error, StringComparison.Ordinal);
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task Two_concurrent_jobs_both_finish_with_correct_output()
+    {
+        using var logs = Cluster.DumpLogsOnFailure(output);
+        string first = await fixture.Scripts.SubmitAsync(Cluster, "/in/text", "/out-a", 2);
+        string second = await Cluster.Jobs.SubmitAsync(new JobRequest
+        {
+            Name = "wordcount", Inputs = ["/in/text"], Output = "/out-b", Reducers = 2,
+            Settings = new() { ["colony.job.builtin"] = "wordcount" },
+        });
+        var a = await Cluster.WaitAsync(first);
+        var b = await Cluster.WaitAsync(second);
+
+        Assert.True(a.Job.State == JobStates.Succeeded, a.Job.Error);
+        Assert.True(b.Job.State == JobStates.Succeeded, b.Job.Error);
+        var expected = Corpus.WordCounts(FailureCluster.Text).OrderBy(e => e.Key, StringComparer.Ordinal).ToArray();
+        foreach (string outputDir in (string[])["/out-a", "/out-b"])
+        {
+            var counts = (await Cluster.PartsAsync(outputDir)).SelectMany(p => Corpus.ParseCounts(p.Bytes)).OrderBy(e => e.Key, StringComparer.Ordinal);
+            Assert.Equal(expected, counts);
+        }
+        logs.Pass();
+    }
+}

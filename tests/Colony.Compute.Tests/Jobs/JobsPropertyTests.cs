@@ -155,7 +155,7 @@ public sealed class JobsPropertyTests
                 Assert.True(attempts.Count(a => a.State == AttemptState.Succeeded) <= 1, $"{task.Id} has two successes");
                 Assert.Equal(task.State == TaskState.Succeeded, task.Succeeded is not null);
                 Assert.True(task.Succeeded is null || task.Succeeded.State == AttemptState.Succeeded);
-                int runningCount = task.Running.Count();
+                int runningCount = task.RunningAttempts.Count();
                 Assert.True(runningCount <= 2);
                 Assert.True(runningCount == 0 || job.State == JobState.Running);
                 Assert.Equal(runningCount > 0 && task.Succeeded is null, task.State == TaskState.Running);

@@ -119,7 +119,7 @@ public sealed class TaskView
 
     public int FailedAttempts => AttemptList.Count(a => a.State == AttemptState.Failed);
 
-    public IEnumerable<AttemptView> Running => AttemptList.Where(a => a.State == AttemptState.Running);
+    public IEnumerable<AttemptView> RunningAttempts => AttemptList.Where(a => a.State == AttemptState.Running);
 
     public override string ToString() => $"{Id} {State}";
 

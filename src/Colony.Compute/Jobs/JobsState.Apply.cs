@@ -80,7 +80,7 @@ public sealed partial class JobsState
         {
             return JobsResult.Fail(JobsError.Invalid, "an attempt needs a node and a known locality", job.Id);
         }
-        var running = task.Running.ToList();
+        var running = task.RunningAttempts.ToList();
         if (!c.Speculative && running.Count > 0)
         {
             return JobsResult.Fail(JobsError.AlreadyRunning, $"{task.Id} is already running as {running[0].Id}", job.Id);
@@ -122,7 +122,7 @@ public sealed partial class JobsState
         attempt.Counters = c.Counters.Count == 0 ? JobView.EmptyCounters : new Dictionary<string, long>(c.Counters, StringComparer.Ordinal);
         task.Succeeded = attempt;
         task.State = TaskState.Succeeded;
-        foreach (var other in task.Running.ToList())
+        foreach (var other in task.RunningAttempts.ToList())
         {
             End(other, AttemptState.Killed, $"superseded by a{attempt.Id.Number}", c.At);
         }
@@ -254,7 +254,7 @@ public sealed partial class JobsState
 
     private static void SettleAfterAttemptEnded(TaskView task)
     {
-        if (task.State == TaskState.Running && !task.Running.Any())
+        if (task.State == TaskState.Running && !task.RunningAttempts.Any())
         {
             task.State = TaskState.Pending;
         }
@@ -294,7 +294,7 @@ public sealed partial class JobsState
         string reason = $"{job.Id} {final.ToString().ToLowerInvariant()}";
         foreach (var task in job.Tasks)
         {
-            foreach (var attempt in task.Running.ToList())
+            foreach (var attempt in task.RunningAttempts.ToList())
             {
                 End(attempt, AttemptState.Killed, reason, at);
             }

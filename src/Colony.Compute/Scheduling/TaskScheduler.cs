@@ -43,7 +43,7 @@ public static class TaskScheduler
         foreach (var job in state.ActiveJobs.Where(j => j.State == JobState.Running))
         {
             var plan = new JobPlan(job, options, byNode);
-            foreach (var attempt in job.Tasks.SelectMany(t => t.Running))
+            foreach (var attempt in job.Tasks.SelectMany(t => t.RunningAttempts))
             {
                 plan.Running++;
                 if (byNode.TryGetValue(attempt.Node, out var worker))
@@ -152,6 +152,13 @@ public static class TaskScheduler
         }
     }
 
+    /// <summary>A task that could start on a node now.</summary>
+    private readonly record struct Candidate(TaskView Task, NodeId Node, Locality Locality, bool FailedHere, int FreeSlots)
+    {
+        /// <summary>Lower is better: not failed there, then locality, then most free slots, then task index and node id.</summary>
+        public (int, byte, int, int, ulong) Key => (FailedHere ? 1 : 0, (byte)Locality, -FreeSlots, Task.Id.Index, Node.Value);
+    }
+
     /// <summary>Pending tasks in index order; assigned ones are skipped lazily.</summary>
     private sealed class TaskQueue
     {
@@ -240,31 +247,18 @@ public static class TaskScheduler
             {
                 return null;
             }
-            (int Failed, Locality Locality, int NegFree, int Index, NodeId Node, TaskView Task)? best = null;
-            foreach (var w in workers)
-            {
-                if (w.FreeMaps == 0 || Job.ExcludedNodes.Contains(w.Node))
-                {
-                    continue;
-                }
-                var choice = BestMapFor(w);
-                if (choice is not { } c)
-                {
-                    continue;
-                }
-                var key = (c.Failed ? 1 : 0, c.Locality, -w.FreeMaps, c.Task.Id.Index, w.Node, c.Task);
-                if (best is null || Compare(key, best.Value) < 0)
-                {
-                    best = key;
-                }
-            }
-            if (best is not { } b)
+            var best = workers
+                .Where(w => w.FreeMaps > 0 && !Job.ExcludedNodes.Contains(w.Node))
+                .Select(w => BestMapFor(w) is { } c ? new Candidate(c.Task, w.Node, c.Locality, c.Failed, w.FreeMaps) : (Candidate?)null)
+                .Where(c => c is not null)
+                .MinBy(c => c!.Value.Key);
+            if (best is null)
             {
                 return null;
             }
-            _assigned.Add(b.Task.Id);
+            _assigned.Add(best.Value.Task.Id);
             _pendingMaps--;
-            return new Assignment(b.Task.Id, b.Node, b.Locality, Speculative: false);
+            return new Assignment(best.Value.Task.Id, best.Value.Node, best.Value.Locality, Speculative: false);
         }
 
         public Assignment? PickReduce(List<Worker> workers)
@@ -273,35 +267,32 @@ public static class TaskScheduler
             {
                 return null;
             }
-            (int Failed, int NegFree, int Index, NodeId Node, TaskView Task)? best = null;
-            foreach (var w in workers)
-            {
-                if (w.FreeReduces == 0 || Job.ExcludedNodes.Contains(w.Node))
-                {
-                    continue;
-                }
-                var live = _reduces.Live(_assigned);
-                var task = live.FirstOrDefault(t => !FailedOn(t, w.Node));
-                bool failed = task is null;
-                task ??= live.FirstOrDefault();
-                if (task is null)
-                {
-                    continue;
-                }
-                var key = (failed ? 1 : 0, -w.FreeReduces, task.Id.Index, w.Node, task);
-                if (best is null || (key.Item1, key.Item2, key.Item3, key.Node.Value).CompareTo(
-                        (best.Value.Failed, best.Value.NegFree, best.Value.Index, best.Value.Node.Value)) < 0)
-                {
-                    best = key;
-                }
-            }
-            if (best is not { } b)
+            var best = workers
+                .Where(w => w.FreeReduces > 0 && !Job.ExcludedNodes.Contains(w.Node))
+                .Select(w => BestReduceFor(w) is { } c ? new Candidate(c.Task, w.Node, Locality.Remote, c.Failed, w.FreeReduces) : (Candidate?)null)
+                .Where(c => c is not null)
+                .MinBy(c => c!.Value.Key);
+            if (best is null)
             {
                 return null;
             }
-            _assigned.Add(b.Task.Id);
+            _assigned.Add(best.Value.Task.Id);
             _pendingReduces--;
-            return new Assignment(b.Task.Id, b.Node, Locality.Remote, Speculative: false);
+            return new Assignment(best.Value.Task.Id, best.Value.Node, Locality.Remote, Speculative: false);
+        }
+
+        private (TaskView Task, bool Failed)? BestReduceFor(Worker w)
+        {
+            TaskView? fallback = null;
+            foreach (var task in _reduces.Live(_assigned))
+            {
+                if (!FailedOn(task, w.Node))
+                {
+                    return (task, false);
+                }
+                fallback ??= task;
+            }
+            return fallback is null ? null : (fallback, true);
         }
 
         public IEnumerable<Assignment> Speculate(
@@ -322,7 +313,7 @@ public static class TaskScheduler
                 }
                 foreach (var task in tasks.Where(t => t.State == TaskState.Running))
                 {
-                    var running = task.Running.ToList();
+                    var running = task.RunningAttempts.ToList();
                     if (running.Count != 1 || now - running[0].StartedAt < options.SpeculativeMinRunMs)
                     {
                         continue;
@@ -413,11 +404,6 @@ public static class TaskScheduler
             }
             yield return (_maps, Locality.Remote);
         }
-
-        private static int Compare(
-            (int Failed, Locality Locality, int NegFree, int Index, NodeId Node, TaskView Task) a,
-            (int Failed, Locality Locality, int NegFree, int Index, NodeId Node, TaskView Task) b) =>
-            (a.Failed, (byte)a.Locality, a.NegFree, a.Index, a.Node.Value).CompareTo((b.Failed, (byte)b.Locality, b.NegFree, b.Index, b.Node.Value));
 
         private static TaskQueue Queue<TKey>(Dictionary<TKey, TaskQueue> index, TKey key)
             where TKey : notnull

@@ -74,7 +74,7 @@ internal static class DemoCommand
             Name = "demo wordcount", User = Environment.UserName, Inputs = [CorpusPath], Output = output, Reducers = Reducers,
             Settings = new() { [JobSettings.BuiltIn] = "wordcount" },
         }, ct).ConfigureAwait(false);
-        var leader = (await CommandSupport.FindLeaderAsync(probe, target.Nodes, ct).ConfigureAwait(false)).Status.Id;
+        ulong leader = (ulong)(await CommandSupport.FindLeaderAsync(probe, target.Nodes, ct).ConfigureAwait(false)).Status.Id;
         ulong? killed = null;
         string killedAt = "";
         clock.Restart();
@@ -88,7 +88,7 @@ internal static class DemoCommand
             }
             // Once a third of the map work is done, kill a worker that is running part of it (not the leader).
             if (killed is null && detail.Job.MapProgress >= 0.3
-                && detail.Tasks.SelectMany(t => t.Attempts).Where(a => a.State == "running" && a.Node != leader).Select(a => a.Node).FirstOrDefault() is var victim and not 0)
+                && detail.Tasks.SelectMany(t => t.Attempts).Where(a => a.State == "running" && a.Node != leader).Select(a => a.Node).FirstOrDefault() is var victim && victim != 0)
             {
                 killed = victim;
                 killedAt = string.Create(CultureInfo.InvariantCulture, $"map {detail.Job.MapProgress:P0}, {clock.Elapsed.TotalSeconds:0.0} s in");
@@ -126,7 +126,7 @@ internal static class DemoCommand
             console.MarkupLine($"\n[bold]5. Restart node {dead}[/]: it rejoins, catches up and takes work again");
             await RunStepAsync(cli, ["node", "start", dead.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
         }
-        var leaderNode = target.Nodes.First(n => n.Id == leader);
+        var leaderNode = target.Nodes.First(n => n.Id == (int)leader);
         console.MarkupLine($"\nDone in {total.Elapsed.TotalSeconds:0} s. Dashboard: [link]{leaderNode.Http}[/]");
         console.MarkupLine($"Read the output with [bold]./colony fs cat {output}/part-*[/]; stop the cluster with [bold]./colony down{(data == Path.GetFullPath(ClusterLayout.DefaultDirectoryName) ? "" : $" --data {Markup.Escape(data)}")}[/].");
         return 0;

@@ -360,7 +360,7 @@ internal static class JobCommands
             {
                 cli.Environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {name} = {value:N0}"));
             }
-        }), ct);
+        }, ct));
         return command;
     }
 
@@ -382,7 +382,7 @@ internal static class JobCommands
                 cli.Environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{job.Id,-12} {job.State,-10} {job.MapProgress,5:P0} {job.ReduceProgress,6:P0}  {job.Name}"));
             }
-        }), ct);
+        }, ct));
         return command;
     }
 
@@ -394,7 +394,7 @@ internal static class JobCommands
         {
             var job = await client.KillAsync(parse.GetValue(id)!, ct).ConfigureAwait(false);
             cli.Environment.Out.WriteLine($"{job.Id} {job.State}");
-        }), ct);
+        }, ct));
         return command;
     }
 
@@ -406,7 +406,7 @@ internal static class JobCommands
         {
             var detail = await WatchAsync(cli, client, parse.GetValue(id)!, ct).ConfigureAwait(false);
             Report(cli, detail);
-        }), ct);
+        }, ct));
         return command;
     }
 
@@ -428,7 +428,7 @@ internal static class JobCommands
                         $"{a.Id} node {a.Node} {a.State} {seconds:0.0} s {a.Locality}{(a.Speculative ? " speculative" : "")}{(a.Error is { } e ? $": {e}" : "")}"));
                 }
             }
-        }), ct);
+        }, ct));
         return command;
     }
 

@@ -1,5 +1,6 @@
 using Colony.Compute.Jobs;
 using Colony.Compute.Scheduling;
+using TaskScheduler = Colony.Compute.Scheduling.TaskScheduler;
 using Colony.Core;
 using Colony.Node.FileSystem;
 using Colony.Node.Hosting;
@@ -116,7 +117,7 @@ public sealed partial class JobTracker(
             if (count >= FetchFailuresBeforeRerun || workerGone)
             {
                 _fetchFailures.Remove(id);
-                await TryExecuteAsync(new JobsCommand.MapOutputLost(id, $"its output could not be fetched: {report.Reason}", Now)).ConfigureAwait(false);
+                await TryExecuteAsync(new JobsCommand.MapOutputLost(id, JobsLimits.Clip($"its output could not be fetched: {report.Reason}"), Now)).ConfigureAwait(false);
             }
         }
         finally
@@ -212,7 +213,7 @@ public sealed partial class JobTracker(
         }
         JobsCommand command = finished.Succeeded
             ? new JobsCommand.AttemptSucceeded(id, finished.Output, finished.Counters ?? new Dictionary<string, long>(), now)
-            : new JobsCommand.AttemptFailed(id, finished.Error ?? "the attempt failed", now);
+            : new JobsCommand.AttemptFailed(id, JobsLimits.Clip(finished.Error ?? "the attempt failed"), now);
         var result = await TryExecuteAsync(command).ConfigureAwait(false);
         if (result is null)
         {
@@ -364,7 +365,7 @@ public sealed partial class JobTracker(
                 if (job.State == JobState.Committing)
                 {
                     string? error = await committer.CommitAsync(job, Now, TryExecuteAsync).ConfigureAwait(false);
-                    await TryExecuteAsync(new JobsCommand.FinishJob(job.Id, error is null ? JobState.Succeeded : JobState.Failed, error, Now)).ConfigureAwait(false);
+                    await TryExecuteAsync(new JobsCommand.FinishJob(job.Id, error is null ? JobState.Succeeded : JobState.Failed, error is null ? null : JobsLimits.Clip(error), Now)).ConfigureAwait(false);
                     LogJobFinished(logger, job.Id.ToString(), error ?? "succeeded");
                 }
                 else

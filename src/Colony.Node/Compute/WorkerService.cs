@@ -42,7 +42,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
             {
                 await BeatAsync(http, stoppingToken).ConfigureAwait(false);
                 // Every second, or at once when an attempt ends: its successor should not wait for the next beat.
-                await _wake.WaitAsync(TimeSpan.FromSeconds(1), time, stoppingToken).ConfigureAwait(false);
+                await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
                 while (_wake.CurrentCount > 0)
                 {
                     await _wake.WaitAsync(stoppingToken).ConfigureAwait(false);

@@ -7,9 +7,9 @@ namespace Colony.IntegrationTests.Compute;
 /// <summary>One cluster for the failure tests: each job reads the same small input and writes its own output.</summary>
 public sealed class FailureCluster : IAsyncLifetime
 {
-    public ComputeCluster Cluster { get; private set; } = null!;
+    internal ComputeCluster Cluster { get; private set; } = null!;
 
-    public StreamingScripts Scripts { get; } = new();
+    internal StreamingScripts Scripts { get; } = new();
 
     public static readonly byte[] Text = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Range(0, 3000).Select(i => $"line {i % 17} of the colony corpus\n")));
 

@@ -26,6 +26,7 @@ internal static class JobsEndpoints
         var options = app.Services.GetRequiredService<NodeOptions>();
         var token = Convert.ToBase64String(options.LoadSecret());
         var forwarder = new LeaderForwarder(loop);
+        var metrics = app.Services.GetRequiredService<ComputeMetrics>();
 
         app.UseWhen(http => LeaderOnly(http.Request.Path), branch => branch.Use(async (http, next) =>
         {
@@ -121,7 +122,7 @@ internal static class JobsEndpoints
             return Results.NoContent();
         });
         app.MapGet("/internal/shuffle/{attempt}/{partition:int}", (HttpContext http, string attempt, int partition) =>
-            ServePartitionAsync(http, options, token, attempt, partition));
+            ServePartitionAsync(http, options, token, metrics, attempt, partition));
     }
 
     private static bool LeaderOnly(PathString path) =>
@@ -129,7 +130,7 @@ internal static class JobsEndpoints
         || path.StartsWithSegments("/internal/compute/jobs", StringComparison.Ordinal)
         || path.StartsWithSegments("/internal/compute/fetch-failures", StringComparison.Ordinal);
 
-    private static async Task ServePartitionAsync(HttpContext http, NodeOptions options, string token, string attempt, int partition)
+    private static async Task ServePartitionAsync(HttpContext http, NodeOptions options, string token, ComputeMetrics metrics, string attempt, int partition)
     {
         if (!LeaderForwarder.Authorized(http.Request, token))
         {
@@ -177,6 +178,7 @@ internal static class JobsEndpoints
                     }
                     await http.Response.Body.WriteAsync(buffer.AsMemory(0, read), http.RequestAborted).ConfigureAwait(false);
                     left -= read;
+                    metrics.ShuffleBytes.Add(read);
                 }
             }
             finally

@@ -219,13 +219,14 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
 
     private async Task ForgetJobAsync(string job)
     {
-        if (_executors.TryRemove(job, out var executor))
-        {
-            await executor.DisposeAsync().ConfigureAwait(false);
-        }
+        // Forgotten first, so the executor's exit is not reported as their failure.
         foreach (var attempt in _running.Where(r => r.Value.Job == job).Select(r => r.Key).ToArray())
         {
             _running.TryRemove(attempt, out _);
+        }
+        if (_executors.TryRemove(job, out var executor))
+        {
+            await executor.DisposeAsync().ConfigureAwait(false);
         }
         try
         {

@@ -72,8 +72,9 @@ internal static class DashboardEndpoints
             return Render(context, self, "Storage " + target, "Storage", DashboardPages.Storage(target, view));
         });
         var jobs = new JobsSource(app.Services.GetRequiredService<Colony.Node.Compute.JobsService>(), app.Services.GetRequiredService<Colony.Node.Compute.JobTracker>(), self.Loop);
-        app.MapGet("/jobs", async (HttpContext context) =>
-            Render(context, self, "Jobs", "Jobs", JobPages.List(await jobs.ListAsync(context.RequestAborted).ConfigureAwait(false))));
+        // Two parameters: a lambda of HttpContext alone would bind as a RequestDelegate and drop its result.
+        app.MapGet("/jobs", async (HttpContext context, CancellationToken cancellationToken) =>
+            Render(context, self, "Jobs", "Jobs", JobPages.List(await jobs.ListAsync(cancellationToken).ConfigureAwait(false))));
         app.MapGet("/jobs/{id}", async (HttpContext context, string id) =>
         {
             var detail = await jobs.GetAsync(id, context.RequestAborted).ConfigureAwait(false);

@@ -169,6 +169,7 @@ public static class NodeHost
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());
         builder.Services.AddSingleton(computeOptions);
         builder.Services.AddSingleton(services => new JobsService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
+        builder.Services.AddSingleton<ComputeMetrics>();
         builder.Services.AddSingleton<JobCommitter>();
         builder.Services.AddSingleton<JobSubmitter>();
         builder.Services.AddSingleton<JobTracker>();
@@ -181,6 +182,7 @@ public static class NodeHost
         app.Services.GetRequiredService<CoordinationServer>();
         app.Services.GetRequiredService<NamespaceService>();
         app.Services.GetRequiredService<JobsService>();
+        app.Services.GetRequiredService<ComputeMetrics>();
         MapEndpoints(app, loop);
         DashboardEndpoints.Map(app);
         FsEndpoints.Map(app);

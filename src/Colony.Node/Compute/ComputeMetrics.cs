@@ -1,0 +1,31 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Colony.Compute.Jobs;
+using Colony.Node.Diagnostics;
+
+namespace Colony.Node.Compute;
+
+/// <summary>
+/// The compute service's metrics: jobs and tasks by state, from the replicated state (so any node reports
+/// them), and the bytes this node has served to the shuffle.
+/// </summary>
+public sealed class ComputeMetrics
+{
+    public ComputeMetrics(NodeMetrics metrics, JobsService jobs)
+    {
+        ShuffleBytes = metrics.Meter.CreateCounter<long>("colony.compute.shuffle.bytes", "By", "Map output bytes this node served to reduces.");
+        metrics.Meter.CreateObservableGauge("colony.compute.jobs", () => jobs.Read(s => s.Jobs.GroupBy(j => j.State)
+            .Select(g => new Measurement<long>(g.Count(), new KeyValuePair<string, object?>("state", g.Key.ToString().ToLowerInvariant()))).ToArray()),
+            "{job}", "Jobs known to the cluster, by state.");
+        metrics.Meter.CreateObservableGauge("colony.compute.tasks", () => jobs.Read(s => s.Jobs.Where(j => !j.IsFinished).SelectMany(j => j.Tasks)
+            .GroupBy(t => (t.Id.Kind, t.State))
+            .Select(g => new Measurement<long>(g.Count(), new TagList
+            {
+                { "kind", g.Key.Kind == TaskKind.Map ? "map" : "reduce" },
+                { "state", g.Key.State.ToString().ToLowerInvariant() },
+            })).ToArray()),
+            "{task}", "Tasks of unfinished jobs, by kind and state.");
+    }
+
+    public Counter<long> ShuffleBytes { get; }
+}

@@ -104,6 +104,9 @@ public sealed class TaskContext
     /// <summary>The task's local scratch directory.</summary>
     public string WorkDirectory { get; }
 
+    /// <summary>The input file of a map task (null in a reduce).</summary>
+    public string? InputPath { get; init; }
+
     /// <summary>The fraction of the task done so far.</summary>
     public double Progress { get; internal set; }
 }

@@ -99,7 +99,7 @@ public static class MapTaskRunner
         var counters = new Counters();
         LoadedJob job = spec.Job;
         int step = job.StepOf(spec.Settings);
-        var context = new TaskContext(spec.TaskId, step, spec.Settings, counters, spec.WorkDirectory);
+        var context = new TaskContext(spec.TaskId, step, spec.Settings, counters, spec.WorkDirectory) { InputPath = spec.InputPath };
         RawMapper mapper = job.Job.CreateMapper(step);
         MapOutputCollector? collector = null;
         TextEmitter? text = null;

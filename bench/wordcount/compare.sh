@@ -27,8 +27,9 @@ LC_ALL=C tr -s ' \n' '\n' <"$CORPUS" | LC_ALL=C sort | LC_ALL=C uniq -c >"$DIR/c
 end=$(date +%s.%N)
 rate "coreutils (tr | sort | uniq -c)" "$(echo "$end - $start" | bc)"
 
-if python3 -c 'import dask.bag, distributed' 2>/dev/null; then
-  python3 "$ROOT/bench/wordcount/dask_wordcount.py" "$CORPUS" --workers 2
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+if "$PY" -c 'import dask.bag, distributed' 2>/dev/null; then
+  "$PY" "$ROOT/bench/wordcount/dask_wordcount.py" "$CORPUS" --workers 2
 else
   echo "dask: not installed (apt-get install -y python3-dask python3-distributed)"
 fi

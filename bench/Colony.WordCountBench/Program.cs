@@ -10,6 +10,8 @@ return args.FirstOrDefault() switch
     "generate" => await Generate(args),
     "reference" => Reference(args),
     "local" => await Local(args),
+    "records" => await Records(args),
+    "sort" => await Sort(args),
     _ => Usage(),
 };
 
@@ -19,6 +21,8 @@ static int Usage()
         usage: Colony.WordCountBench generate --bytes N --out FILE [--seed S]
                Colony.WordCountBench reference FILE [--threads 1|2]
                Colony.WordCountBench local FILE [--parallel 2] [--reducers N] [--split-mib 64] [--out DIR]
+               Colony.WordCountBench records --bytes N --out FILE [--seed S]   (100-byte records, 10-byte keys)
+               Colony.WordCountBench sort FILE [--parallel 2] [--reducers N] [--split-mib 64] [--out DIR]
         """);
     return 2;
 }
@@ -91,6 +95,69 @@ static async Task<int> Local(string[] args)
     TimeSpan elapsed = clock.Elapsed;
     Report($"local x{runner.Parallelism}", new FileInfo(path).Length, elapsed,
         $"{result.Counters[Counters.ReduceOutputRecords]} distinct, {result.OutputFiles.Count} parts in {output}");
+    return 0;
+}
+
+static async Task<int> Records(string[] args)
+{
+    long bytes = long.Parse(Option(args, "--bytes", "0"), CultureInfo.InvariantCulture) / 100 * 100;
+    string output = Option(args, "--out", "");
+    if (bytes <= 0 || output.Length == 0)
+    {
+        return Usage();
+    }
+    var clock = Stopwatch.StartNew();
+    var random = new Random(int.Parse(Option(args, "--seed", "42"), CultureInfo.InvariantCulture));
+    byte[] block = new byte[100 * 10_000];
+    long written = 0;
+    await using (var file = new FileStream(output, FileMode.Create, FileAccess.Write, FileShare.None, 1))
+    {
+        while (written < bytes)
+        {
+            int count = (int)Math.Min(block.Length, bytes - written);
+            for (int r = 0; r < count; r += 100)
+            {
+                // A TeraGen-like record: 10 printable key bytes, a space, a 9-digit row number, filler, '\n'.
+                for (int k = 0; k < 10; k++)
+                {
+                    block[r + k] = (byte)random.Next(33, 127);
+                }
+                block[r + 10] = (byte)' ';
+                long row = (written + r) / 100;
+                for (int d = 19; d >= 11; d--, row /= 10)
+                {
+                    block[r + d] = (byte)('0' + row % 10);
+                }
+                block.AsSpan(r + 20, 79).Fill((byte)('A' + (int)(((written + r) / 100) % 26)));
+                block[r + 99] = (byte)'\n';
+            }
+            await file.WriteAsync(block.AsMemory(0, count));
+            written += count;
+        }
+    }
+    Report("records", bytes, clock.Elapsed, "");
+    return 0;
+}
+
+static async Task<int> Sort(string[] args)
+{
+    string path = args.Length > 1 ? args[1] : "";
+    if (!File.Exists(path))
+    {
+        return Usage();
+    }
+    string output = Option(args, "--out", Path.Combine(Path.GetTempPath(), "colony-sort-" + Environment.ProcessId));
+    var runner = new LocalJobRunner
+    {
+        Parallelism = int.Parse(Option(args, "--parallel", "2"), CultureInfo.InvariantCulture),
+        Reducers = int.Parse(Option(args, "--reducers", "2"), CultureInfo.InvariantCulture),
+        SplitBytes = long.Parse(Option(args, "--split-mib", "64"), CultureInfo.InvariantCulture) << 20,
+    };
+    var clock = Stopwatch.StartNew();
+    using LoadedJob job = LoadedJob.FromJob(new SortJob());
+    LocalJobResult result = await runner.RunAsync(job, [path], output);
+    Report($"sort x{runner.Parallelism}", new FileInfo(path).Length, clock.Elapsed,
+        $"{result.Counters[Counters.ReduceOutputRecords]} lines, {result.OutputFiles.Count} parts in {output}");
     return 0;
 }
 

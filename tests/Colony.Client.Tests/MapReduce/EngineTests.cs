@@ -1,0 +1,261 @@
+using System.Text;
+using Colony.Client.MapReduce;
+
+namespace Colony.Client.Tests.MapReduce;
+
+public sealed class EngineTests
+{
+    [Fact]
+    public async Task Built_in_word_count_equals_coreutils_on_a_corpus_with_empty_long_and_Unicode_lines()
+    {
+        using var temp = new TempDirectory();
+        string[] inputs = [Corpora.Write(temp.Path, "one.txt", seed: 1), Corpora.Write(temp.Path, "two.txt", seed: 2, longLine: false)];
+
+        LocalJobResult result = await Corpora.RunAsync(new WordCountJob(), inputs, temp.Sub("out"));
+
+        Dictionary<string, long> expected = Corpora.CoreutilsWordCount(inputs);
+        Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), Corpora.ReadCounts(result.OutputFiles).OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Equal(["part-00000", "part-00001", "part-00002"], result.OutputFiles.Select(Path.GetFileName));
+        Assert.Equal(expected.Count, result.Counters[Counters.ReduceOutputRecords]);
+        Assert.Equal(expected.Count, result.Counters[Counters.ReduceInputGroups]);
+        Assert.Equal(inputs.Sum(f => new FileInfo(f).Length), result.Counters[Counters.MapInputBytes]);
+        Assert.Equal(inputs.Sum(f => Corpora.ReadLines(f).Count), result.Counters[Counters.MapInputRecords]);
+        Assert.False(Directory.Exists(Path.Combine(temp.Sub("out"), "_work")));
+    }
+
+    [Fact]
+    public async Task Each_part_file_is_sorted_by_key_bytes()
+    {
+        using var temp = new TempDirectory();
+        string input = Corpora.Write(temp.Path, "in.txt", seed: 3, lines: 3000, longLine: false);
+
+        LocalJobResult result = await Corpora.RunAsync(new WordCountJob(), [input], temp.Sub("out"), reducers: 2, split: 10_007);
+
+        foreach (string part in result.OutputFiles)
+        {
+            byte[][] keys = File.ReadAllBytes(part).AsSpan().ToArray().Aggregate(new List<List<byte>> { new() }, (acc, b) =>
+            {
+                if (b == '\n') { acc.Add([]); } else { acc[^1].Add(b); }
+                return acc;
+            }).Where(l => l.Count > 0).Select(l => l.TakeWhile(b => b != '\t').ToArray()).ToArray();
+            for (int i = 1; i < keys.Length; i++)
+            {
+                Assert.True(keys[i - 1].AsSpan().SequenceCompareTo(keys[i]) < 0);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Word_count_on_CRLF_text_with_tiny_splits_equals_a_dictionary_count()
+    {
+        using var temp = new TempDirectory();
+        string input = Corpora.Write(temp.Path, "crlf.txt", seed: 4, lines: 2000, crlf: true, longLine: false);
+
+        LocalJobResult result = await Corpora.RunAsync(new WordCountJob(), [input], temp.Sub("out"), reducers: 1, split: 997);
+
+        Assert.Equal(
+            Corpora.DictionaryWordCount([input]).OrderBy(p => p.Key, StringComparer.Ordinal),
+            Corpora.ReadCounts(result.OutputFiles).OrderBy(p => p.Key, StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_typed_job_that_emits_every_word_spills_many_times_and_still_counts_exactly()
+    {
+        using var temp = new TempDirectory();
+        string input = Corpora.Write(temp.Path, "in.txt", seed: 5, lines: 20_000, longLine: false);
+
+        // One split and a 64 KiB sort buffer: dozens of spills merged into one map output.
+        LocalJobResult result = await Corpora.RunAsync(new TypedWordCount(), [input], temp.Sub("out"), reducers: 2, split: 1L << 30);
+
+        Assert.Equal(
+            Corpora.DictionaryWordCount([input]).OrderBy(p => p.Key, StringComparer.Ordinal),
+            Corpora.ReadCounts(result.OutputFiles).OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.True(result.Counters[Counters.SpilledRecords] > result.Counters[Counters.ReduceInputRecords]);
+        Assert.Equal(Corpora.DictionaryWordCount([input]).Values.Sum(), result.Counters[Counters.MapOutputRecords]);
+        Assert.Equal(Corpora.ReadLines(input).Count, result.Counters["Words.Lines"]);
+    }
+
+    [Fact]
+    public async Task Sort_output_is_globally_sorted_and_a_permutation_of_the_input()
+    {
+        using var temp = new TempDirectory();
+        var random = new Random(6);
+        var lines = new List<string>();
+        for (int i = 0; i < 30_000; i++)
+        {
+            int length = random.Next(0, 40);
+            // Few distinct leading bytes make ties on the 10-byte key and short lines common.
+            lines.Add(new string(Enumerable.Range(0, length).Select(_ => (char)('a' + random.Next(i % 3 == 0 ? 2 : 26))).ToArray()));
+        }
+        lines.Add("tab\there and ünicode");
+        string input = Path.Combine(temp.Path, "in.txt");
+        File.WriteAllText(input, string.Join('\n', lines) + "\n");
+
+        LocalJobResult result = await Corpora.RunAsync(new SortJob(), [input], temp.Sub("out"), reducers: 4, split: 50_021);
+
+        List<string> output = result.OutputFiles.SelectMany(Corpora.ReadLines).ToList();
+        Assert.Equal(Corpora.ReadLines(input).Order(StringComparer.Ordinal), output.Order(StringComparer.Ordinal));
+        for (int i = 1; i < output.Count; i++)
+        {
+            Assert.True(string.CompareOrdinal(Key(output[i - 1]), Key(output[i])) <= 0, $"line {i} is out of order");
+        }
+        Assert.All(result.OutputFiles, part => Assert.True(new FileInfo(part).Length > 0, "the sampled boundaries leave no reducer empty"));
+
+        static string Key(string line) => line[..Math.Min(SortJob.KeyLength, line.Length)];
+    }
+
+    [Fact]
+    public async Task Grep_counts_each_matching_line()
+    {
+        using var temp = new TempDirectory();
+        string input = Path.Combine(temp.Path, "in.txt");
+        string[] lines = ["error: disk", "ok", "error: net", "error: disk", "fine", "ERROR: case", "naïve error: ü"];
+        File.WriteAllLines(input, lines);
+
+        LocalJobResult result = await Corpora.RunAsync(
+            new GrepJob(), [input], temp.Sub("out"), reducers: 1, settings: new Dictionary<string, string> { [JobSettings.GrepPattern] = "^error|ü$" });
+
+        Assert.Equal(["error: disk\t2", "error: net\t1", "naïve error: ü\t1"], File.ReadAllLines(result.OutputFiles[0]));
+    }
+
+    [Fact]
+    public async Task A_map_only_job_writes_one_text_part_per_split()
+    {
+        using var temp = new TempDirectory();
+        string input = Path.Combine(temp.Path, "in.txt");
+        File.WriteAllLines(input, Enumerable.Range(0, 1000).Select(i => $"line {i}"));
+
+        LocalJobResult result = await Corpora.RunAsync(new SortJob(), [input], temp.Sub("out"), reducers: 0, split: 3001);
+
+        Assert.True(result.OutputFiles.Count > 1);
+        Assert.Equal(File.ReadAllLines(input), result.OutputFiles.SelectMany(File.ReadAllLines));
+    }
+
+    [Fact]
+    public async Task Typed_numeric_keys_sort_numerically_negatives_first()
+    {
+        using var temp = new TempDirectory();
+        string input = Path.Combine(temp.Path, "in.txt");
+        long[] numbers = [5, -3, 0, long.MinValue, 1_000_000_000_000, -1, long.MaxValue, 42, -3];
+        File.WriteAllLines(input, numbers.Select(n => n.ToString()));
+
+        LocalJobResult result = await Corpora.RunAsync(new NumberJob(), [input], temp.Sub("out"), reducers: 1);
+
+        Assert.Equal(numbers.Distinct().Order().Select(n => $"{n}\t{numbers.Count(x => x == n)}"), File.ReadAllLines(result.OutputFiles[0]));
+    }
+
+    [Fact]
+    public async Task A_custom_comparer_and_partitioner_order_and_route_keys()
+    {
+        using var temp = new TempDirectory();
+        string input = Path.Combine(temp.Path, "in.txt");
+        File.WriteAllLines(input, ["b", "A", "a", "C", "B", "c"]);
+
+        LocalJobResult result = await Corpora.RunAsync(new CaseInsensitiveJob(), [input], temp.Sub("out"), reducers: 2);
+
+        // Partition 0 gets the keys before 'b' (any case), in case-insensitive order, grouped together.
+        Assert.Equal(["a\t2"], File.ReadAllLines(result.OutputFiles[0]));
+        Assert.Equal(["b\t2", "c\t2"], File.ReadAllLines(result.OutputFiles[1]));
+    }
+
+    [Fact]
+    public async Task Every_split_size_reads_every_line_exactly_once()
+    {
+        byte[] file = Encoding.UTF8.GetBytes("first\r\n\nsecond line\nx\r\n\r\nlast without newline");
+        string[] expected = ["first", "", "second line", "x", "", "last without newline"];
+        for (int split = 1; split <= file.Length + 1; split++)
+        {
+            var lines = new List<string>();
+            for (long start = 0; start < file.Length; start += split)
+            {
+                using var reader = new SplitLineReader(new MemoryStream(file), start, Math.Min(split, file.Length - start), bufferSize: 4);
+                while (!reader.Finished)
+                {
+                    Drain(reader, lines);
+                    await reader.FillAsync(CancellationToken.None);
+                }
+            }
+            Assert.Equal(expected, lines);
+        }
+    }
+
+    private static void Drain(SplitLineReader reader, List<string> lines)
+    {
+        while (reader.TryNextLine(out int offset, out int length))
+        {
+            lines.Add(Encoding.UTF8.GetString(reader.Buffer, offset, length));
+        }
+    }
+
+    private sealed class TypedWordCount : Job<TypedWordCount.Words, TypedWordCount.Sum>
+    {
+        public sealed class Words : Mapper<string, long>
+        {
+            public override void Map(string line, Output<string, long> output)
+            {
+                output.Context.Counters.Increment("Words", "Lines");
+                foreach (string word in line.Split([' ', '\t', '\r'], StringSplitOptions.RemoveEmptyEntries))
+                {
+                    output.Emit(word, 1);
+                }
+            }
+        }
+
+        public sealed class Sum : Reducer<string, long>
+        {
+            public override void Reduce(string key, IEnumerable<long> values, Output<string, long> output) => output.Emit(key, values.Sum());
+        }
+    }
+
+    private sealed class NumberJob : Job<NumberJob.Parse, NumberJob.Count>
+    {
+        public sealed class Parse : Mapper<long, long>
+        {
+            public override void Map(string line, Output<long, long> output) => output.Emit(long.Parse(line), 1);
+        }
+
+        public sealed class Count : Reducer<long, long>
+        {
+            public override void Reduce(long key, IEnumerable<long> values, Output<long, long> output) => output.Emit(key, values.Sum());
+        }
+    }
+
+    private sealed class CaseInsensitiveJob : MapReduceJob
+    {
+        public override RawMapper CreateMapper(int step) => new Identity();
+
+        public override RawReducer? CreateReducer(int step) => new CountLower();
+
+        public override IKeyComparer? CreateComparer(int step) => new IgnoreCase();
+
+        public override IPartitioner CreatePartitioner(int step, IReadOnlyDictionary<string, string> settings) => new BeforeB();
+
+        private sealed class Identity : RawMapper
+        {
+            public override void Map(ReadOnlySpan<byte> line, Emitter output) => output.Emit(line, []);
+        }
+
+        private sealed class CountLower : RawReducer
+        {
+            public override void Reduce(ReadOnlySpan<byte> key, ReduceValues values, Emitter output)
+            {
+                int n = 0;
+                while (values.MoveNext())
+                {
+                    n++;
+                }
+                output.Emit([(byte)char.ToLowerInvariant((char)key[0])], Encoding.ASCII.GetBytes(n.ToString()));
+            }
+        }
+
+        private sealed class IgnoreCase : IKeyComparer
+        {
+            public int Compare(ReadOnlySpan<byte> x, ReadOnlySpan<byte> y) => (x[0] | 0x20).CompareTo(y[0] | 0x20);
+        }
+
+        private sealed class BeforeB : IPartitioner
+        {
+            public int GetPartition(ReadOnlySpan<byte> key, int partitions) => (key[0] | 0x20) < 'b' ? 0 : 1;
+        }
+    }
+}

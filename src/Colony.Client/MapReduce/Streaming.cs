@@ -98,9 +98,11 @@ internal sealed class StreamingProcess
         stdin = new BufferedStream(process.StandardInput.BaseStream, 1 << 20);
         Stream stdout = process.StandardOutput.BaseStream;
         stdoutPump = Task.Factory.StartNew(() => PumpLines(stdout, output, splitKeys), TaskCreationOptions.LongRunning);
-        stderrPump = Task.Run(async () =>
+        // A blocking reader on its own thread, like stdout: an async read of a child's pipe was seen never to
+        // complete after the child exited, leaving the task waiting forever.
+        stderrPump = Task.Factory.StartNew(() =>
         {
-            while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } text)
+            while (process.StandardError.ReadLine() is { } text)
             {
                 lock (stderrTail)
                 {
@@ -111,7 +113,7 @@ internal sealed class StreamingProcess
                     }
                 }
             }
-        });
+        }, TaskCreationOptions.LongRunning);
     }
 
     /// <summary>Writes "key TAB value\n", or "key\n" when the value is empty.</summary>

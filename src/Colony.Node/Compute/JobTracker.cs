@@ -334,6 +334,12 @@ public sealed partial class JobTracker(
         {
             progress = new Dictionary<AttemptId, AttemptProgress>(_progress);
         }
+        // An attempt this leader has not heard about yet is timed from when this leader took over, not from its start:
+        // after a failover, every running attempt would otherwise look hung.
+        foreach (var attempt in jobs.Read(s => s.RunningAttempts().ToArray()))
+        {
+            progress.TryAdd(attempt.Id, new AttemptProgress(attempt.Id, 0, Math.Max(attempt.StartedAt, _leaderSince)));
+        }
         // A reduce waiting for the last maps has nothing to show: it is not hung until every map is done.
         var hung = jobs.Read(s => TaskScheduler.FindHung(s, progress, now, options.Scheduler)
             .Where(id => id.Task.Kind == TaskKind.Map || s.Find(id.Task.Job) is { } job && job.MapsSucceeded == job.Maps.Count

@@ -256,7 +256,7 @@ public class FaultTests(ITestOutputHelper output)
             var (code, text) = await ColonyCli.RunAsync(envVars, ["fs", "put", local, "/full/file", "--block-size", "1M", "--cluster", cluster.HttpAddresses]);
             output.WriteLine(text);
             Assert.NotEqual(0, code);
-            Assert.Contains("space", text, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("room for a block", text, StringComparison.Ordinal);
             Assert.True(text.Trim().Split('\n').Length <= 3, $"a short message, not a stack trace: {text}");
         }
         finally

@@ -176,6 +176,38 @@ internal sealed class FileWriteStream : Stream
         }
     }
 
+    /// <summary>
+    /// Gives the file up: nothing more is sent, the lease is no longer renewed, and the file is deleted (bypassing the
+    /// trash), so a write that broke off never leaves a partial file behind. Disposing afterwards does nothing.
+    /// </summary>
+    public async Task AbortAsync()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        _closed = true;
+        try
+        {
+            try
+            {
+                await _sending.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is FsException or IOException or HttpRequestException)
+            {
+                // The block in flight failed too; the file goes either way.
+            }
+            await _fs.DeleteAsync(_path, skipTrash: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _closing.CancelAsync().ConfigureAwait(false);
+            await _renewing.ConfigureAwait(false);
+            _closing.Dispose();
+            await base.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
     public override async ValueTask DisposeAsync()
     {
         if (_closed)

@@ -83,6 +83,9 @@ public sealed class FsChangeRequest
     public string? User { get; set; }
 }
 
+/// <summary>PUT /api/fs/content's answer: the file made and the bytes it holds.</summary>
+public sealed record FsUploadView(string Path, long Length);
+
 /// <summary>What a namespace change did.</summary>
 public sealed record FsChangeView(
     [property: JsonPropertyName("path")] string? Path,
@@ -202,6 +205,7 @@ public sealed record FsckView(
 [JsonSerializable(typeof(SummaryView))]
 [JsonSerializable(typeof(FsChangeRequest))]
 [JsonSerializable(typeof(FsChangeView))]
+[JsonSerializable(typeof(FsUploadView))]
 [JsonSerializable(typeof(FsWriteRequest))]
 [JsonSerializable(typeof(CreatedView))]
 [JsonSerializable(typeof(LocatedBlockView))]

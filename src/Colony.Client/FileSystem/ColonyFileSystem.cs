@@ -119,7 +119,13 @@ public sealed class ColonyFileSystem : IDisposable
             Path = path, Holder = Options.ClientName, User = Options.User, Mode = options.Mode,
             Replication = options.Replication, BlockSize = options.BlockSize, Overwrite = options.Overwrite,
         }, FsClientJson.Default.CreatedResponse, cancellationToken).ConfigureAwait(false);
-        return new FileWriteStream(this, path, created.BlockSize);
+        int width = options.Ack switch
+        {
+            FsAck.One => 1,
+            FsAck.Quorum => (created.Replication / 2) + 1,
+            _ => created.Replication,
+        };
+        return new FileWriteStream(this, path, created.BlockSize, width);
     }
 
     /// <summary>Opens a complete file for reading: a seekable stream whose every byte is verified.</summary>

@@ -25,12 +25,15 @@ internal sealed class FileWriteStream : Stream
     private long _position;
     private Task _sending = Task.CompletedTask;
     private bool _closed;
+    private readonly int _pipelineWidth;
 
     /// <summary>The last committed block's id (0: none yet), so a retried add-block is recognised as one.</summary>
     private ulong _previous;
 
-    public FileWriteStream(ColonyFileSystem fs, string path, long blockSize)
+    /// <param name="pipelineWidth">How many of each block's targets the bytes are streamed to (the ack mode); the leader copies the rest.</param>
+    public FileWriteStream(ColonyFileSystem fs, string path, long blockSize, int pipelineWidth)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pipelineWidth, 1);
         if (blockSize > Array.MaxLength)
         {
             throw new NotSupportedException($"blocks over {Array.MaxLength} bytes are not supported by this client");
@@ -38,6 +41,7 @@ internal sealed class FileWriteStream : Stream
         _fs = fs;
         _path = path;
         _blockSize = (int)blockSize;
+        _pipelineWidth = pipelineWidth;
         _filling = new byte[_blockSize];
         _renewing = RenewLeaseAsync(_closing.Token);
     }
@@ -111,7 +115,7 @@ internal sealed class FileWriteStream : Stream
                 Path = _path, Holder = _fs.Options.ClientName, Writer = _fs.Options.LocalDataNode, Excluded = excluded, Previous = _previous,
             }, FsClientJson.Default.LocatedBlockResponse, cancellationToken).ConfigureAwait(false);
             var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
-            var pipeline = block.Nodes.ToList();
+            var pipeline = block.Nodes.Take(_pipelineWidth).ToList();
             long start = 0;
             while (true)
             {

@@ -39,6 +39,26 @@ public sealed record FsCreateOptions
 
     /// <summary>Octal permission, e.g. "644"; null for the default.</summary>
     public string? Mode { get; init; }
+
+    /// <summary>When a block counts as written: see <see cref="FsAck"/>. Default: every replica.</summary>
+    public FsAck Ack { get; init; } = FsAck.All;
+}
+
+/// <summary>
+/// How many replicas must have a block on disk before the writer moves on. Fewer means a shorter pipeline
+/// (lower latency, less client bandwidth); the replicas the pipeline skipped are made afterwards by the
+/// leader's repair, which copies every under-replicated committed block.
+/// </summary>
+public enum FsAck
+{
+    /// <summary>Every replica of the file's replication factor has fsynced the block.</summary>
+    All,
+
+    /// <summary>A majority of the replication factor (⌊N/2⌋+1) has fsynced the block.</summary>
+    Quorum,
+
+    /// <summary>One data node has fsynced the block.</summary>
+    One,
 }
 
 internal sealed record ListingResponse(string Path, IReadOnlyList<FsFileStatus> Entries);

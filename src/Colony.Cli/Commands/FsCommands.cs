@@ -25,8 +25,41 @@ internal static class FsCommands
         new("fs", "Store and read files: put, get, cat, ls, stat, mkdir, mv, rm, du, setrep, fsck")
         {
             CreatePut(cli), CreateGet(cli), CreateCat(cli), CreateLs(cli), CreateStat(cli), CreateMkdir(cli),
-            CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli),
+            CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli), CreateDataNodes(cli), CreateDecommission(cli),
         };
+
+    private static Command CreateDataNodes(CliContext cli)
+    {
+        var json = Json();
+        var command = new Command("datanodes", "List the data nodes the leader knows: id, state, address, free and total space") { json };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            var nodes = await fs.DataNodesAsync(ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                cli.Environment.Out.WriteLine(JsonSerializer.Serialize(nodes.ToArray(), FsCliJson.Default.FsDataNodeArray));
+                return;
+            }
+            foreach (var node in nodes)
+            {
+                cli.Environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{node.Id,4} {node.State,-15} {node.Address,-22} {node.Free,16} free of {node.Capacity,16}{(node.Rack is null ? "" : " rack " + node.Rack)}"));
+            }
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateDecommission(CliContext cli)
+    {
+        var id = new Argument<ulong>("ID") { Description = "The data node's id" };
+        var command = new Command("decommission", "Drain a data node: its replicas are copied elsewhere, then it shows as decommissioned and can be stopped") { id };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            await fs.DecommissionAsync(parse.GetValue(id), ct).ConfigureAwait(false);
+            cli.Environment.Out.WriteLine($"Decommissioning data node {parse.GetValue(id)}; `colony fs datanodes` shows when it is decommissioned");
+        }, ct));
+        return command;
+    }
 
     private static Argument<string> Remote(string name = "PATH") => new(name) { Description = "An absolute path in the cluster's file system, e.g. /data/file" };
 
@@ -512,4 +545,5 @@ internal static class FsCommands
 [JsonSerializable(typeof(FsFileStatus))]
 [JsonSerializable(typeof(FsSummary))]
 [JsonSerializable(typeof(FsckResult))]
+[JsonSerializable(typeof(FsDataNode[]))]
 internal sealed partial class FsCliJson : JsonSerializerContext;

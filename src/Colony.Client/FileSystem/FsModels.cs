@@ -25,6 +25,9 @@ public sealed record FsckResult(
     string Path, string Status, int Blocks, int Healthy, int UnderReplicated, int OverReplicated, int Corrupt, int Missing,
     int OpenBlocks, int DataNodes, int LiveDataNodes, IReadOnlyList<FsckProblem> Problems);
 
+/// <summary>A data node as the leader sees it: state is alive, dead, decommissioning or decommissioned.</summary>
+public sealed record FsDataNode(ulong Id, string Address, string State, string? Rack, long Capacity, long Free, int Transfers);
+
 /// <summary>How a new file is made.</summary>
 public sealed record FsCreateOptions
 {
@@ -105,4 +108,5 @@ internal sealed class FsRequest
 [JsonSerializable(typeof(LocationsResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(FsRequest))]
+[JsonSerializable(typeof(FsDataNode[]))]
 internal sealed partial class FsClientJson : JsonSerializerContext;

@@ -84,6 +84,7 @@ internal static partial class FsEndpoints
             ? Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode))
             : Task.FromResult(BadRequest("mode must be octal, e.g. 755")));
         MapDataPath(app, fs, service);
+        MapDataNodes(app, fs);
     }
 
     /// <summary>Data nodes report to the leader here; any other node answers 421 with the leader's address.</summary>

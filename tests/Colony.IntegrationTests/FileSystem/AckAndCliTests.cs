@@ -91,3 +91,40 @@ public class AckAndCliTests(ITestOutputHelper output)
         logs.Pass();
     }
 }
+
+/// <summary>Draining a data node: its replicas move elsewhere, then it can go without under-replicating anything.</summary>
+public class DecommissionTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_decommissioned_node_is_drained_and_can_then_be_stopped_without_losing_replicas()
+    {
+        using var env = NodeEnvironment.FastRepair();
+        await using var cluster = new LocalCluster(4);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 60);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 4);
+        byte[] data = RandomBytes(Block * 3, 95);
+        await WriteAsync(fs, "/drain/file", data, Small(2));
+        await WaitHealthyAsync(fs, "the new file's replicas");
+        ulong victim = cluster.Ids.First(id => id != leader && Replicas(cluster, id).Count > 0);
+
+        var envVars = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
+        var (code, text) = await ColonyCli.RunAsync(envVars, ["fs", "decommission", victim.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cluster", cluster.HttpAddresses]);
+        Assert.True(code == 0, text);
+
+        await LocalCluster.WaitForAsync(async () => (await fs.DataNodesAsync()).FirstOrDefault(n => n.Id == victim),
+            n => n.State == "decommissioned", Patience, "the node to be drained");
+        var (listed, listing) = await ColonyCli.RunAsync(envVars, ["fs", "datanodes", "--cluster", cluster.HttpAddresses]);
+        Assert.True(listed == 0, listing);
+        Assert.Contains("decommissioned", listing, StringComparison.Ordinal);
+
+        // Every block now has 2 replicas on the other nodes; the drained node can go.
+        Assert.All(ReplicaMap(cluster).Values, holders => Assert.True(holders.Count(h => h != victim) >= 2));
+        cluster.Kill(victim);
+        Assert.Equal(data, await ReadAllAsync(fs, "/drain/file"));
+        var fsck = await WaitHealthyAsync(fs, "fsck with the drained node gone");
+        Assert.Equal(0, fsck.UnderReplicated);
+        logs.Pass();
+    }
+}

@@ -36,7 +36,15 @@ internal static partial class FsEndpoints
             {
                 return BadRequest("path is required");
             }
-            var status = await client.StatAsync(path, http.RequestAborted).ConfigureAwait(false);
+            FsFileStatus? status;
+            try
+            {
+                status = await client.StatAsync(path, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (FsException e)
+            {
+                return Refused(e); // a bad path, or no leader
+            }
             if (status is null)
             {
                 return NotFound(path);
@@ -101,7 +109,15 @@ internal static partial class FsEndpoints
                 cap.MaxRequestBodySize = null;
             }
             var create = new FsCreateOptions { Replication = replication ?? 0, BlockSize = blockSize ?? 0, Overwrite = overwrite ?? false };
-            var file = (FileWriteStream)await client.CreateAsync(path, create, http.RequestAborted).ConfigureAwait(false);
+            FileWriteStream file;
+            try
+            {
+                file = (FileWriteStream)await client.CreateAsync(path, create, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (FsException e)
+            {
+                return Refused(e); // a bad path, an existing file, no leader: nothing was stored
+            }
             long received;
             try
             {
@@ -122,6 +138,10 @@ internal static partial class FsEndpoints
             return Results.Json(new FsUploadView(path, received), FsJson.Default.FsUploadView, statusCode: StatusCodes.Status201Created);
         });
     }
+
+    /// <summary>The cluster's refusal, passed on with its own status and words.</summary>
+    private static IResult Refused(FsException e) =>
+        Results.Problem(statusCode: e.StatusCode is >= 400 and < 600 ? e.StatusCode : StatusCodes.Status502BadGateway, title: e.Error, detail: e.Message);
 
     private static async Task<long> CopyAsync(Stream source, Stream destination, long limit, CancellationToken cancellationToken)
     {

@@ -24,7 +24,7 @@ internal static partial class FsEndpoints
     {
         var options = app.Services.GetRequiredService<NodeOptions>();
         // The node's own HTTP address: namespace calls go through the usual forwarding to the leader.
-        var client = new ColonyFileSystem([new Uri(options.Http)], options.LoadSecret(), new ColonyFileSystemOptions
+        var client = new ColonyFileSystem([SelfAddress(options.Http)], options.LoadSecret(), new ColonyFileSystemOptions
         {
             ClientName = $"http-node-{options.NodeId}",
             LocalDataNode = options.DataTransfer,
@@ -137,6 +137,17 @@ internal static partial class FsEndpoints
             }
             return Results.Json(new FsUploadView(path, received), FsJson.Default.FsUploadView, statusCode: StatusCodes.Status201Created);
         });
+    }
+
+    /// <summary>Where this node reaches its own HTTP port: a wildcard listen address becomes loopback.</summary>
+    private static Uri SelfAddress(string http)
+    {
+        var builder = new UriBuilder(http.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal));
+        if (builder.Host is "0.0.0.0" or "[::]" or "::")
+        {
+            builder.Host = builder.Host == "0.0.0.0" ? "127.0.0.1" : "[::1]";
+        }
+        return builder.Uri;
     }
 
     /// <summary>The cluster's refusal, passed on with its own status and words.</summary>

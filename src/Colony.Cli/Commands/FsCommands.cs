@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Colony.Client.FileSystem;
+using Spectre.Console;
 
 namespace Colony.Cli.Commands;
 
@@ -24,8 +25,41 @@ internal static class FsCommands
         new("fs", "Store and read files: put, get, cat, ls, stat, mkdir, mv, rm, du, setrep, fsck")
         {
             CreatePut(cli), CreateGet(cli), CreateCat(cli), CreateLs(cli), CreateStat(cli), CreateMkdir(cli),
-            CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli),
+            CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli), CreateDataNodes(cli), CreateDecommission(cli),
         };
+
+    private static Command CreateDataNodes(CliContext cli)
+    {
+        var json = Json();
+        var command = new Command("datanodes", "List the data nodes the leader knows: id, state, address, free and total space") { json };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            var nodes = await fs.DataNodesAsync(ct).ConfigureAwait(false);
+            if (parse.GetValue(json))
+            {
+                cli.Environment.Out.WriteLine(JsonSerializer.Serialize(nodes.ToArray(), FsCliJson.Default.FsDataNodeArray));
+                return;
+            }
+            foreach (var node in nodes)
+            {
+                cli.Environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{node.Id,4} {node.State,-15} {node.Address,-22} {node.Free,16} free of {node.Capacity,16}{(node.Rack is null ? "" : " rack " + node.Rack)}"));
+            }
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateDecommission(CliContext cli)
+    {
+        var id = new Argument<ulong>("ID") { Description = "The data node's id" };
+        var command = new Command("decommission", "Drain a data node: its replicas are copied elsewhere, then it shows as decommissioned and can be stopped") { id };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            await fs.DecommissionAsync(parse.GetValue(id), ct).ConfigureAwait(false);
+            cli.Environment.Out.WriteLine($"Decommissioning data node {parse.GetValue(id)}; `colony fs datanodes` shows when it is decommissioned");
+        }, ct));
+        return command;
+    }
 
     private static Argument<string> Remote(string name = "PATH") => new(name) { Description = "An absolute path in the cluster's file system, e.g. /data/file" };
 
@@ -38,7 +72,14 @@ internal static class FsCommands
         var replication = new Option<short>("--replication", "-r") { Description = "Replicas per block (default 3, capped by the cluster's data nodes, with a warning)" };
         var blockSize = new Option<string>("--block-size") { Description = "Block size, e.g. 64M, 1M or bytes (default 64M)" };
         var overwrite = new Option<bool>("--overwrite", "-f") { Description = "Replace an existing file" };
-        var command = new Command("put", "Upload a local file") { local, remote, replication, blockSize, overwrite };
+        var ack = new Option<string>("--ack")
+        {
+            Description = "When a block counts as written: all (every replica fsynced, the default), quorum (a majority) or one (one node); the leader makes the missing replicas afterwards",
+            DefaultValueFactory = _ => "all",
+        };
+        ack.AcceptOnlyFromAmong("all", "quorum", "one");
+        var json = Json();
+        var command = new Command("put", "Upload a local file") { local, remote, replication, blockSize, overwrite, ack, json };
         command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
         {
             string source = parse.GetValue(local)!;
@@ -48,17 +89,30 @@ internal static class FsCommands
                 target = target.TrimEnd('/') + "/" + (source == "-" ? "stdin" : Path.GetFileName(source));
             }
             long size = ParseSize(parse.GetValue(blockSize));
+            var mode = parse.GetValue(ack) switch
+            {
+                "one" => FsAck.One,
+                "quorum" => FsAck.Quorum,
+                _ => FsAck.All,
+            };
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            long copied;
             Stream input = source == "-" ? Console.OpenStandardInput() : OpenLocal(source);
             await using (input.ConfigureAwait(false))
             {
                 var output = await fs.CreateAsync(target, new FsCreateOptions
                 {
-                    Replication = parse.GetValue(replication), BlockSize = size, Overwrite = parse.GetValue(overwrite),
+                    Replication = parse.GetValue(replication), BlockSize = size, Overwrite = parse.GetValue(overwrite), Ack = mode,
                 }, ct).ConfigureAwait(false);
                 await using (output.ConfigureAwait(false))
                 {
-                    await input.CopyToAsync(output, 1024 * 1024, ct).ConfigureAwait(false);
+                    long? total = input.CanSeek ? input.Length : null;
+                    copied = await TransferAsync(input, output, total, $"put {target}", !parse.GetValue(json), ct).ConfigureAwait(false);
                 }
+            }
+            if (parse.GetValue(json))
+            {
+                WriteTransferJson(cli, "put", target, copied, clock.Elapsed);
             }
             // The leader caps replication at the data nodes it knows: say so rather than leave it silent.
             short asked = parse.GetValue(replication) is > 0 and var wanted ? wanted : DefaultReplication;
@@ -74,11 +128,14 @@ internal static class FsCommands
     {
         var remote = Remote("REMOTE");
         var local = new Argument<string>("LOCAL") { Description = "Where to write it ('-' for standard output)" };
-        var command = new Command("get", "Download a file") { remote, local };
+        var json = Json();
+        var command = new Command("get", "Download a file") { remote, local, json };
         command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
         {
             string target = parse.GetValue(local)!;
-            var input = await fs.OpenReadAsync(parse.GetValue(remote)!, ct).ConfigureAwait(false);
+            string source = parse.GetValue(remote)!;
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var input = await fs.OpenReadAsync(source, ct).ConfigureAwait(false);
             await using (input.ConfigureAwait(false))
             {
                 if (target == "-")
@@ -90,11 +147,16 @@ internal static class FsCommands
                 // Written beside the target and renamed: a failed download leaves no half file under its name.
                 string partial = target + ".partial";
                 var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+                long copied;
                 await using (file.ConfigureAwait(false))
                 {
-                    await input.CopyToAsync(file, ct).ConfigureAwait(false);
+                    copied = await TransferAsync(input, file, input.Length, $"get {source}", !parse.GetValue(json), ct).ConfigureAwait(false);
                 }
                 File.Move(partial, target, overwrite: true);
+                if (parse.GetValue(json))
+                {
+                    WriteTransferJson(cli, "get", source, copied, clock.Elapsed);
+                }
             }
         }, ct));
         return command;
@@ -102,12 +164,21 @@ internal static class FsCommands
 
     private static Command CreateCat(CliContext cli)
     {
-        var paths = new Argument<string[]>("PATH") { Description = "Files to print, in order", Arity = ArgumentArity.OneOrMore };
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "Files to print, in order; the last component may be a glob (*, ?, [abc]), e.g. /out/part-*, whose matches print in name order",
+            Arity = ArgumentArity.OneOrMore,
+        };
         var command = new Command("cat", "Print files' bytes to standard output") { paths };
         command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
         {
             await cli.Environment.Out.FlushAsync(ct).ConfigureAwait(false);
-            foreach (string path in parse.GetValue(paths)!)
+            var files = new List<string>();
+            foreach (string pattern in parse.GetValue(paths)!)
+            {
+                files.AddRange(await ExpandAsync(fs, pattern, ct).ConfigureAwait(false));
+            }
+            foreach (string path in files)
             {
                 var input = await fs.OpenReadAsync(path, ct).ConfigureAwait(false);
                 await using (input.ConfigureAwait(false))
@@ -281,6 +352,114 @@ internal static class FsCommands
         return command;
     }
 
+    /// <summary>
+    /// A path whose last component is a glob becomes the files it matches, in ordinal name order; any other path is
+    /// itself. A glob that matches no file is an error, as in a shell without nullglob.
+    /// </summary>
+    internal static async Task<IReadOnlyList<string>> ExpandAsync(ColonyFileSystem fs, string path, CancellationToken cancellationToken)
+    {
+        int slash = path.LastIndexOf('/');
+        string name = path[(slash + 1)..];
+        if (slash < 0 || name.IndexOfAny(['*', '?', '[']) < 0)
+        {
+            return [path];
+        }
+        string parent = slash == 0 ? "/" : path[..slash];
+        var glob = Glob(name);
+        var matches = (await fs.ListAsync(parent, cancellationToken).ConfigureAwait(false))
+            .Where(e => !e.IsDirectory && glob.IsMatch(e.Path[(e.Path.LastIndexOf('/') + 1)..]))
+            .Select(e => e.Path)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return matches.Count > 0 ? matches : throw new CliError($"{path}: no files match");
+    }
+
+    /// <summary>A shell glob over one path component: * and ? never cross a slash, [..] is a class, [!..] its complement.</summary>
+    internal static System.Text.RegularExpressions.Regex Glob(string pattern)
+    {
+        var regex = new System.Text.StringBuilder("^");
+        for (int i = 0; i < pattern.Length; i++)
+        {
+            char c = pattern[i];
+            int close = c == '[' ? pattern.IndexOf(']', i + 2) : -1;
+            if (c == '*')
+            {
+                regex.Append("[^/]*");
+            }
+            else if (c == '?')
+            {
+                regex.Append("[^/]");
+            }
+            else if (close > 0)
+            {
+                string body = pattern[(i + 1)..close];
+                bool negate = body.StartsWith('!');
+                regex.Append('[').Append(negate ? "^" : "").Append(System.Text.RegularExpressions.Regex.Escape(negate ? body[1..] : body).Replace("\\-", "-", StringComparison.Ordinal)).Append(']');
+                i = close;
+            }
+            else
+            {
+                regex.Append(System.Text.RegularExpressions.Regex.Escape(c.ToString()));
+            }
+        }
+        return new System.Text.RegularExpressions.Regex(regex.Append('$').ToString(), System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+    }
+
+    /// <summary>
+    /// Copies with a progress bar and throughput on standard error when it is a terminal (and <paramref name="progress"/>
+    /// is on); otherwise plainly. Returns the bytes copied.
+    /// </summary>
+    private static async Task<long> TransferAsync(Stream input, Stream output, long? total, string label, bool progress, CancellationToken cancellationToken)
+    {
+        if (!progress || Console.IsErrorRedirected)
+        {
+            return await CopyAsync(input, output, null, cancellationToken).ConfigureAwait(false);
+        }
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        long copied = 0;
+        await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+                new DownloadedColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+            .StartAsync(async context =>
+            {
+                var task = context.AddTask(Markup.Escape(label), maxValue: Math.Max(1, total ?? 1));
+                task.IsIndeterminate = total is null;
+                copied = await CopyAsync(input, output, task, cancellationToken).ConfigureAwait(false);
+                task.Value = task.MaxValue;
+            }).ConfigureAwait(false);
+        return copied;
+    }
+
+    private static async Task<long> CopyAsync(Stream input, Stream output, ProgressTask? task, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[1024 * 1024];
+        long copied = 0;
+        int read;
+        while ((read = await input.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            await output.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+            copied += read;
+            task?.Increment(read);
+        }
+        return copied;
+    }
+
+    private static void WriteTransferJson(CliContext cli, string operation, string path, long bytes, TimeSpan elapsed)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("operation", operation);
+            json.WriteString("path", path);
+            json.WriteNumber("bytes", bytes);
+            json.WriteNumber("seconds", Math.Round(elapsed.TotalSeconds, 3));
+            json.WriteNumber("bytesPerSecond", elapsed.TotalSeconds > 0 ? Math.Round(bytes / elapsed.TotalSeconds) : 0);
+            json.WriteEndObject();
+        }
+        cli.Environment.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.ToArray()));
+    }
+
     private static Stream OpenLocal(string path)
     {
         try
@@ -366,4 +545,5 @@ internal static class FsCommands
 [JsonSerializable(typeof(FsFileStatus))]
 [JsonSerializable(typeof(FsSummary))]
 [JsonSerializable(typeof(FsckResult))]
+[JsonSerializable(typeof(FsDataNode[]))]
 internal sealed partial class FsCliJson : JsonSerializerContext;

@@ -92,6 +92,17 @@ public sealed class ColonyFileSystem : IDisposable
     public Task<FsckResult> FsckAsync(string path = "/", CancellationToken cancellationToken = default) =>
         GetAsync($"fsck?path={Escape(path)}", FsClientJson.Default.FsckResult, cancellationToken);
 
+    /// <summary>The data nodes the leader knows, with their state and space.</summary>
+    public async Task<IReadOnlyList<FsDataNode>> DataNodesAsync(CancellationToken cancellationToken = default) =>
+        await GetAsync("datanodes", FsClientJson.Default.FsDataNodeArray, cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// Drains data node <paramref name="node"/>: its replicas are copied elsewhere, then it is decommissioned and
+    /// may be stopped. The leader keeps this in memory: repeat it after a leader change.
+    /// </summary>
+    public Task DecommissionAsync(ulong node, CancellationToken cancellationToken = default) =>
+        PostAsync($"decommission?node={node}", new FsRequest(), cancellationToken);
+
     /// <summary><c>mkdir -p</c>.</summary>
     public Task<FsChange> MkdirsAsync(string path, string? mode = null, CancellationToken cancellationToken = default) =>
         ChangeAsync("mkdirs", new FsRequest { Path = path, Mode = mode, User = Options.User }, cancellationToken);
@@ -119,7 +130,13 @@ public sealed class ColonyFileSystem : IDisposable
             Path = path, Holder = Options.ClientName, User = Options.User, Mode = options.Mode,
             Replication = options.Replication, BlockSize = options.BlockSize, Overwrite = options.Overwrite,
         }, FsClientJson.Default.CreatedResponse, cancellationToken).ConfigureAwait(false);
-        return new FileWriteStream(this, path, created.BlockSize);
+        int width = options.Ack switch
+        {
+            FsAck.One => 1,
+            FsAck.Quorum => (created.Replication / 2) + 1,
+            _ => created.Replication,
+        };
+        return new FileWriteStream(this, path, created.BlockSize, width);
     }
 
     /// <summary>Opens a complete file for reading: a seekable stream whose every byte is verified.</summary>

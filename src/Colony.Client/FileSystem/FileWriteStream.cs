@@ -25,12 +25,15 @@ internal sealed class FileWriteStream : Stream
     private long _position;
     private Task _sending = Task.CompletedTask;
     private bool _closed;
+    private readonly int _pipelineWidth;
 
     /// <summary>The last committed block's id (0: none yet), so a retried add-block is recognised as one.</summary>
     private ulong _previous;
 
-    public FileWriteStream(ColonyFileSystem fs, string path, long blockSize)
+    /// <param name="pipelineWidth">How many of each block's targets the bytes are streamed to (the ack mode); the leader copies the rest.</param>
+    public FileWriteStream(ColonyFileSystem fs, string path, long blockSize, int pipelineWidth)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pipelineWidth, 1);
         if (blockSize > Array.MaxLength)
         {
             throw new NotSupportedException($"blocks over {Array.MaxLength} bytes are not supported by this client");
@@ -38,6 +41,7 @@ internal sealed class FileWriteStream : Stream
         _fs = fs;
         _path = path;
         _blockSize = (int)blockSize;
+        _pipelineWidth = pipelineWidth;
         _filling = new byte[_blockSize];
         _renewing = RenewLeaseAsync(_closing.Token);
     }
@@ -111,7 +115,7 @@ internal sealed class FileWriteStream : Stream
                 Path = _path, Holder = _fs.Options.ClientName, Writer = _fs.Options.LocalDataNode, Excluded = excluded, Previous = _previous,
             }, FsClientJson.Default.LocatedBlockResponse, cancellationToken).ConfigureAwait(false);
             var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
-            var pipeline = block.Nodes.ToList();
+            var pipeline = block.Nodes.Take(_pipelineWidth).ToList();
             long start = 0;
             while (true)
             {
@@ -173,6 +177,38 @@ internal sealed class FileWriteStream : Stream
         }
         catch (OperationCanceledException)
         {
+        }
+    }
+
+    /// <summary>
+    /// Gives the file up: nothing more is sent, the lease is no longer renewed, and the file is deleted (bypassing the
+    /// trash), so a write that broke off never leaves a partial file behind. Disposing afterwards does nothing.
+    /// </summary>
+    public async Task AbortAsync()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        _closed = true;
+        try
+        {
+            try
+            {
+                await _sending.ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is FsException or IOException or HttpRequestException)
+            {
+                // The block in flight failed too; the file goes either way.
+            }
+            await _fs.DeleteAsync(_path, skipTrash: true).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _closing.CancelAsync().ConfigureAwait(false);
+            await _renewing.ConfigureAwait(false);
+            _closing.Dispose();
+            await base.DisposeAsync().ConfigureAwait(false);
         }
     }
 

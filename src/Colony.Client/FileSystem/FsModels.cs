@@ -25,6 +25,9 @@ public sealed record FsckResult(
     string Path, string Status, int Blocks, int Healthy, int UnderReplicated, int OverReplicated, int Corrupt, int Missing,
     int OpenBlocks, int DataNodes, int LiveDataNodes, IReadOnlyList<FsckProblem> Problems);
 
+/// <summary>A data node as the leader sees it: state is alive, dead, decommissioning or decommissioned.</summary>
+public sealed record FsDataNode(ulong Id, string Address, string State, string? Rack, long Capacity, long Free, int Transfers);
+
 /// <summary>How a new file is made.</summary>
 public sealed record FsCreateOptions
 {
@@ -39,6 +42,26 @@ public sealed record FsCreateOptions
 
     /// <summary>Octal permission, e.g. "644"; null for the default.</summary>
     public string? Mode { get; init; }
+
+    /// <summary>When a block counts as written: see <see cref="FsAck"/>. Default: every replica.</summary>
+    public FsAck Ack { get; init; } = FsAck.All;
+}
+
+/// <summary>
+/// How many replicas must have a block on disk before the writer moves on. Fewer means a shorter pipeline
+/// (lower latency, less client bandwidth); the replicas the pipeline skipped are made afterwards by the
+/// leader's repair, which copies every under-replicated committed block.
+/// </summary>
+public enum FsAck
+{
+    /// <summary>Every replica of the file's replication factor has fsynced the block.</summary>
+    All,
+
+    /// <summary>A majority of the replication factor (⌊N/2⌋+1) has fsynced the block.</summary>
+    Quorum,
+
+    /// <summary>One data node has fsynced the block.</summary>
+    One,
 }
 
 internal sealed record ListingResponse(string Path, IReadOnlyList<FsFileStatus> Entries);
@@ -85,4 +108,5 @@ internal sealed class FsRequest
 [JsonSerializable(typeof(LocationsResponse))]
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(FsRequest))]
+[JsonSerializable(typeof(FsDataNode[]))]
 internal sealed partial class FsClientJson : JsonSerializerContext;

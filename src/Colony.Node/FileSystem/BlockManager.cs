@@ -274,6 +274,19 @@ public sealed class BlockManager
         }
     }
 
+    /// <summary>
+    /// Starts draining <paramref name="node"/>: it takes no new replicas, its replicas stop counting, and the
+    /// planner copies them elsewhere, then marks it Decommissioned. Soft state, like the rest of this map: a new
+    /// leader forgets it, so the request is repeated after a leader change. False if the node never reported.
+    /// </summary>
+    public bool Decommission(NodeId node)
+    {
+        lock (_lock)
+        {
+            return _leaderSince is not null && _nodes.StartDecommission(node);
+        }
+    }
+
     /// <summary>A client or scrubber found a replica's bytes bad. False if that node holds no such replica.</summary>
     public bool ReportCorrupt(NodeId node, BlockVersion version)
     {

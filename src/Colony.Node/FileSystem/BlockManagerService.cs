@@ -8,7 +8,7 @@ namespace Colony.Node.FileSystem;
 /// <summary>
 /// Drives the <see cref="BlockManager"/> on the leader: follows leadership (a new leader starts from
 /// empty and asks for full reports), plans repair every second, sends deletes for blocks the namespace
-/// frees, and closes files whose writers went silent past the lease's hard limit.
+/// frees, closes files whose writers went silent past the lease's hard limit, and empties expired trash.
 /// </summary>
 public sealed partial class BlockManagerService : BackgroundService
 {
@@ -16,16 +16,19 @@ public sealed partial class BlockManagerService : BackgroundService
     private readonly NamespaceService _namespace;
     private readonly ReplicaLoop _loop;
     private readonly NodeOptions _options;
+    private readonly FileSystemOptions _fsOptions;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private int _unrepairable;
+    private long _nextTrashCheck;
 
-    public BlockManagerService(BlockManager manager, NamespaceService service, ReplicaLoop loop, NodeOptions options, TimeProvider time, ILogger<BlockManagerService> logger)
+    public BlockManagerService(BlockManager manager, NamespaceService service, ReplicaLoop loop, NodeOptions options, FileSystemOptions fsOptions, TimeProvider time, ILogger<BlockManagerService> logger)
     {
         _manager = manager;
         _namespace = service;
         _loop = loop;
         _options = options;
+        _fsOptions = fsOptions;
         _time = time;
         _logger = logger;
         // On the loop's thread under the namespace gate; the manager's lock comes after the gate, as everywhere.
@@ -42,7 +45,7 @@ public sealed partial class BlockManagerService : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), _time);
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_fsOptions.RepairIntervalMs), _time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
@@ -63,6 +66,7 @@ public sealed partial class BlockManagerService : BackgroundService
             if (leading)
             {
                 _manager.BecomeLeader(Now);
+                _nextTrashCheck = Now + _fsOptions.TrashCheckIntervalMs;
             }
             else
             {
@@ -92,10 +96,37 @@ public sealed partial class BlockManagerService : BackgroundService
                 return; // leadership moved on; the next leader recovers it
             }
         }
+        if (now >= _nextTrashCheck)
+        {
+            _nextTrashCheck = now + _fsOptions.TrashCheckIntervalMs;
+            await ExpireTrashAsync(now).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ExpireTrashAsync(long now)
+    {
+        long before = now - _fsOptions.TrashExpiryMs;
+        // Proposed only when something is due, so an idle cluster's log does not grow by a command a minute.
+        if (!_namespace.Read(tree => tree.HasTrashBefore(before)))
+        {
+            return;
+        }
+        try
+        {
+            var result = await _namespace.ExecuteAsync(new NamespaceCommand.ExpireTrash(before)).ConfigureAwait(false);
+            LogTrashExpired(_logger, result.FreedBlocks.Count);
+        }
+        catch (Exception e) when (e is NotLeaderException or TimeoutException or InvalidOperationException)
+        {
+            // The next leader expires it.
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} blocks have no readable replica")]
     private static partial void LogUnrepairable(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "expired trash: {Blocks} blocks freed")]
+    private static partial void LogTrashExpired(ILogger logger, int blocks);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "writer of {Path} went silent; closed it: {Result}")]
     private static partial void LogLeaseRecovered(ILogger logger, string path, string result);

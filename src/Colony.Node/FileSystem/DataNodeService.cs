@@ -16,7 +16,7 @@ namespace Colony.Node.FileSystem;
 /// <c>DataDir/blocks</c>, serves the block transfer port, scrubs, and every second tells the leader how it is
 /// and what changed on its disk, and carries out the copies and deletes the leader answers with.
 /// </summary>
-public sealed partial class DataNodeService(NodeOptions options, ReplicaLoop loop, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+public sealed partial class DataNodeService(NodeOptions options, FileSystemOptions fsOptions, ReplicaLoop loop, TimeProvider time, ILoggerFactory loggers) : BackgroundService
 {
     public const string HeartbeatPath = "/internal/storage/heartbeat";
 
@@ -68,7 +68,12 @@ public sealed partial class DataNodeService(NodeOptions options, ReplicaLoop loo
         {
             return;
         }
-        var scrubber = new BlockScrubber(store, new ScrubberOptions(), time, loggers.CreateLogger<BlockScrubber>());
+        var scrubberOptions = new ScrubberOptions
+        {
+            BytesPerSecond = fsOptions.ScrubBytesPerSecond,
+            PauseBetweenPasses = TimeSpan.FromMilliseconds(fsOptions.ScrubPauseMs),
+        };
+        var scrubber = new BlockScrubber(store, scrubberOptions, time, loggers.CreateLogger<BlockScrubber>());
         scrubber.CorruptReplicaFound += found => LogCorrupt(_logger, found.Version.ToString(), found.Reason);
         var scrubbing = Task.Run(() => scrubber.RunAsync(stoppingToken), stoppingToken);
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };

@@ -28,7 +28,9 @@ internal static partial class FsEndpoints
         var forwarder = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
         // A middleware, not an endpoint filter: it must see the request before its body is bound.
-        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/fs", StringComparison.Ordinal), branch => branch.Use(async (http, next) =>
+        // Content is served by whichever node was asked (it reads and writes as a client), so it is not forwarded.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/fs", StringComparison.Ordinal)
+            && !http.Request.Path.StartsWithSegments(ContentPath, StringComparison.Ordinal), branch => branch.Use(async (http, next) =>
         {
             if (!loop.IsLeader)
             {
@@ -45,6 +47,7 @@ internal static partial class FsEndpoints
         }));
 
         MapHeartbeat(app, loop, token);
+        MapContent(app, token);
         var fs = app.MapGroup("/api/fs");
 
         fs.MapGet("/stat", (string? path) => service.Read(tree => tree.Stat(path ?? "/")) is { } status
@@ -81,6 +84,7 @@ internal static partial class FsEndpoints
             ? Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode))
             : Task.FromResult(BadRequest("mode must be octal, e.g. 755")));
         MapDataPath(app, fs, service);
+        MapDataNodes(app, fs);
     }
 
     /// <summary>Data nodes report to the leader here; any other node answers 421 with the leader's address.</summary>

@@ -83,6 +83,15 @@ public sealed class FsChangeRequest
     public string? User { get; set; }
 }
 
+/// <summary>One data node as the leader sees it.</summary>
+public sealed record DataNodeView(ulong Id, string Address, string State, string? Rack, long Capacity, long Free, int Transfers);
+
+/// <summary>POST /api/fs/decommission's answer.</summary>
+public sealed record DecommissionView(ulong Node, string State);
+
+/// <summary>PUT /api/fs/content's answer: the file made and the bytes it holds.</summary>
+public sealed record FsUploadView(string Path, long Length);
+
 /// <summary>What a namespace change did.</summary>
 public sealed record FsChangeView(
     [property: JsonPropertyName("path")] string? Path,
@@ -202,6 +211,9 @@ public sealed record FsckView(
 [JsonSerializable(typeof(SummaryView))]
 [JsonSerializable(typeof(FsChangeRequest))]
 [JsonSerializable(typeof(FsChangeView))]
+[JsonSerializable(typeof(FsUploadView))]
+[JsonSerializable(typeof(DataNodeView[]))]
+[JsonSerializable(typeof(DecommissionView))]
 [JsonSerializable(typeof(FsWriteRequest))]
 [JsonSerializable(typeof(CreatedView))]
 [JsonSerializable(typeof(LocatedBlockView))]

@@ -163,7 +163,9 @@ public static class NodeHost
         builder.Services.AddSingleton<ClusterMonitor>();
         builder.Services.AddSingleton(services => new NamespaceService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
         builder.Services.AddHostedService(services => services.GetRequiredService<ClusterMonitor>());
-        builder.Services.AddSingleton(_ => new BlockManager(new SeededRandom((ulong)Random.Shared.NextInt64())));
+        var fsOptions = FileSystemOptions.From(builder.Configuration);
+        builder.Services.AddSingleton(fsOptions);
+        builder.Services.AddSingleton(_ => new BlockManager(new SeededRandom((ulong)Random.Shared.NextInt64()), fsOptions.DeadNodeAfterMs));
         builder.Services.AddHostedService<BlockManagerService>();
         builder.Services.AddSingleton<DataNodeService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());

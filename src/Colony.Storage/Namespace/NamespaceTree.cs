@@ -123,6 +123,12 @@ public sealed partial class NamespaceTree : IBlockCatalog
         _leases.Values.SelectMany(files => files).Where(f => f.LeaseTime < before).Select(f => f.Path)
             .OrderBy(p => p.Value, StringComparer.Ordinal).ToArray();
 
+    /// <summary>Whether any trash checkpoint is named for a time before <paramref name="before"/>: an ExpireTrash would free something.</summary>
+    public bool HasTrashBefore(long before) =>
+        Find(TrashRoot) is DirectoryInode trash
+        && trash.Children.Values.OfType<DirectoryInode>().Any(user =>
+            user.Children.Values.Any(checkpoint => CheckpointTime(checkpoint.Name) is { } time && time < before));
+
     /// <summary>The files <paramref name="holder"/> holds leases on, by path.</summary>
     public IReadOnlyList<FsPath> LeasesOf(string holder) =>
         _leases.TryGetValue(holder, out var files)

@@ -17,8 +17,10 @@ namespace Colony.Storage.Replication;
 /// marked corrupt, and its node is Alive. Replicas on draining nodes serve as copy sources but don't count.</item>
 /// <item>Fewer counted replicas (plus copies in flight) than the file's factor: copy, most urgent first
 /// (fewest counted replicas, then most missing), within the per-node and total caps.</item>
-/// <item>Corrupt replicas are deleted only once the count is back to the factor; while no good replica
-/// exists the corrupt one is kept and the block is reported unrepairable.</item>
+/// <item>Corrupt replicas are deleted only once the count is back to the factor, or sooner when a good
+/// replica exists and every other alive node already holds the block (the corrupt one's node is then the
+/// only place a replacement can go); while no good replica exists the corrupt one is kept and the block is
+/// reported unrepairable.</item>
 /// <item>More than the factor: delete extras chosen by <see cref="PlacementPolicy.ChooseReplicaToRemove"/>.</item>
 /// <item>A replica of a block no file has (orphan), or with an older stamp (stale), is deleted once it has
 /// been seen so in two plans at least <see cref="ReplicationLimits.OrphanGraceMs"/> apart.</item>
@@ -84,7 +86,9 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
             {
                 copies.Add(new Candidate(block, live, sources, expected - live.Count - inFlight));
             }
-            if (live.Count >= expected)
+            // A corrupt replica is normally kept until its replacement exists. But when every other eligible node
+            // already holds the block, its own node is the only place a replacement can go: delete it first.
+            if (live.Count >= expected || (live.Count > 0 && bad.Count > 0 && !HasSpareNodes(map, nodes, block.Block.Id, Math.Max(1, expected - live.Count - inFlight))))
             {
                 deletes.AddRange(bad.Where(r => StateOf(r.Node) != DataNodeState.Dead && !_pendingDeletes.ContainsKey((r.Node, r.Info.Version)))
                     .Select(r => new WorkItem.Delete(r.Info.Version, r.Node, DeleteReason.Corrupt)));
@@ -118,6 +122,13 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
         var drained = nodes.Where(n => n.State == DataNodeState.Decommissioning && IsDrained(n.Id, catalog, map, counted))
             .Select(n => n.Id).Order().ToArray();
         return new ReplicationPlan(work, drained, unrepairable, underReplicated);
+    }
+
+    /// <summary>Whether placement has at least <paramref name="needed"/> alive nodes that hold no replica of the block.</summary>
+    private static bool HasSpareNodes(BlockMap map, IReadOnlyList<DataNodeInfo> nodes, BlockId block, int needed)
+    {
+        var holders = map.ReplicasOf(block).Select(r => r.Node).ToHashSet();
+        return nodes.Count(n => n.State == DataNodeState.Alive && !holders.Contains(n.Id)) >= needed;
     }
 
     private void PlanCopies(List<Candidate> candidates, BlockMap map, Dictionary<NodeId, DataNodeInfo> byId,

@@ -47,6 +47,20 @@ public sealed class TrashTests
     }
 
     [Fact]
+    public void HasTrashBefore_says_whether_an_expiry_would_free_anything()
+    {
+        Assert.False(_fs.Tree.HasTrashBefore(long.MaxValue)); // no trash at all
+        _fs.WriteFile("/f", 1);
+        _fs.Ok(new MoveToTrash("/f", "u", 100));
+        _fs.WriteFile("/f", 1);
+        _fs.Ok(new MoveToTrash("/f", "u", 100)); // "100-1"
+        Assert.False(_fs.Tree.HasTrashBefore(100));
+        Assert.True(_fs.Tree.HasTrashBefore(101));
+        _fs.Ok(new ExpireTrash(Before: 101));
+        Assert.False(_fs.Tree.HasTrashBefore(long.MaxValue)); // the user directory stays, empty
+    }
+
+    [Fact]
     public void ExpireTrash_deletes_only_checkpoints_older_than_the_cutoff()
     {
         var old = _fs.WriteFile("/old", 2);

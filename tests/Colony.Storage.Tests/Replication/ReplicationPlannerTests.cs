@@ -93,6 +93,33 @@ public sealed class ReplicationPlannerTests
     }
 
     [Fact]
+    public void A_corrupt_replica_with_nowhere_else_to_go_is_deleted_first_then_copied_back()
+    {
+        // Three nodes, replication 3: every node holds the block, so the corrupt copy's node is the only target.
+        var c = new ClusterFixture(3);
+        var block = c.File("/f", 3, 1, 1, 2, 3)[0];
+        Assert.True(c.Map.MarkCorrupt(new NodeId(2), block.Version));
+        var plan = c.Plan(0);
+        Assert.Equal([new WorkItem.Delete(block.Version, new NodeId(2), DeleteReason.Corrupt)], plan.Work);
+        c.Execute(plan);
+        var copy = Assert.IsType<WorkItem.Copy>(Assert.Single(c.Plan(1).Work));
+        Assert.Equal(new NodeId(2), copy.Target);
+        Assert.NotEqual(new NodeId(2), copy.Source);
+    }
+
+    [Fact]
+    public void A_lone_corrupt_replica_is_kept_even_with_nowhere_else_to_go()
+    {
+        var c = new ClusterFixture(2);
+        var block = c.File("/f", 2, 1, 1, 2)[0];
+        c.Map.MarkCorrupt(new NodeId(1), block.Version);
+        c.Map.MarkCorrupt(new NodeId(2), block.Version);
+        var plan = c.Plan(0);
+        Assert.Empty(plan.Work);
+        Assert.Equal([block.Id], plan.Unrepairable);
+    }
+
+    [Fact]
     public void A_block_with_only_corrupt_replicas_keeps_them_and_is_reported()
     {
         var c = new ClusterFixture(4);

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Colony.Node.FileSystem;
+
+/// <summary>
+/// The file system's timings, section "Colony:FileSystem" (JSON, then COLONY_ variables such as
+/// <c>COLONY_Colony__FileSystem__DeadNodeAfterMs</c>). The defaults suit production; tests shorten them.
+/// </summary>
+public sealed class FileSystemOptions
+{
+    public const string SectionName = "Colony:FileSystem";
+
+    /// <summary>A data node silent this long is declared dead and its replicas are copied elsewhere. Default 10 s.</summary>
+    public long DeadNodeAfterMs { get; set; } = 10_000;
+
+    /// <summary>How often the leader plans repair and garbage collection. Default 1 s.</summary>
+    public long RepairIntervalMs { get; set; } = 1_000;
+
+    /// <summary>Rest between two full scrubber passes on a data node. Default 1 hour.</summary>
+    public long ScrubPauseMs { get; set; } = 3_600_000;
+
+    /// <summary>Disk bandwidth the scrubber may use. Default 8 MiB/s.</summary>
+    public long ScrubBytesPerSecond { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>A trash checkpoint older than this is deleted for good. Default 24 hours.</summary>
+    public long TrashExpiryMs { get; set; } = 24L * 3600 * 1000;
+
+    /// <summary>How often the leader looks for expired trash. Default 1 minute.</summary>
+    public long TrashCheckIntervalMs { get; set; } = 60_000;
+
+    /// <summary>Reads the section from <paramref name="configuration"/> and validates it.</summary>
+    public static FileSystemOptions From(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var options = new FileSystemOptions();
+        configuration.GetSection(SectionName).Bind(options);
+        options.Validate();
+        return options;
+    }
+
+    /// <summary>Throws with a one-line reason if a value cannot work.</summary>
+    public void Validate()
+    {
+        if (DeadNodeAfterMs <= 0 || RepairIntervalMs <= 0 || ScrubPauseMs <= 0 || ScrubBytesPerSecond <= 0
+            || TrashExpiryMs <= 0 || TrashCheckIntervalMs <= 0)
+        {
+            throw new InvalidOperationException("every Colony:FileSystem setting must be positive");
+        }
+    }
+}

@@ -1,0 +1,320 @@
+using System.Diagnostics;
+using Colony.Client.FileSystem;
+using Xunit.Abstractions;
+using static Colony.IntegrationTests.FileSystem.Fs;
+
+namespace Colony.IntegrationTests.FileSystem;
+
+/// <summary>
+/// The file system under faults, with real node processes on real disks: dead nodes, rotten replicas,
+/// deletes, a leader lost mid-write, a whole-cluster restart. Timings are shortened through
+/// <see cref="NodeEnvironment"/> so repairs happen within a test's patience; every wait is on a condition.
+/// </summary>
+public class FaultTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task Replication_is_restored_within_30_s_of_a_data_node_being_declared_dead()
+    {
+        using var env = NodeEnvironment.FastRepair();
+        await using var cluster = new LocalCluster(4);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 4);
+        byte[] data = RandomBytes(Block * 3, 21);
+        await WriteAsync(fs, "/heal/me", data, Small());
+        await WaitHealthyAsync(fs, "the new file's replicas to be reported");
+
+        ulong victim = cluster.Ids.First(id => id != leader && Replicas(cluster, id).Count > 0);
+        cluster.Kill(victim);
+        // Declared dead: the leader counts one data node fewer.
+        await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.LiveDataNodes == 3, Patience, "the death to be declared");
+        var clock = Stopwatch.StartNew();
+        var healed = await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs),
+            r => r.Status == "HEALTHY" && r.LiveDataNodes == 3, TimeSpan.FromSeconds(30), "replication 3 to be restored");
+        output.WriteLine($"re-replicated {healed.Blocks} blocks {clock.ElapsedMilliseconds} ms after the death was declared");
+        Assert.Equal(3, healed.Blocks);
+
+        // Three live replicas of every block, on disk, on the survivors.
+        var map = ReplicaMap(cluster);
+        foreach (var (name, holders) in map)
+        {
+            Assert.Equal(3, holders.Count(h => h != victim));
+        }
+        Assert.Equal(data, await ReadAllAsync(fs, "/heal/me"));
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_flipped_replica_is_read_around_reported_and_replaced_within_10_s()
+    {
+        using var env = NodeEnvironment.FastRepair();
+        await using var cluster = new LocalCluster(4);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        await cluster.WaitForLeaderAsync();
+        using var writer = cluster.FileSystem();
+        await WaitForDataNodesAsync(writer, 4);
+        byte[] data = RandomBytes((Block * 3) / 2, 31);
+        await WriteAsync(writer, "/rot/file", data, Small());
+        await WaitHealthyAsync(writer, "the new file's replicas to be reported");
+
+        var (name, holders) = ReplicaMap(cluster).OrderBy(e => e.Key, StringComparer.Ordinal).First();
+        ulong bad = holders[0];
+        FlipBytes(Replicas(cluster, bad)[name]);
+
+        // A reader on the bad node's machine is sent to its replica first, so it must meet the corruption.
+        using var reader = cluster.FileSystem(new ColonyFileSystemOptions { LocalDataNode = cluster.DataAddress(bad) });
+        Assert.Equal(data, await ReadAllAsync(reader, "/rot/file"));
+        var clock = Stopwatch.StartNew();
+
+        // Replaced: a good copy on another node, and the rotten one deleted from the bad node's disk.
+        await TimeUntilAsync(async () =>
+        {
+            var fsck = await TryFsckAsync(writer);
+            var now = ReplicaMap(cluster).GetValueOrDefault(name) ?? [];
+            return fsck is { Status: "HEALTHY" } && now.Count == 3 && !now.Contains(bad);
+        }, TimeSpan.FromSeconds(10), "the corrupt replica to be replaced and deleted");
+        output.WriteLine($"corrupt replica replaced {clock.ElapsedMilliseconds} ms after the read reported it");
+        Assert.Equal(data, await ReadAllAsync(writer, "/rot/file"));
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_flipped_replica_is_repaired_in_place_when_every_node_already_holds_the_block()
+    {
+        // Three nodes, replication 3: no spare node to copy to, so the rotten copy must go first.
+        using var env = NodeEnvironment.FastRepair();
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        await cluster.WaitForLeaderAsync();
+        using var writer = cluster.FileSystem();
+        await WaitForDataNodesAsync(writer, 3);
+        byte[] data = RandomBytes(Block, 33);
+        await WriteAsync(writer, "/rot/full", data, Small());
+        await WaitHealthyAsync(writer, "the new file's replicas to be reported");
+
+        var (name, holders) = ReplicaMap(cluster).Single();
+        ulong bad = holders[0];
+        FlipBytes(Replicas(cluster, bad)[name]);
+        using var reader = cluster.FileSystem(new ColonyFileSystemOptions { LocalDataNode = cluster.DataAddress(bad) });
+        Assert.Equal(data, await ReadAllAsync(reader, "/rot/full"));
+        var clock = Stopwatch.StartNew();
+
+        await TimeUntilAsync(async () =>
+        {
+            var fsck = await TryFsckAsync(writer);
+            return fsck is { Status: "HEALTHY" } && Replicas(cluster, bad).TryGetValue(name, out var file)
+                && TryReadAll(file) is { } bytes && bytes.AsSpan().SequenceEqual(data);
+        }, TimeSpan.FromSeconds(10), "the bad node's replica to be rewritten with good bytes");
+        output.WriteLine($"corrupt replica repaired in place {clock.ElapsedMilliseconds} ms after the read reported it");
+        logs.Pass();
+    }
+
+    private static byte[]? TryReadAll(string file)
+    {
+        try
+        {
+            return File.ReadAllBytes(file);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public async Task The_scrubber_finds_corruption_no_read_touched()
+    {
+        using var env = NodeEnvironment.FastRepair(("FileSystem:ScrubPauseMs", "500"));
+        await using var cluster = new LocalCluster(4);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 4);
+        byte[] data = RandomBytes(Block, 41);
+        await WriteAsync(fs, "/quiet/file", data, Small());
+        await WaitHealthyAsync(fs, "the new file's replicas to be reported");
+
+        var (name, holders) = ReplicaMap(cluster).Single();
+        ulong bad = holders[0];
+        FlipBytes(Replicas(cluster, bad)[name]);
+        var clock = Stopwatch.StartNew();
+
+        await TimeUntilAsync(async () =>
+        {
+            var fsck = await TryFsckAsync(fs);
+            var now = ReplicaMap(cluster).GetValueOrDefault(name) ?? [];
+            return fsck is { Status: "HEALTHY" } && now.Count == 3 && !now.Contains(bad);
+        }, Patience, "the scrubber's find to be replaced");
+        output.WriteLine($"scrubbed, reported and replaced {clock.ElapsedMilliseconds} ms after the flip");
+        Assert.Contains("corrupt", cluster.LogOf(bad), StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(data, await ReadAllAsync(fs, "/quiet/file"));
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_deleted_files_replicas_leave_the_disks_and_expired_trash_goes_too()
+    {
+        using var env = NodeEnvironment.FastRepair(("FileSystem:TrashExpiryMs", "3000"), ("FileSystem:TrashCheckIntervalMs", "500"));
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+        await WriteAsync(fs, "/gone/now", RandomBytes(Block * 2, 51), Small());
+        await WaitHealthyAsync(fs, "the first file's replicas");
+        var first = ReplicaMap(cluster).Keys.ToHashSet();
+        await WriteAsync(fs, "/gone/later", RandomBytes(Block + 7, 52), Small());
+        await WaitHealthyAsync(fs, "the second file's replicas");
+        var second = ReplicaMap(cluster).Keys.Except(first).ToHashSet();
+        Assert.Equal(2, first.Count);
+        Assert.Equal(2, second.Count);
+
+        // Deleted for good: the replicas go at once (the namespace frees them, the leader tells every holder).
+        await fs.DeleteAsync("/gone/now", skipTrash: true);
+        var reclaim = await TimeUntilAsync(() => Task.FromResult(!ReplicaMap(cluster).Keys.Any(first.Contains)), TimeSpan.FromSeconds(10), "the deleted file's replicas to leave the disks");
+        output.WriteLine($"delete reclaimed {first.Count * 3} replicas in {reclaim.TotalMilliseconds:0} ms");
+
+        // Into the trash: the bytes stay until the checkpoint expires, then go.
+        var moved = await fs.DeleteAsync("/gone/later");
+        Assert.Null(await fs.StatAsync("/gone/later"));
+        Assert.True(ReplicaMap(cluster).Keys.Count(second.Contains) == 2, "trash keeps the replicas");
+        var expiry = await TimeUntilAsync(async () =>
+            !ReplicaMap(cluster).Keys.Any(second.Contains) && (await fs.ListAsync("/.Trash")).All(u => u.Children == 0),
+            TimeSpan.FromSeconds(20), "the trash to expire and its replicas to leave the disks");
+        output.WriteLine($"trash emptied and reclaimed {expiry.TotalMilliseconds:0} ms after the delete (expiry 3 s)");
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task After_the_leader_dies_mid_write_a_file_is_complete_or_recoverable_never_silently_short()
+    {
+        using var env = NodeEnvironment.FastRepair(("LeaseHardLimitMs", "5000"));
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+        byte[] data = RandomBytes(Block * 3, 61);
+
+        Exception? failed = null;
+        try
+        {
+            var stream = await fs.CreateAsync("/failover/file", Small(2));
+            await using (stream)
+            {
+                await stream.WriteAsync(data.AsMemory(0, Block + (Block / 2)));
+                cluster.Kill(leader);
+                await stream.WriteAsync(data.AsMemory(Block + (Block / 2)));
+            }
+        }
+        catch (Exception e) when (e is FsException or IOException or HttpRequestException or TimeoutException)
+        {
+            failed = e;
+        }
+        await cluster.WaitForLeaderAsync(cluster.Ids.Where(id => id != leader));
+        output.WriteLine(failed is null ? "the write finished across the failover" : $"the write failed: {failed.Message}");
+
+        // Either way the file ends complete: whole, or closed by lease recovery and flagged as such.
+        var status = await LocalCluster.WaitForAsync(async () =>
+        {
+            try
+            {
+                return await fs.StatAsync("/failover/file");
+            }
+            catch (Exception e) when (e is FsException or HttpRequestException)
+            {
+                return null;
+            }
+        }, s => s.State == "complete", Patience, "the file to be complete or recovered");
+        byte[] back = await ReadAllAsync(fs, "/failover/file");
+        Assert.Equal(status.Length, back.Length);
+        Assert.Equal(data.AsSpan(0, back.Length).ToArray(), back);
+        if (back.Length < data.Length)
+        {
+            Assert.NotNull(failed);
+            Assert.True(status.ClosedByRecovery, "a short file must say it was closed by recovery");
+        }
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task Every_file_reads_back_identically_after_the_whole_cluster_restarts()
+    {
+        using var env = NodeEnvironment.FastRepair();
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        await cluster.WaitForLeaderAsync();
+        var files = new Dictionary<string, byte[]>();
+        using (var fs = cluster.FileSystem())
+        {
+            await WaitForDataNodesAsync(fs, 3);
+            foreach (int size in (int[])[0, 1, Block - 1, Block + 1, Block * 2 + 5])
+            {
+                string path = $"/restart/f{size}";
+                files[path] = RandomBytes(size, size + 7);
+                await WriteAsync(fs, path, files[path], Small());
+            }
+            await WaitHealthyAsync(fs, "every replica to be reported");
+        }
+
+        foreach (var id in cluster.Ids.ToList())
+        {
+            cluster.Kill(id);
+        }
+        foreach (var id in cluster.Ids.ToList())
+        {
+            cluster.Start(id);
+        }
+        await cluster.WaitForLeaderAsync();
+        using (var fs = cluster.FileSystem())
+        {
+            await WaitForDataNodesAsync(fs, 3);
+            var healthy = await WaitHealthyAsync(fs, "the replicas to be reported again");
+            Assert.Equal(1 + 1 + 2 + 3, healthy.Blocks);
+            foreach (var (path, data) in files)
+            {
+                Assert.Equal(data, await ReadAllAsync(fs, path));
+            }
+        }
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_full_disk_gives_a_clear_error_leaves_no_complete_file_and_the_nodes_stay_healthy()
+    {
+        // Every node keeps back more than its disk has, so it counts itself full.
+        using var env = NodeEnvironment.FastRepair(("BlockReserveBytes", (1L << 50).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+
+        var envVars = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
+        string local = Path.Combine(Path.GetTempPath(), $"colony-full-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(local, RandomBytes(Block * 2, 71));
+        try
+        {
+            var (code, text) = await ColonyCli.RunAsync(envVars, ["fs", "put", local, "/full/file", "--block-size", "1M", "--cluster", cluster.HttpAddresses]);
+            output.WriteLine(text);
+            Assert.NotEqual(0, code);
+            Assert.Contains("room for a block", text, StringComparison.Ordinal);
+            Assert.True(text.Trim().Split('\n').Length <= 3, $"a short message, not a stack trace: {text}");
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+        var status = await fs.StatAsync("/full/file");
+        Assert.True(status is null || status.State != "complete" || status.Length == 0 && status.ClosedByRecovery,
+            $"no partial file may look complete: {status}");
+        foreach (var id in cluster.Ids)
+        {
+            using var health = await cluster.Http.GetAsync(new Uri(cluster.HttpAddress(id) + "/health"));
+            Assert.True(health.IsSuccessStatusCode, $"node {id} is unhealthy after the full disk");
+        }
+        Assert.Equal(3, (await fs.FsckAsync()).LiveDataNodes);
+        logs.Pass();
+    }
+}

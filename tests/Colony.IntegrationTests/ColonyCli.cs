@@ -36,7 +36,7 @@ internal static class ColonyCli
         var random = new Random();
         for (int attempt = 0; attempt < 100; attempt++)
         {
-            int basePort = random.Next(20_000, 60_000);
+            int basePort = random.Next(10_000, 32_000); // below the ephemeral range, which outgoing connections draw from
             var ports = Enumerable.Range(0, 4).SelectMany(i => new[] { 0, 1, 2, 3, 4 }.Select(o => basePort + 10 * i + o));
             if (ports.All(IsFree))
             {

@@ -362,11 +362,36 @@ internal sealed class LocalCluster : IAsyncDisposable
         File.WriteAllText(ConfigPath(id), JsonSerializer.Serialize(config));
     }
 
+    private static readonly HashSet<int> GivenPorts = [];
+
+    /// <summary>
+    /// A port that is free now, below the kernel's ephemeral range: a port the kernel picked for us would be
+    /// free for it to hand out again, as the source port of some outgoing connection, before the node binds it.
+    /// </summary>
     private static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        lock (GivenPorts)
+        {
+            for (int attempt = 0; attempt < 1000; attempt++)
+            {
+                int port = Random.Shared.Next(10_000, 32_000);
+                if (!GivenPorts.Add(port))
+                {
+                    continue;
+                }
+                try
+                {
+                    using var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    return port;
+                }
+                catch (SocketException)
+                {
+                    // In use: try another.
+                }
+            }
+        }
+        throw new InvalidOperationException("no free port below the ephemeral range");
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, EntryPoint = "kill")]

@@ -85,7 +85,8 @@ public sealed class ReduceTaskResult
 /// <summary>Runs map tasks.</summary>
 public static class MapTaskRunner
 {
-    private const long ProgressEveryBytes = 4L << 20;
+    /// <summary>Fine enough that a slow but working mapper (a streaming one, say) never looks hung.</summary>
+    private const long ProgressEveryBytes = 256L << 10;
 
     /// <summary>Maps every record of the split, then sorts, combines and spills the output into one partitioned file.</summary>
     public static async Task<MapTaskResult> RunAsync(MapTaskSpec spec, ITaskReporter reporter, CancellationToken cancellationToken)

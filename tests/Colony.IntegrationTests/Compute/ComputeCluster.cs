@@ -14,7 +14,7 @@ internal sealed class ComputeCluster : IAsyncDisposable
     public static readonly IReadOnlyDictionary<string, object> FastFaults = new Dictionary<string, object>
     {
         ["WorkerTimeoutMs"] = 3000,
-        ["ProgressTimeoutMs"] = 4000,
+        ["ProgressTimeoutMs"] = 8000,
         ["MapSlots"] = 2,
         ["ReduceSlots"] = 2,
         ["SortBufferBytes"] = 4 * 1024 * 1024,

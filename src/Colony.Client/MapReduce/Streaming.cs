@@ -97,7 +97,19 @@ internal sealed class StreamingProcess
         process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{command}'.");
         stdin = new BufferedStream(process.StandardInput.BaseStream, 1 << 20);
         Stream stdout = process.StandardOutput.BaseStream;
-        stdoutPump = Task.Factory.StartNew(() => PumpLines(stdout, output, splitKeys), TaskCreationOptions.LongRunning);
+        stdoutPump = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                PumpLines(stdout, output, splitKeys);
+            }
+            catch
+            {
+                // Nobody reads the command's output any more: stop it, so the task fails instead of hanging.
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         stderrPump = Task.Run(async () =>
         {
             while (await process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } text)

@@ -105,6 +105,27 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task Records_larger_than_the_sort_buffer_and_a_growing_buffer_keep_every_line()
+    {
+        using var temp = new TempDirectory();
+        string input = Path.Combine(temp.Path, "in.txt");
+        var lines = Enumerable.Range(0, 60_000).Select(i => $"{(i * 7919) % 60_000:D10} row {i}").ToList();
+        lines.Insert(30_000, "zzzzzzzzzz" + new string('x', 300_000));
+        File.WriteAllLines(input, lines);
+
+        // 64 KiB: the long line is larger than the whole buffer.
+        LocalJobResult small = await Corpora.RunAsync(new SortJob(), [input], temp.Sub("small"), reducers: 2, split: 1L << 30);
+        // 8 MiB: the buffer grows from 1 MiB and never spills before the end.
+        LocalJobResult grown = await new LocalJobRunner { Parallelism = 1, Reducers = 1, SortBufferBytes = 8 << 20 }
+            .RunAsync(LoadedJob.FromJob(new SortJob()), [input], temp.Sub("grown"));
+
+        Assert.Equal(lines.Order(StringComparer.Ordinal), small.OutputFiles.SelectMany(File.ReadAllLines));
+        Assert.Equal(lines.Order(StringComparer.Ordinal), File.ReadAllLines(grown.OutputFiles[0]));
+        Assert.Equal(lines.Count, grown.Counters[Counters.SpilledRecords]);
+        Assert.True(small.Counters[Counters.SpilledRecords] > lines.Count, "the small buffer spilled and merged");
+    }
+
+    [Fact]
     public async Task Grep_counts_each_matching_line()
     {
         using var temp = new TempDirectory();

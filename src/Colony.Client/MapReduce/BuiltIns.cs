@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
@@ -112,7 +111,8 @@ public sealed class GrepJob : MapReduceJob
 /// the rest. A sampled range partitioner sends key ranges to reducers in order, so the part files
 /// concatenated hold the input lines sorted by key bytes; each output line is exactly an input line.
 /// A shorter line sorts before the longer lines it prefixes; lines with equal keys come out in an
-/// unspecified order relative to each other.
+/// unspecified order relative to each other. Line endings are normalized to "\n" ("\r\n" loses its
+/// "\r"). Without <see cref="PrepareAsync"/>'s boundaries every key goes to the first partition.
 /// </summary>
 public sealed class SortJob : MapReduceJob
 {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Text;
 
 namespace Colony.Client.MapReduce;
 

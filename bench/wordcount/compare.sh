@@ -29,7 +29,7 @@ rate "coreutils (tr | sort | uniq -c)" "$(echo "$end - $start" | bc)"
 
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 if "$PY" -c 'import dask.bag, distributed' 2>/dev/null; then
-  "$PY" "$ROOT/bench/wordcount/dask_wordcount.py" "$CORPUS" --workers 2
+  "$PY" "$ROOT/bench/wordcount/dask_wordcount.py" "$CORPUS" --workers 2 2>/dev/null
 else
   echo "dask: not installed (apt-get install -y python3-dask python3-distributed)"
 fi

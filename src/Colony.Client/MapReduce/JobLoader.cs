@@ -33,10 +33,29 @@ public sealed class LoadedJob : IDisposable
     public Task<IReadOnlyDictionary<string, string>> PrepareAsync(JobPreparationContext context, CancellationToken cancellationToken) =>
         Job.PrepareAsync(context, cancellationToken);
 
+    /// <summary>A task's settings: the job's own, overridden by the task's.</summary>
+    internal IReadOnlyDictionary<string, string> EffectiveSettings(IReadOnlyDictionary<string, string> taskSettings)
+    {
+        if (Settings.Count == 0)
+        {
+            return taskSettings;
+        }
+        var merged = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach ((string key, string value) in Settings)
+        {
+            merged[key] = value;
+        }
+        foreach ((string key, string value) in taskSettings)
+        {
+            merged[key] = value;
+        }
+        return merged;
+    }
+
     /// <summary>The step a task runs, from <see cref="JobSettings.Step"/> (0 when absent).</summary>
     internal int StepOf(IReadOnlyDictionary<string, string> settings)
     {
-        int step = settings.TryGetValue(JobSettings.Step, out string? text) || Settings.TryGetValue(JobSettings.Step, out text)
+        int step = settings.TryGetValue(JobSettings.Step, out string? text)
             ? int.Parse(text, CultureInfo.InvariantCulture)
             : 0;
         if (step < 0 || step >= StepCount)

@@ -6,7 +6,10 @@ public static class JobSettings
     /// <summary>A built-in job: "wordcount", "grep" or "sort".</summary>
     public const string BuiltIn = "colony.job.builtin";
 
-    /// <summary>The .NET regular expression grep matches against each line (without its line ending).</summary>
+    /// <summary>
+    /// The .NET regular expression grep matches against each line (without its line ending). Grep's
+    /// output is "line TAB count": each distinct matching line once, with how many times it occurs.
+    /// </summary>
     public const string GrepPattern = "colony.grep.pattern";
 
     /// <summary>File name of the job assembly inside the local job directory.</summary>

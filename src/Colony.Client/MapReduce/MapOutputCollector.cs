@@ -18,6 +18,8 @@ internal sealed class MapOutputCollector : Emitter, IDisposable
     private readonly Func<RawReducer?> combinerFactory;
     private readonly TaskContext context;
     private readonly string directory;
+    private readonly int dataLimit;
+    private readonly int recordLimit;
     private byte[] data;
     private Rec[] records;
     private int dataUsed;
@@ -38,10 +40,13 @@ internal sealed class MapOutputCollector : Emitter, IDisposable
         this.combinerFactory = combinerFactory;
         this.context = context;
         directory = context.WorkDirectory;
-        // Three quarters hold key and value bytes, a quarter the descriptors.
+        // Three quarters hold key and value bytes, a quarter the descriptors. Both start small and
+        // double up to that bound, so a map with little output (a combining word count) never pays for it.
         long clamped = Math.Clamp(bufferBytes, 64 << 10, 1L << 30);
-        data = ArrayPool<byte>.Shared.Rent((int)(clamped / 4 * 3));
-        records = ArrayPool<Rec>.Shared.Rent((int)(clamped / 4 / Marshal.SizeOf<Rec>()));
+        dataLimit = (int)(clamped / 4 * 3);
+        recordLimit = (int)(clamped / 4 / Marshal.SizeOf<Rec>());
+        data = ArrayPool<byte>.Shared.Rent(Math.Min(dataLimit, 1 << 20));
+        records = ArrayPool<Rec>.Shared.Rent(Math.Min(recordLimit, 1 << 15));
     }
 
     public override bool WritesText => false;
@@ -56,18 +61,40 @@ internal sealed class MapOutputCollector : Emitter, IDisposable
         int length = key.Length + value.Length;
         if (data.Length - dataUsed < length || count == records.Length)
         {
-            SpillBuffer();
-            if (data.Length < length)
-            {
-                ArrayPool<byte>.Shared.Return(data);
-                data = ArrayPool<byte>.Shared.Rent(length);
-            }
+            MakeRoom(length);
         }
         key.CopyTo(data.AsSpan(dataUsed));
         value.CopyTo(data.AsSpan(dataUsed + key.Length));
         records[count++] = new Rec(Prefix(key), partition, dataUsed, key.Length, value.Length);
         dataUsed += length;
         emitted++;
+    }
+
+    /// <summary>Grows the buffers while under their bounds, else spills; a record larger than the whole buffer gets a buffer of its own.</summary>
+    private void MakeRoom(int length)
+    {
+        bool dataFull = data.Length - dataUsed < length;
+        bool recordsFull = count == records.Length;
+        if ((dataFull && data.Length >= dataLimit) || (recordsFull && records.Length >= recordLimit))
+        {
+            SpillBuffer();
+            dataFull = data.Length < length;
+            recordsFull = false;
+        }
+        if (dataFull)
+        {
+            byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Min(dataLimit, data.Length * 2), dataUsed + length));
+            data.AsSpan(0, dataUsed).CopyTo(larger);
+            ArrayPool<byte>.Shared.Return(data);
+            data = larger;
+        }
+        if (recordsFull)
+        {
+            Rec[] larger = ArrayPool<Rec>.Shared.Rent(Math.Min(recordLimit, records.Length * 2));
+            records.AsSpan(0, count).CopyTo(larger);
+            ArrayPool<Rec>.Shared.Return(records);
+            records = larger;
+        }
     }
 
     /// <summary>The first eight key bytes, big-endian and zero-padded, so most comparisons are one integer compare.</summary>

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Text;
 
 namespace Colony.Client.MapReduce;
 
@@ -97,7 +96,19 @@ internal sealed class StreamingProcess
         process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start '{command}'.");
         stdin = new BufferedStream(process.StandardInput.BaseStream, 1 << 20);
         Stream stdout = process.StandardOutput.BaseStream;
-        stdoutPump = Task.Factory.StartNew(() => PumpLines(stdout, output, splitKeys), TaskCreationOptions.LongRunning);
+        stdoutPump = Task.Factory.StartNew(() =>
+        {
+            try
+            {
+                PumpLines(stdout, output, splitKeys);
+            }
+            catch
+            {
+                // Nobody reads the command's output any more: stop it, so the task fails instead of hanging.
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         // A blocking reader on its own thread, like stdout: an async read of a child's pipe was seen never to
         // complete after the child exited, leaving the task waiting forever.
         stderrPump = Task.Factory.StartNew(() =>
@@ -113,7 +124,7 @@ internal sealed class StreamingProcess
                     }
                 }
             }
-        }, TaskCreationOptions.LongRunning);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Writes "key TAB value\n", or "key\n" when the value is empty.</summary>

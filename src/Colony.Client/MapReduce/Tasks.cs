@@ -99,15 +99,16 @@ public static class MapTaskRunner
         }
         var counters = new Counters();
         LoadedJob job = spec.Job;
-        int step = job.StepOf(spec.Settings);
-        var context = new TaskContext(spec.TaskId, step, spec.Settings, counters, spec.WorkDirectory) { InputPath = spec.InputPath };
+        IReadOnlyDictionary<string, string> settings = job.EffectiveSettings(spec.Settings);
+        int step = job.StepOf(settings);
+        var context = new TaskContext(spec.TaskId, step, settings, counters, spec.WorkDirectory) { InputPath = spec.InputPath };
         RawMapper mapper = job.Job.CreateMapper(step);
         MapOutputCollector? collector = null;
         TextEmitter? text = null;
         if (spec.Reducers > 0)
         {
             collector = new MapOutputCollector(
-                spec.Reducers, job.Job.CreatePartitioner(step, spec.Settings), job.Job.CreateComparer(step),
+                spec.Reducers, job.Job.CreatePartitioner(step, settings), job.Job.CreateComparer(step),
                 () => job.Job.CreateCombiner(step), context, spec.SortBufferBytes);
         }
         else
@@ -182,8 +183,10 @@ public static class ReduceTaskRunner
         ArgumentNullException.ThrowIfNull(reporter);
         var counters = new Counters();
         LoadedJob job = spec.Job;
-        int step = job.StepOf(spec.Settings);
-        var context = new TaskContext(spec.TaskId, step, spec.Settings, counters, spec.WorkDirectory);
+        IReadOnlyDictionary<string, string> settings = job.EffectiveSettings(spec.Settings);
+        int step = job.StepOf(settings);
+        var context = new TaskContext(spec.TaskId, step, settings, counters, spec.WorkDirectory);
+        IKeyComparer? comparer = job.Job.CreateComparer(step);
         RawReducer reducer = job.Job.CreateReducer(step) ?? new IdentityReducer();
         long total = 0;
         var readers = new List<SegmentReader>(spec.SegmentFiles.Count);
@@ -201,9 +204,9 @@ public static class ReduceTaskRunner
             readers.ForEach(reader => reader.Dispose());
             throw;
         }
-        using var merger = new SegmentMerger(readers, job.Job.CreateComparer(step));
+        using var merger = new SegmentMerger(readers, comparer);
         using var output = new TextEmitter(spec.Output, counters);
-        var grouped = new GroupedMerge(merger, job.Job.CreateComparer(step));
+        var grouped = new GroupedMerge(merger, comparer);
         reporter.Progress(0);
         try
         {

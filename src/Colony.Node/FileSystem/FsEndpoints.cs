@@ -16,7 +16,6 @@ namespace Colony.Node.FileSystem;
 /// </summary>
 internal static partial class FsEndpoints
 {
-    public const string ForwardedHeader = "X-Colony-Forwarded";
     private const string DefaultUser = "colony";
     private const ushort DefaultDirectoryMode = 0x1ED; // 0755
 
@@ -25,7 +24,7 @@ internal static partial class FsEndpoints
         var service = app.Services.GetRequiredService<NamespaceService>();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
         var token = Convert.ToBase64String(app.Services.GetRequiredService<NodeOptions>().LoadSecret());
-        var forwarder = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        var forwarder = new LeaderForwarder(loop);
 
         // A middleware, not an endpoint filter: it must see the request before its body is bound.
         // Content is served by whichever node was asked (it reads and writes as a client), so it is not forwarded.
@@ -34,7 +33,7 @@ internal static partial class FsEndpoints
         {
             if (!loop.IsLeader)
             {
-                await (await ForwardAsync(http, loop, forwarder).ConfigureAwait(false)).ExecuteAsync(http).ConfigureAwait(false);
+                await forwarder.ForwardAsync(http).ConfigureAwait(false);
                 return;
             }
             if (!HttpMethods.IsGet(http.Request.Method) && !Authorized(http.Request, token))
@@ -180,53 +179,5 @@ internal static partial class FsEndpoints
     internal static IResult BadRequest(string detail) =>
         Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "bad request", detail: detail);
 
-    private static bool Authorized(HttpRequest request, string token)
-    {
-        string header = request.Headers.Authorization.ToString();
-        const string Bearer = "Bearer ";
-        return header.StartsWith(Bearer, StringComparison.Ordinal)
-            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header[Bearer.Length..].Trim()), Encoding.UTF8.GetBytes(token));
-    }
-
-    /// <summary>Sends the request on to the leader and relays its answer; a request already forwarded once is not sent again.</summary>
-    private static async Task<IResult> ForwardAsync(HttpContext http, ReplicaLoop loop, HttpClient forwarder)
-    {
-        if (loop.LeaderHttp is not { } leader || http.Request.Headers.ContainsKey(ForwardedHeader))
-        {
-            return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "no leader", detail: "no leader is known yet; try again shortly");
-        }
-        var target = new Uri(new Uri(leader), http.Request.Path + http.Request.QueryString);
-        using var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), target);
-        request.Headers.Add(ForwardedHeader, "1");
-        if (http.Request.Headers.Authorization.Count > 0)
-        {
-            request.Headers.TryAddWithoutValidation("Authorization", http.Request.Headers.Authorization.ToString());
-        }
-        if (http.Request.ContentLength > 0 || http.Request.Headers.TransferEncoding.Count > 0)
-        {
-            using var body = new MemoryStream();
-            await http.Request.Body.CopyToAsync(body, http.RequestAborted).ConfigureAwait(false);
-            request.Content = new ByteArrayContent(body.ToArray());
-            if (http.Request.ContentType is { } contentType)
-            {
-                request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
-            }
-        }
-        try
-        {
-            using var response = await forwarder.SendAsync(request, http.RequestAborted).ConfigureAwait(false);
-            if (response.StatusCode is System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified)
-            {
-                return Results.StatusCode((int)response.StatusCode); // a body is not allowed
-            }
-            string content = await response.Content.ReadAsStringAsync(http.RequestAborted).ConfigureAwait(false);
-            string type = response.Content.Headers.ContentType?.MediaType ?? "application/json";
-            return Results.Content(content, type, Encoding.UTF8, (int)response.StatusCode);
-        }
-        catch (HttpRequestException e)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status502BadGateway, title: "the leader did not answer",
-                detail: string.Create(CultureInfo.InvariantCulture, $"{leader}: {e.Message}"));
-        }
-    }
+    private static bool Authorized(HttpRequest request, string token) => LeaderForwarder.Authorized(request, token);
 }

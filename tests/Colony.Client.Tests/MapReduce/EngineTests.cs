@@ -105,6 +105,27 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task Records_larger_than_the_sort_buffer_and_a_growing_buffer_keep_every_line()
+    {
+        using var temp = new TempDirectory();
+        string input = Path.Combine(temp.Path, "in.txt");
+        var lines = Enumerable.Range(0, 60_000).Select(i => $"{(i * 7919) % 60_000:D10} row {i}").ToList();
+        lines.Insert(30_000, "zzzzzzzzzz" + new string('x', 300_000));
+        File.WriteAllLines(input, lines);
+
+        // 64 KiB: the long line is larger than the whole buffer.
+        LocalJobResult small = await Corpora.RunAsync(new SortJob(), [input], temp.Sub("small"), reducers: 2, split: 1L << 30);
+        // 8 MiB: the buffer grows from 1 MiB and never spills before the end.
+        LocalJobResult grown = await new LocalJobRunner { Parallelism = 1, Reducers = 1, SortBufferBytes = 8 << 20 }
+            .RunAsync(LoadedJob.FromJob(new SortJob()), [input], temp.Sub("grown"));
+
+        Assert.Equal(lines.Order(StringComparer.Ordinal), small.OutputFiles.SelectMany(File.ReadAllLines));
+        Assert.Equal(lines.Order(StringComparer.Ordinal), File.ReadAllLines(grown.OutputFiles[0]));
+        Assert.Equal(lines.Count, grown.Counters[Counters.SpilledRecords]);
+        Assert.True(small.Counters[Counters.SpilledRecords] > lines.Count, "the small buffer spilled and merged");
+    }
+
+    [Fact]
     public async Task Grep_counts_each_matching_line()
     {
         using var temp = new TempDirectory();
@@ -177,6 +198,66 @@ public sealed class EngineTests
             }
             Assert.Equal(expected, lines);
         }
+    }
+
+    [Fact]
+    public async Task Map_and_reduce_tasks_run_directly_as_a_node_runs_them()
+    {
+        using var temp = new TempDirectory();
+        string input = Corpora.Write(temp.Path, "in.txt", seed: 8, lines: 4000, longLine: false);
+        using LoadedJob job = JobLoader.Load(new Dictionary<string, string> { [JobSettings.BuiltIn] = "wordcount" }, temp.Path);
+        long length = new FileInfo(input).Length;
+        var reporter = new RecordingReporter();
+        var segments = new List<string>();
+        for (int m = 0; m < 2; m++)
+        {
+            string work = Directory.CreateDirectory(temp.Sub($"map{m}")).FullName;
+            await using var stream = File.OpenRead(input);
+            MapTaskResult mapped = await MapTaskRunner.RunAsync(
+                new MapTaskSpec
+                {
+                    Job = job, TaskId = $"m{m}", Input = stream, InputPath = input, SplitStart = m * (length / 2),
+                    SplitLength = m == 0 ? length / 2 : length - length / 2, Reducers = 1, WorkDirectory = work,
+                },
+                reporter, CancellationToken.None);
+            Assert.StartsWith(work, mapped.OutputFile);
+            (long offset, long size) = MapOutputFile.ReadIndex(mapped.IndexFile!).Single();
+            string segment = temp.Sub($"segment{m}");
+            await using (var source = File.OpenRead(mapped.OutputFile!))
+            await using (var target = File.Create(segment))
+            {
+                source.Position = offset;
+                byte[] bytes = new byte[size];
+                await source.ReadExactlyAsync(bytes);
+                await target.WriteAsync(bytes);
+            }
+            segments.Add(segment);
+        }
+        var output = new MemoryStream();
+
+        ReduceTaskResult reduced = await ReduceTaskRunner.RunAsync(
+            new ReduceTaskSpec { Job = job, TaskId = "r0", Partition = 0, SegmentFiles = segments, Output = output, WorkDirectory = temp.Path },
+            reporter, CancellationToken.None);
+
+        File.WriteAllBytes(temp.Sub("part"), output.ToArray());
+        Dictionary<string, long> expected = Corpora.DictionaryWordCount([input]);
+        Assert.Equal(expected.OrderBy(p => p.Key, StringComparer.Ordinal), Corpora.ReadCounts([temp.Sub("part")]).OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Equal(expected.Count, reduced.Counters[Counters.ReduceOutputRecords]);
+        Assert.Equal(1.0, reporter.Values[^1]);
+        Assert.All(reporter.Values, v => Assert.InRange(v, 0, 1));
+
+        // A truncated segment fails the reduce instead of silently losing records.
+        File.WriteAllBytes(segments[1], File.ReadAllBytes(segments[1])[..^5]);
+        await Assert.ThrowsAsync<InvalidDataException>(() => ReduceTaskRunner.RunAsync(
+            new ReduceTaskSpec { Job = job, TaskId = "r0b", Partition = 0, SegmentFiles = segments, Output = new MemoryStream(), WorkDirectory = temp.Path },
+            reporter, CancellationToken.None));
+    }
+
+    private sealed class RecordingReporter : ITaskReporter
+    {
+        public List<double> Values { get; } = [];
+
+        public void Progress(double fraction) => Values.Add(fraction);
     }
 
     private static void Drain(SplitLineReader reader, List<string> lines)

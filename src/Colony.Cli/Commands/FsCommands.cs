@@ -49,7 +49,7 @@ internal static class FsCommands
         return command;
     }
 
-    private static Command CreateDecommission(CliContext cli)
+    internal static Command CreateDecommission(CliContext cli)
     {
         var id = new Argument<ulong>("ID") { Description = "The data node's id" };
         var command = new Command("decommission", "Drain a data node: its replicas are copied elsewhere, then it shows as decommissioned and can be stopped") { id };

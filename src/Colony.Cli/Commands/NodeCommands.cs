@@ -29,6 +29,7 @@ internal static class NodeCommands
             CreateStart(cli),
             CreateStop(cli),
             CreateKill(cli),
+            FsCommands.CreateDecommission(cli),
         };
 
         // Options the CLI does not know, written --Section:Key=value, go to the node as configuration flags.

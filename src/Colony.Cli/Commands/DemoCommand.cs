@@ -51,9 +51,20 @@ internal static class DemoCommand
         using var jobs = new JobClient(nodes, secret);
         using var probe = new NodeClient();
 
-        console.MarkupLine($"\n[bold]2. Store a {Size(size)} text corpus[/] at {CorpusPath}: Zipf-distributed words, {Size(BlockSize)} blocks, 3 replicas each");
+        // A file's replication is capped by the data nodes the leader knows when it is created: wait for all three.
         var clock = Stopwatch.StartNew();
-        if (await fs.StatAsync(CorpusPath, ct).ConfigureAwait(false) is { IsDirectory: false } existing && existing.Length >= size)
+        while ((await fs.FsckAsync("/", ct).ConfigureAwait(false)).LiveDataNodes < target.Nodes.Count)
+        {
+            if (clock.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new CliError($"timed out after 60 s waiting for {target.Nodes.Count} data nodes to report to the leader");
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
+        }
+
+        console.MarkupLine($"\n[bold]2. Store a {Size(size)} text corpus[/] at {CorpusPath}: Zipf-distributed words, {Size(BlockSize)} blocks, 3 replicas each");
+        clock.Restart();
+        if (await fs.StatAsync(CorpusPath, ct).ConfigureAwait(false) is { IsDirectory: false, Replication: >= 3 } existing && existing.Length >= size)
         {
             console.MarkupLine($"   reusing the corpus from an earlier run ({Size(existing.Length)})");
         }
@@ -74,7 +85,8 @@ internal static class DemoCommand
             Name = "demo wordcount", User = Environment.UserName, Inputs = [CorpusPath], Output = output, Reducers = Reducers,
             Settings = new() { [JobSettings.BuiltIn] = "wordcount" },
         }, ct).ConfigureAwait(false);
-        ulong leader = (ulong)(await CommandSupport.FindLeaderAsync(probe, target.Nodes, ct).ConfigureAwait(false)).Status.Id;
+        var status = (await CommandSupport.FindLeaderAsync(probe, target.Nodes, ct).ConfigureAwait(false)).Status;
+        ulong leader = (ulong)(status.IsLeader ? status.Id : status.Leader ?? 0);
         ulong? killed = null;
         string killedAt = "";
         clock.Restart();

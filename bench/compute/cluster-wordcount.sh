@@ -19,6 +19,8 @@ BENCH="dotnet $ROOT/bench/Colony.WordCountBench/bin/Release/net10.0/Colony.WordC
 [ -f "$CORPUS" ] || $BENCH generate --bytes "$BYTES" --out "$CORPUS"
 
 "$COLONY" up --data "$DATA" --base-port 25000 >/dev/null
+# Files get the replication the leader can place when they are created: wait for all three data nodes.
+until [ "$("$COLONY" fs datanodes --json --data "$DATA" 2>/dev/null | grep -o '"alive"' | wc -l)" -ge 3 ]; do sleep 0.2; done
 trap '"$COLONY" down --data "$DATA" >/dev/null' EXIT
 if ! "$COLONY" fs stat "/bench/corpus-$BYTES" --data "$DATA" >/dev/null 2>&1; then
   start=$(date +%s.%N)

@@ -18,6 +18,8 @@ trap 'rm -f "$SRC"; "$COLONY" down --data "$DATA" >/dev/null 2>&1 || true' EXIT
 head -c "$((SIZE * 1048576))" /dev/zero | openssl enc -aes-128-ctr -nosalt -pbkdf2 -iter 1 -pass "pass:colony-$SIZE" >"$SRC"
 SUM=$(sha256sum "$SRC" | cut -d' ' -f1)
 "$COLONY" up --data "$DATA" --base-port 25100 >/dev/null
+# Files get the replication the leader can place when they are created: wait for all three data nodes.
+until [ "$("$COLONY" fs datanodes --json --data "$DATA" 2>/dev/null | grep -o '"alive"' | wc -l)" -ge 3 ]; do sleep 0.2; done
 
 busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 now() { date +%s.%N; }
@@ -33,6 +35,7 @@ for run in $(seq 1 "$RUNS"); do
   "$COLONY" fs put "$SRC" "/bench/put-$run" --replication 3 --data "$DATA" 2>/dev/null
   t1=$(now); c1=$(busy)
   report "run $run put" "$t0" "$t1" "$c0" "$c1"
+  "$COLONY" fs stat "/bench/put-$run" --json --data "$DATA" | grep -q '"replication": *3' || { echo "run $run: not 3 replicas"; exit 1; }
   sync; echo 3 >/proc/sys/vm/drop_caches 2>/dev/null || echo "(page cache not dropped)"
   c0=$(busy); t0=$(now)
   "$COLONY" fs get "/bench/put-$run" - --data "$DATA" 2>/dev/null >/dev/null

@@ -25,6 +25,9 @@ public sealed class ComputeOptions
     /// <summary>Whether stragglers get a backup attempt.</summary>
     public bool Speculation { get; set; } = true;
 
+    /// <summary>How long an attempt runs before it may be judged a straggler and given a backup.</summary>
+    public long SpeculativeAfterMs { get; set; } = 10_000;
+
     /// <summary>The share of a job's maps that must be done before its reduces start (they fetch while the rest finish).</summary>
     public double ReduceSlowStart { get; set; } = 0.8;
 
@@ -41,12 +44,13 @@ public sealed class ComputeOptions
     {
         ProgressTimeoutMs = ProgressTimeoutMs,
         Speculation = Speculation,
+        SpeculativeMinRunMs = SpeculativeAfterMs,
         ReduceSlowStart = ReduceSlowStart,
     };
 
     public void Validate()
     {
-        if (MapSlots < 0 || ReduceSlots < 0 || WorkerTimeoutMs <= 0 || ProgressTimeoutMs <= 0 || ReduceSlowStart is < 0 or > 1 || ExecutorMemoryLimitBytes < 0 || SortBufferBytes < 1024 * 1024)
+        if (MapSlots < 0 || ReduceSlots < 0 || WorkerTimeoutMs <= 0 || ProgressTimeoutMs <= 0 || SpeculativeAfterMs < 0 || ReduceSlowStart is < 0 or > 1 || ExecutorMemoryLimitBytes < 0 || SortBufferBytes < 1024 * 1024)
         {
             throw new InvalidOperationException("invalid configuration: Colony:Compute needs non-negative slots, positive timeouts, ReduceSlowStart in [0, 1] and SortBufferBytes of at least 1 MiB");
         }

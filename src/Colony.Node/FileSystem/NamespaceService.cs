@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Colony.Consensus.StateMachine;
 using Colony.Node.Hosting;
 using Colony.Storage.Namespace;
@@ -20,7 +19,7 @@ public sealed class NamespaceService
 {
     private readonly ReplicaLoop _loop;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<ulong, (ulong Term, TaskCompletionSource<NamespaceResult> Done)> _pending = new();
+    private readonly ProposalWaiters<NamespaceResult> _waiters = new();
 
     public NamespaceService(ReplicaLoop loop, TimeProvider time)
     {
@@ -43,34 +42,8 @@ public sealed class NamespaceService
 
     /// <exception cref="NotLeaderException">This node does not lead.</exception>
     /// <exception cref="TimeoutException">The command's outcome is unknown (the leader changed, or the log did not answer in time).</exception>
-    public async Task<NamespaceResult> ExecuteAsync(NamespaceCommand command)
-    {
-        var done = new TaskCompletionSource<NamespaceResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        ulong index = 0;
-        var outcome = await _loop.ProposeAsync(ModuleId.Namespace, NamespaceCommandCodec.Encode(command), (i, term) =>
-        {
-            index = i;
-            _pending[i] = (term, done);
-        }).ConfigureAwait(false);
-        if (outcome == WriteOutcome.Committed && done.Task.IsCompleted)
-        {
-            return await done.Task.ConfigureAwait(false);
-        }
-        _pending.TryRemove(index, out _);
-        throw outcome switch
-        {
-            WriteOutcome.NotLeader => new NotLeaderException(_loop.LeaderHttp),
-            WriteOutcome.Rejected => new InvalidOperationException("the leader refused the command (it may be stepping down); try again"),
-            _ => new TimeoutException("the command's outcome is unknown: the leader changed or the log did not answer in time"),
-        };
-    }
+    public Task<NamespaceResult> ExecuteAsync(NamespaceCommand command) =>
+        _waiters.ProposeAsync(_loop, ModuleId.Namespace, NamespaceCommandCodec.Encode(command));
 
-    private void OnApplied(CommandContext context, NamespaceCommand command, NamespaceResult result)
-    {
-        // The term tells our entry from another leader's at the same index.
-        if (_pending.TryGetValue(context.Index, out var waiting) && waiting.Term == context.Term && _pending.TryRemove(context.Index, out _))
-        {
-            waiting.Done.TrySetResult(result);
-        }
-    }
+    private void OnApplied(CommandContext context, NamespaceCommand command, NamespaceResult result) => _waiters.Applied(context, result);
 }

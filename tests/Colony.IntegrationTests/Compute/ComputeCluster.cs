@@ -82,6 +82,24 @@ internal sealed class ComputeCluster : IAsyncDisposable
         return parts;
     }
 
+    /// <summary>A word count's output: every part's word and count lines, failing if a word is in two parts.</summary>
+    public async Task<IOrderedEnumerable<KeyValuePair<string, long>>> CountsAsync(string output)
+    {
+        var counts = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (_, bytes) in await PartsAsync(output))
+        {
+            foreach (var (word, count) in Corpus.ParseCounts(bytes))
+            {
+                Assert.True(counts.TryAdd(word, count), $"{word} is in two parts");
+            }
+        }
+        return counts.OrderBy(e => e.Key, StringComparer.Ordinal);
+    }
+
+    /// <summary>The word counts of <paramref name="text"/>, computed here, in the order <see cref="CountsAsync"/> gives.</summary>
+    public static IOrderedEnumerable<KeyValuePair<string, long>> Expected(byte[] text) =>
+        Corpus.WordCounts(text).OrderBy(e => e.Key, StringComparer.Ordinal);
+
     public async Task<JobDetail> WaitAsync(string id)
     {
         using var timeout = new CancellationTokenSource(Patience);

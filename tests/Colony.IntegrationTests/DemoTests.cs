@@ -12,7 +12,7 @@ public class DemoTests
         int basePort = ColonyCli.FindFreeBasePort();
         try
         {
-            var (code, output) = await ColonyCli.RunAsync("demo", "--data", data, "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--size", "48M");
+            var (code, output) = await ColonyCli.RunAsync("demo", "--data", data, "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--size", "96M");
             Assert.True(code == 0, output);
             Assert.Contains("killed node", output);
             Assert.Contains("succeeded", output);

@@ -18,7 +18,7 @@ namespace Colony.Cli.Commands;
 internal static class DemoCommand
 {
     private const string CorpusPath = "/demo/corpus.txt";
-    private const long BlockSize = 32L * 1024 * 1024;
+    private const long BlockSize = 16L * 1024 * 1024;
     private const int Reducers = 3;
 
     public static Command Create(CliContext cli)
@@ -98,8 +98,8 @@ internal static class DemoCommand
             {
                 break;
             }
-            // Once a third of the map work is done, kill a worker that is running part of it (not the leader).
-            if (killed is null && detail.Job.MapProgress >= 0.3
+            // As soon as maps are under way, kill a worker that is running one (not the leader).
+            if (killed is null && detail.Job.MapProgress > 0
                 && detail.Tasks.SelectMany(t => t.Attempts).Where(a => a.State == "running" && a.Node != leader).Select(a => a.Node).FirstOrDefault() is var victim && victim != 0)
             {
                 killed = victim;
@@ -107,9 +107,13 @@ internal static class DemoCommand
                 await RunStepAsync(cli, ["node", "kill", victim.ToString(CultureInfo.InvariantCulture), "--data", data], ct).ConfigureAwait(false);
                 console.MarkupLine($"   [red]killed node {victim}[/] at {killedAt}; the leader declares it lost after missing heartbeats and runs its work again");
             }
-            await Task.Delay(TimeSpan.FromMilliseconds(250), ct).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromMilliseconds(100), ct).ConfigureAwait(false);
         }
         var job = detail.Job;
+        if (killed is null)
+        {
+            console.MarkupLine("   [yellow]the job finished before a worker could be killed[/] (a larger --size gives it time)");
+        }
         if (job.State != JobStates.Succeeded)
         {
             throw new CliError($"the demo's job {job.Id} {job.State}: {job.Error}");

@@ -59,7 +59,21 @@ public class ElectionTests(ITestOutputHelper output)
             Assert.True(terms[i].Start >= terms[i - 1].End, $"{terms[i].Name} started leading before {terms[i - 1].Name} stopped");
             Assert.True(terms[i].Token > terms[i - 1].Token, $"{terms[i].Name}'s token {terms[i].Token} is not above {terms[i - 1].Name}'s {terms[i - 1].Token}");
         }
-        Assert.Equal(terms.Select(t => t.Name), observed);
+        // An observer sees leaders through watches: one whose whole term fell inside the observer's own
+        // reconnection (a node was killed under it) can go unseen, as with any ZooKeeper client. What it
+        // sees must be real leaders, in the order they led, and the last one.
+        int next = 0;
+        foreach (string name in observed)
+        {
+            while (next < terms.Count && terms[next].Name != name)
+            {
+                next++;
+            }
+            Assert.True(next < terms.Count, $"the observer saw {name} lead out of order, or when it never led: {string.Join(' ', observed)}");
+            next++;
+        }
+        Assert.Equal(terms[^1].Name, observed[^1]);
+        Assert.True(observed.Count * 2 >= terms.Count, $"the observer saw only {observed.Count} of {terms.Count} terms");
         logs.Pass();
     }
 

@@ -1,5 +1,6 @@
 using Colony.Client.FileSystem;
 using Xunit.Abstractions;
+using static Colony.IntegrationTests.FileSystem.Fs;
 
 namespace Colony.IntegrationTests.FileSystem;
 
@@ -9,60 +10,6 @@ namespace Colony.IntegrationTests.FileSystem;
 /// </summary>
 public class FileSystemTests(ITestOutputHelper output)
 {
-    private const int Block = 1024 * 1024;
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60);
-
-    private static FsCreateOptions Small(short replication = 3) => new() { BlockSize = Block, Replication = replication };
-
-    private static byte[] RandomBytes(int length, int seed)
-    {
-        var bytes = new byte[length];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
-    }
-
-    private static async Task WriteAsync(ColonyFileSystem fs, string path, byte[] data, FsCreateOptions options)
-    {
-        var stream = await fs.CreateAsync(path, options);
-        await using (stream)
-        {
-            // Uneven writes, so block boundaries fall inside a write.
-            for (int offset = 0; offset < data.Length;)
-            {
-                int count = Math.Min(data.Length - offset, 300_001);
-                await stream.WriteAsync(data.AsMemory(offset, count));
-                offset += count;
-            }
-        }
-    }
-
-    private static async Task<byte[]> ReadAllAsync(ColonyFileSystem fs, string path)
-    {
-        var stream = await fs.OpenReadAsync(path);
-        await using (stream)
-        {
-            using var copy = new MemoryStream();
-            await stream.CopyToAsync(copy);
-            return copy.ToArray();
-        }
-    }
-
-    /// <summary>Waits until the leader hears from <paramref name="count"/> live data nodes.</summary>
-    private static Task WaitForDataNodesAsync(ColonyFileSystem fs, int count) =>
-        LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.LiveDataNodes == count, Patience, $"{count} live data nodes");
-
-    private static async Task<FsckResult?> TryFsckAsync(ColonyFileSystem fs)
-    {
-        try
-        {
-            return await fs.FsckAsync();
-        }
-        catch (Exception e) when (e is FsException or HttpRequestException)
-        {
-            return null;
-        }
-    }
-
     [Fact]
     public async Task Files_of_every_size_around_the_block_size_read_back_byte_for_byte()
     {

@@ -1,5 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
+using Colony.Testing;
 
 namespace Colony.Cli.Tests;
 
@@ -56,53 +55,13 @@ internal static class TestHost
     public static string StandInCommand => $"\"{Dotnet}\" \"{StandInNode}\"";
 
     /// <summary>
-    /// A base port whose layout for <paramref name="nodes"/> nodes is free now. It is drawn below the
-    /// kernel's ephemeral range, so outgoing connections and port-0 listeners of other tests cannot take it.
+    /// A base port whose layout for <paramref name="nodes"/> nodes is free now and reserved for this
+    /// test across every test process on the machine.
     /// </summary>
-    public static int FreeBasePort(int nodes)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
+    public static int FreeBasePort(int nodes) =>
+        TestPorts.Layout(basePort =>
         {
-            var basePort = Random.Shared.Next(2000, 3200) * 10;
             var layout = new PortLayout(basePort);
-            if (Enumerable.Range(1, nodes).SelectMany(i => layout.For(i).Listening()).All(p => IsFree(p.Port)) && Claim(basePort, nodes))
-            {
-                return basePort;
-            }
-        }
-
-        throw new InvalidOperationException("no free base port");
-    }
-
-    private static readonly HashSet<int> Claimed = [];
-
-    // Two tests of this run never get overlapping layouts.
-    private static bool Claim(int basePort, int nodes)
-    {
-        lock (Claimed)
-        {
-            var blocks = Enumerable.Range(basePort / 10, nodes).ToList();
-            if (blocks.Any(Claimed.Contains))
-            {
-                return false;
-            }
-
-            Claimed.UnionWith(blocks);
-            return true;
-        }
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Loopback, port));
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+            return Enumerable.Range(1, nodes).SelectMany(i => layout.For(i).Listening()).Select(p => p.Port);
+        });
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
+using Colony.Testing;
 
 namespace Colony.IntegrationTests;
 
@@ -30,33 +29,10 @@ internal static class ColonyCli
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    /// <summary>A base port whose whole 4-node layout (P+10(i−1) + 0 to 4) is free right now.</summary>
-    public static int FindFreeBasePort()
-    {
-        var random = new Random();
-        for (int attempt = 0; attempt < 100; attempt++)
-        {
-            int basePort = random.Next(10_000, 32_000); // below the ephemeral range, which outgoing connections draw from
-            var ports = Enumerable.Range(0, 4).SelectMany(i => new[] { 0, 1, 2, 3, 4 }.Select(o => basePort + 10 * i + o));
-            if (ports.All(IsFree))
-            {
-                return basePort;
-            }
-        }
-        throw new InvalidOperationException("no free port range found");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
+    /// <summary>
+    /// A base port whose whole 4-node layout (P+10(i−1) + 0 to 4, and the TLS port 100 above each
+    /// node's ZooKeeper port) is free now and reserved across every test process on the machine.
+    /// </summary>
+    public static int FindFreeBasePort() =>
+        TestPorts.Layout(basePort => Enumerable.Range(0, 4).SelectMany(i => new[] { 0, 1, 2, 3, 4, 100 }.Select(o => basePort + (10 * i) + o)));
 }

@@ -6,6 +6,8 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using Colony.Node.Hosting;
 
+using Colony.Testing;
+
 namespace Colony.IntegrationTests;
 
 /// <summary>
@@ -324,6 +326,7 @@ internal sealed class LocalCluster : IAsyncDisposable
             process.Dispose();
         }
         Http.Dispose();
+        TestPorts.Release(_reservedPorts);
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -362,36 +365,14 @@ internal sealed class LocalCluster : IAsyncDisposable
         File.WriteAllText(ConfigPath(id), JsonSerializer.Serialize(config));
     }
 
-    private static readonly HashSet<int> GivenPorts = [];
+    private readonly List<int> _reservedPorts = [];
 
-    /// <summary>
-    /// A port that is free now, below the kernel's ephemeral range: a port the kernel picked for us would be
-    /// free for it to hand out again, as the source port of some outgoing connection, before the node binds it.
-    /// </summary>
-    private static int FreePort()
+    // Reserved across every test process on the machine until the cluster is disposed.
+    private int FreePort()
     {
-        lock (GivenPorts)
-        {
-            for (int attempt = 0; attempt < 1000; attempt++)
-            {
-                int port = Random.Shared.Next(10_000, 32_000);
-                if (!GivenPorts.Add(port))
-                {
-                    continue;
-                }
-                try
-                {
-                    using var listener = new TcpListener(IPAddress.Loopback, port);
-                    listener.Start();
-                    return port;
-                }
-                catch (SocketException)
-                {
-                    // In use: try another.
-                }
-            }
-        }
-        throw new InvalidOperationException("no free port below the ephemeral range");
+        var port = TestPorts.One();
+        _reservedPorts.Add(port);
+        return port;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, EntryPoint = "kill")]

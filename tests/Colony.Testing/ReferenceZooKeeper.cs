@@ -34,7 +34,7 @@ public sealed class ReferenceZooKeeper : IAsyncDisposable
         _options = options;
         IsStandalone = standalone;
         _root = Directory.CreateTempSubdirectory("colony-refzk-").FullName;
-        _ports = ReferenceZooKeeperPorts.Claim(3 * servers, options.FirstPort, options.LastPort);
+        _ports = TestPorts.Many(3 * servers, options.FirstPort, options.LastPort);
         for (var id = 1; id <= servers; id++)
         {
             var i = 3 * (id - 1);
@@ -250,7 +250,7 @@ public sealed class ReferenceZooKeeper : IAsyncDisposable
         {
             server.DisposeProcess();
         }
-        ReferenceZooKeeperPorts.Release(_ports);
+        TestPorts.Release(_ports);
         try
         {
             Directory.Delete(_root, recursive: true);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Colony.Testing;
 
 namespace Colony.Client.Tests;
 
@@ -41,15 +42,10 @@ public sealed class StandaloneZooKeeper : ServerFixture
 
     public override async Task InitializeAsync()
     {
-        var random = new Random(Environment.ProcessId ^ Environment.TickCount);
         for (int attempt = 0; ; attempt++)
         {
-            int port = FirstPort + random.Next(PortCount);
-            if (!IsFree(port))
-            {
-                continue;
-            }
-            Port = port;
+            // Reserved across every test process on the machine, so two runs never pick the same port.
+            Port = TestPorts.One(FirstPort, FirstPort + PortCount - 1);
             try
             {
                 await StartAsync().ConfigureAwait(false);
@@ -57,7 +53,7 @@ public sealed class StandaloneZooKeeper : ServerFixture
             }
             catch (InvalidOperationException) when (attempt < 5)
             {
-                // Another process took the port between the probe and the bind: try another.
+                // Something outside the test runs took the port between the probe and the bind: try another.
             }
         }
     }
@@ -188,19 +184,5 @@ public sealed class StandaloneZooKeeper : ServerFixture
         return missing is null
             ? string.Join(':', paths)
             : throw new InvalidOperationException($"{missing} is missing: install the zookeeper package or set ZOOKEEPER_CLASSPATH.");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
     }
 }

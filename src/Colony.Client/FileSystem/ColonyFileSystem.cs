@@ -19,6 +19,12 @@ public sealed record ColonyFileSystemOptions
     /// <summary>The block transfer address of a data node on this client's machine: it gets the first replica and serves reads first.</summary>
     public string? LocalDataNode { get; init; }
 
+    /// <summary>
+    /// The finalized-replica directory (<c>DATA/blocks/finalized</c>) of <see cref="LocalDataNode"/>. When set, that
+    /// node's replicas are read straight from its files (a short-circuit read), still verified chunk by chunk.
+    /// </summary>
+    public string? LocalBlockDirectory { get; init; }
+
     /// <summary>Packet size, window and timeouts of block transfers.</summary>
     public BlockTransferOptions Transfer { get; init; } = new();
 
@@ -63,11 +69,21 @@ public sealed class ColonyFileSystem : IDisposable
             ConnectTimeout = transfer.ConnectTimeout, ReadTimeout = transfer.ReadTimeout, MaxConnections = transfer.MaxConnections,
             ClientName = Options.ClientName,
         });
+        if (Options is { LocalDataNode: { } self, LocalBlockDirectory: { } blocks })
+        {
+            LocalReplicas = new LocalReplicaReader(self, blocks);
+        }
     }
 
     public ColonyFileSystemOptions Options { get; }
 
     internal BlockTransferClient Transfers { get; }
+
+    /// <summary>Reads the local data node's replicas from its files; null unless both local options are set.</summary>
+    internal LocalReplicaReader? LocalReplicas { get; }
+
+    /// <summary>Bytes this client read straight from a local replica's files rather than over the network.</summary>
+    public long LocalBytesRead => LocalReplicas?.BytesRead ?? 0;
 
     /// <summary>The file or directory at <paramref name="path"/>, or null if there is none.</summary>
     public async Task<FsFileStatus?> StatAsync(string path, CancellationToken cancellationToken = default)

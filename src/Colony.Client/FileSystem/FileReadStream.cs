@@ -34,6 +34,12 @@ internal sealed class FileReadStream : Stream
         _file = file;
     }
 
+    /// <summary>Bytes fetched from replicas so far, verified.</summary>
+    public long BytesFetched { get; private set; }
+
+    /// <summary>The part of <see cref="BytesFetched"/> read straight from a local replica's files.</summary>
+    public long LocalBytesFetched { get; private set; }
+
     public override bool CanRead => true;
 
     public override bool CanSeek => true;
@@ -127,9 +133,47 @@ internal sealed class FileReadStream : Stream
     private async Task ReadBlockAsync(LocatedBlockResponse block, long offset, long length, Stream destination, CancellationToken cancellationToken)
     {
         var counted = new CountingStream(destination);
+        try
+        {
+            await ReadFromReplicasAsync(block, offset, length, counted, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            BytesFetched += counted.Written;
+        }
+    }
+
+    private async Task ReadFromReplicasAsync(LocatedBlockResponse block, long offset, long length, CountingStream counted, CancellationToken cancellationToken)
+    {
         var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
         var tried = new HashSet<string>();
         Exception? last = null;
+        if (_fs.LocalReplicas is { } local && block.Nodes.Contains(local.Node))
+        {
+            tried.Add(local.Node);
+            try
+            {
+                if (await local.TryReadAsync(version, offset, length, counted, cancellationToken).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+            catch (ChecksumMismatchException e)
+            {
+                last = e;
+                await _fs.ReportCorruptAsync(local.Node, version).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!counted.Failed && e is IOException or UnauthorizedAccessException or InvalidDataException or ArgumentOutOfRangeException)
+            {
+                // Not readable here after all (moved, or a sidecar we cannot use): the node itself may still serve it.
+                last = e;
+                tried.Remove(local.Node);
+            }
+            finally
+            {
+                LocalBytesFetched += counted.Written;
+            }
+        }
         // A new leader knows no replicas until the data nodes' reports arrive (a second or two): ask again a few times.
         for (int round = 0; round < MaxLocateRounds; round++)
         {

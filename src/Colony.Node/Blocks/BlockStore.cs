@@ -31,13 +31,17 @@ public sealed class BlockStore : IDisposable
     {
         Options = options;
         _logger = logger;
-        string blocks = Path.Combine(Path.GetFullPath(options.Directory), "blocks");
-        RbwDirectory = Path.Combine(blocks, "rbw");
-        FinalizedDirectory = Path.Combine(blocks, "finalized");
+        RbwDirectory = Path.Combine(BlocksDirectoryOf(options.Directory), "rbw");
+        FinalizedDirectory = FinalizedDirectoryOf(options.Directory);
         _volume = options.Volume ?? new DriveSpace(options.Directory);
     }
 
     public BlockStoreOptions Options { get; }
+
+    /// <summary>Where the finalized replicas of a store in <paramref name="directory"/> live: what short-circuit readers open.</summary>
+    public static string FinalizedDirectoryOf(string directory) => Path.Combine(BlocksDirectoryOf(directory), "finalized");
+
+    private static string BlocksDirectoryOf(string directory) => Path.Combine(Path.GetFullPath(directory), "blocks");
 
     public string RbwDirectory { get; }
 

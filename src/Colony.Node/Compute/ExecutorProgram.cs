@@ -19,6 +19,12 @@ public sealed class ExecutorProgram : IAsyncDisposable
 {
     public const string SecretVariable = "COLONY_EXECUTOR_SECRET";
 
+    /// <summary>Counter: input bytes a map read from storage.</summary>
+    public const string InputBytesCounter = "FileSystem.BytesRead";
+
+    /// <summary>Counter: the part of <see cref="InputBytesCounter"/> read straight from a local replica's files.</summary>
+    public const string LocalInputBytesCounter = "FileSystem.LocalBytesRead";
+
     /// <summary>The file-system directory a job's shipped files were uploaded to.</summary>
     public const string StagingSetting = "colony.job.staging";
 
@@ -36,13 +42,16 @@ public sealed class ExecutorProgram : IAsyncDisposable
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _attempts = new();
     private LoadedJob? _loaded;
 
-    private ExecutorProgram(string job, Uri node, string work, string? dataAddress, long sortBuffer, byte[] secret)
+    private ExecutorProgram(string job, Uri node, string work, string? dataAddress, string? blockDirectory, long sortBuffer, byte[] secret)
     {
         _job = job;
         _node = node;
         _work = work;
         _sortBuffer = sortBuffer;
-        _fs = new ColonyFileSystem([node], secret, new ColonyFileSystemOptions { ClientName = $"executor-{job}-{Environment.ProcessId}", LocalDataNode = dataAddress });
+        _fs = new ColonyFileSystem([node], secret, new ColonyFileSystemOptions
+        {
+            ClientName = $"executor-{job}-{Environment.ProcessId}", LocalDataNode = dataAddress, LocalBlockDirectory = blockDirectory,
+        });
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(secret));
     }
 
@@ -57,7 +66,7 @@ public sealed class ExecutorProgram : IAsyncDisposable
             return 2;
         }
         long sortBuffer = long.TryParse(Arg("--sort-buffer"), CultureInfo.InvariantCulture, out long b) ? b : 64L * 1024 * 1024;
-        await using var program = new ExecutorProgram(job, new Uri(node), work, Arg("--data-address"), sortBuffer, Convert.FromBase64String(secret));
+        await using var program = new ExecutorProgram(job, new Uri(node), work, Arg("--data-address"), Arg("--block-directory"), sortBuffer, Convert.FromBase64String(secret));
         await program.ServeAsync().ConfigureAwait(false);
         return 0;
     }
@@ -155,16 +164,17 @@ public sealed class ExecutorProgram : IAsyncDisposable
                     SplitLength = launch.SplitLength, Reducers = launch.Reducers, WorkDirectory = location.Directory, MapOnlyOutput = mapOnly,
                     SortBufferBytes = _sortBuffer, Settings = launch.Settings,
                 }, reporter, cancellationToken).ConfigureAwait(false);
+                var counters = WithInputCounters(result.Counters, input);
                 if (mapOnly is not null)
                 {
                     await mapOnly.DisposeAsync().ConfigureAwait(false); // closing completes the file
                     mapOnly = null;
-                    return (temporary!, result.Counters);
+                    return (temporary!, counters);
                 }
                 // The node serves the output from fixed names in the attempt's directory.
                 MoveInto(result.OutputFile, location.Data);
                 MoveInto(result.IndexFile, location.Index);
-                return ($"{_node.ToString().TrimEnd('/')}/internal/shuffle/{launch.Attempt}", result.Counters);
+                return ($"{_node.ToString().TrimEnd('/')}/internal/shuffle/{launch.Attempt}", counters);
             }
             finally
             {
@@ -174,6 +184,18 @@ public sealed class ExecutorProgram : IAsyncDisposable
                 }
             }
         }
+    }
+
+    /// <summary>The task's counters plus how many input bytes it read, and how many of them straight from a local replica.</summary>
+    private static Dictionary<string, long> WithInputCounters(IReadOnlyDictionary<string, long> counters, Stream input)
+    {
+        var all = new Dictionary<string, long>(counters, StringComparer.Ordinal);
+        if (input is FileReadStream read)
+        {
+            all[InputBytesCounter] = read.BytesFetched;
+            all[LocalInputBytesCounter] = read.LocalBytesFetched;
+        }
+        return all;
     }
 
     private static void MoveInto(string? file, string target)

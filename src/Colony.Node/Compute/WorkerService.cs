@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Colony.Compute.Scheduling;
 using Colony.Core;
+using Colony.Node.Blocks;
 using Colony.Node.Hosting;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -152,7 +153,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
             }
             string directory = MapOutputLocation.JobDirectory(node.DataDir, job);
             Directory.CreateDirectory(directory);
-            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, directory, node.LoadSecret(), OnMessage);
+            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, node.LoadSecret(), OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
             _ = WatchAsync(executor);

@@ -51,6 +51,9 @@ public class WordCountTests(ITestOutputHelper output)
         Assert.Equal(((text.Length + ComputeCluster.Block - 1) / ComputeCluster.Block) + 1, job.Job.Maps); // a map per block, one for the small file; none for the hidden one
         Assert.Equal(1.0, job.Job.DataLocalFraction); // every node holds every block
         Assert.Equal(expected.Count, job.Counters["Task.ReduceOutputRecords"]); // one line per distinct word
+        // Every map ran beside a replica of its block, so it read that replica's files directly.
+        Assert.True(job.Counters["FileSystem.BytesRead"] >= text.Length, $"{job.Counters["FileSystem.BytesRead"]} bytes read");
+        Assert.Equal(job.Counters["FileSystem.BytesRead"], job.Counters["FileSystem.LocalBytesRead"]);
 
         // The same output may not be written twice.
         var refused = await Assert.ThrowsAsync<JobException>(() => cluster.Jobs.SubmitAsync(WordCount("/in", "/out", 1)));

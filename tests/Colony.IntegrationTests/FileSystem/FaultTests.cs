@@ -45,8 +45,10 @@ public class FaultTests(ITestOutputHelper output)
         logs.Pass();
     }
 
-    [Fact]
-    public async Task A_flipped_replica_is_read_around_reported_and_replaced_within_10_s()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // the reader opens the bad node's replica files itself (a short-circuit read)
+    public async Task A_flipped_replica_is_read_around_reported_and_replaced_within_10_s(bool shortCircuit)
     {
         using var env = NodeEnvironment.FastRepair();
         await using var cluster = new LocalCluster(4);
@@ -63,9 +65,15 @@ public class FaultTests(ITestOutputHelper output)
         FlipBytes(Replicas(cluster, bad)[name]);
 
         // A reader on the bad node's machine is sent to its replica first, so it must meet the corruption.
-        using var reader = cluster.FileSystem(new ColonyFileSystemOptions { LocalDataNode = cluster.DataAddress(bad) });
+        using var reader = cluster.FileSystem(new ColonyFileSystemOptions
+        {
+            LocalDataNode = cluster.DataAddress(bad),
+            LocalBlockDirectory = shortCircuit ? Path.Combine(DataDir(cluster, bad), "blocks", "finalized") : null,
+        });
         Assert.Equal(data, await ReadAllAsync(reader, "/rot/file"));
         var clock = Stopwatch.StartNew();
+        // The bytes before the flipped ones were verified and kept; the rest came from another replica.
+        Assert.Equal(shortCircuit, reader.LocalBytesRead > 0);
 
         // Replaced: a good copy on another node, and the rotten one deleted from the bad node's disk.
         await TimeUntilAsync(async () =>

@@ -15,6 +15,9 @@ internal sealed class FileReadStream : Stream
     /// <summary>Bytes fetched per read into the stream's own buffer: large enough to keep the connection busy.</summary>
     private const int ReadAhead = 4 * 1024 * 1024;
 
+    /// <summary>The first fetch after a seek or a block boundary: one checksum chunk.</summary>
+    private const int FirstFill = 64 * 1024;
+
     private const int MaxLocateRounds = 20;
 
     private static readonly TimeSpan RelocateDelay = TimeSpan.FromMilliseconds(500);
@@ -91,12 +94,18 @@ internal sealed class FileReadStream : Stream
         return count;
     }
 
-    /// <summary>Fetches up to <see cref="ReadAhead"/> bytes from the block holding the position.</summary>
+    /// <summary>
+    /// Fetches from the block holding the position: one chunk after a seek or at the start of a block, then
+    /// twice as much each time up to <see cref="ReadAhead"/>. A reader that stops soon after a block starts
+    /// (a map task finishing the line that crosses its split's end) then fetches little it does not need.
+    /// </summary>
     private async Task FillAsync(CancellationToken cancellationToken)
     {
         var block = BlockAt(_position);
         long inBlock = _position - block.Offset;
-        int length = (int)Math.Min(ReadAhead, block.Length - inBlock);
+        bool sequential = _buffer is not null && _position == _bufferStart + _bufferLength && inBlock > 0;
+        int want = sequential ? Math.Min(ReadAhead, 2 * _bufferLength) : FirstFill;
+        int length = (int)Math.Min(want, block.Length - inBlock);
         _buffer ??= new byte[ReadAhead];
         using var target = new MemoryStream(_buffer, 0, length, writable: true);
         await ReadBlockAsync(block, inBlock, length, target, cancellationToken).ConfigureAwait(false);

@@ -47,26 +47,45 @@ public sealed class JobClient : IDisposable
     public Task<JobDetail> GetAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"/api/jobs/{Uri.EscapeDataString(id)}", null, JobJson.Default.JobDetail, cancellationToken);
 
+    /// <summary>
+    /// The job at its next change, or at once if it has finished, or after <paramref name="wait"/> (the server
+    /// caps it at 10 s): a long poll, so a waiting client learns of the end without polling fast.
+    /// </summary>
+    public Task<JobDetail> GetNextAsync(string id, TimeSpan wait, CancellationToken cancellationToken = default) =>
+        SendAsync(HttpMethod.Get, $"/api/jobs/{Uri.EscapeDataString(id)}?waitMs={(long)wait.TotalMilliseconds}", null, JobJson.Default.JobDetail, cancellationToken);
+
     public async Task<IReadOnlyList<JobSummary>> ListAsync(CancellationToken cancellationToken = default) =>
         (await SendAsync(HttpMethod.Get, "/api/jobs", null, JobJson.Default.JobList, cancellationToken).ConfigureAwait(false)).Jobs;
 
     public Task<JobSummary> KillAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Post, $"/api/jobs/{Uri.EscapeDataString(id)}/kill", null, JobJson.Default.JobSummary, cancellationToken);
 
-    /// <summary>Polls until the job finishes, reporting each state seen; returns the final state.</summary>
+    /// <summary>
+    /// Follows the job until it finishes, reporting each state seen (at each change, and at least every
+    /// <paramref name="interval"/>, 1 s by default); returns the final state.
+    /// </summary>
     public async Task<JobDetail> WaitAsync(string id, Action<JobDetail>? progress = null, TimeSpan? interval = null, CancellationToken cancellationToken = default)
     {
+        var every = interval ?? TimeSpan.FromSeconds(1);
+        var detail = await GetAsync(id, cancellationToken).ConfigureAwait(false);
         while (true)
         {
-            var detail = await GetAsync(id, cancellationToken).ConfigureAwait(false);
             progress?.Invoke(detail);
             if (detail.Job.IsFinished)
             {
                 return detail;
             }
-            await Task.Delay(interval ?? TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            // A floor between requests, for a server that answers at once instead of holding the request.
+            var pause = Task.Delay(MinPollInterval, cancellationToken);
+            detail = await GetNextAsync(id, every, cancellationToken).ConfigureAwait(false);
+            if (!detail.Job.IsFinished)
+            {
+                await pause.ConfigureAwait(false);
+            }
         }
     }
+
+    private static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(100);
 
     private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {

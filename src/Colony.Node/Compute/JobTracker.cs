@@ -4,6 +4,7 @@ using TaskScheduler = Colony.Compute.Scheduling.TaskScheduler;
 using Colony.Core;
 using Colony.Node.FileSystem;
 using Colony.Node.Hosting;
+using Colony.Node.Threading;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -34,6 +35,13 @@ public sealed partial class JobTracker(
     private readonly HashSet<JobId> _cleaned = [];
     private long _leaderSince = -1;
 
+    /// <summary>
+    /// How long an idle worker's beat may wait for work. A beat that finds nothing for an idle worker waits
+    /// here for the next change instead of coming back empty, so a new job's first tasks start at once rather
+    /// than at the worker's next beat. The worker beats once a second, counting the wait.
+    /// </summary>
+    private static readonly TimeSpan IdleBeatHold = TimeSpan.FromMilliseconds(900);
+
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The progress of a running attempt as last reported, 0 when none was.</summary>
@@ -47,6 +55,18 @@ public sealed partial class JobTracker(
 
     /// <summary>Handles a worker's beat. Null when this node does not lead.</summary>
     public async Task<WorkerHeartbeatResponse?> HeartbeatAsync(WorkerHeartbeat beat, CancellationToken cancellationToken)
+    {
+        var changed = jobs.NextChange;
+        var answer = await AnswerAsync(beat, cancellationToken).ConfigureAwait(false);
+        if (answer is { Launches.Count: 0, Kills.Count: 0, FinishedJobs.Count: 0, Acknowledged.Count: 0 } && beat.Running.Count == 0 && beat.Finished.Count == 0
+            && await AsyncPulse.WaitAsync(changed, IdleBeatHold, time, cancellationToken).ConfigureAwait(false))
+        {
+            answer = await AnswerAsync(beat, cancellationToken).ConfigureAwait(false);
+        }
+        return answer;
+    }
+
+    private async Task<WorkerHeartbeatResponse?> AnswerAsync(WorkerHeartbeat beat, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -128,11 +148,15 @@ public sealed partial class JobTracker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500), time);
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            // Every 500 ms for the timed checks, and at once after a change, so a job is committed as soon as its last task ends.
+            // A change is a Jobs command applied here: a job arrived, an attempt ended, a job must be committed.
+            var changed = jobs.NextChange;
+            while (true)
             {
+                await AsyncPulse.WaitAsync(changed, TimeSpan.FromMilliseconds(500), time, stoppingToken).ConfigureAwait(false);
+                changed = jobs.NextChange; // taken before the work, so a change during it starts the next round at once
                 if (!loop.IsLeader)
                 {
                     await ForgetAsync(stoppingToken).ConfigureAwait(false);

@@ -3,6 +3,7 @@ using Colony.Client.MapReduce;
 using Colony.Compute.Jobs;
 using Colony.Node.FileSystem;
 using Colony.Node.Hosting;
+using Colony.Node.Threading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,6 +18,9 @@ namespace Colony.Node.Compute;
 /// </summary>
 internal static class JobsEndpoints
 {
+    /// <summary>The longest a job request may long-poll (<c>?waitMs=</c>).</summary>
+    private static readonly TimeSpan MaxJobWait = TimeSpan.FromSeconds(10);
+
     public static void Map(WebApplication app)
     {
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
@@ -27,6 +31,7 @@ internal static class JobsEndpoints
         var token = Convert.ToBase64String(options.LoadSecret());
         var forwarder = new LeaderForwarder(loop);
         var metrics = app.Services.GetRequiredService<ComputeMetrics>();
+        var time = app.Services.GetRequiredService<TimeProvider>();
 
         app.UseWhen(http => LeaderOnly(http.Request.Path), branch => branch.Use(async (http, next) =>
         {
@@ -46,9 +51,20 @@ internal static class JobsEndpoints
 
         var api = app.MapGroup("/api/jobs");
         api.MapGet("", () => Results.Json(new JobList(jobs.Read(s => s.Jobs.Reverse().Select(j => JobViews.Summary(j, tracker.ProgressOf)).ToArray())), JobJson.Default.JobList));
-        api.MapGet("/{id}", (string id) => Find(jobs, id) is { } job
-            ? Results.Json(JobViews.Detail(job, tracker.ProgressOf), JobJson.Default.JobDetail)
-            : NoSuchJob(id));
+        // ?waitMs=N long-polls: the answer comes at the job's next change (or any job's), at once if it has
+        // finished, and after N ms (at most MaxJobWait) otherwise. A waiting client never misses the end.
+        api.MapGet("/{id}", async (string id, int? waitMs, HttpContext http) =>
+        {
+            var changed = jobs.NextChange;
+            if (waitMs is > 0 && Find(jobs, id) is { State: JobState.Running or JobState.Committing })
+            {
+                var wait = TimeSpan.FromMilliseconds(Math.Min(waitMs.Value, MaxJobWait.TotalMilliseconds));
+                await AsyncPulse.WaitAsync(changed, wait, time, http.RequestAborted).ConfigureAwait(false);
+            }
+            return Find(jobs, id) is { } job
+                ? Results.Json(JobViews.Detail(job, tracker.ProgressOf), JobJson.Default.JobDetail)
+                : NoSuchJob(id);
+        });
         api.MapPost("", async (HttpRequest http) =>
         {
             JobRequest? request;

@@ -1,6 +1,7 @@
 using Colony.Compute.Jobs;
 using Colony.Consensus.StateMachine;
 using Colony.Node.Hosting;
+using Colony.Node.Threading;
 
 namespace Colony.Node.Compute;
 
@@ -13,13 +14,21 @@ public sealed class JobsService
     private readonly ReplicaLoop _loop;
     private readonly TimeProvider _time;
     private readonly ProposalWaiters<JobsResult> _waiters = new();
+    private readonly AsyncPulse _changed = new();
 
     public JobsService(ReplicaLoop loop, TimeProvider time)
     {
         _loop = loop;
         _time = time;
-        loop.Jobs.Applied += (context, _, result) => _waiters.Applied(context, result);
+        loop.Jobs.Applied += (context, _, result) =>
+        {
+            _waiters.Applied(context, result);
+            _changed.Pulse();
+        };
     }
+
+    /// <summary>Completes when the next Jobs command applies here: take it before looking at the state, then await it.</summary>
+    internal Task NextChange => _changed.Next;
 
     /// <summary>Unix milliseconds, as the leader stamps them into commands.</summary>
     public long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();

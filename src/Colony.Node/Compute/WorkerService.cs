@@ -21,6 +21,8 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
     /// <summary>How long a killed attempt gets to stop before its executor is killed with it.</summary>
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
 
+    private static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, ExecutorProcess> _executors = new();
     private readonly ConcurrentDictionary<string, (string Job, double Progress)> _running = new();
     private readonly ConcurrentDictionary<string, FinishedAttemptReport> _finished = new();
@@ -41,9 +43,12 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         {
             while (!stoppingToken.IsCancellationRequested)
             {
+                long started = time.GetTimestamp();
                 await BeatAsync(http, stoppingToken).ConfigureAwait(false);
                 // Every second, or at once when an attempt ends: its successor should not wait for the next beat.
-                await _wake.WaitAsync(TimeSpan.FromSeconds(1), stoppingToken).ConfigureAwait(false);
+                // The second counts the beat itself: the leader may hold an idle worker's beat until work comes.
+                var left = BeatInterval - time.GetElapsedTime(started);
+                await _wake.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, stoppingToken).ConfigureAwait(false);
                 while (_wake.CurrentCount > 0)
                 {
                     await _wake.WaitAsync(stoppingToken).ConfigureAwait(false);

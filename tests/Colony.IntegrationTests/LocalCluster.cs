@@ -129,6 +129,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>Whether the node's process is running (it may still be starting up).</summary>
     public bool IsRunning(ulong id) => _processes.TryGetValue(id, out var p) && !p.HasExited;
 
+    /// <summary>The process id of the node's current process.</summary>
+    public int ProcessId(ulong id) => _processes[id].Id;
+
     public void Start(ulong id)
     {
         string cli = Path.Combine(AppContext.BaseDirectory, "colony.dll");
@@ -377,6 +380,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     [System.Runtime.InteropServices.DllImport("libc", SetLastError = true, EntryPoint = "kill")]
     private static extern int SysKill(int pid, int signal);
+
+    /// <summary>Sends a signal to a process by id (e.g. 9 to kill one a node started).</summary>
+    public static void SignalProcess(int pid, int signal) => Signal(pid, signal);
 
     private static void Signal(int pid, int signal)
     {

@@ -34,8 +34,14 @@ public sealed record FetchFailureReport(string MapAttempt, string Reporter, stri
 /// <summary>A line between a worker and an executor process, in either direction.</summary>
 public sealed record ExecutorMessage
 {
-    /// <summary>run | kill (to the executor); progress | done | log (from it).</summary>
+    /// <summary>assign | run | kill (to the executor); progress | done | log (from it).</summary>
     public required string Op { get; init; }
+
+    /// <summary>assign: the job a standby executor now serves, and its work directory.</summary>
+    public string? Job { get; init; }
+
+    public string? Work { get; init; }
+
     public string? Attempt { get; init; }
     public AttemptLaunch? Launch { get; init; }
     public double Progress { get; init; }

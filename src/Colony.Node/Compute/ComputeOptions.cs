@@ -37,6 +37,12 @@ public sealed class ComputeOptions
     /// <summary>The command that starts an executor, split on spaces; empty runs this node's own program with "executor".</summary>
     public string? ExecutorCommand { get; set; }
 
+    /// <summary>
+    /// Whether an idle worker keeps one executor started and warmed up for the next job. It costs one idle
+    /// process per worker; it saves each job the executor's start and the compilation of the engine's code.
+    /// </summary>
+    public bool WarmExecutor { get; set; } = true;
+
     /// <summary>The map-side sort buffer of each task, in bytes.</summary>
     public long SortBufferBytes { get; set; } = 64L * 1024 * 1024;
 

@@ -20,7 +20,7 @@ internal sealed class ExecutorProcess : IAsyncDisposable
     private readonly Task _reading;
     private readonly Task _readingErrors;
 
-    private ExecutorProcess(Process process, string job, Action<ExecutorMessage> received)
+    private ExecutorProcess(Process process, string? job, Action<ExecutorMessage> received)
     {
         _process = process;
         Job = job;
@@ -28,14 +28,16 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         _reading = Task.Run(() => ReadAsync(received));
     }
 
-    public string Job { get; }
+    /// <summary>The job it serves; null while it stands by, warmed up, for the next job.</summary>
+    public string? Job { get; private set; }
 
     public int ProcessId => _process.Id;
 
     /// <summary>Completes when the process has exited and its output is read; the result says why it ended.</summary>
     public Task<string> Exited => ExitedAsync();
 
-    public static ExecutorProcess Start(ComputeOptions options, string job, string nodeHttp, string? dataAddress, string blockDirectory, string workDirectory,
+    /// <summary>Starts an executor for <paramref name="job"/>, or a standby one (warming up, no job yet) when it is null.</summary>
+    public static ExecutorProcess Start(ComputeOptions options, string? job, string nodeHttp, string? dataAddress, string blockDirectory, string workDirectory,
         byte[] secret, Action<ExecutorMessage> received)
     {
         var (program, arguments) = Command(options.ExecutorCommand);
@@ -51,7 +53,8 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         {
             start.ArgumentList.Add(argument);
         }
-        foreach (string argument in (string[])["--job", job, "--node-http", nodeHttp, "--work", workDirectory, "--sort-buffer", options.SortBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)])
+        string[] role = job is null ? ["--standby"] : ["--job", job, "--work", workDirectory];
+        foreach (string argument in (string[])[.. role, "--node-http", nodeHttp, "--sort-buffer", options.SortBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             start.ArgumentList.Add(argument);
         }
@@ -73,6 +76,19 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the executor ({program})");
         return new ExecutorProcess(process, job, received);
     }
+
+    /// <summary>Gives a standby executor its job: from now on it serves that job only.</summary>
+    public async Task AssignAsync(string job, string workDirectory)
+    {
+        if (Job is not null)
+        {
+            throw new InvalidOperationException($"the executor already serves {Job}");
+        }
+        Job = job;
+        await SendAsync(new ExecutorMessage { Op = "assign", Job = job, Work = workDirectory }).ConfigureAwait(false);
+    }
+
+    public bool HasExited => _process.HasExited;
 
     public async Task SendAsync(ExecutorMessage message)
     {

@@ -31,48 +31,82 @@ public sealed class ExecutorProgram : IAsyncDisposable
     private const int ParallelFetches = 4;
     private static readonly TimeSpan ProgressEvery = TimeSpan.FromMilliseconds(500);
 
-    private readonly string _job;
     private readonly Uri _node;
-    private readonly string _work;
+    private readonly string? _dataAddress;
+    private readonly string? _blockDirectory;
+    private readonly byte[] _secret;
     private readonly long _sortBuffer;
-    private readonly ColonyFileSystem _fs;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(5) };
     private readonly SemaphoreSlim _output = new(1, 1);
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _attempts = new();
     private LoadedJob? _loaded;
+    private JobBinding? _binding;
 
-    private ExecutorProgram(string job, Uri node, string work, string? dataAddress, string? blockDirectory, long sortBuffer, byte[] secret)
+    /// <summary>The job this executor serves, its work directory, and a file-system client named after it.</summary>
+    private sealed record JobBinding(string Job, string Work, ColonyFileSystem Fs);
+
+    private ExecutorProgram(Uri node, string? dataAddress, string? blockDirectory, long sortBuffer, byte[] secret)
     {
-        _job = job;
         _node = node;
-        _work = work;
+        _dataAddress = dataAddress;
+        _blockDirectory = blockDirectory;
         _sortBuffer = sortBuffer;
-        _fs = new ColonyFileSystem([node], secret, new ColonyFileSystemOptions
-        {
-            ClientName = $"executor-{job}-{Environment.ProcessId}", LocalDataNode = dataAddress, LocalBlockDirectory = blockDirectory,
-        });
+        _secret = secret;
         _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(secret));
     }
 
-    /// <summary>Runs until standard input closes (the worker went away or stopped the job).</summary>
+    private JobBinding Bound => _binding ?? throw new InvalidOperationException("the executor has not been given a job");
+
+    /// <summary>Ties this executor to its one job; a standby executor gets it when a worker takes it.</summary>
+    private void Bind(string job, string work)
+    {
+        if (_binding is { } bound)
+        {
+            if (bound.Job != job)
+            {
+                throw new InvalidOperationException($"this executor serves {bound.Job}, not {job}");
+            }
+            return;
+        }
+        Directory.CreateDirectory(work);
+        _binding = new JobBinding(job, work, new ColonyFileSystem([_node], _secret, new ColonyFileSystemOptions
+        {
+            ClientName = $"executor-{job}-{Environment.ProcessId}", LocalDataNode = _dataAddress, LocalBlockDirectory = _blockDirectory,
+        }));
+    }
+
+    /// <summary>
+    /// Runs until standard input closes (the worker went away or stopped the job). Started with <c>--job</c> and
+    /// <c>--work</c>, it serves that job; started with <c>--standby</c>, it warms up and waits for an
+    /// <c>assign</c> message naming its job.
+    /// </summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> args)
     {
         string? Arg(string name) => args.Select((a, i) => (a, i)).Where(p => p.a == name && p.i + 1 < args.Count).Select(p => args[p.i + 1]).FirstOrDefault();
-        if (Arg("--job") is not { } job || Arg("--node-http") is not { } node || Arg("--work") is not { } work
-            || Environment.GetEnvironmentVariable(SecretVariable) is not { Length: > 0 } secret)
+        bool standby = args.Contains("--standby");
+        string? job = Arg("--job");
+        string? work = Arg("--work");
+        if (Arg("--node-http") is not { } node || Environment.GetEnvironmentVariable(SecretVariable) is not { Length: > 0 } secret
+            || (!standby && (job is null || work is null)))
         {
-            await Console.Error.WriteLineAsync("colony executor: started by a worker only (--job, --node-http, --work and the secret are required)").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("colony executor: started by a worker only (--node-http, the secret, and --job with --work or --standby are required)").ConfigureAwait(false);
             return 2;
         }
         long sortBuffer = long.TryParse(Arg("--sort-buffer"), CultureInfo.InvariantCulture, out long b) ? b : 64L * 1024 * 1024;
-        await using var program = new ExecutorProgram(job, new Uri(node), work, Arg("--data-address"), Arg("--block-directory"), sortBuffer, Convert.FromBase64String(secret));
-        await program.ServeAsync().ConfigureAwait(false);
+        await using var program = new ExecutorProgram(new Uri(node), Arg("--data-address"), Arg("--block-directory"), sortBuffer, Convert.FromBase64String(secret));
+        if (!standby)
+        {
+            program.Bind(job!, work!);
+        }
+        await program.ServeAsync(standby).ConfigureAwait(false);
         return 0;
     }
 
-    private async Task ServeAsync()
+    private async Task ServeAsync(bool standby)
     {
+        using var warmup = new CancellationTokenSource();
+        var warming = standby ? Task.Run(() => WarmUpAsync(warmup.Token)) : Task.CompletedTask;
         using var input = new StreamReader(Console.OpenStandardInput());
         var running = new List<Task>();
         while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
@@ -86,7 +120,13 @@ public sealed class ExecutorProgram : IAsyncDisposable
             {
                 continue;
             }
-            if (message is { Op: "run", Launch: { } launch })
+            if (message is { Op: "assign", Job: { } job, Work: { } work })
+            {
+                // The job's tasks come next: they get the CPU, not the rest of the warm-up.
+                await warmup.CancelAsync().ConfigureAwait(false);
+                Bind(job, work);
+            }
+            else if (message is { Op: "run", Launch: { } launch })
             {
                 var cancel = new CancellationTokenSource();
                 if (_attempts.TryAdd(launch.Attempt, cancel))
@@ -100,11 +140,29 @@ public sealed class ExecutorProgram : IAsyncDisposable
             }
             running.RemoveAll(t => t.IsCompleted);
         }
+        await warmup.CancelAsync().ConfigureAwait(false);
         foreach (var cancel in _attempts.Values)
         {
             await cancel.CancelAsync().ConfigureAwait(false);
         }
         await Task.WhenAll(running).ConfigureAwait(false);
+        await warming.ConfigureAwait(false);
+    }
+
+    private static async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ExecutorWarmup.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Only a warm-up: the executor serves its job all the same, a little slower at first.
+            await Console.Error.WriteLineAsync($"warm-up skipped: {e.Message}").ConfigureAwait(false);
+        }
     }
 
     private async Task RunAttemptAsync(AttemptLaunch launch, CancellationToken cancellationToken)
@@ -114,7 +172,7 @@ public sealed class ExecutorProgram : IAsyncDisposable
         try
         {
             var job = await LoadAsync(launch.Settings, cancellationToken).ConfigureAwait(false);
-            var location = MapOutputLocation.In(_work, launch.Attempt);
+            var location = MapOutputLocation.In(Bound.Work, launch.Attempt);
             if (Directory.Exists(location.Directory))
             {
                 Directory.Delete(location.Directory, recursive: true); // an earlier run of this attempt on a restarted executor
@@ -146,7 +204,7 @@ public sealed class ExecutorProgram : IAsyncDisposable
     private async Task<(string Output, IReadOnlyDictionary<string, long> Counters)> RunMapAsync(
         LoadedJob job, AttemptLaunch launch, MapOutputLocation location, ITaskReporter reporter, CancellationToken cancellationToken)
     {
-        var input = await _fs.OpenReadAsync(launch.InputPath ?? throw new InvalidDataException("a map needs an input"), cancellationToken).ConfigureAwait(false);
+        var input = await Bound.Fs.OpenReadAsync(launch.InputPath ?? throw new InvalidDataException("a map needs an input"), cancellationToken).ConfigureAwait(false);
         await using (input.ConfigureAwait(false))
         {
             Stream? mapOnly = null;
@@ -154,7 +212,7 @@ public sealed class ExecutorProgram : IAsyncDisposable
             if (launch.Reducers == 0)
             {
                 temporary = JobCommitter.TemporaryPart(launch.Output, launch.Attempt, launch.Index);
-                mapOnly = await _fs.CreateAsync(temporary, new FsCreateOptions { Overwrite = true }, cancellationToken).ConfigureAwait(false);
+                mapOnly = await Bound.Fs.CreateAsync(temporary, new FsCreateOptions { Overwrite = true }, cancellationToken).ConfigureAwait(false);
             }
             try
             {
@@ -215,7 +273,7 @@ public sealed class ExecutorProgram : IAsyncDisposable
     {
         var segments = await FetchAsync(launch, location.Directory, reporter, cancellationToken).ConfigureAwait(false);
         string temporary = JobCommitter.TemporaryPart(launch.Output, launch.Attempt, launch.Index);
-        var output = await _fs.CreateAsync(temporary, new FsCreateOptions { Overwrite = true }, cancellationToken).ConfigureAwait(false);
+        var output = await Bound.Fs.CreateAsync(temporary, new FsCreateOptions { Overwrite = true }, cancellationToken).ConfigureAwait(false);
         ReduceTaskResult result;
         await using (output.ConfigureAwait(false))
         {
@@ -372,18 +430,18 @@ public sealed class ExecutorProgram : IAsyncDisposable
             {
                 return _loaded;
             }
-            string files = Path.Combine(_work, "files");
+            string files = Path.Combine(Bound.Work, "files");
             Directory.CreateDirectory(files);
             if (settings.TryGetValue(StagingSetting, out string? staging))
             {
-                foreach (var entry in await _fs.ListAsync(staging, cancellationToken).ConfigureAwait(false))
+                foreach (var entry in await Bound.Fs.ListAsync(staging, cancellationToken).ConfigureAwait(false))
                 {
                     if (entry.IsDirectory)
                     {
                         continue;
                     }
                     string local = Path.Combine(files, Path.GetFileName(entry.Path));
-                    var source = await _fs.OpenReadAsync(entry.Path, cancellationToken).ConfigureAwait(false);
+                    var source = await Bound.Fs.OpenReadAsync(entry.Path, cancellationToken).ConfigureAwait(false);
                     await using (source.ConfigureAwait(false))
                     {
                         var target = File.Create(local);
@@ -434,7 +492,7 @@ public sealed class ExecutorProgram : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _loaded?.Dispose();
-        _fs.Dispose();
+        _binding?.Fs.Dispose();
         _http.Dispose();
         _output.Dispose();
         _loadLock.Dispose();

@@ -23,11 +23,17 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
 
     private static readonly TimeSpan BeatInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>The least time between two standby executors' starts, so one that keeps dying cannot spin.</summary>
+    private static readonly TimeSpan StandbyRetry = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, ExecutorProcess> _executors = new();
     private readonly ConcurrentDictionary<string, (string Job, double Progress)> _running = new();
     private readonly ConcurrentDictionary<string, FinishedAttemptReport> _finished = new();
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly object _startLock = new();
+    private readonly SemaphoreSlim _starting = new(1, 1);
+    private ExecutorProcess? _standby;
+    private long? _standbyStarted;
+    private volatile bool _ranJobs;
 
     private WorkerSlots Slots { get; } = SlotsFor(node, options);
 
@@ -45,6 +51,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
             {
                 long started = time.GetTimestamp();
                 await BeatAsync(http, stoppingToken).ConfigureAwait(false);
+                await KeepStandbyAsync().ConfigureAwait(false);
                 // Every second, or at once when an attempt ends: its successor should not wait for the next beat.
                 // The second counts the beat itself: the leader may hold an idle worker's beat until work comes.
                 var left = BeatInterval - time.GetElapsedTime(started);
@@ -68,6 +75,45 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
             await executor.DisposeAsync().ConfigureAwait(false);
         }
         _executors.Clear();
+        if (Interlocked.Exchange(ref _standby, null) is { } standby)
+        {
+            await standby.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Once this worker has run a job, keeps one executor started and warmed up while it is idle, for the next
+    /// job to take: that job's first tasks then run at full speed instead of waiting for a process to start and
+    /// compile its code. Started only when nothing runs here, so its warm-up never competes with a job; never
+    /// on a node that runs no jobs.
+    /// </summary>
+    private async Task KeepStandbyAsync()
+    {
+        if (!options.WarmExecutor || !_ranJobs || Volatile.Read(ref _standby) is not null || !_executors.IsEmpty || !_running.IsEmpty
+            || (_standbyStarted is { } last && time.GetElapsedTime(last) < StandbyRetry))
+        {
+            return;
+        }
+        await _starting.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (_standby is not null || !_executors.IsEmpty)
+            {
+                return;
+            }
+            _standbyStarted = time.GetTimestamp();
+            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, node.LoadSecret(), OnMessage);
+            LogStandbyStarted(logger, _standby.ProcessId);
+            _ = WatchAsync(_standby);
+        }
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        {
+            LogStandbyFailed(logger, e.Message);
+        }
+        finally
+        {
+            _starting.Release();
+        }
     }
 
     private async Task BeatAsync(HttpClient http, CancellationToken cancellationToken)
@@ -137,7 +183,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         ExecutorProcess executor;
         try
         {
-            executor = ExecutorFor(launch.Job);
+            executor = await ExecutorForAsync(launch.Job).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
         {
@@ -145,24 +191,45 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
             return;
         }
         _running[launch.Attempt] = (launch.Job, 0);
+        if (executor.HasExited)
+        {
+            // Dead before it got the attempt: its watcher may already have failed the attempts it knew of.
+            Finish(launch.Attempt, new FinishedAttemptReport(launch.Attempt, false, null, null, await executor.Exited.ConfigureAwait(false)));
+            return;
+        }
         await executor.SendAsync(new ExecutorMessage { Op = "run", Attempt = launch.Attempt, Launch = launch }).ConfigureAwait(false);
     }
 
-    private ExecutorProcess ExecutorFor(string job)
+    /// <summary>The job's executor: the one it has, else the standby (given the job), else a new process.</summary>
+    private async Task<ExecutorProcess> ExecutorForAsync(string job)
     {
-        lock (_startLock)
+        await _starting.WaitAsync().ConfigureAwait(false);
+        try
         {
             if (_executors.TryGetValue(job, out var running))
             {
                 return running;
             }
+            _ranJobs = true;
             string directory = MapOutputLocation.JobDirectory(node.DataDir, job);
             Directory.CreateDirectory(directory);
+            if (_standby is { HasExited: false } standby)
+            {
+                _standby = null;
+                await standby.AssignAsync(job, directory).ConfigureAwait(false);
+                _executors[job] = standby;
+                LogStandbyAssigned(logger, job, standby.ProcessId);
+                return standby;
+            }
             var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, node.LoadSecret(), OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
             _ = WatchAsync(executor);
             return executor;
+        }
+        finally
+        {
+            _starting.Release();
         }
     }
 
@@ -198,8 +265,14 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
     private async Task WatchAsync(ExecutorProcess executor)
     {
         string why = await executor.Exited.ConfigureAwait(false);
-        _executors.TryRemove(new KeyValuePair<string, ExecutorProcess>(executor.Job, executor));
-        foreach (var attempt in _running.Where(r => r.Value.Job == executor.Job).Select(r => r.Key).ToArray())
+        Interlocked.CompareExchange(ref _standby, null, executor);
+        if (executor.Job is not { } job)
+        {
+            LogStandbyExited(logger, executor.ProcessId, why);
+            return;
+        }
+        _executors.TryRemove(new KeyValuePair<string, ExecutorProcess>(job, executor));
+        foreach (var attempt in _running.Where(r => r.Value.Job == job).Select(r => r.Key).ToArray())
         {
             Finish(attempt, new FinishedAttemptReport(attempt, false, null, null, why));
         }
@@ -261,6 +334,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
     public override void Dispose()
     {
         _wake.Dispose();
+        _starting.Dispose();
         base.Dispose();
     }
 
@@ -281,4 +355,16 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not remove the files of job {Job}: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string job, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "started a standby executor (pid {Pid})")]
+    private static partial void LogStandbyStarted(ILogger logger, int pid);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not start a standby executor: {Reason}")]
+    private static partial void LogStandbyFailed(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "the standby executor (pid {Pid}) now runs {Job}")]
+    private static partial void LogStandbyAssigned(ILogger logger, string job, int pid);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "the standby executor (pid {Pid}) ended: {Reason}")]
+    private static partial void LogStandbyExited(ILogger logger, int pid, string reason);
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Colony.IntegrationTests.Recipes;
 using Xunit.Abstractions;
@@ -92,19 +91,5 @@ public class ExampleJobTests(ExampleCluster fixture, ITestOutputHelper output) :
         logs.Pass();
     }
 
-    private static string BuildExample(string name)
-    {
-        string directory = Directory.CreateTempSubdirectory($"colony-{name}-").FullName;
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string argument in (string[])["build", Path.Combine(Workspace.RepositoryRoot, "examples", "csharp", name), "-c", "Release", "-v", "quiet", "-nologo", "-o", directory])
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
-        return directory;
-    }
+    private static string BuildExample(string name) => JobAssemblies.Build(Path.Combine(Workspace.RepositoryRoot, "examples", "csharp", name));
 }

@@ -35,4 +35,18 @@ public static class JobSettings
 
     /// <summary>How many keys sort's preparation samples from the inputs (default 10 000).</summary>
     public const string SortSampleSize = "colony.sort.samples";
+
+    /// <summary>
+    /// How many sorted runs one merge reads at once (default 64, at least 2). A map with more spills, or a reduce
+    /// with more map outputs, merges in passes, so open files and read buffers stay bounded however large the job.
+    /// </summary>
+    public const string MergeFactor = "colony.merge.factor";
+
+    /// <summary>The <see cref="MergeFactor"/> of these settings.</summary>
+    public static int MergeFactorOf(IReadOnlyDictionary<string, string> settings) =>
+        settings.TryGetValue(MergeFactor, out string? text) && int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int factor)
+            ? Math.Max(2, factor)
+            : DefaultMergeFactor;
+
+    public const int DefaultMergeFactor = 64;
 }

@@ -127,7 +127,8 @@ internal sealed class MapOutputCollector : Emitter, IDisposable
         }
         else
         {
-            final = MergeSpills(output);
+            MergeDownTo(JobSettings.MergeFactorOf(context.Settings));
+            final = MergeSpills(spills, output);
             foreach (Spill spill in spills)
             {
                 File.Delete(spill.Path);
@@ -211,7 +212,24 @@ internal sealed class MapOutputCollector : Emitter, IDisposable
         return comparer is null ? key.SequenceEqual(otherKey) : comparer.Compare(key, otherKey) == 0;
     }
 
-    private Spill MergeSpills(string output)
+    /// <summary>Merges the smallest runs into one until at most <paramref name="factor"/> are left, as Hadoop does.</summary>
+    private void MergeDownTo(int factor)
+    {
+        for (int pass = 0; spills.Count > factor; pass++)
+        {
+            // Merging the smallest runs first makes each pass read as little as it can.
+            var batch = spills.OrderBy(s => s.Lengths.Sum()).Take(factor).ToList();
+            var merged = MergeSpills(batch, Path.Combine(directory, $"merge{pass}.out"));
+            foreach (Spill spill in batch)
+            {
+                spills.Remove(spill);
+                File.Delete(spill.Path);
+            }
+            spills.Add(merged);
+        }
+    }
+
+    private Spill MergeSpills(IReadOnlyList<Spill> inputs, string output)
     {
         var offsets = new long[partitions];
         var lengths = new long[partitions];
@@ -220,8 +238,8 @@ internal sealed class MapOutputCollector : Emitter, IDisposable
         for (int p = 0; p < partitions; p++)
         {
             offsets[p] = writer.Position;
-            var readers = new List<SegmentReader>(spills.Count);
-            foreach (Spill spill in spills)
+            var readers = new List<SegmentReader>(inputs.Count);
+            foreach (Spill spill in inputs)
             {
                 readers.Add(new SegmentReader(spill.Path, spill.Offsets[p], spill.Lengths[p], 128 << 10));
             }

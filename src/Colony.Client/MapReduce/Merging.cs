@@ -289,3 +289,57 @@ internal sealed class IdentityReducer : RawReducer
         }
     }
 }
+
+/// <summary>Whole files that each hold one sorted segment: a reduce's fetched map outputs.</summary>
+internal static class SegmentFiles
+{
+    /// <summary>
+    /// Merges the smallest files, <paramref name="factor"/> at a time, into new files in <paramref name="directory"/>
+    /// until at most <paramref name="factor"/> remain; returns the files to read. The given files are left alone.
+    /// </summary>
+    public static IReadOnlyList<string> MergeDownTo(
+        IReadOnlyList<string> files, int factor, IKeyComparer? comparer, string directory, CancellationToken cancellationToken)
+    {
+        var remaining = files.Select(f => (Path: f, Length: new FileInfo(f).Length)).ToList();
+        for (int pass = 0; remaining.Count > factor; pass++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = remaining.OrderBy(f => f.Length).Take(factor).ToList();
+            string merged = Path.Combine(directory, $"merge{pass}.seg");
+            var readers = new List<SegmentReader>(batch.Count);
+            try
+            {
+                foreach (var (path, length) in batch)
+                {
+                    readers.Add(new SegmentReader(path, 0, length, 128 << 10));
+                }
+            }
+            catch
+            {
+                readers.ForEach(reader => reader.Dispose());
+                throw;
+            }
+            using (var merger = new SegmentMerger(readers, comparer))
+            using (var file = new FileStream(merged, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1))
+            using (var writer = new SegmentWriter(file))
+            {
+                while (merger.MoveNext())
+                {
+                    writer.Write(merger.Key, merger.Value);
+                }
+                writer.EndSegment();
+                writer.Flush();
+            }
+            foreach (var input in batch)
+            {
+                remaining.Remove(input);
+                if (!files.Contains(input.Path))
+                {
+                    File.Delete(input.Path); // an earlier pass's file, merged again
+                }
+            }
+            remaining.Add((merged, new FileInfo(merged).Length));
+        }
+        return [.. remaining.Select(f => f.Path)];
+    }
+}

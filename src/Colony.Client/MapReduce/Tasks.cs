@@ -188,11 +188,15 @@ public static class ReduceTaskRunner
         var context = new TaskContext(spec.TaskId, step, settings, counters, spec.WorkDirectory);
         IKeyComparer? comparer = job.Job.CreateComparer(step);
         RawReducer reducer = job.Job.CreateReducer(step) ?? new IdentityReducer();
+        // More map outputs than one merge may read at once: merge the smallest into intermediate files first.
+        IReadOnlyList<string> segments = await Task.Run(
+            () => SegmentFiles.MergeDownTo(spec.SegmentFiles, JobSettings.MergeFactorOf(settings), comparer, spec.WorkDirectory, cancellationToken),
+            cancellationToken).ConfigureAwait(false);
         long total = 0;
-        var readers = new List<SegmentReader>(spec.SegmentFiles.Count);
+        var readers = new List<SegmentReader>(segments.Count);
         try
         {
-            foreach (string file in spec.SegmentFiles)
+            foreach (string file in segments)
             {
                 long length = new FileInfo(file).Length;
                 total += length;

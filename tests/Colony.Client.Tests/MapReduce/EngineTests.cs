@@ -76,6 +76,68 @@ public sealed class EngineTests
     }
 
     [Fact]
+    public async Task A_small_merge_factor_merges_spills_and_map_outputs_in_passes_with_the_same_result()
+    {
+        using var temp = new TempDirectory();
+        string input = Corpora.Write(temp.Path, "in.txt", seed: 6, lines: 20_000, longLine: false);
+
+        // Dozens of spills per map, and a dozen maps per reduce, merged three at a time.
+        var inPasses = await Corpora.RunAsync(new TypedWordCount(), [input], temp.Sub("passes"), reducers: 2, split: 200_000,
+            settings: new Dictionary<string, string> { [JobSettings.MergeFactor] = "3" });
+        var atOnce = await Corpora.RunAsync(new TypedWordCount(), [input], temp.Sub("once"), reducers: 2, split: 200_000);
+
+        var expected = Corpora.DictionaryWordCount([input]).OrderBy(p => p.Key, StringComparer.Ordinal);
+        Assert.Equal(expected, Corpora.ReadCounts(inPasses.OutputFiles).OrderBy(p => p.Key, StringComparer.Ordinal));
+        Assert.Equal(expected, Corpora.ReadCounts(atOnce.OutputFiles).OrderBy(p => p.Key, StringComparer.Ordinal));
+        // The intermediate passes wrote their records again.
+        Assert.True(inPasses.Counters[Counters.SpilledRecords] > atOnce.Counters[Counters.SpilledRecords]);
+        foreach (string part in inPasses.OutputFiles)
+        {
+            var keys = File.ReadLines(part).Select(l => l[..l.IndexOf('\t', StringComparison.Ordinal)]).ToList();
+            Assert.Equal(keys.Order(StringComparer.Ordinal), keys);
+        }
+    }
+
+    [Fact]
+    public void A_reduce_with_more_map_outputs_than_the_factor_merges_them_into_few_sorted_files()
+    {
+        using var temp = new TempDirectory();
+        var random = new Random(3);
+        var all = new List<string>();
+        var files = new List<string>();
+        for (int f = 0; f < 10; f++)
+        {
+            var keys = Enumerable.Range(0, 50).Select(_ => $"k{random.Next(1000):D4}").Order(StringComparer.Ordinal).ToList();
+            all.AddRange(keys);
+            string path = temp.Sub($"map{f}.seg");
+            using (var file = File.Create(path))
+            using (var writer = new SegmentWriter(file))
+            {
+                foreach (string key in keys)
+                {
+                    writer.Write(System.Text.Encoding.ASCII.GetBytes(key), [1]);
+                }
+                writer.EndSegment();
+                writer.Flush();
+            }
+            files.Add(path);
+        }
+
+        var merged = SegmentFiles.MergeDownTo(files, 3, null, temp.Path, CancellationToken.None);
+
+        Assert.InRange(merged.Count, 1, 3);
+        Assert.All(files, f => Assert.True(File.Exists(f), "the given files are left alone"));
+        var readers = merged.Select(f => new SegmentReader(f, 0, new FileInfo(f).Length)).ToList();
+        using var merger = new SegmentMerger(readers, null);
+        var seen = new List<string>();
+        while (merger.MoveNext())
+        {
+            seen.Add(System.Text.Encoding.ASCII.GetString(merger.Key));
+        }
+        Assert.Equal(all.Order(StringComparer.Ordinal), seen);
+    }
+
+    [Fact]
     public async Task Sort_output_is_globally_sorted_and_a_permutation_of_the_input()
     {
         using var temp = new TempDirectory();

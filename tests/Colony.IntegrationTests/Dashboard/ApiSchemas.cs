@@ -20,6 +20,7 @@ internal static class ApiSchemas
         ("coordination", typeof(CoordinationView), "/api/coordination"),
         ("coordination-tree", typeof(ZNodeBrowse), "/api/coordination/tree?path=%2Fzookeeper"),
         ("storage", typeof(StorageView), "/api/storage?path=%2F"),
+        ("storage-health", typeof(StorageHealthView), "/api/storage/health"),
     ];
 
     public static string RepositoryRoot

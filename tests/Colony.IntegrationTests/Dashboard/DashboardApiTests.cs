@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Colony.Client;
 using Colony.Coordination;
+using Colony.IntegrationTests.FileSystem;
 using Json.Schema;
 using Xunit.Abstractions;
 
@@ -42,6 +43,18 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
             async () => (string?)await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/api/cluster"),
             json => JsonNode.Parse(json)!["nodes"]!.AsArray().Count(n => (string?)n!["health"] == "healthy") == 3,
             Patience, "three healthy nodes on the overview");
+        // A file, so the storage answers carry blocks; then every node must see the leader's block health.
+        using (var fs = cluster.FileSystem())
+        {
+            await Fs.WriteAsync(fs, "/schema/file", Fs.RandomBytes(1000, seed: 1), Fs.Small());
+        }
+        foreach (ulong id in cluster.Ids)
+        {
+            await LocalCluster.WaitForAsync(
+                async () => await TryGetAsync(cluster, $"{cluster.HttpAddress(id)}/api/storage/health"),
+                json => (int)JsonNode.Parse(json)!["fsck"]!["healthy"]! == 1,
+                Patience, $"the block health on node {id}");
+        }
 
         var schemas = ApiSchemas.All.ToDictionary(s => s.Name, s => JsonSchema.FromFile(ApiSchemas.FileOf(s.Name)));
         foreach (ulong id in cluster.Ids)
@@ -63,6 +76,52 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
         Assert.False((bool)JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/commands/is_read_only"))!["read_only"]!);
         var unknown = await cluster.Http.GetAsync($"{cluster.HttpAddress(1)}/commands/no_such_command");
         Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_dead_data_node_leaves_its_blocks_under_replicated_on_the_storage_page_and_overview()
+    {
+        using var settings = NodeEnvironment.FastRepair();
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        ulong victim = cluster.Ids.First(id => id != leader);
+        ulong viewer = cluster.Ids.First(id => id != leader && id != victim);
+        using (var fs = cluster.FileSystem())
+        {
+            await Fs.WaitForDataNodesAsync(fs, 3);
+            await Fs.WriteAsync(fs, "/health/a", Fs.RandomBytes(1000, seed: 2), Fs.Small(replication: 3));
+            await Fs.WaitHealthyAsync(fs, "the new file fully replicated");
+        }
+        // The overview's block column: each node holds the file's one block.
+        await LocalCluster.WaitForAsync(
+            async () => await TryGetAsync(cluster, $"{cluster.HttpAddress(viewer)}/api/cluster"),
+            json => JsonNode.Parse(json)!["nodes"]!.AsArray().All(n => (int?)n!["blocks"] == 1),
+            Patience, "one block on every node in the overview");
+
+        cluster.Kill(victim);
+        // No fourth node to copy to: the block stays under-replicated, and a follower shows it from the leader's map.
+        var storage = await LocalCluster.WaitForAsync(
+            async () => await TryGetAsync(cluster, $"{cluster.HttpAddress(viewer)}/api/storage?path=%2F"),
+            json => (int?)JsonNode.Parse(json)!["health"]?["fsck"]?["underReplicated"] == 1,
+            Patience, "the block under-replicated on the storage api");
+        var health = JsonNode.Parse(storage)!["health"]!;
+        var problem = health["fsck"]!["problems"]!.AsArray().Single()!;
+        Assert.Equal(("/health/a", "under-replicated", 3, 2), ((string?)problem["path"], (string?)problem["health"], (int)problem["expected"]!, problem["live"]!.AsArray().Count));
+        Assert.DoesNotContain(cluster.DataAddress(victim), problem["live"]!.AsArray().Select(n => (string?)n));
+        Assert.Equal("dead", (string?)health["dataNodes"]!.AsArray().Single(n => (ulong)n!["id"]! == victim)!["state"]);
+
+        // The overview reads the health its monitor fetched last, up to a second ago.
+        string overview = await LocalCluster.WaitForAsync(
+            async () => await TryGetAsync(cluster, $"{cluster.HttpAddress(viewer)}/api/cluster"),
+            json => JsonNode.Parse(json)!["alerts"]!.AsArray().Any(a => (string?)a!["kind"] == "blocks-under-replicated"),
+            Patience, "the under-replicated alert on the overview");
+        var alert = JsonNode.Parse(overview)!["alerts"]!.AsArray().Single(a => (string?)a!["kind"] == "blocks-under-replicated")!;
+        Assert.Equal("warning", (string?)alert["severity"]);
+        string page = await cluster.Http.GetStringAsync($"{cluster.HttpAddress(viewer)}/storage");
+        Assert.Contains("id=\"problem-blocks\"", page, StringComparison.Ordinal);
+        Assert.Contains("<span data-blocks=\"under-replicated\"><span class=\"badge warning\">1</span>", page, StringComparison.Ordinal);
         logs.Pass();
     }
 
@@ -106,6 +165,12 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
         Assert.Contains(samples, s => s.Name == "colony_zookeeper_requests_total" && s.Labels.Contains("opcode=\"Create\"", StringComparison.Ordinal) && s.Value >= 1);
         Assert.Contains(samples, s => s.Name == "colony_zookeeper_request_duration_seconds_count" && s.Labels.Contains("opcode=\"GetData\"", StringComparison.Ordinal) && s.Value >= 1);
         logs.Pass();
+    }
+
+    private static async Task<string?> TryGetAsync(LocalCluster cluster, string url)
+    {
+        using var response = await cluster.Http.GetAsync(url);
+        return response.IsSuccessStatusCode ? await response.Content.ReadAsStringAsync() : null;
     }
 
     private static string Errors(EvaluationResults result)

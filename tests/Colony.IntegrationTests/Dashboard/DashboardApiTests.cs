@@ -141,7 +141,7 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task Metrics_parse_as_prometheus_text_and_cover_raft_and_coordination()
+    public async Task Metrics_parse_as_prometheus_text_and_cover_raft_coordination_storage_and_compute()
     {
         await using var cluster = new LocalCluster(3);
         using var logs = cluster.DumpLogsOnFailure(output);
@@ -153,8 +153,20 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
             await client.CreateAsync("/metrics", null, Acl.OpenUnsafe);
             await client.GetDataAsync("/metrics");
         }
+        // A file written to three replicas and read back: bytes through the data nodes' transfer servers.
+        var data = Fs.RandomBytes(300_000, seed: 3);
+        using (var fs = cluster.FileSystem())
+        {
+            await Fs.WaitForDataNodesAsync(fs, 3);
+            await Fs.WriteAsync(fs, "/metrics/file", data, Fs.Small(replication: 3));
+            Assert.Equal(data, await Fs.ReadAllAsync(fs, "/metrics/file"));
+            await Fs.WaitHealthyAsync(fs, "the file fully replicated");
+        }
 
-        string text = await cluster.Http.GetStringAsync($"{cluster.HttpAddress(leader)}/metrics");
+        // The leader reports its block map's figures once every data node has had time to report (a few seconds in).
+        string text = await LocalCluster.WaitForAsync(
+            async () => await TryGetAsync(cluster, $"{cluster.HttpAddress(leader)}/metrics"),
+            t => t.Contains("\ncolony_fs_replication_queue{", StringComparison.Ordinal), Patience, "the leader's block map figures");
         var samples = PrometheusText.Parse(text);
         Assert.Equal(1, samples.Single(s => s.Name == "colony_raft_is_leader").Value);
         Assert.True(samples.Single(s => s.Name == "colony_raft_term").Value >= 1);
@@ -164,6 +176,28 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
         Assert.Equal(2, samples.Count(s => s.Name == "colony_raft_follower_lag"));
         Assert.Contains(samples, s => s.Name == "colony_zookeeper_requests_total" && s.Labels.Contains("opcode=\"Create\"", StringComparison.Ordinal) && s.Value >= 1);
         Assert.Contains(samples, s => s.Name == "colony_zookeeper_request_duration_seconds_count" && s.Labels.Contains("opcode=\"GetData\"", StringComparison.Ordinal) && s.Value >= 1);
+        // The leader's block map: nothing waits for a replica, nothing is lost or corrupt.
+        Assert.Equal(0, samples.Single(s => s.Name == "colony_fs_replication_queue").Value);
+        Assert.Equal(0, samples.Single(s => s.Name == "colony_fs_missing_blocks").Value);
+        Assert.Equal(0, samples.Single(s => s.Name == "colony_fs_corrupt_replicas").Value);
+
+        double written = 0;
+        double read = 0;
+        foreach (ulong id in cluster.Ids)
+        {
+            var node = PrometheusText.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(id)}/metrics"));
+            Assert.Equal(1, node.Single(s => s.Name == "colony_fs_blocks").Value);
+            Assert.True(node.Single(s => s.Name == "colony_fs_disk_free_bytes").Value > 0);
+            Assert.True(node.Single(s => s.Name == "colony_fs_disk_used_bytes").Value > 0);
+            // Every node holds a replica: each stored at least the whole file.
+            double stored = node.Single(s => s.Name == "colony_fs_bytes_written_total").Value;
+            Assert.True(stored >= data.Length, $"node {id} stored {stored} bytes of a {data.Length}-byte file");
+            written += stored;
+            read += node.Single(s => s.Name == "colony_fs_bytes_read_total").Value;
+            Assert.Equal(id == leader ? 1 : 0, node.Count(s => s.Name == "colony_fs_replication_queue"));
+        }
+        Assert.True(written >= 3.0 * data.Length);
+        Assert.True(read >= data.Length, $"the transfer servers sent {read} bytes for a read of {data.Length}");
         logs.Pass();
     }
 

@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Colony.Node.Dashboard;
 
 /// <summary>
-/// The dashboard's routes: each page and its JSON twin under /api. Read-only: nothing here changes the
-/// cluster, so nothing here needs the admin token.
+/// The dashboard's routes: each page and its JSON twin under /api. Read-only, but for two form posts (kill a
+/// job, decommission a data node) that need the cluster's admin token (<see cref="AdminActions"/>).
 /// </summary>
 internal static class DashboardEndpoints
 {
@@ -94,6 +94,9 @@ internal static class DashboardEndpoints
             }
             return Render(context, self, "Job " + id, "Jobs", JobPages.Job(id, detail));
         });
+        var actions = new AdminActions(self);
+        app.MapPost("/jobs/{id}/kill", (HttpContext context, string id) => actions.KillJobAsync(context, id));
+        app.MapPost("/storage/datanodes/{id}/decommission", (HttpContext context, ulong id) => actions.DecommissionAsync(context, id));
         app.MapGet("/node", (HttpContext context) => Render(context, self, "Node " + self.Id, "Node", DashboardPages.Node(self.Details())));
         // Another node's page lives on that node: send the browser there.
         app.MapGet("/nodes/{id}", (ulong id) => self.Loop.MemberHttp.TryGetValue(id, out string? http) && http.Length > 0

@@ -268,7 +268,7 @@ internal static class DashboardPages
                 p.Live.Count == 0 ? "-" : E(string.Join(", ", p.Live)), p.CorruptOn.Count == 0 ? "-" : E(string.Join(", ", p.CorruptOn)),
             ]), "problem-blocks"));
         }
-        html.Append("<h2>Data nodes</h2>").Append(Table(["Node", "Transfer address", "State", "Blocks", "Corrupt replicas", "Capacity", "Free"], health.DataNodes.Select(d => DataNodeRow(d)), "datanodes"));
+        html.Append("<h2>Data nodes</h2>").Append(Table(["Node", "Transfer address", "State", "Blocks", "Corrupt replicas", "Capacity", "Free", ""], health.DataNodes.Select(d => DataNodeRow(d)), "datanodes"));
     }
 
     private static IEnumerable<string> DataNodeRow(DataNodeHealthView d) =>
@@ -276,6 +276,10 @@ internal static class DashboardPages
         $"<a href=\"/nodes/{d.Id.ToString(CultureInfo.InvariantCulture)}\">node {d.Id.ToString(CultureInfo.InvariantCulture)}</a>", $"<code>{E(d.Address)}</code>",
         Badge(d.State, d.State switch { "alive" => "healthy", "dead" => "dead", _ => "warning" }),
         N(d.Blocks), N(d.CorruptReplicas), E(AlertRules.Bytes(d.CapacityBytes)), E(AlertRules.Bytes(d.FreeBytes)),
+        d.State == "alive"
+            ? AdminActions.Form($"/storage/datanodes/{d.Id.ToString(CultureInfo.InvariantCulture)}/decommission", "Decommission",
+                "The node takes no new blocks; its replicas are copied elsewhere, then it is marked decommissioned. Needs the cluster's admin token.")
+            : "",
     ];
 
     private static string Count(string kind, int count, string severity) =>

@@ -84,12 +84,17 @@ internal static class Html
         .alerts li.critical{border-left-color:var(--bad);background:#fff5f5}.none{color:var(--mute)}a{color:var(--accent)}
         .bar{height:8px;background:#e8ebf0;border-radius:4px;overflow:hidden;min-width:90px}.bar>span{display:block;height:100%;background:var(--accent)}
         .crumbs a{margin-right:.2rem}.mute{color:var(--mute)}
+        details.action{margin:.6rem 0}details.action summary{cursor:pointer;color:var(--bad);font-size:.85rem}details.action form{margin-top:.4rem}
+        details.action input{padding:.2rem .4rem;border:1px solid var(--line);border-radius:4px}details.action button{background:var(--bad);color:#fff;border:0;border-radius:4px;padding:.25rem .7rem;cursor:pointer}
         """;
 
-    // Re-fetches the main section; with JavaScript off the page is simply static.
+    // Re-fetches the main section; with JavaScript off the page is simply static. It holds off while an action
+    // form is open or being filled in, so a refresh never wipes a token being typed.
     private const string Script = """
         (function(){var live=document.getElementById('live');live.textContent='live';
-        setInterval(function(){fetch(location.href,{headers:{'X-Colony-Partial':'1'},cache:'no-store'})
+        function busy(){if(document.querySelector('#main details[open]'))return true;
+        return [].some.call(document.querySelectorAll('#main input'),function(i){return i.value||i===document.activeElement;});}
+        setInterval(function(){if(busy()){live.textContent='paused';return;}fetch(location.href,{headers:{'X-Colony-Partial':'1'},cache:'no-store'})
         .then(function(r){if(!r.ok)throw new Error(r.status);return r.text();})
         .then(function(t){document.getElementById('main').innerHTML=t;live.textContent='live';})
         .catch(function(){live.textContent='node unreachable: updates paused';});},2000);})();

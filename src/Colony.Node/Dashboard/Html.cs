@@ -77,7 +77,7 @@ internal static class Html
         .card .k{color:var(--mute);font-size:.75rem;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:1.35rem;font-weight:600}
         table{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:hidden}
         th,td{text-align:left;padding:.45rem .7rem;border-bottom:1px solid var(--line);vertical-align:top}th{background:#eef0f4;font-weight:600;font-size:.8rem;color:#4a5266}
-        tr:last-child td{border-bottom:none}code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.7rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all}
+        td:first-child{white-space:nowrap}tr:last-child td{border-bottom:none}code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.7rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all}
         .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.75rem;font-weight:600;color:#fff}
         .healthy,.ok{background:var(--ok)}.unhealthy,.warning{background:var(--warn)}.dead,.critical{background:var(--bad)}.unknown{background:#8a93a6}.leader{background:var(--accent)}
         .alerts{list-style:none;padding:0;margin:0}.alerts li{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--warn);border-radius:6px;padding:.5rem .8rem;margin:.4rem 0}

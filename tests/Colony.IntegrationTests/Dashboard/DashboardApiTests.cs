@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Colony.Client;
+using Colony.Client.Jobs;
 using Colony.Coordination;
 using Colony.IntegrationTests.FileSystem;
 using Json.Schema;
@@ -46,13 +47,22 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
         // A file, so the storage answers carry blocks; then every node must see the leader's block health.
         using (var fs = cluster.FileSystem())
         {
-            await Fs.WriteAsync(fs, "/schema/file", Fs.RandomBytes(1000, seed: 1), Fs.Small());
+            await Fs.WaitForDataNodesAsync(fs, 3);
+            await Fs.WriteAsync(fs, "/schema/file", "ants carry the colony\n"u8.ToArray(), Fs.Small());
         }
+        // And a finished job, for the job API's answers.
+        using var jobs = new JobClient([.. cluster.Ids.Select(id => new Uri(cluster.HttpAddress(id)))], cluster.Secret);
+        string job = await jobs.SubmitAsync(new JobRequest
+        {
+            Name = "wordcount", Inputs = ["/schema/file"], Output = "/schema/out",
+            Settings = new() { ["colony.job.builtin"] = "wordcount" },
+        });
+        Assert.Equal(JobStates.Succeeded, (await jobs.WaitAsync(job)).Job.State);
         foreach (ulong id in cluster.Ids)
         {
             await LocalCluster.WaitForAsync(
                 async () => await TryGetAsync(cluster, $"{cluster.HttpAddress(id)}/api/storage/health"),
-                json => (int)JsonNode.Parse(json)!["fsck"]!["healthy"]! == 1,
+                json => JsonNode.Parse(json)!["fsck"] is { } fsck && (string?)fsck["status"] == "HEALTHY" && (int)fsck["healthy"]! >= 2, // the input and the job's output
                 Patience, $"the block health on node {id}");
         }
 
@@ -61,7 +71,7 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
         {
             foreach (var (name, _, path) in ApiSchemas.All)
             {
-                string json = await cluster.Http.GetStringAsync(cluster.HttpAddress(id) + path);
+                string json = await cluster.Http.GetStringAsync(cluster.HttpAddress(id) + path.Replace("{job}", job, StringComparison.Ordinal));
                 var schema = schemas[name];
                 var result = schema.Evaluate(JsonDocument.Parse(json).RootElement, new EvaluationOptions { OutputFormat = OutputFormat.List });
                 Assert.True(result.IsValid, $"{path} on node {id} does not match docs/api/{name}.schema.json:\n{Errors(result)}\n{json}");

@@ -12,7 +12,12 @@ internal sealed class StorageHealthSource(NamespaceService files, BlockManager m
 {
     public const string Path = "/api/storage/health";
 
+    /// <summary>How long the leader reuses its report: every node's monitor asks once a second, and fsck walks every block.</summary>
+    private const long ReuseMs = 1_000;
+
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
+    private readonly Lock _gate = new();
+    private (long At, StorageHealthView? View) _last;
 
     /// <summary>
     /// The health as the leader sees it; null while no leader is known or reachable, and during a new leader's
@@ -46,6 +51,18 @@ internal sealed class StorageHealthSource(NamespaceService files, BlockManager m
     private StorageHealthView? Local()
     {
         long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        lock (_gate)
+        {
+            if (_last.View is null || now - _last.At >= ReuseMs || now < _last.At)
+            {
+                _last = (now, Build(now));
+            }
+            return _last.View;
+        }
+    }
+
+    private StorageHealthView? Build(long now)
+    {
         if (!manager.IsSettled(now) || FsEndpoints.Fsck(files, manager, "/", now) is not { } fsck)
         {
             return null;

@@ -30,6 +30,7 @@ internal sealed partial class ClusterMonitor : BackgroundService
     private readonly DateTimeOffset _watchingSince;
     private readonly JobsService _jobs;
     private StorageHealthView? _storage;
+    private Task _refreshing = Task.CompletedTask;
 
     public ClusterMonitor(NodeSelf self, NamespaceService files, BlockManager blocks, JobsService jobs, TimeProvider time, ILogger<ClusterMonitor> logger)
     {
@@ -118,7 +119,12 @@ internal sealed partial class ClusterMonitor : BackgroundService
         do
         {
             var members = _self.Loop.MemberHttp.Where(m => m.Key != _self.Id && m.Value.Length > 0).ToList();
-            await Task.WhenAll([.. members.Select(m => PollAsync(m.Key, m.Value, stoppingToken)), RefreshStorageAsync(stoppingToken)]).ConfigureAwait(false);
+            // Apart from the polls: a slow leader must not delay them, or every node would age towards dead.
+            if (_refreshing.IsCompleted)
+            {
+                _refreshing = RefreshStorageAsync(stoppingToken);
+            }
+            await Task.WhenAll(members.Select(m => PollAsync(m.Key, m.Value, stoppingToken))).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
     }
@@ -145,8 +151,17 @@ internal sealed partial class ClusterMonitor : BackgroundService
         }
     }
 
-    private async Task RefreshStorageAsync(CancellationToken cancellationToken) =>
-        Volatile.Write(ref _storage, await Storage.GetAsync(forwarded: false, cancellationToken).ConfigureAwait(false));
+    private async Task RefreshStorageAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Volatile.Write(ref _storage, await Storage.GetAsync(forwarded: false, cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
 
     // Called under _gate.
     private Observation Observe(ulong id, NodeSummary summary, DateTimeOffset now)

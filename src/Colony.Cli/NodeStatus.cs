@@ -62,6 +62,10 @@ internal sealed record StatusReport
 {
     [JsonPropertyName("nodes")]
     public IReadOnlyList<StatusReportNode> Nodes { get; init; } = [];
+
+    /// <summary>The dashboard's alerts (GET /api/cluster); null when no node served them.</summary>
+    [JsonPropertyName("alerts")]
+    public IReadOnlyList<Commands.ClusterAlert>? Alerts { get; init; }
 }
 
 internal sealed record StatusReportNode
@@ -85,6 +89,14 @@ internal sealed record StatusReportNode
 
     [JsonPropertyName("http")]
     public string Http { get; init; } = "";
+
+    /// <summary>Replicas the node holds, from the dashboard's overview; null when unknown.</summary>
+    [JsonPropertyName("blocks")]
+    public int? Blocks { get; init; }
+
+    /// <summary>Task attempts running on the node, from the dashboard's overview; null when unknown.</summary>
+    [JsonPropertyName("runningTasks")]
+    public int? RunningTasks { get; init; }
 }
 
 /// <summary>The body of <c>POST /cluster/members</c>.</summary>

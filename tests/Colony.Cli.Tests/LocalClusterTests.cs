@@ -72,6 +72,11 @@ public sealed class LocalClusterTests : IDisposable
         var status = await StatusAsync();
         Assert.Equal([(1, "leader", true), (2, "follower", true), (3, "follower", true)], status.Select(s => (s.Id, s.Role, s.Healthy)));
         Assert.Equal(manifest.Nodes.Select(n => n.Http), status.Select(s => s.Http));
+        // The overview's figures come from the first node that answered (the stand-in counts 10 blocks per id).
+        Assert.Equal([(10, 1), (20, 0), (30, 0)], status.Select(s => (s.Blocks ?? -1, s.RunningTasks ?? -1)));
+        string table = (await Colony("status")).Out;
+        Assert.Contains("stand-in node 1 drew this overview", table, StringComparison.Ordinal);
+        Assert.Contains("Blocks", table, StringComparison.Ordinal);
 
         var killed = await Colony("node", "kill", "2");
         Assert.Equal("node 2 killed", killed.Out.Trim());
@@ -265,7 +270,7 @@ public sealed class LocalClusterTests : IDisposable
     private static List<StatusReportNode> ParseStatus(string json)
     {
         using var document = JsonDocument.Parse(json);
-        Assert.Equal(["nodes"], document.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["nodes", "alerts"], document.RootElement.EnumerateObject().Select(p => p.Name));
         return [.. JsonSerializer.Deserialize(json, CliJson.Default.StatusReport)!.Nodes];
     }
 

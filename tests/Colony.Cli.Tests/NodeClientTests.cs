@@ -104,6 +104,48 @@ public sealed class NodeClientTests : IAsyncDisposable
             report.Nodes.Select(n => (n.Id, n.Role, n.Term, n.Commit, n.Healthy)));
     }
 
+    [Fact]
+    public async Task Status_report_adds_blocks_tasks_and_alerts_from_the_dashboards_overview()
+    {
+        var two = Start((request, _) => request switch
+        {
+            "GET /status" => (200, "{\"id\":2,\"role\":\"leader\",\"term\":3,\"leader\":2,\"commit\":10,\"applied\":10,\"healthy\":true}"),
+            "GET /api/cluster" => (200, """
+                {"clusterId":"c","leader":2,"nodes":[{"id":2,"health":"healthy","blocks":5,"runningTasks":1,"summary":null},{"id":3,"health":"dead","blocks":4,"runningTasks":0}],
+                 "alerts":[{"severity":"critical","kind":"node-dead","message":"node 3 is dead: not heard from for 4 s"}]}
+                """),
+            _ => (404, "{}"),
+        });
+        var closed = new Uri($"http://127.0.0.1:{ClosedPort()}");
+        using var client = new NodeClient();
+        using var http = new HttpClient();
+
+        var report = await Commands.StatusCommand.WithOverviewAsync(http,
+            await Commands.StatusCommand.QueryAsync(client, [new NodeEndpoint(3, closed), new NodeEndpoint(2, two.Url)], CancellationToken.None), CancellationToken.None);
+
+        // The node's own answer still decides that node 3 is unreachable; the overview adds its replica count.
+        Assert.Equal([(2, "leader", (int?)5, (int?)1), (3, "unreachable", 4, 0)], report.Nodes.Select(n => (n.Id, n.Role, n.Blocks, n.RunningTasks)));
+        var alert = Assert.Single(report.Alerts!);
+        Assert.Equal(("critical", "node-dead"), (alert.Severity, alert.Kind));
+        Assert.Equal(["GET /status", "GET /api/cluster"], two.Requests);
+    }
+
+    [Fact]
+    public async Task Status_report_without_an_overview_is_left_as_it_was()
+    {
+        var old = Start((request, _) => request == "GET /status"
+            ? (200, "{\"id\":1,\"role\":\"leader\",\"term\":1,\"leader\":1,\"commit\":1,\"applied\":1,\"healthy\":true}")
+            : (404, "{}"));
+        using var client = new NodeClient();
+        using var http = new HttpClient();
+
+        var plain = await Commands.StatusCommand.QueryAsync(client, [new NodeEndpoint(1, old.Url)], CancellationToken.None);
+        var report = await Commands.StatusCommand.WithOverviewAsync(http, plain, CancellationToken.None);
+
+        Assert.Same(plain, report);
+        Assert.Null(report.Alerts);
+    }
+
     private FakeNode Start(Func<string, string, (int Status, string Body)> answer)
     {
         var node = new FakeNode(answer);

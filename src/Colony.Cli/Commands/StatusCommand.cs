@@ -7,15 +7,16 @@ namespace Colony.Cli.Commands;
 
 /// <summary>
 /// <c>colony status</c>: every node's <c>/status</c>, asked with a short timeout, as a table or
-/// JSON. A node that does not answer shows as <c>unreachable</c>.
+/// JSON. A node that does not answer shows as <c>unreachable</c>. The dashboard's overview
+/// (<c>GET /api/cluster</c>) adds each node's replicas and running tasks, and the alerts.
 /// </summary>
-internal static class StatusCommand
+internal static partial class StatusCommand
 {
     public const string Unreachable = "unreachable";
 
     public static Command Create(CliContext cli)
     {
-        var json = new Option<bool>("--json") { Description = "Print JSON: {\"nodes\":[{\"id\",\"role\",\"term\",\"commit\",\"healthy\",\"http\"},…]}" };
+        var json = new Option<bool>("--json") { Description = "Print JSON: {\"nodes\":[{\"id\",\"role\",\"term\",\"commit\",\"healthy\",\"http\",\"blocks\",\"runningTasks\"},…],\"alerts\":[{\"severity\",\"kind\",\"message\"},…]}" };
         var command = new Command("status", "Show each node's role, term, commit index, health and address") { json };
         command.SetAction((parse, ct) => RunAsync(cli, cli.RemoteCluster(parse), parse.GetValue(json), ct));
         return command;
@@ -24,7 +25,8 @@ internal static class StatusCommand
     private static async Task<int> RunAsync(CliContext cli, ClusterTarget target, bool json, CancellationToken cancellationToken)
     {
         using var client = new NodeClient();
-        var report = await QueryAsync(client, target.Nodes, cancellationToken).ConfigureAwait(false);
+        using var http = new HttpClient();
+        var report = await WithOverviewAsync(http, await QueryAsync(client, target.Nodes, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (json)
         {
             cli.Environment.Out.WriteLine(JsonSerializer.Serialize(report, CliJson.Default.StatusReport));
@@ -32,7 +34,8 @@ internal static class StatusCommand
         }
 
         var table = new Table().Border(TableBorder.Rounded);
-        foreach (var column in (string[])["Node", "Role", "Term", "Commit", "Health", "Address"])
+        bool overview = report.Alerts is not null;
+        foreach (var column in overview ? (string[])["Node", "Role", "Term", "Commit", "Health", "Blocks", "Tasks", "Address"] : ["Node", "Role", "Term", "Commit", "Health", "Address"])
         {
             table.AddColumn(column);
         }
@@ -46,16 +49,31 @@ internal static class StatusCommand
                 var other => Markup.Escape(other),
             };
             var health = node.Role == Unreachable ? "[grey]-[/]" : node.Healthy ? "[green]healthy[/]" : "[yellow]unhealthy[/]";
-            table.AddRow(
-                node.Id?.ToString(CultureInfo.InvariantCulture) ?? "?",
-                role,
-                node.Term?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                node.Commit?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                health,
-                Markup.Escape(node.Http));
+            string[] cells = overview
+                ?
+                [
+                    node.Id?.ToString(CultureInfo.InvariantCulture) ?? "?", role, node.Term?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    node.Commit?.ToString(CultureInfo.InvariantCulture) ?? "-", health, node.Blocks?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    node.RunningTasks?.ToString(CultureInfo.InvariantCulture) ?? "-", Markup.Escape(node.Http),
+                ]
+                :
+                [
+                    node.Id?.ToString(CultureInfo.InvariantCulture) ?? "?", role, node.Term?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                    node.Commit?.ToString(CultureInfo.InvariantCulture) ?? "-", health, Markup.Escape(node.Http),
+                ];
+            table.AddRow(cells);
         }
 
         cli.Environment.Console.Write(table);
+        if (report.Alerts is { } alerts)
+        {
+            cli.Environment.Console.MarkupLine(alerts.Count == 0 ? "[green]No alerts.[/]" : "Alerts:");
+            foreach (var alert in alerts)
+            {
+                string colour = alert.Severity == "critical" ? "red" : "yellow";
+                cli.Environment.Console.MarkupLine($"  [{colour}]{Markup.Escape(alert.Severity)}[/] {Markup.Escape(alert.Message)}");
+            }
+        }
         return 0;
     }
 

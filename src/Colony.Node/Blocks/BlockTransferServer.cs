@@ -38,6 +38,9 @@ public sealed class BlockTransferServer : IAsyncDisposable
     /// <summary>The bound address (port 0 resolved).</summary>
     public IPEndPoint LocalEndPoint { get; }
 
+    /// <summary>Block bytes served and stored through this server, for the metrics.</summary>
+    public Colony.Node.Diagnostics.BlockTransferCounters Counters { get; } = new();
+
     /// <summary>"host:port" as clients and pipelines name this node.</summary>
     public string Address => LocalEndPoint.ToString();
 
@@ -104,12 +107,12 @@ public sealed class BlockTransferServer : IAsyncDisposable
                 case FrameType.WriteBlock:
                     var write = WriteBlockRequest.Decode(request.Body.Span);
                     request.Dispose();
-                    await new WritePipelineStage(_store, _options, connection, write, _logger, _stopping.Token).RunAsync().ConfigureAwait(false);
+                    await new WritePipelineStage(_store, _options, connection, write, _logger, Counters, _stopping.Token).RunAsync().ConfigureAwait(false);
                     break;
                 case FrameType.ReadBlock:
                     var read = ReadBlockRequest.Decode(request.Body.Span);
                     request.Dispose();
-                    await ReadHandler.RunAsync(_store, _options, connection, read, _stopping.Token).ConfigureAwait(false);
+                    await ReadHandler.RunAsync(_store, _options, connection, read, Counters, _stopping.Token).ConfigureAwait(false);
                     break;
                 default:
                     throw new BlockProtocolException($"a connection must open with WriteBlock or ReadBlock, not {request.Header.Type}");

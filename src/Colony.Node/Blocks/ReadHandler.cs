@@ -12,7 +12,7 @@ namespace Colony.Node.Blocks;
 /// </summary>
 internal static class ReadHandler
 {
-    public static async Task RunAsync(BlockStore store, BlockTransferOptions options, FrameConnection connection, ReadBlockRequest request, CancellationToken cancellationToken)
+    public static async Task RunAsync(BlockStore store, BlockTransferOptions options, FrameConnection connection, ReadBlockRequest request, Colony.Node.Diagnostics.BlockTransferCounters counters, CancellationToken cancellationToken)
     {
         ReplicaReader reader;
         try
@@ -55,6 +55,7 @@ internal static class ReadHandler
                         throw new BlockStoreException(TransferStatus.Corrupt, $"{request.Version} ends at {position + read}, before its length {reader.Length}");
                     }
                     await connection.WriteAsync(buffer.AsMemory(0, packet.FrameLength(chunkSize)), cancellationToken).ConfigureAwait(false);
+                    counters.Read(length);
                     position += length;
                 }
                 while (position < end);

@@ -19,6 +19,7 @@ internal sealed class WritePipelineStage(
     FrameConnection upstream,
     WriteBlockRequest request,
     ILogger logger,
+    Colony.Node.Diagnostics.BlockTransferCounters counters,
     CancellationToken stopping)
 {
     private readonly record struct Received(long Seqno, bool Last, TransferStatus Own, string Message);
@@ -155,6 +156,7 @@ internal sealed class WritePipelineStage(
                 try
                 {
                     await writer.WriteAsync(packet.Offset, data, checksums, cancellationToken).ConfigureAwait(false);
+                    counters.Written(data.Length);
                     if (packet.Last)
                     {
                         await writer.FinalizeAsync(cancellationToken).ConfigureAwait(false);

@@ -11,9 +11,14 @@ public static class NodeHealth
     public const string Unknown = "unknown";
 }
 
+/// <summary>The block health figures the storage alerts read (from the leader's fsck).</summary>
+public sealed record BlockHealthCounts(int UnderReplicated, int Corrupt, int Missing);
+
+/// <summary>A job that failed, and how long ago.</summary>
+public sealed record JobFailure(string Id, string Name, string? Error, double SecondsAgo);
+
 /// <summary>
-/// Turns the overview's facts into alerts, most severe first. Pure, so each rule is tested on its own;
-/// storage and job rules join as those parts land.
+/// Turns the overview's facts into alerts, most severe first. Pure, so each rule is tested on its own.
 /// </summary>
 public static class AlertRules
 {
@@ -26,7 +31,14 @@ public static class AlertRules
     /// <summary>A node whose applied index trails the cluster's commit by more than this is lagging.</summary>
     public const ulong LagEntries = 10_000;
 
-    public static IReadOnlyList<AlertView> Evaluate(IReadOnlyList<ClusterNodeView> nodes, ulong leader, ulong commit)
+    /// <summary>A job that failed within this long is shown as an alert; older failures stay on the jobs page.</summary>
+    public static readonly TimeSpan RecentFailure = TimeSpan.FromMinutes(15);
+
+    /// <summary>At most this many failed jobs are named one by one; the rest are counted in one alert.</summary>
+    public const int FailuresNamed = 3;
+
+    public static IReadOnlyList<AlertView> Evaluate(IReadOnlyList<ClusterNodeView> nodes, ulong leader, ulong commit,
+        BlockHealthCounts? blocks = null, IReadOnlyList<JobFailure>? failures = null)
     {
         var alerts = new List<AlertView>();
         var voters = nodes.Where(n => n.Voter).ToList();
@@ -70,6 +82,35 @@ public static class AlertRules
                 alerts.Add(new AlertView(Warning, "node-lagging", Invariant($"node {node.Id} trails the log by {commit - summary.Applied} entries")));
             }
         }
+        if (blocks is { } b)
+        {
+            if (b.Missing > 0)
+            {
+                alerts.Add(new AlertView(Critical, "blocks-missing",
+                    Invariant($"{b.Missing} {Plural(b.Missing, "block has", "blocks have")} no replica on a live node: their files cannot be read (colony fs fsck lists them)")));
+            }
+            if (b.Corrupt > 0)
+            {
+                alerts.Add(new AlertView(Critical, "blocks-corrupt",
+                    Invariant($"{b.Corrupt} {Plural(b.Corrupt, "block has", "blocks have")} only corrupt replicas: their files cannot be read (colony fs fsck lists them)")));
+            }
+            if (b.UnderReplicated > 0)
+            {
+                alerts.Add(new AlertView(Warning, "blocks-under-replicated",
+                    Invariant($"{b.UnderReplicated} {Plural(b.UnderReplicated, "block has", "blocks have")} fewer replicas than wanted; the leader is copying them")));
+            }
+        }
+        var recent = (failures ?? []).Where(f => f.SecondsAgo <= RecentFailure.TotalSeconds).OrderBy(f => f.SecondsAgo).ToList();
+        foreach (var failure in recent.Take(FailuresNamed))
+        {
+            alerts.Add(new AlertView(Warning, "job-failed", Invariant($"job {failure.Id} ({failure.Name}) failed {Ago(failure.SecondsAgo)}")
+                + (failure.Error is { Length: > 0 } error ? ": " + error : "")));
+        }
+        if (recent.Count > FailuresNamed)
+        {
+            alerts.Add(new AlertView(Warning, "job-failed", Invariant($"{recent.Count - FailuresNamed} more jobs failed in the last {RecentFailure.TotalMinutes:0} minutes")));
+        }
+        // Stable: within a severity, alerts keep the order above (cluster, nodes, blocks, jobs).
         return [.. alerts.OrderBy(a => a.Severity == Critical ? 0 : 1)];
     }
 
@@ -86,6 +127,12 @@ public static class AlertRules
         }
         return unit == 0 ? Invariant($"{bytes} B") : Invariant($"{value:0.#} {units[unit]}");
     }
+
+    private static string Plural(int count, string one, string many) => count == 1 ? one : many;
+
+    private static string Ago(double seconds) => seconds < 90
+        ? Invariant($"{seconds:0} s ago")
+        : Invariant($"{seconds / 60:0} min ago");
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,7 @@
 using System.Net.Http.Json;
+using Colony.Compute.Jobs;
+using Colony.Node.Compute;
+using Colony.Node.FileSystem;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -8,7 +11,8 @@ namespace Colony.Node.Dashboard;
 /// Asks every member for its summary once a second, so that any node can draw the whole cluster: the
 /// overview, per-node coordination load, and who is dead. A member that has not answered for
 /// <see cref="DeadAfter"/> is shown dead; before it first answers it is unknown, until that long has
-/// passed since this node started watching.
+/// passed since this node started watching. It also keeps the leader's latest block health, for the
+/// overview's block counts and storage alerts.
 /// </summary>
 internal sealed partial class ClusterMonitor : BackgroundService
 {
@@ -24,14 +28,25 @@ internal sealed partial class ClusterMonitor : BackgroundService
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, Observation> _observed = [];
     private readonly DateTimeOffset _watchingSince;
+    private readonly JobsService _jobs;
+    private StorageHealthView? _storage;
+    private Task _refreshing = Task.CompletedTask;
 
-    public ClusterMonitor(NodeSelf self, TimeProvider time, ILogger<ClusterMonitor> logger)
+    public ClusterMonitor(NodeSelf self, NamespaceService files, BlockManager blocks, JobsService jobs, TimeProvider time, ILogger<ClusterMonitor> logger)
     {
         _self = self;
         _time = time;
         _logger = logger;
+        _jobs = jobs;
         _watchingSince = time.GetUtcNow();
+        Storage = new StorageHealthSource(files, blocks, self.Loop, time);
     }
+
+    /// <summary>Where the block health comes from (the leader's block map).</summary>
+    public StorageHealthSource Storage { get; }
+
+    /// <summary>The block health as of the last round of polls; null when the leader could not say.</summary>
+    public StorageHealthView? LatestStorage => Volatile.Read(ref _storage);
 
     /// <summary>The overview as of the last round of polls (this node's own line is fresh).</summary>
     public ClusterView Snapshot()
@@ -62,10 +77,28 @@ internal sealed partial class ClusterMonitor : BackgroundService
             }
             nodes.Add(Describe(id, http, voters.Contains(id), seen, now));
         }
+        var storage = LatestStorage;
+        var blocks = storage?.DataNodes.ToDictionary(d => d.Id, d => d.Blocks);
+        var tasks = RunningTasksByNode();
+        nodes = [.. nodes.Select(n => n with { Blocks = blocks?.GetValueOrDefault(n.Id), RunningTasks = tasks.GetValueOrDefault(n.Id) })];
         ulong leader = status.Leader;
-        var alerts = AlertRules.Evaluate(nodes, leader, status.Commit);
+        var counts = storage is { Fsck: var f } ? new BlockHealthCounts(f.UnderReplicated, f.Corrupt, f.Missing) : null;
+        var alerts = AlertRules.Evaluate(nodes, leader, status.Commit, counts, RecentFailures(now));
         bool healthy = alerts.All(a => a.Severity != AlertRules.Critical);
         return new ClusterView(_self.ClusterId, _self.Id, now, leader, status.Term, status.Commit, healthy, nodes, alerts);
+    }
+
+    /// <summary>Attempts running on each node, from the replicated job state every node has.</summary>
+    private Dictionary<ulong, int> RunningTasksByNode() => _jobs.Read(s => s.Jobs.Where(j => !j.IsFinished)
+        .SelectMany(j => j.Tasks).SelectMany(t => t.RunningAttempts)
+        .GroupBy(a => a.Node.Value).ToDictionary(g => g.Key, g => g.Count()));
+
+    private IReadOnlyList<JobFailure> RecentFailures(DateTimeOffset now)
+    {
+        long since = (now - AlertRules.RecentFailure).ToUnixTimeMilliseconds();
+        return _jobs.Read(s => s.Jobs.Where(j => j.State == JobState.Failed && j.FinishedAt >= since)
+            .Select(j => new JobFailure(j.Id.ToString(), j.Spec.Name, j.Error, Math.Max(0, (now.ToUnixTimeMilliseconds() - j.FinishedAt!.Value) / 1000.0)))
+            .ToArray());
     }
 
     private ClusterNodeView Describe(ulong id, string http, bool voter, Observation? seen, DateTimeOffset now)
@@ -86,6 +119,11 @@ internal sealed partial class ClusterMonitor : BackgroundService
         do
         {
             var members = _self.Loop.MemberHttp.Where(m => m.Key != _self.Id && m.Value.Length > 0).ToList();
+            // Apart from the polls: a slow leader must not delay them, or every node would age towards dead.
+            if (_refreshing.IsCompleted)
+            {
+                _refreshing = RefreshStorageAsync(stoppingToken);
+            }
             await Task.WhenAll(members.Select(m => PollAsync(m.Key, m.Value, stoppingToken))).ConfigureAwait(false);
         }
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
@@ -113,6 +151,18 @@ internal sealed partial class ClusterMonitor : BackgroundService
         }
     }
 
+    private async Task RefreshStorageAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            Volatile.Write(ref _storage, await Storage.GetAsync(forwarded: false, cancellationToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+    }
+
     // Called under _gate.
     private Observation Observe(ulong id, NodeSummary summary, DateTimeOffset now)
     {
@@ -133,6 +183,7 @@ internal sealed partial class ClusterMonitor : BackgroundService
     public override void Dispose()
     {
         _http.Dispose();
+        Storage.Dispose();
         base.Dispose();
     }
 

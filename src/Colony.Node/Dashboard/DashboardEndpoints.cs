@@ -7,8 +7,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Colony.Node.Dashboard;
 
 /// <summary>
-/// The dashboard's routes: each page and its JSON twin under /api. Read-only: nothing here changes the
-/// cluster, so nothing here needs the admin token.
+/// The dashboard's routes: each page and its JSON twin under /api. Read-only, but for two form posts (kill a
+/// job, decommission a data node) that need the cluster's admin token (<see cref="AdminActions"/>).
 /// </summary>
 internal static class DashboardEndpoints
 {
@@ -58,13 +58,23 @@ internal static class DashboardEndpoints
             return Render(context, self, "Znode " + valid, "Coordination", DashboardPages.Tree(valid, node));
         });
         var files = app.Services.GetRequiredService<Colony.Node.FileSystem.NamespaceService>();
-        app.MapGet("/api/storage", (string? path) => StorageView(files, path ?? "/") is { } view
-            ? Results.Json(view, DashboardJson.Default.StorageView)
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no file or directory at {path}"));
-        app.MapGet("/storage", (HttpContext context, string? path) =>
+        app.MapGet(StorageHealthSource.Path, async (HttpContext context) =>
+            await monitor.Storage.GetAsync(context.Request.Headers.ContainsKey(Hosting.LeaderForwarder.ForwardedHeader), context.RequestAborted).ConfigureAwait(false) is { } health
+                ? Results.Json(health, DashboardJson.Default.StorageHealthView)
+                : Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "block health unknown",
+                    detail: "no leader is reachable, or the leader is still collecting the data nodes' block reports"));
+        app.MapGet("/api/storage", async (HttpContext context, string? path) =>
+        {
+            var health = await monitor.Storage.GetAsync(false, context.RequestAborted).ConfigureAwait(false);
+            return StorageView(files, path ?? "/", health) is { } view
+                ? Results.Json(view, DashboardJson.Default.StorageView)
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"no file or directory at {path}");
+        });
+        app.MapGet("/storage", async (HttpContext context, string? path) =>
         {
             string target = string.IsNullOrEmpty(path) ? "/" : path;
-            var view = StorageView(files, target);
+            var health = await monitor.Storage.GetAsync(false, context.RequestAborted).ConfigureAwait(false);
+            var view = StorageView(files, target, health);
             if (view is null)
             {
                 context.Response.StatusCode = StatusCodes.Status404NotFound;
@@ -84,6 +94,9 @@ internal static class DashboardEndpoints
             }
             return Render(context, self, "Job " + id, "Jobs", JobPages.Job(id, detail));
         });
+        var actions = new AdminActions(self);
+        app.MapPost("/jobs/{id}/kill", (HttpContext context, string id) => actions.KillJobAsync(context, id));
+        app.MapPost("/storage/datanodes/{id}/decommission", (HttpContext context, ulong id) => actions.DecommissionAsync(context, id));
         app.MapGet("/node", (HttpContext context) => Render(context, self, "Node " + self.Id, "Node", DashboardPages.Node(self.Details())));
         // Another node's page lives on that node: send the browser there.
         app.MapGet("/nodes/{id}", (ulong id) => self.Loop.MemberHttp.TryGetValue(id, out string? http) && http.Length > 0
@@ -92,7 +105,7 @@ internal static class DashboardEndpoints
     }
 
     /// <summary>This node's applied view of the namespace (a follower may trail the leader by a moment).</summary>
-    private static StorageView? StorageView(Colony.Node.FileSystem.NamespaceService files, string path) => files.Read(tree =>
+    private static StorageView? StorageView(Colony.Node.FileSystem.NamespaceService files, string path, StorageHealthView? health) => files.Read(tree =>
     {
         if (tree.Stat(path) is not { } status)
         {
@@ -102,7 +115,7 @@ internal static class DashboardEndpoints
         var summary = tree.Summarize(path);
         return new StorageView(path, Colony.Node.FileSystem.FileStatusView.From(status),
             [.. children.Take(CoordinationServer.BrowseChildren).Select(Colony.Node.FileSystem.FileStatusView.From)],
-            summary?.Files ?? 0, summary?.Directories ?? 0, summary?.Bytes ?? 0, tree.FileCount, tree.BlockCount);
+            summary?.Files ?? 0, summary?.Directories ?? 0, summary?.Bytes ?? 0, tree.FileCount, tree.BlockCount, health);
     });
 
     private static CoordinationView CoordinationView(NodeSelf self, ClusterMonitor monitor)

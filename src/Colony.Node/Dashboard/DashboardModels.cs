@@ -45,7 +45,9 @@ public sealed record ClusterNodeView(
     [property: JsonPropertyName("lastSeen")] DateTimeOffset? LastSeen,
     [property: JsonPropertyName("secondsSinceSeen")] double? SecondsSinceSeen,
     [property: JsonPropertyName("requestsPerSecond")] double RequestsPerSecond,
-    [property: JsonPropertyName("summary")] NodeSummary? Summary);
+    [property: JsonPropertyName("summary")] NodeSummary? Summary,
+    [property: JsonPropertyName("blocks")] int? Blocks = null,
+    [property: JsonPropertyName("runningTasks")] int RunningTasks = 0);
 
 /// <summary>Something wrong that an operator should see first.</summary>
 public sealed record AlertView(
@@ -186,7 +188,27 @@ public sealed record StorageView(
     [property: JsonPropertyName("directories")] long Directories,
     [property: JsonPropertyName("bytes")] long Bytes,
     [property: JsonPropertyName("totalFiles")] long TotalFiles,
-    [property: JsonPropertyName("totalBlocks")] int TotalBlocks);
+    [property: JsonPropertyName("totalBlocks")] int TotalBlocks,
+    [property: JsonPropertyName("health")] StorageHealthView? Health);
+
+/// <summary>A data node as the leader's block map sees it.</summary>
+public sealed record DataNodeHealthView(
+    [property: JsonPropertyName("id")] ulong Id,
+    [property: JsonPropertyName("address")] string Address,
+    [property: JsonPropertyName("state")] string State,
+    [property: JsonPropertyName("blocks")] int Blocks,
+    [property: JsonPropertyName("corruptReplicas")] int CorruptReplicas,
+    [property: JsonPropertyName("capacityBytes")] long CapacityBytes,
+    [property: JsonPropertyName("freeBytes")] long FreeBytes);
+
+/// <summary>
+/// GET /api/storage/health: the cluster's block health (the same report as <c>colony fs fsck</c>) and its data
+/// nodes, from the leader, which alone keeps the block map.
+/// </summary>
+public sealed record StorageHealthView(
+    [property: JsonPropertyName("leader")] ulong Leader,
+    [property: JsonPropertyName("fsck")] Colony.Node.FileSystem.FsckView Fsck,
+    [property: JsonPropertyName("dataNodes")] IReadOnlyList<DataNodeHealthView> DataNodes);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(NodeSummary))]
@@ -195,4 +217,5 @@ public sealed record StorageView(
 [JsonSerializable(typeof(ZNodeBrowse))]
 [JsonSerializable(typeof(NodeDetails))]
 [JsonSerializable(typeof(StorageView))]
+[JsonSerializable(typeof(StorageHealthView))]
 internal sealed partial class DashboardJson : JsonSerializerContext;

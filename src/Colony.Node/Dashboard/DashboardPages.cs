@@ -32,7 +32,7 @@ internal static class DashboardPages
             html.Append("</ul>");
         }
         html.Append("<h2>Nodes</h2>").Append(Table(
-            ["Node", "Health", "Roles", "Raft", "Applied", "Last heartbeat", "Disk used", "Free", "ZooKeeper", "Version"],
+            ["Node", "Health", "Roles", "Raft", "Applied", "Last heartbeat", "Disk used", "Free", "Blocks", "Tasks", "ZooKeeper", "Version"],
             view.Nodes.Select(n => NodeRow(n, view.GeneratedAt)),
             "nodes"));
         return html.ToString();
@@ -61,6 +61,8 @@ internal static class DashboardPages
             E(Ago(node.LastSeen, now)),
             used,
             free,
+            node.Blocks is { } blocks ? N(blocks) : "-",
+            N(node.RunningTasks),
             s?.ZooKeeper is { } zk ? $"<code>{E(zk)}</code> · {N(s.Connections)} conn" : "-",
             E(s?.Version ?? "-"),
         ];
@@ -214,6 +216,7 @@ internal static class DashboardPages
             .Append(Card("Files in cluster", N(view.TotalFiles)))
             .Append(Card("Blocks in cluster", N(view.TotalBlocks)))
             .Append("</div>");
+        BlockHealth(html, view.Health);
         var entry = view.Entry;
         if (entry.Type == "file")
         {
@@ -238,6 +241,49 @@ internal static class DashboardPages
         ]), "entries"));
         return html.ToString();
     }
+
+    /// <summary>The cluster's block health: counts, the blocks that need attention, and the data nodes.</summary>
+    private static void BlockHealth(StringBuilder html, StorageHealthView? health)
+    {
+        html.Append("<h2>Block health</h2>");
+        if (health is null)
+        {
+            html.Append("<p class=\"none\" id=\"block-health\">Unknown: no leader answered, or the leader is still collecting block reports.</p>");
+            return;
+        }
+        var f = health.Fsck;
+        html.Append("<div class=\"cards\" id=\"block-health\">")
+            .Append(Card("Healthy", $"<span data-blocks=\"healthy\">{N(f.Healthy)}</span>"))
+            .Append(Card("Under-replicated", Count("under-replicated", f.UnderReplicated, "warning")))
+            .Append(Card("Corrupt", Count("corrupt", f.Corrupt, "critical")))
+            .Append(Card("Missing", Count("missing", f.Missing, "critical")))
+            .Append(Card("Being written", N(f.OpenBlocks)))
+            .Append("</div>");
+        if (f.Problems.Count > 0)
+        {
+            html.Append("<h2>Blocks needing attention</h2>").Append(Table(["File", "Block", "Health", "Live / wanted", "Live replicas on", "Corrupt on"], f.Problems.Select(p => (IEnumerable<string>)
+            [
+                $"<a href=\"/storage?path={Uri.EscapeDataString(p.Path)}\">{E(p.Path)}</a>", $"<code>{E(p.Block)}</code>",
+                Badge(p.Health, p.Health == "under-replicated" ? "warning" : "critical"), $"{N(p.Live.Count)} / {N(p.Expected)}",
+                p.Live.Count == 0 ? "-" : E(string.Join(", ", p.Live)), p.CorruptOn.Count == 0 ? "-" : E(string.Join(", ", p.CorruptOn)),
+            ]), "problem-blocks"));
+        }
+        html.Append("<h2>Data nodes</h2>").Append(Table(["Node", "Transfer address", "State", "Blocks", "Corrupt replicas", "Capacity", "Free", ""], health.DataNodes.Select(d => DataNodeRow(d)), "datanodes"));
+    }
+
+    private static IEnumerable<string> DataNodeRow(DataNodeHealthView d) =>
+    [
+        $"<a href=\"/nodes/{d.Id.ToString(CultureInfo.InvariantCulture)}\">node {d.Id.ToString(CultureInfo.InvariantCulture)}</a>", $"<code>{E(d.Address)}</code>",
+        Badge(d.State, d.State switch { "alive" => "healthy", "dead" => "dead", _ => "warning" }),
+        N(d.Blocks), N(d.CorruptReplicas), E(AlertRules.Bytes(d.CapacityBytes)), E(AlertRules.Bytes(d.FreeBytes)),
+        d.State == "alive"
+            ? AdminActions.Form($"/storage/datanodes/{d.Id.ToString(CultureInfo.InvariantCulture)}/decommission", "Decommission",
+                "The node takes no new blocks; its replicas are copied elsewhere, then it is marked decommissioned. Needs the cluster's admin token.")
+            : "",
+    ];
+
+    private static string Count(string kind, int count, string severity) =>
+        $"<span data-blocks=\"{kind}\">{(count == 0 ? "0" : Badge(N(count), severity))}</span>";
 
     internal static string Card(string key, string value) => $"<div class=\"card\"><div class=\"k\">{E(key)}</div><div class=\"v\">{value}</div></div>";
 

@@ -77,19 +77,24 @@ internal static class Html
         .card .k{color:var(--mute);font-size:.75rem;text-transform:uppercase;letter-spacing:.04em}.card .v{font-size:1.35rem;font-weight:600}
         table{border-collapse:collapse;width:100%;background:var(--card);border:1px solid var(--line);border-radius:8px;overflow:hidden}
         th,td{text-align:left;padding:.45rem .7rem;border-bottom:1px solid var(--line);vertical-align:top}th{background:#eef0f4;font-weight:600;font-size:.8rem;color:#4a5266}
-        tr:last-child td{border-bottom:none}code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.7rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all}
+        td:first-child{white-space:nowrap}tr:last-child td{border-bottom:none}code,pre{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,monospace}pre{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.7rem;overflow:auto;max-height:24rem;white-space:pre-wrap;word-break:break-all}
         .badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:.75rem;font-weight:600;color:#fff}
         .healthy,.ok{background:var(--ok)}.unhealthy,.warning{background:var(--warn)}.dead,.critical{background:var(--bad)}.unknown{background:#8a93a6}.leader{background:var(--accent)}
         .alerts{list-style:none;padding:0;margin:0}.alerts li{background:var(--card);border:1px solid var(--line);border-left:4px solid var(--warn);border-radius:6px;padding:.5rem .8rem;margin:.4rem 0}
         .alerts li.critical{border-left-color:var(--bad);background:#fff5f5}.none{color:var(--mute)}a{color:var(--accent)}
         .bar{height:8px;background:#e8ebf0;border-radius:4px;overflow:hidden;min-width:90px}.bar>span{display:block;height:100%;background:var(--accent)}
         .crumbs a{margin-right:.2rem}.mute{color:var(--mute)}
+        details.action{margin:.6rem 0}details.action summary{cursor:pointer;color:var(--bad);font-size:.85rem}details.action form{margin-top:.4rem}
+        details.action input{padding:.2rem .4rem;border:1px solid var(--line);border-radius:4px}details.action button{background:var(--bad);color:#fff;border:0;border-radius:4px;padding:.25rem .7rem;cursor:pointer}
         """;
 
-    // Re-fetches the main section; with JavaScript off the page is simply static.
+    // Re-fetches the main section; with JavaScript off the page is simply static. It holds off while an action
+    // form is open or being filled in, so a refresh never wipes a token being typed.
     private const string Script = """
         (function(){var live=document.getElementById('live');live.textContent='live';
-        setInterval(function(){fetch(location.href,{headers:{'X-Colony-Partial':'1'},cache:'no-store'})
+        function busy(){if(document.querySelector('#main details[open]'))return true;
+        return [].some.call(document.querySelectorAll('#main input'),function(i){return i.value||i===document.activeElement;});}
+        setInterval(function(){if(busy()){live.textContent='paused';return;}fetch(location.href,{headers:{'X-Colony-Partial':'1'},cache:'no-store'})
         .then(function(r){if(!r.ok)throw new Error(r.status);return r.text();})
         .then(function(t){document.getElementById('main').innerHTML=t;live.textContent='live';})
         .catch(function(){live.textContent='node unreachable: updates paused';});},2000);})();

@@ -51,6 +51,11 @@ internal static class JobPages
         {
             html.Append("<ul class=\"alerts\"><li>").Append(E(error)).Append("</li></ul>");
         }
+        if (!j.IsFinished)
+        {
+            html.Append(AdminActions.Form($"/jobs/{Uri.EscapeDataString(j.Id)}/kill", "Kill job",
+                "Stops every running attempt; the job ends killed and its output is not committed. Needs the cluster's admin token."));
+        }
         html.Append("<h2>Tasks</h2>").Append(Table(["Task", "State", "Progress", "Input", "Attempts"], detail.Tasks.Select(t => (IEnumerable<string>)
         [
             E(t.Id), E(t.State), Bar(t.Progress, N(t.Progress * 100, "0") + "%"), E(t.Input ?? "shuffle"), Attempts(t.Attempts),

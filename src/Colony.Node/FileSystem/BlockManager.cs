@@ -305,6 +305,31 @@ public sealed class BlockManager
         }
     }
 
+    /// <summary>
+    /// True once this leader has waited out the report grace: before then the map is still filling from the
+    /// nodes' first reports, and every block would look missing.
+    /// </summary>
+    public bool IsSettled(long now)
+    {
+        lock (_lock)
+        {
+            return _leaderSince is { } since && now - since >= _reportGraceMs;
+        }
+    }
+
+    /// <summary>The replicas each data node has reported, and how many of them are marked corrupt (for the dashboard and metrics).</summary>
+    public IReadOnlyDictionary<NodeId, (int Replicas, int Corrupt)> ReplicaCounts()
+    {
+        lock (_lock)
+        {
+            return _map.Nodes.ToDictionary(n => n, n =>
+            {
+                var replicas = _map.ReplicasOn(n);
+                return (replicas.Count, replicas.Count(r => r.Corrupt));
+            });
+        }
+    }
+
     /// <summary>The block transfer address <paramref name="node"/> last reported, if any.</summary>
     public string? AddressOf(NodeId node)
     {

@@ -35,6 +35,9 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
     /// <summary>This node's block store, once started; null on a node that stores no blocks.</summary>
     public BlockStore? Store => _store;
 
+    /// <summary>The transfer server's byte counters, once started; null on a node that stores no blocks.</summary>
+    public Colony.Node.Diagnostics.BlockTransferCounters? Transfers => _server?.Counters;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         if (options.DataTransfer is { Length: > 0 } address)

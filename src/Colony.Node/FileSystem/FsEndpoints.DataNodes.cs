@@ -39,7 +39,7 @@ internal static partial class FsEndpoints
         });
     }
 
-    private static string StateText(DataNodeState state) => state switch
+    internal static string StateText(DataNodeState state) => state switch
     {
         DataNodeState.Alive => "alive",
         DataNodeState.Dead => "dead",

@@ -157,24 +157,26 @@ internal static partial class FsEndpoints
             return marked ? Results.NoContent() : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: "that node holds no such replica");
         });
 
-        fs.MapGet("/fsck", (string? path) =>
+        fs.MapGet("/fsck", (string? path) => Fsck(service, manager, path ?? "/", Now()) is { } view
+            ? Results.Json(view, FsJson.Default.FsckView)
+            : NotFound(path ?? "/"));
+    }
+
+    /// <summary>fsck of the subtree at <paramref name="target"/> as the API shows it; null if nothing is there. Meaningful on the leader only.</summary>
+    internal static FsckView? Fsck(NamespaceService service, BlockManager manager, string target, long now)
+    {
+        var nodes = manager.Nodes(now);
+        var addresses = nodes.ToDictionary(n => n.Id, n => manager.AddressOf(n.Id) ?? n.Id.ToString());
+        var report = service.Read(tree => tree.Find(target) is null ? null : manager.Fsck(new SubtreeCatalog(tree, target), now));
+        if (report is null)
         {
-            string target = path ?? "/";
-            long now = Now();
-            var nodes = manager.Nodes(now);
-            var addresses = nodes.ToDictionary(n => n.Id, n => manager.AddressOf(n.Id) ?? n.Id.ToString());
-            var report = service.Read(tree => tree.Find(target) is null ? null : manager.Fsck(new SubtreeCatalog(tree, target), now));
-            if (report is null)
-            {
-                return NotFound(target);
-            }
-            var problems = report.Blocks.Where(b => b.Health != BlockHealth.Healthy).Take(1000).Select(b => new FsckBlockView(
-                b.Path, b.Block.ToString(), b.Length, b.Expected, HealthText(b.Health),
-                [.. b.Live.Select(n => addresses.GetValueOrDefault(n, n.ToString()))], [.. b.CorruptOn.Select(n => addresses.GetValueOrDefault(n, n.ToString()))])).ToArray();
-            return Results.Json(new FsckView(target, report.StatusText, report.Blocks.Count, report.Healthy, report.UnderReplicated, report.OverReplicated,
-                report.Corrupt, report.Missing, report.OpenBlocks, nodes.Count, nodes.Count(n => n.State == Storage.Placement.DataNodeState.Alive), problems),
-                FsJson.Default.FsckView);
-        });
+            return null;
+        }
+        var problems = report.Blocks.Where(b => b.Health != BlockHealth.Healthy).Take(1000).Select(b => new FsckBlockView(
+            b.Path, b.Block.ToString(), b.Length, b.Expected, HealthText(b.Health),
+            [.. b.Live.Select(n => addresses.GetValueOrDefault(n, n.ToString()))], [.. b.CorruptOn.Select(n => addresses.GetValueOrDefault(n, n.ToString()))])).ToArray();
+        return new FsckView(target, report.StatusText, report.Blocks.Count, report.Healthy, report.UnderReplicated, report.OverReplicated,
+            report.Corrupt, report.Missing, report.OpenBlocks, nodes.Count, nodes.Count(n => n.State == Storage.Placement.DataNodeState.Alive), problems);
     }
 
     private static IResult? Missing(FsWriteRequest r, bool holder) =>

@@ -169,6 +169,7 @@ public static class NodeHost
         builder.Services.AddHostedService<BlockManagerService>();
         builder.Services.AddSingleton<DataNodeService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());
+        builder.Services.AddSingleton<StorageMetrics>();
         builder.Services.AddSingleton(computeOptions);
         builder.Services.AddSingleton(services => new JobsService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
         builder.Services.AddSingleton<ComputeMetrics>();
@@ -185,6 +186,7 @@ public static class NodeHost
         app.Services.GetRequiredService<NamespaceService>();
         app.Services.GetRequiredService<JobsService>();
         app.Services.GetRequiredService<ComputeMetrics>();
+        app.Services.GetRequiredService<StorageMetrics>();
         MapEndpoints(app, loop);
         DashboardEndpoints.Map(app);
         FsEndpoints.Map(app);

@@ -1,6 +1,7 @@
 // A stand-in for `colony node --config FILE`, which the CLI tests start through COLONY_NODE_COMMAND.
 // It reads the node's configuration, holds its ZooKeeper and peer ports, and serves the node's
-// HTTP contract on its HTTP port: /health, /status and the membership endpoints. The member with the
+// HTTP contract on its HTTP port: /health, /status, the dashboard's overview (/api/cluster, with one
+// alert that names the node answering) and the membership endpoints. The member with the
 // lowest id leads; the others answer membership changes with 421 and the leader's address.
 // With --unhealthy it reports itself unhealthy. SIGTERM and SIGINT stop it cleanly.
 using System.Net;
@@ -73,6 +74,7 @@ while (!stop.IsCancellationRequested)
     {
         ("GET", "/health") => (200, null),
         ("GET", "/status") => (200, Status()),
+        ("GET", "/api/cluster") => (200, Overview()),
         ("POST", "/cluster/members") => role != "leader" ? Misdirected() : Add(JsonNode.Parse(request.InputStream)!),
         ("DELETE", _) when path.StartsWith("/cluster/members/", StringComparison.Ordinal) =>
             role != "leader" ? Misdirected() : Remove(int.Parse(path["/cluster/members/".Length..], System.Globalization.CultureInfo.InvariantCulture)),
@@ -113,6 +115,24 @@ JsonNode Status() => new JsonObject
             ["state"] = "Replicate",
             ["voter"] = p.Value,
         })]),
+};
+
+JsonNode Overview() => new JsonObject
+{
+    ["leader"] = leaderId,
+    ["nodes"] = new JsonArray([.. members.Select(m => (JsonNode)new JsonObject
+    {
+        ["id"] = m.Id,
+        ["health"] = "healthy",
+        ["blocks"] = m.Id * 10,
+        ["runningTasks"] = m.Id == self ? 1 : 0,
+    })]),
+    ["alerts"] = new JsonArray(new JsonObject
+    {
+        ["severity"] = "warning",
+        ["kind"] = "stand-in",
+        ["message"] = $"stand-in node {self} drew this overview",
+    }),
 };
 
 (int, JsonNode?) Misdirected() => (421, new JsonObject { ["leader"] = leaderHttp });

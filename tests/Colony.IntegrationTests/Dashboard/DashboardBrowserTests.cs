@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Colony.Client.Jobs;
+using Colony.IntegrationTests.FileSystem;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 using Xunit.Abstractions;
@@ -31,6 +33,20 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Equal("No alerts.", browser.Driver.FindElement(By.Id("alerts")).Text);
         browser.Screenshot("overview");
 
+        // A file and a finished job, for the storage and jobs pages (made before the kill, with every node up).
+        using (var fs = cluster.FileSystem())
+        {
+            await Fs.WaitForDataNodesAsync(fs, 3);
+            await Fs.WriteAsync(fs, "/datasets/logs/day-1.txt", "ants carry the colony\nthe colony grows\n"u8.ToArray(), Fs.Small());
+        }
+        using var jobs = new JobClient([.. cluster.Ids.Select(id => new Uri(cluster.HttpAddress(id)))], cluster.Secret);
+        string job = await jobs.SubmitAsync(new JobRequest
+        {
+            Name = "wordcount", Inputs = ["/datasets/logs"], Output = "/datasets/counts",
+            Settings = new() { ["colony.job.builtin"] = "wordcount" },
+        });
+        Assert.Equal(JobStates.Succeeded, (await jobs.WaitAsync(job)).Job.State);
+
         cluster.Kill(victim);
         // No reload: the page's own live update must show it.
         Wait(browser, () => HealthOf(browser.Driver).GetValueOrDefault(victim) == "dead", $"node {victim} shown dead");
@@ -45,22 +61,40 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Contains("quota", browser.Driver.FindElement(By.Id("children")).Text, StringComparison.Ordinal);
         browser.Screenshot("znode-browser");
 
-        // The storage browser shows a directory made through the file-system API.
-        using (var mkdirs = new HttpRequestMessage(HttpMethod.Post, cluster.HttpAddress(viewer) + "/api/fs/mkdirs"))
-        {
-            mkdirs.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Convert.ToBase64String(cluster.Secret));
-            mkdirs.Content = new StringContent("""{"path":"/datasets/logs","user":"alice"}""", System.Text.Encoding.UTF8, "application/json");
-            var made = await cluster.Http.SendAsync(mkdirs);
-            Assert.True(made.IsSuccessStatusCode, await made.Content.ReadAsStringAsync());
-        }
+        // The storage browser shows the directories, and the dead node's replicas missing from the block health.
         browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(viewer) + "/storage?path=%2Fdatasets");
-        Wait(browser, () => browser.Driver.FindElements(By.CssSelector("#entries a")).Any(a => a.Text == "logs"), "the new directory in the storage browser");
+        Wait(browser, () => Texts(browser.Driver, "#entries a").Contains("logs"), "the directory in the storage browser");
+        Wait(browser, () => Texts(browser.Driver, "[data-blocks=\"under-replicated\"]") is [{ } count] && count != "0",
+            "the dead node's blocks under-replicated");
+        Assert.Contains("dead", Texts(browser.Driver, "#datanodes tbody tr").Single(r => r.StartsWith($"node {victim}", StringComparison.Ordinal)), StringComparison.Ordinal);
         browser.Screenshot("storage");
+
+        // The jobs list and the job's page, with its tasks and counters.
+        browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(viewer) + "/jobs");
+        Wait(browser, () => Texts(browser.Driver, "#jobs a").Contains(job), "the job in the list");
+        Assert.Contains("succeeded", Texts(browser.Driver, "#jobs tbody tr").Single(), StringComparison.Ordinal);
+        browser.Screenshot("jobs");
+        browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(viewer) + $"/jobs/{job}");
+        Wait(browser, () => Texts(browser.Driver, "#tasks tbody tr").Count >= 2, "the job's map and reduce tasks");
+        Assert.Contains("Task.MapInputRecords", Texts(browser.Driver, "#counters code"));
+        browser.Screenshot("job");
 
         browser.Driver.Navigate().GoToUrl(cluster.HttpAddress(leader) + "/node");
         Wait(browser, () => browser.Driver.FindElements(By.CssSelector("#peers tbody tr")).Count == 2, "the leader's peer table");
         browser.Screenshot("node");
         logs.Pass();
+    }
+
+    private static List<string> Texts(IWebDriver driver, string selector)
+    {
+        try
+        {
+            return [.. driver.FindElements(By.CssSelector(selector)).Select(e => e.Text)];
+        }
+        catch (StaleElementReferenceException)
+        {
+            return []; // replaced by the live update mid-read
+        }
     }
 
     private static Dictionary<ulong, string> HealthOf(IWebDriver driver)

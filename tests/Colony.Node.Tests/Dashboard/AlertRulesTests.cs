@@ -67,6 +67,57 @@ public sealed class AlertRulesTests
         Assert.Contains("19995", alert.Message.Replace(",", "", StringComparison.Ordinal), StringComparison.Ordinal);
     }
 
+    private static ClusterNodeView[] ThreeHealthy() => [Node(1, NodeHealth.Healthy), Node(2, NodeHealth.Healthy), Node(3, NodeHealth.Healthy)];
+
+    [Fact]
+    public void Healthy_blocks_and_no_failures_raise_nothing()
+    {
+        Assert.Empty(AlertRules.Evaluate(ThreeHealthy(), leader: 1, commit: 100, new BlockHealthCounts(0, 0, 0), []));
+    }
+
+    [Fact]
+    public void Missing_and_corrupt_blocks_are_critical_and_under_replicated_ones_a_warning()
+    {
+        var alerts = AlertRules.Evaluate(ThreeHealthy(), leader: 1, commit: 100, new BlockHealthCounts(UnderReplicated: 4, Corrupt: 1, Missing: 2));
+        Assert.Equal(
+            [("critical", "blocks-missing"), ("critical", "blocks-corrupt"), ("warning", "blocks-under-replicated")],
+            alerts.Select(a => (a.Severity, a.Kind)).ToArray());
+        Assert.StartsWith("2 blocks have no replica", alerts[0].Message, StringComparison.Ordinal);
+        Assert.StartsWith("1 block has only corrupt replicas", alerts[1].Message, StringComparison.Ordinal);
+        Assert.StartsWith("4 blocks have fewer replicas", alerts[2].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Block_alerts_come_after_a_dead_node_of_the_same_severity()
+    {
+        var nodes = new[] { Node(1, NodeHealth.Healthy), Node(2, NodeHealth.Healthy), Node(3, NodeHealth.Dead) };
+        var alerts = AlertRules.Evaluate(nodes, leader: 1, commit: 100, new BlockHealthCounts(3, 0, 1));
+        Assert.Equal(["node-dead", "blocks-missing", "blocks-under-replicated"], alerts.Select(a => a.Kind).ToArray());
+    }
+
+    [Fact]
+    public void A_recently_failed_job_is_a_warning_with_its_error_and_an_old_failure_is_not()
+    {
+        var failures = new[]
+        {
+            new JobFailure("job-7", "wordcount", "map 3 failed 4 times: boom", SecondsAgo: 42),
+            new JobFailure("job-2", "grep", null, SecondsAgo: AlertRules.RecentFailure.TotalSeconds + 1),
+        };
+        var alert = Assert.Single(AlertRules.Evaluate(ThreeHealthy(), leader: 1, commit: 100, failures: failures));
+        Assert.Equal(("warning", "job-failed"), (alert.Severity, alert.Kind));
+        Assert.Equal("job job-7 (wordcount) failed 42 s ago: map 3 failed 4 times: boom", alert.Message);
+    }
+
+    [Fact]
+    public void Many_failed_jobs_name_the_latest_few_and_count_the_rest()
+    {
+        var failures = Enumerable.Range(1, 5).Select(i => new JobFailure($"job-{i}", "wc", null, SecondsAgo: 600 - i)).ToArray();
+        var alerts = AlertRules.Evaluate(ThreeHealthy(), leader: 1, commit: 100, failures: failures);
+        Assert.Equal(AlertRules.FailuresNamed + 1, alerts.Count);
+        Assert.Contains("job job-5 (wc) failed 10 min ago", alerts[0].Message, StringComparison.Ordinal);
+        Assert.Equal("2 more jobs failed in the last 15 minutes", alerts[^1].Message);
+    }
+
     [Theory]
     [InlineData(0, "0 B")]
     [InlineData(1023, "1023 B")]

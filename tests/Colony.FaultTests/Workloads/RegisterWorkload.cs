@@ -1,0 +1,260 @@
+using System.Diagnostics;
+using System.Text;
+using Colony.Client;
+using Colony.Coordination;
+using Colony.Testing.Linearizability;
+
+namespace Colony.FaultTests.Workloads;
+
+/// <summary>How the register workload runs.</summary>
+public sealed record RegisterWorkloadOptions
+{
+    public int Clients { get; init; } = 5;
+
+    /// <summary>How many znodes the clients share; each is its own register.</summary>
+    public int Keys { get; init; } = 4;
+
+    public int Seed { get; init; }
+
+    /// <summary>An operation not answered by then has an unknown outcome: it stays pending in the history.</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(4);
+
+    /// <summary>Each client's pause between operations, to keep the history checkable.</summary>
+    public TimeSpan Pace { get; init; } = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>
+    /// Test-only fault in the client, to show that the checker catches a broken system: once a client
+    /// has written a znode, its reads of that znode return the first value it ever read there.
+    /// </summary>
+    public bool InjectStaleReads { get; init; }
+
+    public string Root { get; init; } = "/register";
+}
+
+/// <summary>Counts of a workload's operations by outcome.</summary>
+public sealed class OperationCounts
+{
+    private long _ok;
+    private long _failed;
+    private long _indeterminate;
+
+    /// <summary>Answered: reads, acknowledged writes, and cas that succeeded or were refused with BadVersion.</summary>
+    public long Ok => Interlocked.Read(ref _ok);
+
+    /// <summary>Certain to have had no effect: failed reads.</summary>
+    public long Failed => Interlocked.Read(ref _failed);
+
+    /// <summary>Writes whose outcome the client never learned (timeout, connection loss, expired session).</summary>
+    public long Indeterminate => Interlocked.Read(ref _indeterminate);
+
+    public long Attempted => Ok + Failed + Indeterminate;
+
+    internal void AddOk() => Interlocked.Increment(ref _ok);
+
+    internal void AddFailed() => Interlocked.Increment(ref _failed);
+
+    internal void AddIndeterminate() => Interlocked.Increment(ref _indeterminate);
+
+    public override string ToString() => $"{Attempted} attempted: {Ok} ok, {Failed} failed, {Indeterminate} indeterminate";
+}
+
+/// <summary>
+/// Clients reading (sync + getData), writing (setData) and compare-and-setting (setData with the
+/// version last seen) a few znodes through the .NET client, recording every call and reply with its
+/// time as a history for the linearizability checker. A write with no reply stays pending: it may
+/// have happened. A client whose write is pending continues under a new history id, as a new
+/// process would, since its old operation may still take effect at any time.
+/// </summary>
+public sealed class RegisterWorkload(RegisterWorkloadOptions options)
+{
+    private readonly HistoryRecorder<RegisterInput, RegisterOutput> _recorder = new();
+    private readonly Lock _gate = new();
+    private readonly long _origin = Stopwatch.GetTimestamp();
+    private int _nextProcess;
+
+    public OperationCounts Counts { get; } = new();
+
+    public RegisterWorkloadOptions Options => options;
+
+    public IEnumerable<string> Paths => Enumerable.Range(0, options.Keys).Select(Path);
+
+    public string Path(int key) => $"{options.Root}/k{key}";
+
+    /// <summary>Creates the znodes, each holding <see cref="RegisterModel.InitialValue"/> at version 0.</summary>
+    public async Task PrepareAsync(string connectString)
+    {
+        await using var client = await ZooKeeperClient.ConnectAsync(connectString);
+        await client.CreateAsync(options.Root, null, Acl.OpenUnsafe);
+        foreach (var path in Paths)
+        {
+            await client.CreateAsync(path, Encoding.UTF8.GetBytes(RegisterModel.InitialValue), Acl.OpenUnsafe);
+        }
+    }
+
+    /// <summary>Runs every client until <paramref name="stop"/> is cancelled.</summary>
+    public Task RunAsync(string connectString, CancellationToken stop) =>
+        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(i => Task.Run(() => ClientAsync(i, connectString, stop))));
+
+    /// <summary>The history so far, open operations as pending.</summary>
+    public IReadOnlyList<Operation<RegisterInput, RegisterOutput>> History()
+    {
+        lock (_gate)
+        {
+            return _recorder.ToHistory();
+        }
+    }
+
+    /// <summary>Records a read made after the run (e.g. through one node after the heal) as part of the history.</summary>
+    public void RecordFinalRead(string path, RegisterOutput output, long callTime, long returnTime)
+    {
+        lock (_gate)
+        {
+            int handle = _recorder.Invoke(NewProcess(), new RegisterInput(RegisterOpKind.Read, path), callTime);
+            _recorder.Complete(handle, output, returnTime);
+        }
+    }
+
+    public long Now => Stopwatch.GetTimestamp() - _origin;
+
+    private int NewProcess() => Interlocked.Increment(ref _nextProcess);
+
+    private async Task ClientAsync(int index, string connectString, CancellationToken stop)
+    {
+        var random = new Random(HashCode.Combine(options.Seed, index));
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var firstRead = new Dictionary<string, RegisterOutput>(StringComparer.Ordinal);
+        var written = new Dictionary<string, int>(StringComparer.Ordinal);
+        int process = NewProcess();
+        int writes = 0;
+        ZooKeeperClient? client = null;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (client is null || client.State is KeeperState.Expired or KeeperState.Closed or KeeperState.AuthFailed)
+                {
+                    if (client is not null)
+                    {
+                        await client.DisposeAsync();
+                        client = null;
+                    }
+                    client = await TryConnectAsync(connectString, stop);
+                    continue;
+                }
+
+                string path = Path(random.Next(options.Keys));
+                int roll = random.Next(100);
+                var input = roll < 40 ? new RegisterInput(RegisterOpKind.Read, path)
+                    : roll < 60 ? new RegisterInput(RegisterOpKind.Write, path, $"{index}-{++writes}")
+                    : new RegisterInput(RegisterOpKind.CompareAndSet, path, $"{index}-{++writes}", seen.GetValueOrDefault(path));
+                int handle;
+                lock (_gate)
+                {
+                    handle = _recorder.Invoke(process, input, Now);
+                }
+                try
+                {
+                    var output = await ExecuteAsync(client, input).WaitAsync(options.OperationTimeout, stop);
+                    if (input.Kind == RegisterOpKind.Read)
+                    {
+                        firstRead.TryAdd(path, output);
+                        if (options.InjectStaleReads && written.GetValueOrDefault(path) > firstRead[path].Version)
+                        {
+                            output = firstRead[path];
+                        }
+                    }
+                    else if (output.Ok)
+                    {
+                        written[path] = output.Version;
+                    }
+                    if (output.Ok)
+                    {
+                        seen[path] = output.Version;
+                    }
+                    lock (_gate)
+                    {
+                        _recorder.Complete(handle, output, Now);
+                    }
+                    Counts.AddOk();
+                }
+                catch (BadVersionException)
+                {
+                    lock (_gate)
+                    {
+                        _recorder.Complete(handle, new RegisterOutput(false, null, 0), Now);
+                    }
+                    Counts.AddOk();
+                }
+                catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
+                {
+                    if (input.Kind == RegisterOpKind.Read)
+                    {
+                        // A read changes nothing: if it failed, it is as if it never was.
+                        lock (_gate)
+                        {
+                            _recorder.Discard(handle);
+                        }
+                        Counts.AddFailed();
+                    }
+                    else
+                    {
+                        Counts.AddIndeterminate();
+                        process = NewProcess();
+                    }
+                    if (e is SessionExpiredException or ClientClosedException)
+                    {
+                        await client.DisposeAsync();
+                        client = null;
+                    }
+                }
+                await Task.Delay(options.Pace, CancellationToken.None); // pacing the load, not synchronisation
+            }
+        }
+        finally
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<ZooKeeperClient?> TryConnectAsync(string connectString, CancellationToken stop)
+    {
+        try
+        {
+            return await ZooKeeperClient.ConnectAsync(connectString, new ZooKeeperClientOptions
+            {
+                SessionTimeout = options.SessionTimeout,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            }, stop);
+        }
+        catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(200, CancellationToken.None); // back off before trying the servers again
+            }
+            return null;
+        }
+    }
+
+    private static async Task<RegisterOutput> ExecuteAsync(ZooKeeperClient client, RegisterInput input)
+    {
+        switch (input.Kind)
+        {
+            case RegisterOpKind.Read:
+                // Reads are served by the node the client is on; sync first makes them linearizable.
+                await client.SyncAsync(input.Key);
+                var (data, stat) = await client.GetDataAsync(input.Key);
+                return new RegisterOutput(true, Encoding.UTF8.GetString(data), stat.Version);
+            case RegisterOpKind.Write:
+                return new RegisterOutput(true, null, (await client.SetDataAsync(input.Key, Encoding.UTF8.GetBytes(input.Value!))).Version);
+            default:
+                var after = await client.SetDataAsync(input.Key, Encoding.UTF8.GetBytes(input.Value!), input.ExpectedVersion);
+                return new RegisterOutput(true, null, after.Version);
+        }
+    }
+}

@@ -9,7 +9,8 @@ namespace Colony.FaultTests;
 /// <summary>
 /// The campaign CI runs: five nodes in separate namespaces, clients reading, writing and
 /// compare-and-setting znodes while a seeded schedule partitions, kills and pauses nodes. Longer
-/// runs take COLONY_FAULTS_MINUTES and COLONY_FAULTS_SEED (tools/faults/run-campaign.sh).
+/// runs take COLONY_FAULTS_MINUTES, COLONY_FAULTS_SEED and COLONY_FAULTS_KINDS (a comma-separated
+/// list of nemesis kinds); see tools/faults/run-campaign.sh and docs/reliability.md.
 /// </summary>
 public sealed class CampaignTests(ITestOutputHelper output)
 {
@@ -22,6 +23,9 @@ public sealed class CampaignTests(ITestOutputHelper output)
         {
             Seed = Setting("COLONY_FAULTS_SEED", DefaultSeed),
             Length = TimeSpan.FromMinutes(Setting("COLONY_FAULTS_MINUTES", 2.0)),
+            Kinds = Environment.GetEnvironmentVariable("COLONY_FAULTS_KINDS") is { Length: > 0 } kinds
+                ? [.. kinds.Split(',').Select(Enum.Parse<NemesisKind>)]
+                : Enum.GetValues<NemesisKind>(),
             KeepDirectory = Environment.GetEnvironmentVariable("COLONY_FAULTS_KEEP")
                 ?? Path.Combine(Path.GetTempPath(), "colony-fault-campaigns"),
         }, output.WriteLine);

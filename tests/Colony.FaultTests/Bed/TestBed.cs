@@ -48,6 +48,7 @@ public sealed partial class TestBed : IAsyncDisposable
     private readonly string _tag;
     private readonly Dictionary<int, Process> _processes = [];
     private readonly HashSet<int> _paused = [];
+    private readonly Dictionary<int, int[]> _rules = [];
     private readonly Lock _gate = new();
     private bool _cleaned;
 
@@ -228,19 +229,44 @@ public sealed partial class TestBed : IAsyncDisposable
 
     // ---------------------------------------------------------------- network
 
-    /// <summary>Replaces the partition in force with <paramref name="cuts"/>: each namespace drops traffic to and from the peers it is cut from.</summary>
-    public void Partition(Cuts cuts)
+    /// <summary>
+    /// Replaces the partition in force with <paramref name="cuts"/>: each namespace drops traffic to and
+    /// from the peers it is cut from. Namespaces whose rules change are updated most-cut first, so an
+    /// isolated node is cut off by the first update. Returns the timestamp of that first update.
+    /// </summary>
+    public long Partition(Cuts cuts)
     {
-        foreach (var node in Nodes)
+        long first = Stopwatch.GetTimestamp();
+        bool any = false;
+        var order = Nodes.OrderByDescending(n => cuts.CutFrom(n).Count()).ThenBy(n => n);
+        foreach (var node in order)
         {
+            var peers = cuts.CutFrom(node).Order().ToArray();
+            lock (_gate)
+            {
+                if (_rules.TryGetValue(node, out var current) && current.SequenceEqual(peers))
+                {
+                    continue;
+                }
+            }
             var commands = new List<string> { $"flush table inet {Table}" };
-            foreach (var peer in cuts.CutFrom(node))
+            foreach (var peer in peers)
             {
                 commands.Add($"add rule inet {Table} input ip saddr {Address(peer)} drop");
                 commands.Add($"add rule inet {Table} output ip daddr {Address(peer)} drop");
             }
             Shell.InNamespace(Namespace(node), "nft", string.Join("; ", commands));
+            lock (_gate)
+            {
+                _rules[node] = peers;
+            }
+            if (!any)
+            {
+                first = Stopwatch.GetTimestamp();
+                any = true;
+            }
         }
+        return first;
     }
 
     /// <summary>Every node reaches every other again.</summary>

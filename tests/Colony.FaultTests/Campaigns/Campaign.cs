@@ -167,6 +167,9 @@ public static class Campaign
         var (acknowledged, lost, lostDetail) = LostWrites(history, finals);
         verdicts.Add(new CheckerVerdict("no lost acknowledged write", lost == 0, lostDetail));
 
+        var (sequentialValid, sequentialDetail) = SequentialCheck.Check(workload.SequentialCreates());
+        verdicts.Add(new CheckerVerdict("sequential znodes: unique, in real-time order", sequentialValid, sequentialDetail));
+
         var disagreeing = finals.GroupBy(f => f.Path).Where(g => g.Select(f => f.Output).Distinct().Count() > 1).ToList();
         verdicts.Add(new CheckerVerdict("every node ends with the same znodes", disagreeing.Count == 0,
             disagreeing.Count == 0 ? $"{workload.Paths.Count()} znodes read through each of {options.Nodes} nodes"

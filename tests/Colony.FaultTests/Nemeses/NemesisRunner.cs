@@ -139,18 +139,19 @@ public sealed class NemesisRunner(TestBed bed)
             }
         }
         var rest = bed.Nodes.Where(n => n != leader).ToList();
-        var failover = Stopwatch.StartNew();
-        bed.Partition(Cuts.Isolate(leader, bed.Nodes.Count));
+        // Timed from the moment the leader's own rules are in place: from then on it is alone.
+        long isolated = bed.Partition(Cuts.Isolate(leader, bed.Nodes.Count));
         Log.Add(clock.Elapsed, $"#{step.Index} IsolateLeader: node {leader} cut from {string.Join(',', rest)}");
         try
         {
             int next = await bed.WaitForLeaderAsync(FailoverBound, rest, excluding: leader);
-            Log.AddFailover(failover.Elapsed.TotalMilliseconds);
-            Log.Add(clock.Elapsed, $"#{step.Index} node {next} leads the majority after {failover.ElapsedMilliseconds} ms");
+            var failover = Stopwatch.GetElapsedTime(isolated);
+            Log.AddFailover(failover.TotalMilliseconds);
+            Log.Add(clock.Elapsed, $"#{step.Index} node {next} leads the majority after {failover.TotalMilliseconds:0} ms");
         }
         catch (TimeoutException)
         {
-            Log.AddFailover(failover.Elapsed.TotalMilliseconds);
+            Log.AddFailover(Stopwatch.GetElapsedTime(isolated).TotalMilliseconds);
             Log.Add(clock.Elapsed, $"#{step.Index} NO new leader within {FailoverBound.TotalSeconds:0} s");
         }
     }

@@ -70,6 +70,7 @@ public sealed class OperationCounts
 public sealed class RegisterWorkload(RegisterWorkloadOptions options)
 {
     private readonly HistoryRecorder<RegisterInput, RegisterOutput> _recorder = new();
+    private readonly List<SequentialCreate> _sequential = [];
     private readonly Lock _gate = new();
     private readonly long _origin = Stopwatch.GetTimestamp();
     private int _nextProcess;
@@ -82,11 +83,24 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
 
     public string Path(int key) => $"{options.Root}/k{key}";
 
+    /// <summary>The parent of the sequential znodes the clients create.</summary>
+    public string SequentialParent => $"{options.Root}/seq";
+
+    /// <summary>The acknowledged sequential creates so far.</summary>
+    public IReadOnlyList<SequentialCreate> SequentialCreates()
+    {
+        lock (_gate)
+        {
+            return [.. _sequential];
+        }
+    }
+
     /// <summary>Creates the znodes, each holding <see cref="RegisterModel.InitialValue"/> at version 0.</summary>
     public async Task PrepareAsync(string connectString)
     {
         await using var client = await ZooKeeperClient.ConnectAsync(connectString);
         await client.CreateAsync(options.Root, null, Acl.OpenUnsafe);
+        await client.CreateAsync(SequentialParent, null, Acl.OpenUnsafe);
         foreach (var path in Paths)
         {
             await client.CreateAsync(path, Encoding.UTF8.GetBytes(RegisterModel.InitialValue), Acl.OpenUnsafe);
@@ -144,8 +158,13 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
                     continue;
                 }
 
-                string path = Path(random.Next(options.Keys));
                 int roll = random.Next(100);
+                if (roll < 10)
+                {
+                    await CreateSequentialAsync(client, stop);
+                    continue;
+                }
+                string path = Path(random.Next(options.Keys));
                 var input = roll < 40 ? new RegisterInput(RegisterOpKind.Read, path)
                     : roll < 60 ? new RegisterInput(RegisterOpKind.Write, path, $"{index}-{++writes}")
                     : new RegisterInput(RegisterOpKind.CompareAndSet, path, $"{index}-{++writes}", seen.GetValueOrDefault(path));
@@ -219,6 +238,29 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
                 await client.DisposeAsync();
             }
         }
+    }
+
+    /// <summary>Creates a sequential znode; only an acknowledged create is recorded (an unknown one may or may not hold a number).</summary>
+    private async Task CreateSequentialAsync(ZooKeeperClient client, CancellationToken stop)
+    {
+        long call = Now;
+        try
+        {
+            string created = await client.CreateAsync($"{SequentialParent}/n-", null, Acl.OpenUnsafe, CreateMode.PersistentSequential)
+                .WaitAsync(options.OperationTimeout, stop);
+            long returned = Now;
+            long sequence = long.Parse(created.AsSpan(created.Length - 10), System.Globalization.CultureInfo.InvariantCulture);
+            lock (_gate)
+            {
+                _sequential.Add(new SequentialCreate(call, returned, sequence));
+            }
+            Counts.AddOk();
+        }
+        catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
+        {
+            Counts.AddIndeterminate();
+        }
+        await Task.Delay(options.Pace, CancellationToken.None); // pacing the load, not synchronisation
     }
 
     private async Task<ZooKeeperClient?> TryConnectAsync(string connectString, CancellationToken stop)

@@ -289,26 +289,26 @@ public sealed partial class TestBed : IAsyncDisposable
     }
 
     /// <summary>
-    /// The leader that a majority of <paramref name="among"/> (default: all) agree on, other than
-    /// <paramref name="excluding"/>; null if there is none yet.
+    /// The leader that a majority of <paramref name="among"/> (default: all; with <paramref name="everyone"/>,
+    /// every one of them) agree on, other than <paramref name="excluding"/>; null if there is none yet.
     /// </summary>
-    public async Task<int?> AgreedLeaderAsync(IReadOnlyList<int>? among = null, int excluding = 0)
+    public async Task<int?> AgreedLeaderAsync(IReadOnlyList<int>? among = null, int excluding = 0, bool everyone = false)
     {
         among ??= Nodes;
         var all = (await Task.WhenAll(among.Select(n => StatusAsync(n)))).Where(s => s is not null).Select(s => s!).ToList();
-        int quorum = _options.Nodes / 2 + 1;
+        int quorum = everyone ? among.Count : _options.Nodes / 2 + 1;
         var leader = all.FirstOrDefault(s => s.Role == "leader" && (int)s.Id != excluding
             && all.Count(o => o.Leader == s.Id && o.Term == s.Term) >= Math.Min(quorum, among.Count));
         return leader is null ? null : (int)leader.Id;
     }
 
     /// <summary>Waits for an agreed leader (see <see cref="AgreedLeaderAsync"/>), or fails after <paramref name="timeout"/>.</summary>
-    public async Task<int> WaitForLeaderAsync(TimeSpan timeout, IReadOnlyList<int>? among = null, int excluding = 0)
+    public async Task<int> WaitForLeaderAsync(TimeSpan timeout, IReadOnlyList<int>? among = null, int excluding = 0, bool everyone = false)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < timeout)
         {
-            if (await AgreedLeaderAsync(among, excluding) is { } leader)
+            if (await AgreedLeaderAsync(among, excluding, everyone) is { } leader)
             {
                 return leader;
             }

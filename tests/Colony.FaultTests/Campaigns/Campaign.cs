@@ -58,6 +58,9 @@ public sealed class CampaignResult
 
     public required bool NetemAvailable { get; init; }
 
+    /// <summary>The longest time during the run in which no client got an operation answered: the worst unavailability clients saw.</summary>
+    public required double LongestGapMilliseconds { get; init; }
+
     public string? KeptIn { get; init; }
 
     public bool Valid => Verdicts.All(v => v.Valid);
@@ -90,6 +93,7 @@ public sealed class CampaignResult
             text.AppendLine(CultureInfo.InvariantCulture, $"  {line}");
         }
         text.AppendLine(CultureInfo.InvariantCulture, $"operations: {Counts}; {Acknowledged} writes acknowledged, {LostWrites} lost");
+        text.AppendLine(CultureInfo.InvariantCulture, $"longest time with no operation answered: {LongestGapMilliseconds:0} ms");
         var failovers = Nemesis.FailoverMilliseconds;
         text.AppendLine(failovers.Count == 0
             ? "leader failover: no leader isolated in this run"
@@ -154,6 +158,7 @@ public static class Campaign
             await clients;
         }
         log($"workload stopped: {workload.Counts}");
+        double gap = LongestGap(workload.History());
 
         await bed.WaitForLeaderAsync(Bound);
         var finals = await FinalReadsAsync(bed, workload);
@@ -193,6 +198,7 @@ public static class Campaign
             LostWrites = lost,
             Verdicts = verdicts,
             NetemAvailable = netem,
+            LongestGapMilliseconds = gap,
             KeptIn = kept,
         };
         if (kept is not null)
@@ -200,6 +206,18 @@ public static class Campaign
             await File.WriteAllTextAsync(Path.Combine(kept, "report.txt"), result.Report());
         }
         return result;
+    }
+
+    /// <summary>The longest interval between consecutive answers to any client, in milliseconds.</summary>
+    private static double LongestGap(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history)
+    {
+        var returns = history.Where(o => !o.IsPending).Select(o => o.ReturnTime).Order().ToArray();
+        long longest = 0;
+        for (int i = 1; i < returns.Length; i++)
+        {
+            longest = Math.Max(longest, returns[i] - returns[i - 1]);
+        }
+        return longest * 1000.0 / Stopwatch.Frequency;
     }
 
     private sealed record FinalRead(int Node, string Path, RegisterOutput Output);

@@ -126,17 +126,17 @@ public sealed class NemesisRunner(TestBed bed)
 
     private async Task IsolateLeaderAsync(NemesisStep step, Stopwatch clock)
     {
-        if (await bed.AgreedLeaderAsync() is not { } leader)
+        // A leader every node follows: isolating one that an election is already replacing would time
+        // that election, not the failover.
+        int leader;
+        try
         {
-            try
-            {
-                leader = await bed.WaitForLeaderAsync(FailoverBound);
-            }
-            catch (TimeoutException)
-            {
-                Log.Add(clock.Elapsed, $"#{step.Index} IsolateLeader: no agreed leader to isolate");
-                return;
-            }
+            leader = await bed.WaitForLeaderAsync(FailoverBound, everyone: true);
+        }
+        catch (TimeoutException)
+        {
+            Log.Add(clock.Elapsed, $"#{step.Index} IsolateLeader: no leader that every node follows");
+            return;
         }
         var rest = bed.Nodes.Where(n => n != leader).ToList();
         // Timed from the moment the leader's own rules are in place: from then on it is alone.

@@ -6,60 +6,6 @@ using Colony.Testing.Linearizability;
 
 namespace Colony.FaultTests.Workloads;
 
-/// <summary>How the register workload runs.</summary>
-public sealed record RegisterWorkloadOptions
-{
-    public int Clients { get; init; } = 5;
-
-    /// <summary>How many znodes the clients share; each is its own register.</summary>
-    public int Keys { get; init; } = 4;
-
-    public int Seed { get; init; }
-
-    /// <summary>An operation not answered by then has an unknown outcome: it stays pending in the history.</summary>
-    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromSeconds(3);
-
-    public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(4);
-
-    /// <summary>Each client's pause between operations, to keep the history checkable.</summary>
-    public TimeSpan Pace { get; init; } = TimeSpan.FromMilliseconds(10);
-
-    /// <summary>
-    /// Test-only fault in the client, to show that the checker catches a broken system: once a client
-    /// has written a znode, its reads of that znode return the first value it ever read there.
-    /// </summary>
-    public bool InjectStaleReads { get; init; }
-
-    public string Root { get; init; } = "/register";
-}
-
-/// <summary>Counts of a workload's operations by outcome.</summary>
-public sealed class OperationCounts
-{
-    private long _ok;
-    private long _failed;
-    private long _indeterminate;
-
-    /// <summary>Answered: reads, acknowledged writes, and cas that succeeded or were refused with BadVersion.</summary>
-    public long Ok => Interlocked.Read(ref _ok);
-
-    /// <summary>Certain to have had no effect: failed reads.</summary>
-    public long Failed => Interlocked.Read(ref _failed);
-
-    /// <summary>Writes whose outcome the client never learned (timeout, connection loss, expired session).</summary>
-    public long Indeterminate => Interlocked.Read(ref _indeterminate);
-
-    public long Attempted => Ok + Failed + Indeterminate;
-
-    internal void AddOk() => Interlocked.Increment(ref _ok);
-
-    internal void AddFailed() => Interlocked.Increment(ref _failed);
-
-    internal void AddIndeterminate() => Interlocked.Increment(ref _indeterminate);
-
-    public override string ToString() => $"{Attempted} attempted: {Ok} ok, {Failed} failed, {Indeterminate} indeterminate";
-}
-
 /// <summary>
 /// Clients reading (sync + getData), writing (setData) and compare-and-setting (setData with the
 /// version last seen) a few znodes through the .NET client, recording every call and reply with its

@@ -9,6 +9,8 @@ cd "$(dirname "$0")/../.."
 minutes=${1:-30}
 seed=${2:-$RANDOM$RANDOM}
 report=$(mktemp -t colony-faults-report.XXXXXX)
+# The whole test session may take the campaign's length plus ten minutes of setup and checking.
+session_ms=$(awk -v m="$minutes" 'BEGIN { printf "%d", (m + 10) * 60000 }')
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "the fault campaign needs root (network namespaces): run it with sudo" >&2
@@ -22,7 +24,7 @@ COLONY_FAULTS_MINUTES=$minutes COLONY_FAULTS_SEED=$seed COLONY_FAULTS_REPORT=$re
   COLONY_FAULTS_KEEP=${COLONY_FAULTS_KEEP:-$PWD/artifacts/fault-campaigns} \
   dotnet test tests/Colony.FaultTests -c Release --no-build \
     --filter "FullyQualifiedName~CampaignTests.Partitions_kills_and_pauses" \
-    --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=$(( (minutes + 10) * 60000 )) || status=$?
+    --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=$session_ms || status=$?
 echo
 cat "$report" 2>/dev/null || echo "(no report written)"
 rm -f "$report"

@@ -1,0 +1,28 @@
+using Colony.FaultTests.Nemeses;
+using Colony.FaultTests.Workloads;
+
+namespace Colony.FaultTests.Campaigns;
+
+/// <summary>What a campaign runs: the bed, the faults and the workload.</summary>
+public sealed record CampaignOptions
+{
+    public int Seed { get; init; }
+
+    public int Nodes { get; init; } = 5;
+
+    /// <summary>How long the workload runs under faults.</summary>
+    public TimeSpan Length { get; init; } = TimeSpan.FromMinutes(2);
+
+    public IReadOnlyList<NemesisKind> Kinds { get; init; } = Enum.GetValues<NemesisKind>();
+
+    public RegisterWorkloadOptions Workload { get; init; } = new();
+
+    /// <summary>Where to keep the history and node logs after a violation; null keeps nothing.</summary>
+    public string? KeepDirectory { get; init; }
+
+    /// <summary>
+    /// Short Raft and ZooKeeper ticks: elections within about a second, and session timeouts from 1 s,
+    /// so that a pause can outlive a session within a short run.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object> Coordination { get; } = new Dictionary<string, object> { ["TickTimeMs"] = 500 };
+}

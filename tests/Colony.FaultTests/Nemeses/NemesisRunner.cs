@@ -1,0 +1,197 @@
+using System.Diagnostics;
+using Colony.FaultTests.Bed;
+
+namespace Colony.FaultTests.Nemeses;
+
+/// <summary>What the nemesis did in a run, as it happened.</summary>
+public sealed class NemesisLog
+{
+    private readonly List<string> _events = [];
+    private readonly List<double> _failovers = [];
+    private readonly Lock _gate = new();
+
+    public IReadOnlyList<string> Events
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _events];
+            }
+        }
+    }
+
+    /// <summary>Milliseconds from isolating a leader until a majority agreed on another, one per isolation.</summary>
+    public IReadOnlyList<double> FailoverMilliseconds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _failovers];
+            }
+        }
+    }
+
+    /// <summary>Kinds applied, with how many times.</summary>
+    public Dictionary<NemesisKind, int> Applied { get; } = [];
+
+    internal void Add(TimeSpan at, string what)
+    {
+        lock (_gate)
+        {
+            _events.Add($"{at.TotalSeconds,6:0.0} s  {what}");
+        }
+    }
+
+    internal void AddFailover(double milliseconds)
+    {
+        lock (_gate)
+        {
+            _failovers.Add(milliseconds);
+        }
+    }
+}
+
+/// <summary>
+/// Applies a schedule to a bed: each fault at its time, held for its duration, then healed
+/// completely (rules dropped, killed nodes restarted, paused nodes continued). Whatever happens, the
+/// bed is left healed.
+/// </summary>
+public sealed class NemesisRunner(TestBed bed)
+{
+    private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(20);
+
+    public NemesisLog Log { get; } = new();
+
+    public async Task RunAsync(IReadOnlyList<NemesisStep> steps, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            foreach (var step in steps)
+            {
+                var wait = step.Start - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, cancellationToken); // the schedule's own timing
+                }
+                var healAt = clock.Elapsed + step.Duration;
+                await ApplyAsync(step, clock);
+                lock (Log.Applied)
+                {
+                    Log.Applied[step.Kind] = Log.Applied.GetValueOrDefault(step.Kind) + 1;
+                }
+                wait = healAt - clock.Elapsed;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, cancellationToken);
+                }
+                Heal(step, clock);
+            }
+        }
+        finally
+        {
+            HealAll();
+        }
+    }
+
+    private async Task ApplyAsync(NemesisStep step, Stopwatch clock)
+    {
+        switch (step.Kind)
+        {
+            case NemesisKind.IsolateLeader:
+                await IsolateLeaderAsync(step, clock);
+                break;
+            case NemesisKind.Kill:
+                foreach (var node in step.Targets)
+                {
+                    bed.Kill(node);
+                }
+                Log.Add(clock.Elapsed, $"#{step.Index} kill -9 node(s) {string.Join(',', step.Targets)}");
+                break;
+            case NemesisKind.Pause:
+                foreach (var node in step.Targets)
+                {
+                    bed.Pause(node);
+                }
+                Log.Add(clock.Elapsed, $"#{step.Index} SIGSTOP node {string.Join(',', step.Targets)}");
+                break;
+            default:
+                bed.Partition(step.Cuts);
+                Log.Add(clock.Elapsed, $"#{step.Index} {step.Kind}: cut {step.Cuts}");
+                break;
+        }
+    }
+
+    private async Task IsolateLeaderAsync(NemesisStep step, Stopwatch clock)
+    {
+        // A leader every node follows: isolating one that an election is already replacing would time
+        // that election, not the failover.
+        int leader;
+        try
+        {
+            leader = await bed.WaitForLeaderAsync(FailoverBound, everyone: true);
+        }
+        catch (TimeoutException)
+        {
+            Log.Add(clock.Elapsed, $"#{step.Index} IsolateLeader: no leader that every node follows");
+            return;
+        }
+        var rest = bed.Nodes.Where(n => n != leader).ToList();
+        // Timed from the moment the leader's own rules are in place: from then on it is alone.
+        long isolated = bed.Partition(Cuts.Isolate(leader, bed.Nodes.Count));
+        Log.Add(clock.Elapsed, $"#{step.Index} IsolateLeader: node {leader} cut from {string.Join(',', rest)}");
+        try
+        {
+            int next = await bed.WaitForLeaderAsync(FailoverBound, rest, excluding: leader);
+            var failover = Stopwatch.GetElapsedTime(isolated);
+            Log.AddFailover(failover.TotalMilliseconds);
+            Log.Add(clock.Elapsed, $"#{step.Index} node {next} leads the majority after {failover.TotalMilliseconds:0} ms");
+        }
+        catch (TimeoutException)
+        {
+            Log.AddFailover(Stopwatch.GetElapsedTime(isolated).TotalMilliseconds);
+            Log.Add(clock.Elapsed, $"#{step.Index} NO new leader within {FailoverBound.TotalSeconds:0} s");
+        }
+    }
+
+    private void Heal(NemesisStep step, Stopwatch clock)
+    {
+        switch (step.Kind)
+        {
+            case NemesisKind.Kill:
+                foreach (var node in step.Targets)
+                {
+                    bed.Restart(node);
+                }
+                Log.Add(clock.Elapsed, $"#{step.Index} heal: restart node(s) {string.Join(',', step.Targets)}");
+                break;
+            case NemesisKind.Pause:
+                foreach (var node in step.Targets)
+                {
+                    bed.Resume(node);
+                }
+                Log.Add(clock.Elapsed, $"#{step.Index} heal: SIGCONT node {string.Join(',', step.Targets)}");
+                break;
+            default:
+                bed.HealNetwork();
+                Log.Add(clock.Elapsed, $"#{step.Index} heal: network whole again");
+                break;
+        }
+    }
+
+    /// <summary>Undoes every fault, whatever was in force: used when a run ends early.</summary>
+    private void HealAll()
+    {
+        bed.HealNetwork();
+        foreach (var node in bed.Nodes)
+        {
+            bed.Resume(node);
+            if (!bed.IsRunning(node))
+            {
+                bed.Restart(node);
+            }
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace Colony.FaultTests.Nemeses;
+
+/// <summary>
+/// One fault of a schedule: what, when (from the start of the campaign), for how long, and on which
+/// nodes. <see cref="NemesisKind.IsolateLeader"/> names no node: the leader is known only when it runs.
+/// </summary>
+public sealed record NemesisStep(int Index, NemesisKind Kind, TimeSpan Start, TimeSpan Duration, IReadOnlyList<int> Targets, Cuts Cuts)
+{
+    public TimeSpan End => Start + Duration;
+
+    public override string ToString()
+    {
+        string what = Kind switch
+        {
+            NemesisKind.IsolateLeader => "isolate the leader",
+            NemesisKind.Kill => $"kill -9 node(s) {string.Join(',', Targets)}, restart at heal",
+            NemesisKind.Pause => $"SIGSTOP node {string.Join(',', Targets)}, SIGCONT at heal",
+            _ => Cuts.ToString(),
+        };
+        return $"#{Index} at {Start.TotalSeconds,5:0.0} s for {Duration.TotalSeconds,4:0.0} s: {Kind,-16} {what}";
+    }
+}

@@ -1,0 +1,102 @@
+using Colony.Testing.Linearizability;
+
+namespace Colony.FaultTests.Workloads;
+
+public enum RegisterOpKind : byte
+{
+    /// <summary>sync, then getData: returns the value and its version.</summary>
+    Read = 1,
+
+    /// <summary>setData with version -1: returns the new version.</summary>
+    Write = 2,
+
+    /// <summary>setData with an expected version: the new version, or BadVersion.</summary>
+    CompareAndSet = 3,
+}
+
+/// <summary>What a client asked of one znode.</summary>
+public readonly record struct RegisterInput(RegisterOpKind Kind, string Key, string? Value = null, int ExpectedVersion = -1)
+{
+    public override string ToString() => Kind switch
+    {
+        RegisterOpKind.Read => $"read({Key})",
+        RegisterOpKind.Write => $"write({Key}, \"{Value}\")",
+        _ => $"cas({Key}, v{ExpectedVersion}, \"{Value}\")",
+    };
+}
+
+/// <summary>What the client saw: for a read, the value and version; for a write, the new version; a cas that lost has Ok false.</summary>
+public readonly record struct RegisterOutput(bool Ok, string? Value, int Version)
+{
+    public override string ToString() => Ok ? (Value is null ? $"ok v{Version}" : $"\"{Value}\" v{Version}") : "BadVersion";
+}
+
+/// <summary>A znode's data and version: what the register model tracks.</summary>
+public readonly record struct RegisterState(string Value, int Version)
+{
+    public override string ToString() => $"\"{Value}\" v{Version}";
+}
+
+/// <summary>
+/// A znode as a versioned register. Every successful setData adds one to the version, which the
+/// client sees, so a write that was acknowledged and then lost shows up as two writes with one
+/// version, and a stale read as a version that went backwards. Every znode starts as ("0", v0).
+/// </summary>
+public sealed class RegisterModel : Model<RegisterState, RegisterInput, RegisterOutput>
+{
+    public const string InitialValue = "0";
+
+    public static readonly RegisterModel Instance = new();
+
+    public override RegisterState Init() => new(InitialValue, 0);
+
+    public override bool Step(RegisterState state, RegisterInput input, RegisterOutput output, out RegisterState next)
+    {
+        next = state;
+        switch (input.Kind)
+        {
+            case RegisterOpKind.Read:
+                return output.Ok && output.Value == state.Value && output.Version == state.Version;
+            case RegisterOpKind.Write:
+                next = new RegisterState(input.Value!, state.Version + 1);
+                return output.Ok && output.Version == state.Version + 1;
+            default:
+                if (!output.Ok)
+                {
+                    return state.Version != input.ExpectedVersion;
+                }
+                next = new RegisterState(input.Value!, state.Version + 1);
+                return state.Version == input.ExpectedVersion && output.Version == state.Version + 1;
+        }
+    }
+
+    public override bool StepPending(RegisterState state, RegisterInput input, out RegisterState next)
+    {
+        next = state;
+        switch (input.Kind)
+        {
+            case RegisterOpKind.Read:
+                return true;
+            case RegisterOpKind.Write:
+                next = new RegisterState(input.Value!, state.Version + 1);
+                return true;
+            default:
+                // A cas whose version does not match changes nothing: the same as never taking effect.
+                if (state.Version != input.ExpectedVersion)
+                {
+                    return false;
+                }
+                next = new RegisterState(input.Value!, state.Version + 1);
+                return true;
+        }
+    }
+
+    public override bool IsReadOnly(RegisterInput input) => input.Kind == RegisterOpKind.Read;
+
+    /// <summary>One partition per znode: znodes never interact.</summary>
+    public override IReadOnlyList<HistoryPartition<RegisterInput, RegisterOutput>> Partition(
+        IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history) =>
+        [.. history.GroupBy(o => o.Input.Key, StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => new HistoryPartition<RegisterInput, RegisterOutput>($"znode {g.Key}", [.. g]))];
+}

@@ -1,0 +1,248 @@
+using System.Diagnostics;
+using System.Text;
+using Colony.Client;
+using Colony.Coordination;
+using Colony.Testing.Linearizability;
+
+namespace Colony.FaultTests.Workloads;
+
+/// <summary>
+/// Clients reading (sync + getData), writing (setData) and compare-and-setting (setData with the
+/// version last seen) a few znodes through the .NET client, recording every call and reply with its
+/// time as a history for the linearizability checker. A write with no reply stays pending: it may
+/// have happened. A client whose write is pending continues under a new history id, as a new
+/// process would, since its old operation may still take effect at any time.
+/// </summary>
+public sealed class RegisterWorkload(RegisterWorkloadOptions options)
+{
+    private readonly HistoryRecorder<RegisterInput, RegisterOutput> _recorder = new();
+    private readonly List<SequentialCreate> _sequential = [];
+    private readonly Lock _gate = new();
+    private readonly long _origin = Stopwatch.GetTimestamp();
+    private int _nextProcess;
+
+    public OperationCounts Counts { get; } = new();
+
+    public RegisterWorkloadOptions Options => options;
+
+    public IEnumerable<string> Paths => Enumerable.Range(0, options.Keys).Select(Path);
+
+    public string Path(int key) => $"{options.Root}/k{key}";
+
+    /// <summary>The parent of the sequential znodes the clients create.</summary>
+    public string SequentialParent => $"{options.Root}/seq";
+
+    /// <summary>The acknowledged sequential creates so far.</summary>
+    public IReadOnlyList<SequentialCreate> SequentialCreates()
+    {
+        lock (_gate)
+        {
+            return [.. _sequential];
+        }
+    }
+
+    /// <summary>Creates the znodes, each holding <see cref="RegisterModel.InitialValue"/> at version 0.</summary>
+    public async Task PrepareAsync(string connectString)
+    {
+        await using var client = await ZooKeeperClient.ConnectAsync(connectString);
+        await client.CreateAsync(options.Root, null, Acl.OpenUnsafe);
+        await client.CreateAsync(SequentialParent, null, Acl.OpenUnsafe);
+        foreach (var path in Paths)
+        {
+            await client.CreateAsync(path, Encoding.UTF8.GetBytes(RegisterModel.InitialValue), Acl.OpenUnsafe);
+        }
+    }
+
+    /// <summary>Runs every client until <paramref name="stop"/> is cancelled.</summary>
+    public Task RunAsync(string connectString, CancellationToken stop) =>
+        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(i => Task.Run(() => ClientAsync(i, connectString, stop))));
+
+    /// <summary>The history so far, open operations as pending.</summary>
+    public IReadOnlyList<Operation<RegisterInput, RegisterOutput>> History()
+    {
+        lock (_gate)
+        {
+            return _recorder.ToHistory();
+        }
+    }
+
+    /// <summary>Records a read made after the run (e.g. through one node after the heal) as part of the history.</summary>
+    public void RecordFinalRead(string path, RegisterOutput output, long callTime, long returnTime)
+    {
+        lock (_gate)
+        {
+            int handle = _recorder.Invoke(NewProcess(), new RegisterInput(RegisterOpKind.Read, path), callTime);
+            _recorder.Complete(handle, output, returnTime);
+        }
+    }
+
+    public long Now => Stopwatch.GetTimestamp() - _origin;
+
+    private int NewProcess() => Interlocked.Increment(ref _nextProcess);
+
+    private async Task ClientAsync(int index, string connectString, CancellationToken stop)
+    {
+        var random = new Random(HashCode.Combine(options.Seed, index));
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var firstRead = new Dictionary<string, RegisterOutput>(StringComparer.Ordinal);
+        var written = new Dictionary<string, int>(StringComparer.Ordinal);
+        int process = NewProcess();
+        int writes = 0;
+        ZooKeeperClient? client = null;
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                if (client is null || client.State is KeeperState.Expired or KeeperState.Closed or KeeperState.AuthFailed)
+                {
+                    if (client is not null)
+                    {
+                        await client.DisposeAsync();
+                        client = null;
+                    }
+                    client = await TryConnectAsync(connectString, stop);
+                    continue;
+                }
+
+                int roll = random.Next(100);
+                if (roll < 10)
+                {
+                    await CreateSequentialAsync(client, stop);
+                    continue;
+                }
+                string path = Path(random.Next(options.Keys));
+                var input = roll < 40 ? new RegisterInput(RegisterOpKind.Read, path)
+                    : roll < 60 ? new RegisterInput(RegisterOpKind.Write, path, $"{index}-{++writes}")
+                    : new RegisterInput(RegisterOpKind.CompareAndSet, path, $"{index}-{++writes}", seen.GetValueOrDefault(path));
+                int handle;
+                lock (_gate)
+                {
+                    handle = _recorder.Invoke(process, input, Now);
+                }
+                try
+                {
+                    var output = await ExecuteAsync(client, input).WaitAsync(options.OperationTimeout, stop);
+                    if (input.Kind == RegisterOpKind.Read)
+                    {
+                        firstRead.TryAdd(path, output);
+                        if (options.InjectStaleReads && written.GetValueOrDefault(path) > firstRead[path].Version)
+                        {
+                            output = firstRead[path];
+                        }
+                    }
+                    else if (output.Ok)
+                    {
+                        written[path] = output.Version;
+                    }
+                    if (output.Ok)
+                    {
+                        seen[path] = output.Version;
+                    }
+                    lock (_gate)
+                    {
+                        _recorder.Complete(handle, output, Now);
+                    }
+                    Counts.AddOk();
+                }
+                catch (BadVersionException)
+                {
+                    lock (_gate)
+                    {
+                        _recorder.Complete(handle, new RegisterOutput(false, null, 0), Now);
+                    }
+                    Counts.AddOk();
+                }
+                catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
+                {
+                    if (input.Kind == RegisterOpKind.Read)
+                    {
+                        // A read changes nothing: if it failed, it is as if it never was.
+                        lock (_gate)
+                        {
+                            _recorder.Discard(handle);
+                        }
+                        Counts.AddFailed();
+                    }
+                    else
+                    {
+                        Counts.AddIndeterminate();
+                        process = NewProcess();
+                    }
+                    if (e is SessionExpiredException or ClientClosedException)
+                    {
+                        await client.DisposeAsync();
+                        client = null;
+                    }
+                }
+                await Task.Delay(options.Pace, CancellationToken.None); // pacing the load, not synchronisation
+            }
+        }
+        finally
+        {
+            if (client is not null)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    /// <summary>Creates a sequential znode; only an acknowledged create is recorded (an unknown one may or may not hold a number).</summary>
+    private async Task CreateSequentialAsync(ZooKeeperClient client, CancellationToken stop)
+    {
+        long call = Now;
+        try
+        {
+            string created = await client.CreateAsync($"{SequentialParent}/n-", null, Acl.OpenUnsafe, CreateMode.PersistentSequential)
+                .WaitAsync(options.OperationTimeout, stop);
+            long returned = Now;
+            long sequence = long.Parse(created.AsSpan(created.Length - 10), System.Globalization.CultureInfo.InvariantCulture);
+            lock (_gate)
+            {
+                _sequential.Add(new SequentialCreate(call, returned, sequence));
+            }
+            Counts.AddOk();
+        }
+        catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
+        {
+            Counts.AddIndeterminate();
+        }
+        await Task.Delay(options.Pace, CancellationToken.None); // pacing the load, not synchronisation
+    }
+
+    private async Task<ZooKeeperClient?> TryConnectAsync(string connectString, CancellationToken stop)
+    {
+        try
+        {
+            return await ZooKeeperClient.ConnectAsync(connectString, new ZooKeeperClientOptions
+            {
+                SessionTimeout = options.SessionTimeout,
+                ConnectTimeout = TimeSpan.FromSeconds(5),
+            }, stop);
+        }
+        catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
+        {
+            if (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(200, CancellationToken.None); // back off before trying the servers again
+            }
+            return null;
+        }
+    }
+
+    private static async Task<RegisterOutput> ExecuteAsync(ZooKeeperClient client, RegisterInput input)
+    {
+        switch (input.Kind)
+        {
+            case RegisterOpKind.Read:
+                // Reads are served by the node the client is on; sync first makes them linearizable.
+                await client.SyncAsync(input.Key);
+                var (data, stat) = await client.GetDataAsync(input.Key);
+                return new RegisterOutput(true, Encoding.UTF8.GetString(data), stat.Version);
+            case RegisterOpKind.Write:
+                return new RegisterOutput(true, null, (await client.SetDataAsync(input.Key, Encoding.UTF8.GetBytes(input.Value!))).Version);
+            default:
+                var after = await client.SetDataAsync(input.Key, Encoding.UTF8.GetBytes(input.Value!), input.ExpectedVersion);
+                return new RegisterOutput(true, null, after.Version);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs the campaign once per nemesis kind (then once with all of them) and prints one results row per
+# run, for the table in docs/reliability.md:
+#   tools/faults/run-matrix.sh [MINUTES_PER_RUN] [SEED]
+# Needs root. Reports land in artifacts/fault-campaigns/matrix-SEED/.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+minutes=${1:-2}
+seed=${2:-1}
+out=$PWD/artifacts/fault-campaigns/matrix-$seed
+mkdir -p "$out"
+dotnet build tests/Colony.FaultTests -c Release -v quiet -nologo
+
+run() {
+  local name=$1 kinds=$2
+  COLONY_FAULTS_MINUTES=$minutes COLONY_FAULTS_SEED=$seed COLONY_FAULTS_KINDS=$kinds \
+    COLONY_FAULTS_REPORT="$out/$name.txt" COLONY_FAULTS_KEEP="$out" \
+    dotnet test tests/Colony.FaultTests -c Release --no-build \
+      --filter "FullyQualifiedName~CampaignTests.Partitions_kills_and_pauses" >"$out/$name.log" 2>&1 || true
+  local report="$out/$name.txt"
+  if [ ! -f "$report" ]; then
+    echo "| $name | (no report: see $out/$name.log) |"
+    return
+  fi
+  local ops attempted acked lost verdict failover
+  ops=$(grep '^operations:' "$report")
+  attempted=$(echo "$ops" | sed -E 's/^operations: ([0-9]+) attempted.*/\1/')
+  ok=$(echo "$ops" | sed -E 's/.* ([0-9]+) ok,.*/\1/')
+  indeterminate=$(echo "$ops" | sed -E 's/.* ([0-9]+) indeterminate;.*/\1/')
+  acked=$(echo "$ops" | sed -E 's/.*; ([0-9]+) writes acknowledged.*/\1/')
+  lost=$(echo "$ops" | sed -E 's/.*, ([0-9]+) lost$/\1/')
+  violations=$(grep -c 'VIOLATION:' "$report" || true)
+  failover=$(grep '^leader failover' "$report" | sed -E 's/.*: (p50 [0-9]+ ms, p99 [0-9]+ ms).*/\1/; s/.*no leader isolated.*/-/')
+  gap=$(grep '^longest time with no operation answered' "$report" | sed -E 's/.*: ([0-9]+ ms)$/\1/')
+  echo "| $name | $attempted | $ok | $indeterminate | $acked | $lost | $violations | $gap | $failover |"
+}
+
+echo "| nemesis | ops attempted | ok | indeterminate | writes acknowledged | lost | violations | longest gap | leader failover |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for kind in IsolateLeader MajorityMinority Bridge RandomHalves Kill Pause; do
+  run "$kind" "$kind"
+done
+run all "IsolateLeader,MajorityMinority,Bridge,RandomHalves,Kill,Pause"

@@ -3,11 +3,14 @@
 # with replication 3 in 64 MiB blocks, counted by `colony job run wordcount`. Prints MB/s, wall time, the
 # CPU seconds the whole machine spent (so run it on a quiet machine) and the peak memory of the cluster's
 # processes (nodes and executors).
-# usage: bench/compute/cluster-wordcount.sh [BYTES] [DIR] [RUNS]
+# Runs are PAUSE seconds apart, as jobs on a real cluster are: the first meets cold executors, the later
+# ones the warmed-up standby executor each worker keeps once it has run a job (see docs/compute.md).
+# usage: bench/compute/cluster-wordcount.sh [BYTES] [DIR] [RUNS] [PAUSE]
 set -eu
 BYTES=${1:-1073741824}
 DIR=${2:-/tmp/colony-wordcount}
-RUNS=${3:-3}
+RUNS=${3:-4}
+PAUSE=${4:-15}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 COLONY="$ROOT/colony"
 DATA="$DIR/cluster"
@@ -51,6 +54,7 @@ sample_rss() { # peak total RSS in KiB, until the marker file goes away
 
 tick=$(getconf CLK_TCK)
 for run in $(seq 1 "$RUNS"); do
+  [ "$run" -eq 1 ] || sleep "$PAUSE"
   marker="$DIR/sampling"
   touch "$marker"
   sample_rss "$marker" &

@@ -50,15 +50,19 @@ internal sealed class ClusterLayout
         return ids;
     }
 
-    /// <summary>The configuration of a new node of this cluster.</summary>
     /// <summary>Where <c>colony up --tls</c> keeps the cluster's CA and certificates.</summary>
     public LocalCertificates Certificates => new(Path.Combine(Directory, "tls"));
 
     /// <summary>True once the cluster has certificates (it was created with --tls).</summary>
     public bool HasTls => File.Exists(Certificates.NodeCertificate);
 
-    public NodeConfig CreateNodeConfig(int nodeId, string clusterId, NodePorts ports, IReadOnlyList<MemberConfig> members, bool join) => new()
+    /// <summary>
+    /// The configuration of a new node of this cluster, one of <paramref name="machineNodes"/> on this machine:
+    /// its tasks get that share of the machine's cores, so the nodes together do not oversubscribe them.
+    /// </summary>
+    public NodeConfig CreateNodeConfig(int nodeId, string clusterId, NodePorts ports, IReadOnlyList<MemberConfig> members, bool join, int machineNodes) => new()
     {
+        Compute = new ComputeConfig { Cores = Math.Max(1, Environment.ProcessorCount / Math.Max(1, machineNodes)) },
         SecureZooKeeper = HasTls ? ports.TlsZooKeeperAddress : "",
         Tls = HasTls
             ? new TlsConfig { CertificateFile = Certificates.NodeCertificate, KeyFile = Certificates.NodeKey, CaFile = Certificates.CaCertificate }

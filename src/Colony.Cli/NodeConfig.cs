@@ -42,6 +42,9 @@ internal sealed record NodeConfig
     /// <summary>True for a node that joins a running cluster instead of bootstrapping it.</summary>
     public bool Join { get; init; }
 
+    /// <summary>The node's "Compute" section; null leaves every compute setting at its default.</summary>
+    public ComputeConfig? Compute { get; init; }
+
     /// <summary>The ports this configuration listens on.</summary>
     public NodePorts Ports() => new(PortOf(ZooKeeper, "ZooKeeper"), PortOf(Peer, "Peer"), new Uri(Http).Port,
         SecureZooKeeper.Length == 0 ? null : PortOf(SecureZooKeeper, "SecureZooKeeper"),
@@ -98,6 +101,15 @@ internal sealed record TlsConfig
 
     /// <summary>None, Optional or Required.</summary>
     public string ClientCertificates { get; init; } = "Optional";
+}
+
+/// <summary>
+/// The node's "Compute" section as <c>colony up</c> writes it: the share of the machine's cores the node's
+/// tasks may use, since every node of a local cluster runs on the same machine.
+/// </summary>
+internal sealed record ComputeConfig
+{
+    public int Cores { get; init; }
 }
 
 /// <summary>One voter of the initial membership.</summary>

@@ -82,7 +82,7 @@ public sealed class ClusterFilesTests : IDisposable
         var layout = new ClusterLayout(directory.Path);
         var ports = new PortLayout(30000);
         var members = Enumerable.Range(1, 3).Select(i => new MemberConfig { Id = i, Peer = ports.For(i).PeerAddress, Http = ports.For(i).HttpUrl }).ToList();
-        var config = layout.CreateNodeConfig(2, "5b0e7c1a-0000-4000-8000-000000000000", ports.For(2), members, join: false);
+        var config = layout.CreateNodeConfig(2, "5b0e7c1a-0000-4000-8000-000000000000", ports.For(2), members, join: false, machineNodes: 3);
 
         config.Write(layout.NodeConfig(2));
 
@@ -97,6 +97,8 @@ public sealed class ClusterFilesTests : IDisposable
         Assert.Equal("http://127.0.0.1:30012", colony.GetProperty("Http").GetString());
         Assert.Equal("127.0.0.1:30013", colony.GetProperty("DataTransfer").GetString());
         Assert.False(colony.GetProperty("Join").GetBoolean());
+        // Three nodes share this machine: each gets a third of its cores for tasks, at least one.
+        Assert.Equal(Math.Max(1, Environment.ProcessorCount / 3), colony.GetProperty("Compute").GetProperty("Cores").GetInt32());
         var written = colony.GetProperty("Members").EnumerateArray()
             .Select(m => (m.GetProperty("Id").GetInt32(), m.GetProperty("Peer").GetString(), m.GetProperty("Http").GetString()))
             .ToList();

@@ -87,7 +87,7 @@ internal static class UpCommand
         var manifest = new ClusterManifest { BasePort = ports.BasePort };
         foreach (var (id, nodePorts) in plan)
         {
-            var config = layout.CreateNodeConfig(id, clusterId, nodePorts, members, join: false);
+            var config = layout.CreateNodeConfig(id, clusterId, nodePorts, members, join: false, machineNodes: plan.Count);
             Directory.CreateDirectory(config.DataDir);
             config.Write(layout.NodeConfig(id));
             manifest = manifest.With(ManifestEntry(config, pid: 0));

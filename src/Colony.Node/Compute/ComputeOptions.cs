@@ -10,7 +10,13 @@ public sealed class ComputeOptions
     /// <summary>Whether this node runs tasks. The leader schedules jobs either way.</summary>
     public bool Worker { get; set; } = true;
 
-    /// <summary>Map slots; 0 derives them from the machine's cores and memory.</summary>
+    /// <summary>
+    /// The cores this node's tasks may use; 0 means all of the machine's. Several nodes on one machine (a local
+    /// cluster) share its cores: <c>colony up</c> gives each its share.
+    /// </summary>
+    public int Cores { get; set; }
+
+    /// <summary>Map slots; 0 derives them from the node's cores and the machine's memory.</summary>
     public int MapSlots { get; set; }
 
     /// <summary>Reduce slots; 0 derives them from the machine's cores and memory.</summary>
@@ -56,7 +62,7 @@ public sealed class ComputeOptions
 
     public void Validate()
     {
-        if (MapSlots < 0 || ReduceSlots < 0 || WorkerTimeoutMs <= 0 || ProgressTimeoutMs <= 0 || SpeculativeAfterMs < 0 || ReduceSlowStart is < 0 or > 1 || ExecutorMemoryLimitBytes < 0 || SortBufferBytes < 1024 * 1024)
+        if (Cores < 0 || MapSlots < 0 || ReduceSlots < 0 || WorkerTimeoutMs <= 0 || ProgressTimeoutMs <= 0 || SpeculativeAfterMs < 0 || ReduceSlowStart is < 0 or > 1 || ExecutorMemoryLimitBytes < 0 || SortBufferBytes < 1024 * 1024)
         {
             throw new InvalidOperationException("invalid configuration: Colony:Compute needs non-negative slots, positive timeouts, ReduceSlowStart in [0, 1] and SortBufferBytes of at least 1 MiB");
         }

@@ -323,7 +323,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
 
     private static WorkerSlots SlotsFor(NodeOptions node, ComputeOptions options)
     {
-        var derived = WorkerSlots.FromResources(new NodeId(node.NodeId), node.Rack, Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
+        var derived = WorkerSlots.FromResources(new NodeId(node.NodeId), node.Rack, options.Cores > 0 ? options.Cores : Environment.ProcessorCount, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes);
         return derived with
         {
             MapSlots = options.MapSlots > 0 ? options.MapSlots : derived.MapSlots,

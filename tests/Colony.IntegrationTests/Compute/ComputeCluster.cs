@@ -100,6 +100,13 @@ internal sealed class ComputeCluster : IAsyncDisposable
     public static IOrderedEnumerable<KeyValuePair<string, long>> Expected(byte[] text) =>
         Corpus.WordCounts(text).OrderBy(e => e.Key, StringComparer.Ordinal);
 
+    /// <summary>A built-in word count job.</summary>
+    public static JobRequest WordCount(string input, string output, int reducers = 1) => new()
+    {
+        Name = "wordcount", Inputs = [input], Output = output, Reducers = reducers,
+        Settings = new() { [Colony.Client.MapReduce.JobSettings.BuiltIn] = "wordcount" },
+    };
+
     public async Task<JobDetail> WaitAsync(string id)
     {
         using var timeout = new CancellationTokenSource(Patience);

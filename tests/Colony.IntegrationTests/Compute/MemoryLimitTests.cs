@@ -31,11 +31,7 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
         Assert.All(cluster.Cluster.Ids, node => Assert.True(cluster.Cluster.IsRunning(node), $"node {node} died with the job: {said}"));
 
         // The same workers, the same limit: an ordinary job runs to the end.
-        var next = await cluster.WaitAsync(await cluster.Jobs.SubmitAsync(new Colony.Client.Jobs.JobRequest
-        {
-            Name = "wordcount", Inputs = ["/in/text"], Output = "/out-count", Reducers = 2,
-            Settings = new() { ["colony.job.builtin"] = "wordcount" },
-        }));
+        var next = await cluster.WaitAsync(await cluster.Jobs.SubmitAsync(ComputeCluster.WordCount("/in/text", "/out-count", reducers: 2)));
         Assert.True(next.Job.State == Colony.Client.Jobs.JobStates.Succeeded, next.Job.Error);
         Assert.Equal(ComputeCluster.Expected(text), await cluster.CountsAsync("/out-count"));
         logs.Pass();

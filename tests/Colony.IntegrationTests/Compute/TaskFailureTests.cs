@@ -101,11 +101,7 @@ public class TaskFailureTests(FailureCluster fixture, ITestOutputHelper output) 
     {
         using var logs = Cluster.DumpLogsOnFailure(output);
         string first = await fixture.Scripts.SubmitAsync(Cluster, "/in/text", "/out-a", 2);
-        string second = await Cluster.Jobs.SubmitAsync(new JobRequest
-        {
-            Name = "wordcount", Inputs = ["/in/text"], Output = "/out-b", Reducers = 2,
-            Settings = new() { ["colony.job.builtin"] = "wordcount" },
-        });
+        string second = await Cluster.Jobs.SubmitAsync(ComputeCluster.WordCount("/in/text", "/out-b", reducers: 2));
         var a = await Cluster.WaitAsync(first);
         var b = await Cluster.WaitAsync(second);
 

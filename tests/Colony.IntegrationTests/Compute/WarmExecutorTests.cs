@@ -7,11 +7,7 @@ namespace Colony.IntegrationTests.Compute;
 /// <summary>A worker that has run a job keeps a warmed-up executor for the next one.</summary>
 public sealed class WarmExecutorTests(ITestOutputHelper output)
 {
-    private static JobRequest WordCount(string input, string output) => new()
-    {
-        Name = "wordcount", Inputs = [input], Output = output, Reducers = 2,
-        Settings = new() { ["colony.job.builtin"] = "wordcount" },
-    };
+    private static JobRequest WordCount(string input, string output) => ComputeCluster.WordCount(input, output, reducers: 2);
 
     [Fact]
     public async Task The_next_job_runs_in_the_standby_executor_and_a_killed_standby_costs_nothing()

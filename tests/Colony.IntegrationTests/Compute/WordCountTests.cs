@@ -10,11 +10,7 @@ namespace Colony.IntegrationTests.Compute;
 /// </summary>
 public class WordCountTests(ITestOutputHelper output)
 {
-    private static JobRequest WordCount(string input, string output, int reducers) => new()
-    {
-        Name = "wordcount", Inputs = [input], Output = output, Reducers = reducers,
-        Settings = new() { ["colony.job.builtin"] = "wordcount" },
-    };
+    private static JobRequest WordCount(string input, string output, int reducers) => ComputeCluster.WordCount(input, output, reducers);
 
     [Fact]
     public async Task Word_count_equals_an_independent_count_and_commits_exactly_its_parts()

@@ -52,11 +52,7 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
         }
         // And a finished job, for the job API's answers.
         using var jobs = new JobClient([.. cluster.Ids.Select(id => new Uri(cluster.HttpAddress(id)))], cluster.Secret);
-        string job = await jobs.SubmitAsync(new JobRequest
-        {
-            Name = "wordcount", Inputs = ["/schema/file"], Output = "/schema/out",
-            Settings = new() { ["colony.job.builtin"] = "wordcount" },
-        });
+        string job = await jobs.SubmitAsync(Compute.ComputeCluster.WordCount("/schema/file", "/schema/out"));
         Assert.Equal(JobStates.Succeeded, (await jobs.WaitAsync(job)).Job.State);
         foreach (ulong id in cluster.Ids)
         {

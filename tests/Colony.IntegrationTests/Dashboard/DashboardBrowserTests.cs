@@ -40,11 +40,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             await Fs.WriteAsync(fs, "/datasets/logs/day-1.txt", "ants carry the colony\nthe colony grows\n"u8.ToArray(), Fs.Small());
         }
         using var jobs = new JobClient([.. cluster.Ids.Select(id => new Uri(cluster.HttpAddress(id)))], cluster.Secret);
-        string job = await jobs.SubmitAsync(new JobRequest
-        {
-            Name = "wordcount", Inputs = ["/datasets/logs"], Output = "/datasets/counts",
-            Settings = new() { ["colony.job.builtin"] = "wordcount" },
-        });
+        string job = await jobs.SubmitAsync(Compute.ComputeCluster.WordCount("/datasets/logs", "/datasets/counts"));
         Assert.Equal(JobStates.Succeeded, (await jobs.WaitAsync(job)).Job.State);
 
         cluster.Kill(victim);

@@ -55,9 +55,12 @@ public static class TestPorts
         ArgumentOutOfRangeException.ThrowIfLessThan(alignment, 1);
         var slots = (last - first + 1) / alignment;
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
-        for (var attempt = 0; attempt < 4 * slots && attempt < 5000; attempt++)
+        // Every slot once, from a random one on: concurrent test processes rarely probe the same ports,
+        // and a free layout is found whenever one exists.
+        var offset = Random.Shared.Next(slots);
+        for (var i = 0; i < slots; i++)
         {
-            var basePort = first + (Random.Shared.Next(slots) * alignment);
+            var basePort = first + (((offset + i) % slots) * alignment);
             var ports = layout(basePort).Distinct().ToList();
             if (ports.Any(p => p < first || p > last) || !TryReserve(ports))
             {

@@ -74,4 +74,5 @@ public sealed class ColonyWatchTests(ColonyClusterOneNode server) : WatchContrac
 public sealed class ColonyTransactionAndAclTests(ColonyClusterOneNode server) : TransactionAndAclContract(server);
 
 /// <summary>Session tests kill and restart a node, so they get a cluster of their own.</summary>
+[Collection(SessionCollections.Colony)]
 public sealed class ColonySessionTests(ColonyCluster server) : SessionContract(server), IClassFixture<ColonyCluster>;

@@ -17,4 +17,5 @@ public sealed class StandaloneWatchTests(StandaloneZooKeeper server) : WatchCont
 public sealed class StandaloneTransactionAndAclTests(StandaloneZooKeeper server) : TransactionAndAclContract(server);
 
 /// <summary>Session tests kill and restart their server, so they get one of their own.</summary>
+[Collection(SessionCollections.Standalone)]
 public sealed class StandaloneSessionTests(StandaloneZooKeeper server) : SessionContract(server), IClassFixture<StandaloneZooKeeper>;

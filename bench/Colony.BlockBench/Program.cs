@@ -8,7 +8,7 @@ using Colony.Node.Blocks;
 // Writes SIZE MiB as blocks of BLOCK MiB through an N-node pipeline of in-process data nodes (real files, fsync,
 // loopback TCP), then reads every block back from a replica, verifying every chunk. Reports throughput and the
 // process's CPU seconds per GiB of file data (client and all nodes together, since they share the process).
-//   dotnet run -c Release --project bench/Colony.BlockBench -- [--size-mib 512] [--block-mib 64] [--nodes 3] [--packet-kib 256] [--dir PATH]
+//   dotnet run -c Release --project bench/Colony.BlockBench -- [--size-mib 512] [--block-mib 64] [--nodes 3] [--packet-kib 256] [--write-behind-mib 8] [--dir PATH]
 var settings = BenchSettings.Parse(args);
 string root = settings.Directory ?? Directory.CreateTempSubdirectory("colony-blockbench-").FullName;
 var transfer = new BlockTransferOptions { PacketSize = settings.PacketKiB * 1024 };
@@ -18,7 +18,7 @@ try
 {
     for (int i = 0; i < settings.Nodes; i++)
     {
-        var store = BlockStore.Open(new BlockStoreOptions { Directory = Path.Combine(root, $"node{i}") });
+        var store = BlockStore.Open(new BlockStoreOptions { Directory = Path.Combine(root, $"node{i}"), WriteBehindBytes = (long)settings.WriteBehindMiB << 20 });
         stores.Add(store);
         servers.Add(BlockTransferServer.Start(store, new IPEndPoint(IPAddress.Loopback, 0), transfer));
     }
@@ -87,7 +87,7 @@ static void Report(string what, BenchSettings settings, double gib, double secon
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"{what,-5} {gib * 1024:F0} MiB, {settings.Nodes} replicas, packets of {settings.PacketKiB} KiB: {gib * 1024 / seconds:F1} MiB/s, {cpu:F2} CPU s = {cpu / gib:F2} CPU s/GiB"));
 
-internal sealed record BenchSettings(int SizeMiB, int BlockMiB, int Nodes, int PacketKiB, string? Directory)
+internal sealed record BenchSettings(int SizeMiB, int BlockMiB, int Nodes, int PacketKiB, string? Directory, int WriteBehindMiB = 8)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -100,6 +100,7 @@ internal sealed record BenchSettings(int SizeMiB, int BlockMiB, int Nodes, int P
                 "--block-mib" => settings with { BlockMiB = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--nodes" => settings with { Nodes = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--packet-kib" => settings with { PacketKiB = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
+                "--write-behind-mib" => settings with { WriteBehindMiB = int.Parse(args[i + 1], CultureInfo.InvariantCulture) },
                 "--dir" => settings with { Directory = args[i + 1] },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };

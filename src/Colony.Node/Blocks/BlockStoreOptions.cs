@@ -14,6 +14,12 @@ public sealed class BlockStoreOptions
     /// <summary>How long a pipeline recovery waits for the old writer of a replica to let go. Default 10 s.</summary>
     public TimeSpan WriterHandoverTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Writeback of a replica being written starts every this many bytes, so its final fsync has little left
+    /// to flush. 0 leaves it all to the fsync. Default 8 MiB.
+    /// </summary>
+    public long WriteBehindBytes { get; init; } = 8L * 1024 * 1024;
+
     /// <summary>The volume's space; defaults to the drive that holds <see cref="Directory"/>.</summary>
     public IVolumeSpace? Volume { get; init; }
 
@@ -24,6 +30,7 @@ public sealed class BlockStoreOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Directory);
         ArgumentOutOfRangeException.ThrowIfNegative(ReserveBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(WriteBehindBytes);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(WriterHandoverTimeout, TimeSpan.Zero);
     }
 }

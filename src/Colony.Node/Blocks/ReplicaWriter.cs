@@ -19,6 +19,7 @@ public sealed class ReplicaWriter : IDisposable
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _reserved;
     private int _ended;
+    private WriteBehind _writeBehind;
 
     internal ReplicaWriter(BlockStore store, BlockVersion version, int chunkSize, long length, long reserved, SafeFileHandle data, SafeFileHandle meta)
     {
@@ -29,6 +30,7 @@ public sealed class ReplicaWriter : IDisposable
         _reserved = reserved;
         _data = data;
         _meta = meta;
+        _writeBehind = new WriteBehind(store.Options.WriteBehindBytes);
     }
 
     public BlockVersion Version { get; }
@@ -80,6 +82,7 @@ public sealed class ReplicaWriter : IDisposable
             throw BlockStoreException.FromIo($"{Version}: write at {offset}", e);
         }
         Length = offset + data.Length;
+        _writeBehind.Written(_data, Length);
         Interlocked.Exchange(ref _reserved, Math.Max(0, _reserved - data.Length));
     }
 

@@ -26,6 +26,7 @@ internal static class FsCommands
         {
             CreatePut(cli), CreateGet(cli), CreateCat(cli), CreateLs(cli), CreateStat(cli), CreateMkdir(cli),
             CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli), CreateDataNodes(cli), CreateDecommission(cli),
+            CreateRecommission(cli),
         };
 
     private static Command CreateDataNodes(CliContext cli)
@@ -57,6 +58,18 @@ internal static class FsCommands
         {
             await fs.DecommissionAsync(parse.GetValue(id), ct).ConfigureAwait(false);
             cli.Environment.Out.WriteLine($"Decommissioning data node {parse.GetValue(id)}; `colony fs datanodes` shows when it is decommissioned");
+        }, ct));
+        return command;
+    }
+
+    internal static Command CreateRecommission(CliContext cli)
+    {
+        var id = new Argument<ulong>("ID") { Description = "The data node's id" };
+        var command = new Command("recommission", "End a drain: the data node takes new replicas again and its replicas count") { id };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            await fs.RecommissionAsync(parse.GetValue(id), ct).ConfigureAwait(false);
+            cli.Environment.Out.WriteLine($"Data node {parse.GetValue(id)} is back in service");
         }, ct));
         return command;
     }

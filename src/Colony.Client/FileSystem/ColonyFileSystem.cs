@@ -114,10 +114,14 @@ public sealed class ColonyFileSystem : IDisposable
 
     /// <summary>
     /// Drains data node <paramref name="node"/>: its replicas are copied elsewhere, then it is decommissioned and
-    /// may be stopped. The leader keeps this in memory: repeat it after a leader change.
+    /// may be stopped. Recorded in the replicated state, so a new leader carries the drain on.
     /// </summary>
     public Task DecommissionAsync(ulong node, CancellationToken cancellationToken = default) =>
         PostAsync($"decommission?node={node}", new FsRequest(), cancellationToken);
+
+    /// <summary>Ends a drain: data node <paramref name="node"/> takes new replicas again and its replicas count.</summary>
+    public Task RecommissionAsync(ulong node, CancellationToken cancellationToken = default) =>
+        PostAsync($"recommission?node={node}", new FsRequest(), cancellationToken);
 
     /// <summary><c>mkdir -p</c>.</summary>
     public Task<FsChange> MkdirsAsync(string path, string? mode = null, CancellationToken cancellationToken = default) =>

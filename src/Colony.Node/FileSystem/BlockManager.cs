@@ -33,6 +33,7 @@ public sealed class BlockManager
     private readonly Dictionary<NodeId, NodeWork> _work = [];
     private readonly HashSet<NodeId> _fullReported = [];
     private readonly Dictionary<BlockVersion, IReadOnlyList<PlacedNode>> _allocations = [];
+    private HashSet<NodeId> _draining = [];
     private long? _leaderSince;
 
     public BlockManager(IRandomSource random, long deadAfterMs = NodeLiveness.DefaultDeadAfterMs,
@@ -91,6 +92,10 @@ public sealed class BlockManager
                 return null;
             }
             _nodes.Heartbeat(node, now, request.Rack, request.Capacity, request.Free, request.Transfers);
+            if (_draining.Contains(node) && _nodes.AdministrativeStateOf(node) is null)
+            {
+                _nodes.StartDecommission(node); // its first heartbeat to this leader: never a placement target
+            }
             _addresses[node] = request.DataAddress;
             if (request.Full is { } full)
             {
@@ -275,15 +280,38 @@ public sealed class BlockManager
     }
 
     /// <summary>
-    /// Starts draining <paramref name="node"/>: it takes no new replicas, its replicas stop counting, and the
-    /// planner copies them elsewhere, then marks it Decommissioned. Soft state, like the rest of this map: a new
-    /// leader forgets it, so the request is repeated after a leader change. False if the node never reported.
+    /// Follows the replicated list of nodes being drained (<see cref="NamespaceTree.Decommissioning"/>): a listed
+    /// node takes no new replicas and its replicas stop counting, so the planner copies them elsewhere and then
+    /// marks it Decommissioned; a node taken off the list is back in service. Kept across leader changes on
+    /// this node (it mirrors the log), and applied to every node as it first reports.
     /// </summary>
-    public bool Decommission(NodeId node)
+    public void SyncDecommissioning(IEnumerable<NodeId> draining)
+    {
+        ArgumentNullException.ThrowIfNull(draining);
+        lock (_lock)
+        {
+            _draining = [.. draining];
+            foreach (var info in _nodes.View(long.MaxValue))
+            {
+                bool marked = _nodes.AdministrativeStateOf(info.Id) is not null;
+                if (_draining.Contains(info.Id) && !marked)
+                {
+                    _nodes.StartDecommission(info.Id);
+                }
+                else if (!_draining.Contains(info.Id) && marked)
+                {
+                    _nodes.Recommission(info.Id);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether any data node with this id has reported to this leader.</summary>
+    public bool Knows(NodeId node)
     {
         lock (_lock)
         {
-            return _leaderSince is not null && _nodes.StartDecommission(node);
+            return _addresses.ContainsKey(node);
         }
     }
 

@@ -32,11 +32,15 @@ public sealed partial class BlockManagerService : BackgroundService
         _time = time;
         _logger = logger;
         // On the loop's thread under the namespace gate; the manager's lock comes after the gate, as everywhere.
-        loop.Namespace.Applied += (_, _, result) =>
+        loop.Namespace.Applied += (_, command, result) =>
         {
             if (result.IsOk && result.FreedBlocks.Count > 0)
             {
                 manager.Freed(result.FreedBlocks);
+            }
+            if (result.IsOk && command is NamespaceCommand.SetDecommissioning)
+            {
+                manager.SyncDecommissioning(loop.Namespace.Tree.Decommissioning);
             }
         };
     }
@@ -78,7 +82,12 @@ public sealed partial class BlockManagerService : BackgroundService
             return;
         }
         long now = Now;
-        var plan = _namespace.Read(tree => _manager.Plan(tree, now));
+        var plan = _namespace.Read(tree =>
+        {
+            // The drain list is replicated; the manager mirrors it (a new leader picks it up here, on its first tick).
+            _manager.SyncDecommissioning(tree.Decommissioning);
+            return _manager.Plan(tree, now);
+        });
         if (plan is not null && plan.Unrepairable.Count != _unrepairable)
         {
             _unrepairable = plan.Unrepairable.Count;

@@ -180,4 +180,36 @@ public sealed class BlockManagerTests
         manager.BecomeLeader(Start + 1);
         Assert.Null(manager.TargetsOf(version));
     }
+
+    [Fact]
+    public void A_drain_in_the_namespace_survives_a_leader_change_keeps_the_node_out_of_placement_and_ends_decommissioned()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2);
+        Assert.True(tree.Apply(new NamespaceCommand.SetDecommissioning(new NodeId(1), true)).IsOk);
+        var manager = Leader();
+        manager.SyncDecommissioning(tree.Decommissioning);
+        manager.BecomeLeader(Start); // a fresh leadership forgets soft state, not the mirrored drain list
+        for (ulong node = 1; node <= 3; node++)
+        {
+            manager.Heartbeat(Beat(node, node <= 2 ? [Finalized(block.Version, block.Length)] : []), Start);
+        }
+        Assert.Equal(Storage.Placement.DataNodeState.Decommissioning, manager.Nodes(Start).Single(n => n.Id == new NodeId(1)).State);
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.DoesNotContain(new NodeId(1), manager.ChooseTargets(3, new NodeId(1), new HashSet<NodeId>(), BlockSize, Start).Select(t => t.Node));
+        }
+
+        manager.Plan(tree, Start + 1);
+        var copy = Assert.Single(manager.Heartbeat(Beat(2), Start + 1)!.Copies.Concat(manager.Heartbeat(Beat(1), Start + 1)!.Copies));
+        Assert.Equal("127.0.0.1:9003", copy.Target);
+        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)), Start + 2);
+        var plan = manager.Plan(tree, Start + 2)!;
+        Assert.Equal([new NodeId(1)], plan.Decommissioned);
+        Assert.Equal(Storage.Placement.DataNodeState.Decommissioned, manager.Nodes(Start + 2).Single(n => n.Id == new NodeId(1)).State);
+
+        Assert.True(tree.Apply(new NamespaceCommand.SetDecommissioning(new NodeId(1), false)).IsOk);
+        manager.SyncDecommissioning(tree.Decommissioning);
+        Assert.Equal(Storage.Placement.DataNodeState.Alive, manager.Nodes(Start + 2).Single(n => n.Id == new NodeId(1)).State);
+    }
 }

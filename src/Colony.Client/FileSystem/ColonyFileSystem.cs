@@ -119,6 +119,14 @@ public sealed class ColonyFileSystem : IDisposable
     public Task DecommissionAsync(ulong node, CancellationToken cancellationToken = default) =>
         PostAsync($"decommission?node={node}", new FsRequest(), cancellationToken);
 
+    /// <summary>
+    /// Asks the leader for a balancer pass now: when no move is running and disk use differs by more than
+    /// <paramref name="thresholdPercent"/> points (default: the cluster's setting), it starts moves. Call again to follow them.
+    /// </summary>
+    public Task<FsBalance> BalanceAsync(double? thresholdPercent = null, CancellationToken cancellationToken = default) =>
+        PostAsync(thresholdPercent is { } p ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"balance?threshold={p}") : "balance",
+            new FsRequest(), FsClientJson.Default.FsBalance, cancellationToken);
+
     /// <summary>Ends a drain: data node <paramref name="node"/> takes new replicas again and its replicas count.</summary>
     public Task RecommissionAsync(ulong node, CancellationToken cancellationToken = default) =>
         PostAsync($"recommission?node={node}", new FsRequest(), cancellationToken);

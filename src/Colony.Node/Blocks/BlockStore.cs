@@ -26,6 +26,7 @@ public sealed class BlockStore : IDisposable
     private readonly IVolumeSpace _volume;
     private readonly ILogger _logger;
     private int _transfers;
+    private long _diskFullWrites;
 
     private BlockStore(BlockStoreOptions options, ILogger logger)
     {
@@ -253,9 +254,36 @@ public sealed class BlockStore : IDisposable
     {
         lock (_lock)
         {
-            long used = _finalized.Values.Concat(_rbw.Values).Sum(r => r.Length);
-            return new StoreCapacity(_volume.TotalBytes, _volume.FreeBytes, used, ReservedLocked(), _transfers);
+            long used = UsedLocked();
+            var (total, free) = SpaceLocked(used);
+            return new StoreCapacity(total, free, used, ReservedLocked(), _transfers);
         }
+    }
+
+    /// <summary>
+    /// Writes refused or cut short because the volume was full, since the store opened. The store stays healthy
+    /// through them (the partial replica is deleted); the node reports the count so an operator sees why.
+    /// </summary>
+    public long DiskFullWrites => Interlocked.Read(ref _diskFullWrites);
+
+    internal BlockStoreException Counted(BlockStoreException e)
+    {
+        if (e.Status == TransferStatus.DiskFull)
+        {
+            Interlocked.Increment(ref _diskFullWrites);
+        }
+        return e;
+    }
+
+    private long UsedLocked() => _finalized.Values.Concat(_rbw.Values).Sum(r => r.Length);
+
+    /// <summary>The volume's total and free bytes, within <see cref="BlockStoreOptions.CapacityBytes"/> when one is set.</summary>
+    private (long Total, long Free) SpaceLocked(long used)
+    {
+        long cap = Options.CapacityBytes;
+        return cap > 0
+            ? (Math.Min(cap, _volume.TotalBytes), Math.Max(0, Math.Min(_volume.FreeBytes, cap - used)))
+            : (_volume.TotalBytes, _volume.FreeBytes);
     }
 
     /// <summary>Counts a network transfer (e.g. a copy being sent) in <see cref="TransfersInFlight"/> until disposed.</summary>
@@ -419,15 +447,15 @@ public sealed class BlockStore : IDisposable
         Replica replica = existing ?? new Replica(version, chunkSize, 0, RbwPath(version), finalized: false);
         lock (_lock)
         {
-            long available = _volume.FreeBytes - Options.ReserveBytes - ReservedLocked();
+            long available = SpaceLocked(Options.CapacityBytes > 0 ? UsedLocked() : 0).Free - Options.ReserveBytes - ReservedLocked();
             if (need > available)
             {
                 if (existing is not null)
                 {
                     _rbw[version.Id] = existing;
                 }
-                throw new BlockStoreException(TransferStatus.DiskFull,
-                    $"{version}: needs {need} bytes, {Math.Max(0, available)} free beyond the reserve of {Options.ReserveBytes}");
+                throw Counted(new BlockStoreException(TransferStatus.DiskFull,
+                    $"{version}: needs {need} bytes, {Math.Max(0, available)} free beyond the reserve of {Options.ReserveBytes}"));
             }
             if (!_rbw.TryAdd(version.Id, replica) && _rbw[version.Id] != replica)
             {
@@ -468,7 +496,7 @@ public sealed class BlockStore : IDisposable
                 _transfers--;
             }
             DeleteFiles(replica);
-            throw BlockStoreException.FromIo($"{version}: create", e);
+            throw Counted(BlockStoreException.FromIo($"{version}: create", e));
         }
     }
 

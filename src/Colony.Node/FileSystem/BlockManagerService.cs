@@ -8,7 +8,8 @@ namespace Colony.Node.FileSystem;
 /// <summary>
 /// Drives the <see cref="BlockManager"/> on the leader: follows leadership (a new leader starts from
 /// empty and asks for full reports), plans repair every second, sends deletes for blocks the namespace
-/// frees, closes files whose writers went silent past the lease's hard limit, and empties expired trash.
+/// frees, closes files whose writers went silent past the lease's hard limit, empties expired trash, and
+/// runs the balancer (<see cref="BlockManager.Balance"/>).
 /// </summary>
 public sealed partial class BlockManagerService : BackgroundService
 {
@@ -88,6 +89,12 @@ public sealed partial class BlockManagerService : BackgroundService
             _manager.SyncDecommissioning(tree.Decommissioning);
             return _manager.Plan(tree, now);
         });
+        var pass = _namespace.Read(tree => _manager.Balance(tree, now, _fsOptions.BalancerThresholdPercent / 100,
+            _fsOptions.BalancerMaxMoves, planNew: _fsOptions.BalancerEnabled));
+        if (pass is { Started.Count: > 0 })
+        {
+            LogBalancing(_logger, pass.Started.Count, pass.Spread * 100);
+        }
         if (plan is not null && plan.Unrepairable.Count != _unrepairable)
         {
             _unrepairable = plan.Unrepairable.Count;
@@ -130,6 +137,9 @@ public sealed partial class BlockManagerService : BackgroundService
             // The next leader expires it.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "balancer: {Moves} blocks moving, disk use spread {Spread:0.0} points")]
+    private static partial void LogBalancing(ILogger logger, int moves, double spread);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} blocks have no readable replica")]
     private static partial void LogUnrepairable(ILogger logger, int count);

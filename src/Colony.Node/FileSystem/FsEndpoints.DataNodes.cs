@@ -11,7 +11,7 @@ namespace Colony.Node.FileSystem;
 /// <summary>
 /// The data nodes as the leader sees them (<c>GET /api/fs/datanodes</c>), draining one
 /// (<c>POST /api/fs/decommission?node=ID</c>) and putting it back in service (<c>POST /api/fs/recommission?node=ID</c>),
-/// both with the token. All run on the leader, forwarded there like every /api/fs call.
+/// both with the token, and a balancer pass on request (<c>POST /api/fs/balance?threshold=P</c>). All run on the leader, forwarded there like every /api/fs call.
 /// </summary>
 internal static partial class FsEndpoints
 {
@@ -24,13 +24,35 @@ internal static partial class FsEndpoints
         {
             long now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var nodes = manager.Nodes(now).OrderBy(n => n.Id).Select(n => new DataNodeView(
-                n.Id.Value, manager.AddressOf(n.Id) ?? "", StateText(n.State), n.Rack, n.CapacityBytes, n.FreeBytes, n.TransfersInFlight)).ToArray();
+                n.Id.Value, manager.AddressOf(n.Id) ?? "", StateText(n.State), n.Rack, n.CapacityBytes, n.FreeBytes, n.TransfersInFlight,
+                manager.DiskFullWritesOf(n.Id))).ToArray();
             return Results.Json(nodes, FsJson.Default.DataNodeViewArray);
         });
 
         var service = app.Services.GetRequiredService<NamespaceService>();
         fs.MapPost("/decommission", (ulong? node) => SetDecommissioningAsync(service, manager, node, true));
         fs.MapPost("/recommission", (ulong? node) => SetDecommissioningAsync(service, manager, node, false));
+
+        var fsOptions = app.Services.GetRequiredService<FileSystemOptions>();
+        fs.MapPost("/balance", (double? threshold) =>
+        {
+            double percent = threshold ?? fsOptions.BalancerThresholdPercent;
+            if (!(percent > 0 && percent <= 100))
+            {
+                return BadRequest("threshold is a percentage in (0, 100]");
+            }
+            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            // A pass asked for by hand plans even when the balancer is switched off.
+            if (service.Read(tree => manager.Balance(tree, now, percent / 100, fsOptions.BalancerMaxMoves, planNew: true)) is not { } pass)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "the leader is still collecting block reports; try again in a few seconds");
+            }
+            var uses = manager.Nodes(now).Where(n => n.State == DataNodeState.Alive && n.CapacityBytes > 0)
+                .Select(n => new NodeUseView(n.Id.Value, 100.0 * (n.CapacityBytes - n.FreeBytes) / n.CapacityBytes)).ToArray();
+            static BalancerMoveView View(Storage.Replication.BalancerMove m) => new(m.Block.ToString(), m.Length, m.From.Value, m.To.Value);
+            return Results.Json(new BalanceView(percent, pass.Spread * 100, uses, [.. pass.Started.Select(View)], [.. pass.InFlight.Select(View)], pass.MovesDone),
+                FsJson.Default.BalanceView);
+        });
     }
 
     /// <summary>Puts "node X is draining" (or its end) through the log, so every later leader carries it on.</summary>

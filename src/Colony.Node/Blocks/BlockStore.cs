@@ -76,7 +76,8 @@ public sealed class BlockStore : IDisposable
     /// Starts a new replica. Fails with <see cref="TransferStatus.DiskFull"/> when the volume lacks
     /// <paramref name="expectedLength"/> bytes beyond the reserve and other writes' reservations, and with
     /// <see cref="TransferStatus.InvalidRequest"/> when a replica of this block with this or a newer stamp exists.
-    /// An older being-written replica of the block is replaced.
+    /// An older being-written replica of the block is replaced, and so is one of this version that nothing is
+    /// writing any more (left in rbw across a restart).
     /// </summary>
     public async Task<ReplicaWriter> CreateAsync(BlockVersion version, int chunkSize, long expectedLength, CancellationToken cancellationToken = default)
     {
@@ -400,7 +401,10 @@ public sealed class BlockStore : IDisposable
                     }
                     return null;
                 }
-                if (existing.Version.Stamp >= version.Stamp)
+                // A leftover of this very version (kept in rbw by a restart, with no writer) is replaced by a fresh
+                // write: it is what an interrupted copy leaves, and the copy's retry must be able to land here.
+                bool leftover = existing.Version == version && !existing.Finalized && existing.Writer is null && !requireExisting;
+                if (existing.Version.Stamp >= version.Stamp && !leftover)
                 {
                     throw new BlockStoreException(TransferStatus.InvalidRequest, $"{version.Id} already has stamp {existing.Version.Stamp} here, not older than {version.Stamp}");
                 }

@@ -24,7 +24,7 @@ public sealed class BlockManager
 
     private const int MaxRememberedAllocations = 10_000;
 
-    /// <summary>A balancer move not finished in this long is dropped; the next pass plans afresh.</summary>
+    /// <summary>A balancer move whose copy has not landed in this long is dropped; the next pass plans afresh.</summary>
     public const long MoveTimeoutMs = 60_000;
 
     /// <summary>
@@ -221,9 +221,11 @@ public sealed class BlockManager
         foreach (var (id, move) in _moves.ToArray())
         {
             var plan = move.Plan;
-            if (!catalog.TryGetBlock(id, out var block) || block.Block.Version != plan.Block || now >= move.Deadline)
+            // A move whose delete went out is kept until the source's copy is gone, however long that takes:
+            // dropping it would let repair trim the surplus too, and the two deletes leave the block short.
+            if (!catalog.TryGetBlock(id, out var block) || block.Block.Version != plan.Block || (now >= move.Deadline && !move.DeleteSent))
             {
-                _moves.Remove(id); // the file changed or went, or the move stalled: nothing to finish
+                _moves.Remove(id); // the file changed or went, or the copy never landed: nothing to finish
                 continue;
             }
             var replicas = _map.ReplicasOf(id);

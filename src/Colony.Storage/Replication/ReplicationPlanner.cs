@@ -157,7 +157,10 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
             {
                 break;
             }
-            var holders = map.ReplicasOf(c.Block.Block.Id).Select(r => r.Node)
+            // A being-written replica of a committed block is what an interrupted copy leaves behind (a pipeline's
+            // would have an older stamp): its node is still a fine target, and the store replaces it. Copies this
+            // planner has running are in inFlightByBlock.
+            var holders = map.ReplicasOf(c.Block.Block.Id).Where(r => r.Info.State != ReplicaState.BeingWritten).Select(r => r.Node)
                 .Concat(inFlightByBlock.GetValueOrDefault(c.Block.Block.Id) ?? []).ToHashSet();
             var targets = PlacementPolicy.ChooseTargets(Math.Min(c.Needed, room), writer: null, holders,
                 nodes.Where(n => HasRoom(n.Id)).ToList(), c.Block.Block.Length, random, c.Live.Select(r => byId[r.Node]).ToList());

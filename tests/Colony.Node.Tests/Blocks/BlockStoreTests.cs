@@ -230,6 +230,25 @@ public sealed class BlockStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_fresh_write_replaces_a_leftover_of_the_same_version_that_nothing_writes_any_more()
+    {
+        using (BlockStore crashed = Open())
+        {
+            await WriteAsync(crashed, Block(1, 2), TestNodes.Data(4096), finalize: false, upTo: 2048);
+        }
+        using BlockStore store = Open();
+        Assert.Equal(ReplicaState.BeingWritten, Assert.Single(store.Report()).State);
+        await WriteAsync(store, Block(1, 2), TestNodes.Data(4096));
+        Assert.Equal(TestNodes.Data(4096), await ReadVerifiedAsync(store, Block(1, 2)));
+        Assert.Empty(Directory.EnumerateFiles(store.RbwDirectory));
+
+        // One still being written is not taken over by a fresh write of the same version.
+        ReplicaWriter open = await store.CreateAsync(Block(2, 1), 512, 10);
+        Assert.Equal(TransferStatus.InvalidRequest, (await Assert.ThrowsAsync<BlockStoreException>(() => store.CreateAsync(Block(2, 1), 512, 10))).Status);
+        open.Abort();
+    }
+
+    [Fact]
     public async Task Recovery_takes_over_from_a_writer_that_is_still_open()
     {
         using BlockStore store = Open();

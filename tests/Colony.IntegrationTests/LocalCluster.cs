@@ -31,7 +31,9 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <param name="nodes">How many voters to start.</param>
     /// <param name="coordination">Settings for every node's "Colony:Coordination" section, e.g. a short tick time.</param>
     /// <param name="compute">Settings for every node's "Colony:Compute" section, e.g. a short worker timeout.</param>
-    public LocalCluster(int nodes, IReadOnlyDictionary<string, object>? coordination = null, IReadOnlyDictionary<string, object>? compute = null)
+    /// <param name="prepare">Called with each node's id and data directory before the node first starts, e.g. to mount a small disk there.</param>
+    public LocalCluster(int nodes, IReadOnlyDictionary<string, object>? coordination = null, IReadOnlyDictionary<string, object>? compute = null,
+        Action<ulong, string>? prepare = null)
     {
         _coordination = coordination;
         _compute = compute;
@@ -45,6 +47,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         foreach (var id in _ports.Keys)
         {
             WriteConfig(id);
+            prepare?.Invoke(id, Path.Combine(_root, $"node-{id}"));
             Start(id);
         }
     }

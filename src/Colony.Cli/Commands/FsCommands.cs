@@ -26,6 +26,7 @@ internal static class FsCommands
         {
             CreatePut(cli), CreateGet(cli), CreateCat(cli), CreateLs(cli), CreateStat(cli), CreateMkdir(cli),
             CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli), CreateDataNodes(cli), CreateDecommission(cli),
+            CreateRecommission(cli), CreateBalance(cli),
         };
 
     private static Command CreateDataNodes(CliContext cli)
@@ -43,7 +44,7 @@ internal static class FsCommands
             foreach (var node in nodes)
             {
                 cli.Environment.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{node.Id,4} {node.State,-15} {node.Address,-22} {node.Free,16} free of {node.Capacity,16}{(node.Rack is null ? "" : " rack " + node.Rack)}"));
+                    $"{node.Id,4} {node.State,-15} {node.Address,-22} {node.Free,16} free of {node.Capacity,16}{(node.Rack is null ? "" : " rack " + node.Rack)}{(node.DiskFullWrites > 0 ? $" ({node.DiskFullWrites} writes hit a full disk)" : "")}"));
             }
         }, ct));
         return command;
@@ -57,6 +58,54 @@ internal static class FsCommands
         {
             await fs.DecommissionAsync(parse.GetValue(id), ct).ConfigureAwait(false);
             cli.Environment.Out.WriteLine($"Decommissioning data node {parse.GetValue(id)}; `colony fs datanodes` shows when it is decommissioned");
+        }, ct));
+        return command;
+    }
+
+    private static Command CreateBalance(CliContext cli)
+    {
+        var threshold = new Option<double?>("--threshold") { Description = "Act while the most- and least-used data nodes differ by more than P percentage points (default: the cluster's, 10)", HelpName = "P" };
+        var json = Json();
+        var command = new Command("balance", "Ask the leader for a balancer pass: even out disk use by moving blocks from fuller data nodes to emptier ones") { threshold, json };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            var pass = await fs.BalanceAsync(parse.GetValue(threshold), ct).ConfigureAwait(false);
+            var output = cli.Environment.Out;
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(pass, FsCliJson.Default.FsBalance));
+                return;
+            }
+            foreach (var node in pass.Nodes)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"node {node.Id,4} {node.UsedPercent,6:0.0}% used"));
+            }
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"spread {pass.SpreadPercent:0.0} points, threshold {pass.ThresholdPercent:0.#}"));
+            foreach (var move in pass.Started)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"move {move.Block} ({move.Length} bytes) from node {move.From} to node {move.To}"));
+            }
+            string progress = pass switch
+            {
+                { Started.Count: > 0 } => $"{pass.Started.Count} moves started",
+                { InFlight.Count: > 0 } => $"{pass.InFlight.Count} moves in flight",
+                _ when pass.SpreadPercent <= pass.ThresholdPercent => "balanced",
+                _ => "nothing to move now (nodes just reported, or no block fits)",
+            };
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{progress}; {pass.MovesDone} moves finished so far"));
+        }, ct));
+        return command;
+    }
+
+    internal static Command CreateRecommission(CliContext cli)
+    {
+        var id = new Argument<ulong>("ID") { Description = "The data node's id" };
+        var command = new Command("recommission", "End a drain: the data node takes new replicas again and its replicas count") { id };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
+        {
+            await fs.RecommissionAsync(parse.GetValue(id), ct).ConfigureAwait(false);
+            cli.Environment.Out.WriteLine($"Data node {parse.GetValue(id)} is back in service");
         }, ct));
         return command;
     }
@@ -546,4 +595,5 @@ internal static class FsCommands
 [JsonSerializable(typeof(FsSummary))]
 [JsonSerializable(typeof(FsckResult))]
 [JsonSerializable(typeof(FsDataNode[]))]
+[JsonSerializable(typeof(FsBalance))]
 internal sealed partial class FsCliJson : JsonSerializerContext;

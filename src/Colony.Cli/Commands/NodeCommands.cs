@@ -30,6 +30,7 @@ internal static class NodeCommands
             CreateStop(cli),
             CreateKill(cli),
             FsCommands.CreateDecommission(cli),
+            FsCommands.CreateRecommission(cli),
         };
 
         // Options the CLI does not know, written --Section:Key=value, go to the node as configuration flags.

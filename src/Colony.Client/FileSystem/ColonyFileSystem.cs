@@ -114,10 +114,22 @@ public sealed class ColonyFileSystem : IDisposable
 
     /// <summary>
     /// Drains data node <paramref name="node"/>: its replicas are copied elsewhere, then it is decommissioned and
-    /// may be stopped. The leader keeps this in memory: repeat it after a leader change.
+    /// may be stopped. Recorded in the replicated state, so a new leader carries the drain on.
     /// </summary>
     public Task DecommissionAsync(ulong node, CancellationToken cancellationToken = default) =>
         PostAsync($"decommission?node={node}", new FsRequest(), cancellationToken);
+
+    /// <summary>
+    /// Asks the leader for a balancer pass now: when no move is running and disk use differs by more than
+    /// <paramref name="thresholdPercent"/> points (default: the cluster's setting), it starts moves. Call again to follow them.
+    /// </summary>
+    public Task<FsBalance> BalanceAsync(double? thresholdPercent = null, CancellationToken cancellationToken = default) =>
+        PostAsync(thresholdPercent is { } p ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"balance?threshold={p}") : "balance",
+            new FsRequest(), FsClientJson.Default.FsBalance, cancellationToken);
+
+    /// <summary>Ends a drain: data node <paramref name="node"/> takes new replicas again and its replicas count.</summary>
+    public Task RecommissionAsync(ulong node, CancellationToken cancellationToken = default) =>
+        PostAsync($"recommission?node={node}", new FsRequest(), cancellationToken);
 
     /// <summary><c>mkdir -p</c>.</summary>
     public Task<FsChange> MkdirsAsync(string path, string? mode = null, CancellationToken cancellationToken = default) =>

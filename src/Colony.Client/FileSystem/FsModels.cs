@@ -25,8 +25,24 @@ public sealed record FsckResult(
     string Path, string Status, int Blocks, int Healthy, int UnderReplicated, int OverReplicated, int Corrupt, int Missing,
     int OpenBlocks, int DataNodes, int LiveDataNodes, IReadOnlyList<FsckProblem> Problems);
 
-/// <summary>A data node as the leader sees it: state is alive, dead, decommissioning or decommissioned.</summary>
-public sealed record FsDataNode(ulong Id, string Address, string State, string? Rack, long Capacity, long Free, int Transfers);
+/// <summary>
+/// A data node as the leader sees it: state is alive, dead, decommissioning or decommissioned; DiskFullWrites counts
+/// the writes its full disk refused or cut short since it started.
+/// </summary>
+public sealed record FsDataNode(ulong Id, string Address, string State, string? Rack, long Capacity, long Free, int Transfers, long DiskFullWrites = 0);
+
+/// <summary>One balancer move: a block copied from data node <c>From</c> to <c>To</c>, then deleted from <c>From</c>.</summary>
+public sealed record FsBalancerMove(string Block, long Length, ulong From, ulong To);
+
+/// <summary>A data node's share of its capacity in use.</summary>
+public sealed record FsNodeUse(ulong Id, double UsedPercent);
+
+/// <summary>
+/// A balancer pass: the spread in disk use between the most- and least-used alive data nodes (percentage points),
+/// the moves it started, those still running, and how many this leader has finished.
+/// </summary>
+public sealed record FsBalance(double ThresholdPercent, double SpreadPercent, IReadOnlyList<FsNodeUse> Nodes,
+    IReadOnlyList<FsBalancerMove> Started, IReadOnlyList<FsBalancerMove> InFlight, long MovesDone);
 
 /// <summary>How a new file is made.</summary>
 public sealed record FsCreateOptions
@@ -109,4 +125,5 @@ internal sealed class FsRequest
 [JsonSerializable(typeof(ProblemResponse))]
 [JsonSerializable(typeof(FsRequest))]
 [JsonSerializable(typeof(FsDataNode[]))]
+[JsonSerializable(typeof(FsBalance))]
 internal sealed partial class FsClientJson : JsonSerializerContext;

@@ -26,6 +26,7 @@ public sealed class BlockStore : IDisposable
     private readonly IVolumeSpace _volume;
     private readonly ILogger _logger;
     private int _transfers;
+    private long _diskFullWrites;
 
     private BlockStore(BlockStoreOptions options, ILogger logger)
     {
@@ -75,7 +76,8 @@ public sealed class BlockStore : IDisposable
     /// Starts a new replica. Fails with <see cref="TransferStatus.DiskFull"/> when the volume lacks
     /// <paramref name="expectedLength"/> bytes beyond the reserve and other writes' reservations, and with
     /// <see cref="TransferStatus.InvalidRequest"/> when a replica of this block with this or a newer stamp exists.
-    /// An older being-written replica of the block is replaced.
+    /// An older being-written replica of the block is replaced, and so is one of this version that nothing is
+    /// writing any more (left in rbw across a restart).
     /// </summary>
     public async Task<ReplicaWriter> CreateAsync(BlockVersion version, int chunkSize, long expectedLength, CancellationToken cancellationToken = default)
     {
@@ -253,9 +255,36 @@ public sealed class BlockStore : IDisposable
     {
         lock (_lock)
         {
-            long used = _finalized.Values.Concat(_rbw.Values).Sum(r => r.Length);
-            return new StoreCapacity(_volume.TotalBytes, _volume.FreeBytes, used, ReservedLocked(), _transfers);
+            long used = UsedLocked();
+            var (total, free) = SpaceLocked(used);
+            return new StoreCapacity(total, free, used, ReservedLocked(), _transfers);
         }
+    }
+
+    /// <summary>
+    /// Writes refused or cut short because the volume was full, since the store opened. The store stays healthy
+    /// through them (the partial replica is deleted); the node reports the count so an operator sees why.
+    /// </summary>
+    public long DiskFullWrites => Interlocked.Read(ref _diskFullWrites);
+
+    internal BlockStoreException Counted(BlockStoreException e)
+    {
+        if (e.Status == TransferStatus.DiskFull)
+        {
+            Interlocked.Increment(ref _diskFullWrites);
+        }
+        return e;
+    }
+
+    private long UsedLocked() => _finalized.Values.Concat(_rbw.Values).Sum(r => r.Length);
+
+    /// <summary>The volume's total and free bytes, within <see cref="BlockStoreOptions.CapacityBytes"/> when one is set.</summary>
+    private (long Total, long Free) SpaceLocked(long used)
+    {
+        long cap = Options.CapacityBytes;
+        return cap > 0
+            ? (Math.Min(cap, _volume.TotalBytes), Math.Max(0, Math.Min(_volume.FreeBytes, cap - used)))
+            : (_volume.TotalBytes, _volume.FreeBytes);
     }
 
     /// <summary>Counts a network transfer (e.g. a copy being sent) in <see cref="TransfersInFlight"/> until disposed.</summary>
@@ -372,7 +401,10 @@ public sealed class BlockStore : IDisposable
                     }
                     return null;
                 }
-                if (existing.Version.Stamp >= version.Stamp)
+                // A leftover of this very version (kept in rbw by a restart, with no writer) is replaced by a fresh
+                // write: it is what an interrupted copy leaves, and the copy's retry must be able to land here.
+                bool leftover = existing.Version == version && !existing.Finalized && existing.Writer is null && !requireExisting;
+                if (existing.Version.Stamp >= version.Stamp && !leftover)
                 {
                     throw new BlockStoreException(TransferStatus.InvalidRequest, $"{version.Id} already has stamp {existing.Version.Stamp} here, not older than {version.Stamp}");
                 }
@@ -419,15 +451,15 @@ public sealed class BlockStore : IDisposable
         Replica replica = existing ?? new Replica(version, chunkSize, 0, RbwPath(version), finalized: false);
         lock (_lock)
         {
-            long available = _volume.FreeBytes - Options.ReserveBytes - ReservedLocked();
+            long available = SpaceLocked(Options.CapacityBytes > 0 ? UsedLocked() : 0).Free - Options.ReserveBytes - ReservedLocked();
             if (need > available)
             {
                 if (existing is not null)
                 {
                     _rbw[version.Id] = existing;
                 }
-                throw new BlockStoreException(TransferStatus.DiskFull,
-                    $"{version}: needs {need} bytes, {Math.Max(0, available)} free beyond the reserve of {Options.ReserveBytes}");
+                throw Counted(new BlockStoreException(TransferStatus.DiskFull,
+                    $"{version}: needs {need} bytes, {Math.Max(0, available)} free beyond the reserve of {Options.ReserveBytes}"));
             }
             if (!_rbw.TryAdd(version.Id, replica) && _rbw[version.Id] != replica)
             {
@@ -468,7 +500,7 @@ public sealed class BlockStore : IDisposable
                 _transfers--;
             }
             DeleteFiles(replica);
-            throw BlockStoreException.FromIo($"{version}: create", e);
+            throw Counted(BlockStoreException.FromIo($"{version}: create", e));
         }
     }
 

@@ -11,6 +11,13 @@ public sealed class BlockStoreOptions
     /// <summary>Free space a new write must leave on the volume, for the rest of the node (logs, WAL). Default 256 MiB.</summary>
     public long ReserveBytes { get; init; } = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Most bytes of replicas this store may hold; 0 (the default): as much as the volume has. With a cap the store
+    /// reports the cap as its capacity and what is left of it (or of the volume, if less) as free, so several nodes
+    /// sharing a disk, or a node given part of one, each show their own use to placement and the balancer.
+    /// </summary>
+    public long CapacityBytes { get; init; }
+
     /// <summary>How long a pipeline recovery waits for the old writer of a replica to let go. Default 10 s.</summary>
     public TimeSpan WriterHandoverTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
@@ -31,6 +38,7 @@ public sealed class BlockStoreOptions
         ArgumentException.ThrowIfNullOrWhiteSpace(Directory);
         ArgumentOutOfRangeException.ThrowIfNegative(ReserveBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(WriteBehindBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(CapacityBytes);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(WriterHandoverTimeout, TimeSpan.Zero);
     }
 }

@@ -79,7 +79,7 @@ public sealed class ReplicaWriter : IDisposable
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Abort();
-            throw BlockStoreException.FromIo($"{Version}: write at {offset}", e);
+            throw _store.Counted(BlockStoreException.FromIo($"{Version}: write at {offset}", e));
         }
         Length = offset + data.Length;
         _writeBehind.Written(_data, Length);

@@ -5,6 +5,9 @@ using Colony.Storage.Replication;
 
 namespace Colony.Node.FileSystem;
 
+/// <summary>What a balancer pass found and did: the spread it saw, the moves it started, those still running, and every move finished so far.</summary>
+public sealed record BalancerPass(double Spread, IReadOnlyList<BalancerMove> Started, IReadOnlyList<BalancerMove> InFlight, long MovesDone);
+
 /// <summary>A data node chosen for a new block: its id and where its block transfer port is.</summary>
 public readonly record struct PlacedNode(NodeId Node, string Address);
 
@@ -21,6 +24,15 @@ public sealed class BlockManager
 
     private const int MaxRememberedAllocations = 10_000;
 
+    /// <summary>A balancer move whose copy has not landed in this long is dropped; the next pass plans afresh.</summary>
+    public const long MoveTimeoutMs = 60_000;
+
+    /// <summary>
+    /// After the last move finishes, new ones wait this long: two heartbeats, so the nodes' reported use
+    /// includes the moves just made and the next plan does not overshoot.
+    /// </summary>
+    private const long MoveSettleMs = 2_000;
+
     private readonly object _lock = new();
     private readonly long _deadAfterMs;
     private readonly long _reportGraceMs;
@@ -30,9 +42,14 @@ public sealed class BlockManager
     private NodeLiveness _nodes;
     private ReplicationPlanner _planner;
     private readonly Dictionary<NodeId, string> _addresses = [];
+    private readonly Dictionary<NodeId, long> _diskFullWrites = [];
     private readonly Dictionary<NodeId, NodeWork> _work = [];
     private readonly HashSet<NodeId> _fullReported = [];
     private readonly Dictionary<BlockVersion, IReadOnlyList<PlacedNode>> _allocations = [];
+    private HashSet<NodeId> _draining = [];
+    private readonly Dictionary<BlockId, Move> _moves = [];
+    private long _movesDone;
+    private long _lastMoveFinished = long.MinValue / 2;
     private long? _leaderSince;
 
     public BlockManager(IRandomSource random, long deadAfterMs = NodeLiveness.DefaultDeadAfterMs,
@@ -91,7 +108,12 @@ public sealed class BlockManager
                 return null;
             }
             _nodes.Heartbeat(node, now, request.Rack, request.Capacity, request.Free, request.Transfers);
+            if (_draining.Contains(node) && _nodes.AdministrativeStateOf(node) is null)
+            {
+                _nodes.StartDecommission(node); // its first heartbeat to this leader: never a placement target
+            }
             _addresses[node] = request.DataAddress;
+            _diskFullWrites[node] = request.DiskFullWrites;
             if (request.Full is { } full)
             {
                 ApplyFullReport(node, full);
@@ -124,7 +146,7 @@ public sealed class BlockManager
             {
                 return null;
             }
-            var plan = _planner.Plan(catalog, _map, _nodes.View(now), now, _random);
+            var plan = _planner.Plan(catalog, _map, _nodes.View(now), now, _random, _moves.Keys.ToHashSet());
             foreach (var item in plan.Work)
             {
                 switch (item)
@@ -142,6 +164,87 @@ public sealed class BlockManager
                 _nodes.MarkDecommissioned(drained);
             }
             return plan;
+        }
+    }
+
+    /// <summary>
+    /// One balancer step over <paramref name="catalog"/> (the caller holds the namespace gate). Moves in flight
+    /// go on: once a moved replica has landed on its target, and the block counts its full replication without
+    /// the source, the source is told to delete its copy; a move is done when that delete shows in a report.
+    /// With <paramref name="planNew"/>, when no move is in flight, it plans new ones (<see cref="Balancer.Plan"/>)
+    /// between alive nodes whose used fractions differ by more than <paramref name="threshold"/>, and queues each
+    /// as a copy on its source: the copy path, with its bandwidth cap. A block is never in two moves, nor moved
+    /// while repair copies it. Null while not leading or within the report grace.
+    /// </summary>
+    public BalancerPass? Balance(IBlockCatalog catalog, long now, double threshold, int maxMoves, bool planNew)
+    {
+        ArgumentNullException.ThrowIfNull(catalog);
+        lock (_lock)
+        {
+            if (_leaderSince is not { } since || now - since < _reportGraceMs)
+            {
+                return null;
+            }
+            var nodes = _nodes.View(now);
+            ProgressMoves(catalog, now);
+            var started = new List<BalancerMove>();
+            if (planNew && _moves.Count == 0 && now - _lastMoveFinished >= MoveSettleMs)
+            {
+                foreach (var move in Balancer.Plan(catalog, _map, nodes, threshold, maxMoves, _planner.BlocksBeingCopied))
+                {
+                    if (_addresses.TryGetValue(move.To, out var target))
+                    {
+                        WorkOf(move.From).Copies.Add(new CopyCommand(move.Block.Id.Value, move.Block.Stamp.Value, target));
+                        _moves[move.Block.Id] = new Move(move, now + MoveTimeoutMs);
+                        started.Add(move);
+                    }
+                }
+            }
+            return new BalancerPass(Balancer.Spread(nodes), started, [.. _moves.Values.Select(m => m.Plan)], _movesDone);
+        }
+    }
+
+    /// <summary>Balancer moves finished since this node started (a metric).</summary>
+    public long BalancerMovesDone
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _movesDone;
+            }
+        }
+    }
+
+    private void ProgressMoves(IBlockCatalog catalog, long now)
+    {
+        foreach (var (id, move) in _moves.ToArray())
+        {
+            var plan = move.Plan;
+            // A move whose delete went out is kept until the source's copy is gone, however long that takes:
+            // dropping it would let repair trim the surplus too, and the two deletes leave the block short.
+            if (!catalog.TryGetBlock(id, out var block) || block.Block.Version != plan.Block || (now >= move.Deadline && !move.DeleteSent))
+            {
+                _moves.Remove(id); // the file changed or went, or the copy never landed: nothing to finish
+                continue;
+            }
+            var replicas = _map.ReplicasOf(id);
+            bool Good(Replica r) => !r.Corrupt && r.Info.State == ReplicaState.Finalized && r.Info.Version == block.Block.Version
+                && r.Info.Length == block.Block.Length && _nodes.StateOf(r.Node, now) == DataNodeState.Alive;
+            bool landed = replicas.Any(r => r.Node == plan.To && Good(r));
+            if (landed && !replicas.Any(r => r.Node == plan.From))
+            {
+                _moves.Remove(id);
+                _movesDone++;
+                _lastMoveFinished = now;
+                continue;
+            }
+            // Never below the factor: the source's copy goes only while the others count enough without it.
+            if (landed && !move.DeleteSent && replicas.Count(r => r.Node != plan.From && Good(r)) >= block.Replication)
+            {
+                WorkOf(plan.From).Deletes.Add(new DeleteCommand(plan.Block.Id.Value, plan.Block.Stamp.Value));
+                move.DeleteSent = true;
+            }
         }
     }
 
@@ -275,15 +378,38 @@ public sealed class BlockManager
     }
 
     /// <summary>
-    /// Starts draining <paramref name="node"/>: it takes no new replicas, its replicas stop counting, and the
-    /// planner copies them elsewhere, then marks it Decommissioned. Soft state, like the rest of this map: a new
-    /// leader forgets it, so the request is repeated after a leader change. False if the node never reported.
+    /// Follows the replicated list of nodes being drained (<see cref="NamespaceTree.Decommissioning"/>): a listed
+    /// node takes no new replicas and its replicas stop counting, so the planner copies them elsewhere and then
+    /// marks it Decommissioned; a node taken off the list is back in service. Kept across leader changes on
+    /// this node (it mirrors the log), and applied to every node as it first reports.
     /// </summary>
-    public bool Decommission(NodeId node)
+    public void SyncDecommissioning(IEnumerable<NodeId> draining)
+    {
+        ArgumentNullException.ThrowIfNull(draining);
+        lock (_lock)
+        {
+            _draining = [.. draining];
+            foreach (var info in _nodes.View(long.MaxValue))
+            {
+                bool marked = _nodes.AdministrativeStateOf(info.Id) is not null;
+                if (_draining.Contains(info.Id) && !marked)
+                {
+                    _nodes.StartDecommission(info.Id);
+                }
+                else if (!_draining.Contains(info.Id) && marked)
+                {
+                    _nodes.Recommission(info.Id);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether any data node with this id has reported to this leader.</summary>
+    public bool Knows(NodeId node)
     {
         lock (_lock)
         {
-            return _leaderSince is not null && _nodes.StartDecommission(node);
+            return _addresses.ContainsKey(node);
         }
     }
 
@@ -327,6 +453,15 @@ public sealed class BlockManager
                 var replicas = _map.ReplicasOn(n);
                 return (replicas.Count, replicas.Count(r => r.Corrupt));
             });
+        }
+    }
+
+    /// <summary>How many writes <paramref name="node"/> said its full disk refused or cut short, in its last heartbeat.</summary>
+    public long DiskFullWritesOf(NodeId node)
+    {
+        lock (_lock)
+        {
+            return _diskFullWrites.GetValueOrDefault(node);
         }
     }
 
@@ -401,12 +536,21 @@ public sealed class BlockManager
         _nodes = new NodeLiveness(_deadAfterMs);
         _planner = new ReplicationPlanner(_limits);
         _addresses.Clear();
+        _diskFullWrites.Clear();
         _work.Clear();
         _fullReported.Clear();
         _allocations.Clear();
+        _moves.Clear();
     }
 
     private static BlockVersion Version(ulong id, ulong stamp) => new(new BlockId(id), new GenerationStamp(stamp));
+
+    private sealed class Move(BalancerMove plan, long deadline)
+    {
+        public BalancerMove Plan { get; } = plan;
+        public long Deadline { get; } = deadline;
+        public bool DeleteSent { get; set; }
+    }
 
     private sealed class NodeWork
     {

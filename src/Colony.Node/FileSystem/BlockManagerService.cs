@@ -8,7 +8,8 @@ namespace Colony.Node.FileSystem;
 /// <summary>
 /// Drives the <see cref="BlockManager"/> on the leader: follows leadership (a new leader starts from
 /// empty and asks for full reports), plans repair every second, sends deletes for blocks the namespace
-/// frees, closes files whose writers went silent past the lease's hard limit, and empties expired trash.
+/// frees, closes files whose writers went silent past the lease's hard limit, empties expired trash, and
+/// runs the balancer (<see cref="BlockManager.Balance"/>).
 /// </summary>
 public sealed partial class BlockManagerService : BackgroundService
 {
@@ -32,11 +33,15 @@ public sealed partial class BlockManagerService : BackgroundService
         _time = time;
         _logger = logger;
         // On the loop's thread under the namespace gate; the manager's lock comes after the gate, as everywhere.
-        loop.Namespace.Applied += (_, _, result) =>
+        loop.Namespace.Applied += (_, command, result) =>
         {
             if (result.IsOk && result.FreedBlocks.Count > 0)
             {
                 manager.Freed(result.FreedBlocks);
+            }
+            if (result.IsOk && command is NamespaceCommand.SetDecommissioning)
+            {
+                manager.SyncDecommissioning(loop.Namespace.Tree.Decommissioning);
             }
         };
     }
@@ -78,7 +83,18 @@ public sealed partial class BlockManagerService : BackgroundService
             return;
         }
         long now = Now;
-        var plan = _namespace.Read(tree => _manager.Plan(tree, now));
+        var plan = _namespace.Read(tree =>
+        {
+            // The drain list is replicated; the manager mirrors it (a new leader picks it up here, on its first tick).
+            _manager.SyncDecommissioning(tree.Decommissioning);
+            return _manager.Plan(tree, now);
+        });
+        var pass = _namespace.Read(tree => _manager.Balance(tree, now, _fsOptions.BalancerThresholdPercent / 100,
+            _fsOptions.BalancerMaxMoves, planNew: _fsOptions.BalancerEnabled));
+        if (pass is { Started.Count: > 0 })
+        {
+            LogBalancing(_logger, pass.Started.Count, pass.Spread * 100);
+        }
         if (plan is not null && plan.Unrepairable.Count != _unrepairable)
         {
             _unrepairable = plan.Unrepairable.Count;
@@ -121,6 +137,9 @@ public sealed partial class BlockManagerService : BackgroundService
             // The next leader expires it.
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "balancer: {Moves} blocks moving, disk use spread {Spread:0.0} points")]
+    private static partial void LogBalancing(ILogger logger, int moves, double spread);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} blocks have no readable replica")]
     private static partial void LogUnrepairable(ILogger logger, int count);

@@ -47,6 +47,7 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
             {
                 Directory = options.DataDir, // the store keeps its files under DataDir/blocks
                 ReserveBytes = options.BlockReserveBytes,
+                CapacityBytes = options.BlockCapacityBytes,
             }, loggers.CreateLogger<BlockStore>());
             _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), new BlockTransferOptions(), loggers);
             var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}" });
@@ -134,7 +135,7 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
         var capacity = store.Capacity();
         var request = new HeartbeatRequest(options.NodeId, options.DataTransfer!, options.Rack, capacity.TotalBytes,
             Math.Max(0, capacity.FreeBytes - options.BlockReserveBytes - capacity.ReservedForWrites), capacity.UsedBytes,
-            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full);
+            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites);
         HeartbeatResponse? response;
         try
         {

@@ -28,6 +28,15 @@ public sealed class FileSystemOptions
     /// <summary>How often the leader looks for expired trash. Default 1 minute.</summary>
     public long TrashCheckIntervalMs { get; set; } = 60_000;
 
+    /// <summary>Whether the leader evens out disk use between data nodes by itself. Default on.</summary>
+    public bool BalancerEnabled { get; set; } = true;
+
+    /// <summary>The balancer acts while the most- and least-used data nodes differ by more than this many percentage points. Default 10.</summary>
+    public double BalancerThresholdPercent { get; set; } = 10;
+
+    /// <summary>Most balancer moves in flight at once (each a block copied, then deleted from its source). Default 16.</summary>
+    public int BalancerMaxMoves { get; set; } = 16;
+
     /// <summary>Reads the section from <paramref name="configuration"/> and validates it.</summary>
     public static FileSystemOptions From(IConfiguration configuration)
     {
@@ -45,6 +54,10 @@ public sealed class FileSystemOptions
             || TrashExpiryMs <= 0 || TrashCheckIntervalMs <= 0)
         {
             throw new InvalidOperationException("every Colony:FileSystem setting must be positive");
+        }
+        if (!(BalancerThresholdPercent > 0 && BalancerThresholdPercent <= 100) || BalancerMaxMoves <= 0)
+        {
+            throw new InvalidOperationException("Colony:FileSystem:BalancerThresholdPercent must be in (0, 100] and BalancerMaxMoves positive");
         }
     }
 }

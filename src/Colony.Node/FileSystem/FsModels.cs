@@ -84,10 +84,20 @@ public sealed class FsChangeRequest
 }
 
 /// <summary>One data node as the leader sees it.</summary>
-public sealed record DataNodeView(ulong Id, string Address, string State, string? Rack, long Capacity, long Free, int Transfers);
+public sealed record DataNodeView(ulong Id, string Address, string State, string? Rack, long Capacity, long Free, int Transfers, long DiskFullWrites);
 
 /// <summary>POST /api/fs/decommission's answer.</summary>
 public sealed record DecommissionView(ulong Node, string State);
+
+/// <summary>One balancer move: a block's replica copied from one data node to another, then deleted from the first.</summary>
+public sealed record BalancerMoveView(string Block, long Length, ulong From, ulong To);
+
+/// <summary>A data node's share of its capacity in use, as the balancer sees it.</summary>
+public sealed record NodeUseView(ulong Id, double UsedPercent);
+
+/// <summary>POST /api/fs/balance's answer.</summary>
+public sealed record BalanceView(double ThresholdPercent, double SpreadPercent, IReadOnlyList<NodeUseView> Nodes,
+    IReadOnlyList<BalancerMoveView> Started, IReadOnlyList<BalancerMoveView> InFlight, long MovesDone);
 
 /// <summary>PUT /api/fs/content's answer: the file made and the bytes it holds.</summary>
 public sealed record FsUploadView(string Path, long Length);
@@ -214,6 +224,7 @@ public sealed record FsckView(
 [JsonSerializable(typeof(FsUploadView))]
 [JsonSerializable(typeof(DataNodeView[]))]
 [JsonSerializable(typeof(DecommissionView))]
+[JsonSerializable(typeof(BalanceView))]
 [JsonSerializable(typeof(FsWriteRequest))]
 [JsonSerializable(typeof(CreatedView))]
 [JsonSerializable(typeof(LocatedBlockView))]

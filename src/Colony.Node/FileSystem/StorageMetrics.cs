@@ -34,6 +34,8 @@ public sealed class StorageMetrics
             "Blocks of the file system's files (the replicated namespace, on every node).");
         meter.CreateObservableGauge("colony.fs.disk.used", () => Disk(options).Used, "By", "Bytes used on the volume holding this node's data directory.");
         meter.CreateObservableGauge("colony.fs.disk.free", () => Disk(options).Free, "By", "Bytes free to this node on the volume holding its data directory.");
+        meter.CreateObservableCounter("colony.fs.balancer.moves", () => _manager.BalancerMovesDone, "{move}",
+            "Balancer moves this node finished while leading: a block copied to an emptier node, then deleted from the fuller one.");
         meter.CreateObservableGauge("colony.fs.replication_queue", () => Leader(f => f.UnderReplicated), "{block}",
             "On the leader: blocks with fewer live replicas than wanted, waiting for a copy.");
         meter.CreateObservableGauge("colony.fs.missing_blocks", () => Leader(f => f.Missing + f.Corrupt), "{block}",

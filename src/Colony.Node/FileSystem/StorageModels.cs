@@ -18,7 +18,8 @@ public sealed record ReplicaChangeReport(
 
 /// <summary>
 /// POST /internal/storage/heartbeat: a data node says it is alive, how full it is, what changed on its disk
-/// since the last heartbeat, and (when the leader asked) everything it holds.
+/// since the last heartbeat, (when the leader asked) everything it holds, and how many writes its full disk refused
+/// or cut short (the node stays in service through them).
 /// </summary>
 public sealed record HeartbeatRequest(
     [property: JsonPropertyName("nodeId")] ulong NodeId,
@@ -29,7 +30,8 @@ public sealed record HeartbeatRequest(
     [property: JsonPropertyName("used")] long Used,
     [property: JsonPropertyName("transfers")] int Transfers,
     [property: JsonPropertyName("changes")] IReadOnlyList<ReplicaChangeReport> Changes,
-    [property: JsonPropertyName("full")] IReadOnlyList<ReplicaReport>? Full);
+    [property: JsonPropertyName("full")] IReadOnlyList<ReplicaReport>? Full,
+    [property: JsonPropertyName("diskFullWrites")] long DiskFullWrites = 0);
 
 /// <summary>Copy a finalized local replica to another data node.</summary>
 public sealed record CopyCommand(

@@ -61,6 +61,9 @@ public sealed class NodeOptions
     /// <summary>Free space a data node keeps back from blocks. Default 256 MiB.</summary>
     public long BlockReserveBytes { get; set; } = 256L * 1024 * 1024;
 
+    /// <summary>Most bytes of replicas a data node holds; 0 (the default): the whole volume.</summary>
+    public long BlockCapacityBytes { get; set; }
+
     /// <summary>Cap on the bytes/s a data node sends copying replicas for repair. Default 32 MiB/s.</summary>
     public long ReplicationBytesPerSecond { get; set; } = 32L * 1024 * 1024;
 
@@ -105,8 +108,8 @@ public sealed class NodeOptions
         Require(string.IsNullOrEmpty(SecureZooKeeper) || IPEndPoint.TryParse(SecureZooKeeper, out _), $"SecureZooKeeper must be host:port, not '{SecureZooKeeper}'");
         Require(string.IsNullOrEmpty(DataTransfer) || IPEndPoint.TryParse(DataTransfer, out _), $"DataTransfer must be host:port, not '{DataTransfer}'");
         Require(SecretFile is not null || Secret is not null, "SecretFile or Secret must be set");
-        Require(BlockReserveBytes >= 0 && ReplicationBytesPerSecond > 0 && LeaseHardLimitMs > 0,
-            "BlockReserveBytes must not be negative; ReplicationBytesPerSecond and LeaseHardLimitMs must be positive");
+        Require(BlockReserveBytes >= 0 && BlockCapacityBytes >= 0 && ReplicationBytesPerSecond > 0 && LeaseHardLimitMs > 0,
+            "BlockReserveBytes and BlockCapacityBytes must not be negative; ReplicationBytesPerSecond and LeaseHardLimitMs must be positive");
         Require(TickMilliseconds > 0, "TickMilliseconds must be positive");
         Require(JoinVia is null || (Join && Uri.TryCreate(JoinVia, UriKind.Absolute, out _)), "JoinVia must be a URL, and needs Join");
         Require(Join || Members.Any(m => m.Id == NodeId), "Members must include this node (or set Join)");

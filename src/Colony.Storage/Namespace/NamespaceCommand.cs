@@ -72,4 +72,10 @@ public abstract record NamespaceCommand
 
     /// <summary>Deletes every trash checkpoint older than <paramref name="Before"/>.</summary>
     public sealed record ExpireTrash(long Before) : NamespaceCommand;
+
+    /// <summary>
+    /// Starts (<paramref name="Decommissioning"/> true) or ends draining data node <paramref name="Node"/>. In the
+    /// replicated state, so every leader after the one that took the request carries the drain on.
+    /// </summary>
+    public sealed record SetDecommissioning(NodeId Node, bool Decommissioning) : NamespaceCommand;
 }

@@ -34,6 +34,7 @@ public static class NamespaceCommandCodec
         SetTimes = 15,
         MoveToTrash = 16,
         ExpireTrash = 17,
+        SetDecommissioning = 18,
     }
 
     /// <summary>Longest path or name string a command may carry, in UTF-8 bytes.</summary>
@@ -61,6 +62,7 @@ public static class NamespaceCommandCodec
         SetTimes => Tag.SetTimes,
         MoveToTrash => Tag.MoveToTrash,
         ExpireTrash => Tag.ExpireTrash,
+        SetDecommissioning => Tag.SetDecommissioning,
         _ => throw new ArgumentException($"unknown namespace command {command.GetType().Name}", nameof(command)),
     };
 
@@ -137,6 +139,9 @@ public static class NamespaceCommandCodec
             case ExpireTrash c:
                 w.Signed(c.Before);
                 break;
+            case SetDecommissioning c:
+                w.Varint(c.Node.Value); w.Bool(c.Decommissioning);
+                break;
         }
         return buffer.WrittenSpan.ToArray();
     }
@@ -173,6 +178,7 @@ public static class NamespaceCommandCodec
             Tag.SetTimes => new SetTimes(Str(ref r, "path"), r.Signed("mtime"), r.Signed("atime")),
             Tag.MoveToTrash => new MoveToTrash(Str(ref r, "path"), Str(ref r, "user"), r.Signed("time")),
             Tag.ExpireTrash => new ExpireTrash(r.Signed("before")),
+            Tag.SetDecommissioning => new SetDecommissioning(new NodeId(r.Varint("node")), r.Bool("decommissioning")),
             _ => throw new FormatException($"namespace command has unknown tag {tag}"),
         };
         r.End("namespace command");

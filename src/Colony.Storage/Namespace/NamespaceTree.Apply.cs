@@ -49,8 +49,26 @@ public sealed partial class NamespaceTree
         }),
         MoveToTrash c => DoMoveToTrash(c),
         ExpireTrash c => DoExpireTrash(c),
+        SetDecommissioning c => DoSetDecommissioning(c),
         _ => throw new ArgumentException($"unknown namespace command {command.GetType().Name}", nameof(command)),
     };
+
+    private NamespaceResult DoSetDecommissioning(SetDecommissioning c)
+    {
+        if (c.Node.IsNone)
+        {
+            return NamespaceResult.Fail(FsError.InvalidArgument, "node 0 is not a data node");
+        }
+        if (c.Decommissioning)
+        {
+            _decommissioning.Add(c.Node);
+        }
+        else
+        {
+            _decommissioning.Remove(c.Node);
+        }
+        return NamespaceResult.Ok();
+    }
 
     private NamespaceResult DoMkdirs(Mkdirs c)
     {

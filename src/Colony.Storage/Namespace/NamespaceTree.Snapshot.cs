@@ -18,13 +18,22 @@ namespace Colony.Storage.Namespace;
 ///                                 block count varint × (id varint, stamp varint, length zigzag,
 ///                                                       checksum u32, state u8))
 ///           in ordinal name order
+/// version 2 only: decommissioning node count varint × node id varint, ascending
 /// </code>
-/// Counts, the block index and the lease table are derived, not stored. The order is fixed, so equal
-/// states write equal bytes. No checksum: the composite snapshot checksums every section.
+/// Version 1 is written while no data node is decommissioning, so a cluster that never drains one writes
+/// exactly the bytes it always did (and older nodes can read them). Counts, the block index and the lease
+/// table are derived, not stored. The order is fixed, so equal states write equal bytes. No checksum: the composite snapshot checksums every section.
 /// </remarks>
 public sealed partial class NamespaceTree
 {
+    /// <summary>The layout without decommissioning nodes.</summary>
     public const byte SnapshotVersion = 1;
+
+    /// <summary>The layout with decommissioning nodes after the tree.</summary>
+    public const byte SnapshotVersionWithNodes = 2;
+
+    /// <summary>Most decommissioning nodes a snapshot may list.</summary>
+    private const int MaxDecommissioningNodes = 1 << 16;
 
     /// <summary>The longest owner, group or lease holder name, in UTF-8 bytes.</summary>
     public const int MaxNameBytes = 1024;
@@ -35,11 +44,19 @@ public sealed partial class NamespaceTree
         ArgumentNullException.ThrowIfNull(destination);
         var buffer = new ArrayBufferWriter<byte>(4096);
         var writer = new NamespaceWriter(buffer);
-        writer.Byte(SnapshotVersion);
+        writer.Byte(_decommissioning.Count == 0 ? SnapshotVersion : SnapshotVersionWithNodes);
         writer.Varint(NextBlockId);
         writer.Varint(NextGenerationStamp);
         WriteCommon(writer, Root, withName: false);
         WriteChildren(writer, Root, buffer, destination);
+        if (_decommissioning.Count > 0)
+        {
+            writer.Varint((ulong)_decommissioning.Count);
+            foreach (var node in _decommissioning)
+            {
+                writer.Varint(node.Value);
+            }
+        }
         destination.Write(buffer.WrittenSpan);
     }
 
@@ -122,15 +139,17 @@ public sealed partial class NamespaceTree
         {
             _leases.Add(holder, files);
         }
+        _decommissioning.Clear();
+        _decommissioning.UnionWith(restored._decommissioning);
     }
 
     private void Load(ReadOnlySpan<byte> data)
     {
         var reader = new NamespaceReader(data);
         byte version = reader.Byte("snapshot version");
-        if (version != SnapshotVersion)
+        if (version is not (SnapshotVersion or SnapshotVersionWithNodes))
         {
-            throw new FormatException($"namespace snapshot has version {version}; this node reads version {SnapshotVersion}");
+            throw new FormatException($"namespace snapshot has version {version}; this node reads versions {SnapshotVersion} and {SnapshotVersionWithNodes}");
         }
         NextBlockId = reader.Varint("next block id");
         NextGenerationStamp = reader.Varint("next generation stamp");
@@ -140,7 +159,31 @@ public sealed partial class NamespaceTree
         }
         ReadCommon(ref reader, Root);
         ReadChildren(ref reader, Root, 1);
+        if (version == SnapshotVersionWithNodes)
+        {
+            ReadDecommissioning(ref reader);
+        }
         reader.End("namespace snapshot");
+    }
+
+    private void ReadDecommissioning(ref NamespaceReader reader)
+    {
+        int count = reader.Count(MaxDecommissioningNodes, 1, "decommissioning node count");
+        if (count == 0)
+        {
+            throw new FormatException("namespace snapshot version 2 lists no decommissioning node");
+        }
+        ulong previous = 0;
+        for (int i = 0; i < count; i++)
+        {
+            ulong node = reader.Varint("decommissioning node");
+            if (node <= previous)
+            {
+                throw new FormatException($"namespace snapshot decommissioning node {node} is zero or out of order");
+            }
+            previous = node;
+            _decommissioning.Add(new NodeId(node));
+        }
     }
 
     private void ReadChildren(ref NamespaceReader reader, DirectoryInode dir, int depth)

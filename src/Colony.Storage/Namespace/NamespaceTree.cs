@@ -14,6 +14,7 @@ public sealed partial class NamespaceTree : IBlockCatalog
 
     private readonly Dictionary<BlockId, FileInode> _blocks = [];
     private readonly Dictionary<string, HashSet<FileInode>> _leases = new(StringComparer.Ordinal);
+    private readonly SortedSet<NodeId> _decommissioning = [];
 
     public NamespaceTree(NamespaceLimits? limits = null)
     {
@@ -37,6 +38,12 @@ public sealed partial class NamespaceTree : IBlockCatalog
     public long FileCount { get; private set; }
 
     public int BlockCount => _blocks.Count;
+
+    /// <summary>
+    /// Data nodes an administrator asked to drain (<see cref="NamespaceCommand.SetDecommissioning"/>), in id order.
+    /// Whether one is drained yet is not stored: each leader works that out from the block reports.
+    /// </summary>
+    public IReadOnlyCollection<NodeId> Decommissioning => _decommissioning;
 
     /// <summary>The inode at <paramref name="path"/>, or null.</summary>
     public Inode? Find(FsPath path)

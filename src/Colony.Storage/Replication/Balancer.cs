@@ -18,8 +18,19 @@ public static class Balancer
     /// <summary>The default spread tolerated between the most- and least-used nodes: 10 percentage points.</summary>
     public const double DefaultThreshold = 0.10;
 
+    /// <summary>The spread in used fraction between the most- and least-used live nodes; 0 with fewer than two.</summary>
+    public static double Spread(IReadOnlyList<DataNodeInfo> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        var fractions = nodes.Where(n => n.State == DataNodeState.Alive && n.CapacityBytes > 0)
+            .Select(n => (double)(n.CapacityBytes - n.FreeBytes) / n.CapacityBytes).ToList();
+        return fractions.Count < 2 ? 0 : fractions.Max() - fractions.Min();
+    }
+
+    /// <summary>Plans up to <paramref name="maxMoves"/> moves; blocks in <paramref name="busy"/> (already moving or being repaired) are left alone.</summary>
     public static IReadOnlyList<BalancerMove> Plan(
-        IBlockCatalog catalog, BlockMap map, IReadOnlyList<DataNodeInfo> nodes, double threshold = DefaultThreshold, int maxMoves = 16)
+        IBlockCatalog catalog, BlockMap map, IReadOnlyList<DataNodeInfo> nodes, double threshold = DefaultThreshold, int maxMoves = 16,
+        IReadOnlySet<BlockId>? busy = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(map);
@@ -47,6 +58,7 @@ public static class Balancer
             }
             var pick = map.ReplicasOn(most).FirstOrDefault(r =>
                 !moved.Contains(r.Info.Id)
+                && busy?.Contains(r.Info.Id) != true
                 && catalog.TryGetBlock(r.Info.Id, out var block)
                 && block.Block.State == BlockState.Committed
                 && ReplicationPlanner.IsGood(r, block.Block)

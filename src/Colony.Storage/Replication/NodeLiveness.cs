@@ -43,6 +43,9 @@ public sealed class NodeLiveness
     /// <summary>Puts a node back in service.</summary>
     public bool Recommission(NodeId node) => Set(node, e => e.Decommission = null);
 
+    /// <summary>Decommissioning or Decommissioned when an administrator drains the node, else null; whether it is alive aside.</summary>
+    public DataNodeState? AdministrativeStateOf(NodeId node) => _nodes.GetValueOrDefault(node)?.Decommission;
+
     /// <summary>Forgets a node entirely (removed from the cluster).</summary>
     public bool Remove(NodeId node) => _nodes.Remove(node);
 

@@ -39,11 +39,19 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
     /// <summary>Copies planned and not yet confirmed by a block report.</summary>
     public int PendingCopies => _pendingCopies.Count;
 
+    /// <summary>Blocks with a repair copy planned and not yet confirmed.</summary>
+    public IReadOnlySet<BlockId> BlocksBeingCopied => _pendingCopies.Keys.Select(k => k.Block).ToHashSet();
+
     /// <summary>Deletes planned and not yet confirmed.</summary>
     public int PendingDeletes => _pendingDeletes.Count;
 
-    /// <summary>Plans the work due at <paramref name="now"/> (unix ms).</summary>
-    public ReplicationPlan Plan(IBlockCatalog catalog, BlockMap map, IReadOnlyList<DataNodeInfo> nodes, long now, IRandomSource random)
+    /// <summary>
+    /// Plans the work due at <paramref name="now"/> (unix ms). Blocks in <paramref name="balancing"/> are being moved
+    /// by the balancer, which deletes the moved replica's source itself: their surplus replica is left to it, so the
+    /// two never delete one replica each and leave the block short.
+    /// </summary>
+    public ReplicationPlan Plan(IBlockCatalog catalog, BlockMap map, IReadOnlyList<DataNodeInfo> nodes, long now, IRandomSource random,
+        IReadOnlySet<BlockId>? balancing = null)
     {
         ArgumentNullException.ThrowIfNull(catalog);
         ArgumentNullException.ThrowIfNull(map);
@@ -93,7 +101,7 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
                 deletes.AddRange(bad.Where(r => StateOf(r.Node) != DataNodeState.Dead && !_pendingDeletes.ContainsKey((r.Node, r.Info.Version)))
                     .Select(r => new WorkItem.Delete(r.Info.Version, r.Node, DeleteReason.Corrupt)));
             }
-            if (live.Count > expected && inFlight == 0)
+            if (live.Count > expected && inFlight == 0 && balancing?.Contains(block.Block.Id) != true)
             {
                 var holders = live.Select(r => byId[r.Node]).ToList();
                 while (holders.Count > expected)
@@ -149,7 +157,10 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
             {
                 break;
             }
-            var holders = map.ReplicasOf(c.Block.Block.Id).Select(r => r.Node)
+            // A being-written replica of a committed block is what an interrupted copy leaves behind (a pipeline's
+            // would have an older stamp): its node is still a fine target, and the store replaces it. Copies this
+            // planner has running are in inFlightByBlock.
+            var holders = map.ReplicasOf(c.Block.Block.Id).Where(r => r.Info.State != ReplicaState.BeingWritten).Select(r => r.Node)
                 .Concat(inFlightByBlock.GetValueOrDefault(c.Block.Block.Id) ?? []).ToHashSet();
             var targets = PlacementPolicy.ChooseTargets(Math.Min(c.Needed, room), writer: null, holders,
                 nodes.Where(n => HasRoom(n.Id)).ToList(), c.Block.Block.Length, random, c.Live.Select(r => byId[r.Node]).ToList());

@@ -96,35 +96,65 @@ public class AckAndCliTests(ITestOutputHelper output)
 public class DecommissionTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_decommissioned_node_is_drained_and_can_then_be_stopped_without_losing_replicas()
+    public async Task A_drain_survives_a_leader_failover_and_the_drained_node_can_then_be_stopped()
     {
-        using var env = NodeEnvironment.FastRepair();
+        // Copies at 512 KiB/s per source: the drain takes seconds, so the leader dies in the middle of it.
+        using var env = NodeEnvironment.FastRepair(("ReplicationBytesPerSecond", "524288"));
         await using var cluster = new LocalCluster(4);
         using var logs = cluster.DumpLogsOnFailure(output, tailLines: 60);
         ulong leader = await cluster.WaitForLeaderAsync();
         using var fs = cluster.FileSystem();
         await WaitForDataNodesAsync(fs, 4);
-        byte[] data = RandomBytes(Block * 3, 95);
-        await WriteAsync(fs, "/drain/file", data, Small(2));
+        byte[] data = RandomBytes(Block * 6, 95);
+        await WriteAsync(fs, "/drain/file", data, Small(3));
         await WaitHealthyAsync(fs, "the new file's replicas");
         ulong victim = cluster.Ids.First(id => id != leader && Replicas(cluster, id).Count > 0);
+        string victimId = victim.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var envVars = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
-        var (code, text) = await ColonyCli.RunAsync(envVars, ["fs", "decommission", victim.ToString(System.Globalization.CultureInfo.InvariantCulture), "--cluster", cluster.HttpAddresses]);
+        var (code, text) = await ColonyCli.RunAsync(envVars, ["node", "decommission", victimId, "--cluster", cluster.HttpAddresses]);
         Assert.True(code == 0, text);
+        var draining = (await fs.DataNodesAsync()).Single(n => n.Id == victim);
+        Assert.Equal("decommissioning", draining.State);
 
-        await LocalCluster.WaitForAsync(async () => (await fs.DataNodesAsync()).FirstOrDefault(n => n.Id == victim),
-            n => n.State == "decommissioned", Patience, "the node to be drained");
+        // The leader dies mid-drain; it comes back as a plain node (its disk holds replicas the drain needs).
+        cluster.Kill(leader);
+        ulong next = await cluster.WaitForLeaderAsync(cluster.Ids.Where(id => id != leader), excluding: leader);
+        cluster.Start(leader);
+        output.WriteLine($"leader {leader} killed mid-drain of {victim}; {next} leads");
+
+        // Nobody repeats the command: the new leader read it from the log.
+        await LocalCluster.WaitForAsync(async () => await TryDataNodesAsync(fs), nodes => nodes.Any(n => n.Id == victim && n.State == "decommissioned")
+            && nodes.Count(n => n.State == "alive") == 3, Patience, "the drain to finish under the new leader");
         var (listed, listing) = await ColonyCli.RunAsync(envVars, ["fs", "datanodes", "--cluster", cluster.HttpAddresses]);
         Assert.True(listed == 0, listing);
         Assert.Contains("decommissioned", listing, StringComparison.Ordinal);
 
-        // Every block now has 2 replicas on the other nodes; the drained node can go.
-        Assert.All(ReplicaMap(cluster).Values, holders => Assert.True(holders.Count(h => h != victim) >= 2));
+        // Every block has 3 replicas without the drained node, on disk and in fsck's count.
+        Assert.All(ReplicaMap(cluster).Values, holders => Assert.True(holders.Count(h => h != victim) >= 3));
+        var fsck = await WaitHealthyAsync(fs, "fsck after the drain");
+        Assert.Equal(fsck.Blocks, fsck.Healthy);
         cluster.Kill(victim);
         Assert.Equal(data, await ReadAllAsync(fs, "/drain/file"));
-        var fsck = await WaitHealthyAsync(fs, "fsck with the drained node gone");
+        fsck = await WaitHealthyAsync(fs, "fsck with the drained node gone");
         Assert.Equal(0, fsck.UnderReplicated);
+
+        // Recommissioning puts it back in the list of targets.
+        (code, text) = await ColonyCli.RunAsync(envVars, ["node", "recommission", victimId, "--cluster", cluster.HttpAddresses]);
+        Assert.True(code == 0, text);
+        Assert.DoesNotContain(await fs.DataNodesAsync(), n => n.Id == victim && n.State.StartsWith("decommission", StringComparison.Ordinal));
         logs.Pass();
+    }
+
+    private static async Task<IReadOnlyList<Colony.Client.FileSystem.FsDataNode>?> TryDataNodesAsync(Colony.Client.FileSystem.ColonyFileSystem fs)
+    {
+        try
+        {
+            return await fs.DataNodesAsync();
+        }
+        catch (Exception e) when (e is Colony.Client.FileSystem.FsException or HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 }

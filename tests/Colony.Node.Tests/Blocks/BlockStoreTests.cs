@@ -165,6 +165,22 @@ public sealed class BlockStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_capacity_cap_bounds_what_the_store_reports_and_accepts_and_refusals_are_counted()
+    {
+        using BlockStore store = BlockStore.Open(new BlockStoreOptions
+        {
+            Directory = _directory, ReserveBytes = 0, CapacityBytes = 10_000, Volume = new FixedVolume(total: 1_000_000, free: 600_000),
+        });
+        await WriteAsync(store, Block(1), TestNodes.Data(4000));
+        Assert.Equal(new StoreCapacity(10_000, 6000, 4000, 0, 0), store.Capacity());
+        Assert.Equal(0, store.DiskFullWrites);
+
+        Assert.Equal(TransferStatus.DiskFull, (await Assert.ThrowsAsync<BlockStoreException>(() => store.CreateAsync(Block(2), 512, 6001))).Status);
+        Assert.Equal(1, store.DiskFullWrites);
+        (await store.CreateAsync(Block(3), 512, 6000)).Abort();
+    }
+
+    [Fact]
     public async Task Capacity_reports_the_volume_and_what_the_store_holds()
     {
         using BlockStore store = Open(volume: new FixedVolume(total: 1_000_000, free: 600_000));
@@ -227,6 +243,25 @@ public sealed class BlockStoreTests : IDisposable
         await WriteAsync(store, Block(1, 2), TestNodes.Data(10));
         Assert.Equal(TransferStatus.InvalidRequest, (await Assert.ThrowsAsync<BlockStoreException>(() => store.CreateAsync(Block(1, 2), 512, 10))).Status);
         Assert.Equal(TransferStatus.InvalidRequest, (await Assert.ThrowsAsync<BlockStoreException>(() => store.CreateAsync(Block(1, 1), 512, 10))).Status);
+    }
+
+    [Fact]
+    public async Task A_fresh_write_replaces_a_leftover_of_the_same_version_that_nothing_writes_any_more()
+    {
+        using (BlockStore crashed = Open())
+        {
+            await WriteAsync(crashed, Block(1, 2), TestNodes.Data(4096), finalize: false, upTo: 2048);
+        }
+        using BlockStore store = Open();
+        Assert.Equal(ReplicaState.BeingWritten, Assert.Single(store.Report()).State);
+        await WriteAsync(store, Block(1, 2), TestNodes.Data(4096));
+        Assert.Equal(TestNodes.Data(4096), await ReadVerifiedAsync(store, Block(1, 2)));
+        Assert.Empty(Directory.EnumerateFiles(store.RbwDirectory));
+
+        // One still being written is not taken over by a fresh write of the same version.
+        ReplicaWriter open = await store.CreateAsync(Block(2, 1), 512, 10);
+        Assert.Equal(TransferStatus.InvalidRequest, (await Assert.ThrowsAsync<BlockStoreException>(() => store.CreateAsync(Block(2, 1), 512, 10))).Status);
+        open.Abort();
     }
 
     [Fact]

@@ -180,4 +180,88 @@ public sealed class BlockManagerTests
         manager.BecomeLeader(Start + 1);
         Assert.Null(manager.TargetsOf(version));
     }
+
+    [Fact]
+    public void A_drain_in_the_namespace_survives_a_leader_change_keeps_the_node_out_of_placement_and_ends_decommissioned()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2);
+        Assert.True(tree.Apply(new NamespaceCommand.SetDecommissioning(new NodeId(1), true)).IsOk);
+        var manager = Leader();
+        manager.SyncDecommissioning(tree.Decommissioning);
+        manager.BecomeLeader(Start); // a fresh leadership forgets soft state, not the mirrored drain list
+        for (ulong node = 1; node <= 3; node++)
+        {
+            manager.Heartbeat(Beat(node, node <= 2 ? [Finalized(block.Version, block.Length)] : []), Start);
+        }
+        Assert.Equal(Storage.Placement.DataNodeState.Decommissioning, manager.Nodes(Start).Single(n => n.Id == new NodeId(1)).State);
+        for (int i = 0; i < 20; i++)
+        {
+            Assert.DoesNotContain(new NodeId(1), manager.ChooseTargets(3, new NodeId(1), new HashSet<NodeId>(), BlockSize, Start).Select(t => t.Node));
+        }
+
+        manager.Plan(tree, Start + 1);
+        var copy = Assert.Single(manager.Heartbeat(Beat(2), Start + 1)!.Copies.Concat(manager.Heartbeat(Beat(1), Start + 1)!.Copies));
+        Assert.Equal("127.0.0.1:9003", copy.Target);
+        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)), Start + 2);
+        var plan = manager.Plan(tree, Start + 2)!;
+        Assert.Equal([new NodeId(1)], plan.Decommissioned);
+        Assert.Equal(Storage.Placement.DataNodeState.Decommissioned, manager.Nodes(Start + 2).Single(n => n.Id == new NodeId(1)).State);
+
+        Assert.True(tree.Apply(new NamespaceCommand.SetDecommissioning(new NodeId(1), false)).IsOk);
+        manager.SyncDecommissioning(tree.Decommissioning);
+        Assert.Equal(Storage.Placement.DataNodeState.Alive, manager.Nodes(Start + 2).Single(n => n.Id == new NodeId(1)).State);
+    }
+
+    [Fact]
+    public void A_balancer_move_copies_then_deletes_the_source_only_once_the_copy_counts_and_repair_leaves_the_surplus_to_it()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
+        var manager = Leader();
+        HeartbeatRequest Used(ulong node, long freeBlocks, params ReplicaChangeReport[] changes) =>
+            new(node, $"127.0.0.1:{9000 + node}", null, 100 * BlockSize, freeBlocks * BlockSize, 0, 0, changes, null);
+        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
+        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize }, Start);
+        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
+        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+
+        var pass = manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!;
+        var move = Assert.Single(pass.Started);
+        Assert.Equal((new NodeId(1), new NodeId(3)), (move.From, move.To));
+        Assert.Equal([new CopyCommand(block.Version.Id.Value, block.Version.Stamp.Value, "127.0.0.1:9003")], manager.Heartbeat(Used(1, 10), Start + 1)!.Copies);
+        // One move per block at a time, and nothing new while a move runs.
+        Assert.Empty(manager.Balance(tree, Start + 2, 0.10, 16, planNew: true)!.Started);
+
+        // The copy lands: three replicas of a factor-2 block, but repair leaves the surplus to the balancer.
+        manager.Heartbeat(Used(3, 99, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)), Start + 3);
+        Assert.DoesNotContain(manager.Plan(tree, Start + 3)!.Work, w => w is Storage.Replication.WorkItem.Delete);
+        manager.Balance(tree, Start + 3, 0.10, 16, planNew: true);
+        Assert.Equal([new DeleteCommand(block.Version.Id.Value, block.Version.Stamp.Value)], manager.Heartbeat(Used(1, 10), Start + 4)!.Deletes);
+        Assert.Empty(manager.Heartbeat(Used(2, 20), Start + 4)!.Deletes);
+
+        manager.Heartbeat(Used(1, 11, new ReplicaChangeReport("deleted", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)), Start + 5);
+        var done = manager.Balance(tree, Start + 5, 0.10, 16, planNew: true)!;
+        Assert.Equal((0, 1L), (done.InFlight.Count, done.MovesDone));
+        Assert.Equal(1L, manager.BalancerMovesDone);
+        Assert.Equal(Storage.Replication.FsckStatus.Healthy, manager.Fsck(tree, Start + 5).Status);
+    }
+
+    [Fact]
+    public void A_balancer_move_never_deletes_its_source_while_the_block_would_fall_below_its_factor()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
+        var manager = Leader();
+        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
+        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize }, Start);
+        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
+        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        Assert.Single(manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!.Started);
+        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)) with { Free = 99 * BlockSize }, Start + 2);
+        // Node 2's replica turns out corrupt: without node 1's, only node 3's would count.
+        Assert.True(manager.ReportCorrupt(new NodeId(2), block.Version));
+        manager.Balance(tree, Start + 3, 0.10, 16, planNew: true);
+        Assert.Empty(manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, Start + 3)!.Deletes);
+    }
 }

@@ -27,6 +27,8 @@ public sealed class NamespaceCommandCodecTests
         new SetTimes("/b", -1, 12),
         new MoveToTrash("/b/é", "ünïcode", 13),
         new ExpireTrash(long.MaxValue),
+        new SetDecommissioning(new NodeId(3), true),
+        new SetDecommissioning(new NodeId(ulong.MaxValue), false),
     ];
 
     public static TheoryData<NamespaceCommand> All() => new(Commands);
@@ -55,7 +57,7 @@ public sealed class NamespaceCommandCodecTests
             [typeof(UpdatePipeline)] = 5, [typeof(AbandonBlock)] = 6, [typeof(Complete)] = 7, [typeof(RenewLease)] = 8,
             [typeof(RecoverLease)] = 9, [typeof(Rename)] = 10, [typeof(Delete)] = 11, [typeof(SetReplication)] = 12,
             [typeof(SetPermission)] = 13, [typeof(SetOwner)] = 14, [typeof(SetTimes)] = 15, [typeof(MoveToTrash)] = 16,
-            [typeof(ExpireTrash)] = 17,
+            [typeof(ExpireTrash)] = 17, [typeof(SetDecommissioning)] = 18,
         };
         Assert.Equal(expected.Count, Enum.GetValues<NamespaceCommandCodec.Tag>().Length);
         foreach (var command in Commands)
@@ -73,6 +75,8 @@ public sealed class NamespaceCommandCodecTests
         Assert.Equal(Convert.FromHexString("0104022F610163090C0A000000FF"),
             NamespaceCommandCodec.Encode(new CommitBlock("/a", "c", new BlockVersion(new BlockId(9), new GenerationStamp(12)), 5, 255)));
         Assert.Equal(Convert.FromHexString("011101"), NamespaceCommandCodec.Encode(new ExpireTrash(-1)));
+        Assert.Equal(Convert.FromHexString("01120301"), NamespaceCommandCodec.Encode(new SetDecommissioning(new NodeId(3), true)));
+        Assert.Equal(Convert.FromHexString("0112AC0200"), NamespaceCommandCodec.Encode(new SetDecommissioning(new NodeId(300), false)));
     }
 
     [Theory]
@@ -80,7 +84,9 @@ public sealed class NamespaceCommandCodecTests
     [InlineData("02")]
     [InlineData("0200")]
     [InlineData("0100")]
-    [InlineData("0112")]
+    [InlineData("0113")]
+    [InlineData("0112")] // SetDecommissioning without its fields
+    [InlineData("01120302")] // a flag that is neither 0 nor 1
     [InlineData("010B022F6102")] // a flag that is neither 0 nor 1
     [InlineData("010102FFFE000000")] // invalid UTF-8
     public void Malformed_commands_throw(string hex) =>

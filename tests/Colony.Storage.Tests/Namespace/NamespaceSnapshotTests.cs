@@ -41,6 +41,40 @@ public sealed class NamespaceSnapshotTests
     }
 
     [Fact]
+    public void Decommissioning_nodes_are_applied_and_kept_in_version_2_snapshots_only_while_there_are_some()
+    {
+        var fs = new TreeFixture();
+        byte[] empty = fs.Snapshot();
+        Assert.Equal(NamespaceTree.SnapshotVersion, empty[0]);
+        fs.Ok(new SetDecommissioning(new NodeId(7), true));
+        fs.Ok(new SetDecommissioning(new NodeId(2), true));
+        fs.Ok(new SetDecommissioning(new NodeId(2), true)); // repeating is fine
+        Assert.Equal(FsError.InvalidArgument, fs.Tree.Apply(new SetDecommissioning(NodeId.None, true)).Error);
+        Assert.Equal([new NodeId(2), new NodeId(7)], fs.Tree.Decommissioning);
+
+        var bytes = fs.Snapshot();
+        // Frozen: version 2, the empty tree's bytes, then two nodes ascending.
+        Assert.Equal([NamespaceTree.SnapshotVersionWithNodes, .. empty.AsSpan(1), 0x02, 0x02, 0x07], bytes);
+        var restored = new TreeFixture();
+        restored.Tree.Restore(new MemoryStream(bytes));
+        Assert.Equal([new NodeId(2), new NodeId(7)], restored.Tree.Decommissioning);
+        Assert.Equal(bytes, restored.Snapshot());
+
+        // Out of order, zero, or an empty list under version 2 are malformed.
+        foreach (var bad in new byte[][] { [.. bytes[..^3], 0x02, 0x07, 0x02], [.. bytes[..^3], 0x01, 0x00], [.. bytes[..^3], 0x00] })
+        {
+            Assert.Throws<FormatException>(() => restored.Tree.Restore(new MemoryStream(bad)));
+        }
+        Assert.Equal([new NodeId(2), new NodeId(7)], restored.Tree.Decommissioning);
+
+        fs.Ok(new SetDecommissioning(new NodeId(2), false));
+        fs.Ok(new SetDecommissioning(new NodeId(7), false));
+        Assert.Equal(empty, fs.Snapshot());
+        restored.Tree.Restore(new MemoryStream(empty));
+        Assert.Empty(restored.Tree.Decommissioning);
+    }
+
+    [Fact]
     public void An_empty_tree_round_trips()
     {
         var fs = new TreeFixture();

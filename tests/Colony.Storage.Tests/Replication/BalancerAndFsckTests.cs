@@ -32,6 +32,22 @@ public sealed class BalancerAndFsckTests
     }
 
     [Fact]
+    public void Balancer_leaves_busy_blocks_alone_and_never_picks_a_draining_node()
+    {
+        var c = new ClusterFixture(3);
+        var blocks = c.File("/f", 1, 4, 1);
+        c.Nodes[new NodeId(1)] = c.Nodes[new NodeId(1)] with { CapacityBytes = 10_000, FreeBytes = 2_000 }; // 80% used
+        c.Nodes[new NodeId(2)] = c.Nodes[new NodeId(2)] with { CapacityBytes = 10_000, FreeBytes = 10_000 }; // 0%
+        c.Nodes[new NodeId(3)] = c.Nodes[new NodeId(3)] with { CapacityBytes = 10_000, FreeBytes = 10_000 };
+        c.SetState(3, DataNodeState.Decommissioning);
+        Assert.Equal(0.8, Balancer.Spread(c.View), 6);
+        var moves = Balancer.Plan(c.Fs.Tree, c.Map, c.View, busy: new HashSet<BlockId> { blocks[0].Id, blocks[1].Id });
+        Assert.NotEmpty(moves);
+        Assert.All(moves, m => Assert.Equal((new NodeId(1), new NodeId(2)), (m.From, m.To)));
+        Assert.DoesNotContain(moves, m => m.Block == blocks[0].Version || m.Block == blocks[1].Version);
+    }
+
+    [Fact]
     public void Balancer_does_nothing_within_the_threshold()
     {
         var c = new ClusterFixture(3);

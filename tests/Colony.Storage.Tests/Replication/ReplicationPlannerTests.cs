@@ -20,6 +20,27 @@ public sealed class ReplicationPlannerTests
     }
 
     [Fact]
+    public void A_node_holding_an_interrupted_copy_of_a_block_is_still_a_target_for_it()
+    {
+        var c = new ClusterFixture(3);
+        var block = c.File("/f", 3, 1, 1, 2)[0];
+        c.Put(3, block, length: block.Length / 2, state: ReplicaState.BeingWritten); // a copy cut off by a restart
+        var copy = Assert.Single(c.Plan(0).Work.OfType<WorkItem.Copy>());
+        Assert.Equal(new NodeId(3), copy.Target);
+    }
+
+    [Fact]
+    public void The_surplus_of_a_block_the_balancer_is_moving_is_left_to_the_balancer()
+    {
+        var c = new ClusterFixture(3);
+        var block = c.File("/f", 2, 1, 1, 2, 3)[0];
+        var balancing = new HashSet<BlockId> { block.Id };
+        Assert.Empty(c.Planner.Plan(c.Fs.Tree, c.Map, c.View, 0, new SeededRandom(1), balancing).Work);
+        var delete = Assert.Single(c.Plan(1).Work.OfType<WorkItem.Delete>());
+        Assert.Equal(DeleteReason.OverReplicated, delete.Reason);
+    }
+
+    [Fact]
     public void Node_death_copies_its_blocks_last_replica_first()
     {
         var c = new ClusterFixture(6);

@@ -48,7 +48,8 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
                 Directory = options.DataDir, // the store keeps its files under DataDir/blocks
                 ReserveBytes = options.BlockReserveBytes,
             }, loggers.CreateLogger<BlockStore>());
-            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), new BlockTransferOptions(), loggers);
+            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address),
+                new BlockTransferOptions { MaxConnectionsPerIp = fsOptions.MaxTransferConnectionsPerIp }, loggers);
             var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}" });
             _replicator = new BlockReplicator(_store, client, options.ReplicationBytesPerSecond, time);
         }

@@ -28,6 +28,12 @@ public sealed class FileSystemOptions
     /// <summary>How often the leader looks for expired trash. Default 1 minute.</summary>
     public long TrashCheckIntervalMs { get; set; } = 60_000;
 
+    /// <summary>
+    /// Block transfer connections a data node serves at once from one IP address; more are closed on accept.
+    /// 0 (the default) is no limit: on one machine every node and client shares 127.0.0.1.
+    /// </summary>
+    public int MaxTransferConnectionsPerIp { get; set; }
+
     /// <summary>Reads the section from <paramref name="configuration"/> and validates it.</summary>
     public static FileSystemOptions From(IConfiguration configuration)
     {
@@ -45,6 +51,10 @@ public sealed class FileSystemOptions
             || TrashExpiryMs <= 0 || TrashCheckIntervalMs <= 0)
         {
             throw new InvalidOperationException("every Colony:FileSystem setting must be positive");
+        }
+        if (MaxTransferConnectionsPerIp < 0)
+        {
+            throw new InvalidOperationException("Colony:FileSystem:MaxTransferConnectionsPerIp must be 0 (no limit) or positive");
         }
     }
 }

@@ -24,6 +24,9 @@ public static class FuzzTargets
         ["peer-payload"] = PeerPayload,
         ["coordination-command"] = CoordinationCommand,
         ["wal"] = Wal,
+        ["block-sidecar"] = StorageAndHttpTargets.BlockSidecar,
+        ["block-transfer"] = StorageAndHttpTargets.BlockTransfer,
+        ["http-api"] = StorageAndHttpTargets.HttpApi,
     };
 
     /// <summary>

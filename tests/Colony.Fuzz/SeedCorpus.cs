@@ -28,6 +28,10 @@ public static class SeedCorpus
             yield return ("coordination-command", name, bytes);
         }
         yield return ("wal", "segment", WalSegment());
+        foreach (var seed in StorageAndHttpSeeds.All())
+        {
+            yield return seed;
+        }
     }
 
     /// <summary>Writes every seed under <paramref name="directory"/>/TARGET/NAME.</summary>

@@ -23,6 +23,9 @@ public sealed class BlockTransferOptions
     /// <summary>Connections a server serves at once; more are refused. Default 256.</summary>
     public int MaxConnections { get; init; } = 256;
 
+    /// <summary>Connections a server serves at once from one IP address; more are closed on accept. 0 (the default): no limit.</summary>
+    public int MaxConnectionsPerIp { get; init; }
+
     /// <summary>The name this client gives in write requests (for the nodes' logs).</summary>
     public string ClientName { get; init; } = "colony";
 
@@ -41,5 +44,6 @@ public sealed class BlockTransferOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReadTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxConnectionsPerIp);
     }
 }

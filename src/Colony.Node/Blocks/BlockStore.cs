@@ -614,33 +614,12 @@ public sealed class BlockStore : IDisposable
             long dataLength = new FileInfo(dataPath).Length;
             long metaLength = new FileInfo(metaPath).Length;
             Span<byte> buffer = stackalloc byte[BlockMetaHeader.Size];
+            int read;
             using (SafeFileHandle meta = File.OpenHandle(metaPath))
             {
-                if (RandomAccess.Read(meta, buffer, 0) != BlockMetaHeader.Size)
-                {
-                    return (ChunkChecksums.MinChunkSize, dataLength, "checksum file header truncated");
-                }
+                read = RandomAccess.Read(meta, buffer, 0);
             }
-            BlockMetaHeader header = BlockMetaHeader.Read(buffer);
-            if (header.Version != version)
-            {
-                return (header.ChunkSize, dataLength, $"checksum file is for {header.Version}");
-            }
-            if (partial)
-            {
-                long chunksWithChecksums = (metaLength - BlockMetaHeader.Size) / sizeof(uint);
-                long usable = Math.Min(dataLength / header.ChunkSize, chunksWithChecksums) * header.ChunkSize;
-                return (header.ChunkSize, usable, null);
-            }
-            if (metaLength != header.MetaLength(dataLength))
-            {
-                return (header.ChunkSize, dataLength, $"{dataLength} data bytes need a checksum file of {header.MetaLength(dataLength)} bytes, not {metaLength}");
-            }
-            return (header.ChunkSize, dataLength, null);
-        }
-        catch (InvalidDataException e)
-        {
-            return (ChunkChecksums.MinChunkSize, 0, e.Message);
+            return ReplicaSidecar.Inspect(buffer[..read], metaLength, dataLength, version, partial);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

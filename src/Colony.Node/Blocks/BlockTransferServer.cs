@@ -23,6 +23,7 @@ public sealed class BlockTransferServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, FrameConnection> _connections = new();
     private readonly ConcurrentDictionary<long, Task> _running = new();
     private readonly Task _acceptLoop;
+    private readonly Security.ConnectionsPerAddress _perAddress;
     private long _nextConnection;
 
     private BlockTransferServer(Socket listener, BlockStore store, BlockTransferOptions options, ILogger logger)
@@ -32,6 +33,7 @@ public sealed class BlockTransferServer : IAsyncDisposable
         _options = options;
         _logger = logger;
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
+        _perAddress = new Security.ConnectionsPerAddress(options.MaxConnectionsPerIp);
         _acceptLoop = AcceptLoopAsync();
     }
 
@@ -83,19 +85,21 @@ public sealed class BlockTransferServer : IAsyncDisposable
                 }
                 continue;
             }
-            if (_connections.Count >= _options.MaxConnections)
+            var address = (socket.RemoteEndPoint as IPEndPoint)?.Address;
+            if (_connections.Count >= _options.MaxConnections || !_perAddress.TryAcquire(address))
             {
+                BlockLog.ConnectionRefused(_logger, socket.RemoteEndPoint?.ToString() ?? "?", _options.MaxConnections, _perAddress.Limit);
                 socket.Dispose();
                 continue;
             }
             long id = Interlocked.Increment(ref _nextConnection);
             var connection = FrameConnection.Accepted(socket, _options.ReadTimeout, _stopping.Token);
             _connections[id] = connection;
-            _running[id] = Task.Run(() => ServeAsync(id, connection));
+            _running[id] = Task.Run(() => ServeAsync(id, connection, address));
         }
     }
 
-    private async Task ServeAsync(long id, FrameConnection connection)
+    private async Task ServeAsync(long id, FrameConnection connection, IPAddress? address)
     {
         try
         {
@@ -133,6 +137,7 @@ public sealed class BlockTransferServer : IAsyncDisposable
         finally
         {
             _connections.TryRemove(id, out _);
+            _perAddress.Release(address);
             await connection.DisposeAsync().ConfigureAwait(false);
             _running.TryRemove(id, out _);
         }

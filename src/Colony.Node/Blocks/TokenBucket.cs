@@ -29,8 +29,8 @@ public sealed class TokenBucket
     /// <summary>Bytes that may pass at once after an idle spell. Default a tenth of a second's worth.</summary>
     public long BurstBytes { get; }
 
-    /// <summary>Accounts for <paramref name="bytes"/> and returns once the rate allows them.</summary>
-    public async ValueTask TakeAsync(long bytes, CancellationToken cancellationToken = default)
+    /// <summary>Accounts for <paramref name="bytes"/> and returns once the rate allows them: true if that meant waiting.</summary>
+    public async ValueTask<bool> TakeAsync(long bytes, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -40,7 +40,9 @@ public sealed class TokenBucket
             if (wait > TimeSpan.Zero)
             {
                 await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+                return true;
             }
+            return false;
         }
         finally
         {

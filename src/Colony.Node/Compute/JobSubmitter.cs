@@ -25,6 +25,34 @@ public sealed class JobSubmitter(JobsService jobs, NamespaceService names, Block
     /// <exception cref="JobRejectedException">The job is malformed, its input is missing, or its output exists.</exception>
     public async Task<JobId> SubmitAsync(JobRequest request)
     {
+        var (output, inputs, settings) = Check(request);
+        if (names.Read(t => t.Stat(output)) is not null)
+        {
+            throw new JobRejectedException(409, $"output {output} already exists: choose another, or remove it first");
+        }
+        var files = ExpandInputs(inputs);
+        long now = jobs.Now;
+        var splits = SplitPlanner.Plan(files.Select(f => new InputFile(f.Path, f.Length, f.Blocks)));
+        var mkdirs = await names.ExecuteAsync(new NamespaceCommand.Mkdirs($"{output}/{JobCommitter.TemporaryDirectory}",
+            request.User ?? "colony", request.User ?? "colony", 0x1ED, now)).ConfigureAwait(false);
+        if (!mkdirs.IsOk)
+        {
+            throw new JobRejectedException(409, $"cannot create {output}: {mkdirs.Message}");
+        }
+        var spec = new JobSpec(request.Name, request.User ?? "colony", request.Priority, [.. request.Inputs], output, request.Reducers,
+            settings);
+        var result = await jobs.ExecuteAsync(new JobsCommand.Submit(spec, splits, now)).ConfigureAwait(false);
+        return result is { Ok: true, Job: { } id } ? id : throw new JobRejectedException(400, result.Message ?? "the job was refused");
+    }
+
+    /// <summary>
+    /// Checks a job request as it came off the wire, before anything is looked up: the fields a job needs are
+    /// there and well formed. Returns the output directory and the inputs without trailing slashes, and a copy of
+    /// the settings. JSON can say null where a string belongs: that is a bad request, never a server error.
+    /// </summary>
+    /// <exception cref="JobRejectedException">400: what is wrong with the request.</exception>
+    internal static (string Output, IReadOnlyList<string> Inputs, Dictionary<string, string> Settings) Check(JobRequest request)
+    {
         if (string.IsNullOrWhiteSpace(request.Name) || request.Inputs is not { Count: > 0 } || string.IsNullOrWhiteSpace(request.Output))
         {
             throw new JobRejectedException(400, "a job needs a name, at least one input and an output");
@@ -38,36 +66,33 @@ public sealed class JobSubmitter(JobsService jobs, NamespaceService names, Block
         {
             throw new JobRejectedException(400, $"output {request.Output}: {why}");
         }
-        if (names.Read(t => t.Stat(output)) is not null)
+        var inputs = new List<string>(request.Inputs.Count);
+        foreach (string? input in request.Inputs)
         {
-            throw new JobRejectedException(409, $"output {output} already exists: choose another, or remove it first");
-        }
-        var files = ExpandInputs(request.Inputs, output);
-        long now = jobs.Now;
-        var splits = SplitPlanner.Plan(files.Select(f => new InputFile(f.Path, f.Length, f.Blocks)));
-        var mkdirs = await names.ExecuteAsync(new NamespaceCommand.Mkdirs($"{output}/{JobCommitter.TemporaryDirectory}",
-            request.User ?? "colony", request.User ?? "colony", 0x1ED, now)).ConfigureAwait(false);
-        if (!mkdirs.IsOk)
-        {
-            throw new JobRejectedException(409, $"cannot create {output}: {mkdirs.Message}");
-        }
-        var spec = new JobSpec(request.Name, request.User ?? "colony", request.Priority, [.. request.Inputs], output, request.Reducers,
-            new Dictionary<string, string>(request.Settings, StringComparer.Ordinal));
-        var result = await jobs.ExecuteAsync(new JobsCommand.Submit(spec, splits, now)).ConfigureAwait(false);
-        return result is { Ok: true, Job: { } id } ? id : throw new JobRejectedException(400, result.Message ?? "the job was refused");
-    }
-
-    private List<(string Path, long Length, IReadOnlyList<InputBlock> Blocks)> ExpandInputs(IReadOnlyList<string> inputs, string output)
-    {
-        long now = jobs.Now;
-        var files = new List<(string, long, IReadOnlyList<InputBlock>)>();
-        foreach (string input in inputs)
-        {
+            if (string.IsNullOrEmpty(input))
+            {
+                throw new JobRejectedException(400, "an input must be a path, not null or empty");
+            }
             string path = input.Length > 1 ? input.TrimEnd('/') : input;
             if (path == output || path.StartsWith(output + "/", StringComparison.Ordinal))
             {
                 throw new JobRejectedException(400, $"input {path} is inside the output {output}");
             }
+            inputs.Add(path);
+        }
+        if (request.Settings is null || request.Settings.Values.Any(v => v is null))
+        {
+            throw new JobRejectedException(400, "settings must be an object of strings");
+        }
+        return (output, inputs, new Dictionary<string, string>(request.Settings, StringComparer.Ordinal));
+    }
+
+    private List<(string Path, long Length, IReadOnlyList<InputBlock> Blocks)> ExpandInputs(IReadOnlyList<string> inputs)
+    {
+        long now = jobs.Now;
+        var files = new List<(string, long, IReadOnlyList<InputBlock>)>();
+        foreach (string path in inputs)
+        {
             var status = names.Read(t => t.Stat(path)) ?? throw new JobRejectedException(404, $"input {path}: no such file or directory");
             var members = status.IsDirectory
                 ? names.Read(t => t.List(path) ?? []).Where(s => !s.IsDirectory && !Hidden(s.Path)).OrderBy(s => s.Path, StringComparer.Ordinal).ToArray()

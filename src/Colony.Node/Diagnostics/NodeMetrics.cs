@@ -24,6 +24,12 @@ public sealed class NodeMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
         ZooKeeperRequests = Meter.CreateCounter<long>("colony.zookeeper.requests", "{request}", "ZooKeeper requests answered, by opcode.");
         QuotaExceeded = Meter.CreateCounter<long>("colony.zookeeper.quota_exceeded", "{change}", "Changes that went over a soft quota (applied, and logged).");
+        ZooKeeperConnectionsRefused = Meter.CreateCounter<long>("colony.zookeeper.connections.refused", "{connection}",
+            "ZooKeeper client connections closed on arrival, by reason: per_ip (MaxClientConnectionsPerIp) or total (MaxConnections).");
+        ZooKeeperReadPauses = Meter.CreateCounter<long>("colony.zookeeper.read_pauses", "{pause}",
+            "Times the server stopped reading a connection because it had MaxOutstandingPerConnection requests in flight.");
+        ZooKeeperThrottled = Meter.CreateCounter<long>("colony.zookeeper.throttled", "{request}",
+            "ZooKeeper requests whose reading waited for the request rate limit (MaxRequestsPerSecond).");
         ZooKeeperLatency = Meter.CreateHistogram("colony.zookeeper.request.duration", "s", "From a ZooKeeper request's arrival to its reply, by opcode.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
     }
@@ -40,4 +46,10 @@ public sealed class NodeMetrics
     public Histogram<double> ZooKeeperLatency { get; }
 
     public Counter<long> QuotaExceeded { get; }
+
+    public Counter<long> ZooKeeperConnectionsRefused { get; }
+
+    public Counter<long> ZooKeeperReadPauses { get; }
+
+    public Counter<long> ZooKeeperThrottled { get; }
 }

@@ -49,7 +49,8 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
                 ReserveBytes = options.BlockReserveBytes,
                 CapacityBytes = options.BlockCapacityBytes,
             }, loggers.CreateLogger<BlockStore>());
-            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), new BlockTransferOptions(), loggers);
+            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address),
+                new BlockTransferOptions { MaxConnectionsPerIp = fsOptions.MaxTransferConnectionsPerIp }, loggers);
             var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}" });
             _replicator = new BlockReplicator(_store, client, options.ReplicationBytesPerSecond, time);
         }

@@ -37,6 +37,12 @@ public sealed class FileSystemOptions
     /// <summary>Most balancer moves in flight at once (each a block copied, then deleted from its source). Default 16.</summary>
     public int BalancerMaxMoves { get; set; } = 16;
 
+    /// <summary>
+    /// Block transfer connections a data node serves at once from one IP address; more are closed on accept.
+    /// 0 (the default) is no limit: on one machine every node and client shares 127.0.0.1.
+    /// </summary>
+    public int MaxTransferConnectionsPerIp { get; set; }
+
     /// <summary>Reads the section from <paramref name="configuration"/> and validates it.</summary>
     public static FileSystemOptions From(IConfiguration configuration)
     {
@@ -58,6 +64,10 @@ public sealed class FileSystemOptions
         if (!(BalancerThresholdPercent > 0 && BalancerThresholdPercent <= 100) || BalancerMaxMoves <= 0)
         {
             throw new InvalidOperationException("Colony:FileSystem:BalancerThresholdPercent must be in (0, 100] and BalancerMaxMoves positive");
+        }
+        if (MaxTransferConnectionsPerIp < 0)
+        {
+            throw new InvalidOperationException("Colony:FileSystem:MaxTransferConnectionsPerIp must be 0 (no limit) or positive");
         }
     }
 }

@@ -135,8 +135,7 @@ internal static partial class FsEndpoints
 
         fs.MapGet("/locations", (string? path, long? offset, long? length, string? reader) =>
         {
-            long from = Math.Max(0, offset ?? 0);
-            long count = Math.Clamp(length ?? long.MaxValue, 0, long.MaxValue - from);
+            var (from, count) = LocationsRange(offset, length);
             if (path is null || service.Read(tree => tree.GetBlockLocations(path, from, count)) is not { } range)
             {
                 return NotFound(path);
@@ -177,6 +176,13 @@ internal static partial class FsEndpoints
             [.. b.Live.Select(n => addresses.GetValueOrDefault(n, n.ToString()))], [.. b.CorruptOn.Select(n => addresses.GetValueOrDefault(n, n.ToString()))])).ToArray();
         return new FsckView(target, report.StatusText, report.Blocks.Count, report.Healthy, report.UnderReplicated, report.OverReplicated,
             report.Corrupt, report.Missing, report.OpenBlocks, nodes.Count, nodes.Count(n => n.State == Storage.Placement.DataNodeState.Alive), problems);
+    }
+
+    /// <summary>The byte range a <c>/locations</c> query asks for, clamped into [0, long.MaxValue].</summary>
+    internal static (long Offset, long Length) LocationsRange(long? offset, long? length)
+    {
+        long from = Math.Max(0, offset ?? 0);
+        return (from, Math.Clamp(length ?? long.MaxValue, 0, long.MaxValue - from));
     }
 
     private static IResult? Missing(FsWriteRequest r, bool holder) =>

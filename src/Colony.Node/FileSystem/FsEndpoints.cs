@@ -67,21 +67,14 @@ internal static partial class FsEndpoints
                 : NotFound(target);
         });
 
-        fs.MapPost("/mkdirs", (FsChangeRequest request) => Change(service, request, r =>
-            new NamespaceCommand.Mkdirs(r.Path!, r.User ?? DefaultUser, r.User ?? DefaultUser, ParseMode(r.Mode) ?? DefaultDirectoryMode, service.Now)));
-        fs.MapPost("/rename", (FsChangeRequest request) => request.Destination is null
-            ? Task.FromResult(BadRequest("destination is required"))
-            : Change(service, request, r => new NamespaceCommand.Rename(r.Path!, r.Destination!, false, service.Now)));
-        fs.MapPost("/delete", (FsChangeRequest request) => Change(service, request, r =>
-            r.SkipTrash || IsInTrash(r.Path!)
-                ? new NamespaceCommand.Delete(r.Path!, r.Recursive, service.Now)
-                : DeleteToTrash(service, r)));
-        fs.MapPost("/set-replication", (FsChangeRequest request) => request.Replication <= 0
-            ? Task.FromResult(BadRequest("replication must be at least 1"))
-            : Change(service, request, r => new NamespaceCommand.SetReplication(r.Path!, r.Replication)));
-        fs.MapPost("/chmod", (FsChangeRequest request) => ParseMode(request.Mode) is { } mode
-            ? Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode))
-            : Task.FromResult(BadRequest("mode must be octal, e.g. 755")));
+        foreach (string operation in ChangeOperations)
+        {
+            fs.MapPost($"/{operation}", (FsChangeRequest request) =>
+            {
+                var (command, error) = ChangeCommand(operation, request, service.Now, path => service.Read(tree => tree.Stat(path)));
+                return command is null ? Task.FromResult(BadRequest(error!)) : Change(service, request, command);
+            });
+        }
         MapDataPath(app, fs, service);
         MapDataNodes(app, fs);
     }
@@ -107,25 +100,46 @@ internal static partial class FsEndpoints
         });
     }
 
-    private static NamespaceCommand DeleteToTrash(NamespaceService service, FsChangeRequest request)
+    /// <summary>The namespace changes posted to <c>/api/fs/OPERATION</c> with an <see cref="FsChangeRequest"/> body.</summary>
+    internal static readonly string[] ChangeOperations = ["mkdirs", "rename", "delete", "set-replication", "chmod"];
+
+    /// <summary>
+    /// The command a change request asks for, or why it is a bad request (the HTTP answer is 400). Pure: the
+    /// only state it reads is a path's status, through <paramref name="stat"/>, to decide where a delete goes.
+    /// </summary>
+    internal static (NamespaceCommand? Command, string? Error) ChangeCommand(string operation, FsChangeRequest r, long now, Func<string, FileStatus?> stat)
+    {
+        if (string.IsNullOrEmpty(r.Path))
+        {
+            return (null, "path is required");
+        }
+        string path = r.Path;
+        string user = r.User ?? DefaultUser;
+        return operation switch
+        {
+            "mkdirs" => (new NamespaceCommand.Mkdirs(path, user, user, ParseMode(r.Mode) ?? DefaultDirectoryMode, now), null),
+            "rename" => r.Destination is null ? (null, "destination is required") : (new NamespaceCommand.Rename(path, r.Destination, false, now), null),
+            "delete" => (r.SkipTrash || IsInTrash(path) ? new NamespaceCommand.Delete(path, r.Recursive, now) : DeleteToTrash(r, path, user, now, stat), null),
+            "set-replication" => r.Replication <= 0 ? (null, "replication must be at least 1") : (new NamespaceCommand.SetReplication(path, r.Replication), null),
+            "chmod" => ParseMode(r.Mode) is { } mode ? (new NamespaceCommand.SetPermission(path, mode), null) : (null, "mode must be octal, e.g. 755"),
+            _ => (null, $"no such change: {operation}"),
+        };
+    }
+
+    private static NamespaceCommand DeleteToTrash(FsChangeRequest request, string path, string user, long now, Func<string, FileStatus?> stat)
     {
         // Trash takes only what a non-recursive delete would: an empty directory or a file.
-        bool nonEmptyDirectory = service.Read(tree => tree.Stat(request.Path!)) is { IsDirectory: true, ChildCount: > 0 };
+        bool nonEmptyDirectory = stat(path) is { IsDirectory: true, ChildCount: > 0 };
         return nonEmptyDirectory && !request.Recursive
-            ? new NamespaceCommand.Delete(request.Path!, false, service.Now) // refused as NotEmpty, with the usual message
-            : new NamespaceCommand.MoveToTrash(request.Path!, request.User ?? DefaultUser, service.Now);
+            ? new NamespaceCommand.Delete(path, false, now) // refused as NotEmpty, with the usual message
+            : new NamespaceCommand.MoveToTrash(path, user, now);
     }
 
     private static bool IsInTrash(string path) =>
         path == NamespaceTree.TrashRoot || path.StartsWith(NamespaceTree.TrashRoot + "/", StringComparison.Ordinal);
 
-    private static async Task<IResult> Change(NamespaceService service, FsChangeRequest request, Func<FsChangeRequest, NamespaceCommand> build)
+    private static async Task<IResult> Change(NamespaceService service, FsChangeRequest request, NamespaceCommand command)
     {
-        if (string.IsNullOrEmpty(request.Path))
-        {
-            return BadRequest("path is required");
-        }
-        var command = build(request);
         var (result, failure) = await ExecuteAsync(service, command).ConfigureAwait(false);
         if (result is null)
         {

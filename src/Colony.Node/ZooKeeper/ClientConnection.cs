@@ -272,7 +272,7 @@ internal sealed partial class ClientConnection
     /// <summary>The server finished a request: the reader may take another.</summary>
     private void RequestCompleted()
     {
-        if (Interlocked.Decrement(ref _outstanding) == _options.MaxOutstandingPerConnection - 1)
+        if (Interlocked.Decrement(ref _outstanding) == _options.MaxOutstandingPerConnection)
         {
             _readGate.Release();
         }
@@ -319,16 +319,24 @@ internal sealed partial class ClientConnection
                         _server.OnConnect(this, connect);
                         continue;
                     }
-                    if (Interlocked.Increment(ref _outstanding) > _options.MaxOutstandingPerConnection)
+                    int outstanding = Interlocked.Increment(ref _outstanding);
+                    _server.ObserveOutstanding(outstanding);
+                    if (outstanding > _options.MaxOutstandingPerConnection)
                     {
                         // Back-pressure: stop reading until the server catches up with this client.
-                        Submit();
-                        await _readGate.WaitAsync(_context.ConnectionClosed).ConfigureAwait(false);
+                        // Its bytes wait in the socket, not here, and TCP slows the client down.
+                        _server.OnReadPaused();
+                        await SubmitAsync().ConfigureAwait(false);
+                        // A release may be left over from an earlier drain: look again after each wake.
+                        while (Volatile.Read(ref _outstanding) > _options.MaxOutstandingPerConnection && !IsClosed)
+                        {
+                            await _readGate.WaitAsync(_context.ConnectionClosed).ConfigureAwait(false);
+                        }
                     }
                     _batch.Add(DecodeRequest(frame));
                 }
                 // Everything that arrived in one read reaches the server at once, on this thread.
-                Submit();
+                await SubmitAsync().ConfigureAwait(false);
                 if (result.IsCompleted)
                 {
                     if (buffer.Length > 0)
@@ -345,13 +353,20 @@ internal sealed partial class ClientConnection
         }
     }
 
-    private void Submit()
+    private async ValueTask SubmitAsync()
     {
-        if (_batch.Count > 0)
+        if (_batch.Count == 0)
         {
-            _server.OnRequests(this, _batch);
-            _batch.Clear();
+            return;
         }
+        if (_server.RequestRate is { } rate && await rate.TakeAsync(_batch.Count, _context.ConnectionClosed).ConfigureAwait(false))
+        {
+            // Over the node's request rate: the batch waited its turn, and meanwhile nothing more
+            // was read from this client, so it slows down instead of failing.
+            _server.OnThrottled(_batch.Count);
+        }
+        _server.OnRequests(this, _batch);
+        _batch.Clear();
     }
 
     private (RequestHeader, ClientRequest) DecodeRequest(in ReadOnlySequence<byte> frame)

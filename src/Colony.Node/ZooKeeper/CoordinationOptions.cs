@@ -26,8 +26,23 @@ public sealed class CoordinationOptions
     /// <summary>Client connections accepted at once; more are closed at once. Default 10,000.</summary>
     public int MaxConnections { get; set; } = 10_000;
 
+    /// <summary>
+    /// Client connections accepted at once from one IP address (ZooKeeper's maxClientCnxns); more are
+    /// closed at once, logged and counted. 0 means no limit. Default 60, as in ZooKeeper.
+    /// </summary>
+    public int MaxClientConnectionsPerIp { get; set; } = 60;
+
     /// <summary>Requests one connection may have in flight before the server stops reading from it. Default 1,000.</summary>
     public int MaxOutstandingPerConnection { get; set; } = 1_000;
+
+    /// <summary>
+    /// Requests per second the node reads from all its clients together (a token bucket). Past it the
+    /// server reads more slowly: nothing fails, clients wait. 0 means no limit, the default.
+    /// </summary>
+    public int MaxRequestsPerSecond { get; set; }
+
+    /// <summary>Requests that may pass at once after an idle spell when <see cref="MaxRequestsPerSecond"/> is set; 0 means a tenth of a second's worth.</summary>
+    public int RequestBurst { get; set; }
 
     /// <summary>Replies and notifications queued for a client that is not reading before it is disconnected. Default 10,000.</summary>
     public int MaxQueuedRepliesPerConnection { get; set; } = 10_000;
@@ -67,6 +82,9 @@ public sealed class CoordinationOptions
         Require(MaxFrameBytes >= 1024, "Coordination:MaxFrameBytes must be at least 1024");
         Require(HandshakeTimeoutMs > 0, "Coordination:HandshakeTimeoutMs must be positive");
         Require(MaxConnections > 0, "Coordination:MaxConnections must be positive");
+        Require(MaxClientConnectionsPerIp >= 0, "Coordination:MaxClientConnectionsPerIp must be 0 (no limit) or positive");
+        Require(MaxRequestsPerSecond >= 0, "Coordination:MaxRequestsPerSecond must be 0 (no limit) or positive");
+        Require(RequestBurst >= 0, "Coordination:RequestBurst must be 0 (a tenth of a second's worth) or positive");
         Require(MaxOutstandingPerConnection > 0, "Coordination:MaxOutstandingPerConnection must be positive");
         Require(MaxQueuedRepliesPerConnection > MaxOutstandingPerConnection, "Coordination:MaxQueuedRepliesPerConnection must exceed MaxOutstandingPerConnection");
         Require(WriteTimeoutMs > 0, "Coordination:WriteTimeoutMs must be positive");

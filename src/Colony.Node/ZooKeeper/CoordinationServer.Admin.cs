@@ -71,7 +71,7 @@ internal sealed partial class CoordinationServer
     }
 
     public string Conf() => string.Create(Invariant,
-        $"serverId={_host.NodeId}\ntickTime={_options.TickTimeMs}\nmaxClientCnxns={_options.MaxConnections}\n" +
+        $"serverId={_host.NodeId}\ntickTime={_options.TickTimeMs}\nmaxClientCnxns={_options.MaxClientConnectionsPerIp}\n" +
         $"minSessionTimeout={_negotiation.MinSessionTimeoutMs}\nmaxSessionTimeout={_negotiation.MaxSessionTimeoutMs}\n" +
         $"jute.maxbuffer={Tree.Limits.MaxDataBytes}\n");
 

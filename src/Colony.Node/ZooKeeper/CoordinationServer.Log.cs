@@ -34,6 +34,12 @@ internal sealed partial class CoordinationServer
     [LoggerMessage(EventId = 3111, Level = LogLevel.Information, Message = "session 0x{SessionId:x}: a write from {Remote} was fenced (the session moved to another node); closing")]
     private partial void LogWriteFenced(long sessionId, string remote);
 
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Warning, Message = "client {Remote}: too many connections from {Address}, the most is {Limit} (Coordination:MaxClientConnectionsPerIp); closing")]
+    private partial void LogTooManyFromAddress(string remote, string address, int limit);
+
+    [LoggerMessage(EventId = 3113, Level = LogLevel.Warning, Message = "client {Remote}: the node has {Limit} connections, the most it takes (Coordination:MaxConnections); closing")]
+    private partial void LogTooManyConnections(string remote, int limit);
+
     [LoggerMessage(EventId = 5044, Level = LogLevel.Warning, Message = "coordination: quota exceeded under {Path} (soft limit; the change was applied), session 0x{SessionId:x}")]
     private partial void LogSoftQuotaExceeded(string path, long sessionId);
 }

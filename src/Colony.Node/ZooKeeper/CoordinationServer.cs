@@ -48,6 +48,8 @@ internal sealed partial class CoordinationServer
     private long _lastTouchFlushMs;
     private long _lastCleanupMs;
     private int _connectionCount;
+    private int _outstandingHighWater;
+    private readonly Colony.Node.Security.ConnectionsPerAddress _perAddress;
     private int _lastRevalidation;
 
     public CoordinationServer(ICoordinationHost host, CoordinationModule module, CoordinationOptions options, ILogger logger, TimeProvider time, NodeMetrics? metrics = null)
@@ -64,6 +66,16 @@ internal sealed partial class CoordinationServer
         _treeView = new TreeView(module.Tree);
         _gate = host.Gate;
         _module.Applied += OnApplied;
+        _perAddress = new Colony.Node.Security.ConnectionsPerAddress(options.MaxClientConnectionsPerIp);
+        if (options.MaxRequestsPerSecond > 0)
+        {
+            RequestRate = new Colony.Node.Blocks.TokenBucket(options.MaxRequestsPerSecond, time,
+                options.RequestBurst > 0 ? options.RequestBurst : Math.Max(1, options.MaxRequestsPerSecond / 10));
+        }
+        // The most requests one connection has had read and unanswered: stays at or under
+        // MaxOutstandingPerConnection (+1 for the one that made the reader stop) however hard a client pipelines.
+        metrics?.Meter.CreateObservableGauge("colony.zookeeper.outstanding.high_water", () => Volatile.Read(ref _outstandingHighWater), "{request}",
+            "The most requests any one ZooKeeper connection has had read and not yet answered since the node started.");
     }
 
     private DataTree Tree => _module.Tree;
@@ -72,15 +84,51 @@ internal sealed partial class CoordinationServer
 
     // ---- entry points from connection threads --------------------------------------------------
 
-    /// <summary>A new connection: false if the server is at its connection limit.</summary>
-    public bool TryAdmit()
+    /// <summary>
+    /// A new connection from <paramref name="remote"/>: false (logged and counted) if the node is at its
+    /// connection limit or the address at its own. An admitted connection ends in <see cref="OnDisconnected"/>.
+    /// </summary>
+    public bool TryAdmit(System.Net.IPEndPoint? remote)
     {
+        if (!_perAddress.TryAcquire(remote?.Address))
+        {
+            LogTooManyFromAddress(remote!.ToString(), remote.Address.ToString(), _perAddress.Limit);
+            _metrics?.ZooKeeperConnectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", "per_ip"));
+            return false;
+        }
         if (Interlocked.Increment(ref _connectionCount) > _options.MaxConnections)
         {
             Interlocked.Decrement(ref _connectionCount);
+            _perAddress.Release(remote?.Address);
+            LogTooManyConnections(remote?.ToString() ?? "?", _options.MaxConnections);
+            _metrics?.ZooKeeperConnectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", "total"));
             return false;
         }
         return true;
+    }
+
+    /// <summary>The request rate limit shared by every connection; null when there is none.</summary>
+    public Colony.Node.Blocks.TokenBucket? RequestRate { get; }
+
+    /// <summary>A connection's reading paused: it had the most requests in flight it may have.</summary>
+    public void OnReadPaused() => _metrics?.ZooKeeperReadPauses.Add(1);
+
+    /// <summary>Requests whose reading waited for the rate limit.</summary>
+    public void OnThrottled(int requests) => _metrics?.ZooKeeperThrottled.Add(requests);
+
+    /// <summary>A connection has <paramref name="outstanding"/> requests read and not yet answered: keeps the high-water mark.</summary>
+    public void ObserveOutstanding(int outstanding)
+    {
+        int seen = Volatile.Read(ref _outstandingHighWater);
+        while (outstanding > seen)
+        {
+            int previous = Interlocked.CompareExchange(ref _outstandingHighWater, outstanding, seen);
+            if (previous == seen)
+            {
+                return;
+            }
+            seen = previous;
+        }
     }
 
     public void OnConnect(ClientConnection connection, ConnectRequest request)
@@ -108,6 +156,7 @@ internal sealed partial class CoordinationServer
     public void OnDisconnected(ClientConnection connection)
     {
         Interlocked.Decrement(ref _connectionCount);
+        _perAddress.Release(connection.RemoteAddress);
         Post(() => Disconnected(connection));
     }
 

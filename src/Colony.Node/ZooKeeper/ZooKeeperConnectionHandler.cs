@@ -11,8 +11,9 @@ internal sealed class ZooKeeperConnectionHandler(CoordinationServer server, Coor
     public override async Task OnConnectedAsync(ConnectionContext connection)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        if (!server.TryAdmit())
+        if (!server.TryAdmit(connection.RemoteEndPoint as System.Net.IPEndPoint))
         {
+            // As ZooKeeper does: the excess connection is closed before a byte is read.
             connection.Abort();
             return;
         }

@@ -45,11 +45,15 @@ internal sealed class RawZooKeeperClient : IDisposable
 
     public Socket Socket => _tcp.Client;
 
-    /// <summary>A TCP connection to host:port, without a handshake.</summary>
-    public static async Task<RawZooKeeperClient> OpenAsync(string address)
+    /// <summary>
+    /// A TCP connection to host:port, without a handshake; from <paramref name="from"/> if given (any
+    /// 127.x.y.z address is this machine, so a test can be a client with an IP address of its own).
+    /// </summary>
+    public static async Task<RawZooKeeperClient> OpenAsync(string address, IPAddress? from = null)
     {
         var (host, port) = Split(address);
-        var tcp = new TcpClient { NoDelay = true };
+        var tcp = from is null ? new TcpClient() : new TcpClient(new IPEndPoint(from, 0));
+        tcp.NoDelay = true;
         try
         {
             await tcp.ConnectAsync(host, port);
@@ -63,9 +67,9 @@ internal sealed class RawZooKeeperClient : IDisposable
     }
 
     /// <summary>Connects and completes the handshake; fails the test if the server refuses.</summary>
-    public static async Task<RawZooKeeperClient> ConnectAsync(string address, int timeoutMs = 10_000, long sessionId = 0, byte[]? password = null)
+    public static async Task<RawZooKeeperClient> ConnectAsync(string address, int timeoutMs = 10_000, long sessionId = 0, byte[]? password = null, IPAddress? from = null)
     {
-        var client = await OpenAsync(address);
+        var client = await OpenAsync(address, from);
         try
         {
             var response = await client.HandshakeAsync(timeoutMs, sessionId, password);

@@ -374,16 +374,18 @@ public sealed class ZooKeeperBadInputTests(ZooKeeperClusterFixture fixture, ITes
         {
             using var gate = new SemaphoreSlim(50);
             byte[] connect = ConnectFrame(new ConnectRequest(0, 0, 10_000, 0, new byte[16], false));
-            async Task<RawZooKeeperClient> Open(int kind)
+            async Task<RawZooKeeperClient> Open(int kind, int index)
             {
+                // Fifty clients per source address: the node takes at most 60 from one IP.
+                var from = System.Net.IPAddress.Parse($"127.0.10.{1 + (index / 50)}");
                 await gate.WaitAsync();
                 try
                 {
                     if (kind == 0)
                     {
-                        return await fixture.ConnectAsync(Node);
+                        return await RawZooKeeperClient.ConnectAsync(Address, from: from);
                     }
-                    var client = await RawZooKeeperClient.OpenAsync(Address);
+                    var client = await RawZooKeeperClient.OpenAsync(Address, from);
                     if (kind == 2)
                     {
                         await client.SendRawAsync(connect[..(connect.Length / 2)]);
@@ -396,7 +398,7 @@ public sealed class ZooKeeperBadInputTests(ZooKeeperClusterFixture fixture, ITes
                 }
             }
             var kinds = Enumerable.Repeat(0, Handshaken).Concat(Enumerable.Repeat(1, Silent)).Concat(Enumerable.Repeat(2, HalfConnected));
-            var opening = kinds.Select(Open).ToList();
+            var opening = kinds.Select((kind, index) => Open(kind, index)).ToList();
             try
             {
                 await Task.WhenAll(opening);

@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Sockets;
+using Colony.Client.Blocks;
 using Colony.Core;
 using Colony.Node.Blocks;
 using Colony.Node.Tests.Peers;
@@ -32,6 +34,88 @@ public sealed class ServerInputTests
         }
 
         Assert.Equal(TestNodes.Data(100), await nodes.ReadAsync(0, block, 0, 100));
+    }
+
+    [Fact]
+    public async Task Connections_past_the_per_address_limit_are_closed_while_the_others_are_served()
+    {
+        await using var nodes = TestNodes.Start(1);
+        var block = new BlockVersion(new BlockId(3), new GenerationStamp(1));
+        await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(TestNodes.Data(100))));
+        var options = new BlockTransferOptions { ChunkSize = 512, PacketSize = 2048, MaxConnectionsPerIp = 2 };
+        await using var server = BlockTransferServer.Start(nodes.Stores[0], new IPEndPoint(IPAddress.Loopback, 0), options);
+
+        // Two idle connections from 127.0.0.1 take its two slots; a third from there is closed on accept.
+        using var first = await ConnectAsync(server.LocalEndPoint, IPAddress.Loopback);
+        using var second = await ConnectAsync(server.LocalEndPoint, IPAddress.Loopback);
+        using (var third = await ConnectAsync(server.LocalEndPoint, IPAddress.Loopback))
+        {
+            Assert.True(await ClosedByServerAsync(third), "the third connection from one address was served");
+        }
+
+        // Another address is served meanwhile, and a freed slot is taken again.
+        using (var other = await ConnectAsync(server.LocalEndPoint, IPAddress.Parse("127.0.0.2")))
+        {
+            await other.SendAsync(ReadFrame(block));
+            byte[] reply = new byte[64];
+            int got = await other.ReceiveAsync(reply.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Wait.Timeout);
+            Assert.Equal(TransferStatus.Ok, ReadBlockReply.Decode(reply.AsSpan(FrameHeader.Size, got - FrameHeader.Size)[..FrameHeader.Read(reply).BodyLength]).Status);
+        }
+        first.Dispose();
+        var client = new BlockTransferClient(options);
+        byte[] read = await Wait.ForAsync(RetryAsync(async () =>
+        {
+            using var destination = new MemoryStream();
+            await client.ReadBlockAsync(server.Address, block, 0, 100, destination);
+            return destination.ToArray();
+        }));
+        Assert.Equal(TestNodes.Data(100), read);
+    }
+
+    private static async Task<Socket> ConnectAsync(IPEndPoint server, IPAddress from)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        socket.Bind(new IPEndPoint(from, 0));
+        await socket.ConnectAsync(server);
+        return socket;
+    }
+
+    /// <summary>True when the server closes the connection without a byte (a request sent first is never answered).</summary>
+    private static async Task<bool> ClosedByServerAsync(Socket socket)
+    {
+        try
+        {
+            await socket.SendAsync(new byte[FrameHeader.Size]);
+            byte[] buffer = new byte[64];
+            return await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Wait.Timeout) == 0;
+        }
+        catch (SocketException)
+        {
+            return true; // reset
+        }
+    }
+
+    private static byte[] ReadFrame(BlockVersion block)
+    {
+        byte[] frame = new byte[ReadBlockRequest.FrameLength];
+        new ReadBlockRequest(block, 0, 100).WriteFrame(frame);
+        return frame;
+    }
+
+    /// <summary>Runs <paramref name="read"/> until it succeeds: the freed slot is released when the server notices the close.</summary>
+    private static async Task<T> RetryAsync<T>(Func<Task<T>> read)
+    {
+        while (true)
+        {
+            try
+            {
+                return await read();
+            }
+            catch (Exception e) when (e is IOException or SocketException or BlockProtocolException)
+            {
+                await Task.Delay(50);
+            }
+        }
     }
 
     [Fact]

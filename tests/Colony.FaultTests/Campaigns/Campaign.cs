@@ -30,10 +30,15 @@ public static class Campaign
         await bed.WaitForLeaderAsync(Bound);
         var workload = new RegisterWorkload(options.Workload with { Seed = options.Seed });
         await workload.PrepareAsync(bed.ConnectString);
+        var others = options.Workloads.Select(kind => Create(kind, options)).ToList();
+        foreach (var other in others)
+        {
+            await other.PrepareAsync(bed);
+        }
 
         var nemesis = new NemesisRunner(bed);
         using var stop = new CancellationTokenSource();
-        var clients = workload.RunAsync(bed.ConnectString, stop.Token);
+        var clients = Task.WhenAll([workload.RunAsync(bed.ConnectString, stop.Token), .. others.Select(o => o.RunAsync(bed, stop.Token))]);
         try
         {
             await nemesis.RunAsync(schedule, CancellationToken.None);
@@ -64,6 +69,10 @@ public static class Campaign
         var (acknowledged, lost, lostDetail) = LostWrites(history, finals);
         verdicts.Add(new CheckerVerdict("no lost acknowledged write", lost == 0, lostDetail));
 
+        var (readYourWrites, sessionSequential, sessionDetail) = SessionCheck.Check(workload.SessionObservations());
+        verdicts.Add(new CheckerVerdict("read your writes (reads without sync, per session)", readYourWrites, sessionDetail));
+        verdicts.Add(new CheckerVerdict("sequential consistency (reads without sync, per session)", sessionSequential, sessionDetail));
+
         var (sequentialValid, sequentialDetail) = SequentialCheck.Check(workload.SequentialCreates());
         verdicts.Add(new CheckerVerdict("sequential znodes: unique, in real-time order", sequentialValid, sequentialDetail));
 
@@ -71,6 +80,15 @@ public static class Campaign
         verdicts.Add(new CheckerVerdict("every node ends with the same znodes", disagreeing.Count == 0,
             disagreeing.Count == 0 ? $"{workload.Paths.Count()} znodes read through each of {options.Nodes} nodes"
                 : string.Join("; ", disagreeing.Select(g => $"{g.Key}: {string.Join(", ", g.Select(f => $"node {f.Node} {f.Output}"))}"))));
+
+        var results = new List<WorkloadResult>();
+        foreach (var other in others)
+        {
+            var checkedWorkload = await other.CheckAsync(bed);
+            log(checkedWorkload.Summary);
+            results.Add(checkedWorkload);
+            verdicts.AddRange(checkedWorkload.Verdicts);
+        }
 
         string? kept = null;
         if (verdicts.Any(v => !v.Valid) && options.KeepDirectory is { } keep)
@@ -91,6 +109,7 @@ public static class Campaign
             Verdicts = verdicts,
             NetemAvailable = netem,
             LongestGapMilliseconds = gap,
+            Workloads = results,
             KeptIn = kept,
         };
         if (kept is not null)
@@ -99,6 +118,13 @@ public static class Campaign
         }
         return result;
     }
+
+    private static IFaultWorkload Create(WorkloadKind kind, CampaignOptions options) => kind switch
+    {
+        WorkloadKind.Locks => new LockWorkload(options.Locks),
+        WorkloadKind.Ephemerals => new EphemeralWorkload(options.Ephemerals with { Seed = options.Seed }),
+        _ => throw new NotSupportedException($"no {kind} workload yet"),
+    };
 
     /// <summary>The longest interval between consecutive answers to any client, in milliseconds.</summary>
     private static double LongestGap(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history)

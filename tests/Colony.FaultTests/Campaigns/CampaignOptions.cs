@@ -17,6 +17,13 @@ public sealed record CampaignOptions
 
     public RegisterWorkloadOptions Workload { get; init; } = new();
 
+    /// <summary>The workloads run beside the register, under the same faults.</summary>
+    public IReadOnlyList<WorkloadKind> Workloads { get; init; } = [WorkloadKind.Locks, WorkloadKind.Ephemerals];
+
+    public LockWorkloadOptions Locks { get; init; } = new();
+
+    public EphemeralWorkloadOptions Ephemerals { get; init; } = new();
+
     /// <summary>Where to keep the history and node logs after a violation; null keeps nothing.</summary>
     public string? KeepDirectory { get; init; }
 

@@ -26,6 +26,10 @@ public sealed class CampaignTests(ITestOutputHelper output)
             Kinds = Environment.GetEnvironmentVariable("COLONY_FAULTS_KINDS") is { Length: > 0 } kinds
                 ? [.. kinds.Split(',').Select(Enum.Parse<NemesisKind>)]
                 : Enum.GetValues<NemesisKind>(),
+            Workloads = Environment.GetEnvironmentVariable("COLONY_FAULTS_WORKLOADS") is { Length: > 0 } workloads
+                ? [.. workloads.Split(',').Where(w => w != "register").Select(w => Enum.Parse<WorkloadKind>(w, ignoreCase: true))]
+                : new CampaignOptions().Workloads,
+            RunDirectory = Environment.GetEnvironmentVariable("COLONY_FAULTS_RUN_DIR") is { Length: > 0 } run ? run : null,
             KeepDirectory = Environment.GetEnvironmentVariable("COLONY_FAULTS_KEEP")
                 ?? Path.Combine(Path.GetTempPath(), "colony-fault-campaigns"),
         }, output.WriteLine);
@@ -47,6 +51,7 @@ public sealed class CampaignTests(ITestOutputHelper output)
             Length = TimeSpan.FromSeconds(15),
             Kinds = [NemesisKind.MajorityMinority],
             Workload = new RegisterWorkloadOptions { Clients = 3, Keys = 2, InjectStaleReads = true },
+            Workloads = [],
         }, output.WriteLine);
         output.WriteLine(result.Report());
 

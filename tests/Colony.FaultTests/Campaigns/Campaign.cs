@@ -38,6 +38,7 @@ public static class Campaign
 
         var nemesis = new NemesisRunner(bed);
         using var stop = new CancellationTokenSource();
+        double faultsFrom = workload.Now / (double)Stopwatch.Frequency;
         var clients = Task.WhenAll([workload.RunAsync(bed.ConnectString, stop.Token), .. others.Select(o => o.RunAsync(bed, stop.Token))]);
         try
         {
@@ -116,7 +117,24 @@ public static class Campaign
         {
             await File.WriteAllTextAsync(Path.Combine(kept, "report.txt"), result.Report());
         }
+        if (options.RunDirectory is { } run)
+        {
+            await KeepRunAsync(run, result, history, schedule, faultsFrom);
+        }
         return result;
+    }
+
+    /// <summary>The run's history, report and timeline, side by side, whatever the verdict.</summary>
+    private static async Task KeepRunAsync(string directory, CampaignResult result,
+        IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history, IReadOnlyList<NemesisStep> schedule, double faultsFrom)
+    {
+        Directory.CreateDirectory(directory);
+        await File.WriteAllLinesAsync(Path.Combine(directory, "history.txt"), history.Select(o => RegisterModel.Instance.Describe(o)));
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.txt"), result.Report());
+        var operations = history.Select(o => new TimedOperation(o.CallTime, o.IsPending ? null : o.ReturnTime)).ToList();
+        var faults = schedule.Select(s => new TimedFault(faultsFrom + s.Start.TotalSeconds, faultsFrom + s.End.TotalSeconds, s.ToString()[(s.ToString().IndexOf(':', StringComparison.Ordinal) + 2)..])).ToList();
+        await File.WriteAllTextAsync(Path.Combine(directory, "timeline.svg"),
+            Timeline.Svg($"seed {result.Seed}: register operations under {string.Join(", ", schedule.Select(s => s.Kind).Distinct())}", operations, faults));
     }
 
     private static IFaultWorkload Create(WorkloadKind kind, CampaignOptions options) => kind switch

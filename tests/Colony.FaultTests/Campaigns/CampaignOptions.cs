@@ -24,6 +24,9 @@ public sealed record CampaignOptions
 
     public EphemeralWorkloadOptions Ephemerals { get; init; } = new();
 
+    /// <summary>Where to write the history, report and timeline (SVG) of the run, whatever its verdict; null writes none.</summary>
+    public string? RunDirectory { get; init; }
+
     /// <summary>Where to keep the history and node logs after a violation; null keeps nothing.</summary>
     public string? KeepDirectory { get; init; }
 

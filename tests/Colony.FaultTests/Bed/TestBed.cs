@@ -17,6 +17,9 @@ public sealed record BedOptions
 
     /// <summary>Every node's "Colony:Coordination" section, e.g. a short tick time.</summary>
     public IReadOnlyDictionary<string, object> Coordination { get; init; } = new Dictionary<string, object>();
+
+    /// <summary>Every node's "Colony:FileSystem" section, e.g. how soon a silent data node is dead.</summary>
+    public IReadOnlyDictionary<string, object> FileSystem { get; init; } = new Dictionary<string, object>();
 }
 
 /// <summary>
@@ -452,6 +455,7 @@ public sealed partial class TestBed : IAsyncDisposable
                 DataTransfer = $"{Address(node)}:{DataPort}",
                 BlockReserveBytes = 0,
                 Coordination = _options.Coordination,
+                FileSystem = _options.FileSystem,
                 Members = Nodes.Select(n => new { Id = n, Peer = $"{Address(n)}:{PeerPort}", Http = HttpAddress(n) }),
             },
         };

@@ -25,12 +25,17 @@ public static class Campaign
             Kinds = options.Kinds,
         });
         log($"seed {options.Seed}: {schedule.Count} faults over {options.Length.TotalSeconds:0} s");
-        await using var bed = TestBed.Create(new BedOptions { Nodes = options.Nodes, Coordination = CampaignOptions.Coordination });
+        await using var bed = TestBed.Create(new BedOptions
+        {
+            Nodes = options.Nodes,
+            Coordination = CampaignOptions.Coordination,
+            FileSystem = CampaignOptions.FileSystem,
+        });
         bool netem = bed.NetemAvailable;
         await bed.WaitForLeaderAsync(Bound);
         var workload = new RegisterWorkload(options.Workload with { Seed = options.Seed });
         await workload.PrepareAsync(bed.ConnectString);
-        var others = options.Workloads.Select(kind => Create(kind, options)).ToList();
+        var others = options.Workloads.Order().Select(kind => Create(kind, options)).ToList();
         foreach (var other in others)
         {
             await other.PrepareAsync(bed);
@@ -141,7 +146,7 @@ public static class Campaign
     {
         WorkloadKind.Locks => new LockWorkload(options.Locks),
         WorkloadKind.Ephemerals => new EphemeralWorkload(options.Ephemerals with { Seed = options.Seed }),
-        _ => throw new NotSupportedException($"no {kind} workload yet"),
+        _ => new StorageWorkload(options.Storage with { Seed = options.Seed }),
     };
 
     /// <summary>The longest interval between consecutive answers to any client, in milliseconds.</summary>

@@ -18,11 +18,14 @@ public sealed record CampaignOptions
     public RegisterWorkloadOptions Workload { get; init; } = new();
 
     /// <summary>The workloads run beside the register, under the same faults.</summary>
-    public IReadOnlyList<WorkloadKind> Workloads { get; init; } = [WorkloadKind.Locks, WorkloadKind.Ephemerals];
+    public IReadOnlyList<WorkloadKind> Workloads { get; init; } = Enum.GetValues<WorkloadKind>();
 
     public LockWorkloadOptions Locks { get; init; } = new();
 
     public EphemeralWorkloadOptions Ephemerals { get; init; } = new();
+
+    /// <summary>The storage workload's; it runs last, as its check kills a data node for good.</summary>
+    public StorageWorkloadOptions Storage { get; init; } = new();
 
     /// <summary>Where to write the history, report and timeline (SVG) of the run, whatever its verdict; null writes none.</summary>
     public string? RunDirectory { get; init; }
@@ -35,4 +38,14 @@ public sealed record CampaignOptions
     /// so that a pause can outlive a session within a short run.
     /// </summary>
     public static IReadOnlyDictionary<string, object> Coordination { get; } = new Dictionary<string, object> { ["TickTimeMs"] = 500 };
+
+    /// <summary>
+    /// A data node silent for 4 s is dead and its replicas are copied elsewhere, with repair planned
+    /// every 250 ms: long kills and pauses then cause re-replication within a short run.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object> FileSystem { get; } = new Dictionary<string, object>
+    {
+        ["DeadNodeAfterMs"] = 4000,
+        ["RepairIntervalMs"] = 250,
+    };
 }

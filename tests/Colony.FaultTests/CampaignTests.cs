@@ -25,7 +25,7 @@ public sealed class CampaignTests(ITestOutputHelper output)
             Length = TimeSpan.FromMinutes(Setting("COLONY_FAULTS_MINUTES", 2.0)),
             Kinds = Environment.GetEnvironmentVariable("COLONY_FAULTS_KINDS") is { Length: > 0 } kinds
                 ? [.. kinds.Split(',').Select(Enum.Parse<NemesisKind>)]
-                : Enum.GetValues<NemesisKind>(),
+                : NemesisKinds.Standard,
             Workloads = Environment.GetEnvironmentVariable("COLONY_FAULTS_WORKLOADS") is { Length: > 0 } workloads
                 ? [.. workloads.Split(',').Where(w => w != "register").Select(w => Enum.Parse<WorkloadKind>(w, ignoreCase: true))]
                 : new CampaignOptions().Workloads,

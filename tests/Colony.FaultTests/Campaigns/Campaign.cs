@@ -30,6 +30,7 @@ public static class Campaign
             Nodes = options.Nodes,
             Coordination = CampaignOptions.Coordination,
             FileSystem = CampaignOptions.FileSystem,
+            DiskMiB = options.Kinds.Contains(NemesisKind.FullDisk) ? CampaignOptions.DiskMiB : null,
         });
         bool netem = bed.NetemAvailable;
         await bed.WaitForLeaderAsync(Bound);

@@ -13,7 +13,7 @@ public sealed record CampaignOptions
     /// <summary>How long the workload runs under faults.</summary>
     public TimeSpan Length { get; init; } = TimeSpan.FromMinutes(2);
 
-    public IReadOnlyList<NemesisKind> Kinds { get; init; } = Enum.GetValues<NemesisKind>();
+    public IReadOnlyList<NemesisKind> Kinds { get; init; } = NemesisKinds.Standard;
 
     public RegisterWorkloadOptions Workload { get; init; } = new();
 
@@ -38,6 +38,9 @@ public sealed record CampaignOptions
     /// so that a pause can outlive a session within a short run.
     /// </summary>
     public static IReadOnlyDictionary<string, object> Coordination { get; } = new Dictionary<string, object> { ["TickTimeMs"] = 500 };
+
+    /// <summary>The size of each node's tmpfs data directory when the full-disk nemesis may run.</summary>
+    public const int DiskMiB = 512;
 
     /// <summary>
     /// A data node silent for 4 s is dead and its replicas are copied elsewhere, with repair planned

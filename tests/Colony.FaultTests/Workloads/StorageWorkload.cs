@@ -37,7 +37,8 @@ public sealed record StorageWorkloadOptions
 /// <summary>
 /// Writers store files of a few small blocks through <see cref="ColonyFileSystem"/>, recording each
 /// file whose stream closed without error (acknowledged: durable on every replica), and read some
-/// back while the faults go on. After the heal: fsck must reach fully replicated within a bound,
+/// back while the faults go on. After the heal: fsck must report every block of every acknowledged
+/// file fully replicated within a bound,
 /// every acknowledged file must read back byte-identical, and once one data node is killed for
 /// good, fsck must reach fully replicated again on the others; both times are reported.
 /// </summary>
@@ -73,8 +74,9 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
         var verdicts = new List<CheckerVerdict>();
         var notes = new List<string>();
 
-        var (healed, afterHeal) = await FullyReplicatedAsync(fs);
-        verdicts.Add(new CheckerVerdict("storage: fsck fully replicated after the heal", healed, afterHeal));
+        var promised = acknowledged.Select(f => f.Path).ToHashSet(StringComparer.Ordinal);
+        var (healed, afterHeal) = await FullyReplicatedAsync(fs, promised);
+        verdicts.Add(new CheckerVerdict("storage: fsck: acknowledged files fully replicated after the heal", healed, afterHeal));
         notes.Add($"after the heal: {afterHeal}");
 
         var readBacks = new List<FileReadBack>();
@@ -90,8 +92,8 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
         int leader = await bed.WaitForLeaderAsync(options.ReplicationBound);
         int victim = bed.Nodes.Last(n => n != leader);
         bed.Kill(victim);
-        var (repaired, afterDeath) = await FullyReplicatedAsync(fs, liveDataNodes: bed.Nodes.Count - 1);
-        verdicts.Add(new CheckerVerdict($"storage: fsck fully replicated again after data node {victim} died", repaired, afterDeath));
+        var (repaired, afterDeath) = await FullyReplicatedAsync(fs, promised, liveDataNodes: bed.Nodes.Count - 1);
+        verdicts.Add(new CheckerVerdict($"storage: fsck: acknowledged files fully replicated again after data node {victim} died", repaired, afterDeath));
         notes.Add($"after data node {victim} was killed for good: {afterDeath}");
         bed.Restart(victim);
 
@@ -198,14 +200,18 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
     }
 
     /// <summary>
-    /// Polls fsck until no block is under-replicated, missing or corrupt (with <paramref name="liveDataNodes"/>,
-    /// once the leader counts that many live, i.e. has declared a dead one dead), or the bound passes;
-    /// reports how long it took and the most blocks it saw under-replicated.
+    /// Polls fsck until no block of an acknowledged file is under-replicated, missing or corrupt
+    /// (with <paramref name="liveDataNodes"/>, once the leader counts that many live, i.e. has
+    /// declared a dead one dead), or the bound passes; reports how long it took, the most blocks it
+    /// saw short of replicas, and what fsck says of unacknowledged files' blocks, which were never
+    /// promised (a writer that failed mid-file leaves blocks that lease recovery commits later with
+    /// whatever replicas it finds).
     /// </summary>
-    private async Task<(bool Done, string Detail)> FullyReplicatedAsync(ColonyFileSystem fs, int? liveDataNodes = null)
+    private async Task<(bool Done, string Detail)> FullyReplicatedAsync(ColonyFileSystem fs, IReadOnlySet<string> acknowledged, int? liveDataNodes = null)
     {
         var clock = Stopwatch.StartNew();
         FsckResult? last = null;
+        List<FsckProblem> promised = [];
         double? declaredDead = null;
         int worst = 0;
         while (clock.Elapsed < options.ReplicationBound)
@@ -213,17 +219,18 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
             try
             {
                 last = await fs.FsckAsync(options.Root).WaitAsync(TimeSpan.FromSeconds(10));
-                worst = Math.Max(worst, last.UnderReplicated + last.Missing);
+                promised = [.. last.Problems.Where(p => acknowledged.Contains(p.Path))];
+                worst = Math.Max(worst, promised.Count);
                 bool counted = liveDataNodes is null || last.LiveDataNodes <= liveDataNodes;
                 if (counted && declaredDead is null && liveDataNodes is not null)
                 {
                     declaredDead = clock.Elapsed.TotalSeconds;
                 }
-                if (counted && last is { UnderReplicated: 0, Missing: 0, Corrupt: 0 })
+                if (counted && promised.Count == 0)
                 {
                     string dead = declaredDead is { } at ? string.Create(CultureInfo.InvariantCulture, $", declared dead after {at:0.0} s") : "";
                     return (true, string.Create(CultureInfo.InvariantCulture,
-                        $"{last.Blocks} blocks fully replicated in {clock.Elapsed.TotalSeconds:0.0} s ({last.LiveDataNodes} live data nodes{dead}; at worst {worst} blocks short of replicas)"));
+                        $"every block of the {acknowledged.Count} acknowledged files fully replicated in {clock.Elapsed.TotalSeconds:0.0} s ({last.LiveDataNodes} live data nodes{dead}; at worst {worst} blocks short of replicas){Unpromised(last, acknowledged)}"));
                 }
             }
             catch (Exception e) when (Clients.IsFault(e))
@@ -233,6 +240,14 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
         }
         return (false, last is null
             ? $"no fsck answered within {options.ReplicationBound.TotalSeconds:0} s"
-            : $"after {options.ReplicationBound.TotalSeconds:0} s: {last.UnderReplicated} under-replicated, {last.Missing} missing, {last.Corrupt} corrupt of {last.Blocks} blocks");
+            : $"after {options.ReplicationBound.TotalSeconds:0} s, blocks of acknowledged files: {string.Join(", ", promised.Take(5).Select(Describe))}{Unpromised(last, acknowledged)}");
     }
+
+    private static string Unpromised(FsckResult fsck, IReadOnlySet<string> acknowledged)
+    {
+        var others = fsck.Problems.Where(p => !acknowledged.Contains(p.Path)).ToList();
+        return others.Count == 0 ? "" : $"; of files never acknowledged, {others.Count} block(s) not healthy: {string.Join(", ", others.Take(3).Select(Describe))}";
+    }
+
+    private static string Describe(FsckProblem p) => $"{p.Path} {p.Block} {p.Health} on [{string.Join(',', p.Live)}]";
 }

@@ -16,6 +16,12 @@ public sealed record StorageWorkloadOptions
 
     public int MaxBlocksPerFile { get; init; } = 4;
 
+    /// <summary>
+    /// Files each writer keeps; past this it reads back and deletes its oldest, so that the blocks to
+    /// re-replicate after a data node dies stay bounded however long the run.
+    /// </summary>
+    public int MaxFilesPerWriter { get; init; } = 50;
+
     public short Replication { get; init; } = 3;
 
     public int Seed { get; init; }
@@ -44,11 +50,13 @@ public sealed record StorageWorkloadOptions
 /// </summary>
 public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWorkload
 {
-    private readonly List<AcknowledgedFile> _acknowledged = [];
+    private readonly Dictionary<string, AcknowledgedFile> _acknowledged = new(StringComparer.Ordinal);
     private readonly List<string> _misreads = [];
     private readonly Lock _gate = new();
     private long _attempted;
     private long _readsDuringFaults;
+    private long _deleted;
+    private long _deleteUnknown;
 
     public WorkloadKind Kind => WorkloadKind.Storage;
 
@@ -67,7 +75,7 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
         List<string> misreads;
         lock (_gate)
         {
-            acknowledged = [.. _acknowledged];
+            acknowledged = [.. _acknowledged.Values];
             misreads = [.. _misreads];
         }
         using var fs = FileSystem(bed);
@@ -78,6 +86,7 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
         var (healed, afterHeal) = await FullyReplicatedAsync(fs, promised);
         verdicts.Add(new CheckerVerdict("storage: fsck: acknowledged files fully replicated after the heal", healed, afterHeal));
         notes.Add($"after the heal: {afterHeal}");
+        notes.Add($"{Interlocked.Read(ref _deleted)} files read back and deleted during the run to bound the working set ({Interlocked.Read(ref _deleteUnknown)} deletes of unknown outcome, not checked)");
 
         var readBacks = new List<FileReadBack>();
         foreach (var file in acknowledged)
@@ -111,7 +120,14 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
         int n = 0;
         while (!stop.IsCancellationRequested)
         {
-            if (mine.Count > 0 && random.Next(100) < 30)
+            if (mine.Count > options.MaxFilesPerWriter)
+            {
+                var oldest = mine[0];
+                mine.RemoveAt(0);
+                await ReadDuringFaultsAsync(fs, oldest.File, stop);
+                await DeleteAsync(fs, oldest.File.Path, stop);
+            }
+            else if (mine.Count > 0 && random.Next(100) < 30)
             {
                 await ReadDuringFaultsAsync(fs, mine[random.Next(mine.Count)].File, stop);
             }
@@ -127,7 +143,7 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
                     var file = AcknowledgedFile.Of(path, content);
                     lock (_gate)
                     {
-                        _acknowledged.Add(file);
+                        _acknowledged[path] = file;
                     }
                     mine.Add((file, content));
                 }
@@ -137,6 +153,24 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
                 }
             }
             await Task.Delay(options.Pace, CancellationToken.None); // pacing the load, not synchronisation
+        }
+    }
+
+    /// <summary>A deleted file leaves the final check; one whose delete had no answer may or may not exist, so it leaves too.</summary>
+    private async Task DeleteAsync(ColonyFileSystem fs, string path, CancellationToken stop)
+    {
+        try
+        {
+            await fs.DeleteAsync(path, skipTrash: true).WaitAsync(options.OperationTimeout, stop);
+            Interlocked.Increment(ref _deleted);
+        }
+        catch (Exception e) when (Clients.IsFault(e))
+        {
+            Interlocked.Increment(ref _deleteUnknown);
+        }
+        lock (_gate)
+        {
+            _acknowledged.Remove(path);
         }
     }
 

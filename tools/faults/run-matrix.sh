@@ -38,3 +38,4 @@ for kind in IsolateLeader MajorityMinority Bridge RandomHalves Kill Pause; do
   run "$kind" "$kind"
 done
 run all "IsolateLeader,MajorityMinority,Bridge,RandomHalves,Kill,Pause"
+run FullDisk FullDisk

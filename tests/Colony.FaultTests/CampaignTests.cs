@@ -9,8 +9,9 @@ namespace Colony.FaultTests;
 /// <summary>
 /// The campaign CI runs: five nodes in separate namespaces, clients reading, writing and
 /// compare-and-setting znodes while a seeded schedule partitions, kills and pauses nodes. Longer
-/// runs take COLONY_FAULTS_MINUTES, COLONY_FAULTS_SEED and COLONY_FAULTS_KINDS (a comma-separated
-/// list of nemesis kinds); see tools/faults/run-campaign.sh and docs/reliability.md.
+/// runs take COLONY_FAULTS_MINUTES, COLONY_FAULTS_SEED, COLONY_FAULTS_KINDS (a comma-separated
+/// list of nemesis kinds) and COLONY_FAULTS_WORKLOADS (of locks, ephemerals, storage); see
+/// tools/faults/run-campaign.sh and docs/reliability.md.
 /// </summary>
 public sealed class CampaignTests(ITestOutputHelper output)
 {

@@ -10,7 +10,8 @@ namespace Colony.FaultTests.Campaigns;
 
 /// <summary>
 /// A Jepsen-style run: a bed of nodes, a seeded schedule of faults applied while clients run the
-/// register workload, a complete heal, final reads through every node, then the checkers.
+/// register workload and, beside it, the locks, ephemerals and storage workloads; a complete heal,
+/// final reads through every node, then every workload's checkers.
 /// </summary>
 public static class Campaign
 {

@@ -9,8 +9,9 @@ namespace Colony.FaultTests;
 /// <summary>
 /// The campaign CI runs: five nodes in separate namespaces, clients reading, writing and
 /// compare-and-setting znodes while a seeded schedule partitions, kills and pauses nodes. Longer
-/// runs take COLONY_FAULTS_MINUTES, COLONY_FAULTS_SEED and COLONY_FAULTS_KINDS (a comma-separated
-/// list of nemesis kinds); see tools/faults/run-campaign.sh and docs/reliability.md.
+/// runs take COLONY_FAULTS_MINUTES, COLONY_FAULTS_SEED, COLONY_FAULTS_KINDS (a comma-separated
+/// list of nemesis kinds) and COLONY_FAULTS_WORKLOADS (of locks, ephemerals, storage); see
+/// tools/faults/run-campaign.sh and docs/reliability.md.
 /// </summary>
 public sealed class CampaignTests(ITestOutputHelper output)
 {
@@ -25,7 +26,13 @@ public sealed class CampaignTests(ITestOutputHelper output)
             Length = TimeSpan.FromMinutes(Setting("COLONY_FAULTS_MINUTES", 2.0)),
             Kinds = Environment.GetEnvironmentVariable("COLONY_FAULTS_KINDS") is { Length: > 0 } kinds
                 ? [.. kinds.Split(',').Select(Enum.Parse<NemesisKind>)]
-                : Enum.GetValues<NemesisKind>(),
+                : NemesisKinds.Standard,
+            Workloads = Environment.GetEnvironmentVariable("COLONY_FAULTS_WORKLOADS") is { Length: > 0 } workloads
+                ? [.. workloads.Split(',').Where(w => w != "register").Select(w => Enum.Parse<WorkloadKind>(w, ignoreCase: true))]
+                : new CampaignOptions().Workloads,
+            // CI (no length given) skips timing re-replication after a data node dies: ~40 s more.
+            Storage = new StorageWorkloadOptions { TimeReReplication = Environment.GetEnvironmentVariable("COLONY_FAULTS_MINUTES") is { Length: > 0 } },
+            RunDirectory = Environment.GetEnvironmentVariable("COLONY_FAULTS_RUN_DIR") is { Length: > 0 } run ? run : null,
             KeepDirectory = Environment.GetEnvironmentVariable("COLONY_FAULTS_KEEP")
                 ?? Path.Combine(Path.GetTempPath(), "colony-fault-campaigns"),
         }, output.WriteLine);
@@ -47,6 +54,7 @@ public sealed class CampaignTests(ITestOutputHelper output)
             Length = TimeSpan.FromSeconds(15),
             Kinds = [NemesisKind.MajorityMinority],
             Workload = new RegisterWorkloadOptions { Clients = 3, Keys = 2, InjectStaleReads = true },
+            Workloads = [],
         }, output.WriteLine);
         output.WriteLine(result.Report());
 

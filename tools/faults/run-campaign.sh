@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs the fault campaign for longer than CI does, e.g. before a release:
 #   tools/faults/run-campaign.sh [MINUTES] [SEED]
-# Needs root (it builds network namespaces). Prints the report; on a violation the report names the
-# directory holding the history and the node logs.
+# Needs root (it builds network namespaces). Runs every workload (register with reads, locks,
+# ephemerals, storage) under all nemesis kinds; COLONY_FAULTS_WORKLOADS and COLONY_FAULTS_KINDS narrow
+# it. Prints the report; on a violation the report names the directory holding the node logs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 minutes=${1:-30}
 seed=${2:-$RANDOM$RANDOM}
 report=$(mktemp -t colony-faults-report.XXXXXX)
+# History, report and timeline.svg of this run, whatever its verdict.
+run_dir=${COLONY_FAULTS_RUN_DIR:-$PWD/artifacts/fault-campaigns/run-$seed-$(date -u +%Y%m%d-%H%M%S)}
 # The whole test session may take the campaign's length plus ten minutes of setup and checking.
 session_ms=$(awk -v m="$minutes" 'BEGIN { printf "%d", (m + 10) * 60000 }')
 
@@ -20,12 +23,13 @@ fi
 echo "fault campaign: $minutes minute(s), seed $seed"
 dotnet build tests/Colony.FaultTests -c Release -v quiet -nologo
 status=0
-COLONY_FAULTS_MINUTES=$minutes COLONY_FAULTS_SEED=$seed COLONY_FAULTS_REPORT=$report \
+COLONY_FAULTS_MINUTES=$minutes COLONY_FAULTS_SEED=$seed COLONY_FAULTS_REPORT=$report COLONY_FAULTS_RUN_DIR=$run_dir \
   COLONY_FAULTS_KEEP=${COLONY_FAULTS_KEEP:-$PWD/artifacts/fault-campaigns} \
   dotnet test tests/Colony.FaultTests -c Release --no-build \
     --filter "FullyQualifiedName~CampaignTests.Partitions_kills_and_pauses" \
     --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=$session_ms || status=$?
 echo
 cat "$report" 2>/dev/null || echo "(no report written)"
+echo "history, report and timeline.svg in $run_dir"
 rm -f "$report"
 exit $status

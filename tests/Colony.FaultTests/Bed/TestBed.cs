@@ -17,6 +17,15 @@ public sealed record BedOptions
 
     /// <summary>Every node's "Colony:Coordination" section, e.g. a short tick time.</summary>
     public IReadOnlyDictionary<string, object> Coordination { get; init; } = new Dictionary<string, object>();
+
+    /// <summary>
+    /// With a size, each node's data directory is a tmpfs of that many MiB, so that the full-disk
+    /// nemesis can fill it without touching the machine's disk. Null: the directories are on disk.
+    /// </summary>
+    public int? DiskMiB { get; init; }
+
+    /// <summary>Every node's "Colony:FileSystem" section, e.g. how soon a silent data node is dead.</summary>
+    public IReadOnlyDictionary<string, object> FileSystem { get; init; } = new Dictionary<string, object>();
 }
 
 /// <summary>
@@ -112,6 +121,7 @@ public sealed partial class TestBed : IAsyncDisposable
             bed.BuildNetwork();
             foreach (var node in bed.Nodes)
             {
+                bed.MountDisk(node);
                 bed.WriteConfig(node);
                 bed.Start(node);
             }
@@ -222,6 +232,59 @@ public sealed partial class TestBed : IAsyncDisposable
             {
                 Signals.Send(p.Id, Signals.Continue);
             }
+        }
+    }
+
+    /// <summary>Fills the node's data directory with a filler file until the disk refuses another byte; returns the filler's size.</summary>
+    public long FillDisk(int node)
+    {
+        if (_options.DiskMiB is null)
+        {
+            throw new InvalidOperationException("the full-disk nemesis needs a bed with DiskMiB set");
+        }
+        var chunk = new byte[1 << 20];
+        long written = 0;
+        using var filler = new FileStream(FillerPath(node), FileMode.Create, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        try
+        {
+            while (true)
+            {
+                filler.Write(chunk);
+                written += chunk.Length;
+            }
+        }
+        catch (IOException)
+        {
+            // Full. The last partial chunk may have landed too; what counts is that nothing more fits.
+        }
+        try
+        {
+            // Smaller writes take the last bytes a whole chunk could not.
+            while (true)
+            {
+                filler.Write(chunk, 0, 4096);
+                written += 4096;
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return written;
+    }
+
+    /// <summary>Deletes the filler, if any.</summary>
+    public void EmptyDisk(int node) => File.Delete(FillerPath(node));
+
+    private string DataDir(int node) => Path.Combine(Root, $"node-{node}");
+
+    private string FillerPath(int node) => Path.Combine(DataDir(node), "nemesis-filler");
+
+    private void MountDisk(int node)
+    {
+        Directory.CreateDirectory(DataDir(node));
+        if (_options.DiskMiB is { } size)
+        {
+            Shell.Run("mount", "-t", "tmpfs", "-o", $"size={size}m", "tmpfs", DataDir(node));
         }
     }
 
@@ -376,6 +439,13 @@ public sealed partial class TestBed : IAsyncDisposable
             Shell.TryRun("ip", "link", "del", HostVeth(node));
         }
         Shell.TryRun("ip", "link", "del", Bridge);
+        if (_options.DiskMiB is not null)
+        {
+            foreach (var node in Nodes)
+            {
+                Shell.TryRun("umount", "-l", DataDir(node));
+            }
+        }
         Live.TryRemove(this, out _);
         try
         {
@@ -388,6 +458,9 @@ public sealed partial class TestBed : IAsyncDisposable
 
     [GeneratedRegex(@"^cx-(\d+)[a-z]-\d+$")]
     private static partial Regex StaleNamespace();
+
+    [GeneratedRegex(@"/colony-faults-(\d+)[a-z]-[^/]*/node-\d+$")]
+    private static partial Regex StaleDisk();
 
     [GeneratedRegex(@"^\d+:\s+(cxb?(\d+)[a-z]\d*)[@:]")]
     private static partial Regex StaleLink();
@@ -406,6 +479,16 @@ public sealed partial class TestBed : IAsyncDisposable
                     Signals.Send(int.Parse(pid.Trim(), CultureInfo.InvariantCulture), Signals.Kill);
                 }
                 Shell.TryRun("ip", "netns", "del", name);
+            }
+        }
+        // Small disks of dead runs: tmpfs mounts under their bed's directory.
+        foreach (var line in File.ReadAllLines("/proc/mounts"))
+        {
+            var mountPoint = line.Split(' ')[1];
+            var match = StaleDisk().Match(mountPoint);
+            if (match.Success && !Signals.IsAlive(int.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture)))
+            {
+                Shell.TryRun("umount", "-l", mountPoint);
             }
         }
         foreach (var line in Shell.TryRun("ip", "-o", "link", "show").Output.Split('\n'))
@@ -445,13 +528,14 @@ public sealed partial class TestBed : IAsyncDisposable
                 NodeId = node,
                 ClusterId = $"faults-{_tag}",
                 SecretFile,
-                DataDir = Path.Combine(Root, $"node-{node}"),
+                DataDir = DataDir(node),
                 Peer = $"{Address(node)}:{PeerPort}",
                 Http = HttpAddress(node),
                 ZooKeeper = ZooKeeperAddress(node),
                 DataTransfer = $"{Address(node)}:{DataPort}",
                 BlockReserveBytes = 0,
                 Coordination = _options.Coordination,
+                FileSystem = _options.FileSystem,
                 Members = Nodes.Select(n => new { Id = n, Peer = $"{Address(n)}:{PeerPort}", Http = HttpAddress(n) }),
             },
         };

@@ -10,7 +10,8 @@ namespace Colony.FaultTests.Campaigns;
 
 /// <summary>
 /// A Jepsen-style run: a bed of nodes, a seeded schedule of faults applied while clients run the
-/// register workload, a complete heal, final reads through every node, then the checkers.
+/// register workload and, beside it, the locks, ephemerals and storage workloads; a complete heal,
+/// final reads through every node, then every workload's checkers.
 /// </summary>
 public static class Campaign
 {
@@ -25,15 +26,27 @@ public static class Campaign
             Kinds = options.Kinds,
         });
         log($"seed {options.Seed}: {schedule.Count} faults over {options.Length.TotalSeconds:0} s");
-        await using var bed = TestBed.Create(new BedOptions { Nodes = options.Nodes, Coordination = CampaignOptions.Coordination });
+        await using var bed = TestBed.Create(new BedOptions
+        {
+            Nodes = options.Nodes,
+            Coordination = CampaignOptions.Coordination,
+            FileSystem = CampaignOptions.FileSystem,
+            DiskMiB = options.Kinds.Contains(NemesisKind.FullDisk) ? CampaignOptions.DiskMiB : null,
+        });
         bool netem = bed.NetemAvailable;
         await bed.WaitForLeaderAsync(Bound);
         var workload = new RegisterWorkload(options.Workload with { Seed = options.Seed });
         await workload.PrepareAsync(bed.ConnectString);
+        var others = options.Workloads.Order().Select(kind => Create(kind, options)).ToList();
+        foreach (var other in others)
+        {
+            await other.PrepareAsync(bed);
+        }
 
         var nemesis = new NemesisRunner(bed);
         using var stop = new CancellationTokenSource();
-        var clients = workload.RunAsync(bed.ConnectString, stop.Token);
+        double faultsFrom = workload.Now / (double)Stopwatch.Frequency;
+        var clients = Task.WhenAll([workload.RunAsync(bed.ConnectString, stop.Token), .. others.Select(o => o.RunAsync(bed, stop.Token))]);
         try
         {
             await nemesis.RunAsync(schedule, CancellationToken.None);
@@ -64,6 +77,10 @@ public static class Campaign
         var (acknowledged, lost, lostDetail) = LostWrites(history, finals);
         verdicts.Add(new CheckerVerdict("no lost acknowledged write", lost == 0, lostDetail));
 
+        var (readYourWrites, sessionSequential, sessionDetail) = SessionCheck.Check(workload.SessionObservations());
+        verdicts.Add(new CheckerVerdict("read your writes (reads without sync, per session)", readYourWrites, sessionDetail));
+        verdicts.Add(new CheckerVerdict("sequential consistency (reads without sync, per session)", sessionSequential, sessionDetail));
+
         var (sequentialValid, sequentialDetail) = SequentialCheck.Check(workload.SequentialCreates());
         verdicts.Add(new CheckerVerdict("sequential znodes: unique, in real-time order", sequentialValid, sequentialDetail));
 
@@ -71,6 +88,15 @@ public static class Campaign
         verdicts.Add(new CheckerVerdict("every node ends with the same znodes", disagreeing.Count == 0,
             disagreeing.Count == 0 ? $"{workload.Paths.Count()} znodes read through each of {options.Nodes} nodes"
                 : string.Join("; ", disagreeing.Select(g => $"{g.Key}: {string.Join(", ", g.Select(f => $"node {f.Node} {f.Output}"))}"))));
+
+        var results = new List<WorkloadResult>();
+        foreach (var other in others)
+        {
+            var checkedWorkload = await other.CheckAsync(bed);
+            log(checkedWorkload.Summary);
+            results.Add(checkedWorkload);
+            verdicts.AddRange(checkedWorkload.Verdicts);
+        }
 
         string? kept = null;
         if (verdicts.Any(v => !v.Valid) && options.KeepDirectory is { } keep)
@@ -91,14 +117,39 @@ public static class Campaign
             Verdicts = verdicts,
             NetemAvailable = netem,
             LongestGapMilliseconds = gap,
+            Workloads = results,
             KeptIn = kept,
         };
         if (kept is not null)
         {
             await File.WriteAllTextAsync(Path.Combine(kept, "report.txt"), result.Report());
         }
+        if (options.RunDirectory is { } run)
+        {
+            await KeepRunAsync(run, result, history, schedule, faultsFrom);
+        }
         return result;
     }
+
+    /// <summary>The run's history, report and timeline, side by side, whatever the verdict.</summary>
+    private static async Task KeepRunAsync(string directory, CampaignResult result,
+        IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history, IReadOnlyList<NemesisStep> schedule, double faultsFrom)
+    {
+        Directory.CreateDirectory(directory);
+        await File.WriteAllLinesAsync(Path.Combine(directory, "history.txt"), history.Select(o => RegisterModel.Instance.Describe(o)));
+        await File.WriteAllTextAsync(Path.Combine(directory, "report.txt"), result.Report());
+        var operations = history.Select(o => new TimedOperation(o.CallTime, o.IsPending ? null : o.ReturnTime)).ToList();
+        var faults = schedule.Select(s => new TimedFault(faultsFrom + s.Start.TotalSeconds, faultsFrom + s.End.TotalSeconds, s.ToString()[(s.ToString().IndexOf(':', StringComparison.Ordinal) + 2)..])).ToList();
+        await File.WriteAllTextAsync(Path.Combine(directory, "timeline.svg"),
+            Timeline.Svg($"seed {result.Seed}: register operations under {string.Join(", ", schedule.Select(s => s.Kind).Distinct())}", operations, faults));
+    }
+
+    private static IFaultWorkload Create(WorkloadKind kind, CampaignOptions options) => kind switch
+    {
+        WorkloadKind.Locks => new LockWorkload(options.Locks),
+        WorkloadKind.Ephemerals => new EphemeralWorkload(options.Ephemerals with { Seed = options.Seed }),
+        _ => new StorageWorkload(options.Storage with { Seed = options.Seed }),
+    };
 
     /// <summary>The longest interval between consecutive answers to any client, in milliseconds.</summary>
     private static double LongestGap(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history)

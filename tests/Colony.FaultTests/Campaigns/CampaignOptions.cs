@@ -13,9 +13,22 @@ public sealed record CampaignOptions
     /// <summary>How long the workload runs under faults.</summary>
     public TimeSpan Length { get; init; } = TimeSpan.FromMinutes(2);
 
-    public IReadOnlyList<NemesisKind> Kinds { get; init; } = Enum.GetValues<NemesisKind>();
+    public IReadOnlyList<NemesisKind> Kinds { get; init; } = NemesisKinds.Standard;
 
     public RegisterWorkloadOptions Workload { get; init; } = new();
+
+    /// <summary>The workloads run beside the register, under the same faults.</summary>
+    public IReadOnlyList<WorkloadKind> Workloads { get; init; } = Enum.GetValues<WorkloadKind>();
+
+    public LockWorkloadOptions Locks { get; init; } = new();
+
+    public EphemeralWorkloadOptions Ephemerals { get; init; } = new();
+
+    /// <summary>The storage workload's; it runs last, as its check kills a data node for good.</summary>
+    public StorageWorkloadOptions Storage { get; init; } = new();
+
+    /// <summary>Where to write the history, report and timeline (SVG) of the run, whatever its verdict; null writes none.</summary>
+    public string? RunDirectory { get; init; }
 
     /// <summary>Where to keep the history and node logs after a violation; null keeps nothing.</summary>
     public string? KeepDirectory { get; init; }
@@ -25,4 +38,17 @@ public sealed record CampaignOptions
     /// so that a pause can outlive a session within a short run.
     /// </summary>
     public static IReadOnlyDictionary<string, object> Coordination { get; } = new Dictionary<string, object> { ["TickTimeMs"] = 500 };
+
+    /// <summary>The size of each node's tmpfs data directory when the full-disk nemesis may run.</summary>
+    public const int DiskMiB = 512;
+
+    /// <summary>
+    /// A data node silent for 4 s is dead and its replicas are copied elsewhere, with repair planned
+    /// every 250 ms: long kills and pauses then cause re-replication within a short run.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object> FileSystem { get; } = new Dictionary<string, object>
+    {
+        ["DeadNodeAfterMs"] = 4000,
+        ["RepairIntervalMs"] = 250,
+    };
 }

@@ -35,6 +35,9 @@ public sealed class CampaignResult
 
     public string? KeptIn { get; init; }
 
+    /// <summary>The workloads run beside the register.</summary>
+    public IReadOnlyList<WorkloadResult> Workloads { get; init; } = [];
+
     public bool Valid => Verdicts.All(v => v.Valid);
 
     public int Violations => Verdicts.Count(v => !v.Valid);
@@ -65,6 +68,16 @@ public sealed class CampaignResult
             text.AppendLine(CultureInfo.InvariantCulture, $"  {line}");
         }
         text.AppendLine(CultureInfo.InvariantCulture, $"operations: {Counts}; {Acknowledged} writes acknowledged, {LostWrites} lost");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"workload register: {Counts.Attempted} attempted, {Acknowledged} acknowledged, {LostWrites} lost, {Verdicts.Count(v => !v.Valid && !Workloads.Any(w => w.Verdicts.Contains(v)))} violations");
+        foreach (var workload in Workloads)
+        {
+            text.AppendLine(workload.Summary);
+            foreach (var note in workload.Notes)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {note}");
+            }
+        }
         text.AppendLine(CultureInfo.InvariantCulture, $"longest time with no operation answered: {LongestGapMilliseconds:0} ms");
         var failovers = Nemesis.FailoverMilliseconds;
         text.AppendLine(failovers.Count == 0

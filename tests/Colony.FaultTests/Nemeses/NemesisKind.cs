@@ -20,4 +20,22 @@ public enum NemesisKind
 
     /// <summary>SIGSTOP of one node for longer than the session timeout; the heal sends SIGCONT.</summary>
     Pause,
+
+    /// <summary>
+    /// One node's data directory (a size-limited tmpfs) filled to the last byte; the heal deletes the
+    /// filler and restarts the node if the full disk stopped it. Not among <see cref="NemesisKinds.Standard"/>:
+    /// it needs the bed's small disks, and adding it there would change what old seeds replay.
+    /// </summary>
+    FullDisk,
+}
+
+/// <summary>Sets of nemesis kinds.</summary>
+public static class NemesisKinds
+{
+    /// <summary>The kinds a campaign draws from unless told otherwise: partitions, kills and pauses.</summary>
+    public static IReadOnlyList<NemesisKind> Standard { get; } =
+    [
+        NemesisKind.IsolateLeader, NemesisKind.MajorityMinority, NemesisKind.Bridge,
+        NemesisKind.RandomHalves, NemesisKind.Kill, NemesisKind.Pause,
+    ];
 }

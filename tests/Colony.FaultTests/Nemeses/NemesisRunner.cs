@@ -117,6 +117,13 @@ public sealed class NemesisRunner(TestBed bed)
                 }
                 Log.Add(clock.Elapsed, $"#{step.Index} SIGSTOP node {string.Join(',', step.Targets)}");
                 break;
+            case NemesisKind.FullDisk:
+                foreach (var node in step.Targets)
+                {
+                    long filled = await Task.Run(() => bed.FillDisk(node));
+                    Log.Add(clock.Elapsed, $"#{step.Index} node {node}'s disk filled ({filled >> 20} MiB of filler)");
+                }
+                break;
             default:
                 bed.Partition(step.Cuts);
                 Log.Add(clock.Elapsed, $"#{step.Index} {step.Kind}: cut {step.Cuts}");
@@ -174,6 +181,18 @@ public sealed class NemesisRunner(TestBed bed)
                 }
                 Log.Add(clock.Elapsed, $"#{step.Index} heal: SIGCONT node {string.Join(',', step.Targets)}");
                 break;
+            case NemesisKind.FullDisk:
+                foreach (var node in step.Targets)
+                {
+                    bed.EmptyDisk(node);
+                    bool stopped = !bed.IsRunning(node);
+                    if (stopped)
+                    {
+                        bed.Restart(node);
+                    }
+                    Log.Add(clock.Elapsed, $"#{step.Index} heal: node {node}'s filler deleted{(stopped ? "; the full disk had stopped it: restarted" : "; it kept running")}");
+                }
+                break;
             default:
                 bed.HealNetwork();
                 Log.Add(clock.Elapsed, $"#{step.Index} heal: network whole again");
@@ -187,6 +206,7 @@ public sealed class NemesisRunner(TestBed bed)
         bed.HealNetwork();
         foreach (var node in bed.Nodes)
         {
+            bed.EmptyDisk(node);
             bed.Resume(node);
             if (!bed.IsRunning(node))
             {

@@ -8,7 +8,7 @@ public sealed record ScheduleOptions
     /// <summary>How long the faults go on; the last heal ends by then.</summary>
     public required TimeSpan Length { get; init; }
 
-    public IReadOnlyList<NemesisKind> Kinds { get; init; } = Enum.GetValues<NemesisKind>();
+    public IReadOnlyList<NemesisKind> Kinds { get; init; } = NemesisKinds.Standard;
 
     public TimeSpan MinFault { get; init; } = TimeSpan.FromSeconds(4);
 
@@ -66,7 +66,7 @@ public static class NemesisSchedule
                 NemesisKind.RandomHalves => (Sorted(shuffled.Take(shuffled.Length / 2)),
                     Cuts.Between(shuffled.Take(shuffled.Length / 2), shuffled.Skip(shuffled.Length / 2))),
                 NemesisKind.Kill => (Sorted(shuffled.Take(1 + random.Next(minority))), Cuts.None),
-                NemesisKind.Pause => ([shuffled[0]], Cuts.None),
+                NemesisKind.Pause or NemesisKind.FullDisk => ([shuffled[0]], Cuts.None),
                 _ => throw new InvalidOperationException($"unknown nemesis {kind}"),
             };
             steps.Add(new NemesisStep(steps.Count + 1, kind, at, duration, targets, cuts));

@@ -15,6 +15,7 @@ public sealed record NemesisStep(int Index, NemesisKind Kind, TimeSpan Start, Ti
             NemesisKind.IsolateLeader => "isolate the leader",
             NemesisKind.Kill => $"kill -9 node(s) {string.Join(',', Targets)}, restart at heal",
             NemesisKind.Pause => $"SIGSTOP node {string.Join(',', Targets)}, SIGCONT at heal",
+            NemesisKind.FullDisk => $"fill node {string.Join(',', Targets)}'s disk, empty it at heal",
             _ => Cuts.ToString(),
         };
         return $"#{Index} at {Start.TotalSeconds,5:0.0} s for {Duration.TotalSeconds,4:0.0} s: {Kind,-16} {what}";

@@ -17,6 +17,7 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
 {
     private readonly HistoryRecorder<RegisterInput, RegisterOutput> _recorder = new();
     private readonly List<SequentialCreate> _sequential = [];
+    private readonly List<SessionObservation> _observations = [];
     private readonly Lock _gate = new();
     private readonly long _origin = Stopwatch.GetTimestamp();
     private int _nextProcess;
@@ -38,6 +39,15 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
         lock (_gate)
         {
             return [.. _sequential];
+        }
+    }
+
+    /// <summary>Every answered read and acknowledged write, by session, for <see cref="SessionCheck"/>.</summary>
+    public IReadOnlyList<SessionObservation> SessionObservations()
+    {
+        lock (_gate)
+        {
+            return [.. _observations];
         }
     }
 
@@ -111,17 +121,25 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
                     continue;
                 }
                 string path = Path(random.Next(options.Keys));
-                var input = roll < 40 ? new RegisterInput(RegisterOpKind.Read, path)
-                    : roll < 60 ? new RegisterInput(RegisterOpKind.Write, path, $"{index}-{++writes}")
+                if (roll < 25)
+                {
+                    await PlainReadAsync(client, path, stop);
+                    continue;
+                }
+                var input = roll < 45 ? new RegisterInput(RegisterOpKind.Read, path)
+                    : roll < 65 ? new RegisterInput(RegisterOpKind.Write, path, $"{index}-{++writes}")
                     : new RegisterInput(RegisterOpKind.CompareAndSet, path, $"{index}-{++writes}", seen.GetValueOrDefault(path));
                 int handle;
+                long call;
                 lock (_gate)
                 {
-                    handle = _recorder.Invoke(process, input, Now);
+                    call = Now;
+                    handle = _recorder.Invoke(process, input, call);
                 }
                 try
                 {
-                    var output = await ExecuteAsync(client, input).WaitAsync(options.OperationTimeout, stop);
+                    long session = client.SessionId;
+                    var (output, zxid) = await ExecuteAsync(client, input).WaitAsync(options.OperationTimeout, stop);
                     if (input.Kind == RegisterOpKind.Read)
                     {
                         firstRead.TryAdd(path, output);
@@ -140,7 +158,14 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
                     }
                     lock (_gate)
                     {
-                        _recorder.Complete(handle, output, Now);
+                        long returned = Now;
+                        _recorder.Complete(handle, output, returned);
+                        if (!options.InjectStaleReads)
+                        {
+                            _observations.Add(new SessionObservation(session,
+                                input.Kind == RegisterOpKind.Read ? ObservationKind.SyncedRead : ObservationKind.Write,
+                                path, output.Version, zxid, call, returned));
+                        }
                     }
                     Counts.AddOk();
                 }
@@ -186,6 +211,30 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
         }
     }
 
+    /// <summary>
+    /// getData with no sync: ZooKeeper does not promise these are linearizable, so they stay out of
+    /// the register's history and are checked per session instead (<see cref="SessionCheck"/>).
+    /// </summary>
+    private async Task PlainReadAsync(ZooKeeperClient client, string path, CancellationToken stop)
+    {
+        long session = client.SessionId;
+        long call = Now;
+        try
+        {
+            var (_, stat) = await client.GetDataAsync(path).WaitAsync(options.OperationTimeout, stop);
+            lock (_gate)
+            {
+                _observations.Add(new SessionObservation(session, ObservationKind.PlainRead, path, stat.Version, stat.Mzxid, call, Now));
+            }
+            Counts.AddOk();
+        }
+        catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
+        {
+            Counts.AddFailed();
+        }
+        await Task.Delay(options.Pace, CancellationToken.None); // pacing the load, not synchronisation
+    }
+
     /// <summary>Creates a sequential znode; only an acknowledged create is recorded (an unknown one may or may not hold a number).</summary>
     private async Task CreateSequentialAsync(ZooKeeperClient client, CancellationToken stop)
     {
@@ -229,7 +278,8 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
         }
     }
 
-    private static async Task<RegisterOutput> ExecuteAsync(ZooKeeperClient client, RegisterInput input)
+    /// <summary>Runs the operation; returns what the client saw and the zxid of the version it read or made.</summary>
+    private static async Task<(RegisterOutput Output, long Zxid)> ExecuteAsync(ZooKeeperClient client, RegisterInput input)
     {
         switch (input.Kind)
         {
@@ -237,12 +287,13 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
                 // Reads are served by the node the client is on; sync first makes them linearizable.
                 await client.SyncAsync(input.Key);
                 var (data, stat) = await client.GetDataAsync(input.Key);
-                return new RegisterOutput(true, Encoding.UTF8.GetString(data), stat.Version);
+                return (new RegisterOutput(true, Encoding.UTF8.GetString(data), stat.Version), stat.Mzxid);
             case RegisterOpKind.Write:
-                return new RegisterOutput(true, null, (await client.SetDataAsync(input.Key, Encoding.UTF8.GetBytes(input.Value!))).Version);
+                var written = await client.SetDataAsync(input.Key, Encoding.UTF8.GetBytes(input.Value!));
+                return (new RegisterOutput(true, null, written.Version), written.Mzxid);
             default:
                 var after = await client.SetDataAsync(input.Key, Encoding.UTF8.GetBytes(input.Value!), input.ExpectedVersion);
-                return new RegisterOutput(true, null, after.Version);
+                return (new RegisterOutput(true, null, after.Version), after.Mzxid);
         }
     }
 }

@@ -362,7 +362,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                 BlockReserveBytes = 0,
                 Coordination = _coordination ?? new Dictionary<string, object>(),
                 Compute = _compute ?? new Dictionary<string, object>(),
-                Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key) }),
+                Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key), ZooKeeper = ZooKeeperAddress(p.Key) }),
             },
         };
         File.WriteAllText(ConfigPath(id), JsonSerializer.Serialize(config));

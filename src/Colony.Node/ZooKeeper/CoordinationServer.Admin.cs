@@ -7,7 +7,7 @@ internal sealed partial class CoordinationServer
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    private string Mode => _leading ? "leader" : _readOnlyMode ? "read-only" : "follower";
+    private string Mode => _leading ? "leader" : _readOnlyMode ? "read-only" : _observer ? "observer" : "follower";
 
     private int Outstanding => _sessions.Values.Sum(s => s.Pending.Count);
 

@@ -54,6 +54,9 @@ internal sealed partial class CoordinationServer
             case Op.MoveSession moved:
                 SessionMoveApplied(command, moved, result);
                 return;
+            case Op.SetConfig:
+                _configProposed = null;
+                return;
             case Op.TouchSessions touched when _host.IsLeader:
                 long now = NowMs;
                 foreach (long id in touched.SessionIds)

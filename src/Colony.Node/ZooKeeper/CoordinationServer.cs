@@ -171,6 +171,7 @@ internal sealed partial class CoordinationServer
     {
         long now = NowMs;
         bool isLeader = ObserveLeader(now);
+        ObserveEnsemble(isLeader, now);
         UpdateReadOnlyMode(now);
         if (isLeader)
         {
@@ -232,6 +233,7 @@ internal sealed partial class CoordinationServer
     private void LeadershipChanged(bool isLeader, ulong leader, long now)
     {
         LogLeaderChanged(leader, isLeader);
+        _configProposed = null; // a config the old leader proposed may be lost with it
         _leader = leader;
         _wasLeader = isLeader;
         // Writes in flight may have been dropped with the old leader; their clients must not

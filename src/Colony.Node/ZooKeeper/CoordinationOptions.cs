@@ -73,6 +73,18 @@ public sealed class CoordinationOptions
     /// </summary>
     public bool ReconfigSkipAcl { get; set; }
 
+    /// <summary>
+    /// ZooKeeper's localSessionsEnabled: new sessions are local to the node the client connected to,
+    /// made without a write to the log, and gone if that node dies. Off by default, as in ZooKeeper.
+    /// </summary>
+    public bool LocalSessionsEnabled { get; set; }
+
+    /// <summary>
+    /// ZooKeeper's localSessionsUpgradingEnabled: a local session's first ephemeral create makes it
+    /// a global session. Off (the create fails with EphemeralOnLocalSession) by default.
+    /// </summary>
+    public bool LocalSessionsUpgradingEnabled { get; set; }
+
     /// <summary>Throws with a one-line reason if the settings cannot work.</summary>
     public void Validate()
     {

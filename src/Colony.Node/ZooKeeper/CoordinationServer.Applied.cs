@@ -68,6 +68,10 @@ internal sealed partial class CoordinationServer
                 }
                 return;
         }
+        if (LocalWriteApplied(command, result))
+        {
+            return;
+        }
         if (command.OriginNode == _host.NodeId && command.SessionId != 0 && _sessions.TryGetValue(command.SessionId, out var session))
         {
             if (result.Error == ErrorCode.SessionMoved)

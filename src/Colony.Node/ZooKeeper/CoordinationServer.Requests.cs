@@ -29,6 +29,10 @@ internal sealed partial class CoordinationServer
         {
             RefuseReadOnlyWrite(session, header, pending);
         }
+        else if (isWrite && session.Local)
+        {
+            ReceiveLocalWrite(session, header, pending, now);
+        }
         else if (isWrite)
         {
             if (ToOperation(header.Type, request, session) is { } operation)

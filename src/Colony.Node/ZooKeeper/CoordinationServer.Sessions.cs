@@ -40,6 +40,11 @@ internal sealed partial class CoordinationServer
             ConnectReadOnly(session, request);
             return;
         }
+        if (request.SessionId == 0 && _options.LocalSessionsEnabled)
+        {
+            ConnectLocal(session);
+            return;
+        }
         if (request.SessionId == 0)
         {
             session.SessionId = _sessionIds.Next();
@@ -47,6 +52,10 @@ internal sealed partial class CoordinationServer
             _creating[session.SessionId] = session;
             Propose(session, new CoordinationCommand(_host.NodeId, session.SessionId, 0, NowMs, [],
                 new Op.CreateSession(session.SessionId, session.TimeoutMs, session.Password)));
+            return;
+        }
+        if (TryResumeLocal(session, request))
+        {
             return;
         }
         session.SessionId = request.SessionId;
@@ -160,6 +169,7 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        ForgetLocalWrites(session);
         if (_sessions.TryGetValue(session.SessionId, out var current) && current == session)
         {
             // The session lives on until it expires: the client may reconnect here or elsewhere.
@@ -184,6 +194,11 @@ internal sealed partial class CoordinationServer
         if (session.ReadOnly)
         {
             session.LastHeardMs = NowMs; // local: the log never hears of it
+            return;
+        }
+        if (session.Local)
+        {
+            TouchLocal(session);
             return;
         }
         if (_leading)

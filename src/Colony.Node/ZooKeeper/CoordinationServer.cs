@@ -173,6 +173,7 @@ internal sealed partial class CoordinationServer
         bool isLeader = ObserveLeader(now);
         ObserveEnsemble(isLeader, now);
         UpdateReadOnlyMode(now);
+        ExpireLocalSessions(now);
         if (isLeader)
         {
             ExpireSessions(now);
@@ -210,7 +211,7 @@ internal sealed partial class CoordinationServer
         foreach (var session in _sessions.Values.Concat(_creating.Values).Concat(_revalidating.Values).ToList())
         {
             if (session.ProposedWrites > 0
-                || (session.Established && (!Tree.SessionExists(session.SessionId) || IsOwnedElsewhere(session.SessionId))))
+                || (session.Established && !session.Local && (!Tree.SessionExists(session.SessionId) || IsOwnedElsewhere(session.SessionId))))
             {
                 session.Connection.Close();
             }

@@ -23,6 +23,8 @@ internal sealed partial class CoordinationServer
     private bool _observer;
     private string? _configProposed;
     private Reconfiguring? _reconfiguring;
+    private bool _wasMember;
+    private bool _removed;
 
     /// <summary>A reconfig this node runs: at most one at a time, as ZooKeeper's leader allows.</summary>
     private sealed class Reconfiguring(SessionState session, PendingRequest pending, IReadOnlyList<ServerSpec> target)
@@ -42,6 +44,13 @@ internal sealed partial class CoordinationServer
     {
         _ensemble = _host.Ensemble;
         _observer = _host.IsLearner;
+        bool member = _ensemble.Any(s => s.Id == _host.NodeId);
+        if (_wasMember && !member)
+        {
+            LeftEnsemble();
+        }
+        _wasMember = member;
+        _removed &= !member;
         if (isLeader)
         {
             string servers = DynamicConfig.FormatServers(_ensemble);
@@ -61,6 +70,22 @@ internal sealed partial class CoordinationServer
             {
                 FinishReconfig(ErrorCode.NewConfigNoQuorum);
             }
+        }
+    }
+
+    /// <summary>
+    /// This node was taken out of the ensemble: it hears from no leader any more, so, as a removed
+    /// ZooKeeper server does, it stops serving. Its clients move on to the servers that remain (and a
+    /// reconfig that removed this node learns its outcome there).
+    /// </summary>
+    private void LeftEnsemble()
+    {
+        LogLeftEnsemble(_connections.Count);
+        _removed = true;
+        _reconfiguring = null;
+        foreach (var connection in _connections.Values.ToList())
+        {
+            connection.Close();
         }
     }
 
@@ -199,6 +224,9 @@ internal sealed partial class CoordinationServer
         }
         pending.Complete(new ReplyHeader(pending.Header.Xid, Tree.LastZxid, error), body);
     }
+
+    [LoggerMessage(EventId = 5053, Level = LogLevel.Warning, Message = "this node left the ensemble: closing {Count} client connections and refusing new ones")]
+    private partial void LogLeftEnsemble(int count);
 
     [LoggerMessage(EventId = 5050, Level = LogLevel.Information, Message = "reconfig from session 0x{SessionId:x}: {Steps}")]
     private partial void LogReconfigStarted(long sessionId, string steps);

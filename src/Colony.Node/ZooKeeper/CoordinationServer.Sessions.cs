@@ -16,6 +16,11 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        if (_removed)
+        {
+            connection.Close(); // no longer a member: the client tries the next server
+            return;
+        }
         _connections[connection.Id] = connection;
         long lastZxid = Tree.LastZxid;
         if (request.LastZxidSeen > lastZxid)

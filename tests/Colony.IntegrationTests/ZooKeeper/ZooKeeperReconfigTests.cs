@@ -82,6 +82,14 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
             var (afterFirst, _) = await first;
             Assert.Contains($"server.9=127.0.0.1:{ghostPeer}:{ghostHttp}:observer\n", Encoding.UTF8.GetString(afterFirst), StringComparison.Ordinal);
             Assert.Contains("server.3=", Encoding.UTF8.GetString(afterFirst), StringComparison.Ordinal);
+
+            // Apache's Java CLI removes the server and adds it back.
+            string spec = $"server.9=127.0.0.1:{ghostPeer}:{ghostHttp}:observer";
+            string cli = await RunZkCliAsync(cluster.ZooKeeperAddress(3), $"addauth digest {SuperUser}", "reconfig -remove 9", $"reconfig -add {spec}");
+            var committed = cli.Split("Committed new configuration:", StringSplitOptions.None);
+            Assert.True(committed.Length == 3, cli);
+            Assert.DoesNotContain("server.9=", committed[1], StringComparison.Ordinal);
+            Assert.Contains(spec, committed[2], StringComparison.Ordinal);
             await admin.ReconfigAsync(null, "9", null);
         }
         finally
@@ -89,12 +97,50 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
             TestPorts.Release([ghostPeer, ghostHttp]);
         }
 
-        // kazoo removes the observer again.
-        var removed = await RunKazooAsync(cluster, "remove", joined.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // kazoo removes the observer again; the removed node stops serving clients.
+        string voters = string.Join(',', cluster.Ids.Where(id => id != joined).Select(cluster.ZooKeeperAddress));
+        var removed = await RunKazooAsync(cluster, "remove", joined.ToString(System.Globalization.CultureInfo.InvariantCulture), hosts: voters);
         Assert.DoesNotContain(removed, l => l.StartsWith($"CONFIG server.{joined}=", StringComparison.Ordinal));
         Assert.Equal(3, removed.Count(l => l.StartsWith("CONFIG server.", StringComparison.Ordinal)));
         await LocalCluster.WaitForAsync(() => cluster.StatusAsync(cluster.Ids.First()), s => !s.Learners.Contains(joined), Bound, $"node {joined} to be gone");
+        await Assert.ThrowsAnyAsync<ZooKeeperException>(() => ZooKeeperClient.ConnectAsync(cluster.ZooKeeperAddress(joined),
+            new ZooKeeperClientOptions { ConnectTimeout = TimeSpan.FromSeconds(2) }));
         logs.Pass();
+    }
+
+    /// <summary>Runs zkCli.sh with <paramref name="commands"/> on stdin and returns all it printed.</summary>
+    private async Task<string> RunZkCliAsync(string server, params string[] commands)
+    {
+        var start = new ProcessStartInfo("/usr/share/zookeeper/bin/zkCli.sh")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("-server");
+        start.ArgumentList.Add(server);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start zkCli.sh");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        foreach (string command in commands.Append("quit"))
+        {
+            await process.StandardInput.WriteLineAsync(command);
+        }
+        process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(Bound);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        string text = await stdout + await stderr;
+        output.WriteLine(text);
+        return text;
     }
 
     private static async Task<(string Text, Stat Stat)> WaitForConfigAsync(ZooKeeperClient client, Func<string, bool> condition)
@@ -113,9 +159,9 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
         }
     }
 
-    private async Task<IReadOnlyList<string>> RunKazooAsync(LocalCluster cluster, string action, string argument, string? fromConfig = null)
+    private async Task<IReadOnlyList<string>> RunKazooAsync(LocalCluster cluster, string action, string argument, string? fromConfig = null, string? hosts = null)
     {
-        var arguments = new List<string> { "--hosts", cluster.ConnectString, "--auth", SuperUser };
+        var arguments = new List<string> { "--hosts", hosts ?? cluster.ConnectString, "--auth", SuperUser };
         if (fromConfig is not null)
         {
             arguments.AddRange(["--from-config", fromConfig]);

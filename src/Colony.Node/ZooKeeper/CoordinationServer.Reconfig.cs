@@ -22,6 +22,7 @@ internal sealed partial class CoordinationServer
     private IReadOnlyList<ServerSpec> _ensemble = [];
     private bool _observer;
     private string? _configProposed;
+    private long _configProposedAtMs;
     private Reconfiguring? _reconfiguring;
     private bool _wasMember;
     private bool _removed;
@@ -54,9 +55,12 @@ internal sealed partial class CoordinationServer
         if (isLeader)
         {
             string servers = DynamicConfig.FormatServers(_ensemble);
-            if (_ensemble.Count > 0 && servers != _configProposed && servers != ConfigServers())
+            // The same text again only if the last proposal of it was not applied in time (lost).
+            bool pending = servers == _configProposed && now - _configProposedAtMs < _options.WriteTimeoutMs;
+            if (_ensemble.Count > 0 && !pending && servers != ConfigServers())
             {
                 _configProposed = servers;
+                _configProposedAtMs = now;
                 Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.SetConfig(Encoding.UTF8.GetBytes(servers))));
             }
         }

@@ -179,7 +179,16 @@ internal sealed partial class CoordinationServer
         var error = ErrorCode.Ok;
         foreach (var step in steps)
         {
-            var outcome = await _host.ChangeMembershipAsync(step).ConfigureAwait(false);
+            MembershipStepOutcome outcome;
+            try
+            {
+                outcome = await _host.ChangeMembershipAsync(step).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Never leave the reconfig running (and every later one refused) on a surprise.
+                outcome = MembershipStepOutcome.Refused(e.Message) with { Status = MembershipStepStatus.Failed };
+            }
             if (outcome.Status != MembershipStepStatus.Done)
             {
                 LogReconfigStepFailed(step.Kind.ToString(), step.Server.Id, outcome.Status.ToString(), outcome.Error ?? "");

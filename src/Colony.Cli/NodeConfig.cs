@@ -50,7 +50,7 @@ internal sealed record NodeConfig
         SecureZooKeeper.Length == 0 ? null : PortOf(SecureZooKeeper, "SecureZooKeeper"),
         DataTransfer.Length == 0 ? null : PortOf(DataTransfer, "DataTransfer"));
 
-    public MemberConfig AsMember() => new() { Id = NodeId, Peer = Peer, Http = Http };
+    public MemberConfig AsMember() => new() { Id = NodeId, Peer = Peer, Http = Http, ZooKeeper = ZooKeeper };
 
     public static NodeConfig Read(string path)
     {
@@ -120,6 +120,9 @@ internal sealed record MemberConfig
     public string Peer { get; init; } = "";
 
     public string Http { get; init; } = "";
+
+    /// <summary>The member's ZooKeeper client address, which <c>/zookeeper/config</c> lists.</summary>
+    public string? ZooKeeper { get; init; }
 }
 
 /// <summary>The whole configuration file: the node reads its options from the "Colony" section.</summary>

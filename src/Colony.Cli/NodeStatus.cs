@@ -114,6 +114,9 @@ internal sealed record MemberRequest
     /// <summary>voter or learner.</summary>
     [JsonPropertyName("role")]
     public string Role { get; init; } = "";
+
+    [JsonPropertyName("zooKeeper")]
+    public string? ZooKeeper { get; init; }
 }
 
 /// <summary>A follower's 421 answer: where the leader is.</summary>

@@ -52,12 +52,24 @@ public class ZooKeeperException : Exception
         ErrorCode.RequestTimeout => new RequestTimeoutException(),
         ErrorCode.QuotaExceeded => new QuotaExceededException(path),
         ErrorCode.Throttled => new ThrottledException(),
+        ErrorCode.ReconfigInProgress => new ReconfigInProgressException(),
+        ErrorCode.ReconfigDisabled => new ReconfigDisabledException(),
+        ErrorCode.NewConfigNoQuorum => new NewConfigNoQuorumException(),
         _ => new ZooKeeperException(code, path),
     };
 
     private static string Describe(ErrorCode code, string? path) =>
         path is null ? $"ZooKeeper error {code} ({(int)code})" : $"ZooKeeper error {code} ({(int)code}) for {path}";
 }
+
+/// <summary>Another reconfig is still running: try again once it has finished.</summary>
+public sealed class ReconfigInProgressException() : ZooKeeperException(ErrorCode.ReconfigInProgress);
+
+/// <summary>The server does not serve reconfig.</summary>
+public sealed class ReconfigDisabledException() : ZooKeeperException(ErrorCode.ReconfigDisabled);
+
+/// <summary>The new configuration could not be committed: its members are not up, or no leader took the change.</summary>
+public sealed class NewConfigNoQuorumException() : ZooKeeperException(ErrorCode.NewConfigNoQuorum);
 
 public sealed class NoNodeException(string? path = null) : ZooKeeperException(ErrorCode.NoNode, path);
 

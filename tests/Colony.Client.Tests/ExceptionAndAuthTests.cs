@@ -26,6 +26,9 @@ public sealed class ZooKeeperExceptionTests
         { ErrorCode.RequestTimeout, typeof(RequestTimeoutException) },
         { ErrorCode.QuotaExceeded, typeof(QuotaExceededException) },
         { ErrorCode.Throttled, typeof(ThrottledException) },
+        { ErrorCode.ReconfigInProgress, typeof(ReconfigInProgressException) },
+        { ErrorCode.ReconfigDisabled, typeof(ReconfigDisabledException) },
+        { ErrorCode.NewConfigNoQuorum, typeof(NewConfigNoQuorumException) },
     };
 
     [Theory]
@@ -41,13 +44,13 @@ public sealed class ZooKeeperExceptionTests
     [Fact]
     public void Codes_without_a_type_keep_their_code_and_path()
     {
-        ZooKeeperException error = ZooKeeperException.Create(ErrorCode.ReconfigInProgress, "/p");
+        ZooKeeperException error = ZooKeeperException.Create(ErrorCode.UnknownSession, "/p");
 
         Assert.Equal(typeof(ZooKeeperException), error.GetType());
-        Assert.Equal(ErrorCode.ReconfigInProgress, error.Code);
+        Assert.Equal(ErrorCode.UnknownSession, error.Code);
         Assert.Equal("/p", error.Path);
         Assert.Contains("/p", error.Message, StringComparison.Ordinal);
-        Assert.Contains("-14", error.Message, StringComparison.Ordinal);
+        Assert.Contains("-12", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

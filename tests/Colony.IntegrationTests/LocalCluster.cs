@@ -20,6 +20,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     private readonly Dictionary<ulong, Process> _processes = [];
     private readonly List<Process> _retired = [];
     private readonly Dictionary<ulong, (int Peer, int Http, int ZooKeeper)> _ports = [];
+    private readonly IReadOnlyDictionary<ulong, IReadOnlyDictionary<string, object>>? _coordinationByNode;
     private readonly Dictionary<ulong, int> _dataPorts = [];
     private readonly IReadOnlyDictionary<string, object>? _coordination;
     private readonly IReadOnlyDictionary<string, object>? _compute;
@@ -32,10 +33,12 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <param name="coordination">Settings for every node's "Colony:Coordination" section, e.g. a short tick time.</param>
     /// <param name="compute">Settings for every node's "Colony:Compute" section, e.g. a short worker timeout.</param>
     /// <param name="prepare">Called with each node's id and data directory before the node first starts, e.g. to mount a small disk there.</param>
+    /// <param name="coordinationByNode">Settings for one node's "Colony:Coordination" section, over <paramref name="coordination"/>.</param>
     public LocalCluster(int nodes, IReadOnlyDictionary<string, object>? coordination = null, IReadOnlyDictionary<string, object>? compute = null,
-        Action<ulong, string>? prepare = null)
+        Action<ulong, string>? prepare = null, IReadOnlyDictionary<ulong, IReadOnlyDictionary<string, object>>? coordinationByNode = null)
     {
         _coordination = coordination;
+        _coordinationByNode = coordinationByNode;
         _compute = compute;
         _secretFile = Path.Combine(_root, "secret");
         File.WriteAllText(_secretFile, Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
@@ -363,12 +366,22 @@ internal sealed class LocalCluster : IAsyncDisposable
                 DataTransfer = DataAddress(id),
                 // Test volumes are small shared disks: keep no reserve beyond the blocks themselves.
                 BlockReserveBytes = 0,
-                Coordination = _coordination ?? new Dictionary<string, object>(),
+                Coordination = CoordinationFor(id),
                 Compute = _compute ?? new Dictionary<string, object>(),
-                Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key) }),
+                Members = _ports.Select(p => new { Id = p.Key, Peer = $"127.0.0.1:{p.Value.Peer}", Http = HttpAddress(p.Key), ZooKeeper = ZooKeeperAddress(p.Key) }),
             },
         };
         File.WriteAllText(ConfigPath(id), JsonSerializer.Serialize(config));
+    }
+
+    private Dictionary<string, object> CoordinationFor(ulong id)
+    {
+        var settings = new Dictionary<string, object>(_coordination ?? new Dictionary<string, object>());
+        foreach (var (key, value) in _coordinationByNode?.GetValueOrDefault(id) ?? new Dictionary<string, object>())
+        {
+            settings[key] = value;
+        }
+        return settings;
     }
 
     private readonly List<int> _reservedPorts = [];

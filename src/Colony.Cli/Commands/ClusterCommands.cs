@@ -62,7 +62,7 @@ internal static class ClusterCommands
         PortProbe.EnsureFree([(id, ports)], "stop what holds it");
         var existing = manifest.Nodes.Select(n => NodeConfig.Read(layout.NodeConfig(n.Id))).ToList();
         var clusterId = existing.Count > 0 ? existing[0].ClusterId : throw new CliError($"{layout.ClusterFile} lists no nodes");
-        var config = layout.CreateNodeConfig(id, clusterId, ports, [.. existing.Select(c => c.AsMember()), new MemberConfig { Id = id, Peer = ports.PeerAddress, Http = ports.HttpUrl }], join: true, machineNodes: existing.Count + 1);
+        var config = layout.CreateNodeConfig(id, clusterId, ports, [.. existing.Select(c => c.AsMember()), new MemberConfig { Id = id, Peer = ports.PeerAddress, Http = ports.HttpUrl, ZooKeeper = ports.ZooKeeperAddress }], join: true, machineNodes: existing.Count + 1);
         Directory.CreateDirectory(config.DataDir);
         config.Write(layout.NodeConfig(id));
 
@@ -71,7 +71,7 @@ internal static class ClusterCommands
         var node = ManifestEntry(config, pid);
         ClusterFile.Write(layout, manifest.With(node));
 
-        var member = new MemberRequest { Id = id, Peer = config.Peer, Http = config.Http, Role = "learner" };
+        var member = new MemberRequest { Id = id, Peer = config.Peer, Http = config.Http, Role = "learner", ZooKeeper = config.ZooKeeper };
         try
         {
             await client.AddMemberAsync(leader.Http, member, cancellationToken).ConfigureAwait(false);

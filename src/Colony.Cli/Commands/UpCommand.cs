@@ -83,7 +83,7 @@ internal static class UpCommand
             layout.Certificates.Create();
         }
         var clusterId = Guid.NewGuid().ToString();
-        var members = plan.Select(p => new MemberConfig { Id = p.NodeId, Peer = p.Ports.PeerAddress, Http = p.Ports.HttpUrl }).ToList();
+        var members = plan.Select(p => new MemberConfig { Id = p.NodeId, Peer = p.Ports.PeerAddress, Http = p.Ports.HttpUrl, ZooKeeper = p.Ports.ZooKeeperAddress }).ToList();
         var manifest = new ClusterManifest { BasePort = ports.BasePort };
         foreach (var (id, nodePorts) in plan)
         {

@@ -19,6 +19,7 @@ namespace Colony.Coordination.Commands;
 ///   MoveSession       session i64, password bytes
 ///   TouchSessions     count varint × session i64
 ///   DeleteContainer, DeleteExpiredTtl, Sync   path str
+///   SetConfig         servers bytes
 /// acl      count varint × (perms zigzag, scheme str, identity str)
 /// str      UTF-8 byte count varint, bytes; bytes: count varint, bytes; nbytes: 0 = null, else count + 1, bytes
 /// </code>
@@ -153,6 +154,10 @@ public static class CoordinationCommandCodec
             case Op.Sync s:
                 WritePath(writer, s.Path);
                 break;
+            case Op.SetConfig c:
+                ArgumentNullException.ThrowIfNull(c.Servers, nameof(c.Servers));
+                writer.Bytes(c.Servers, CommandCodecLimits.MaxDataBytes, "config");
+                break;
             default:
                 throw new ArgumentException($"unknown operation {op.GetType().Name}");
         }
@@ -189,6 +194,7 @@ public static class CoordinationCommandCodec
             OperationKind.DeleteContainer => new Op.DeleteContainer(ReadPath(ref reader)),
             OperationKind.DeleteExpiredTtl => new Op.DeleteExpiredTtl(ReadPath(ref reader)),
             OperationKind.Sync => new Op.Sync(ReadPath(ref reader)),
+            OperationKind.SetConfig => new Op.SetConfig(reader.Bytes(CommandCodecLimits.MaxDataBytes, "config")),
             _ => throw new FormatException($"unknown operation kind {(byte)kind}"),
         };
         if (inMulti && !op.IsMultiOp)

@@ -103,4 +103,13 @@ public abstract record Op
     {
         public override OperationKind Kind => OperationKind.Sync;
     }
+
+    /// <summary>
+    /// The cluster's rewrite of <c>/zookeeper/config</c> after its membership changed: the server lines
+    /// (see <see cref="Reconfig.DynamicConfig"/>); the tree appends the version line, the zxid that applies it.
+    /// </summary>
+    public sealed record SetConfig(byte[] Servers) : Op
+    {
+        public override OperationKind Kind => OperationKind.SetConfig;
+    }
 }

@@ -19,4 +19,5 @@ public enum OperationKind : byte
     DeleteExpiredTtl = 11,
     Sync = 12,
     MoveSession = 13,
+    SetConfig = 14,
 }

@@ -41,6 +41,7 @@ public sealed partial class DataTree
             Op.CloseSession close => ApplyCloseSession(close, command.TimeMs, zxid),
             Op.DeleteContainer delete => ApplyCleanup(delete.Path, command.TimeMs, zxid, container: true),
             Op.DeleteExpiredTtl delete => ApplyCleanup(delete.Path, command.TimeMs, zxid, container: false),
+            Op.SetConfig config => ApplySetConfig(config, command.TimeMs, zxid),
             _ => ApplySingle(command, zxid),
         };
     }
@@ -161,6 +162,23 @@ public sealed partial class DataTree
         var triggers = new List<WatchTrigger>(2);
         Commit(new DeleteTxn(path), zxid, timeMs, triggers);
         return new CoordinationResult(ErrorCode.Ok, zxid, OpResult.Ok, triggers: triggers);
+    }
+
+    /// <summary>
+    /// The cluster's own rewrite of <c>/zookeeper/config</c>: no ACL applies (the node is read-only to
+    /// clients), and the version line names this zxid, as ZooKeeper's names the reconfig's.
+    /// </summary>
+    private CoordinationResult ApplySetConfig(Op.SetConfig op, long timeMs, long zxid)
+    {
+        if (op.Servers is null)
+        {
+            return new CoordinationResult(ErrorCode.BadArguments, zxid, new OpResult(ErrorCode.BadArguments));
+        }
+        byte[] data = [.. op.Servers, .. System.Text.Encoding.UTF8.GetBytes(Reconfig.DynamicConfig.FormatVersion(zxid))];
+        var triggers = new List<WatchTrigger>(1);
+        var node = _nodes[ConfigPath];
+        var result = Commit(new SetDataTxn(ConfigPath, data, NextVersion(node.Version)), zxid, timeMs, triggers);
+        return new CoordinationResult(ErrorCode.Ok, zxid, result, triggers: triggers);
     }
 
     private ErrorCode CheckCleanup(string path, long timeMs, bool container)

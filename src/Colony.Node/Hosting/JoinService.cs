@@ -50,7 +50,7 @@ internal sealed partial class JoinService(NodeOptions options, ReplicaLoop loop,
     /// <summary>Posts the membership request until it commits, following redirects to the leader.</summary>
     private async Task<Uri> AskAsync(HttpClient http, Uri via, string role, CancellationToken ct)
     {
-        var request = new MemberRequest(options.NodeId, options.Peer, options.Http, role);
+        var request = new MemberRequest(options.NodeId, options.Peer, options.Http, role, options.ZooKeeper);
         while (true)
         {
             try

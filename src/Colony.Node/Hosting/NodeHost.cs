@@ -267,19 +267,21 @@ public static class NodeHost
                 return Problem(400, "id is required");
             }
             var type = request.Role == "voter" ? MembershipChangeType.AddVoter : MembershipChangeType.AddLearner;
-            var (outcome, error) = await loop.ChangeMembershipAsync(new MembershipChange(type, new NodeId(request.Id)), request.Peer, request.Http).ConfigureAwait(false);
-            return MembershipResult(loop, outcome, error);
+            var (outcome, error, busy) = await loop.ChangeMembershipAsync(new MembershipChange(type, new NodeId(request.Id)), request.Peer, request.Http, request.ZooKeeper).ConfigureAwait(false);
+            return MembershipResult(loop, outcome, error, busy);
         });
         app.MapDelete("/cluster/members/{id}", async (ulong id) =>
         {
-            var (outcome, error) = await loop.ChangeMembershipAsync(new MembershipChange(MembershipChangeType.Remove, new NodeId(id)), null, null).ConfigureAwait(false);
-            return MembershipResult(loop, outcome, error);
+            var (outcome, error, busy) = await loop.ChangeMembershipAsync(new MembershipChange(MembershipChangeType.Remove, new NodeId(id)), null, null).ConfigureAwait(false);
+            return MembershipResult(loop, outcome, error, busy);
         });
     }
 
-    private static IResult MembershipResult(ReplicaLoop loop, WriteOutcome outcome, string? error) => outcome switch
+    /// <summary>423 (Locked) says another membership change is in flight: the caller may retry once it commits.</summary>
+    private static IResult MembershipResult(ReplicaLoop loop, WriteOutcome outcome, string? error, bool busy) => outcome switch
     {
         WriteOutcome.Committed => Results.NoContent(),
+        _ when busy => Problem(StatusCodes.Status423Locked, error ?? "a membership change is in flight"),
         WriteOutcome.NotLeader => NotLeader(loop),
         _ => Problem(409, error ?? "the membership change did not commit"),
     };

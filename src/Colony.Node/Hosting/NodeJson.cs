@@ -13,7 +13,8 @@ public sealed record MemberRequest(
     [property: JsonPropertyName("id")] ulong Id,
     [property: JsonPropertyName("peer")] string? Peer,
     [property: JsonPropertyName("http")] string? Http,
-    [property: JsonPropertyName("role")] string? Role);
+    [property: JsonPropertyName("role")] string? Role,
+    [property: JsonPropertyName("zooKeeper")] string? ZooKeeper = null);
 
 [JsonSerializable(typeof(NodeStatus))]
 [JsonSerializable(typeof(HealthView))]

@@ -12,6 +12,9 @@ public sealed class MemberOptions
 
     /// <summary>The member's HTTP base address.</summary>
     public string Http { get; set; } = "";
+
+    /// <summary>The member's ZooKeeper client address, host:port, for <c>/zookeeper/config</c>; optional.</summary>
+    public string? ZooKeeper { get; set; }
 }
 
 /// <summary>

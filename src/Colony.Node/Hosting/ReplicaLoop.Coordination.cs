@@ -1,5 +1,9 @@
+using System.Net;
+using System.Net.Http.Json;
 using Colony.Consensus;
+using Colony.Coordination.Reconfig;
 using Colony.Coordination.Tree;
+using Colony.Core;
 using Colony.Node.ZooKeeper;
 
 namespace Colony.Node.Hosting;
@@ -42,4 +46,89 @@ public sealed partial class ReplicaLoop : ICoordinationHost
     void ICoordinationHost.Post(Action work) => Post(work);
 
     ProposeResult ICoordinationHost.ProposeOrForward(IReadOnlyList<ReadOnlyMemory<byte>> entries) => _replica.Node.ProposeOrForward(entries);
+
+    bool ICoordinationHost.IsLearner => _replica.Node.Membership.IsLearner(new NodeId(_options.NodeId));
+
+    IReadOnlyList<ServerSpec> ICoordinationHost.Ensemble
+    {
+        get
+        {
+            var membership = _replica.Node.Membership;
+            var servers = new List<ServerSpec>(membership.Voters.Count + membership.Learners.Count);
+            foreach (var id in membership.All)
+            {
+                var role = membership.IsVoter(id) ? ServerRole.Participant : ServerRole.Observer;
+                servers.Add(SpecOf(id.Value, role));
+            }
+            return servers;
+        }
+    }
+
+    /// <summary>A member as a dynamic-config line sees it: peer host and port, HTTP port, ZooKeeper address.</summary>
+    private ServerSpec SpecOf(ulong id, ServerRole role)
+    {
+        var address = _addresses.GetValueOrDefault(id);
+        string? zooKeeper = id == _options.NodeId ? _options.ZooKeeper : address?.ZooKeeper;
+        if (address is null || !IPEndPoint.TryParse(address.Peer, out var peer))
+        {
+            // A member whose address this node has not learnt yet: listed, with no ports known.
+            return new ServerSpec(id, "unknown", 1, 1, role);
+        }
+        int httpPort = Uri.TryCreate(address.Http, UriKind.Absolute, out var http) ? http.Port : 1;
+        string? clientHost = null;
+        int clientPort = 0;
+        if (zooKeeper is not null && IPEndPoint.TryParse(zooKeeper, out var client))
+        {
+            clientHost = client.Address.ToString();
+            clientPort = client.Port;
+        }
+        return new ServerSpec(id, peer.Address.ToString(), peer.Port, httpPort, role, clientHost, clientPort);
+    }
+
+    async Task<MembershipStepOutcome> ICoordinationHost.ChangeMembershipAsync(ReconfigStep step)
+    {
+        var server = step.Server;
+        var (type, role) = step.Kind switch
+        {
+            ReconfigStepKind.AddObserver => (MembershipChangeType.AddLearner, "learner"),
+            ReconfigStepKind.Promote => (MembershipChangeType.AddVoter, "voter"),
+            _ => (MembershipChangeType.Remove, ""),
+        };
+        bool recordAddress = step.Kind == ReconfigStepKind.AddObserver;
+        var (outcome, error, busy) = await ChangeMembershipAsync(new MembershipChange(type, new NodeId(server.Id)),
+            recordAddress ? server.PeerAddress : null, recordAddress ? server.HttpAddress : null, recordAddress ? server.ClientAddress : null).ConfigureAwait(false);
+        if (outcome != WriteOutcome.NotLeader)
+        {
+            return outcome == WriteOutcome.Committed ? MembershipStepOutcome.Done
+                : busy ? MembershipStepOutcome.Busy
+                : outcome == WriteOutcome.Rejected && error is not null ? MembershipStepOutcome.Refused(error)
+                : MembershipStepOutcome.Failed;
+        }
+        // Only the leader changes the membership: ask it over HTTP, as a joining node does.
+        if (LeaderHttp is not { } leader)
+        {
+            return MembershipStepOutcome.Failed;
+        }
+        try
+        {
+            using var response = type == MembershipChangeType.Remove
+                ? await MembershipHttp.DeleteAsync(new Uri(new Uri(leader), $"/cluster/members/{server.Id}")).ConfigureAwait(false)
+                : await MembershipHttp.PostAsJsonAsync(new Uri(new Uri(leader), "/cluster/members"),
+                    new MemberRequest(server.Id, recordAddress ? server.PeerAddress : null, recordAddress ? server.HttpAddress : null, role,
+                        recordAddress ? server.ClientAddress : null), NodeJson.Default.MemberRequest).ConfigureAwait(false);
+            return response.StatusCode switch
+            {
+                HttpStatusCode.NoContent => MembershipStepOutcome.Done,
+                HttpStatusCode.Locked => MembershipStepOutcome.Busy,
+                HttpStatusCode.Conflict => MembershipStepOutcome.Refused(await response.Content.ReadAsStringAsync().ConfigureAwait(false)),
+                _ => MembershipStepOutcome.Failed,
+            };
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return MembershipStepOutcome.Failed;
+        }
+    }
+
+    private static readonly HttpClient MembershipHttp = new() { Timeout = TimeSpan.FromSeconds(20) };
 }

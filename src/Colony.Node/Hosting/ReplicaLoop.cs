@@ -32,7 +32,7 @@ public enum WriteOutcome
 /// </summary>
 public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 {
-    /// <summary>Key prefix of the replicated address book: "colony/members/{id}" = "{peer} {http}".</summary>
+    /// <summary>Key prefix of the replicated address book: "colony/members/{id}" = "{peer} {http}[ {zookeeper}]".</summary>
     public const string MemberKeyPrefix = "colony/members/";
 
     /// <summary>How long a write waits for the log before it is answered "outcome unknown".</summary>
@@ -55,7 +55,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private readonly List<PendingWrite> _proposalWriters = [];
     private readonly Dictionary<ulong, Action<bool>> _pendingReads = [];
     private readonly List<(ulong Index, Action<bool> Serve)> _readsWaitingForApply = [];
-    private readonly Dictionary<ulong, (string Peer, string Http)> _addresses = [];
+    private readonly Dictionary<ulong, MemberAddress> _addresses = [];
     private readonly Thread _thread;
     private readonly ITimer _ticker;
     private readonly NodeMetrics? _metrics;
@@ -77,7 +77,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             : Membership.OfVoters(options.Members.Select(m => new NodeId(m.Id)));
         foreach (var member in options.Members)
         {
-            _addresses[member.Id] = (member.Peer, member.Http);
+            _addresses[member.Id] = new MemberAddress(member.Peer, member.Http,
+                member.Id == options.NodeId ? options.ZooKeeper : member.ZooKeeper);
         }
         var raftOptions = new RaftOptions
         {
@@ -169,30 +170,35 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         return done.Task;
     }
 
-    /// <summary>Adds (as learner or voter) or removes a member; the address is recorded in the log first.</summary>
-    public async Task<(WriteOutcome Outcome, string? Error)> ChangeMembershipAsync(MembershipChange change, string? peer, string? http)
+    /// <summary>
+    /// Adds (as learner or voter) or removes a member; the address is recorded in the log first.
+    /// <c>Busy</c> says another membership change is still in flight.
+    /// </summary>
+    public async Task<(WriteOutcome Outcome, string? Error, bool Busy)> ChangeMembershipAsync(MembershipChange change, string? peer, string? http, string? zooKeeper = null)
     {
         if (peer is not null)
         {
+            string address = string.IsNullOrEmpty(zooKeeper) ? $"{peer} {http}" : $"{peer} {http} {zooKeeper}";
             var recorded = await ProposeAsync(CommandBatch.Encode(ModuleId.KeyValue,
-                KeyValueCommand.EncodePut(MemberKeyPrefix + change.Node.Value, $"{peer} {http}"))).ConfigureAwait(false);
+                KeyValueCommand.EncodePut(MemberKeyPrefix + change.Node.Value, address))).ConfigureAwait(false);
             if (recorded != WriteOutcome.Committed)
             {
-                return (recorded, "could not record the member's address");
+                return (recorded, "could not record the member's address", false);
             }
         }
-        var done = new TaskCompletionSource<(WriteOutcome, string?)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<(WriteOutcome, string?, bool)>(TaskCreationOptions.RunContinuationsAsynchronously);
         Post(() =>
         {
             var result = _replica.Node.ProposeMembershipChange(change);
             if (!result.IsAccepted)
             {
-                done.TrySetResult((result.Status == ProposeStatus.NotLeader ? WriteOutcome.NotLeader : WriteOutcome.Rejected, result.Error ?? result.Status.ToString()));
+                done.TrySetResult((result.Status == ProposeStatus.NotLeader ? WriteOutcome.NotLeader : WriteOutcome.Rejected, result.Error ?? result.Status.ToString(),
+                    result.Status == ProposeStatus.MembershipChangeInProgress));
                 return;
             }
             var write = new PendingWrite(ReadOnlyMemory<byte>.Empty);
             Track(write, result.Index, result.Term);
-            write.Task.ContinueWith(t => done.TrySetResult((t.Result, null)), TaskScheduler.Default);
+            write.Task.ContinueWith(t => done.TrySetResult((t.Result, null, false)), TaskScheduler.Default);
         });
         return await done.Task.ConfigureAwait(false);
     }
@@ -451,12 +457,14 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 
     private void RecordAddress(string key, string value)
     {
-        var parts = value.Split(' ', 2);
+        var parts = value.Split(' ', 3);
         if (!ulong.TryParse(key.AsSpan(MemberKeyPrefix.Length), out ulong id) || !IPEndPoint.TryParse(parts[0], out var endPoint))
         {
             return;
         }
-        _addresses[id] = (parts[0], parts.Length > 1 ? parts[1] : "");
+        // A member recorded without its ZooKeeper address keeps the one its configuration gave.
+        string? zooKeeper = parts.Length > 2 ? parts[2] : _addresses.GetValueOrDefault(id)?.ZooKeeper;
+        _addresses[id] = new MemberAddress(parts[0], parts.Length > 1 ? parts[1] : "", zooKeeper);
         PublishAddresses();
         if (id != _options.NodeId)
         {
@@ -485,6 +493,9 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     }
 
     private void PublishAddresses() => _memberHttp = _addresses.ToDictionary(a => a.Key, a => a.Value.Http);
+
+    /// <summary>A member's addresses, as the replicated address book (or the configuration) has them.</summary>
+    private sealed record MemberAddress(string Peer, string Http, string? ZooKeeper);
 
     public async ValueTask DisposeAsync()
     {

@@ -75,6 +75,31 @@ public sealed class CoordinationOptions
     /// </summary>
     public string? SuperDigest { get; set; }
 
+    /// <summary>
+    /// ZooKeeper's reconfigEnabled: whether reconfig (op 16) is served at all; when off it answers
+    /// ReconfigDisabled. On by default (ZooKeeper's is off): reconfig is still refused (NoAuth) to
+    /// everyone but the super user, because <c>/zookeeper/config</c> grants write to nobody.
+    /// </summary>
+    public bool ReconfigEnabled { get; set; } = true;
+
+    /// <summary>
+    /// Like ZooKeeper's skipACL, for reconfig alone: any client may reconfigure the ensemble. Off by
+    /// default; only for closed test setups.
+    /// </summary>
+    public bool ReconfigSkipAcl { get; set; }
+
+    /// <summary>
+    /// ZooKeeper's localSessionsEnabled: new sessions are local to the node the client connected to,
+    /// made without a write to the log, and gone if that node dies. Off by default, as in ZooKeeper.
+    /// </summary>
+    public bool LocalSessionsEnabled { get; set; }
+
+    /// <summary>
+    /// ZooKeeper's localSessionsUpgradingEnabled: a local session's first ephemeral create makes it
+    /// a global session. Off (the create fails with EphemeralOnLocalSession) by default.
+    /// </summary>
+    public bool LocalSessionsUpgradingEnabled { get; set; }
+
     /// <summary>Throws with a one-line reason if the settings cannot work.</summary>
     public void Validate()
     {

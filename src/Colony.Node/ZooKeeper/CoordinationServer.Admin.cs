@@ -7,7 +7,7 @@ internal sealed partial class CoordinationServer
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
-    private string Mode => _leading ? "leader" : _readOnlyMode ? "read-only" : "follower";
+    private string Mode => _leading ? "leader" : _readOnlyMode ? "read-only" : _observer ? "observer" : "follower";
 
     private int Outstanding => _sessions.Values.Sum(s => s.Pending.Count);
 
@@ -60,6 +60,7 @@ internal sealed partial class CoordinationServer
             ("zk_ephemerals_count", Tree.EphemeralCount.ToString(Invariant)),
             ("zk_approximate_data_size", Tree.ApproximateDataSize.ToString(Invariant)),
             ("zk_global_sessions", Tree.SessionCount.ToString(Invariant)),
+            ("zk_local_sessions", LocalSessionCount.ToString(Invariant)),
             ("zk_last_zxid", Tree.LastZxid.ToString(Invariant)),
         };
         var text = new StringBuilder();

@@ -54,6 +54,9 @@ internal sealed partial class CoordinationServer
             case Op.MoveSession moved:
                 SessionMoveApplied(command, moved, result);
                 return;
+            case Op.SetConfig:
+                _configProposed = null;
+                return;
             case Op.TouchSessions touched when _host.IsLeader:
                 long now = NowMs;
                 foreach (long id in touched.SessionIds)
@@ -64,6 +67,10 @@ internal sealed partial class CoordinationServer
                     }
                 }
                 return;
+        }
+        if (LocalWriteApplied(command, result))
+        {
+            return;
         }
         if (command.OriginNode == _host.NodeId && command.SessionId != 0 && _sessions.TryGetValue(command.SessionId, out var session))
         {

@@ -86,9 +86,6 @@ internal sealed partial class CoordinationServer
             case RemoveWatchesRequest r:
                 error = _watches.Remove(r.Path, r.Type, session.Connection.Id) != WatchKinds.None ? ErrorCode.Ok : ErrorCode.NoWatcher;
                 break;
-            case ReconfigRequest:
-                error = ErrorCode.ReconfigDisabled;
-                break;
             case RejectedRequest rejected:
                 error = rejected.Error;
                 break;

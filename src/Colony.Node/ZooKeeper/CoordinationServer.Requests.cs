@@ -20,9 +20,18 @@ internal sealed partial class CoordinationServer
         long now = NowMs;
         bool isWrite = IsWrite(header.Type, request);
         var pending = new PendingRequest(header, request, isWrite, now);
-        if (isWrite && session.ReadOnly)
+        if (request is ReconfigRequest reconfig)
+        {
+            // Not a tree write but a run of membership changes; as a write, later requests wait for it.
+            StartReconfig(session, pending, reconfig);
+        }
+        else if (isWrite && session.ReadOnly)
         {
             RefuseReadOnlyWrite(session, header, pending);
+        }
+        else if (isWrite && session.Local)
+        {
+            ReceiveLocalWrite(session, header, pending, now);
         }
         else if (isWrite)
         {
@@ -49,6 +58,7 @@ internal sealed partial class CoordinationServer
         OpCode.Create or OpCode.Create2 or OpCode.CreateContainer or OpCode.CreateTtl or OpCode.Delete
             or OpCode.SetData or OpCode.SetAcl or OpCode.Check or OpCode.Sync or OpCode.CloseSession => true,
         OpCode.Multi => request is MultiRequest { IsRead: not true },
+        OpCode.Reconfig => request is ReconfigRequest,
         _ => false,
     };
 
@@ -84,7 +94,7 @@ internal sealed partial class CoordinationServer
     {
         foreach (var pending in session.Pending)
         {
-            if (!pending.IsWrite || pending.Done)
+            if (!pending.IsWrite || pending.Done || pending.Request is ReconfigRequest)
             {
                 continue;
             }

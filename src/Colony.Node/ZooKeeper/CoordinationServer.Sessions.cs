@@ -16,6 +16,11 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        if (_removed)
+        {
+            connection.Close(); // no longer a member: the client tries the next server
+            return;
+        }
         _connections[connection.Id] = connection;
         long lastZxid = Tree.LastZxid;
         if (request.LastZxidSeen > lastZxid)
@@ -40,6 +45,11 @@ internal sealed partial class CoordinationServer
             ConnectReadOnly(session, request);
             return;
         }
+        if (request.SessionId == 0 && _options.LocalSessionsEnabled)
+        {
+            ConnectLocal(session);
+            return;
+        }
         if (request.SessionId == 0)
         {
             session.SessionId = _sessionIds.Next();
@@ -47,6 +57,10 @@ internal sealed partial class CoordinationServer
             _creating[session.SessionId] = session;
             Propose(session, new CoordinationCommand(_host.NodeId, session.SessionId, 0, NowMs, [],
                 new Op.CreateSession(session.SessionId, session.TimeoutMs, session.Password)));
+            return;
+        }
+        if (TryResumeLocal(session, request))
+        {
             return;
         }
         session.SessionId = request.SessionId;
@@ -160,6 +174,7 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        ForgetLocalWrites(session);
         if (_sessions.TryGetValue(session.SessionId, out var current) && current == session)
         {
             // The session lives on until it expires: the client may reconnect here or elsewhere.
@@ -184,6 +199,11 @@ internal sealed partial class CoordinationServer
         if (session.ReadOnly)
         {
             session.LastHeardMs = NowMs; // local: the log never hears of it
+            return;
+        }
+        if (session.Local)
+        {
+            TouchLocal(session);
             return;
         }
         if (_leading)

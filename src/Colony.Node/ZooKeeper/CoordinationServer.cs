@@ -220,7 +220,9 @@ internal sealed partial class CoordinationServer
     {
         long now = NowMs;
         bool isLeader = ObserveLeader(now);
+        ObserveEnsemble(isLeader, now);
         UpdateReadOnlyMode(now);
+        ExpireLocalSessions(now);
         if (isLeader)
         {
             ExpireSessions(now);
@@ -258,7 +260,7 @@ internal sealed partial class CoordinationServer
         foreach (var session in _sessions.Values.Concat(_creating.Values).Concat(_revalidating.Values).ToList())
         {
             if (session.ProposedWrites > 0
-                || (session.Established && (!Tree.SessionExists(session.SessionId) || IsOwnedElsewhere(session.SessionId))))
+                || (session.Established && !session.Local && (!Tree.SessionExists(session.SessionId) || IsOwnedElsewhere(session.SessionId))))
             {
                 session.Connection.Close();
             }
@@ -281,6 +283,7 @@ internal sealed partial class CoordinationServer
     private void LeadershipChanged(bool isLeader, ulong leader, long now)
     {
         LogLeaderChanged(leader, isLeader);
+        _configProposed = null; // a config the old leader proposed may be lost with it
         _leader = leader;
         _wasLeader = isLeader;
         // Writes in flight may have been dropped with the old leader; their clients must not

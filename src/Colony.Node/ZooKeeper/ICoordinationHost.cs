@@ -1,4 +1,5 @@
 using Colony.Consensus;
+using Colony.Coordination.Reconfig;
 
 namespace Colony.Node.ZooKeeper;
 
@@ -30,4 +31,38 @@ internal interface ICoordinationHost
     /// leader whose connection just broke is probably gone: writes wait rather than vanish with it.
     /// </summary>
     bool LeaderReachable { get; }
+
+    /// <summary>Loop thread only: this node is a learner (a ZooKeeper observer): it follows, and never votes.</summary>
+    bool IsLearner { get; }
+
+    /// <summary>Loop thread only: the members as <c>/zookeeper/config</c> lists them, with their addresses.</summary>
+    IReadOnlyList<ServerSpec> Ensemble { get; }
+
+    /// <summary>Any thread: makes one membership change through the leader and waits until it commits.</summary>
+    Task<MembershipStepOutcome> ChangeMembershipAsync(ReconfigStep step);
+}
+
+/// <summary>How one membership change of a reconfig ended.</summary>
+internal sealed record MembershipStepOutcome(MembershipStepStatus Status, string? Error = null)
+{
+    public static readonly MembershipStepOutcome Done = new(MembershipStepStatus.Done);
+    public static readonly MembershipStepOutcome Busy = new(MembershipStepStatus.Busy);
+    public static readonly MembershipStepOutcome Failed = new(MembershipStepStatus.Failed);
+
+    public static MembershipStepOutcome Refused(string error) => new(MembershipStepStatus.Refused, error);
+}
+
+internal enum MembershipStepStatus
+{
+    /// <summary>Committed.</summary>
+    Done,
+
+    /// <summary>Another membership change is in flight (ReconfigInProgress).</summary>
+    Busy,
+
+    /// <summary>The leader refused it as meaningless here, e.g. the node is already a member (BadArguments).</summary>
+    Refused,
+
+    /// <summary>No leader took it, or its outcome is unknown (NewConfigNoQuorum).</summary>
+    Failed,
 }

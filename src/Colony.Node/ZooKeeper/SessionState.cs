@@ -40,6 +40,9 @@ internal sealed class SessionState(ClientConnection connection, int timeoutMs)
     /// </summary>
     public bool ReadOnly { get; set; }
 
+    /// <summary>A local session (localSessionsEnabled): known only to this node until it is upgraded.</summary>
+    public bool Local { get; set; }
+
     /// <summary>The nonce of a SASL DIGEST-MD5 challenge sent and not yet answered.</summary>
     public string? SaslNonce { get; set; }
 

@@ -25,6 +25,7 @@ public sealed class CoordinationCommandCodecTests
         new Op.DeleteContainer("/c"),
         new Op.DeleteExpiredTtl("/t"),
         new Op.Sync("/"),
+        new Op.SetConfig("server.1=127.0.0.1:2888:3888:participant;0.0.0.0:2181\n"u8.ToArray()),
     ];
 
     public static TheoryData<Op> AllOperations() => new(Operations);
@@ -127,6 +128,7 @@ public sealed class CoordinationCommandCodecTests
     [InlineData(OperationKind.DeleteExpiredTtl, 11)]
     [InlineData(OperationKind.Sync, 12)]
     [InlineData(OperationKind.MoveSession, 13)]
+    [InlineData(OperationKind.SetConfig, 14)]
     public void Operation_kinds_are_frozen(OperationKind kind, byte value) => Assert.Equal(value, (byte)kind);
 
     [Fact]

@@ -5,6 +5,7 @@ using Colony.Compute.Scheduling;
 using Colony.Core;
 using Colony.Node.Blocks;
 using Colony.Node.Hosting;
+using Colony.Node.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -102,7 +103,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
                 return;
             }
             _standbyStarted = time.GetTimestamp();
-            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, node.LoadSecret(), OnMessage);
+            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, null, OnMessage);
             LogStandbyStarted(logger, _standby.ProcessId);
             _ = WatchAsync(_standby);
         }
@@ -183,7 +184,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         ExecutorProcess executor;
         try
         {
-            executor = await ExecutorForAsync(launch.Job).ConfigureAwait(false);
+            executor = await ExecutorForAsync(launch.Job, launch.User).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
         {
@@ -201,8 +202,10 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
     }
 
     /// <summary>The job's executor: the one it has, else the standby (given the job), else a new process.</summary>
-    private async Task<ExecutorProcess> ExecutorForAsync(string job)
+    private async Task<ExecutorProcess> ExecutorForAsync(string job, string user)
     {
+        // The job's tasks act as its user, with a token that dies with the job (Security/ApiTokens).
+        string token = ApiTokens.JobToken(node.LoadSecret(), job, user);
         await _starting.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -216,12 +219,12 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
             if (_standby is { HasExited: false } standby)
             {
                 _standby = null;
-                await standby.AssignAsync(job, directory).ConfigureAwait(false);
+                await standby.AssignAsync(job, directory, token).ConfigureAwait(false);
                 _executors[job] = standby;
                 LogStandbyAssigned(logger, job, standby.ProcessId);
                 return standby;
             }
-            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, node.LoadSecret(), OnMessage);
+            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, token, OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
             _ = WatchAsync(executor);

@@ -1,4 +1,5 @@
 using Colony.Core;
+using Colony.Node.Security;
 using Colony.Storage.Placement;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ namespace Colony.Node.FileSystem;
 /// </summary>
 internal static partial class FsEndpoints
 {
-    private static void MapDataNodes(WebApplication app, RouteGroupBuilder fs)
+    private static void MapDataNodes(WebApplication app, RouteGroupBuilder fs, Func<HttpRequest, Caller> who)
     {
         var manager = app.Services.GetRequiredService<BlockManager>();
         var time = app.Services.GetRequiredService<TimeProvider>();
@@ -27,8 +28,12 @@ internal static partial class FsEndpoints
             return Results.Json(nodes, FsJson.Default.DataNodeViewArray);
         });
 
-        fs.MapPost("/decommission", (ulong? node) =>
+        fs.MapPost("/decommission", (HttpRequest http, ulong? node) =>
         {
+            if (!who(http).IsAdmin)
+            {
+                return AccessProblems.AdminOnly(who(http), "decommissioning a data node");
+            }
             if (node is not { } id || id == 0)
             {
                 return BadRequest("node (a data node's id) is required");

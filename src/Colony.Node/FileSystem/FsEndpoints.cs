@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Colony.Node.Hosting;
+using Colony.Node.Security;
+using Colony.Storage.Access;
 using Colony.Storage.Namespace;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -12,11 +14,11 @@ namespace Colony.Node.FileSystem;
 /// <summary>
 /// The file system's namespace over HTTP, under <c>/api/fs</c>. Any node answers: one that does not
 /// lead forwards the request to the leader, so every answer reflects every acknowledged change.
-/// Changes need the cluster's token (<c>Authorization: Bearer …</c>); reads do not.
+/// Changes need a token (<c>Authorization: Bearer …</c>); reads without one are anonymous. Every call is
+/// checked against the files' owners, groups and modes, as HDFS does (docs/security.md).
 /// </summary>
 internal static partial class FsEndpoints
 {
-    private const string DefaultUser = "colony";
     private const ushort DefaultDirectoryMode = 0x1ED; // 0755
 
     public static void Map(WebApplication app)
@@ -24,9 +26,11 @@ internal static partial class FsEndpoints
         var service = app.Services.GetRequiredService<NamespaceService>();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
         var token = Convert.ToBase64String(app.Services.GetRequiredService<NodeOptions>().LoadSecret());
+        var authenticator = app.Services.GetRequiredService<Authenticator>();
         var forwarder = new LeaderForwarder(loop);
 
-        // A middleware, not an endpoint filter: it must see the request before its body is bound.
+        // A middleware, not an endpoint filter: it must see the request before its body is bound. Unauthenticated
+        // changes were refused already (AccessEndpoints); the leader decides what the caller may do.
         // Content is served by whichever node was asked (it reads and writes as a client), so it is not forwarded.
         app.UseWhen(http => http.Request.Path.StartsWithSegments("/api/fs", StringComparison.Ordinal)
             && !http.Request.Path.StartsWithSegments(ContentPath, StringComparison.Ordinal), branch => branch.Use(async (http, next) =>
@@ -36,55 +40,94 @@ internal static partial class FsEndpoints
                 await forwarder.ForwardAsync(http).ConfigureAwait(false);
                 return;
             }
-            if (!HttpMethods.IsGet(http.Request.Method) && !Authorized(http.Request, token))
-            {
-                await Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "a change needs the cluster's token",
-                    detail: "send Authorization: Bearer <the cluster secret, base64>, as the colony command does").ExecuteAsync(http).ConfigureAwait(false);
-                return;
-            }
             await next(http).ConfigureAwait(false);
         }));
 
         MapHeartbeat(app, loop, token);
-        MapContent(app, token);
+        MapContent(app, authenticator);
         var fs = app.MapGroup("/api/fs");
+        Caller Who(HttpRequest http) => authenticator.Identify(http)!;
+        IResult? Deny(HttpRequest http, string? path, FsPermissionCheck check) =>
+            service.Read(tree => FsPermissions.Check(tree, Who(http).Fs, path ?? "/", check)) is { } why ? AccessProblems.Forbidden(why) : null;
 
-        fs.MapGet("/stat", (string? path) => service.Read(tree => tree.Stat(path ?? "/")) is { } status
-            ? Results.Json(FileStatusView.From(status), FsJson.Default.FileStatusView)
-            : NotFound(path));
-        fs.MapGet("/list", (string? path) =>
+        fs.MapGet("/stat", (HttpRequest http, string? path) => Deny(http, path, Traverse)
+            ?? (service.Read(tree => tree.Stat(path ?? "/")) is { } status
+                ? Results.Json(FileStatusView.From(status), FsJson.Default.FileStatusView)
+                : NotFound(path)));
+        fs.MapGet("/list", (HttpRequest http, string? path) =>
         {
             string target = path ?? "/";
-            return service.Read(tree => tree.List(target)) is { } entries
-                ? Results.Json(new ListingView(target, [.. entries.Select(FileStatusView.From)]), FsJson.Default.ListingView)
-                : NotFound(target);
+            bool directory = service.Read(tree => tree.Find(target) is DirectoryInode);
+            return Deny(http, target, directory ? new FsPermissionCheck(Target: FsAccess.ReadExecute) : Traverse)
+                ?? (service.Read(tree => tree.List(target)) is { } entries
+                    ? Results.Json(new ListingView(target, [.. entries.Select(FileStatusView.From)]), FsJson.Default.ListingView)
+                    : NotFound(target));
         });
-        fs.MapGet("/du", (string? path) =>
+        fs.MapGet("/du", (HttpRequest http, string? path) =>
         {
             string target = path ?? "/";
-            return service.Read(tree => tree.Summarize(target)) is { } sum
-                ? Results.Json(new SummaryView(target, sum.Files, sum.Directories, sum.Bytes, sum.SpaceConsumed), FsJson.Default.SummaryView)
-                : NotFound(target);
+            return Deny(http, target, new FsPermissionCheck(Subtree: FsAccess.ReadExecute))
+                ?? (service.Read(tree => tree.Summarize(target)) is { } sum
+                    ? Results.Json(new SummaryView(target, sum.Files, sum.Directories, sum.Bytes, sum.SpaceConsumed), FsJson.Default.SummaryView)
+                    : NotFound(target));
         });
 
-        fs.MapPost("/mkdirs", (FsChangeRequest request) => Change(service, request, r =>
-            new NamespaceCommand.Mkdirs(r.Path!, r.User ?? DefaultUser, r.User ?? DefaultUser, ParseMode(r.Mode) ?? DefaultDirectoryMode, service.Now)));
-        fs.MapPost("/rename", (FsChangeRequest request) => request.Destination is null
+        fs.MapPost("/mkdirs", (HttpRequest http, FsChangeRequest request) => Deny(http, request.Path, new FsPermissionCheck(Ancestor: FsAccess.WriteExecute)) is { } denied
+            ? Task.FromResult(denied)
+            : Change(service, request, r => new NamespaceCommand.Mkdirs(r.Path!, OwnerFor(Who(http), r.User), OwnerFor(Who(http), r.User),
+                ParseMode(r.Mode) ?? DefaultDirectoryMode, service.Now)));
+        fs.MapPost("/rename", (HttpRequest http, FsChangeRequest request) => request.Destination is null
             ? Task.FromResult(BadRequest("destination is required"))
-            : Change(service, request, r => new NamespaceCommand.Rename(r.Path!, r.Destination!, false, service.Now)));
-        fs.MapPost("/delete", (FsChangeRequest request) => Change(service, request, r =>
-            r.SkipTrash || IsInTrash(r.Path!)
-                ? new NamespaceCommand.Delete(r.Path!, r.Recursive, service.Now)
-                : DeleteToTrash(service, r)));
-        fs.MapPost("/set-replication", (FsChangeRequest request) => request.Replication <= 0
+            : (Deny(http, request.Path, RemoveEntry) ?? Deny(http, request.Destination, service.Read(tree => tree.Find(request.Destination) is DirectoryInode)
+                ? new FsPermissionCheck(Target: FsAccess.WriteExecute)
+                : new FsPermissionCheck(Parent: FsAccess.WriteExecute))) is { } denied
+                ? Task.FromResult(denied)
+                : Change(service, request, r => new NamespaceCommand.Rename(r.Path!, r.Destination!, false, service.Now)));
+        fs.MapPost("/delete", (HttpRequest http, FsChangeRequest request) =>
+            Deny(http, request.Path, request.Recursive ? RemoveEntry with { Subtree = FsAccess.All } : RemoveEntry) is { } denied
+                ? Task.FromResult(denied)
+                : Change(service, request, r =>
+                    r.SkipTrash || IsInTrash(r.Path!)
+                        ? new NamespaceCommand.Delete(r.Path!, r.Recursive, service.Now)
+                        : DeleteToTrash(service, r, OwnerFor(Who(http), r.User))));
+        fs.MapPost("/set-replication", (HttpRequest http, FsChangeRequest request) => request.Replication <= 0
             ? Task.FromResult(BadRequest("replication must be at least 1"))
-            : Change(service, request, r => new NamespaceCommand.SetReplication(r.Path!, r.Replication)));
-        fs.MapPost("/chmod", (FsChangeRequest request) => ParseMode(request.Mode) is { } mode
-            ? Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode))
-            : Task.FromResult(BadRequest("mode must be octal, e.g. 755")));
-        MapDataPath(app, fs, service);
-        MapDataNodes(app, fs);
+            : Deny(http, request.Path, new FsPermissionCheck(Target: FsAccess.Write)) is { } denied
+                ? Task.FromResult(denied)
+                : Change(service, request, r => new NamespaceCommand.SetReplication(r.Path!, r.Replication)));
+        fs.MapPost("/chmod", (HttpRequest http, FsChangeRequest request) => ParseMode(request.Mode) is not { } mode
+            ? Task.FromResult(BadRequest("mode must be octal, e.g. 755"))
+            : Deny(http, request.Path, new FsPermissionCheck(Owner: true)) is { } denied
+                ? Task.FromResult(denied)
+                : Change(service, request, r => new NamespaceCommand.SetPermission(r.Path!, mode)));
+        fs.MapPost("/chown", (HttpRequest http, FsChangeRequest request) =>
+        {
+            if (!Who(http).IsAdmin)
+            {
+                return Task.FromResult(AccessProblems.AdminOnly(Who(http), "changing a file's owner"));
+            }
+            if ((request.User is null && request.Group is null) || (request.User is { } u && !UserNames.IsValid(u)) || (request.Group is { } g && !UserNames.IsValid(g)))
+            {
+                return Task.FromResult(BadRequest("give a user, a group or both, each 1-64 letters, digits, '.', '_' or '-'"));
+            }
+            return Change(service, request, r => new NamespaceCommand.SetOwner(r.Path!, r.User, r.Group));
+        });
+        MapDataPath(app, fs, service, Deny, Who);
+        MapDataNodes(app, fs, Who);
     }
+
+    /// <summary>Stat and the like: x on every directory on the way, nothing on the path itself.</summary>
+    private static readonly FsPermissionCheck Traverse = new();
+
+    /// <summary>Deleting or renaming an entry: w and x on its directory, and the sticky bit's rule.</summary>
+    private static readonly FsPermissionCheck RemoveEntry = new(Parent: FsAccess.WriteExecute, StickyParent: true);
+
+    /// <summary>
+    /// Whom a new file or directory belongs to: the caller, or for an administrator the user the request names
+    /// (so the cluster token keeps creating files as the CLI's user, as before tokens).
+    /// </summary>
+    internal static string OwnerFor(Caller caller, string? requested) =>
+        caller.IsAdmin && requested is { } user && UserNames.IsValid(user) ? user : caller.User;
 
     /// <summary>Data nodes report to the leader here; any other node answers 421 with the leader's address.</summary>
     private static void MapHeartbeat(WebApplication app, ReplicaLoop loop, string token)
@@ -107,13 +150,13 @@ internal static partial class FsEndpoints
         });
     }
 
-    private static NamespaceCommand DeleteToTrash(NamespaceService service, FsChangeRequest request)
+    private static NamespaceCommand DeleteToTrash(NamespaceService service, FsChangeRequest request, string user)
     {
         // Trash takes only what a non-recursive delete would: an empty directory or a file.
         bool nonEmptyDirectory = service.Read(tree => tree.Stat(request.Path!)) is { IsDirectory: true, ChildCount: > 0 };
         return nonEmptyDirectory && !request.Recursive
             ? new NamespaceCommand.Delete(request.Path!, false, service.Now) // refused as NotEmpty, with the usual message
-            : new NamespaceCommand.MoveToTrash(request.Path!, request.User ?? DefaultUser, service.Now);
+            : new NamespaceCommand.MoveToTrash(request.Path!, user, service.Now);
     }
 
     private static bool IsInTrash(string path) =>

@@ -75,6 +75,10 @@ public sealed class FsChangeRequest
     public short Replication { get; set; }
 
     /// <summary>Octal, e.g. "755".</summary>
+    /// <summary>chown: the new group; null leaves it.</summary>
+    [JsonPropertyName("group")]
+    public string? Group { get; set; }
+
     [JsonPropertyName("mode")]
     public string? Mode { get; set; }
 

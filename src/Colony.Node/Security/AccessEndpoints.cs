@@ -98,6 +98,8 @@ internal static class AccessEndpoints
     /// <summary>Where the shared job staging area is: like /tmp, anyone may add to it and only owners remove.</summary>
     public const string StagingDirectory = "/colony/staging";
 
+    private const ushort SharedMode = 0x3FF; // 1777
+
     /// <summary>
     /// Gives a user somewhere to write: <c>/user/NAME</c> (theirs, 0755) and the shared staging directory (1777),
     /// as an HDFS administrator would. Existing directories are left as they are.
@@ -113,9 +115,15 @@ internal static class AccessEndpoints
         {
             await names.ExecuteAsync(new NamespaceCommand.Mkdirs(home, user, user, 0x1ED, names.Now)).ConfigureAwait(false);
         }
-        if (names.Read(t => t.Find(StagingDirectory)) is null)
+        switch (names.Read(t => t.Find(StagingDirectory)?.Mode))
         {
-            await names.ExecuteAsync(new NamespaceCommand.Mkdirs(StagingDirectory, Caller.ClusterUser, Caller.ClusterUser, 0x3FF, names.Now)).ConfigureAwait(false);
+            case null:
+                await names.ExecuteAsync(new NamespaceCommand.Mkdirs(StagingDirectory, Caller.ClusterUser, Caller.ClusterUser, SharedMode, names.Now)).ConfigureAwait(false);
+                break;
+            case not SharedMode:
+                // Made by an administrator's job before any user had a token: open it up as the shared area it is.
+                await names.ExecuteAsync(new NamespaceCommand.SetPermission(StagingDirectory, SharedMode)).ConfigureAwait(false);
+                break;
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Colony.Compute.Jobs;
 using Colony.Compute.Scheduling;
 using Colony.Core;
 using Colony.Node.Blocks;
@@ -17,7 +18,8 @@ namespace Colony.Node.Compute;
 /// executor process (started on first need), kills to the executor (and the process is killed if the attempt
 /// does not stop), finished jobs' executors are stopped and their files removed.
 /// </summary>
-public sealed partial class WorkerService(NodeOptions node, ComputeOptions options, ReplicaLoop loop, TimeProvider time, ILogger<WorkerService> logger) : BackgroundService
+public sealed partial class WorkerService(
+    NodeOptions node, ComputeOptions options, ReplicaLoop loop, JobsService jobs, TimeProvider time, ILogger<WorkerService> logger) : BackgroundService
 {
     /// <summary>How long a killed attempt gets to stop before its executor is killed with it.</summary>
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
@@ -184,6 +186,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         ExecutorProcess executor;
         try
         {
+            await JobKnownHereAsync(launch.Job).ConfigureAwait(false);
             executor = await ExecutorForAsync(launch.Job, launch.User).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
@@ -200,6 +203,30 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         }
         await executor.SendAsync(new ExecutorMessage { Op = "run", Attempt = launch.Attempt, Launch = launch }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Waits (a few seconds at most) until this node has applied the job's submission: its executor's token is
+    /// checked against the replicated job, and the leader may launch an attempt before this node hears of it.
+    /// </summary>
+    private async Task JobKnownHereAsync(string job)
+    {
+        if (!JobId.TryParse(job, out var id))
+        {
+            return;
+        }
+        long started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < JobKnownWait)
+        {
+            var changed = jobs.NextChange;
+            if (jobs.Read(s => s.Find(id)) is not null)
+            {
+                return;
+            }
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(100), time)).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan JobKnownWait = TimeSpan.FromSeconds(5);
 
     /// <summary>The job's executor: the one it has, else the standby (given the job), else a new process.</summary>
     private async Task<ExecutorProcess> ExecutorForAsync(string job, string user)

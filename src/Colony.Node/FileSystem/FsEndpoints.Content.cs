@@ -26,7 +26,8 @@ internal static partial class FsEndpoints
     {
         var options = app.Services.GetRequiredService<NodeOptions>();
         // The node's own HTTP address: namespace calls go through the usual forwarding to the leader.
-        var client = new ColonyFileSystem([SelfAddress(options.Http)], options.LoadSecret(), new ColonyFileSystemOptions
+        // No token of its own: every request is served as its caller (As below), never as the cluster.
+        var client = new ColonyFileSystem([SelfAddress(options.Http)], (string?)null, new ColonyFileSystemOptions
         {
             ClientName = $"http-node-{options.NodeId}",
             LocalDataNode = options.DataTransfer,

@@ -72,7 +72,9 @@ internal static partial class FsEndpoints
                     : NotFound(target));
         });
 
-        fs.MapPost("/mkdirs", (HttpRequest http, FsChangeRequest request) => Deny(http, request.Path, new FsPermissionCheck(Ancestor: FsAccess.WriteExecute)) is { } denied
+        // mkdir -p of a directory that exists changes nothing, so it needs no more than a stat does.
+        fs.MapPost("/mkdirs", (HttpRequest http, FsChangeRequest request) => Deny(http, request.Path,
+            service.Read(tree => request.Path is not null && tree.Find(request.Path) is DirectoryInode) ? Traverse : new FsPermissionCheck(Ancestor: FsAccess.WriteExecute)) is { } denied
             ? Task.FromResult(denied)
             : Change(service, request, r => new NamespaceCommand.Mkdirs(r.Path!, OwnerFor(Who(http), r.User), OwnerFor(Who(http), r.User),
                 ParseMode(r.Mode) ?? DefaultDirectoryMode, service.Now)));

@@ -6,6 +6,7 @@ using Colony.Storage.Namespace;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Colony.Node.Security;
 
@@ -15,7 +16,7 @@ namespace Colony.Node.Security;
 /// the caller may do (403). Tokens are managed under <c>/api/tokens</c> by administrators, and
 /// <c>GET /api/auth/whoami</c> says who this node takes the caller for.
 /// </summary>
-internal static class AccessEndpoints
+internal static partial class AccessEndpoints
 {
     public static void Map(WebApplication app)
     {
@@ -23,6 +24,7 @@ internal static class AccessEndpoints
         var access = app.Services.GetRequiredService<AccessService>();
         var names = app.Services.GetRequiredService<NamespaceService>();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Colony.Node.Security");
         var forwarder = new LeaderForwarder(loop);
 
         app.Use(async (http, next) =>
@@ -79,6 +81,7 @@ internal static class AccessEndpoints
             {
                 return result;
             }
+            LogTokenCreated(logger, id, request.User!, request.Admin, caller.User);
             await EnsureHomeAsync(names, request.User!).ConfigureAwait(false);
             return Results.Json(new TokenCreatedView(id, request.User!, groups, request.Admin, token), AccessJson.Default.TokenCreatedView, statusCode: 201);
         });
@@ -89,11 +92,23 @@ internal static class AccessEndpoints
             {
                 return AccessProblems.AdminOnly(caller, "revoking tokens");
             }
-            return await Execute(access, new AccessCommand.RevokeToken(id)).ConfigureAwait(false) ?? Results.NoContent();
+            if (await Execute(access, new AccessCommand.RevokeToken(id)).ConfigureAwait(false) is { } refused)
+            {
+                return refused;
+            }
+            LogTokenRevoked(logger, id, caller.User);
+            return Results.NoContent();
         });
     }
 
     public const string TokensPath = "/api/tokens";
+
+    // An audit trail by id and name: the token itself is never logged.
+    [LoggerMessage(EventId = 8000, Level = LogLevel.Information, Message = "token {Id} created for {User} (admin: {Admin}) by {Caller}")]
+    private static partial void LogTokenCreated(ILogger logger, string id, string user, bool admin, string caller);
+
+    [LoggerMessage(EventId = 8001, Level = LogLevel.Information, Message = "token {Id} revoked by {Caller}")]
+    private static partial void LogTokenRevoked(ILogger logger, string id, string caller);
 
     /// <summary>Where the shared job staging area is: like /tmp, anyone may add to it and only owners remove.</summary>
     public const string StagingDirectory = "/colony/staging";

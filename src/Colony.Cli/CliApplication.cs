@@ -80,6 +80,7 @@ internal static class CliApplication
             ZkCommands.Create(cli),
             FsCommands.Create(cli),
             JobCommands.Create(cli),
+            TokenCommands.Create(cli),
             RecipeCommands.CreateLock(cli), RecipeCommands.CreateElect(cli),
         };
         root.Options.Add(new HelpOption());

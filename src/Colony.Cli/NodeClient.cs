@@ -18,7 +18,8 @@ internal sealed class NodeClient : IDisposable
 
     private readonly HttpClient http;
 
-    public NodeClient()
+    /// <param name="token">The bearer token membership changes need (an administrator's); status reads need none.</param>
+    public NodeClient(string? token = null)
     {
         // Nodes are on loopback or a private network: never go through a proxy.
         var handler = new SocketsHttpHandler
@@ -29,6 +30,10 @@ internal sealed class NodeClient : IDisposable
             AllowAutoRedirect = false,
         };
         http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        if (token is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
     }
 
     public void Dispose() => http.Dispose();

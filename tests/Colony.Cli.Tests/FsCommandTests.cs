@@ -20,7 +20,14 @@ public sealed class FsCommandTests : IDisposable
     [InlineData("fs rm")]
     [InlineData("fs du")]
     [InlineData("fs setrep")]
+    [InlineData("fs chmod")]
+    [InlineData("fs chown")]
     [InlineData("fs fsck")]
+    [InlineData("token")]
+    [InlineData("token create")]
+    [InlineData("token list")]
+    [InlineData("token revoke")]
+    [InlineData("token whoami")]
     public async Task Every_fs_command_has_help(string command)
     {
         var result = await new CliRun(directory.Path).RunAsync([.. command.Split(' '), "--help"]);
@@ -50,5 +57,32 @@ public sealed class FsCommandTests : IDisposable
     {
         var error = Assert.Throws<CliError>(() => FsCommands.ParseSize(text));
         Assert.Equal(CliError.Usage, error.ExitCode);
+    }
+}
+
+public sealed class CliTokenTests
+{
+    private static CliContext Context(Dictionary<string, string> variables) => new(new CliEnvironment
+    {
+        Out = TextWriter.Null,
+        Error = TextWriter.Null,
+        WorkingDirectory = Path.GetTempPath(),
+        GetVariable = name => variables.TryGetValue(name, out var value) ? value : null,
+    });
+
+    private static readonly ClusterTarget Remote = new(null, null, []);
+
+    [Fact]
+    public void COLONY_TOKEN_wins_over_the_cluster_secret()
+    {
+        var cli = Context(new() { [FsCommands.TokenVariable] = " colony.abc.def\n", [FsCommands.SecretVariable] = "c2VjcmV0" });
+        Assert.Equal("colony.abc.def", FsCommands.Token(cli, Remote));
+    }
+
+    [Fact]
+    public void Without_a_user_token_the_cluster_token_is_the_secret_in_base64()
+    {
+        Assert.Equal("c2VjcmV0", FsCommands.Token(Context(new() { [FsCommands.SecretVariable] = "c2VjcmV0" }), Remote));
+        Assert.Null(FsCommands.Token(Context([]), Remote));
     }
 }

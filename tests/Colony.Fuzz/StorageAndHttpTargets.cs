@@ -161,7 +161,7 @@ public static class StorageAndHttpTargets
         {
             return;
         }
-        var (command, _) = FsEndpoints.ChangeCommand(operation, request, 2_000, tree.Stat);
+        var (command, _) = FsEndpoints.ChangeCommand(operation, request, "fuzz", 2_000, tree.Stat);
         if (command is null)
         {
             return;

@@ -103,6 +103,7 @@ public class MembershipTests(ITestOutputHelper output)
             {
                 Content = JsonContent.Create(new { id, peer = cluster.PeerAddress(id), http = cluster.HttpAddress(id), role }),
             };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Convert.ToBase64String(cluster.Secret));
             var (code, _) = await client.SendAsync(request);
             answers.Add(code);
             if (code != 204)
@@ -128,7 +129,9 @@ public class MembershipTests(ITestOutputHelper output)
             {
                 return string.Join(", ", answers);
             }
-            var (code, _) = await client.SendAsync(new HttpRequestMessage(HttpMethod.Delete, $"{cluster.HttpAddress(leader)}/cluster/members/{id}"));
+            using var removal = new HttpRequestMessage(HttpMethod.Delete, $"{cluster.HttpAddress(leader)}/cluster/members/{id}");
+            removal.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Convert.ToBase64String(cluster.Secret));
+            var (code, _) = await client.SendAsync(removal);
             answers.Add(code);
             if (code == 204 && leader != id)
             {

@@ -47,8 +47,9 @@ internal static class ClusterCommands
     {
         using var held = await LockAsync(cli, layout, cancellationToken).ConfigureAwait(false);
         var manifest = ClusterFile.Read(layout);
-        var endpoints = ClusterTarget.FromDirectory(layout).Nodes;
-        using var client = new NodeClient();
+        var local = ClusterTarget.FromDirectory(layout);
+        var endpoints = local.Nodes;
+        using var client = new NodeClient(FsCommands.Token(cli, local));
         var (leader, _) = await FindLeaderAsync(client, endpoints, cancellationToken).ConfigureAwait(false);
 
         // A fresh id: past every node listed and every configuration left behind by a removed one.
@@ -126,7 +127,7 @@ internal static class ClusterCommands
     private static async Task<int> RemoveNodeAsync(CliContext cli, ClusterTarget target, int id, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var held = target.Layout is { } layout ? await LockAsync(cli, layout, cancellationToken).ConfigureAwait(false) : null;
-        using var client = new NodeClient();
+        using var client = new NodeClient(FsCommands.Token(cli, target));
         var (leader, _) = await FindLeaderAsync(client, target.Nodes, cancellationToken).ConfigureAwait(false);
         var accepted = await client.RemoveMemberAsync(leader.Http, id, cancellationToken).ConfigureAwait(false);
 

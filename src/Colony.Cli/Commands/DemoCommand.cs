@@ -46,9 +46,9 @@ internal static class DemoCommand
         await RunStepAsync(cli, up, ct).ConfigureAwait(false);
         var target = ClusterTarget.FromDirectory(layout);
         var nodes = target.Nodes.Select(n => n.Http).ToArray();
-        byte[]? secret = FsCommands.Secret(cli, target);
-        using var fs = new ColonyFileSystem(nodes, secret);
-        using var jobs = new JobClient(nodes, secret);
+        string? token = FsCommands.Token(cli, target);
+        using var fs = new ColonyFileSystem(nodes, token);
+        using var jobs = new JobClient(nodes, token);
         using var probe = new NodeClient();
 
         // A file's replication is capped by the data nodes the leader knows when it is created: wait for all three.

@@ -9,10 +9,10 @@ using Spectre.Console;
 namespace Colony.Cli.Commands;
 
 /// <summary>
-/// <c>colony fs put|get|cat|ls|stat|mkdir|mv|rm|du|setrep|fsck</c>: the cluster's file system. Namespace
-/// calls go to any node over HTTP (--data, --cluster or COLONY_CLUSTER); file bytes go straight to and from
-/// the data nodes. Changes carry the cluster secret: the data directory's <c>secret</c> file, or
-/// COLONY_SECRET_FILE / COLONY_SECRET with --cluster.
+/// <c>colony fs put|get|cat|ls|stat|mkdir|mv|rm|du|setrep|chmod|chown|fsck</c>: the cluster's file system.
+/// Namespace calls go to any node over HTTP (--data, --cluster or COLONY_CLUSTER); file bytes go straight to and
+/// from the data nodes. Calls carry a token: COLONY_TOKEN (a user's, from <c>colony token create</c>), else the
+/// cluster token from the data directory's <c>secret</c> file, or COLONY_SECRET_FILE / COLONY_SECRET with --cluster.
 /// </summary>
 internal static class FsCommands
 {
@@ -20,14 +20,41 @@ internal static class FsCommands
 
     public const string SecretFileVariable = "COLONY_SECRET_FILE";
     public const string SecretVariable = "COLONY_SECRET";
+    public const string TokenVariable = "COLONY_TOKEN";
 
     public static Command Create(CliContext cli) =>
-        new("fs", "Store and read files: put, get, cat, ls, stat, mkdir, mv, rm, du, setrep, fsck")
+        new("fs", "Store and read files: put, get, cat, ls, stat, mkdir, mv, rm, du, setrep, chmod, chown, fsck")
         {
             CreatePut(cli), CreateGet(cli), CreateCat(cli), CreateLs(cli), CreateStat(cli), CreateMkdir(cli),
-            CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateFsck(cli), CreateDataNodes(cli), CreateDecommission(cli),
-            CreateRecommission(cli), CreateBalance(cli),
+            CreateMv(cli), CreateRm(cli), CreateDu(cli), CreateSetrep(cli), CreateChmod(cli), CreateChown(cli), CreateFsck(cli),
+            CreateDataNodes(cli), CreateDecommission(cli), CreateRecommission(cli), CreateBalance(cli),
         };
+
+    private static Command CreateChmod(CliContext cli)
+    {
+        var mode = new Argument<string>("MODE") { Description = "Octal permission bits, e.g. 750, or 1777 for a shared directory with the sticky bit" };
+        var path = Remote();
+        var command = new Command("chmod", "Change a file's or directory's permission bits (its owner or an administrator)") { mode, path };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, fs => fs.SetPermissionAsync(parse.GetValue(path)!, parse.GetValue(mode)!, ct), ct));
+        return command;
+    }
+
+    private static Command CreateChown(CliContext cli)
+    {
+        var owner = new Argument<string>("USER[:GROUP]") { Description = "The new owner, and optionally the group; :GROUP alone changes the group only" };
+        var path = Remote();
+        var command = new Command("chown", "Change a file's or directory's owner and group (administrators only)") { owner, path };
+        command.SetAction((parse, ct) =>
+        {
+            string text = parse.GetValue(owner)!;
+            int colon = text.IndexOf(':', StringComparison.Ordinal);
+            string? user = colon < 0 ? text : text[..colon];
+            string? group = colon < 0 ? null : text[(colon + 1)..];
+            return RunAsync(cli, parse, fs => fs.SetOwnerAsync(parse.GetValue(path)!,
+                string.IsNullOrEmpty(user) ? null : user, string.IsNullOrEmpty(group) ? null : group, ct), ct);
+        });
+        return command;
+    }
 
     private static Command CreateDataNodes(CliContext cli)
     {
@@ -550,7 +577,7 @@ internal static class FsCommands
     private static async Task<int> RunAsync(CliContext cli, ParseResult parse, Func<ColonyFileSystem, Task> action, CancellationToken cancellationToken)
     {
         var target = cli.RemoteCluster(parse);
-        using var fs = new ColonyFileSystem([.. target.Nodes.Select(n => n.Http)], Secret(cli, target));
+        using var fs = new ColonyFileSystem([.. target.Nodes.Select(n => n.Http)], Token(cli, target));
         try
         {
             await action(fs).ConfigureAwait(false);
@@ -569,6 +596,15 @@ internal static class FsCommands
             throw new CliError(e.Message);
         }
     }
+
+    /// <summary>
+    /// The bearer token the CLI presents: COLONY_TOKEN when set (a user's own), else the cluster token, the
+    /// secret's base64, found as <see cref="Secret"/> finds it; null when there is neither, so reads are anonymous.
+    /// </summary>
+    internal static string? Token(CliContext cli, ClusterTarget target) =>
+        cli.Environment.GetVariable(TokenVariable) is { Length: > 0 } token
+            ? token.Trim()
+            : Secret(cli, target) is { } secret ? Convert.ToBase64String(secret) : null;
 
     internal static byte[]? Secret(CliContext cli, ClusterTarget target)
     {

@@ -44,11 +44,20 @@ public sealed class ColonyFileSystem : IDisposable
 {
     private readonly IReadOnlyList<Uri> _nodes;
     private readonly HttpClient _http;
+    private readonly AuthenticationHeaderValue? _authorization;
+    private readonly bool _ownsConnections = true;
     private int _preferred;
 
     /// <param name="nodes">HTTP addresses of cluster members; any one that answers will do.</param>
-    /// <param name="secret">The cluster secret; changes are refused without it.</param>
+    /// <param name="secret">The cluster secret (the cluster token is its base64); changes are refused without a token.</param>
     public ColonyFileSystem(IReadOnlyList<Uri> nodes, byte[]? secret, ColonyFileSystemOptions? options = null)
+        : this(nodes, secret is null ? null : Convert.ToBase64String(secret), options)
+    {
+    }
+
+    /// <param name="nodes">HTTP addresses of cluster members; any one that answers will do.</param>
+    /// <param name="token">The bearer token: the cluster token or a user's. Without one, reads are anonymous and changes are refused.</param>
+    public ColonyFileSystem(IReadOnlyList<Uri> nodes, string? token, ColonyFileSystemOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         if (nodes.Count == 0)
@@ -58,10 +67,7 @@ public sealed class ColonyFileSystem : IDisposable
         _nodes = nodes;
         Options = options ?? new ColonyFileSystemOptions();
         _http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
-        if (secret is not null)
-        {
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(secret));
-        }
+        _authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
         var transfer = Options.Transfer;
         Transfers = new BlockTransferClient(new BlockTransferOptions
         {
@@ -74,6 +80,24 @@ public sealed class ColonyFileSystem : IDisposable
             LocalReplicas = new LocalReplicaReader(self, blocks);
         }
     }
+
+    /// <summary>A client sharing this one's connections that acts as another caller: what a node uses to serve a request as its caller.</summary>
+    private ColonyFileSystem(ColonyFileSystem shared, string? token, string user)
+    {
+        _nodes = shared._nodes;
+        _http = shared._http;
+        _ownsConnections = false;
+        _authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
+        Options = shared.Options with { User = user };
+        Transfers = shared.Transfers;
+        LocalReplicas = shared.LocalReplicas;
+    }
+
+    /// <summary>
+    /// This client's connections, acting as the caller <paramref name="token"/> names (anonymous when null) and
+    /// creating files for <paramref name="user"/>. Disposing it leaves this client's connections open.
+    /// </summary>
+    public ColonyFileSystem As(string? token, string user) => new(this, token, user);
 
     public ColonyFileSystemOptions Options { get; }
 
@@ -145,6 +169,14 @@ public sealed class ColonyFileSystem : IDisposable
 
     public Task<FsChange> SetReplicationAsync(string path, short replication, CancellationToken cancellationToken = default) =>
         ChangeAsync("set-replication", new FsRequest { Path = path, Replication = replication }, cancellationToken);
+
+    /// <summary><c>chmod</c>: sets the permission bits, given in octal (e.g. "750", "1777"). Only the owner or an administrator may.</summary>
+    public Task<FsChange> SetPermissionAsync(string path, string mode, CancellationToken cancellationToken = default) =>
+        ChangeAsync("chmod", new FsRequest { Path = path, Mode = mode }, cancellationToken);
+
+    /// <summary><c>chown</c>: sets the owner and/or group (a null one is left). Only an administrator may.</summary>
+    public Task<FsChange> SetOwnerAsync(string path, string? owner, string? group, CancellationToken cancellationToken = default) =>
+        ChangeAsync("chown", new FsRequest { Path = path, User = owner, Group = group }, cancellationToken);
 
     /// <summary>
     /// Creates a file and returns the stream that writes it. Bytes are durable on every replica only once the
@@ -224,6 +256,7 @@ public sealed class ColonyFileSystem : IDisposable
         {
             int index = (Volatile.Read(ref _preferred) + attempt) % _nodes.Count;
             using var request = new HttpRequestMessage(method, new Uri(_nodes[index], "/api/fs/" + call));
+            request.Headers.Authorization = _authorization;
             if (body is not null)
             {
                 request.Content = JsonContent.Create(body, FsClientJson.Default.FsRequest);
@@ -281,5 +314,11 @@ public sealed class ColonyFileSystem : IDisposable
 
     private static string Escape(string value) => Uri.EscapeDataString(value);
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        if (_ownsConnections)
+        {
+            _http.Dispose();
+        }
+    }
 }

@@ -100,6 +100,7 @@ internal sealed class FsRequest
     public short Replication { get; set; }
     public string? Mode { get; set; }
     public string? User { get; set; }
+    public string? Group { get; set; }
     public string? Holder { get; set; }
     public long BlockSize { get; set; }
     public bool Overwrite { get; set; }

@@ -23,8 +23,15 @@ public sealed class JobClient : IDisposable
     private int _preferred;
 
     /// <param name="nodes">HTTP addresses of cluster members.</param>
-    /// <param name="secret">The cluster secret: submitting and killing need it.</param>
+    /// <param name="secret">The cluster secret: the cluster token is its base64.</param>
     public JobClient(IReadOnlyList<Uri> nodes, byte[]? secret)
+        : this(nodes, secret is null ? null : Convert.ToBase64String(secret))
+    {
+    }
+
+    /// <param name="nodes">HTTP addresses of cluster members.</param>
+    /// <param name="token">The bearer token (the cluster token or a user's): submitting and killing need one.</param>
+    public JobClient(IReadOnlyList<Uri> nodes, string? token)
     {
         ArgumentNullException.ThrowIfNull(nodes);
         if (nodes.Count == 0)
@@ -32,9 +39,9 @@ public sealed class JobClient : IDisposable
             throw new ArgumentException("at least one node address is needed", nameof(nodes));
         }
         _nodes = nodes;
-        if (secret is not null)
+        if (token is not null)
         {
-            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(secret));
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
     }
 

@@ -18,6 +18,9 @@ public readonly record struct ModuleId(byte Value) : IComparable<ModuleId>
     /// <summary>Jobs and their tasks.</summary>
     public static readonly ModuleId Jobs = new(4);
 
+    /// <summary>API tokens: who may call the HTTP API, and as whom.</summary>
+    public static readonly ModuleId Access = new(5);
+
     /// <summary>A small key-value store for tests and the simulator; production nodes never register it.</summary>
     public static readonly ModuleId KeyValue = new(100);
 
@@ -29,6 +32,7 @@ public readonly record struct ModuleId(byte Value) : IComparable<ModuleId>
         2 => "Coordination",
         3 => "Namespace",
         4 => "Jobs",
+        5 => "Access",
         100 => "KeyValue",
         _ => $"module {Value}",
     };

@@ -17,10 +17,10 @@ public sealed record FinishedAttemptReport(string Attempt, bool Succeeded, strin
 public sealed record WorkerHeartbeatResponse(
     IReadOnlyList<AttemptLaunch> Launches, IReadOnlyList<string> Kills, IReadOnlyList<string> FinishedJobs, IReadOnlyList<string> Acknowledged);
 
-/// <summary>Everything an executor needs to run one attempt.</summary>
+/// <summary>Everything an executor needs to run one attempt. <paramref name="User"/> is whom the job's tasks act as.</summary>
 public sealed record AttemptLaunch(
     string Attempt, string Job, string Kind, int Index, string? InputPath, long SplitOffset, long SplitLength,
-    int Maps, int Reducers, string Output, IReadOnlyDictionary<string, string> Settings);
+    int Maps, int Reducers, string Output, IReadOnlyDictionary<string, string> Settings, string User);
 
 /// <summary>Where the reduces of a job can fetch map outputs from: one entry per succeeded map.</summary>
 public sealed record MapOutputsView(int Maps, string State, IReadOnlyList<MapOutputView> Outputs);
@@ -41,6 +41,9 @@ public sealed record ExecutorMessage
     public string? Job { get; init; }
 
     public string? Work { get; init; }
+
+    /// <summary>assign: the job's token, which the executor presents for everything it does (never the cluster token).</summary>
+    public string? Token { get; init; }
 
     public string? Attempt { get; init; }
     public AttemptLaunch? Launch { get; init; }

@@ -38,7 +38,7 @@ internal sealed class ExecutorProcess : IAsyncDisposable
 
     /// <summary>Starts an executor for <paramref name="job"/>, or a standby one (warming up, no job yet) when it is null.</summary>
     public static ExecutorProcess Start(ComputeOptions options, string? job, string nodeHttp, string? dataAddress, string blockDirectory, string workDirectory,
-        byte[] secret, Action<ExecutorMessage> received)
+        string? token, Action<ExecutorMessage> received)
     {
         var (program, arguments) = Command(options.ExecutorCommand);
         var start = new ProcessStartInfo(program)
@@ -66,8 +66,16 @@ internal sealed class ExecutorProcess : IAsyncDisposable
                 start.ArgumentList.Add(argument);
             }
         }
-        // The secret goes in the environment, not the command line, where any user could read it.
-        start.Environment[ExecutorProgram.SecretVariable] = Convert.ToBase64String(secret);
+        // The job's token goes in the environment, not the command line, where any user could read it. A standby
+        // executor has none until it is assigned a job. The cluster token never reaches an executor.
+        foreach (string inherited in start.Environment.Keys.Where(IsCredential).ToArray())
+        {
+            start.Environment.Remove(inherited); // e.g. a secret the node itself was given in its environment
+        }
+        if (token is not null)
+        {
+            start.Environment[ExecutorProgram.TokenVariable] = token;
+        }
         start.Environment["DOTNET_gcServer"] = "0";
         if (options.ExecutorMemoryLimitBytes > 0)
         {
@@ -77,15 +85,18 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         return new ExecutorProcess(process, job, received);
     }
 
+    private static bool IsCredential(string variable) =>
+        variable.Contains("SECRET", StringComparison.OrdinalIgnoreCase) || variable.Contains("TOKEN", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Gives a standby executor its job: from now on it serves that job only.</summary>
-    public async Task AssignAsync(string job, string workDirectory)
+    public async Task AssignAsync(string job, string workDirectory, string token)
     {
         if (Job is not null)
         {
             throw new InvalidOperationException($"the executor already serves {Job}");
         }
         Job = job;
-        await SendAsync(new ExecutorMessage { Op = "assign", Job = job, Work = workDirectory }).ConfigureAwait(false);
+        await SendAsync(new ExecutorMessage { Op = "assign", Job = job, Work = workDirectory, Token = token }).ConfigureAwait(false);
     }
 
     public bool HasExited => _process.HasExited;

@@ -17,7 +17,8 @@ namespace Colony.Node.Compute;
 /// </summary>
 public sealed class ExecutorProgram : IAsyncDisposable
 {
-    public const string SecretVariable = "COLONY_EXECUTOR_SECRET";
+    /// <summary>The job's token (Security/ApiTokens), for an executor started for one job.</summary>
+    public const string TokenVariable = "COLONY_EXECUTOR_TOKEN";
 
     /// <summary>Counter: input bytes a map read from storage.</summary>
     public const string InputBytesCounter = "FileSystem.BytesRead";
@@ -34,7 +35,6 @@ public sealed class ExecutorProgram : IAsyncDisposable
     private readonly Uri _node;
     private readonly string? _dataAddress;
     private readonly string? _blockDirectory;
-    private readonly byte[] _secret;
     private readonly long _sortBuffer;
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(5) };
     private readonly SemaphoreSlim _output = new(1, 1);
@@ -46,20 +46,18 @@ public sealed class ExecutorProgram : IAsyncDisposable
     /// <summary>The job this executor serves, its work directory, and a file-system client named after it.</summary>
     private sealed record JobBinding(string Job, string Work, ColonyFileSystem Fs);
 
-    private ExecutorProgram(Uri node, string? dataAddress, string? blockDirectory, long sortBuffer, byte[] secret)
+    private ExecutorProgram(Uri node, string? dataAddress, string? blockDirectory, long sortBuffer)
     {
         _node = node;
         _dataAddress = dataAddress;
         _blockDirectory = blockDirectory;
         _sortBuffer = sortBuffer;
-        _secret = secret;
-        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(secret));
     }
 
     private JobBinding Bound => _binding ?? throw new InvalidOperationException("the executor has not been given a job");
 
     /// <summary>Ties this executor to its one job; a standby executor gets it when a worker takes it.</summary>
-    private void Bind(string job, string work)
+    private void Bind(string job, string work, string token)
     {
         if (_binding is { } bound)
         {
@@ -70,7 +68,9 @@ public sealed class ExecutorProgram : IAsyncDisposable
             return;
         }
         Directory.CreateDirectory(work);
-        _binding = new JobBinding(job, work, new ColonyFileSystem([_node], _secret, new ColonyFileSystemOptions
+        // Everything the executor does, it does as the job's user: its token reaches this job's files and map outputs only.
+        _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        _binding = new JobBinding(job, work, new ColonyFileSystem([_node], token, new ColonyFileSystemOptions
         {
             ClientName = $"executor-{job}-{Environment.ProcessId}", LocalDataNode = _dataAddress, LocalBlockDirectory = _blockDirectory,
         }));
@@ -87,17 +87,17 @@ public sealed class ExecutorProgram : IAsyncDisposable
         bool standby = args.Contains("--standby");
         string? job = Arg("--job");
         string? work = Arg("--work");
-        if (Arg("--node-http") is not { } node || Environment.GetEnvironmentVariable(SecretVariable) is not { Length: > 0 } secret
-            || (!standby && (job is null || work is null)))
+        string? token = Environment.GetEnvironmentVariable(TokenVariable);
+        if (Arg("--node-http") is not { } node || (!standby && (job is null || work is null || string.IsNullOrEmpty(token))))
         {
-            await Console.Error.WriteLineAsync("colony executor: started by a worker only (--node-http, the secret, and --job with --work or --standby are required)").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync("colony executor: started by a worker only (--node-http, and --job with --work and the job's token, or --standby, are required)").ConfigureAwait(false);
             return 2;
         }
         long sortBuffer = long.TryParse(Arg("--sort-buffer"), CultureInfo.InvariantCulture, out long b) ? b : 64L * 1024 * 1024;
-        await using var program = new ExecutorProgram(new Uri(node), Arg("--data-address"), Arg("--block-directory"), sortBuffer, Convert.FromBase64String(secret));
+        await using var program = new ExecutorProgram(new Uri(node), Arg("--data-address"), Arg("--block-directory"), sortBuffer);
         if (!standby)
         {
-            program.Bind(job!, work!);
+            program.Bind(job!, work!, token!);
         }
         await program.ServeAsync(standby).ConfigureAwait(false);
         return 0;
@@ -120,11 +120,11 @@ public sealed class ExecutorProgram : IAsyncDisposable
             {
                 continue;
             }
-            if (message is { Op: "assign", Job: { } job, Work: { } work })
+            if (message is { Op: "assign", Job: { } job, Work: { } work, Token: { } token })
             {
                 // The job's tasks come next: they get the CPU, not the rest of the warm-up.
                 await warmup.CancelAsync().ConfigureAwait(false);
-                Bind(job, work);
+                Bind(job, work, token);
             }
             else if (message is { Op: "run", Launch: { } launch })
             {

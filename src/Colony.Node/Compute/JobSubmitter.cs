@@ -3,6 +3,7 @@ using Colony.Compute.Jobs;
 using Colony.Compute.Scheduling;
 using Colony.Core;
 using Colony.Node.FileSystem;
+using Colony.Node.Security;
 using Colony.Storage.Namespace;
 
 namespace Colony.Node.Compute;
@@ -22,25 +23,43 @@ public sealed class JobSubmitter(JobsService jobs, NamespaceService names, Block
 {
     public const int MaxReducers = 10_000;
 
-    /// <exception cref="JobRejectedException">The job is malformed, its input is missing, or its output exists.</exception>
-    public async Task<JobId> SubmitAsync(JobRequest request)
+    /// <summary>
+    /// Set by the leader, never by the client: "true" when an administrator submitted the job, so its tasks act
+    /// as the superuser too. Any value the request brings is dropped.
+    /// </summary>
+    public const string SuperuserSetting = "colony.job.superuser";
+
+    /// <exception cref="JobRejectedException">
+    /// The job is malformed, its input is missing, its output exists, or <paramref name="caller"/> may not read
+    /// the input or write the output (403).
+    /// </exception>
+    public async Task<JobId> SubmitAsync(JobRequest request, Caller caller)
     {
-        var (output, inputs, settings) = Check(request);
+        var (output, inputs, checkedSettings) = Check(request);
         if (names.Read(t => t.Stat(output)) is not null)
         {
             throw new JobRejectedException(409, $"output {output} already exists: choose another, or remove it first");
         }
-        var files = ExpandInputs(inputs);
+        // The job's tasks act as its user: what the user may not do, the job may not either.
+        string user = FsEndpoints.OwnerFor(caller, request.User);
+        var fsCaller = caller.IsAdmin ? caller.Fs : new FsCaller(user, caller.Groups, false);
+        Allowed(fsCaller, output, new FsPermissionCheck(Ancestor: FsAccess.WriteExecute), "write the output");
+        var files = ExpandInputs(inputs, fsCaller);
         long now = jobs.Now;
         var splits = SplitPlanner.Plan(files.Select(f => new InputFile(f.Path, f.Length, f.Blocks)));
         var mkdirs = await names.ExecuteAsync(new NamespaceCommand.Mkdirs($"{output}/{JobCommitter.TemporaryDirectory}",
-            request.User ?? "colony", request.User ?? "colony", 0x1ED, now)).ConfigureAwait(false);
+            user, user, 0x1ED, now)).ConfigureAwait(false);
         if (!mkdirs.IsOk)
         {
             throw new JobRejectedException(409, $"cannot create {output}: {mkdirs.Message}");
         }
-        var spec = new JobSpec(request.Name, request.User ?? "colony", request.Priority, [.. request.Inputs], output, request.Reducers,
-            settings);
+        var settings = checkedSettings;
+        settings.Remove(SuperuserSetting);
+        if (caller.IsAdmin)
+        {
+            settings[SuperuserSetting] = "true";
+        }
+        var spec = new JobSpec(request.Name, user, request.Priority, [.. request.Inputs], output, request.Reducers, settings);
         var result = await jobs.ExecuteAsync(new JobsCommand.Submit(spec, splits, now)).ConfigureAwait(false);
         return result is { Ok: true, Job: { } id } ? id : throw new JobRejectedException(400, result.Message ?? "the job was refused");
     }
@@ -87,18 +106,28 @@ public sealed class JobSubmitter(JobsService jobs, NamespaceService names, Block
         return (output, inputs, new Dictionary<string, string>(request.Settings, StringComparer.Ordinal));
     }
 
-    private List<(string Path, long Length, IReadOnlyList<InputBlock> Blocks)> ExpandInputs(IReadOnlyList<string> inputs)
+    private void Allowed(FsCaller caller, string path, FsPermissionCheck check, string what)
+    {
+        if (names.Read(t => FsPermissions.Check(t, caller, path, check)) is { } why)
+        {
+            throw new JobRejectedException(403, $"{caller.User} may not {what} of this job: {why}");
+        }
+    }
+
+    private List<(string Path, long Length, IReadOnlyList<InputBlock> Blocks)> ExpandInputs(IReadOnlyList<string> inputs, FsCaller caller)
     {
         long now = jobs.Now;
         var files = new List<(string, long, IReadOnlyList<InputBlock>)>();
         foreach (string path in inputs)
         {
             var status = names.Read(t => t.Stat(path)) ?? throw new JobRejectedException(404, $"input {path}: no such file or directory");
+            Allowed(caller, path, new FsPermissionCheck(Target: status.IsDirectory ? FsAccess.ReadExecute : FsAccess.Read), $"read the input {path}");
             var members = status.IsDirectory
                 ? names.Read(t => t.List(path) ?? []).Where(s => !s.IsDirectory && !Hidden(s.Path)).OrderBy(s => s.Path, StringComparer.Ordinal).ToArray()
                 : [status];
             foreach (var file in members)
             {
+                Allowed(caller, file.Path, new FsPermissionCheck(Target: FsAccess.Read), $"read the input {file.Path}");
                 var range = names.Read(t => t.GetBlockLocations(file.Path, 0, long.MaxValue))
                     ?? throw new JobRejectedException(404, $"input {file.Path}: no such file");
                 if (!range.IsComplete)

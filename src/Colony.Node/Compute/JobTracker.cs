@@ -303,7 +303,7 @@ public sealed partial class JobTracker(
         }
         var split = tasks[attempt.Task.Index].Split;
         return new AttemptLaunch(attempt.ToString(), job.Id.ToString(), attempt.Task.Kind == TaskKind.Map ? "map" : "reduce", attempt.Task.Index,
-            split?.Path, split?.Offset ?? 0, split?.Length ?? 0, job.Maps.Count, job.Spec.Reducers, job.Spec.Output, job.Spec.Settings);
+            split?.Path, split?.Offset ?? 0, split?.Length ?? 0, job.Maps.Count, job.Spec.Reducers, job.Spec.Output, job.Spec.Settings, job.Spec.User);
     }
 
     internal static AttemptView? AttemptOf(JobView job, AttemptId id)

@@ -3,6 +3,7 @@ using Colony.Client.MapReduce;
 using Colony.Compute.Jobs;
 using Colony.Node.FileSystem;
 using Colony.Node.Hosting;
+using Colony.Node.Security;
 using Colony.Node.Threading;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -11,8 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Colony.Node.Compute;
 
 /// <summary>
-/// The job API under <c>/api/jobs</c> (any node: one that does not lead forwards to the leader; submitting and
-/// killing need the cluster's token), the workers' beat, the map-output directory and fetch-failure reports the
+/// The job API under <c>/api/jobs</c> (any node: one that does not lead forwards to the leader; submitting needs a
+/// token and read access to the input, killing is for the job's user or an administrator), the workers' beat, the map-output directory and fetch-failure reports the
 /// executors use, and the shuffle: <c>GET /internal/shuffle/ATTEMPT/PARTITION</c> serves one partition of a map
 /// output this node holds.
 /// </summary>
@@ -32,11 +33,14 @@ internal static class JobsEndpoints
         var forwarder = new LeaderForwarder(loop);
         var metrics = app.Services.GetRequiredService<ComputeMetrics>();
         var time = app.Services.GetRequiredService<TimeProvider>();
+        var authenticator = app.Services.GetRequiredService<Authenticator>();
+        Caller Who(HttpRequest http) => authenticator.Identify(http)!;
 
         app.UseWhen(http => LeaderOnly(http.Request.Path), branch => branch.Use(async (http, next) =>
         {
-            bool isInternal = http.Request.Path.StartsWithSegments("/internal", StringComparison.Ordinal);
-            if ((isInternal || !HttpMethods.IsGet(http.Request.Method)) && !LeaderForwarder.Authorized(http.Request, token))
+            // Unauthenticated changes to /api/jobs were refused already (AccessEndpoints). The executors' calls
+            // need the cluster token or their own job's token.
+            if (http.Request.Path.StartsWithSegments("/internal", StringComparison.Ordinal) && !MayUseInternal(Who(http.Request), http.Request.Path))
             {
                 await Unauthorized().ExecuteAsync(http).ConfigureAwait(false);
                 return;
@@ -67,6 +71,7 @@ internal static class JobsEndpoints
         });
         api.MapPost("", async (HttpRequest http) =>
         {
+            var caller = Who(http);
             JobRequest? request;
             try
             {
@@ -82,7 +87,7 @@ internal static class JobsEndpoints
             }
             try
             {
-                var id = await submitter.SubmitAsync(request).ConfigureAwait(false);
+                var id = await submitter.SubmitAsync(request, caller).ConfigureAwait(false);
                 return Results.Json(new JobSubmitted(id.ToString()), JobJson.Default.JobSubmitted, statusCode: 201);
             }
             catch (JobRejectedException e)
@@ -98,11 +103,16 @@ internal static class JobsEndpoints
                 return Problem(504, "outcome unknown", e.Message);
             }
         });
-        api.MapPost("/{id}/kill", async (string id) =>
+        api.MapPost("/{id}/kill", async (HttpRequest http, string id) =>
         {
             if (Find(jobs, id) is not { } job)
             {
                 return NoSuchJob(id);
+            }
+            var caller = Who(http);
+            if (!caller.IsAdmin && caller.User != job.Spec.User)
+            {
+                return AccessProblems.Forbidden($"{id} is {job.Spec.User}'s job; only its user or an administrator may kill it");
             }
             try
             {
@@ -134,11 +144,15 @@ internal static class JobsEndpoints
             : NoSuchJob(id));
         app.MapPost("/internal/compute/fetch-failures", async (HttpRequest http, FetchFailureReport report) =>
         {
+            if (Who(http).Job is { } own && (!AttemptId.TryParse(report.MapAttempt, out var reported) || reported.Task.Job.ToString() != own))
+            {
+                return Problem(403, "permission denied", "a job's executors report fetch failures of their own job only");
+            }
             await tracker.ReportFetchFailureAsync(report, http.HttpContext.RequestAborted).ConfigureAwait(false);
             return Results.NoContent();
         });
         app.MapGet("/internal/shuffle/{attempt}/{partition:int}", (HttpContext http, string attempt, int partition) =>
-            ServePartitionAsync(http, options, token, metrics, attempt, partition));
+            ServePartitionAsync(http, options, Who(http.Request), metrics, attempt, partition));
     }
 
     private static bool LeaderOnly(PathString path) =>
@@ -146,14 +160,27 @@ internal static class JobsEndpoints
         || path.StartsWithSegments("/internal/compute/jobs", StringComparison.Ordinal)
         || path.StartsWithSegments("/internal/compute/fetch-failures", StringComparison.Ordinal);
 
-    private static async Task ServePartitionAsync(HttpContext http, NodeOptions options, string token, ComputeMetrics metrics, string attempt, int partition)
+    /// <summary>
+    /// The executors' endpoints are for the cluster token (the workers) and for a job's own token, which reaches its
+    /// own job's map outputs and nothing else: a task cannot read another job's intermediate data.
+    /// </summary>
+    private static bool MayUseInternal(Caller caller, PathString path) => caller switch
     {
-        if (!LeaderForwarder.Authorized(http.Request, token))
+        { Kind: CallerKind.Cluster } => true,
+        { Kind: CallerKind.Job, Job: { } job } => path.StartsWithSegments("/internal/compute/fetch-failures", StringComparison.Ordinal)
+            || path.StartsWithSegments($"/internal/compute/jobs/{job}", StringComparison.Ordinal),
+        _ => false,
+    };
+
+    private static async Task ServePartitionAsync(HttpContext http, NodeOptions options, Caller caller, ComputeMetrics metrics, string attempt, int partition)
+    {
+        bool parsed = AttemptId.TryParse(attempt, out var id);
+        if (!(caller.Kind == CallerKind.Cluster || (caller.Kind == CallerKind.Job && parsed && id.Task.Job.ToString() == caller.Job)))
         {
             await Unauthorized().ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
-        if (!AttemptId.TryParse(attempt, out var id) || id.Task.Kind != TaskKind.Map)
+        if (!parsed || id.Task.Kind != TaskKind.Map)
         {
             await Problem(400, "bad request", $"{attempt} is not a map attempt").ExecuteAsync(http).ConfigureAwait(false);
             return;
@@ -208,8 +235,8 @@ internal static class JobsEndpoints
 
     private static IResult NoSuchJob(string id) => Problem(404, "NotFound", $"no job {id}");
 
-    private static IResult Unauthorized() => Problem(401, "this call needs the cluster's token",
-        "send Authorization: Bearer <the cluster secret, base64>, as the colony command does");
+    private static IResult Unauthorized() => Problem(401, "this call is for the cluster's workers and executors",
+        "send Authorization: Bearer with the cluster token, or the running job's own token");
 
     private static IResult Problem(int status, string title, string? detail) => Results.Problem(statusCode: status, title: title, detail: detail);
 }

@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Colony.Compute.Jobs;
 using Colony.Compute.Scheduling;
 using Colony.Core;
 using Colony.Node.Blocks;
 using Colony.Node.Hosting;
+using Colony.Node.Security;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -16,7 +18,8 @@ namespace Colony.Node.Compute;
 /// executor process (started on first need), kills to the executor (and the process is killed if the attempt
 /// does not stop), finished jobs' executors are stopped and their files removed.
 /// </summary>
-public sealed partial class WorkerService(NodeOptions node, ComputeOptions options, ReplicaLoop loop, TimeProvider time, ILogger<WorkerService> logger) : BackgroundService
+public sealed partial class WorkerService(
+    NodeOptions node, ComputeOptions options, ReplicaLoop loop, JobsService jobs, TimeProvider time, ILogger<WorkerService> logger) : BackgroundService
 {
     /// <summary>How long a killed attempt gets to stop before its executor is killed with it.</summary>
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
@@ -102,7 +105,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
                 return;
             }
             _standbyStarted = time.GetTimestamp();
-            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, node.LoadSecret(), OnMessage);
+            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, null, OnMessage);
             LogStandbyStarted(logger, _standby.ProcessId);
             _ = WatchAsync(_standby);
         }
@@ -183,7 +186,8 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         ExecutorProcess executor;
         try
         {
-            executor = await ExecutorForAsync(launch.Job).ConfigureAwait(false);
+            await JobKnownHereAsync(launch.Job).ConfigureAwait(false);
+            executor = await ExecutorForAsync(launch.Job, launch.User).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
         {
@@ -200,9 +204,35 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         await executor.SendAsync(new ExecutorMessage { Op = "run", Attempt = launch.Attempt, Launch = launch }).ConfigureAwait(false);
     }
 
-    /// <summary>The job's executor: the one it has, else the standby (given the job), else a new process.</summary>
-    private async Task<ExecutorProcess> ExecutorForAsync(string job)
+    /// <summary>
+    /// Waits (a few seconds at most) until this node has applied the job's submission: its executor's token is
+    /// checked against the replicated job, and the leader may launch an attempt before this node hears of it.
+    /// </summary>
+    private async Task JobKnownHereAsync(string job)
     {
+        if (!JobId.TryParse(job, out var id))
+        {
+            return;
+        }
+        long started = time.GetTimestamp();
+        while (time.GetElapsedTime(started) < JobKnownWait)
+        {
+            var changed = jobs.NextChange;
+            if (jobs.Read(s => s.Find(id)) is not null)
+            {
+                return;
+            }
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(100), time)).ConfigureAwait(false);
+        }
+    }
+
+    private static readonly TimeSpan JobKnownWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>The job's executor: the one it has, else the standby (given the job), else a new process.</summary>
+    private async Task<ExecutorProcess> ExecutorForAsync(string job, string user)
+    {
+        // The job's tasks act as its user, with a token that dies with the job (Security/ApiTokens).
+        string token = ApiTokens.JobToken(node.LoadSecret(), job, user);
         await _starting.WaitAsync().ConfigureAwait(false);
         try
         {
@@ -216,12 +246,12 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
             if (_standby is { HasExited: false } standby)
             {
                 _standby = null;
-                await standby.AssignAsync(job, directory).ConfigureAwait(false);
+                await standby.AssignAsync(job, directory, token).ConfigureAwait(false);
                 _executors[job] = standby;
                 LogStandbyAssigned(logger, job, standby.ProcessId);
                 return standby;
             }
-            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, node.LoadSecret(), OnMessage);
+            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, token, OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
             _ = WatchAsync(executor);

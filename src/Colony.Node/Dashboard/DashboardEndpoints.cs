@@ -1,4 +1,5 @@
 using Colony.Coordination.Tree;
+using Colony.Storage.Namespace;
 using Colony.Node.ZooKeeper;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -104,15 +105,21 @@ internal static class DashboardEndpoints
             : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"node {id} is not a member"));
     }
 
-    /// <summary>This node's applied view of the namespace (a follower may trail the leader by a moment).</summary>
+    /// <summary>
+    /// This node's applied view of the namespace (a follower may trail the leader by a moment), as an anonymous
+    /// caller of the API sees it: a path whose way is barred is not found, and a directory's entries and totals
+    /// show only when "other" may list it.
+    /// </summary>
     private static StorageView? StorageView(Colony.Node.FileSystem.NamespaceService files, string path, StorageHealthView? health) => files.Read(tree =>
     {
-        if (tree.Stat(path) is not { } status)
+        var anonymous = FsCaller.Anonymous;
+        if (tree.Stat(path) is not { } status || FsPermissions.Check(tree, anonymous, path, new FsPermissionCheck()) is not null)
         {
             return null;
         }
-        var children = status.IsDirectory ? tree.List(path) ?? [] : [];
-        var summary = tree.Summarize(path);
+        bool listable = status.IsDirectory && FsPermissions.Check(tree, anonymous, path, new FsPermissionCheck(Target: FsAccess.ReadExecute, Subtree: FsAccess.ReadExecute)) is null;
+        var children = listable ? tree.List(path) ?? [] : [];
+        var summary = listable || !status.IsDirectory ? tree.Summarize(path) : null;
         return new StorageView(path, Colony.Node.FileSystem.FileStatusView.From(status),
             [.. children.Take(CoordinationServer.BrowseChildren).Select(Colony.Node.FileSystem.FileStatusView.From)],
             summary?.Files ?? 0, summary?.Directories ?? 0, summary?.Bytes ?? 0, tree.FileCount, tree.BlockCount, health);

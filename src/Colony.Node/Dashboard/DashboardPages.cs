@@ -278,7 +278,7 @@ internal static class DashboardPages
         N(d.Blocks), N(d.CorruptReplicas), E(AlertRules.Bytes(d.CapacityBytes)), E(AlertRules.Bytes(d.FreeBytes)),
         d.State == "alive"
             ? AdminActions.Form($"/storage/datanodes/{d.Id.ToString(CultureInfo.InvariantCulture)}/decommission", "Decommission",
-                "The node takes no new blocks; its replicas are copied elsewhere, then it is marked decommissioned. Needs the cluster's admin token.")
+                "The node takes no new blocks; its replicas are copied elsewhere, then it is marked decommissioned. Needs an administrator's token (the cluster token or an --admin one).")
             : "",
     ];
 

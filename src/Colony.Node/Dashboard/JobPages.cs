@@ -54,7 +54,7 @@ internal static class JobPages
         if (!j.IsFinished)
         {
             html.Append(AdminActions.Form($"/jobs/{Uri.EscapeDataString(j.Id)}/kill", "Kill job",
-                "Stops every running attempt; the job ends killed and its output is not committed. Needs the cluster's admin token."));
+                "Stops every running attempt; the job ends killed and its output is not committed. Needs the job user's token or an administrator's."));
         }
         html.Append("<h2>Tasks</h2>").Append(Table(["Task", "State", "Progress", "Input", "Attempts"], detail.Tasks.Select(t => (IEnumerable<string>)
         [

@@ -20,8 +20,6 @@ internal sealed class NodeSelf(NodeOptions options, CoordinationOptions coordina
     /// <summary>This node's HTTP address, where the dashboard's actions call the API.</summary>
     public string Http => options.Http;
 
-    /// <summary>The cluster's admin token: its secret, base64, as the API's bearer token.</summary>
-    public string AdminToken => Convert.ToBase64String(options.LoadSecret());
 
     public ReplicaLoop Loop => loop;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Colony.Client.FileSystem;
 using Colony.Node.Hosting;
+using Colony.Node.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,24 +12,28 @@ namespace Colony.Node.FileSystem;
 
 /// <summary>
 /// File bytes over HTTP, so curl and a browser reach files: <c>GET /api/fs/content?path=</c> downloads (with
-/// single byte ranges, 206 and 416 as RFC 9110 says), <c>PUT /api/fs/content?path=</c> uploads with the
-/// cluster's token. Any node serves them by acting as a file-system client of its own cluster: bytes go
-/// straight between this node and the data nodes, a piece at a time, never whole in memory.
+/// single byte ranges, 206 and 416 as RFC 9110 says), <c>PUT /api/fs/content?path=</c> uploads with a
+/// token. Any node serves them by acting as a file-system client of its own cluster, as the caller (its own
+/// token goes on to the leader, which checks the permissions): bytes go straight between this node and the
+/// data nodes, a piece at a time, never whole in memory.
 /// </summary>
 internal static partial class FsEndpoints
 {
     public const string ContentPath = "/api/fs/content";
     private const int CopyBuffer = 256 * 1024;
 
-    private static void MapContent(WebApplication app, string token)
+    private static void MapContent(WebApplication app, Authenticator authenticator)
     {
         var options = app.Services.GetRequiredService<NodeOptions>();
         // The node's own HTTP address: namespace calls go through the usual forwarding to the leader.
-        var client = new ColonyFileSystem([SelfAddress(options.Http)], options.LoadSecret(), new ColonyFileSystemOptions
+        // No token of its own: every request is served as its caller (As below), never as the cluster.
+        var client = new ColonyFileSystem([SelfAddress(options.Http)], (string?)null, new ColonyFileSystemOptions
         {
             ClientName = $"http-node-{options.NodeId}",
             LocalDataNode = options.DataTransfer,
         });
+
+        ColonyFileSystem As(HttpContext http) => client.As(BearerOf(http.Request), authenticator.Identify(http.Request)!.User);
 
         app.MapMethods(ContentPath, [HttpMethods.Get, HttpMethods.Head], async (HttpContext http, string? path) =>
         {
@@ -36,10 +41,11 @@ internal static partial class FsEndpoints
             {
                 return BadRequest("path is required");
             }
+            using var caller = As(http);
             FsFileStatus? status;
             try
             {
-                status = await client.StatAsync(path, http.RequestAborted).ConfigureAwait(false);
+                status = await caller.StatAsync(path, http.RequestAborted).ConfigureAwait(false);
             }
             catch (FsException e)
             {
@@ -53,6 +59,17 @@ internal static partial class FsEndpoints
             {
                 return BadRequest($"{path} is a directory");
             }
+            // Opening asks the leader where the blocks are, which needs read permission: refused before any header is set.
+            Stream stream;
+            try
+            {
+                stream = await caller.OpenReadAsync(path, http.RequestAborted).ConfigureAwait(false);
+            }
+            catch (FsException e)
+            {
+                return Refused(e);
+            }
+            await using var opened = stream.ConfigureAwait(false);
             // Changes whenever the bytes can: a file's length and modification time move with every write.
             var etag = new EntityTagHeaderValue($"\"{status.Length:x}-{status.ModificationTime.ToUnixTimeMilliseconds():x}\"");
             var response = http.Response;
@@ -83,22 +100,13 @@ internal static partial class FsEndpoints
             {
                 return Results.Empty;
             }
-            var stream = await client.OpenReadAsync(path, http.RequestAborted).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
-            {
-                stream.Seek(start, SeekOrigin.Begin);
-                await CopyAsync(stream, response.Body, length, http.RequestAborted).ConfigureAwait(false);
-            }
+            stream.Seek(start, SeekOrigin.Begin);
+            await CopyAsync(stream, response.Body, length, http.RequestAborted).ConfigureAwait(false);
             return Results.Empty;
         });
 
         app.MapPut(ContentPath, async (HttpContext http, string? path, short? replication, long? blockSize, bool? overwrite) =>
         {
-            if (!Authorized(http.Request, token))
-            {
-                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "an upload needs the cluster's token",
-                    detail: "send Authorization: Bearer <the cluster secret, base64>");
-            }
             if (string.IsNullOrEmpty(path))
             {
                 return BadRequest("path is required");
@@ -109,10 +117,11 @@ internal static partial class FsEndpoints
                 cap.MaxRequestBodySize = null;
             }
             var create = new FsCreateOptions { Replication = replication ?? 0, BlockSize = blockSize ?? 0, Overwrite = overwrite ?? false };
+            using var caller = As(http);
             FileWriteStream file;
             try
             {
-                file = (FileWriteStream)await client.CreateAsync(path, create, http.RequestAborted).ConfigureAwait(false);
+                file = (FileWriteStream)await caller.CreateAsync(path, create, http.RequestAborted).ConfigureAwait(false);
             }
             catch (FsException e)
             {
@@ -137,6 +146,13 @@ internal static partial class FsEndpoints
             }
             return Results.Json(new FsUploadView(path, received), FsJson.Default.FsUploadView, statusCode: StatusCodes.Status201Created);
         });
+    }
+
+    /// <summary>The bearer token a request carries, passed on as it came; null when there is none.</summary>
+    private static string? BearerOf(HttpRequest request)
+    {
+        string header = request.Headers.Authorization.ToString();
+        return header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
     }
 
     /// <summary>Where this node reaches its own HTTP port: a wildcard listen address becomes loopback.</summary>

@@ -1,4 +1,5 @@
 using Colony.Core;
+using Colony.Node.Security;
 using Colony.Storage.Namespace;
 using Colony.Storage.Placement;
 using Microsoft.AspNetCore.Builder;
@@ -15,7 +16,7 @@ namespace Colony.Node.FileSystem;
 /// </summary>
 internal static partial class FsEndpoints
 {
-    private static void MapDataNodes(WebApplication app, RouteGroupBuilder fs)
+    private static void MapDataNodes(WebApplication app, RouteGroupBuilder fs, Func<HttpRequest, Caller> who)
     {
         var manager = app.Services.GetRequiredService<BlockManager>();
         var time = app.Services.GetRequiredService<TimeProvider>();
@@ -30,12 +31,20 @@ internal static partial class FsEndpoints
         });
 
         var service = app.Services.GetRequiredService<NamespaceService>();
-        fs.MapPost("/decommission", (ulong? node) => SetDecommissioningAsync(service, manager, node, true));
-        fs.MapPost("/recommission", (ulong? node) => SetDecommissioningAsync(service, manager, node, false));
+        fs.MapPost("/decommission", (HttpRequest http, ulong? node) => who(http).IsAdmin
+            ? SetDecommissioningAsync(service, manager, node, true)
+            : Task.FromResult(AccessProblems.AdminOnly(who(http), "decommissioning a data node")));
+        fs.MapPost("/recommission", (HttpRequest http, ulong? node) => who(http).IsAdmin
+            ? SetDecommissioningAsync(service, manager, node, false)
+            : Task.FromResult(AccessProblems.AdminOnly(who(http), "recommissioning a data node")));
 
         var fsOptions = app.Services.GetRequiredService<FileSystemOptions>();
-        fs.MapPost("/balance", (double? threshold) =>
+        fs.MapPost("/balance", (HttpRequest http, double? threshold) =>
         {
+            if (!who(http).IsAdmin)
+            {
+                return AccessProblems.AdminOnly(who(http), "running the balancer");
+            }
             double percent = threshold ?? fsOptions.BalancerThresholdPercent;
             if (!(percent > 0 && percent <= 100))
             {

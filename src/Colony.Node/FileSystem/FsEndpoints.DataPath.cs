@@ -1,4 +1,5 @@
 using Colony.Core;
+using Colony.Node.Security;
 using Colony.Storage.Namespace;
 using Colony.Storage.Replication;
 using Microsoft.AspNetCore.Builder;
@@ -24,15 +25,19 @@ internal static partial class FsEndpoints
 
     private const ushort DefaultFileMode = 0x1A4; // 0644
 
-    private static void MapDataPath(WebApplication app, RouteGroupBuilder fs, NamespaceService service)
+    private static void MapDataPath(WebApplication app, RouteGroupBuilder fs, NamespaceService service,
+        Func<HttpRequest, string?, FsPermissionCheck, IResult?> deny, Func<HttpRequest, Caller> who)
     {
+        // Writing a file's blocks is for the file's owner: the lease holder's name alone is no proof.
+        var ownerOnly = new FsPermissionCheck(Owner: true);
         var manager = app.Services.GetRequiredService<BlockManager>();
         var time = app.Services.GetRequiredService<TimeProvider>();
         long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-        fs.MapPost("/create", async (FsWriteRequest r) =>
+        fs.MapPost("/create", async (HttpRequest http, FsWriteRequest r) =>
         {
-            if (Missing(r, holder: true) is { } bad)
+            if ((Missing(r, holder: true) ?? deny(http, r.Path, new FsPermissionCheck(Ancestor: FsAccess.WriteExecute))
+                ?? (r.Overwrite ? deny(http, r.Path, new FsPermissionCheck(Target: FsAccess.Write)) : null)) is { } bad)
             {
                 return bad;
             }
@@ -40,15 +45,15 @@ internal static partial class FsEndpoints
             short wanted = r.Replication > 0 ? r.Replication : DefaultReplication;
             short replication = (short)Math.Clamp(manager.KnownNodeCount(Now()), 1, wanted);
             long blockSize = r.BlockSize > 0 ? r.BlockSize : DefaultBlockSize;
-            string user = r.User ?? DefaultUser;
+            string user = OwnerFor(who(http), r.User);
             var (_, failure) = await ExecuteAsync(service, new NamespaceCommand.Create(r.Path!, r.Holder!, user, user,
                 ParseMode(r.Mode) ?? DefaultFileMode, replication, blockSize, r.Overwrite, true, service.Now)).ConfigureAwait(false);
             return failure ?? Results.Json(new CreatedView(r.Path!, replication, blockSize), FsJson.Default.CreatedView);
         });
 
-        fs.MapPost("/add-block", async (FsWriteRequest r) =>
+        fs.MapPost("/add-block", async (HttpRequest http, FsWriteRequest r) =>
         {
-            if (Missing(r, holder: true) is { } bad)
+            if ((Missing(r, holder: true) ?? deny(http, r.Path, ownerOnly)) is { } bad)
             {
                 return bad;
             }
@@ -82,9 +87,9 @@ internal static partial class FsEndpoints
             return Results.Json(View(block, 0, [.. targets.Select(t => t.Address)]), FsJson.Default.LocatedBlockView);
         });
 
-        fs.MapPost("/commit-block", async (FsWriteRequest r) =>
+        fs.MapPost("/commit-block", async (HttpRequest http, FsWriteRequest r) =>
         {
-            if (Missing(r, holder: true) is { } bad)
+            if ((Missing(r, holder: true) ?? deny(http, r.Path, ownerOnly)) is { } bad)
             {
                 return bad;
             }
@@ -93,9 +98,9 @@ internal static partial class FsEndpoints
             return failure ?? Results.NoContent();
         });
 
-        fs.MapPost("/update-pipeline", async (FsWriteRequest r) =>
+        fs.MapPost("/update-pipeline", async (HttpRequest http, FsWriteRequest r) =>
         {
-            if (Missing(r, holder: true) is { } bad)
+            if ((Missing(r, holder: true) ?? deny(http, r.Path, ownerOnly)) is { } bad)
             {
                 return bad;
             }
@@ -103,9 +108,9 @@ internal static partial class FsEndpoints
             return result?.Block is { } block ? Results.Json(View(block, 0, []), FsJson.Default.LocatedBlockView) : failure!;
         });
 
-        fs.MapPost("/abandon-block", async (FsWriteRequest r) =>
+        fs.MapPost("/abandon-block", async (HttpRequest http, FsWriteRequest r) =>
         {
-            if (Missing(r, holder: true) is { } bad)
+            if ((Missing(r, holder: true) ?? deny(http, r.Path, ownerOnly)) is { } bad)
             {
                 return bad;
             }
@@ -113,9 +118,9 @@ internal static partial class FsEndpoints
             return failure ?? Results.NoContent();
         });
 
-        fs.MapPost("/complete", async (FsWriteRequest r) =>
+        fs.MapPost("/complete", async (HttpRequest http, FsWriteRequest r) =>
         {
-            if (Missing(r, holder: true) is { } bad)
+            if ((Missing(r, holder: true) ?? deny(http, r.Path, ownerOnly)) is { } bad)
             {
                 return bad;
             }
@@ -133,8 +138,12 @@ internal static partial class FsEndpoints
             return failure ?? Results.NoContent();
         });
 
-        fs.MapGet("/locations", (string? path, long? offset, long? length, string? reader) =>
+        fs.MapGet("/locations", (HttpRequest http, string? path, long? offset, long? length, string? reader) =>
         {
+            if (deny(http, path, new FsPermissionCheck(Target: FsAccess.Read)) is { } denied)
+            {
+                return denied;
+            }
             var (from, count) = LocationsRange(offset, length);
             if (path is null || service.Read(tree => tree.GetBlockLocations(path, from, count)) is not { } range)
             {
@@ -156,7 +165,10 @@ internal static partial class FsEndpoints
             return marked ? Results.NoContent() : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "NotFound", detail: "that node holds no such replica");
         });
 
-        fs.MapGet("/fsck", (string? path) => Fsck(service, manager, path ?? "/", Now()) is { } view
+        // fsck names every file and block under the path, whatever their modes: administrators only, as in HDFS.
+        fs.MapGet("/fsck", (HttpRequest http, string? path) => !who(http).IsAdmin
+            ? AccessProblems.AdminOnly(who(http), "fsck")
+            : Fsck(service, manager, path ?? "/", Now()) is { } view
             ? Results.Json(view, FsJson.Default.FsckView)
             : NotFound(path ?? "/"));
     }

@@ -28,17 +28,8 @@ public sealed record FileStatusView(
         s.IsDirectory ? "directory" : s.State == FileState.Complete ? "complete" : "under-construction",
         s.LeaseHolder, s.ClosedByRecovery, s.ChildCount, s.BlockCount);
 
-    /// <summary>"rwxr-xr-x" for 0755.</summary>
-    public static string PermissionText(ushort mode)
-    {
-        Span<char> text = stackalloc char[9];
-        const string Letters = "rwx";
-        for (int i = 0; i < 9; i++)
-        {
-            text[i] = (mode & (1 << (8 - i))) != 0 ? Letters[i % 3] : '-';
-        }
-        return new string(text);
-    }
+    /// <summary>"rwxr-xr-x" for 0755, "rwxrwxrwt" for 1777 (the sticky bit).</summary>
+    public static string PermissionText(ushort mode) => FsPermissions.ModeText(mode);
 
     public static string Octal(ushort mode) => Convert.ToString(mode, 8).PadLeft(4, '0').ToString(CultureInfo.InvariantCulture);
 }
@@ -75,6 +66,10 @@ public sealed class FsChangeRequest
     public short Replication { get; set; }
 
     /// <summary>Octal, e.g. "755".</summary>
+    /// <summary>chown: the new group; null leaves it.</summary>
+    [JsonPropertyName("group")]
+    public string? Group { get; set; }
+
     [JsonPropertyName("mode")]
     public string? Mode { get; set; }
 

@@ -178,6 +178,8 @@ public static class NodeHost
         builder.Services.AddSingleton<JobTracker>();
         builder.Services.AddHostedService(services => services.GetRequiredService<JobTracker>());
         builder.Services.AddHostedService<WorkerService>();
+        builder.Services.AddSingleton(services => new AccessService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
+        builder.Services.AddSingleton<Authenticator>();
 
         await using var app = builder.Build();
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
@@ -187,6 +189,8 @@ public static class NodeHost
         app.Services.GetRequiredService<JobsService>();
         app.Services.GetRequiredService<ComputeMetrics>();
         app.Services.GetRequiredService<StorageMetrics>();
+        app.Services.GetRequiredService<AccessService>();
+        AccessEndpoints.Map(app);
         MapEndpoints(app, loop);
         DashboardEndpoints.Map(app);
         FsEndpoints.Map(app);
@@ -260,8 +264,13 @@ public static class NodeHost
             return value is null ? Results.NotFound() : Results.Text(value);
         });
 
-        app.MapPost("/cluster/members", async (MemberRequest request) =>
+        var authenticator = app.Services.GetRequiredService<Authenticator>();
+        app.MapPost("/cluster/members", async (HttpRequest http, MemberRequest request) =>
         {
+            if (authenticator.Identify(http) is not { IsAdmin: true } caller)
+            {
+                return AccessProblems.AdminOnly(authenticator.Identify(http)!, "changing the cluster's members");
+            }
             if (request.Id == 0)
             {
                 return Problem(400, "id is required");
@@ -270,8 +279,12 @@ public static class NodeHost
             var (outcome, error, busy) = await loop.ChangeMembershipAsync(new MembershipChange(type, new NodeId(request.Id)), request.Peer, request.Http, request.ZooKeeper).ConfigureAwait(false);
             return MembershipResult(loop, outcome, error, busy);
         });
-        app.MapDelete("/cluster/members/{id}", async (ulong id) =>
+        app.MapDelete("/cluster/members/{id}", async (HttpRequest http, ulong id) =>
         {
+            if (authenticator.Identify(http) is not { IsAdmin: true })
+            {
+                return AccessProblems.AdminOnly(authenticator.Identify(http)!, "changing the cluster's members");
+            }
             var (outcome, error, busy) = await loop.ChangeMembershipAsync(new MembershipChange(MembershipChangeType.Remove, new NodeId(id)), null, null).ConfigureAwait(false);
             return MembershipResult(loop, outcome, error, busy);
         });

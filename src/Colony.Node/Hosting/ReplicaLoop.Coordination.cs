@@ -130,5 +130,15 @@ public sealed partial class ReplicaLoop : ICoordinationHost
         }
     }
 
-    private static readonly HttpClient MembershipHttp = new() { Timeout = TimeSpan.FromSeconds(20) };
+    // Changing the membership is an administrator's call: the node presents the cluster token, as a joining node does.
+    private HttpClient MembershipHttp => _membershipHttp ??= CreateMembershipHttp();
+
+    private HttpClient? _membershipHttp;
+
+    private HttpClient CreateMembershipHttp()
+    {
+        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Convert.ToBase64String(_options.LoadSecret()));
+        return http;
+    }
 }

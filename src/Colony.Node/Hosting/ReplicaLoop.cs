@@ -99,7 +99,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             RegisterGauges(metrics);
         }
         var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate), new GatedModule(Namespace, NamespaceGate),
-            new GatedModule(Jobs, JobsGate));
+            new GatedModule(Jobs, JobsGate), new GatedModule(Access, AccessGate));
         _keyValue.Applied += OnKeyValueApplied;
         _snapshots = new BackgroundSnapshotScheduler(_signal.Set);
         var replicaOptions = new ReplicaOptions

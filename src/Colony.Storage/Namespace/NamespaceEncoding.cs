@@ -32,6 +32,12 @@ internal sealed class NamespaceWriter(IBufferWriter<byte> output)
         output.Advance(4);
     }
 
+    public void Raw(ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(output.GetSpan(value.Length));
+        output.Advance(value.Length);
+    }
+
     public void String(string value, int maxBytes, string what)
     {
         ArgumentNullException.ThrowIfNull(value, what);
@@ -121,6 +127,17 @@ internal ref struct NamespaceReader(ReadOnlySpan<byte> data)
         }
         uint value = BinaryPrimitives.ReadUInt32BigEndian(_rest);
         _rest = _rest[4..];
+        return value;
+    }
+
+    public byte[] Raw(int length, string what)
+    {
+        if (_rest.Length < length)
+        {
+            throw new FormatException($"truncated: {what} needs {length} bytes, {_rest.Length} remain");
+        }
+        byte[] value = _rest[..length].ToArray();
+        _rest = _rest[length..];
         return value;
     }
 

@@ -12,6 +12,7 @@ public class ModuleIdTests
         Assert.Equal(2, ModuleId.Coordination.Value);
         Assert.Equal(3, ModuleId.Namespace.Value);
         Assert.Equal(4, ModuleId.Jobs.Value);
+        Assert.Equal(5, ModuleId.Access.Value);
         Assert.Equal(100, ModuleId.KeyValue.Value);
     }
 

@@ -7,7 +7,7 @@ using Xunit.Abstractions;
 namespace Colony.IntegrationTests.Dashboard;
 
 /// <summary>
-/// The dashboard's two actions on a real cluster: refused without the admin token or with a wrong one (and
+/// The dashboard's two actions on a real cluster: refused without a token or with a wrong one (401, and
 /// nothing changes), done with the right one. Posted from a follower, so they also travel to the leader.
 /// </summary>
 public sealed class DashboardActionTests(ITestOutputHelper output)
@@ -33,7 +33,7 @@ public sealed class DashboardActionTests(ITestOutputHelper output)
         foreach (string? token in (string?[])[null, "d3Jvbmc="])
         {
             var refused = await PostAsync(browser, $"{site}/jobs/{id}/kill", token);
-            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
             Assert.Contains("Nothing was changed", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         }
         Assert.Equal(JobStates.Running, (await cluster.Jobs.GetAsync(id)).Job.State);
@@ -54,7 +54,7 @@ public sealed class DashboardActionTests(ITestOutputHelper output)
         foreach (string? token in (string?[])[null, "d3Jvbmc="])
         {
             var refused = await PostAsync(browser, $"{site}/storage/datanodes/{drained}/decommission", token);
-            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
         }
         Assert.Equal("alive", await DataNodeStateAsync(browser, site, drained));
 

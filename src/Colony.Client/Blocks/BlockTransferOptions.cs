@@ -23,6 +23,12 @@ public sealed class BlockTransferOptions
     /// <summary>Connections a server serves at once; more are refused. Default 256.</summary>
     public int MaxConnections { get; init; } = 256;
 
+    /// <summary>
+    /// When set, every connection runs inside mutual TLS: the server and the client each present their
+    /// certificate and accept only the cluster CA's. Default null: plain TCP.
+    /// </summary>
+    public Security.ClusterTrust? Tls { get; init; }
+
     /// <summary>The name this client gives in write requests (for the nodes' logs).</summary>
     public string ClientName { get; init; } = "colony";
 

@@ -43,7 +43,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
         {
             return;
         }
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(10));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(node.LoadSecret()));
         try
         {
@@ -102,7 +102,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
                 return;
             }
             _standbyStarted = time.GetTimestamp();
-            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, node.LoadSecret(), OnMessage);
+            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, node.LoadSecret(), loop.Tls, OnMessage);
             LogStandbyStarted(logger, _standby.ProcessId);
             _ = WatchAsync(_standby);
         }
@@ -221,7 +221,7 @@ public sealed partial class WorkerService(NodeOptions node, ComputeOptions optio
                 LogStandbyAssigned(logger, job, standby.ProcessId);
                 return standby;
             }
-            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, node.LoadSecret(), OnMessage);
+            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, node.LoadSecret(), loop.Tls, OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
             _ = WatchAsync(executor);

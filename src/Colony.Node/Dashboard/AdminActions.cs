@@ -18,7 +18,7 @@ internal sealed class AdminActions(NodeSelf self) : IDisposable
     /// <summary>The form field holding the token.</summary>
     public const string TokenField = "token";
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = self.Loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(30));
     private readonly Lazy<byte[]> _token = new(() => Encoding.UTF8.GetBytes(self.AdminToken));
 
     public Task<IResult> KillJobAsync(HttpContext context, string id) =>

@@ -48,8 +48,8 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
                 Directory = options.DataDir, // the store keeps its files under DataDir/blocks
                 ReserveBytes = options.BlockReserveBytes,
             }, loggers.CreateLogger<BlockStore>());
-            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), new BlockTransferOptions(), loggers);
-            var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}" });
+            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), new BlockTransferOptions { Tls = loop.Tls.Peers }, loggers);
+            var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}", Tls = loop.Tls.Peers });
             _replicator = new BlockReplicator(_store, client, options.ReplicationBytesPerSecond, time);
         }
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -79,7 +79,7 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
         var scrubber = new BlockScrubber(store, scrubberOptions, time, loggers.CreateLogger<BlockScrubber>());
         scrubber.CorruptReplicaFound += found => LogCorrupt(_logger, found.Version.ToString(), found.Reason);
         var scrubbing = Task.Run(() => scrubber.RunAsync(stoppingToken), stoppingToken);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(5));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(options.LoadSecret()));
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try

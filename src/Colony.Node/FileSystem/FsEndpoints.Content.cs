@@ -1,6 +1,8 @@
 using System.Globalization;
 using Colony.Client.FileSystem;
+using Colony.Client.Blocks;
 using Colony.Node.Hosting;
+using Colony.Node.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -23,11 +25,14 @@ internal static partial class FsEndpoints
     private static void MapContent(WebApplication app, string token)
     {
         var options = app.Services.GetRequiredService<NodeOptions>();
+        var tls = app.Services.GetRequiredService<NodeTls>();
         // The node's own HTTP address: namespace calls go through the usual forwarding to the leader.
         var client = new ColonyFileSystem([SelfAddress(options.Http)], options.LoadSecret(), new ColonyFileSystemOptions
         {
             ClientName = $"http-node-{options.NodeId}",
             LocalDataNode = options.DataTransfer,
+            Tls = tls.HttpTrust,
+            Transfer = new BlockTransferOptions { Tls = tls.Peers },
         });
 
         app.MapMethods(ContentPath, [HttpMethods.Get, HttpMethods.Head], async (HttpContext http, string? path) =>

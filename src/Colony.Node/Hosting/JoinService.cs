@@ -20,7 +20,7 @@ internal sealed partial class JoinService(NodeOptions options, ReplicaLoop loop,
         {
             return;
         }
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(20));
         var via = new Uri(options.JoinVia);
         if (!IsMember(learnerOk: true))
         {

@@ -48,7 +48,7 @@ internal static class ClusterCommands
         using var held = await LockAsync(cli, layout, cancellationToken).ConfigureAwait(false);
         var manifest = ClusterFile.Read(layout);
         var endpoints = ClusterTarget.FromDirectory(layout).Nodes;
-        using var client = new NodeClient();
+        using var client = new NodeClient(layout.Trust());
         var (leader, _) = await FindLeaderAsync(client, endpoints, cancellationToken).ConfigureAwait(false);
 
         // A fresh id: past every node listed and every configuration left behind by a removed one.
@@ -62,7 +62,7 @@ internal static class ClusterCommands
         PortProbe.EnsureFree([(id, ports)], "stop what holds it");
         var existing = manifest.Nodes.Select(n => NodeConfig.Read(layout.NodeConfig(n.Id))).ToList();
         var clusterId = existing.Count > 0 ? existing[0].ClusterId : throw new CliError($"{layout.ClusterFile} lists no nodes");
-        var config = layout.CreateNodeConfig(id, clusterId, ports, [.. existing.Select(c => c.AsMember()), new MemberConfig { Id = id, Peer = ports.PeerAddress, Http = ports.HttpUrl }], join: true, machineNodes: existing.Count + 1);
+        var config = layout.CreateNodeConfig(id, clusterId, ports, [.. existing.Select(c => c.AsMember()), new MemberConfig { Id = id, Peer = ports.PeerAddress, Http = layout.HttpUrl(ports) }], join: true, machineNodes: existing.Count + 1);
         Directory.CreateDirectory(config.DataDir);
         config.Write(layout.NodeConfig(id));
 
@@ -126,7 +126,7 @@ internal static class ClusterCommands
     private static async Task<int> RemoveNodeAsync(CliContext cli, ClusterTarget target, int id, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var held = target.Layout is { } layout ? await LockAsync(cli, layout, cancellationToken).ConfigureAwait(false) : null;
-        using var client = new NodeClient();
+        using var client = new NodeClient(target.Tls);
         var (leader, _) = await FindLeaderAsync(client, target.Nodes, cancellationToken).ConfigureAwait(false);
         var accepted = await client.RemoveMemberAsync(leader.Http, id, cancellationToken).ConfigureAwait(false);
 

@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -8,6 +11,7 @@ using System.Text.Json;
 using Colony.Client;
 using Colony.Client.Security;
 using Colony.Consensus;
+using Colony.Consensus.KeyValue;
 using Colony.Coordination;
 using Colony.Core;
 using Colony.Node.Peers;
@@ -127,6 +131,57 @@ public sealed class ClusterTlsTests(TlsCluster cluster, ITestOutputHelper output
         using var http = cluster.Http();
         using var health = await http.GetAsync(new Uri($"{cluster.Https(1)}/health"));
         Assert.True(health.StatusCode is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable, $"{health.StatusCode}");
+    }
+
+    [Fact]
+    public async Task The_propose_stream_runs_inside_tls_for_holders_of_a_cluster_certificate_only()
+    {
+        using var http = cluster.Http();
+        int leader = (int)await LocalCluster.WaitForAsync(() => LeaderAsync(http), id => id != 0, Bound, "a leader over HTTPS");
+        var trust = ClusterTrust.FromFiles(cluster.Tls("ca.pem"), cluster.Tls("client.pem"), cluster.Tls("client.key"));
+
+        await using (var stream = await OpenProposeStreamAsync(leader, trust))
+        {
+            Assert.StartsWith("HTTP/1.1 101", await ReadHeadAsync(stream), StringComparison.Ordinal);
+            byte[] command = KeyValueCommand.EncodePut("streamed", "over tls");
+            byte[] frame = new byte[4 + command.Length];
+            BinaryPrimitives.WriteUInt32BigEndian(frame, (uint)command.Length);
+            command.CopyTo(frame, 4);
+            await stream.WriteAsync(frame);
+            byte[] reply = new byte[3];
+            await stream.ReadExactlyAsync(reply);
+            Assert.Equal(1, reply[0]); // Committed
+        }
+        Assert.Equal("over tls", await http.GetStringAsync(new Uri($"{cluster.Https(leader)}/kv/streamed")));
+
+        // The same CA's trust, but no certificate to present: HTTPS answers, the stream does not open.
+        await using (var anonymous = await OpenProposeStreamAsync(leader, ClusterTrust.FromFiles(cluster.Tls("ca.pem"))))
+        {
+            Assert.StartsWith("HTTP/1.1 403", await ReadHeadAsync(anonymous), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A TLS connection to the node's HTTP port that has asked to upgrade to the propose stream.</summary>
+    private async Task<SslStream> OpenProposeStreamAsync(int node, ClusterTrust trust)
+    {
+        var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, cluster.Port(node, 2));
+        var stream = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+        await stream.AuthenticateAsClientAsync(trust.ClientOptions("127.0.0.1"));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /kv-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: colony-propose\r\n\r\n"));
+        return stream;
+    }
+
+    /// <summary>Reads an HTTP response head, byte by byte so that nothing after it is consumed.</summary>
+    private static async Task<string> ReadHeadAsync(Stream stream)
+    {
+        var head = new StringBuilder();
+        byte[] one = new byte[1];
+        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(one) == 1)
+        {
+            head.Append((char)one[0]);
+        }
+        return head.ToString();
     }
 
     private async Task<string> CliAsync(params string[] args)

@@ -42,7 +42,8 @@ public sealed class BlockTransferTlsTests : IDisposable
         await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(TestNodes.Data(1000))));
         Assert.True(nodes.Stores[0].Deltas.TryRead(out _));
         // The intruder trusts the cluster's CA, so only its own certificate stands in the way.
-        var intruder = new BlockTransferClient(WithTls(new ClusterTrust(() => _other.Issue("intruder"), () => [_cluster.Certificate])));
+        var intruderCertificate = _other.Issue("intruder");
+        var intruder = new BlockTransferClient(WithTls(new ClusterTrust(() => intruderCertificate, () => [_cluster.Certificate])));
 
         var write = await Assert.ThrowsAsync<PipelineFailedException>(() => Wait.ForAsync(
             intruder.WriteBlockAsync(nodes.Pipeline(0), new BlockVersion(new BlockId(7), new GenerationStamp(1)), new MemoryStream(TestNodes.Data(1000)))));

@@ -48,7 +48,8 @@ public sealed class PeerTlsTests(ITestOutputHelper output) : IDisposable
     {
         await using var node = PeerTestNode.Start(1, _logs, WithTls(1, _cluster.Trust(_cluster.Issue("node-1"))));
         // The intruder trusts the cluster's CA and holds the secret, but its certificate is another CA's.
-        await using var intruder = PeerTestNode.Start(2, _logs, WithTls(2, new ClusterTrust(() => _other.Issue("node-2"), () => [_cluster.Certificate])));
+        var intruderCertificate = _other.Issue("node-2");
+        await using var intruder = PeerTestNode.Start(2, _logs, WithTls(2, new ClusterTrust(() => intruderCertificate, () => [_cluster.Certificate])));
         intruder.Knows(node);
         intruder.Transport.Send(TestPeers.Heartbeat(2, 1, term: 99));
 

@@ -30,8 +30,8 @@ internal sealed class TestAuthority : IDisposable
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
-        var now = DateTimeOffset.UtcNow.AddMinutes(-5);
-        using var issued = request.Create(Certificate, now, now.AddDays(1), RandomNumberGenerator.GetBytes(8));
+        // Within the authority's own validity, which a leaf may not outlast.
+        using var issued = request.Create(Certificate, Certificate.NotBefore, Certificate.NotAfter.AddMinutes(-1), RandomNumberGenerator.GetBytes(8));
         return issued.CopyWithPrivateKey(key);
     }
 

@@ -3,7 +3,9 @@
 # random data generated into /dev/shm first, `colony fs put` timed (the last ack leaves after every replica
 # is fsynced), page cache dropped, `colony fs get` to /dev/null timed, then a verified read. CPU seconds are
 # the whole machine's (run it on a quiet machine), per GiB moved.
-# usage: bench/storage/put-get.sh [SIZE_MIB] [RUNS] [DIR]
+# TLS=1 makes the cluster with `colony up --tls` (HTTPS, and block transfers inside mutual TLS);
+# BASE_PORT moves its ports (default 25100).
+# usage: [TLS=1] [BASE_PORT=P] bench/storage/put-get.sh [SIZE_MIB] [RUNS] [DIR]
 set -eu
 SIZE=${1:-1024}
 RUNS=${2:-3}
@@ -17,7 +19,9 @@ SRC=$(mktemp /dev/shm/colony-src.XXXXXX)
 trap 'rm -f "$SRC"; "$COLONY" down --data "$DATA" >/dev/null 2>&1 || true' EXIT
 head -c "$((SIZE * 1048576))" /dev/zero | openssl enc -aes-128-ctr -nosalt -pbkdf2 -iter 1 -pass "pass:colony-$SIZE" >"$SRC"
 SUM=$(sha256sum "$SRC" | cut -d' ' -f1)
-"$COLONY" up --data "$DATA" --base-port 25100 >/dev/null
+if [ "${TLS:-0}" = 1 ]; then TLS_FLAG=--tls; else TLS_FLAG=; fi
+# shellcheck disable=SC2086 # TLS_FLAG is empty or one word
+"$COLONY" up --data "$DATA" --base-port "${BASE_PORT:-25100}" $TLS_FLAG >/dev/null
 # Files get the replication the leader can place when they are created: wait for all three data nodes.
 until [ "$("$COLONY" fs datanodes --json --data "$DATA" 2>/dev/null | grep -o '"alive"' | wc -l)" -ge 3 ]; do sleep 0.2; done
 

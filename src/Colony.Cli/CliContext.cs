@@ -1,3 +1,6 @@
+using Colony.Client.Blocks;
+using Colony.Client.FileSystem;
+using Colony.Client.Security;
 using System.CommandLine;
 
 namespace Colony.Cli;
@@ -13,6 +16,12 @@ internal sealed class CliContext(CliEnvironment environment)
 
     /// <summary>The nodes' HTTP addresses when no flag names the cluster.</summary>
     public const string ClusterVariable = "COLONY_CLUSTER";
+
+    public const string TlsCaVariable = "COLONY_TLS_CA";
+
+    public const string TlsCertificateVariable = "COLONY_TLS_CERT";
+
+    public const string TlsKeyVariable = "COLONY_TLS_KEY";
 
     public CliEnvironment Environment { get; } = environment;
 
@@ -63,6 +72,27 @@ internal sealed class CliContext(CliEnvironment environment)
     }
 
     /// <summary>
+    /// TLS for a cluster named by address: its CA from <c>COLONY_TLS_CA</c>, and a client certificate
+    /// from <c>COLONY_TLS_CERT</c> and <c>COLONY_TLS_KEY</c> (PEM) when set.
+    /// </summary>
+    private ClusterTrust? RemoteTrust()
+    {
+        string? ca = Environment.GetVariable(TlsCaVariable);
+        if (string.IsNullOrEmpty(ca))
+        {
+            return null;
+        }
+        try
+        {
+            return ClusterTrust.FromFiles(ca, Environment.GetVariable(TlsCertificateVariable), Environment.GetVariable(TlsKeyVariable));
+        }
+        catch (Exception e) when (e is IOException or System.Security.Cryptography.CryptographicException or UnauthorizedAccessException)
+        {
+            throw new CliError($"cannot read the TLS files named by {TlsCaVariable}, {TlsCertificateVariable} and {TlsKeyVariable}: {e.Message}");
+        }
+    }
+
+    /// <summary>
     /// The nodes to ask over HTTP: <c>--data</c> or <c>--cluster</c> (not both), then
     /// <c>COLONY_CLUSTER</c>, then <c>COLONY_DATA</c>, then <c>.colony/</c>.
     /// </summary>
@@ -84,7 +114,7 @@ internal sealed class CliContext(CliEnvironment environment)
 
             if (!string.IsNullOrWhiteSpace(cluster))
             {
-                return new ClusterTarget(null, null, NodeEndpoint.ParseList(cluster));
+                return new ClusterTarget(null, null, NodeEndpoint.ParseList(cluster)) { Tls = RemoteTrust() };
             }
         }
 
@@ -98,6 +128,19 @@ internal sealed record ClusterTarget(ClusterLayout? Layout, ClusterManifest? Man
     public static ClusterTarget FromDirectory(ClusterLayout layout)
     {
         var manifest = ClusterFile.Read(layout);
-        return new ClusterTarget(layout, manifest, [.. manifest.Nodes.Select(n => new NodeEndpoint(n.Id, NodeEndpoint.ParseHttp(n.Http)))]);
+        return new ClusterTarget(layout, manifest, [.. manifest.Nodes.Select(n => new NodeEndpoint(n.Id, NodeEndpoint.ParseHttp(n.Http)))]) { Tls = layout.Trust() };
     }
+
+    /// <summary>The cluster's CA, and the client certificate if there is one; null for a cluster without TLS.</summary>
+    public ClusterTrust? Tls { get; init; }
+
+    /// <summary>
+    /// File-system options for this cluster: HTTPS trusting its CA, and block transfers inside TLS when
+    /// the CLI holds a client certificate (a cluster with TLS between nodes requires one there).
+    /// </summary>
+    public ColonyFileSystemOptions FileSystemOptions() => new()
+    {
+        Tls = Tls,
+        Transfer = new BlockTransferOptions { Tls = Tls?.Certificate is null ? null : Tls },
+    };
 }

@@ -1,3 +1,5 @@
+using Colony.Client.Security;
+
 namespace Colony.Cli;
 
 /// <summary>
@@ -56,6 +58,14 @@ internal sealed class ClusterLayout
     /// <summary>True once the cluster has certificates (it was created with --tls).</summary>
     public bool HasTls => File.Exists(Certificates.NodeCertificate);
 
+    /// <summary>A node's HTTP address: https in a cluster made with --tls.</summary>
+    public string HttpUrl(NodePorts ports) => HasTls ? ports.HttpsUrl : ports.HttpUrl;
+
+    /// <summary>How the CLI reaches a cluster made with --tls: trusting its CA, presenting the client certificate.</summary>
+    public ClusterTrust? Trust() => HasTls
+        ? ClusterTrust.FromFiles(Certificates.CaCertificate, Certificates.ClientCertificate, Certificates.ClientKey)
+        : null;
+
     /// <summary>
     /// The configuration of a new node of this cluster, one of <paramref name="machineNodes"/> on this machine:
     /// its tasks get that share of the machine's cores, so the nodes together do not oversubscribe them.
@@ -65,7 +75,7 @@ internal sealed class ClusterLayout
         Compute = new ComputeConfig { Cores = Math.Max(1, Environment.ProcessorCount / Math.Max(1, machineNodes)) },
         SecureZooKeeper = HasTls ? ports.TlsZooKeeperAddress : "",
         Tls = HasTls
-            ? new TlsConfig { CertificateFile = Certificates.NodeCertificate, KeyFile = Certificates.NodeKey, CaFile = Certificates.CaCertificate }
+            ? new TlsConfig { CertificateFile = Certificates.NodeCertificate, KeyFile = Certificates.NodeKey, CaFile = Certificates.CaCertificate, Peers = true }
             : null,
         NodeId = nodeId,
         ClusterId = clusterId,
@@ -73,7 +83,7 @@ internal sealed class ClusterLayout
         DataDir = NodeDataDirectory(nodeId),
         ZooKeeper = ports.ZooKeeperAddress,
         Peer = ports.PeerAddress,
-        Http = ports.HttpUrl,
+        Http = HttpUrl(ports),
         DataTransfer = ports.DataAddress,
         Members = members,
         Join = join,

@@ -6,13 +6,17 @@ namespace Colony.Cli;
 
 /// <summary>
 /// The certificates of a local TLS cluster (<c>colony up --tls</c>), under <c>DIR/tls</c>: a CA made
-/// for this cluster alone, a server certificate every node presents (for 127.0.0.1 and localhost), and
-/// a client certificate for trying the x509 ACL scheme. All PEM; keys are written 0600.
+/// for this cluster alone, a node certificate every node presents (for 127.0.0.1 and localhost; it
+/// serves TLS and, between nodes, also identifies the connecting side), and a client certificate for
+/// the CLI and for trying the x509 ACL scheme. All PEM; keys are written 0600.
 /// </summary>
 internal sealed class LocalCertificates(string directory)
 {
     /// <summary>The client certificate's subject, as the x509 ACL scheme names it.</summary>
     public const string ClientSubject = "CN=colony-client,O=Colony";
+
+    private const string ServerAuth = "1.3.6.1.5.5.7.3.1";
+    private const string ClientAuth = "1.3.6.1.5.5.7.3.2";
 
     public string Directory { get; } = directory;
 
@@ -44,19 +48,23 @@ internal sealed class LocalCertificates(string directory)
         var names = new SubjectAlternativeNameBuilder();
         names.AddIpAddress(IPAddress.Loopback);
         names.AddDnsName("localhost");
-        Issue(ca, caKey, "CN=colony-node,O=Colony", now, NodeCertificate, NodeKey, X509KeyUsageFlags.DigitalSignature, serverAuth: true, names.Build());
-        Issue(ca, caKey, ClientSubject.Replace(",", ", ", StringComparison.Ordinal), now, ClientCertificate, ClientKey, X509KeyUsageFlags.DigitalSignature, serverAuth: false, null);
+        Issue(ca, caKey, "CN=colony-node,O=Colony", now, NodeCertificate, NodeKey, X509KeyUsageFlags.DigitalSignature, [ServerAuth, ClientAuth], names.Build());
+        Issue(ca, caKey, ClientSubject.Replace(",", ", ", StringComparison.Ordinal), now, ClientCertificate, ClientKey, X509KeyUsageFlags.DigitalSignature, [ClientAuth], null);
     }
 
     private static void Issue(X509Certificate2 ca, ECDsa caKey, string subject, DateTimeOffset now, string certificateFile, string keyFile,
-        X509KeyUsageFlags usage, bool serverAuth, X509Extension? alternativeNames)
+        X509KeyUsageFlags usage, string[] purposes, X509Extension? alternativeNames)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(usage, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            [new Oid(serverAuth ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2")], false));
+        var uses = new OidCollection();
+        foreach (var purpose in purposes)
+        {
+            uses.Add(new Oid(purpose));
+        }
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(uses, false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         if (alternativeNames is not null)
         {

@@ -19,16 +19,14 @@ internal sealed class NodeClient : IDisposable
     private readonly HttpClient http;
 
     /// <param name="token">The bearer token membership changes need (an administrator's); status reads need none.</param>
-    public NodeClient(string? token = null)
+    /// <param name="tls">The cluster's CA for https addresses; null trusts the system's roots.</param>
+    public NodeClient(string? token = null, Colony.Client.Security.ClusterTrust? tls = null)
     {
         // Nodes are on loopback or a private network: never go through a proxy.
-        var handler = new SocketsHttpHandler
-        {
-            UseProxy = false,
-            ConnectTimeout = TimeSpan.FromSeconds(1),
-            PooledConnectionLifetime = TimeSpan.FromSeconds(30),
-            AllowAutoRedirect = false,
-        };
+        var handler = Colony.Client.Security.ClusterTrust.HttpHandler(tls);
+        handler.ConnectTimeout = TimeSpan.FromSeconds(1);
+        handler.PooledConnectionLifetime = TimeSpan.FromSeconds(30);
+        handler.AllowAutoRedirect = false;
         http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         if (token is not null)
         {

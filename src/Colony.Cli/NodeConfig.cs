@@ -101,6 +101,9 @@ internal sealed record TlsConfig
 
     /// <summary>None, Optional or Required.</summary>
     public string ClientCertificates { get; init; } = "Optional";
+
+    /// <summary>Mutual TLS between nodes (peers, block transfers, the propose stream).</summary>
+    public bool Peers { get; init; }
 }
 
 /// <summary>

@@ -16,6 +16,9 @@ internal sealed record NodePorts(int ZooKeeper, int Peer, int Http, int? TlsZooK
 
     public string HttpUrl => $"http://{Host}:{Http}";
 
+    /// <summary>The HTTP address of a node that serves HTTPS.</summary>
+    public string HttpsUrl => $"https://{Host}:{Http}";
+
     public string DataAddress => Data is { } port ? $"{Host}:{port}" : "";
 
     public string TlsZooKeeperAddress => TlsZooKeeper is { } port ? $"{Host}:{port}" : "";

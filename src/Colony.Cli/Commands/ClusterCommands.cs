@@ -49,7 +49,7 @@ internal static class ClusterCommands
         var manifest = ClusterFile.Read(layout);
         var local = ClusterTarget.FromDirectory(layout);
         var endpoints = local.Nodes;
-        using var client = new NodeClient(FsCommands.Token(cli, local));
+        using var client = new NodeClient(FsCommands.Token(cli, local), layout.Trust());
         var (leader, _) = await FindLeaderAsync(client, endpoints, cancellationToken).ConfigureAwait(false);
 
         // A fresh id: past every node listed and every configuration left behind by a removed one.
@@ -63,7 +63,7 @@ internal static class ClusterCommands
         PortProbe.EnsureFree([(id, ports)], "stop what holds it");
         var existing = manifest.Nodes.Select(n => NodeConfig.Read(layout.NodeConfig(n.Id))).ToList();
         var clusterId = existing.Count > 0 ? existing[0].ClusterId : throw new CliError($"{layout.ClusterFile} lists no nodes");
-        var config = layout.CreateNodeConfig(id, clusterId, ports, [.. existing.Select(c => c.AsMember()), new MemberConfig { Id = id, Peer = ports.PeerAddress, Http = ports.HttpUrl, ZooKeeper = ports.ZooKeeperAddress }], join: true, machineNodes: existing.Count + 1);
+        var config = layout.CreateNodeConfig(id, clusterId, ports, [.. existing.Select(c => c.AsMember()), new MemberConfig { Id = id, Peer = ports.PeerAddress, Http = layout.HttpUrl(ports), ZooKeeper = ports.ZooKeeperAddress }], join: true, machineNodes: existing.Count + 1);
         Directory.CreateDirectory(config.DataDir);
         config.Write(layout.NodeConfig(id));
 
@@ -127,7 +127,7 @@ internal static class ClusterCommands
     private static async Task<int> RemoveNodeAsync(CliContext cli, ClusterTarget target, int id, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var held = target.Layout is { } layout ? await LockAsync(cli, layout, cancellationToken).ConfigureAwait(false) : null;
-        using var client = new NodeClient(FsCommands.Token(cli, target));
+        using var client = new NodeClient(FsCommands.Token(cli, target), target.Tls);
         var (leader, _) = await FindLeaderAsync(client, target.Nodes, cancellationToken).ConfigureAwait(false);
         var accepted = await client.RemoveMemberAsync(leader.Http, id, cancellationToken).ConfigureAwait(false);
 

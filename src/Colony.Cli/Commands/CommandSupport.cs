@@ -79,7 +79,7 @@ internal static class CommandSupport
     /// </summary>
     public static async Task WaitForHealthyClusterAsync(CliContext cli, ClusterLayout layout, ClusterManifest manifest, IReadOnlyCollection<ClusterNode> watched, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        using var client = new NodeClient();
+        using var client = new NodeClient(tls: layout.Trust());
         var endpoints = manifest.Nodes.Select(n => new NodeEndpoint(n.Id, NodeEndpoint.ParseHttp(n.Http))).ToList();
         var summary = "no node answered";
         var ready = await Progress.RunAsync(cli.Environment, "Starting the nodes…", async report =>

@@ -25,12 +25,13 @@ internal static class DemoCommand
     {
         var basePort = new Option<int?>("--base-port") { Description = "Move every port of the cluster (see colony up --help)", HelpName = "P" };
         var size = new Option<string>("--size") { Description = "The corpus size, e.g. 300M (default) or 1G", DefaultValueFactory = _ => "300M" };
-        var command = new Command("demo", "Start a local cluster, store a text corpus, run word count on it and kill a worker mid-job") { basePort, size };
-        command.SetAction((parse, ct) => RunAsync(cli, parse, parse.GetValue(basePort), FsCommands.ParseSize(parse.GetValue(size)), ct));
+        var tls = new Option<bool>("--tls") { Description = "Start the cluster with TLS everywhere (see colony up --help); a new cluster only" };
+        var command = new Command("demo", "Start a local cluster, store a text corpus, run word count on it and kill a worker mid-job") { basePort, size, tls };
+        command.SetAction((parse, ct) => RunAsync(cli, parse, parse.GetValue(basePort), FsCommands.ParseSize(parse.GetValue(size)), parse.GetValue(tls), ct));
         return command;
     }
 
-    private static async Task<int> RunAsync(CliContext cli, System.CommandLine.ParseResult parse, int? basePort, long size, CancellationToken ct)
+    private static async Task<int> RunAsync(CliContext cli, System.CommandLine.ParseResult parse, int? basePort, long size, bool tls, CancellationToken ct)
     {
         if (size <= 0)
         {
@@ -42,14 +43,14 @@ internal static class DemoCommand
         var total = Stopwatch.StartNew();
 
         console.MarkupLine("[bold]1. Start a 3-node cluster[/] (each node: Raft, a ZooKeeper-compatible service, a data node and a worker)");
-        string[] up = basePort is { } p ? ["up", "--data", data, "--base-port", p.ToString(CultureInfo.InvariantCulture)] : ["up", "--data", data];
+        string[] up = [.. basePort is { } p ? ["up", "--data", data, "--base-port", p.ToString(CultureInfo.InvariantCulture)] : (string[])["up", "--data", data], .. tls ? ["--tls"] : (string[])[]];
         await RunStepAsync(cli, up, ct).ConfigureAwait(false);
         var target = ClusterTarget.FromDirectory(layout);
         var nodes = target.Nodes.Select(n => n.Http).ToArray();
         string? token = FsCommands.Token(cli, target);
-        using var fs = new ColonyFileSystem(nodes, token);
-        using var jobs = new JobClient(nodes, token);
-        using var probe = new NodeClient();
+        using var fs = new ColonyFileSystem(nodes, token, target.FileSystemOptions());
+        using var jobs = new JobClient(nodes, token, target.Tls);
+        using var probe = new NodeClient(tls: target.Tls);
 
         // A file's replication is capped by the data nodes the leader knows when it is created: wait for all three.
         var clock = Stopwatch.StartNew();

@@ -577,7 +577,7 @@ internal static class FsCommands
     private static async Task<int> RunAsync(CliContext cli, ParseResult parse, Func<ColonyFileSystem, Task> action, CancellationToken cancellationToken)
     {
         var target = cli.RemoteCluster(parse);
-        using var fs = new ColonyFileSystem([.. target.Nodes.Select(n => n.Http)], Token(cli, target));
+        using var fs = new ColonyFileSystem([.. target.Nodes.Select(n => n.Http)], Token(cli, target), target.FileSystemOptions());
         try
         {
             await action(fs).ConfigureAwait(false);

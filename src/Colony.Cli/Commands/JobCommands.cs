@@ -142,8 +142,8 @@ internal static class JobCommands
         }
         var target = cli.RemoteCluster(parse);
         var token = FsCommands.Token(cli, target);
-        using var fs = new ColonyFileSystem([.. target.Nodes.Select(n => n.Http)], token);
-        using var client = new JobClient([.. target.Nodes.Select(n => n.Http)], token);
+        using var fs = new ColonyFileSystem([.. target.Nodes.Select(n => n.Http)], token, target.FileSystemOptions());
+        using var client = new JobClient([.. target.Nodes.Select(n => n.Http)], token, target.Tls);
         string output = parse.GetValue(common.Output)!;
         IReadOnlyList<string> inputs = parse.GetValue(common.Input)!;
         int reducers = parse.GetValue(common.Reducers) ?? 1;
@@ -435,7 +435,7 @@ internal static class JobCommands
     private static async Task<int> WithClientAsync(CliContext cli, ParseResult parse, Func<JobClient, Task> action, CancellationToken ct)
     {
         var target = cli.RemoteCluster(parse);
-        using var client = new JobClient([.. target.Nodes.Select(n => n.Http)], FsCommands.Token(cli, target));
+        using var client = new JobClient([.. target.Nodes.Select(n => n.Http)], FsCommands.Token(cli, target), target.Tls);
         try
         {
             await action(client).ConfigureAwait(false);

@@ -82,7 +82,7 @@ internal static class NodeCommands
             var running = node with { Pid = pid };
             ClusterFile.Write(layout, manifest.With(running));
 
-            using var client = new NodeClient();
+            using var client = new NodeClient(tls: layout.Trust());
             var http = NodeEndpoint.ParseHttp(node.Http);
             var answered = await Wait.UntilAsync(cli.Environment.Time, Seconds(parse.GetValue(timeout)), async c =>
             {

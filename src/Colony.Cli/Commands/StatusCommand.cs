@@ -24,8 +24,8 @@ internal static partial class StatusCommand
 
     private static async Task<int> RunAsync(CliContext cli, ClusterTarget target, bool json, CancellationToken cancellationToken)
     {
-        using var client = new NodeClient();
-        using var http = new HttpClient();
+        using var client = new NodeClient(tls: target.Tls);
+        using var http = new HttpClient(Colony.Client.Security.ClusterTrust.HttpHandler(target.Tls));
         var report = await WithOverviewAsync(http, await QueryAsync(client, target.Nodes, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         if (json)
         {

@@ -29,7 +29,7 @@ internal static class UpCommand
         };
         var tls = new Option<bool>("--tls")
         {
-            Description = "Also serve ZooKeeper over TLS, with a CA and certificates made for this cluster in DIR/tls (a new cluster only)",
+            Description = "TLS everywhere, with a CA and certificates made for this cluster in DIR/tls: HTTPS, mutual TLS between nodes (peers, block transfers), and ZooKeeper over TLS on its own port (a new cluster only)",
         };
         var timeout = TimeoutOption(60, "How long to wait for a leader and healthy nodes");
         var command = new Command("up", "Start a local cluster in the background, or report the one that runs")
@@ -83,7 +83,7 @@ internal static class UpCommand
             layout.Certificates.Create();
         }
         var clusterId = Guid.NewGuid().ToString();
-        var members = plan.Select(p => new MemberConfig { Id = p.NodeId, Peer = p.Ports.PeerAddress, Http = p.Ports.HttpUrl, ZooKeeper = p.Ports.ZooKeeperAddress }).ToList();
+        var members = plan.Select(p => new MemberConfig { Id = p.NodeId, Peer = p.Ports.PeerAddress, Http = layout.HttpUrl(p.Ports), ZooKeeper = p.Ports.ZooKeeperAddress }).ToList();
         var manifest = new ClusterManifest { BasePort = ports.BasePort };
         foreach (var (id, nodePorts) in plan)
         {
@@ -101,6 +101,7 @@ internal static class UpCommand
         if (tls)
         {
             var certificates = layout.Certificates;
+            cli.Environment.Console.WriteLine($"HTTPS and mutual TLS between nodes, trusting only the CA {certificates.CaCertificate}; the CLI uses it from {layout.Directory}.");
             cli.Environment.Console.WriteLine($"TLS ZooKeeper on {string.Join(",", manifest.Nodes.Select(n => n.SecureZooKeeper))}: CA {certificates.CaCertificate}, client certificate {certificates.ClientCertificate} and key {certificates.ClientKey} (x509 id \"{LocalCertificates.ClientSubject}\").");
         }
         return 0;

@@ -26,6 +26,12 @@ public sealed class BlockTransferOptions
     /// <summary>Connections a server serves at once from one IP address; more are closed on accept. 0 (the default): no limit.</summary>
     public int MaxConnectionsPerIp { get; init; }
 
+    /// <summary>
+    /// When set, every connection runs inside mutual TLS: the server and the client each present their
+    /// certificate and accept only the cluster CA's. Default null: plain TCP.
+    /// </summary>
+    public Security.ClusterTrust? Tls { get; init; }
+
     /// <summary>The name this client gives in write requests (for the nodes' logs).</summary>
     public string ClientName { get; init; } = "colony";
 

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using Colony.Storage.Blocks.Transfer;
 
 namespace Colony.Client.Blocks;
@@ -9,12 +11,13 @@ namespace Colony.Client.Blocks;
 /// <summary>
 /// One TCP connection carrying block transfer frames. Frames are read whole into pooled buffers, so a data packet
 /// can be verified, written to disk and forwarded downstream from the same bytes. Every read has a deadline.
-/// Reading and writing may run concurrently (one reader, one writer).
+/// Reading and writing may run concurrently (one reader, one writer). With <see cref="BlockTransferOptions.Tls"/>
+/// set, the frames travel inside mutual TLS, negotiated before the first frame.
 /// </summary>
 internal sealed class FrameConnection : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private Stream _stream;
     private readonly TimeSpan _readTimeout;
     private readonly CancellationTokenSource _readDeadline;
     private readonly byte[] _header = new byte[FrameHeader.Size];
@@ -23,12 +26,13 @@ internal sealed class FrameConnection : IAsyncDisposable
     {
         _socket = socket;
         _socket.NoDelay = true;
+        Remote = socket.RemoteEndPoint?.ToString() ?? "?";
         _stream = new NetworkStream(socket, ownsSocket: true);
         _readTimeout = readTimeout;
         _readDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     }
 
-    public string Remote => _socket.RemoteEndPoint?.ToString() ?? "?";
+    public string Remote { get; }
 
     public static FrameConnection Accepted(Socket socket, TimeSpan readTimeout, CancellationToken cancellationToken) =>
         new(socket, readTimeout, cancellationToken);
@@ -54,7 +58,41 @@ internal sealed class FrameConnection : IAsyncDisposable
             socket.Dispose();
             throw;
         }
-        return new FrameConnection(socket, options.ReadTimeout, cancellationToken);
+        var connection = new FrameConnection(socket, options.ReadTimeout, cancellationToken);
+        if (options.Tls is { } trust)
+        {
+            await connection.SecureAsync(options, ssl => ssl.AuthenticateAsClientAsync(trust.ClientOptions(host), cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        return connection;
+    }
+
+    /// <summary>The accepting side's TLS handshake, when the options ask for TLS; a certificate from the cluster's CA is required.</summary>
+    public Task AuthenticateAsync(BlockTransferOptions options, CancellationToken cancellationToken) =>
+        options.Tls is { } trust
+            ? SecureAsync(options, ssl => ssl.AuthenticateAsServerAsync(trust.ServerOptions(), cancellationToken), cancellationToken)
+            : Task.CompletedTask;
+
+    /// <summary>Runs a TLS handshake within the connect timeout; the connection continues inside the session.</summary>
+    private async Task SecureAsync(BlockTransferOptions options, Func<SslStream, Task> handshake, CancellationToken cancellationToken)
+    {
+        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(options.ConnectTimeout);
+        using var abort = timeout.Token.UnsafeRegister(static socket => ((Socket)socket!).Dispose(), _socket);
+        try
+        {
+            await handshake(ssl).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            if (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"the TLS handshake with {Remote} timed out after {options.ConnectTimeout}");
+            }
+            throw e is AuthenticationException ? new IOException($"TLS with {Remote} failed: {e.InnerException?.Message ?? e.Message}", e) : e;
+        }
+        _stream = ssl;
     }
 
     public static (string Host, int Port) ParseAddress(string address)

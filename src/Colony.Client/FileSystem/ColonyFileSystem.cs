@@ -25,6 +25,12 @@ public sealed record ColonyFileSystemOptions
     /// </summary>
     public string? LocalBlockDirectory { get; init; }
 
+    /// <summary>
+    /// The cluster's CA (and this client's certificate) for https node addresses; null trusts the
+    /// system's roots. Block transfers take theirs from <see cref="BlockTransferOptions.Tls"/> in <see cref="Transfer"/>.
+    /// </summary>
+    public Security.ClusterTrust? Tls { get; init; }
+
     /// <summary>Packet size, window and timeouts of block transfers.</summary>
     public BlockTransferOptions Transfer { get; init; } = new();
 
@@ -66,14 +72,14 @@ public sealed class ColonyFileSystem : IDisposable
         }
         _nodes = nodes;
         Options = options ?? new ColonyFileSystemOptions();
-        _http = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient(Security.ClusterTrust.HttpHandler(Options.Tls)) { Timeout = TimeSpan.FromSeconds(60) };
         _authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
         var transfer = Options.Transfer;
         Transfers = new BlockTransferClient(new BlockTransferOptions
         {
             PacketSize = transfer.PacketSize, Window = transfer.Window, ChunkSize = transfer.ChunkSize,
             ConnectTimeout = transfer.ConnectTimeout, ReadTimeout = transfer.ReadTimeout, MaxConnections = transfer.MaxConnections,
-            ClientName = Options.ClientName,
+            ClientName = Options.ClientName, Tls = transfer.Tls,
         });
         if (Options is { LocalDataNode: { } self, LocalBlockDirectory: { } blocks })
         {

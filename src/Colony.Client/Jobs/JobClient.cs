@@ -19,20 +19,23 @@ public sealed class JobException(int statusCode, string message) : Exception(mes
 public sealed class JobClient : IDisposable
 {
     private readonly IReadOnlyList<Uri> _nodes;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient _http;
     private int _preferred;
 
     /// <param name="nodes">HTTP addresses of cluster members.</param>
     /// <param name="secret">The cluster secret: the cluster token is its base64.</param>
-    public JobClient(IReadOnlyList<Uri> nodes, byte[]? secret)
-        : this(nodes, secret is null ? null : Convert.ToBase64String(secret))
+    /// <param name="tls">The cluster's CA for https node addresses; null trusts the system's roots.</param>
+    public JobClient(IReadOnlyList<Uri> nodes, byte[]? secret, Security.ClusterTrust? tls = null)
+        : this(nodes, secret is null ? null : Convert.ToBase64String(secret), tls)
     {
     }
 
     /// <param name="nodes">HTTP addresses of cluster members.</param>
     /// <param name="token">The bearer token (the cluster token or a user's): submitting and killing need one.</param>
-    public JobClient(IReadOnlyList<Uri> nodes, string? token)
+    /// <param name="tls">The cluster's CA for https node addresses; null trusts the system's roots.</param>
+    public JobClient(IReadOnlyList<Uri> nodes, string? token, Security.ClusterTrust? tls = null)
     {
+        _http = new HttpClient(Security.ClusterTrust.HttpHandler(tls)) { Timeout = TimeSpan.FromSeconds(60) };
         ArgumentNullException.ThrowIfNull(nodes);
         if (nodes.Count == 0)
         {

@@ -103,6 +103,7 @@ public sealed class BlockTransferServer : IAsyncDisposable
     {
         try
         {
+            await connection.AuthenticateAsync(_options, _stopping.Token).ConfigureAwait(false);
             using PooledFrame? request = await connection.ReadFrameAsync(_stopping.Token).ConfigureAwait(false);
             switch (request?.Header.Type)
             {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
+using Colony.Node.Security;
 
 namespace Colony.Node.Compute;
 
@@ -38,7 +39,7 @@ internal sealed class ExecutorProcess : IAsyncDisposable
 
     /// <summary>Starts an executor for <paramref name="job"/>, or a standby one (warming up, no job yet) when it is null.</summary>
     public static ExecutorProcess Start(ComputeOptions options, string? job, string nodeHttp, string? dataAddress, string blockDirectory, string workDirectory,
-        string? token, Action<ExecutorMessage> received)
+        string? token, NodeTls tls, Action<ExecutorMessage> received)
     {
         var (program, arguments) = Command(options.ExecutorCommand);
         var start = new ProcessStartInfo(program)
@@ -75,6 +76,15 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         if (token is not null)
         {
             start.Environment[ExecutorProgram.TokenVariable] = token;
+        }
+        if (tls.HttpTrust is not null)
+        {
+            // The executor reads the node's certificate files itself, to talk to the cluster as the node does.
+            foreach (string argument in (string[])["--tls-ca", tls.Options.CaFile!, "--tls-cert", tls.Options.CertificateFile!, "--tls-key", tls.Options.KeyFile ?? "", .. tls.Peers is null ? (string[])[] : ["--tls-peers"]])
+            {
+                start.ArgumentList.Add(argument);
+            }
+            start.Environment[ExecutorProgram.CertificatePasswordVariable] = tls.Options.CertificatePassword ?? "";
         }
         start.Environment["DOTNET_gcServer"] = "0";
         if (options.ExecutorMemoryLimitBytes > 0)

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Colony.Client.Blocks;
 using Colony.Client.FileSystem;
+using Colony.Client.Security;
 using Colony.Client.MapReduce;
 
 namespace Colony.Node.Compute;
@@ -19,6 +21,9 @@ public sealed class ExecutorProgram : IAsyncDisposable
 {
     /// <summary>The job's token (Security/ApiTokens), for an executor started for one job.</summary>
     public const string TokenVariable = "COLONY_EXECUTOR_TOKEN";
+
+    /// <summary>The password of the node's PKCS#12 certificate, when TLS is on and it has one.</summary>
+    public const string CertificatePasswordVariable = "COLONY_EXECUTOR_TLS_PASSWORD";
 
     /// <summary>Counter: input bytes a map read from storage.</summary>
     public const string InputBytesCounter = "FileSystem.BytesRead";
@@ -36,7 +41,9 @@ public sealed class ExecutorProgram : IAsyncDisposable
     private readonly string? _dataAddress;
     private readonly string? _blockDirectory;
     private readonly long _sortBuffer;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMinutes(5) };
+    private readonly HttpClient _http;
+    private readonly ClusterTrust? _tls;
+    private readonly bool _peerTls;
     private readonly SemaphoreSlim _output = new(1, 1);
     private readonly SemaphoreSlim _loadLock = new(1, 1);
     private readonly ConcurrentDictionary<string, CancellationTokenSource> _attempts = new();
@@ -46,8 +53,11 @@ public sealed class ExecutorProgram : IAsyncDisposable
     /// <summary>The job this executor serves, its work directory, and a file-system client named after it.</summary>
     private sealed record JobBinding(string Job, string Work, ColonyFileSystem Fs);
 
-    private ExecutorProgram(Uri node, string? dataAddress, string? blockDirectory, long sortBuffer)
+    private ExecutorProgram(Uri node, string? dataAddress, string? blockDirectory, long sortBuffer, ClusterTrust? tls, bool peerTls)
     {
+        _tls = tls;
+        _peerTls = peerTls;
+        _http = new HttpClient(ClusterTrust.HttpHandler(tls)) { Timeout = TimeSpan.FromMinutes(5) };
         _node = node;
         _dataAddress = dataAddress;
         _blockDirectory = blockDirectory;
@@ -73,6 +83,7 @@ public sealed class ExecutorProgram : IAsyncDisposable
         _binding = new JobBinding(job, work, new ColonyFileSystem([_node], token, new ColonyFileSystemOptions
         {
             ClientName = $"executor-{job}-{Environment.ProcessId}", LocalDataNode = _dataAddress, LocalBlockDirectory = _blockDirectory,
+            Tls = _tls, Transfer = new BlockTransferOptions { Tls = _peerTls ? _tls : null },
         }));
     }
 
@@ -94,7 +105,10 @@ public sealed class ExecutorProgram : IAsyncDisposable
             return 2;
         }
         long sortBuffer = long.TryParse(Arg("--sort-buffer"), CultureInfo.InvariantCulture, out long b) ? b : 64L * 1024 * 1024;
-        await using var program = new ExecutorProgram(new Uri(node), Arg("--data-address"), Arg("--block-directory"), sortBuffer);
+        var tls = Arg("--tls-ca") is { } ca
+            ? ClusterTrust.FromFiles(ca, Arg("--tls-cert"), Arg("--tls-key") is { Length: > 0 } key ? key : null, Environment.GetEnvironmentVariable(CertificatePasswordVariable))
+            : null;
+        await using var program = new ExecutorProgram(new Uri(node), Arg("--data-address"), Arg("--block-directory"), sortBuffer, tls, args.Contains("--tls-peers"));
         if (!standby)
         {
             program.Bind(job!, work!, token!);

@@ -46,7 +46,7 @@ public sealed partial class WorkerService(
         {
             return;
         }
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        using var http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(10));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(node.LoadSecret()));
         try
         {
@@ -105,7 +105,7 @@ public sealed partial class WorkerService(
                 return;
             }
             _standbyStarted = time.GetTimestamp();
-            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, null, OnMessage);
+            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, null, loop.Tls, OnMessage);
             LogStandbyStarted(logger, _standby.ProcessId);
             _ = WatchAsync(_standby);
         }
@@ -251,7 +251,7 @@ public sealed partial class WorkerService(
                 LogStandbyAssigned(logger, job, standby.ProcessId);
                 return standby;
             }
-            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, token, OnMessage);
+            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, token, loop.Tls, OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
             _ = WatchAsync(executor);

@@ -19,7 +19,7 @@ internal sealed class AdminActions(NodeSelf self) : IDisposable
     /// <summary>The form field holding the token.</summary>
     public const string TokenField = "token";
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly HttpClient _http = self.Loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(30));
 
     public Task<IResult> KillJobAsync(HttpContext context, string id) =>
         RunAsync(context, $"/api/jobs/{Uri.EscapeDataString(id)}/kill", $"/jobs/{Uri.EscapeDataString(id)}", $"kill job {id}");

@@ -24,7 +24,7 @@ internal sealed partial class ClusterMonitor : BackgroundService
     private readonly NodeSelf _self;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromMilliseconds(900) };
+    private readonly HttpClient _http;
     private readonly Lock _gate = new();
     private readonly Dictionary<ulong, Observation> _observed = [];
     private readonly DateTimeOffset _watchingSince;
@@ -39,6 +39,7 @@ internal sealed partial class ClusterMonitor : BackgroundService
         _logger = logger;
         _jobs = jobs;
         _watchingSince = time.GetUtcNow();
+        _http = self.Loop.Tls.CreateHttpClient(TimeSpan.FromMilliseconds(900));
         Storage = new StorageHealthSource(files, blocks, self.Loop, time);
     }
 

@@ -12,7 +12,7 @@ namespace Colony.Node.Dashboard;
 /// </summary>
 internal sealed class JobsSource(JobsService jobs, JobTracker tracker, ReplicaLoop loop) : IDisposable
 {
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
+    private readonly HttpClient _http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(3));
 
     public async Task<IReadOnlyList<JobSummary>> ListAsync(CancellationToken cancellationToken)
     {

@@ -15,7 +15,7 @@ internal sealed class StorageHealthSource(NamespaceService files, BlockManager m
     /// <summary>How long the leader reuses its report: every node's monitor asks once a second, and fsck walks every block.</summary>
     private const long ReuseMs = 1_000;
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(3) };
+    private readonly HttpClient _http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(3));
     private readonly Lock _gate = new();
     private (long At, StorageHealthView? View) _last;
 

@@ -50,8 +50,8 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
                 CapacityBytes = options.BlockCapacityBytes,
             }, loggers.CreateLogger<BlockStore>());
             _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address),
-                new BlockTransferOptions { MaxConnectionsPerIp = fsOptions.MaxTransferConnectionsPerIp }, loggers);
-            var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}" });
+                new BlockTransferOptions { MaxConnectionsPerIp = fsOptions.MaxTransferConnectionsPerIp, Tls = loop.Tls.Peers }, loggers);
+            var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}", Tls = loop.Tls.Peers });
             _replicator = new BlockReplicator(_store, client, options.ReplicationBytesPerSecond, time);
         }
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -81,7 +81,7 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
         var scrubber = new BlockScrubber(store, scrubberOptions, time, loggers.CreateLogger<BlockScrubber>());
         scrubber.CorruptReplicaFound += found => LogCorrupt(_logger, found.Version.ToString(), found.Reason);
         var scrubbing = Task.Run(() => scrubber.RunAsync(stoppingToken), stoppingToken);
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        using var http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(5));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(options.LoadSecret()));
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Colony.Client.FileSystem;
+using Colony.Client.Blocks;
 using Colony.Node.Hosting;
 using Colony.Node.Security;
 using Microsoft.AspNetCore.Builder;
@@ -25,12 +26,15 @@ internal static partial class FsEndpoints
     private static void MapContent(WebApplication app, Authenticator authenticator)
     {
         var options = app.Services.GetRequiredService<NodeOptions>();
+        var tls = app.Services.GetRequiredService<NodeTls>();
         // The node's own HTTP address: namespace calls go through the usual forwarding to the leader.
         // No token of its own: every request is served as its caller (As below), never as the cluster.
         var client = new ColonyFileSystem([SelfAddress(options.Http)], (string?)null, new ColonyFileSystemOptions
         {
             ClientName = $"http-node-{options.NodeId}",
             LocalDataNode = options.DataTransfer,
+            Tls = tls.HttpTrust,
+            Transfer = new BlockTransferOptions { Tls = tls.Peers },
         });
 
         ColonyFileSystem As(HttpContext http) => client.As(BearerOf(http.Request), authenticator.Identify(http.Request)!.User);

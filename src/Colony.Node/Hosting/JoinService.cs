@@ -20,7 +20,7 @@ internal sealed partial class JoinService(NodeOptions options, ReplicaLoop loop,
         {
             return;
         }
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        using var http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(20));
         // Changing the membership is an administrator's call: the node presents the cluster token.
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Convert.ToBase64String(options.LoadSecret()));
         var via = new Uri(options.JoinVia);

@@ -13,7 +13,7 @@ internal sealed class LeaderForwarder(ReplicaLoop loop) : IDisposable
 {
     public const string ForwardedHeader = "X-Colony-Forwarded";
 
-    private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient _http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(60));
 
     public async Task ForwardAsync(HttpContext http)
     {

@@ -91,14 +91,27 @@ public static class NodeHost
         {
             throw new InvalidOperationException("invalid configuration: SecureZooKeeper needs a certificate in Colony:Tls:CertificateFile");
         }
+        if (new Uri(options.Http).Scheme == Uri.UriSchemeHttps && !tlsOptions.Enabled)
+        {
+            throw new InvalidOperationException("invalid configuration: an https address in Colony:Http needs a certificate in Colony:Tls:CertificateFile");
+        }
         // Kestrel runs our code on the thread that completed the socket operation instead of
         // queueing it again: every handler here is non-blocking, and each hop saved is a thread
         // wake-up per request (the ZooKeeper port answers reads with none at all).
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
             var http = new Uri(options.Http);
-            kestrel.Listen(ListenAddress(http.Host), http.Port);
+            kestrel.Listen(ListenAddress(http.Host), http.Port, listen =>
+            {
+                if (http.Scheme == Uri.UriSchemeHttps)
+                {
+                    // HTTPS with the reloadable certificate. A client may present a certificate (nodes
+                    // do); one that does not chain to the CA is refused, and the propose stream needs one.
+                    listen.UseHttps(HttpsOptions(tls.Source!, ClientCertificateMode.AllowCertificate, coordinationOptions.HandshakeTimeoutMs));
+                }
+            });
             if (options.ZooKeeper is { } zooKeeper)
             {
                 // The ZooKeeper client port: Kestrel accepts, ClientConnection speaks jute.
@@ -107,21 +120,14 @@ public static class NodeHost
             if (!string.IsNullOrEmpty(options.SecureZooKeeper))
             {
                 // ZooKeeper's secureClientPort: the same protocol inside TLS, on a port of its own.
-                var source = new CertificateSource(tlsOptions, kestrel.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger<CertificateSource>());
                 kestrel.Listen(IPEndPoint.Parse(options.SecureZooKeeper), listen =>
                 {
-                    listen.UseHttps(new HttpsConnectionAdapterOptions
+                    listen.UseHttps(HttpsOptions(tls.Source!, tlsOptions.ClientCertificates switch
                     {
-                        ServerCertificateSelector = (_, _) => source.Certificate,
-                        ClientCertificateMode = tlsOptions.ClientCertificates switch
-                        {
-                            ClientCertificatePolicy.Required => ClientCertificateMode.RequireCertificate,
-                            ClientCertificatePolicy.Optional => ClientCertificateMode.AllowCertificate,
-                            _ => ClientCertificateMode.NoCertificate,
-                        },
-                        ClientCertificateValidation = source.ValidateClient,
-                        HandshakeTimeout = TimeSpan.FromMilliseconds(coordinationOptions.HandshakeTimeoutMs),
-                    });
+                        ClientCertificatePolicy.Required => ClientCertificateMode.RequireCertificate,
+                        ClientCertificatePolicy.Optional => ClientCertificateMode.AllowCertificate,
+                        _ => ClientCertificateMode.NoCertificate,
+                    }, coordinationOptions.HandshakeTimeoutMs));
                     listen.UseConnectionHandler<ZooKeeperConnectionHandler>();
                 });
             }
@@ -135,6 +141,7 @@ public static class NodeHost
             o.SerializerOptions.TypeInfoResolverChain.Insert(4, Colony.Client.Jobs.JobJson.Default);
         });
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(services => NodeTls.Create(tlsOptions, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(logRing);
         builder.Services.AddSingleton<NodeMetrics>();
@@ -233,6 +240,12 @@ public static class NodeHost
             {
                 return Problem(StatusCodes.Status426UpgradeRequired, $"upgrade the connection to {ProposeStream.UpgradeToken}");
             }
+            if (loop.Tls.Peers is not null && context.Connection.ClientCertificate is null)
+            {
+                // With mutual TLS between nodes, the stream is for holders of a cluster certificate
+                // (Kestrel has checked any certificate presented against the CA).
+                return Problem(StatusCodes.Status403Forbidden, "the propose stream needs a client certificate from the cluster's CA");
+            }
             context.Response.Headers.Upgrade = ProposeStream.UpgradeToken;
             var stream = await upgrade.UpgradeAsync().ConfigureAwait(false);
             try
@@ -301,6 +314,14 @@ public static class NodeHost
 
     private static IResult NotLeader(ReplicaLoop loop) =>
         Results.Json(new LeaderView(loop.LeaderHttp), NodeJson.Default.LeaderView, statusCode: StatusCodes.Status421MisdirectedRequest);
+
+    private static HttpsConnectionAdapterOptions HttpsOptions(CertificateSource source, ClientCertificateMode clients, int handshakeTimeoutMs) => new()
+    {
+        ServerCertificateSelector = (_, _) => source.Certificate,
+        ClientCertificateMode = clients,
+        ClientCertificateValidation = source.ValidateClient,
+        HandshakeTimeout = TimeSpan.FromMilliseconds(handshakeTimeoutMs),
+    };
 
     private static IPAddress ListenAddress(string host) =>
         host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host, out var address) ? address : IPAddress.Any;

@@ -9,6 +9,7 @@ using Colony.Consensus.Storage;
 using Colony.Core;
 using Colony.Node.Diagnostics;
 using Colony.Node.Peers;
+using Colony.Node.Security;
 using Colony.Node.Threading;
 using Microsoft.Extensions.Logging;
 
@@ -67,9 +68,10 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private volatile NodeStatus _status;
     private volatile IReadOnlyDictionary<ulong, string> _memberHttp = new Dictionary<ulong, string>();
 
-    public ReplicaLoop(NodeOptions options, ILoggerFactory loggers, TimeProvider time, NodeMetrics? metrics = null)
+    public ReplicaLoop(NodeOptions options, ILoggerFactory loggers, TimeProvider time, NodeMetrics? metrics = null, NodeTls? tls = null)
     {
         _options = options;
+        Tls = tls ?? NodeTls.None;
         _metrics = metrics;
         _logger = loggers.CreateLogger<ReplicaLoop>();
         var membership = options.Join
@@ -89,7 +91,10 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         };
         var secret = options.LoadSecret();
         // Reconnect quickly: a restarted peer should rejoin within about a second, not after a long backoff.
-        var peerOptions = new PeerTransportOptions { LocalId = options.NodeId, ClusterId = options.ClusterId, Secret = secret, MaxReconnectDelay = TimeSpan.FromSeconds(1) };
+        var peerOptions = new PeerTransportOptions
+        {
+            LocalId = options.NodeId, ClusterId = options.ClusterId, Secret = secret, MaxReconnectDelay = TimeSpan.FromSeconds(1), Tls = Tls.Peers,
+        };
         _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
             peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
         _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
@@ -130,6 +135,9 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _ticker = time.CreateTimer(_ => Post(Tick), null, tick, tick);
         LogStarted(options.NodeId, options.Peer, _replica.Node.LastIndex, _replica.Node.Term);
     }
+
+    /// <summary>The node's TLS: its certificate, peer TLS, and what its HTTP clients trust.</summary>
+    public NodeTls Tls { get; }
 
     /// <summary>The latest status, refreshed after every cycle.</summary>
     public NodeStatus Status => _status;

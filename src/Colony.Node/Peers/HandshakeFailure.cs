@@ -26,4 +26,7 @@ internal enum HandshakeFailure : byte
 
     /// <summary>The handshake took longer than <see cref="PeerTransportOptions.HandshakeTimeout"/>.</summary>
     TimedOut = 66,
+
+    /// <summary>The TLS handshake failed: no certificate, or one the cluster's CA did not sign.</summary>
+    TlsRefused = 67,
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using Colony.Consensus;
@@ -78,7 +79,9 @@ public sealed class PeerInbound
     /// <summary>
     /// Serves one connection until it closes, breaks the protocol, is replaced by a newer connection from
     /// the same peer, or <paramref name="cancellationToken"/> fires. Never throws: every failure is logged.
-    /// The caller owns <paramref name="transport"/> and closes it once this returns.
+    /// The caller owns <paramref name="transport"/> and closes it once this returns. Does no TLS of its
+    /// own (<see cref="PeerTransportOptions.Tls"/> applies to <see cref="Serve"/>): a host that serves
+    /// peers this way puts TLS in front of the pipe.
     /// </summary>
     public async Task RunAsync(IDuplexPipe transport, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
     {
@@ -281,10 +284,11 @@ public sealed class PeerInbound
     private void ServeOnThisThread(Socket socket, long connection, EndPoint? remoteEndPoint, CancellationToken cancellationToken)
     {
         var peer = NodeId.None;
+        SslStream? tls = null;
         try
         {
             _logger.InboundOpened(connection, remoteEndPoint);
-            peer = Authenticate(socket, cancellationToken, out byte[] rest);
+            peer = Authenticate(socket, cancellationToken, out tls, out byte[] rest);
             Thread.CurrentThread.Name = $"peer-in-{peer}";
             using var session = Open(connection, remoteEndPoint, peer, cancellationToken);
             try
@@ -293,7 +297,7 @@ public sealed class PeerInbound
                 // Ends a blocking read, without closing the connection before the outcome is logged.
                 using (session.Token.Register(StopReading, socket))
                 {
-                    messages = Receive(socket, rest, peer, session.Token);
+                    messages = Receive(socket, tls, rest, peer, session.Token);
                 }
                 _logger.InboundClosed(connection, peer, messages);
             }
@@ -306,11 +310,20 @@ public sealed class PeerInbound
         {
             Report(e, connection, remoteEndPoint, peer, cancellationToken);
         }
+        finally
+        {
+            tls?.Dispose();
+        }
     }
 
-    /// <summary>The handshake over blocking reads and writes; <paramref name="rest"/> is whatever was read past it.</summary>
-    private NodeId Authenticate(Socket socket, CancellationToken cancellationToken, out byte[] rest)
+    /// <summary>
+    /// The handshake over blocking reads and writes; <paramref name="rest"/> is whatever was read past
+    /// it. With TLS configured, the TLS handshake comes first, within the same timeout, and
+    /// <paramref name="tls"/> is the session the connection continues in.
+    /// </summary>
+    private NodeId Authenticate(Socket socket, CancellationToken cancellationToken, out SslStream? tls, out byte[] rest)
     {
+        tls = null;
         using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         // Stopping closes the socket, which ends any blocking call; a timeout only ends the read, so
@@ -319,7 +332,11 @@ public sealed class PeerInbound
         using var expire = timeout.Token.Register(StopReading, socket);
         try
         {
-            var pipe = new SocketDuplexPipe(socket);
+            if (_options.Tls is { } trust)
+            {
+                tls = PeerTls.Accept(socket, trust);
+            }
+            var pipe = tls is null ? new SocketDuplexPipe(socket) : new SocketDuplexPipe(tls);
             // Runs synchronously: every read and write of the pipe blocks this thread.
             var peer = PeerHandshake.AcceptAsync(pipe, _credentials, linked.Token).GetAwaiter().GetResult();
             rest = pipe.Detach();
@@ -341,7 +358,7 @@ public sealed class PeerInbound
     /// Reads frames with blocking reads until the stream ends; returns how many messages arrived.
     /// Everything decoded from one read goes to the inbox before one call of the wake-up callback.
     /// </summary>
-    private long Receive(Socket socket, byte[] rest, NodeId peer, CancellationToken cancellationToken)
+    private long Receive(Socket socket, Stream? tls, byte[] rest, NodeId peer, CancellationToken cancellationToken)
     {
         byte[] buffer = rest.Length > ReceiveBufferBytes ? rest : new byte[ReceiveBufferBytes];
         rest.CopyTo(buffer, 0);
@@ -357,9 +374,11 @@ public sealed class PeerInbound
                 int received;
                 try
                 {
-                    received = socket.Receive(buffer, end, buffer.Length - end, SocketFlags.None);
+                    received = tls is null
+                        ? socket.Receive(buffer, end, buffer.Length - end, SocketFlags.None)
+                        : tls.Read(buffer, end, buffer.Length - end);
                 }
-                catch (Exception e) when (e is (SocketException or ObjectDisposedException) && cancellationToken.IsCancellationRequested)
+                catch (Exception e) when (e is (SocketException or IOException or ObjectDisposedException) && cancellationToken.IsCancellationRequested)
                 {
                     throw new OperationCanceledException(cancellationToken);
                 }

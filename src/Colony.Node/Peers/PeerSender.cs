@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using Colony.Consensus;
 using Colony.Consensus.Wire;
@@ -237,6 +238,7 @@ internal sealed class PeerSender : IAsyncDisposable
         bool connected = false;
         string reason;
         Socket? socket = null;
+        SslStream? tls = null;
         try
         {
             socket = CreateSocket(endPoint);
@@ -247,13 +249,13 @@ internal sealed class PeerSender : IAsyncDisposable
                 socket.Dispose();
                 wake.Set();
             }, (socket, _wake));
-            Connect(socket, endPoint, cancellationToken);
+            tls = Connect(socket, endPoint, cancellationToken);
             connected = true;
             _failures = 0;
             Interlocked.Increment(ref _connections);
             _state = PeerConnectionState.Connected;
             _logger.Connected(Id, endPoint);
-            reason = Pump(socket, cancellationToken);
+            reason = Pump(socket, tls, cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
@@ -266,6 +268,7 @@ internal sealed class PeerSender : IAsyncDisposable
         finally
         {
             socket?.Dispose();
+            tls?.Dispose();
         }
 
         int failures = ++_failures;
@@ -314,8 +317,12 @@ internal sealed class PeerSender : IAsyncDisposable
         }
     }
 
-    /// <summary>Connects and authenticates within <see cref="PeerTransportOptions.ConnectTimeout"/> and <see cref="PeerTransportOptions.HandshakeTimeout"/>.</summary>
-    private void Connect(Socket socket, EndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>
+    /// Connects and authenticates within <see cref="PeerTransportOptions.ConnectTimeout"/> and
+    /// <see cref="PeerTransportOptions.HandshakeTimeout"/>. With TLS configured, the TLS handshake comes
+    /// first and the secret handshake runs inside it; the session is returned, null on plain TCP.
+    /// </summary>
+    private SslStream? Connect(Socket socket, EndPoint endPoint, CancellationToken cancellationToken)
     {
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var abort = timeout.Token.Register(socket.Dispose);
@@ -325,12 +332,22 @@ internal sealed class PeerSender : IAsyncDisposable
             socket.Connect(endPoint);
             handshaking = true;
             timeout.CancelAfter(_options.HandshakeTimeout);
-            var pipe = new SocketDuplexPipe(socket);
-            // Runs synchronously on this thread: the pipe's reads and writes block.
-            PeerHandshake.ConnectAsync(pipe, _credentials, Id, cancellationToken).GetAwaiter().GetResult();
-            if (pipe.Detach().Length > 0)
+            var tls = _options.Tls is { } trust ? PeerTls.Connect(socket, trust, endPoint) : null;
+            try
             {
-                throw new PeerHandshakeException(HandshakeFailure.Malformed, $"node {Id} sent data after its welcome");
+                var pipe = tls is null ? new SocketDuplexPipe(socket) : new SocketDuplexPipe(tls);
+                // Runs synchronously on this thread: the pipe's reads and writes block.
+                PeerHandshake.ConnectAsync(pipe, _credentials, Id, cancellationToken).GetAwaiter().GetResult();
+                if (pipe.Detach().Length > 0)
+                {
+                    throw new PeerHandshakeException(HandshakeFailure.Malformed, $"node {Id} sent data after its welcome");
+                }
+                return tls;
+            }
+            catch
+            {
+                tls?.Dispose();
+                throw;
             }
         }
         catch (Exception) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
@@ -339,15 +356,19 @@ internal sealed class PeerSender : IAsyncDisposable
         }
     }
 
-    /// <summary>Sends batches until the connection fails; returns why it did. Throws only when cancelled.</summary>
-    private string Pump(Socket socket, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends batches until the connection fails; returns why it did. Throws only when cancelled. Over
+    /// TLS every batch goes through <paramref name="tls"/> on this thread: a record cannot be half-sent
+    /// without blocking, so flushes from other threads only wake it.
+    /// </summary>
+    private string Pump(Socket socket, SslStream? tls, CancellationToken cancellationToken)
     {
-        using var watch = new CloseWatch(socket, Id, _wake);
+        using var watch = new CloseWatch(socket, tls, Id, _wake);
         try
         {
             lock (_writeLock)
             {
-                _connection = socket;
+                _connection = tls is null ? socket : null;
             }
             while (true)
             {
@@ -365,7 +386,7 @@ internal sealed class PeerSender : IAsyncDisposable
                     if (_frames.WrittenCount > 0)
                     {
                         // What a flush on another thread could not send at once.
-                        SendUnsent(socket);
+                        SendUnsent(socket, tls);
                         sent = true;
                     }
                     long batchBytes = TakeBatch();
@@ -373,7 +394,7 @@ internal sealed class PeerSender : IAsyncDisposable
                     {
                         (_unsentMessages, _unsentBytes) = (_batch.Count, batchBytes);
                         _batch.Clear();
-                        SendUnsent(socket);
+                        SendUnsent(socket, tls);
                         sent = true;
                     }
                 }
@@ -383,11 +404,11 @@ internal sealed class PeerSender : IAsyncDisposable
                 }
             }
         }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (TimedOut(e) && !cancellationToken.IsCancellationRequested)
         {
             return $"a write took longer than {_options.WriteTimeout}";
         }
-        catch (Exception e) when (e is (SocketException or ObjectDisposedException) && watch.Closed && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (e is (SocketException or IOException or ObjectDisposedException) && watch.Closed && !cancellationToken.IsCancellationRequested)
         {
             return "the peer closed the connection";
         }
@@ -414,10 +435,19 @@ internal sealed class PeerSender : IAsyncDisposable
         return batchBytes;
     }
 
+    /// <summary>A send that hit the socket's send timeout, directly or through TLS.</summary>
+    private static bool TimedOut(Exception e) =>
+        (e as SocketException ?? e.InnerException as SocketException) is { SocketErrorCode: SocketError.TimedOut };
+
     /// <summary>Sends the rest of the frame buffer with blocking sends, then empties it. Under the write lock.</summary>
-    private void SendUnsent(Socket socket)
+    private void SendUnsent(Socket socket, SslStream? tls)
     {
         var frames = _frames.WrittenSpan[_unsentFrom..];
+        if (tls is not null)
+        {
+            tls.Write(frames);
+            frames = [];
+        }
         while (!frames.IsEmpty)
         {
             frames = frames[socket.Send(frames)..];

@@ -30,6 +30,13 @@ public sealed class PeerTransportOptions
     /// </summary>
     public byte[] Secret { get; init; } = [];
 
+    /// <summary>
+    /// When set, every peer connection runs inside mutual TLS: both sides present their certificate and
+    /// accept only the cluster CA's. The secret handshake still runs, inside the TLS session. Default
+    /// null: plain TCP.
+    /// </summary>
+    public Colony.Client.Security.ClusterTrust? Tls { get; init; }
+
     /// <summary>Frame and entry-count limits, enforced on what is sent and on what is received. Default <see cref="WireLimits.Default"/>.</summary>
     public WireLimits Wire { get; init; } = WireLimits.Default;
 

@@ -9,7 +9,8 @@ namespace Colony.Node.Peers;
 /// connection. Every read and write blocks the calling thread (a connection's own thread), so the
 /// handshake's awaits complete synchronously and the socket never enters the runtime's event loop,
 /// which would switch it to non-blocking mode for good. To abort a read or write, dispose the socket.
-/// Does not own the socket.
+/// Does not own the socket. Over TLS, the same holds for the <see cref="Stream"/> (an SslStream on the
+/// socket) it is given instead: its synchronous calls are the ones used.
 /// </summary>
 internal sealed class SocketDuplexPipe : IDuplexPipe
 {
@@ -17,8 +18,17 @@ internal sealed class SocketDuplexPipe : IDuplexPipe
     private const int BufferBytes = 4096;
 
     public SocketDuplexPipe(Socket socket)
+        : this(new BlockingSocketStream(socket))
     {
-        var stream = new BlockingSocketStream(socket);
+    }
+
+    public SocketDuplexPipe(Stream tls)
+        : this(new SynchronousStream(tls))
+    {
+    }
+
+    private SocketDuplexPipe(BlockingStream stream)
+    {
         Input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: BufferBytes, leaveOpen: true));
         Output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: BufferBytes, leaveOpen: true));
     }
@@ -44,8 +54,47 @@ internal sealed class SocketDuplexPipe : IDuplexPipe
         return rest;
     }
 
+    /// <summary>Reads and writes a connected socket with blocking calls.</summary>
+    private sealed class BlockingSocketStream(Socket socket) : BlockingStream
+    {
+        public override int Read(Span<byte> buffer)
+        {
+            try
+            {
+                return socket.Receive(buffer);
+            }
+            catch (SocketException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            try
+            {
+                while (!buffer.IsEmpty)
+                {
+                    buffer = buffer[socket.Send(buffer)..];
+                }
+            }
+            catch (SocketException e)
+            {
+                throw new IOException(e.Message, e);
+            }
+        }
+    }
+
+    /// <summary>Another stream (TLS over the socket) through its synchronous calls only.</summary>
+    private sealed class SynchronousStream(Stream inner) : BlockingStream
+    {
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => inner.Write(buffer);
+    }
+
     /// <summary>A stream whose asynchronous calls run synchronously: the socket stays in blocking mode.</summary>
-    private sealed class BlockingSocketStream(Socket socket) : Stream
+    private abstract class BlockingStream : Stream
     {
         public override bool CanRead => true;
 
@@ -63,17 +112,7 @@ internal sealed class SocketDuplexPipe : IDuplexPipe
 
         public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
-        public override int Read(Span<byte> buffer)
-        {
-            try
-            {
-                return socket.Receive(buffer);
-            }
-            catch (SocketException e)
-            {
-                throw new IOException(e.Message, e);
-            }
-        }
+        public abstract override int Read(Span<byte> buffer);
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -86,20 +125,7 @@ internal sealed class SocketDuplexPipe : IDuplexPipe
 
         public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            try
-            {
-                while (!buffer.IsEmpty)
-                {
-                    buffer = buffer[socket.Send(buffer)..];
-                }
-            }
-            catch (SocketException e)
-            {
-                throw new IOException(e.Message, e);
-            }
-        }
+        public abstract override void Write(ReadOnlySpan<byte> buffer);
 
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {

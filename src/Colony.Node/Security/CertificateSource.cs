@@ -1,5 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Colony.Client.Security;
 using Microsoft.Extensions.Logging;
 
 namespace Colony.Node.Security;
@@ -29,10 +30,18 @@ public sealed partial class CertificateSource
         _time = time ?? TimeProvider.System;
         _loaded = Load(); // a node that cannot read its certificate at start fails to start
         _checkedAt = _time.GetUtcNow();
+        Trust = new ClusterTrust(() => Certificate, () => Current().Authorities, _time);
+        Trust.Refused += LogClientRejected;
     }
 
     /// <summary>The certificate to present now.</summary>
     public X509Certificate2 Certificate => Current().Certificate;
+
+    /// <summary>
+    /// The node's certificate and the configured CA as the cluster's trust: what peers, block
+    /// transfers and internal HTTP present and accept. Reads through this source, so it follows reloads.
+    /// </summary>
+    public ClusterTrust Trust { get; }
 
     /// <summary>
     /// Accepts a client certificate that chains to the configured CA (and only to it: the system's
@@ -41,22 +50,7 @@ public sealed partial class CertificateSource
     public bool ValidateClient(X509Certificate2 certificate, X509Chain? chain, SslPolicyErrors errors)
     {
         ArgumentNullException.ThrowIfNull(certificate);
-        var authorities = Current().Authorities;
-        if (authorities.Count == 0)
-        {
-            return false;
-        }
-        using var custom = new X509Chain();
-        custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(authorities);
-        custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        custom.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
-        bool valid = custom.Build(certificate);
-        if (!valid)
-        {
-            LogClientRejected(certificate.Subject, string.Join("; ", custom.ChainStatus.Select(s => s.StatusInformation.Trim())));
-        }
-        return valid;
+        return Trust.Verify(certificate);
     }
 
     private Loaded Current()
@@ -122,6 +116,6 @@ public sealed partial class CertificateSource
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "tls: the changed certificate files do not load ({Reason}); keeping the previous certificate")]
     private partial void LogReloadFailed(string reason);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "tls: client certificate {Subject} refused: {Reason}")]
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "tls: certificate {Subject} refused: {Reason}")]
     private partial void LogClientRejected(string subject, string reason);
 }

@@ -32,15 +32,24 @@ public sealed class TlsOptions
     /// <summary>Default Optional: a client with a certificate is authenticated by it (the x509 ACL scheme).</summary>
     public ClientCertificatePolicy ClientCertificates { get; set; } = ClientCertificatePolicy.Optional;
 
+    /// <summary>
+    /// Mutual TLS between nodes: the peer port, block transfers and the propose stream run inside TLS,
+    /// each side presenting its certificate and accepting only the CA's (<see cref="CaFile"/>).
+    /// Default false. HTTPS is chosen apart from this, by an https address in Colony:Http.
+    /// </summary>
+    public bool Peers { get; set; }
+
     public bool Enabled => !string.IsNullOrEmpty(CertificateFile);
 
     /// <summary>Throws with a one-line reason if the settings cannot work.</summary>
     public void Validate()
     {
+        Require(!Peers || Enabled, "Tls:Peers needs a certificate in Tls:CertificateFile");
         if (!Enabled)
         {
             return;
         }
+        Require(!Peers || !string.IsNullOrEmpty(CaFile), "Tls:Peers needs the cluster CA in Tls:CaFile");
         bool pkcs12 = IsPkcs12(CertificateFile!);
         Require(pkcs12 || !string.IsNullOrEmpty(KeyFile), "Tls:KeyFile must name the PEM key of Tls:CertificateFile");
         Require(ClientCertificates == ClientCertificatePolicy.None || !string.IsNullOrEmpty(CaFile),

@@ -18,13 +18,19 @@ internal sealed class TestNodes : IAsyncDisposable
     };
 
     private readonly string _root;
+    private readonly BlockTransferOptions _transfer;
     private readonly List<BlockTransferServer?> _servers = [];
 
-    private TestNodes(string root) => _root = root;
+    private TestNodes(string root, BlockTransferOptions transfer)
+    {
+        _root = root;
+        _transfer = transfer;
+        Client = new BlockTransferClient(transfer);
+    }
 
     public List<BlockStore> Stores { get; } = [];
 
-    public BlockTransferClient Client { get; } = new(SmallPackets);
+    public BlockTransferClient Client { get; }
 
     public BlockTransferServer Server(int index) => _servers[index] ?? throw new InvalidOperationException($"node {index} is stopped");
 
@@ -32,9 +38,10 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public IReadOnlyList<string> Pipeline(params int[] nodes) => nodes.Select(Address).ToArray();
 
-    public static TestNodes Start(int count, Func<int, BlockStoreOptions, BlockStoreOptions>? configure = null)
+    /// <param name="transfer">The servers' and the client's options; default <see cref="SmallPackets"/>.</param>
+    public static TestNodes Start(int count, Func<int, BlockStoreOptions, BlockStoreOptions>? configure = null, BlockTransferOptions? transfer = null)
     {
-        var nodes = new TestNodes(Directory.CreateTempSubdirectory("colony-blocks-").FullName);
+        var nodes = new TestNodes(Directory.CreateTempSubdirectory("colony-blocks-").FullName, transfer ?? SmallPackets);
         try
         {
             for (int i = 0; i < count; i++)
@@ -43,7 +50,7 @@ internal sealed class TestNodes : IAsyncDisposable
                 options = configure?.Invoke(i, options) ?? options;
                 BlockStore store = BlockStore.Open(options);
                 nodes.Stores.Add(store);
-                nodes._servers.Add(BlockTransferServer.Start(store, new IPEndPoint(IPAddress.Loopback, 0), SmallPackets));
+                nodes._servers.Add(BlockTransferServer.Start(store, new IPEndPoint(IPAddress.Loopback, 0), nodes._transfer));
             }
             return nodes;
         }
@@ -67,7 +74,7 @@ internal sealed class TestNodes : IAsyncDisposable
 
     /// <summary>Starts a new server for node <paramref name="index"/>'s store.</summary>
     public void Restart(int index) =>
-        _servers[index] = BlockTransferServer.Start(Stores[index], new IPEndPoint(IPAddress.Loopback, 0), SmallPackets);
+        _servers[index] = BlockTransferServer.Start(Stores[index], new IPEndPoint(IPAddress.Loopback, 0), _transfer);
 
     public async Task<byte[]> ReadAsync(int node, BlockVersion version, long offset, long length)
     {

@@ -1,0 +1,151 @@
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Colony.Client.Security;
+
+/// <summary>
+/// Trust within one cluster: the certificate this process presents, and the cluster's CA, the only
+/// authority whose certificates it accepts (the system's roots are never consulted). Both are read
+/// through functions on every handshake, so a node whose files are reloaded presents and checks the
+/// new ones on its next connection. Peers, block transfers and internal HTTP all take their TLS
+/// settings from here.
+/// </summary>
+/// <remarks>
+/// Host names are not checked: the cluster's CA signs only the cluster's own members, and which
+/// member is at the other end is proved inside the session (the peer handshake, the cluster secret),
+/// so a node is reachable under any name or address an operator gives it.
+/// </remarks>
+public sealed class ClusterTrust
+{
+    private readonly Func<X509Certificate2?> _certificate;
+    private readonly Func<X509Certificate2Collection> _authorities;
+    private readonly TimeProvider _time;
+
+    /// <param name="certificate">The certificate (with its key) to present; null presents none.</param>
+    /// <param name="authorities">The cluster's CA certificates.</param>
+    /// <param name="time">The clock that validity is checked against.</param>
+    public ClusterTrust(Func<X509Certificate2?> certificate, Func<X509Certificate2Collection> authorities, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(authorities);
+        _certificate = certificate;
+        _authorities = authorities;
+        _time = time ?? TimeProvider.System;
+    }
+
+    /// <summary>Told of each certificate refused: its subject and why.</summary>
+    public event Action<string, string>? Refused;
+
+    /// <summary>The certificate presented now, if any.</summary>
+    public X509Certificate2? Certificate => _certificate();
+
+    /// <summary>
+    /// Reads files once: the CA bundle (PEM), and optionally a certificate to present, a PEM file with
+    /// its key or a .p12/.pfx file with its password. For a long-running process that must see
+    /// rotations, use the constructor.
+    /// </summary>
+    public static ClusterTrust FromFiles(string caFile, string? certificateFile = null, string? keyFile = null, string? password = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(caFile);
+        var authorities = new X509Certificate2Collection();
+        authorities.ImportFromPemFile(caFile);
+        if (authorities.Count == 0)
+        {
+            throw new System.Security.Cryptography.CryptographicException($"{caFile} holds no PEM certificate");
+        }
+        X509Certificate2? certificate = string.IsNullOrEmpty(certificateFile) ? null
+            : certificateFile.EndsWith(".p12", StringComparison.OrdinalIgnoreCase) || certificateFile.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase)
+                ? X509CertificateLoader.LoadPkcs12FromFile(certificateFile, password)
+                : Exportable(X509Certificate2.CreateFromPemFile(certificateFile, keyFile));
+        return new ClusterTrust(() => certificate, () => authorities);
+    }
+
+    /// <summary>
+    /// True if <paramref name="certificate"/> chains to the cluster's CA and is valid now. The chain
+    /// that TLS built (against the system's roots) is ignored: a chain is built here against the CA alone.
+    /// </summary>
+    public bool Verify(X509Certificate? certificate)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+        var authorities = _authorities();
+        var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        if (authorities.Count == 0)
+        {
+            Refused?.Invoke(leaf.Subject, "no CA is configured");
+            return false;
+        }
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.AddRange(authorities);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.VerificationTime = _time.GetUtcNow().UtcDateTime;
+        if (chain.Build(leaf))
+        {
+            return true;
+        }
+        Refused?.Invoke(leaf.Subject, string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim())));
+        return false;
+    }
+
+    /// <summary>Settings for connecting to a cluster member: present our certificate, accept only the CA's.</summary>
+    public SslClientAuthenticationOptions ClientOptions(string targetHost) => new()
+    {
+        TargetHost = targetHost,
+        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        LocalCertificateSelectionCallback = (_, _, _, _, _) => _certificate()!,
+        RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate),
+    };
+
+    /// <summary>Settings for accepting a cluster member: present our certificate, require one from the CA.</summary>
+    public SslServerAuthenticationOptions ServerOptions() => new()
+    {
+        ServerCertificateSelectionCallback = (_, _) => _certificate() ?? throw new AuthenticationException("no certificate to present"),
+        ClientCertificateRequired = true,
+        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate),
+    };
+
+    /// <summary>
+    /// An HTTP handler that trusts the cluster's CA for https addresses (and presents our certificate
+    /// when a node asks for one); plain http addresses work as before. Never goes through a proxy:
+    /// cluster members talk to each other directly.
+    /// </summary>
+    public static SocketsHttpHandler HttpHandler(ClusterTrust? trust)
+    {
+        var handler = new SocketsHttpHandler { UseProxy = false };
+        if (trust is not null)
+        {
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                LocalCertificateSelectionCallback = (_, _, _, _, _) => trust._certificate()!,
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => trust.Verify(certificate),
+            };
+        }
+        return handler;
+    }
+
+    /// <summary>
+    /// A PEM-loaded key is ephemeral, which some platforms cannot present in a TLS handshake; a round
+    /// trip through PKCS#12 gives it a form every platform accepts.
+    /// </summary>
+    public static X509Certificate2 Exportable(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        if (OperatingSystem.IsLinux())
+        {
+            return certificate;
+        }
+        using (certificate)
+        {
+            return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+        }
+    }
+}

@@ -56,24 +56,7 @@ public class DiskFullTests(ITestOutputHelper output)
             Assert.Matches(@"write at \d+: disk full", cluster.LogOf(1)); // ENOSPC mid-block, not a refusal up front
 
             // Now every disk has 256 pages left: every replica of the next block fails mid-block.
-            var envVars = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
-            string local = Path.Combine(Path.GetTempPath(), $"colony-enospc-{Guid.NewGuid():N}");
-            await File.WriteAllBytesAsync(local, RandomBytes(Block, 301));
-            try
-            {
-                var (code, text) = await ColonyCli.RunAsync(envVars, ["fs", "put", local, "/full/b", "--block-size", "1M", "--cluster", cluster.HttpAddresses]);
-                output.WriteLine(text);
-                Assert.NotEqual(0, code);
-                Assert.Contains("room for a block", text, StringComparison.Ordinal);
-                Assert.True(text.Trim().Split('\n').Length <= 3, $"a short message, not a stack trace: {text}");
-            }
-            finally
-            {
-                File.Delete(local);
-            }
-            var status = await fs.StatAsync("/full/b");
-            Assert.True(status is null || status.State != "complete" || status.Length == 0 && status.ClosedByRecovery,
-                $"no partial file may look complete: {status}");
+            await PutIsRefusedForSpaceAsync(cluster, fs, "/full/b", RandomBytes(Block, 301), output);
 
             // No partial replica anywhere: nodes 2 and 3 hold /full/a's two blocks and nothing else; all stay healthy.
             await LocalCluster.WaitForAsync(() => Task.FromResult<object?>(

@@ -299,24 +299,7 @@ public class FaultTests(ITestOutputHelper output)
         using var fs = cluster.FileSystem();
         await WaitForDataNodesAsync(fs, 3);
 
-        var envVars = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
-        string local = Path.Combine(Path.GetTempPath(), $"colony-full-{Guid.NewGuid():N}");
-        await File.WriteAllBytesAsync(local, RandomBytes(Block * 2, 71));
-        try
-        {
-            var (code, text) = await ColonyCli.RunAsync(envVars, ["fs", "put", local, "/full/file", "--block-size", "1M", "--cluster", cluster.HttpAddresses]);
-            output.WriteLine(text);
-            Assert.NotEqual(0, code);
-            Assert.Contains("room for a block", text, StringComparison.Ordinal);
-            Assert.True(text.Trim().Split('\n').Length <= 3, $"a short message, not a stack trace: {text}");
-        }
-        finally
-        {
-            File.Delete(local);
-        }
-        var status = await fs.StatAsync("/full/file");
-        Assert.True(status is null || status.State != "complete" || status.Length == 0 && status.ClosedByRecovery,
-            $"no partial file may look complete: {status}");
+        await PutIsRefusedForSpaceAsync(cluster, fs, "/full/file", RandomBytes(Block * 2, 71), output);
         foreach (var id in cluster.Ids)
         {
             using var health = await cluster.Http.GetAsync(new Uri(cluster.HttpAddress(id) + "/health"));

@@ -61,6 +61,32 @@ internal static class Fs
         return bytes;
     }
 
+    /// <summary>
+    /// `colony fs put` of <paramref name="data"/> into a cluster with no room for a block: it must fail with a
+    /// short message, and what it leaves at <paramref name="path"/> must not look like a complete file.
+    /// </summary>
+    public static async Task PutIsRefusedForSpaceAsync(LocalCluster cluster, ColonyFileSystem fs, string path, byte[] data, Xunit.Abstractions.ITestOutputHelper output)
+    {
+        var envVars = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
+        string local = Path.Combine(Path.GetTempPath(), $"colony-full-{Guid.NewGuid():N}");
+        await File.WriteAllBytesAsync(local, data);
+        try
+        {
+            var (code, text) = await ColonyCli.RunAsync(envVars, ["fs", "put", local, path, "--block-size", "1M", "--cluster", cluster.HttpAddresses]);
+            output.WriteLine(text);
+            Assert.NotEqual(0, code);
+            Assert.Contains("room for a block", text, StringComparison.Ordinal);
+            Assert.True(text.Trim().Split('\n').Length <= 3, $"a short message, not a stack trace: {text}");
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+        var status = await fs.StatAsync(path);
+        Assert.True(status is null || status.State != "complete" || status.Length == 0 && status.ClosedByRecovery,
+            $"no partial file may look complete: {status}");
+    }
+
     public static async Task WriteAsync(ColonyFileSystem fs, string path, byte[] data, FsCreateOptions options)
     {
         var stream = await fs.CreateAsync(path, options);

@@ -13,7 +13,7 @@ public class DemoTests
         try
         {
             var (code, output) = await ColonyCli.RunAsync("demo", "--data", data, "--base-port", basePort.ToString(CultureInfo.InvariantCulture), "--size", "96M");
-            Assert.True(code == 0, output);
+            Assert.True(code == 0, output + NodeLogTails(data));
             Assert.Contains("killed node", output);
             Assert.Contains("succeeded", output);
             Assert.Contains("The top 20 words", output);
@@ -29,4 +29,8 @@ public class DemoTests
             Directory.Delete(data, recursive: true);
         }
     }
+
+    /// <summary>The end of every node's log, for a failure message: the data directory is deleted afterwards.</summary>
+    private static string NodeLogTails(string data) => string.Concat(Directory.GetFiles(data, "node-*.log").Order(StringComparer.Ordinal)
+        .Select(log => $"\n---- {Path.GetFileName(log)} (last 40 lines) ----\n" + string.Join('\n', File.ReadLines(log).TakeLast(40))));
 }

@@ -35,10 +35,11 @@ public sealed class ZooKeeperLimitsTests(ZooKeeperClusterFixture fixture, ITestO
                 clients.Add(await RawZooKeeperClient.ConnectAsync(Address, from: crowded));
             }
 
-            // One more from the same address: closed before it is read, with no session.
-            using (var excess = await RawZooKeeperClient.OpenAsync(Address, crowded))
+            // One more from the same address: closed before it is read, with no session (the reset can even
+            // reach the client before its connect completes).
+            using (var excess = await TryOpenAsync(crowded))
             {
-                Assert.Null(await TryHandshakeAsync(excess));
+                Assert.True(excess is null || await TryHandshakeAsync(excess) is null, "the 61st connection got a session");
             }
 
             // The 60th, and every other one from that address, still works; so does another address.
@@ -65,7 +66,11 @@ public sealed class ZooKeeperLimitsTests(ZooKeeperClusterFixture fixture, ITestO
             clients.RemoveAt(0);
             var replacement = await LocalCluster.WaitForAsync(async () =>
             {
-                var client = await RawZooKeeperClient.OpenAsync(Address, crowded);
+                // The server may not have counted the closed connection out yet: refused again, try again.
+                if (await TryOpenAsync(crowded) is not { } client)
+                {
+                    return null;
+                }
                 if (await TryHandshakeAsync(client) is not null)
                 {
                     return client;
@@ -142,6 +147,19 @@ public sealed class ZooKeeperLimitsTests(ZooKeeperClusterFixture fixture, ITestO
     }
 
     /// <summary>The handshake's answer, or null if the server closed the connection instead.</summary>
+    /// <summary>A TCP connection from <paramref name="from"/>, or null when the server reset it at once.</summary>
+    private async Task<RawZooKeeperClient?> TryOpenAsync(IPAddress from)
+    {
+        try
+        {
+            return await RawZooKeeperClient.OpenAsync(Address, from);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or IOException)
+        {
+            return null;
+        }
+    }
+
     private static async Task<ConnectResponse?> TryHandshakeAsync(RawZooKeeperClient client)
     {
         try

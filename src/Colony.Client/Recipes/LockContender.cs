@@ -165,13 +165,22 @@ internal sealed class LockContender
             {
                 return true;
             }
-            (Watcher watcher, Task woken) = RecipeOperations.WakeOnEvent();
+            // Sequence numbers under a parent only grow, and this listing was taken after our create, so
+            // every contender ahead of us is in it. If the predecessor is the only one we yield to, its
+            // deletion leaves nobody ahead: the turn is ours without listing again, which takes a round
+            // trip off every hand-over of a contended lock.
+            bool soleBlocker = LockNodes.CountBefore(children, ownSequence, yieldsTo) == 1;
+            (Watcher watcher, Task<WatchedEvent> woken) = RecipeOperations.WakeOnEventOf();
             if (await RecipeOperations.TryGetDataAsync(client, $"{path}/{predecessor}", watcher, cancellationToken).ConfigureAwait(false) is null)
             {
                 // Gone between the listing and the watch: look again.
                 continue;
             }
-            await woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+            WatchedEvent woke = await woken.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (soleBlocker && woke.Type == EventType.NodeDeleted)
+            {
+                return true;
+            }
         }
     }
 

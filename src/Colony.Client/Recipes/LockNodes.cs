@@ -47,6 +47,10 @@ internal static class LockNodes
         return predecessor;
     }
 
+    /// <summary>How many children of the given kinds come before <paramref name="ownSequence"/> in the queue.</summary>
+    public static int CountBefore(IEnumerable<string> children, string ownSequence, IReadOnlyCollection<string> kinds) =>
+        children.Count(child => Sequence(child, kinds) is { } sequence && string.CompareOrdinal(sequence, ownSequence) < 0);
+
     /// <summary>Every contender of the given kinds, in queue order.</summary>
     public static IReadOnlyList<string> Ordered(IEnumerable<string> children, IReadOnlyCollection<string> kinds) =>
         [.. children

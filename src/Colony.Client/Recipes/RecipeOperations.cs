@@ -109,4 +109,11 @@ internal static class RecipeOperations
         var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         return (_ => woken.TrySetResult(), woken.Task);
     }
+
+    /// <summary>As <see cref="WakeOnEvent"/>, and says which event woke the waiter.</summary>
+    public static (Watcher Watcher, Task<WatchedEvent> Woken) WakeOnEventOf()
+    {
+        var woken = new TaskCompletionSource<WatchedEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
+        return (e => woken.TrySetResult(e), woken.Task);
+    }
 }

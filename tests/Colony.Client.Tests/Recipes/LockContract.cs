@@ -161,6 +161,37 @@ public abstract class LockContract(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_waiter_that_gives_up_mid_queue_does_not_let_the_one_behind_it_in()
+    {
+        string path = UniqueRoot("lock-give-up");
+        // One server: its wchp shows every watch these sessions hold.
+        await using var holder = await ConnectAsync(Server.ServerAddress(0));
+        await using var quitter = await ConnectAsync(Server.ServerAddress(0));
+        await using var last = await ConnectAsync(Server.ServerAddress(0));
+        var holderLock = new DistributedLock(holder, path, "holder");
+        await using LockHandle held = await holderLock.AcquireAsync(Patience);
+        using var giveUp = new CancellationTokenSource();
+        Task<LockHandle> quitting = new DistributedLock(quitter, path, "quitter").AcquireAsync(Patience, giveUp.Token);
+        await WaitUntilAsync(async () => (await holderLock.GetContendersAsync()).Count == 2, "the quitter to queue");
+        Task<LockHandle> waiting = new DistributedLock(last, path, "last").AcquireAsync(Patience);
+        await WaitUntilAsync(async () => (await holderLock.GetContendersAsync()).Count == 3, "the last waiter to queue");
+
+        // The quitter's node goes: the last waiter's predecessor is deleted, yet the holder is still ahead.
+        await giveUp.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => quitting).Within();
+        string lastSession = $"0x{last.SessionId:x}";
+        await WaitUntilAsync(async () =>
+            (await WatchedPathsAsync(Server.ServerAddress(0), path)).TryGetValue(held.NodePath, out var sessions) && sessions.Contains(lastSession),
+            "the last waiter to watch the holder");
+
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal(["holder", "last"], await holderLock.GetContendersAsync());
+        await held.ReleaseAsync();
+        await using LockHandle second = await waiting.Within();
+        Assert.True(second.FencingToken > held.FencingToken);
+    }
+
+    [Fact]
     public async Task Fencing_tokens_increase_strictly_across_holders()
     {
         string path = UniqueRoot("lock-fence");

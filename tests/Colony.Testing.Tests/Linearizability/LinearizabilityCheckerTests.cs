@@ -198,6 +198,21 @@ public class LinearizabilityCheckerTests
     }
 
     [Fact]
+    public void A_history_whose_memo_outgrows_its_memory_budget_is_undecided_long_before_the_step_budget()
+    {
+        var history = new List<Operation<KeyValueInput, string?>> { Get(0, "x", "never", 0, 1000) };
+        for (int i = 0; i < 24; i++)
+        {
+            history.Add(Put(i + 1, "x", $"v{i}", 0, 1000));
+        }
+        // An entry here is two 8-byte bit sets and 32 bytes of bookkeeping: 64 KiB holds 1,365 of them.
+        var budget = new CheckBudget { MaxStepsPerPartition = 100_000_000, MaxMemoBytes = 64 * 1024 };
+        var result = LinearizabilityChecker.Check(Instance, history, budget);
+        Assert.Equal(LinearizabilityOutcome.Unknown, result.Outcome);
+        Assert.InRange(result.Steps, 1_365, 100_000);
+    }
+
+    [Fact]
     public void An_illegal_partition_wins_over_an_undecided_one()
     {
         var history = new List<Operation<KeyValueInput, string?>> { Get(0, "a", "never", 0, 1000) };

@@ -16,6 +16,14 @@ public sealed record CheckBudget
     /// </summary>
     public long MaxStepsPerPartition { get; init; } = 1_000_000;
 
+    /// <summary>
+    /// The most bytes the memo of one partition may hold before the verdict is unknown. Default 1 GiB.
+    /// A long history makes each entry large (a bit per operation), so a step budget alone does not
+    /// bound memory: a 30-minute campaign's partitions, at 20 million steps, would need far more than
+    /// the machine has. Counted from the entries, so the verdict is still the same on every machine.
+    /// </summary>
+    public long MaxMemoBytes { get; init; } = 1L << 30;
+
     /// <summary>Stops the search early, e.g. on a wall-clock deadline chosen by the caller. Polled every few thousand steps.</summary>
     public CancellationToken Cancellation { get; init; }
 }

@@ -24,6 +24,10 @@ public static class LinearizabilityChecker
         {
             throw new ArgumentException("MaxStepsPerPartition must be positive", nameof(budget));
         }
+        if (budget.MaxMemoBytes <= 0)
+        {
+            throw new ArgumentException("MaxMemoBytes must be positive", nameof(budget));
+        }
 
         long steps = 0;
         string? undecided = null;
@@ -31,7 +35,7 @@ public static class LinearizabilityChecker
         foreach (var partition in model.Partition(history))
         {
             var search = new LinearizationSearch<TState, TInput, TOutput>(model, model.Prune(partition.Operations));
-            var outcome = search.Run(budget.MaxStepsPerPartition, budget.Cancellation);
+            var outcome = search.Run(budget.MaxStepsPerPartition, budget.MaxMemoBytes, budget.Cancellation);
             steps += search.Steps;
             switch (outcome)
             {

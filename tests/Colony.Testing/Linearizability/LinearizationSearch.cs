@@ -128,12 +128,14 @@ internal sealed class LinearizationSearch<TState, TInput, TOutput>
     public int OperationCount => _operations.Length;
 
     /// <summary>Searches once. Afterwards the event list is whole again unless the result is Unknown.</summary>
-    public LinearizabilityOutcome Run(long maxSteps, CancellationToken cancellation)
+    public LinearizabilityOutcome Run(long maxSteps, long maxMemoBytes, CancellationToken cancellation)
     {
         int n = _operations.Length;
         var completed = new ulong[(_completedCount + 63) / 64];
         var pending = new ulong[(n - _completedCount + 63) / 64];
         var cache = new ConfigurationCache<TState>(completed.Length, pending.Length, _model.StateComparer);
+        // An entry: its two bit sets, its hash, its state reference and its bucket and chain slots.
+        long maxEntries = Math.Max(1, maxMemoBytes / (((completed.Length + pending.Length) * sizeof(ulong)) + 32));
         var stackState = new TState[n];
         var stackPending = new bool[n];   // the phase in which each level chose its operation
         int depth = 0;
@@ -144,7 +146,7 @@ internal sealed class LinearizationSearch<TState, TInput, TOutput>
 
         while (true)
         {
-            if (++Steps > maxSteps || ((Steps & 0xFFF) == 0 && cancellation.IsCancellationRequested))
+            if (++Steps > maxSteps || cache.Count >= maxEntries || ((Steps & 0xFFF) == 0 && cancellation.IsCancellationRequested))
             {
                 return LinearizabilityOutcome.Unknown;
             }

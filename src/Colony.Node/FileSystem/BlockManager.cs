@@ -48,7 +48,9 @@ public sealed class BlockManager
     private readonly Dictionary<BlockVersion, IReadOnlyList<PlacedNode>> _allocations = [];
     private HashSet<NodeId> _draining = [];
     private readonly Dictionary<BlockId, Move> _moves = [];
+    private HeartbeatOrder _order = new();
     private long _movesDone;
+    private long _copiesAbandonedBefore;
     private long _lastMoveFinished = long.MinValue / 2;
     private long? _leaderSince;
 
@@ -106,6 +108,18 @@ public sealed class BlockManager
             if (_leaderSince is null)
             {
                 return null;
+            }
+            var verdict = _order.Observe(node, request.BootId, request.Sequence);
+            if (verdict == HeartbeatVerdict.Stale)
+            {
+                // Older than what this leader already took from the node: applying it would roll its replicas back.
+                // Its sender gave up on it, so any work handed out here would be lost: none is.
+                return new HeartbeatResponse(false, [], []);
+            }
+            // A node that names no process shows a restart by a full report this leader did not ask for.
+            if (verdict == HeartbeatVerdict.Restarted || (request.BootId is null && request.Full is not null && _fullReported.Contains(node)))
+            {
+                ForgetWorkOf(node);
             }
             _nodes.Heartbeat(node, now, request.Rack, request.Capacity, request.Free, request.Transfers);
             if (_draining.Contains(node) && _nodes.AdministrativeStateOf(node) is null)
@@ -186,7 +200,7 @@ public sealed class BlockManager
                 return null;
             }
             var nodes = _nodes.View(now);
-            ProgressMoves(catalog, now);
+            ProgressMoves(catalog, nodes, now);
             var started = new List<BalancerMove>();
             if (planNew && _moves.Count == 0 && now - _lastMoveFinished >= MoveSettleMs)
             {
@@ -204,6 +218,49 @@ public sealed class BlockManager
         }
     }
 
+    /// <summary>
+    /// Repair copies given up since this node started because their source or target died or restarted before the copy
+    /// landed (a metric): each is planned again at once instead of after the pending timeout.
+    /// </summary>
+    public long CopiesAbandoned
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _copiesAbandonedBefore + _planner.CopiesAbandoned;
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="node"/> came back as a new process: the copies it was sending or receiving died with the old one.
+    /// The planner forgets them, and so do the queues and the balancer, so the next plan redoes the work at once.
+    /// </summary>
+    private void ForgetWorkOf(NodeId node)
+    {
+        _planner.ForgetWorkOf(node);
+        // Copies not handed out yet would run untracked beside the ones planned again.
+        if (_work.TryGetValue(node, out var own))
+        {
+            own.Copies.Clear();
+        }
+        if (_addresses.TryGetValue(node, out var address))
+        {
+            foreach (var work in _work.Values)
+            {
+                work.Copies.RemoveAll(c => string.Equals(c.Target, address, StringComparison.OrdinalIgnoreCase));
+            }
+        }
+        foreach (var (id, move) in _moves.ToArray())
+        {
+            if (!move.DeleteSent && (move.Plan.From == node || move.Plan.To == node))
+            {
+                _moves.Remove(id);
+            }
+        }
+    }
+
     /// <summary>Balancer moves finished since this node started (a metric).</summary>
     public long BalancerMovesDone
     {
@@ -216,14 +273,18 @@ public sealed class BlockManager
         }
     }
 
-    private void ProgressMoves(IBlockCatalog catalog, long now)
+    private void ProgressMoves(IBlockCatalog catalog, IReadOnlyList<DataNodeInfo> nodes, long now)
     {
+        var alive = nodes.Where(n => n.State == DataNodeState.Alive).ToDictionary(n => n.Id);
         foreach (var (id, move) in _moves.ToArray())
         {
             var plan = move.Plan;
             // A move whose delete went out is kept until the source's copy is gone, however long that takes:
             // dropping it would let repair trim the surplus too, and the two deletes leave the block short.
-            if (!catalog.TryGetBlock(id, out var block) || block.Block.Version != plan.Block || (now >= move.Deadline && !move.DeleteSent))
+            // Before that, a dead source or target means the copy cannot land: drop it now, not at the deadline.
+            bool doomed = !move.DeleteSent && (now >= move.Deadline || _nodes.StateOf(plan.From, now) == DataNodeState.Dead
+                || _nodes.StateOf(plan.To, now) == DataNodeState.Dead);
+            if (!catalog.TryGetBlock(id, out var block) || block.Block.Version != plan.Block || doomed)
             {
                 _moves.Remove(id); // the file changed or went, or the copy never landed: nothing to finish
                 continue;
@@ -239,8 +300,12 @@ public sealed class BlockManager
                 _lastMoveFinished = now;
                 continue;
             }
-            // Never below the factor: the source's copy goes only while the others count enough without it.
-            if (landed && !move.DeleteSent && replicas.Count(r => r.Node != plan.From && Good(r)) >= block.Replication)
+            // Never below the factor: the source's copy goes only while the others count enough without it, and
+            // only if the racks they span are still what the plan checked (a replica lost meanwhile may have changed them).
+            var holders = replicas.Where(Good).Where(r => alive.ContainsKey(r.Node)).Select(r => alive[r.Node]).ToList();
+            if (landed && !move.DeleteSent && replicas.Count(r => r.Node != plan.From && Good(r)) >= block.Replication
+                && PlacementPolicy.KeepsRackSpread(holders.Where(h => h.Id != plan.To), holders.Where(h => h.Id != plan.From),
+                    block.Replication, PlacementPolicy.RackCount(alive.Values)))
             {
                 WorkOf(plan.From).Deletes.Add(new DeleteCommand(plan.Block.Id.Value, plan.Block.Stamp.Value));
                 move.DeleteSent = true;
@@ -534,7 +599,9 @@ public sealed class BlockManager
     {
         _map = new BlockMap();
         _nodes = new NodeLiveness(_deadAfterMs);
+        _copiesAbandonedBefore += _planner.CopiesAbandoned;
         _planner = new ReplicationPlanner(_limits);
+        _order = new HeartbeatOrder();
         _addresses.Clear();
         _diskFullWrites.Clear();
         _work.Clear();

@@ -32,6 +32,10 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
     private string? _lastLeader;
     private bool _fullWanted = true;
 
+    // This process's identity and heartbeat count: the leader tells a restart, and a late heartbeat, by them.
+    private readonly string _bootId = Guid.NewGuid().ToString("N");
+    private long _sequence;
+
     /// <summary>This node's block store, once started; null on a node that stores no blocks.</summary>
     public BlockStore? Store => _store;
 
@@ -136,7 +140,7 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
         var capacity = store.Capacity();
         var request = new HeartbeatRequest(options.NodeId, options.DataTransfer!, options.Rack, capacity.TotalBytes,
             Math.Max(0, capacity.FreeBytes - options.BlockReserveBytes - capacity.ReservedForWrites), capacity.UsedBytes,
-            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites);
+            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites, _bootId, ++_sequence);
         HeartbeatResponse? response;
         try
         {

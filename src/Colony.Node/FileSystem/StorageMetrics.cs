@@ -36,6 +36,8 @@ public sealed class StorageMetrics
         meter.CreateObservableGauge("colony.fs.disk.free", () => Disk(options).Free, "By", "Bytes free to this node on the volume holding its data directory.");
         meter.CreateObservableCounter("colony.fs.balancer.moves", () => _manager.BalancerMovesDone, "{move}",
             "Balancer moves this node finished while leading: a block copied to an emptier node, then deleted from the fuller one.");
+        meter.CreateObservableCounter("colony.fs.copies_abandoned", () => _manager.CopiesAbandoned, "{copy}",
+            "Repair copies this node gave up while leading because their source or target died or restarted before the copy landed; each is planned again at once.");
         meter.CreateObservableGauge("colony.fs.replication_queue", () => Leader(f => f.UnderReplicated), "{block}",
             "On the leader: blocks with fewer live replicas than wanted, waiting for a copy.");
         meter.CreateObservableGauge("colony.fs.missing_blocks", () => Leader(f => f.Missing + f.Corrupt), "{block}",

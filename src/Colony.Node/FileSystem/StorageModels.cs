@@ -19,7 +19,9 @@ public sealed record ReplicaChangeReport(
 /// <summary>
 /// POST /internal/storage/heartbeat: a data node says it is alive, how full it is, what changed on its disk
 /// since the last heartbeat, (when the leader asked) everything it holds, and how many writes its full disk refused
-/// or cut short (the node stays in service through them).
+/// or cut short (the node stays in service through them). <c>bootId</c> is new at every start of the node's process and
+/// <c>sequence</c> counts that process's heartbeats up, so the leader sees a restart at once and never applies a
+/// heartbeat older than one it already took; a node that sends neither is taken as it comes.
 /// </summary>
 public sealed record HeartbeatRequest(
     [property: JsonPropertyName("nodeId")] ulong NodeId,
@@ -31,7 +33,9 @@ public sealed record HeartbeatRequest(
     [property: JsonPropertyName("transfers")] int Transfers,
     [property: JsonPropertyName("changes")] IReadOnlyList<ReplicaChangeReport> Changes,
     [property: JsonPropertyName("full")] IReadOnlyList<ReplicaReport>? Full,
-    [property: JsonPropertyName("diskFullWrites")] long DiskFullWrites = 0);
+    [property: JsonPropertyName("diskFullWrites")] long DiskFullWrites = 0,
+    [property: JsonPropertyName("bootId")] string? BootId = null,
+    [property: JsonPropertyName("sequence")] long Sequence = 0);
 
 /// <summary>Copy a finalized local replica to another data node.</summary>
 public sealed record CopyCommand(

@@ -94,6 +94,38 @@ public static class PlacementPolicy
             .First().Id;
     }
 
+    /// <summary>
+    /// How many racks placement spreads <paramref name="replicas"/> replicas over when <paramref name="racks"/>
+    /// racks are available: one for one replica, two for two or three (the second replica off the first's rack,
+    /// the third beside the second), and each further replica on a rack of its own while racks last.
+    /// </summary>
+    public static int RacksWanted(int replicas, int racks)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(replicas);
+        ArgumentOutOfRangeException.ThrowIfNegative(racks);
+        return Math.Min(racks, replicas <= 2 ? replicas : replicas - 1);
+    }
+
+    /// <summary>
+    /// Whether a block held on <paramref name="before"/> may be held on <paramref name="after"/> instead (a
+    /// balancer move: one holder swapped for another): the racks it spans must not fall below what placement
+    /// would choose for <paramref name="replication"/> replicas over <paramref name="racks"/> racks, nor below
+    /// what it spans now when that is less. Nodes without a declared rack count as one rack together.
+    /// </summary>
+    public static bool KeepsRackSpread(IEnumerable<DataNodeInfo> before, IEnumerable<DataNodeInfo> after, int replication, int racks)
+    {
+        ArgumentNullException.ThrowIfNull(before);
+        ArgumentNullException.ThrowIfNull(after);
+        return RackCount(after) >= Math.Min(RackCount(before), RacksWanted(Math.Max(0, replication), racks));
+    }
+
+    /// <summary>How many distinct racks <paramref name="nodes"/> span; undeclared racks count as one.</summary>
+    public static int RackCount(IEnumerable<DataNodeInfo> nodes)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        return nodes.Select(n => n.RackKey).Distinct(StringComparer.Ordinal).Count();
+    }
+
     private static List<DataNodeInfo> Preferred(List<DataNodeInfo> placed, List<DataNodeInfo> eligible)
     {
         switch (placed.Count)

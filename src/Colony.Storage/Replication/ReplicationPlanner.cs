@@ -45,6 +45,33 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
     /// <summary>Deletes planned and not yet confirmed.</summary>
     public int PendingDeletes => _pendingDeletes.Count;
 
+    /// <summary>Copies given up before they landed because their source or target died or restarted (planned again at once).</summary>
+    public long CopiesAbandoned { get; private set; }
+
+    /// <summary>
+    /// <paramref name="node"/> restarted (a new process): a copy it was sending or receiving died with the old one, and a
+    /// delete it had not carried out is lost. Forgets that work, so the next plan redoes it rather than wait out
+    /// <see cref="ReplicationLimits.PendingTimeoutMs"/>. Returns how many copies were forgotten.
+    /// </summary>
+    public int ForgetWorkOf(NodeId node)
+    {
+        int dropped = 0;
+        foreach (var (key, pending) in _pendingCopies.ToArray())
+        {
+            if (key.Target == node || pending.Source == node)
+            {
+                _pendingCopies.Remove(key);
+                dropped++;
+            }
+        }
+        foreach (var key in _pendingDeletes.Keys.Where(k => k.Node == node).ToArray())
+        {
+            _pendingDeletes.Remove(key);
+        }
+        CopiesAbandoned += dropped;
+        return dropped;
+    }
+
     /// <summary>
     /// Plans the work due at <paramref name="now"/> (unix ms). Blocks in <paramref name="balancing"/> are being moved
     /// by the balancer, which deletes the moved replica's source itself: their surplus replica is left to it, so the
@@ -59,7 +86,7 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
         ArgumentNullException.ThrowIfNull(random);
         var byId = nodes.GroupBy(n => n.Id).ToDictionary(g => g.Key, g => g.First());
         DataNodeState StateOf(NodeId id) => byId.TryGetValue(id, out var n) ? n.State : DataNodeState.Dead;
-        ForgetFinished(map, now);
+        ForgetFinished(map, StateOf, now);
         var inFlightByBlock = _pendingCopies.Keys.GroupBy(k => k.Block).ToDictionary(g => g.Key, g => g.Select(k => k.Target).ToList());
 
         var copies = new List<Candidate>();
@@ -225,15 +252,20 @@ public sealed class ReplicationPlanner(ReplicationLimits? limits = null)
         return true;
     }
 
-    /// <summary>Drops work that a block report confirmed, and work that timed out so it is planned again.</summary>
-    private void ForgetFinished(BlockMap map, long now)
+    /// <summary>
+    /// Drops work that a block report confirmed, and work that timed out so it is planned again. A copy whose source or
+    /// target is dead cannot land: it is dropped at once and planned again (elsewhere if need be).
+    /// </summary>
+    private void ForgetFinished(BlockMap map, Func<NodeId, DataNodeState> stateOf, long now)
     {
         foreach (var (key, pending) in _pendingCopies.ToArray())
         {
             bool landed = map.ReplicasOf(key.Block).Any(r => r.Node == key.Target && r.Info.Version == pending.Version);
-            if (landed || now >= pending.Deadline)
+            bool doomed = !landed && (stateOf(key.Target) == DataNodeState.Dead || stateOf(pending.Source) == DataNodeState.Dead);
+            if (landed || doomed || now >= pending.Deadline)
             {
                 _pendingCopies.Remove(key);
+                CopiesAbandoned += doomed ? 1 : 0;
             }
         }
         foreach (var (key, deadline) in _pendingDeletes.ToArray())

@@ -45,6 +45,49 @@ public class FaultTests(ITestOutputHelper output)
         logs.Pass();
     }
 
+    [Fact]
+    public async Task A_copy_whose_target_is_killed_mid_copy_is_planned_again_without_waiting_out_the_pending_timeout()
+    {
+        // Copies at 512 KiB/s: a 1 MiB block takes about 2 s, long enough to kill its target mid-copy.
+        using var env = NodeEnvironment.FastRepair(("ReplicationBytesPerSecond", "524288"));
+        await using var cluster = new LocalCluster(4);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 4);
+
+        // A one-block file at replication 3 whose one non-holder is not the leader: raised to 4, that node is the only target.
+        string path = "", block = "";
+        ulong target = 0;
+        for (int i = 0; target == 0; i++)
+        {
+            Assert.True(i < 12, "placement kept leaving only the leader without a replica");
+            var before = ReplicaMap(cluster).Keys.ToHashSet();
+            path = $"/pending/f{i}";
+            await WriteAsync(fs, path, RandomBytes(Block, 40 + i), Small());
+            await WaitHealthyAsync(fs, "the new file's replicas to be reported");
+            (block, var holders) = ReplicaMap(cluster).Single(kv => !before.Contains(kv.Key));
+            ulong outsider = cluster.Ids.Single(id => !holders.Contains(id));
+            target = outsider == leader ? 0 : outsider;
+        }
+        await fs.SetReplicationAsync(path, 4);
+        string rbw = Path.Combine(DataDir(cluster, target), "blocks", "rbw");
+        await LocalCluster.WaitForAsync(() => Task.FromResult(Directory.Exists(rbw) ? Directory.EnumerateFiles(rbw, "blk_*").FirstOrDefault() : null),
+            _ => true, Patience, "the copy to reach its target");
+        cluster.Kill(target);
+        cluster.Start(target);
+
+        // Fully replicated again well inside the 60 s the copy would otherwise stay pending.
+        await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.Status == "HEALTHY" && r.LiveDataNodes == 4,
+            TimeSpan.FromSeconds(45), "replication 4 after the target came back");
+        Assert.Equal(4, ReplicaMap(cluster)[block].Count);
+        // The leader gave the copy up on the target's restart (or death), rather than letting it time out.
+        string metrics = await cluster.Http.GetStringAsync(new Uri(cluster.HttpAddress(await cluster.WaitForLeaderAsync()) + "/metrics"));
+        var abandoned = Dashboard.PrometheusText.Parse(metrics).Single(m => m.Name == "colony_fs_copies_abandoned_total");
+        Assert.True(abandoned.Value >= 1, $"copies abandoned: {abandoned.Value}");
+        logs.Pass();
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)] // the reader opens the bad node's replica files itself (a short-circuit read)

@@ -136,6 +136,57 @@ public sealed class BlockManagerTests
     }
 
     [Fact]
+    public void A_late_heartbeat_never_rolls_back_the_replicas_a_newer_one_reported()
+    {
+        // A node gave up on heartbeat 1 (its leader stalled) and sent heartbeat 2; the leader takes 2, then the late 1.
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(9), new GenerationStamp(3));
+        var newer = Beat(1, [Finalized(version, 10)]) with { BootId = "boot-a", Sequence = 2 };
+        var older = Beat(1, full: []) with { BootId = "boot-a", Sequence = 1 };
+        manager.Heartbeat(newer, Start);
+        var late = manager.Heartbeat(older, Start + 1)!;
+
+        Assert.Equal(["127.0.0.1:9001"], manager.Locations(version, null, Start + 1));
+        Assert.Equal((false, 0, 0), (late.FullReportWanted, late.Copies.Count, late.Deletes.Count));
+        // A late incremental report is ignored as well; the next one in order is taken.
+        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("deleted", 9, 3, 10)) with { BootId = "boot-a", Sequence = 2 }, Start + 2);
+        Assert.Equal(["127.0.0.1:9001"], manager.Locations(version, null, Start + 2));
+        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("deleted", 9, 3, 10)) with { BootId = "boot-a", Sequence = 3 }, Start + 3);
+        Assert.Empty(manager.Locations(version, null, Start + 3));
+    }
+
+    [Fact]
+    public void Heartbeats_carry_boot_id_and_sequence_and_read_without_them_from_older_nodes()
+    {
+        string json = System.Text.Json.JsonSerializer.Serialize(Beat(3) with { BootId = "b0", Sequence = 7 }, StorageJson.Default.HeartbeatRequest);
+        Assert.Contains("\"bootId\":\"b0\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"sequence\":7", json, StringComparison.Ordinal);
+        const string older = """{"nodeId":3,"dataAddress":"127.0.0.1:9003","rack":null,"capacity":10,"free":5,"used":5,"transfers":0,"changes":[],"full":null}""";
+        var read = System.Text.Json.JsonSerializer.Deserialize(older, StorageJson.Default.HeartbeatRequest)!;
+        Assert.Equal((3UL, (string?)null, 0L), (read.NodeId, read.BootId, read.Sequence));
+    }
+
+    [Fact]
+    public void A_copy_target_that_restarts_has_its_copy_planned_again_at_once()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2);
+        var manager = Leader();
+        manager.Heartbeat(Beat(1, [Finalized(block.Version, block.Length)]) with { BootId = "one", Sequence = 1 }, Start);
+        manager.Heartbeat(Beat(2, full: []) with { BootId = "two", Sequence = 1 }, Start);
+        manager.Plan(tree, Start + 1);
+        var copy = new CopyCommand(block.Version.Id.Value, block.Version.Stamp.Value, "127.0.0.1:9002");
+        Assert.Equal([copy], manager.Heartbeat(Beat(1) with { BootId = "one", Sequence = 2 }, Start + 1)!.Copies);
+        Assert.Empty(manager.Plan(tree, Start + 2)!.Work); // in flight
+
+        // Node 2 is killed mid-copy and comes back: a new process, whose full report lacks the block.
+        manager.Heartbeat(Beat(2, full: []) with { BootId = "two-again", Sequence = 1 }, Start + 3);
+        Assert.Equal(1L, manager.CopiesAbandoned);
+        Assert.Single(manager.Plan(tree, Start + 4)!.Work.OfType<Storage.Replication.WorkItem.Copy>());
+        Assert.Equal([copy], manager.Heartbeat(Beat(1) with { BootId = "one", Sequence = 3 }, Start + 4)!.Copies);
+    }
+
+    [Fact]
     public void Planning_waits_for_the_report_grace_after_becoming_leader()
     {
         var manager = new BlockManager(new SeededRandom(3), reportGraceMs: 3_000);

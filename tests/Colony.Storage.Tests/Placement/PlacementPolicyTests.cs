@@ -103,4 +103,39 @@ public sealed class PlacementPolicyTests
         Assert.Equal(new NodeId(4), PlacementPolicy.ChooseReplicaToRemove([Node(1, free: 10), Node(4, free: 1)]));
         Assert.Throws<ArgumentException>(() => PlacementPolicy.ChooseReplicaToRemove([]));
     }
+
+    [Theory]
+    [InlineData(1, 3, 1)]
+    [InlineData(2, 3, 2)]
+    [InlineData(3, 3, 2)] // the third replica beside the second
+    [InlineData(4, 3, 3)]
+    [InlineData(5, 3, 3)]
+    [InlineData(3, 1, 1)]
+    [InlineData(0, 2, 0)]
+    public void Racks_wanted_are_what_placement_would_spread_over(int replicas, int racks, int wanted)
+    {
+        Assert.Equal(wanted, PlacementPolicy.RacksWanted(replicas, racks));
+        if (replicas > 0)
+        {
+            // The rule agrees with what ChooseTargets does on a cluster of that many racks.
+            var nodes = Enumerable.Range(1, 12).Select(i => Node((ulong)i, $"r{i % racks}")).ToArray();
+            var chosen = Choose(replicas, nodes).Select(id => nodes.Single(n => n.Id == id)).ToList();
+            Assert.Equal(wanted, PlacementPolicy.RackCount(chosen));
+        }
+    }
+
+    [Fact]
+    public void A_rack_spread_may_shrink_only_down_to_what_placement_wants()
+    {
+        DataNodeInfo[] Holders(params (ulong Id, string? Rack)[] nodes) => [.. nodes.Select(n => Node(n.Id, n.Rack))];
+        // Two racks for three replicas: losing rack B's only replica collapses the block onto rack A.
+        Assert.False(PlacementPolicy.KeepsRackSpread(Holders((1, "A"), (2, "A"), (3, "B")), Holders((1, "A"), (2, "A"), (4, "A")), 3, 2));
+        Assert.True(PlacementPolicy.KeepsRackSpread(Holders((1, "A"), (2, "A"), (3, "B")), Holders((1, "A"), (4, "A"), (3, "B")), 3, 2));
+        // Three racks for three replicas is more than placement wants: down to two is allowed, to one is not.
+        Assert.True(PlacementPolicy.KeepsRackSpread(Holders((1, "A"), (2, "B"), (3, "C")), Holders((1, "A"), (2, "B"), (4, "B")), 3, 3));
+        Assert.False(PlacementPolicy.KeepsRackSpread(Holders((1, "A"), (2, "B")), Holders((1, "A"), (4, "A")), 2, 3));
+        // A block already on one rack may stay there; no racks declared is one rack.
+        Assert.True(PlacementPolicy.KeepsRackSpread(Holders((1, "A"), (2, "A")), Holders((1, "A"), (3, "A")), 2, 2));
+        Assert.True(PlacementPolicy.KeepsRackSpread(Holders((1, null), (2, null)), Holders((1, null), (3, null)), 2, 1));
+    }
 }

@@ -55,6 +55,92 @@ public sealed class BalancerAndFsckTests
         Assert.Empty(Balancer.Plan(c.Fs.Tree, c.Map, c.View));
     }
 
+    /// <summary>Sets each node's capacity to 10 000 bytes with the given use, in percent.</summary>
+    private static void Use(ClusterFixture c, params (ulong Node, int Percent)[] use)
+    {
+        foreach (var (node, percent) in use)
+        {
+            c.Nodes[new NodeId(node)] = c.Nodes[new NodeId(node)] with { CapacityBytes = 10_000, FreeBytes = 10_000 - percent * 100 };
+        }
+    }
+
+    [Fact]
+    public void Balancer_never_moves_a_blocks_only_replica_on_one_rack_onto_the_other()
+    {
+        // Replicas on rack A (node 1) and rack B (node 2); node 2 is full, the only emptier node is on rack A.
+        var c = new ClusterFixture(3, rack: i => i == 2 ? "B" : "A");
+        c.File("/f", 2, 1, 1, 2);
+        Use(c, (1, 5), (2, 90), (3, 0)); // node 1 is within the threshold of node 3: only node 2 is worth moving from
+        Assert.Empty(Balancer.Plan(c.Fs.Tree, c.Map, c.View));
+
+        // A fourth node on rack B, less empty than node 3 but well below node 2, takes it instead.
+        var withB = new ClusterFixture(4, rack: i => i is 2 or 4 ? "B" : "A");
+        var block = withB.File("/f", 2, 1, 1, 2)[0];
+        Use(withB, (1, 5), (2, 90), (3, 0), (4, 20));
+        var move = Assert.Single(Balancer.Plan(withB.Fs.Tree, withB.Map, withB.View, maxMoves: 1));
+        Assert.Equal(new BalancerMove(block.Version, block.Length, new NodeId(2), new NodeId(4)), move);
+    }
+
+    [Fact]
+    public void Balancer_prefers_a_target_that_keeps_the_rack_spread_and_narrows_it_only_down_to_placements()
+    {
+        // Three replicas on racks A, B, C: more spread than placement wants (two), so narrowing to two is allowed.
+        var c = new ClusterFixture(5, rack: i => i switch { 1 => "A", 2 or 4 => "B", 3 => "C", _ => "D" });
+        var block = c.File("/f", 3, 1, 1, 2, 3)[0];
+        Use(c, (1, 90), (2, 50), (3, 50), (4, 0), (5, 10));
+        // Node 4 is emptiest but shares rack B with a replica; node 5, on rack D, keeps three racks.
+        Assert.Equal(new NodeId(5), Assert.Single(Balancer.Plan(c.Fs.Tree, c.Map, c.View, maxMoves: 1)).To);
+
+        // Without node 5 the move narrows to two racks, which placement would have chosen anyway: allowed.
+        c.SetState(5, DataNodeState.Dead);
+        Assert.Equal(new BalancerMove(block.Version, block.Length, new NodeId(1), new NodeId(4)),
+            Assert.Single(Balancer.Plan(c.Fs.Tree, c.Map, c.View, maxMoves: 1)));
+    }
+
+    [Theory]
+    [InlineData(21UL)]
+    [InlineData(22UL)]
+    [InlineData(23UL)]
+    public void No_balancer_move_narrows_a_blocks_racks_below_placements(ulong seed)
+    {
+        var random = new SeededRandom(seed);
+        var c = new ClusterFixture(8, rack: i => "r" + (i % 3));
+        var replication = new Dictionary<BlockId, int>();
+        for (int f = 0; f < 20; f++)
+        {
+            short factor = (short)random.Next(2, 4);
+            var holders = Enumerable.Range(1, 8).Select(i => (ulong)i).OrderBy(_ => random.Next(1000)).Take(factor).ToArray();
+            foreach (var block in c.File($"/f{f}", factor, 2, holders))
+            {
+                replication[block.Id] = factor;
+            }
+        }
+        foreach (var node in c.View)
+        {
+            c.Nodes[node.Id] = node with { CapacityBytes = 100_000, FreeBytes = 100_000 - random.Next(0, 90) * 1_000 };
+        }
+        var racks = c.View.ToDictionary(n => n.Id);
+        var moves = Balancer.Plan(c.Fs.Tree, c.Map, c.View, threshold: 0.05, maxMoves: 50);
+        Assert.NotEmpty(moves);
+        foreach (var move in moves)
+        {
+            var before = c.Map.ReplicasOf(move.Block.Id).Select(r => racks[r.Node]).ToList();
+            var after = before.Where(n => n.Id != move.From).Append(racks[move.To]).ToList();
+            Assert.DoesNotContain(before, n => n.Id == move.To);
+            Assert.True(PlacementPolicy.RackCount(after) >= Math.Min(PlacementPolicy.RackCount(before), PlacementPolicy.RacksWanted(replication[move.Block.Id], 3)),
+                $"{move} narrows {string.Join(',', before.Select(n => n.Rack))} to {string.Join(',', after.Select(n => n.Rack))}");
+        }
+    }
+
+    [Fact]
+    public void Balancer_without_racks_moves_to_the_emptiest_node()
+    {
+        var c = new ClusterFixture(5);
+        c.File("/f", 3, 1, 1, 2, 3);
+        Use(c, (1, 90), (2, 50), (3, 50), (4, 0), (5, 10));
+        Assert.Equal(new NodeId(4), Assert.Single(Balancer.Plan(c.Fs.Tree, c.Map, c.View, maxMoves: 1)).To);
+    }
+
     [Fact]
     public void Fsck_healthy()
     {

@@ -75,6 +75,62 @@ public sealed class ReplicationPlannerTests
     }
 
     [Fact]
+    public void A_copy_to_a_node_declared_dead_is_planned_again_elsewhere_at_once()
+    {
+        var c = new ClusterFixture(4);
+        var block = c.File("/f", 3, 1, 1, 2)[0];
+        var first = c.Plan(0).Work.OfType<WorkItem.Copy>().Single();
+        c.SetState(first.Target.Value, DataNodeState.Dead);
+        var again = c.Plan(500).Work.OfType<WorkItem.Copy>().Single(); // well within the pending timeout
+        Assert.Equal(block.Version, again.Block);
+        Assert.NotEqual(first.Target, again.Target);
+        Assert.Equal((1, 1L), (c.Planner.PendingCopies, c.Planner.CopiesAbandoned));
+    }
+
+    [Fact]
+    public void A_copy_whose_source_dies_is_planned_again_from_another_holder()
+    {
+        var c = new ClusterFixture(4);
+        c.File("/f", 3, 1, 1, 2);
+        var first = c.Plan(0).Work.OfType<WorkItem.Copy>().Single();
+        c.SetState(first.Source.Value, DataNodeState.Dead);
+        var again = c.Plan(500).Work.OfType<WorkItem.Copy>().ToList();
+        Assert.NotEmpty(again);
+        Assert.All(again, w => Assert.NotEqual(first.Source, w.Source));
+        Assert.Equal(1L, c.Planner.CopiesAbandoned);
+    }
+
+    [Fact]
+    public void A_node_that_restarts_has_the_copies_it_was_part_of_planned_again_at_once()
+    {
+        var c = new ClusterFixture(3);
+        var block = c.File("/f", 3, 1, 1, 2)[0];
+        var first = c.Plan(0).Work.OfType<WorkItem.Copy>().Single();
+        Assert.Equal(new NodeId(3), first.Target);
+        Assert.Equal(0, c.Planner.ForgetWorkOf(new NodeId(9)));
+        Assert.Empty(c.Plan(100).Work);
+
+        Assert.Equal(1, c.Planner.ForgetWorkOf(new NodeId(3)));
+        var again = c.Plan(200).Work.OfType<WorkItem.Copy>().Single();
+        Assert.Equal((block.Version, new NodeId(3)), (again.Block, again.Target));
+        Assert.Equal(1L, c.Planner.CopiesAbandoned);
+    }
+
+    [Fact]
+    public void A_copy_that_lands_is_not_counted_abandoned_when_its_source_then_dies()
+    {
+        var c = new ClusterFixture(4);
+        c.File("/f", 3, 1, 1, 2, 3);
+        c.SetState(3, DataNodeState.Dead);
+        var plan = c.Plan(0);
+        var copy = plan.Work.OfType<WorkItem.Copy>().Single();
+        c.Execute(plan);
+        c.SetState(copy.Source.Value, DataNodeState.Dead);
+        c.Plan(100);
+        Assert.Equal((0, 0L), (c.Planner.PendingCopies, c.Planner.CopiesAbandoned));
+    }
+
+    [Fact]
     public void Caps_bound_copies_per_node_and_overall()
     {
         var c = new ClusterFixture(10, new ReplicationLimits { MaxCopiesPerNode = 2, MaxCopiesTotal = 5 });
@@ -177,6 +233,21 @@ public sealed class ReplicationPlannerTests
         Assert.All(plan.Work, w => Assert.Equal(DeleteReason.OverReplicated, ((WorkItem.Delete)w).Reason));
         Assert.Contains(new WorkItem.Delete(block.Version, new NodeId(2), DeleteReason.OverReplicated), plan.Work);
         Assert.Empty(c.Plan(1).Work); // pending deletes are not sent twice
+        c.Execute(plan);
+        Assert.Equal(2, c.LiveCount(block));
+    }
+
+    [Fact]
+    public void Trimming_keeps_the_rack_spread_even_when_the_fullest_node_is_alone_on_its_rack()
+    {
+        var c = new ClusterFixture(4, rack: i => i <= 3 ? "r1" : "r2");
+        c.Nodes[new NodeId(4)] = c.Nodes[new NodeId(4)] with { FreeBytes = 1_000 }; // fullest, but rack r2's only replica
+        c.Nodes[new NodeId(2)] = c.Nodes[new NodeId(2)] with { FreeBytes = 5_000 };
+        var block = c.File("/f", 4, 1, 1, 2, 3, 4)[0];
+        c.Fs.Ok(new SetReplication("/f", 2));
+        var plan = c.Plan(0);
+        var victims = plan.Work.OfType<WorkItem.Delete>().Select(d => d.Node).Order().ToList();
+        Assert.Equal([new NodeId(1), new NodeId(2)], victims); // r1 loses two (fullest first: node 2); node 4 stays
         c.Execute(plan);
         Assert.Equal(2, c.LiveCount(block));
     }

@@ -103,8 +103,12 @@ public static class NodeHost
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
             var http = new Uri(options.Http);
+            var perAddress = new HttpConnectionLimit(options.MaxHttpConnectionsPerIp,
+                kestrel.ApplicationServices.GetRequiredService<ILogger<HttpConnectionLimit>>(), kestrel.ApplicationServices.GetRequiredService<NodeMetrics>());
             kestrel.Listen(ListenAddress(http.Host), http.Port, listen =>
             {
+                // First: a connection over its address's limit is closed before any TLS handshake.
+                listen.Use(perAddress.Apply);
                 if (http.Scheme == Uri.UriSchemeHttps)
                 {
                     // HTTPS with the reloadable certificate. A client may present a certificate (nodes

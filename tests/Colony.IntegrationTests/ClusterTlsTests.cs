@@ -36,6 +36,9 @@ public sealed class TlsCluster : IAsyncLifetime
 
     public string Log(int node) => File.ReadAllText(Path.Combine(Data, $"node-{node}.log"));
 
+    /// <summary>The cluster token (the secret, base64), which key-value writes need.</summary>
+    public string Token => File.ReadAllText(Path.Combine(Data, "secret")).Trim();
+
     /// <summary>An HTTP client that trusts the cluster's CA and presents the CLI's client certificate.</summary>
     public HttpClient Http() =>
         new(ClusterTrust.HttpHandler(ClusterTrust.FromFiles(Tls("ca.pem"), Tls("client.pem"), Tls("client.key")))) { Timeout = TimeSpan.FromSeconds(10) };
@@ -69,8 +72,10 @@ public sealed class ClusterTlsTests(TlsCluster cluster, ITestOutputHelper output
         using var http = cluster.Http();
         ulong leader = await LocalCluster.WaitForAsync(() => LeaderAsync(http), id => id != 0, Bound, "a leader over HTTPS");
 
-        using (var put = await http.PutAsync(new Uri($"{cluster.Https((int)leader)}/kv/tls"), new StringContent("committed")))
+        using (var request = new HttpRequestMessage(HttpMethod.Put, new Uri($"{cluster.Https((int)leader)}/kv/tls")) { Content = new StringContent("committed") })
         {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", cluster.Token);
+            using var put = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
         }
         int follower = leader == 1 ? 2 : 1;
@@ -168,7 +173,8 @@ public sealed class ClusterTlsTests(TlsCluster cluster, ITestOutputHelper output
         await tcp.ConnectAsync(IPAddress.Loopback, cluster.Port(node, 2));
         var stream = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
         await stream.AuthenticateAsClientAsync(trust.ClientOptions("127.0.0.1"));
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /kv-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: colony-propose\r\n\r\n"));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET /kv-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {cluster.Token}\r\nConnection: Upgrade\r\nUpgrade: colony-propose\r\n\r\n"));
         return stream;
     }
 

@@ -15,6 +15,7 @@ using Colony.Consensus.KeyValue;
 using Colony.Coordination;
 using Colony.Core;
 using Colony.Node.Peers;
+using Colony.Testing;
 using Xunit.Abstractions;
 
 namespace Colony.IntegrationTests;
@@ -36,6 +37,9 @@ public sealed class TlsCluster : IAsyncLifetime
 
     public string Log(int node) => File.ReadAllText(Path.Combine(Data, $"node-{node}.log"));
 
+    /// <summary>ZooKeeper's super user on every node (its digest is configured), who may reconfigure.</summary>
+    public const string SuperUser = "super:tls-reconfig";
+
     /// <summary>The cluster token (the secret, base64), which key-value writes need.</summary>
     public string Token => File.ReadAllText(Path.Combine(Data, "secret")).Trim();
 
@@ -45,7 +49,12 @@ public sealed class TlsCluster : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var (code, text) = await ColonyCli.RunAsync("up", "--tls", "--data", Data, "--base-port", BasePort.ToString(CultureInfo.InvariantCulture));
+        // The nodes take their settings from COLONY_ variables too: here, the super user's digest.
+        var environment = new Dictionary<string, string>
+        {
+            ["COLONY_Colony__Coordination__SuperDigest"] = Colony.Coordination.Security.DigestAuthentication.IdFor(SuperUser).Identity,
+        };
+        var (code, text) = await ColonyCli.RunAsync(environment, "up", "--tls", "--data", Data, "--base-port", BasePort.ToString(CultureInfo.InvariantCulture));
         UpOutput = text;
         Assert.True(code == 0, text);
     }
@@ -163,6 +172,36 @@ public sealed class ClusterTlsTests(TlsCluster cluster, ITestOutputHelper output
         await using (var anonymous = await OpenProposeStreamAsync(leader, ClusterTrust.FromFiles(cluster.Tls("ca.pem"))))
         {
             Assert.StartsWith("HTTP/1.1 403", await ReadHeadAsync(anonymous), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task A_reconfig_sent_to_a_follower_reaches_the_leader_over_https()
+    {
+        using var http = cluster.Http();
+        ulong leader = await LocalCluster.WaitForAsync(() => LeaderAsync(http), id => id != 0, Bound, "a leader over HTTPS");
+        int follower = leader == 1 ? 2 : 1;
+        int ghostPeer = TestPorts.One();
+        int ghostHttp = TestPorts.One();
+        try
+        {
+            // Only the leader changes the membership: the follower asks it over HTTPS, trusting the cluster's CA.
+            await using var admin = await ZooKeeperClient.ConnectAsync($"127.0.0.1:{cluster.Port(follower, 0)}",
+                new ZooKeeperClientOptions { ConnectTimeout = TimeSpan.FromSeconds(30) });
+            await admin.AddAuthAsync("digest", Encoding.UTF8.GetBytes(TlsCluster.SuperUser));
+            var (added, _) = await admin.ReconfigAsync($"server.9=localhost:{ghostPeer}:{ghostHttp}:observer", null, null);
+            Assert.Contains($"server.9=127.0.0.1:{ghostPeer}:{ghostHttp}:observer\n", Encoding.UTF8.GetString(added), StringComparison.Ordinal);
+            var (removed, _) = await admin.ReconfigAsync(null, "9", null);
+            Assert.DoesNotContain("server.9=", Encoding.UTF8.GetString(removed), StringComparison.Ordinal);
+        }
+        catch (Exception)
+        {
+            output.WriteLine(cluster.Log(follower));
+            throw;
+        }
+        finally
+        {
+            TestPorts.Release([ghostPeer, ghostHttp]);
         }
     }
 

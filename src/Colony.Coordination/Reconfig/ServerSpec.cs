@@ -22,7 +22,10 @@ public sealed record ServerSpec(ulong Id, string Host, int PeerPort, int Electio
     public string PeerAddress => $"{HostPart(Host)}:{PeerPort}";
 
     /// <summary>The HTTP base address Colony reads the election port as.</summary>
-    public string HttpAddress => $"http://{HostPart(Host)}:{ElectionPort}";
+    public string HttpAddress => HttpAddressWith(Uri.UriSchemeHttp);
+
+    /// <summary>The HTTP base address with <paramref name="scheme"/>: members of an HTTPS cluster serve https.</summary>
+    public string HttpAddressWith(string scheme) => $"{scheme}://{HostPart(Host)}:{ElectionPort}";
 
     /// <summary>The spec's host names (peer host, then client host) that are not IP addresses, so must be looked up.</summary>
     public IEnumerable<string> HostNames()

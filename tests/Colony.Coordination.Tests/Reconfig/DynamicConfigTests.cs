@@ -48,6 +48,13 @@ public sealed class DynamicConfigTests
         Assert.Equal(ServerRole.Observer, spec.Role);
     }
 
+    [Fact]
+    public void Maps_the_http_port_onto_an_https_address_in_a_tls_cluster()
+    {
+        Assert.True(ServerSpec.TryParse("server.5=[::1]:35001:35002", out var spec, out _));
+        Assert.Equal("https://[::1]:35002", spec.HttpAddressWith("https"));
+    }
+
     [Theory]
     [InlineData("server.1=127.0.0.1:1:2;0.0.0.0:3", "")]
     [InlineData("server.1=[::1]:1:2;3", "")]

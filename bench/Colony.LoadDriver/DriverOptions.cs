@@ -17,6 +17,8 @@ internal sealed record DriverOptions
           --request-timeout <S>  Client-side timeout of one PUT [default: 30]
           --protocol <P>         http: one PUT /kv/{key} per write; stream: the node's key-value
                                  write stream (GET /kv-stream, upgraded), one frame per write [default: http]
+          --token <TOKEN>        The bearer token writes carry: the cluster token (the secret file's
+                                 content) or an admin token [default: $COLONY_TOKEN]
         """;
 
     public IReadOnlyList<Uri> Cluster { get; init; } = [];
@@ -35,6 +37,9 @@ internal sealed record DriverOptions
 
     /// <summary>"http" or "stream".</summary>
     public string Protocol { get; init; } = "http";
+
+    /// <summary>The bearer token for key-value writes, which are an administrator's.</summary>
+    public string? Token { get; init; } = Environment.GetEnvironmentVariable("COLONY_TOKEN") is { Length: > 0 } token ? token.Trim() : null;
 
     public bool Help { get; init; }
 
@@ -58,6 +63,7 @@ internal sealed record DriverOptions
                 "--value-bytes" => options with { ValueBytes = NotNegative(name, int.Parse(value, CultureInfo.InvariantCulture)) },
                 "--key-prefix" => options with { KeyPrefix = value },
                 "--protocol" => options with { Protocol = value is "http" or "stream" ? value : throw new ArgumentException("--protocol is http or stream") },
+                "--token" => options with { Token = value.Trim() },
                 "--request-timeout" => options with { RequestTimeoutSeconds = Positive(name, double.Parse(value, CultureInfo.InvariantCulture)) },
                 _ => throw new ArgumentException($"unknown option {name}"),
             };

@@ -19,11 +19,16 @@ internal static class LoadClient
             UseCookies = false,
             AutomaticDecompression = DecompressionMethods.None,
         };
-        return new HttpClient(handler, disposeHandler: true)
+        var client = new HttpClient(handler, disposeHandler: true)
         {
             DefaultRequestVersion = HttpVersion.Version11,
             DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
             Timeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds),
         };
+        if (options.Token is { } token)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+        return client;
     }
 }

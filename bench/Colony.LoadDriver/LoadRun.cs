@@ -152,7 +152,7 @@ internal sealed class LoadRun(HttpClient client, LeaderDirectory directory, Driv
                 {
                     proposer.Stream?.Dispose();
                     proposer.Stream = null;
-                    proposer.Stream = await ProposeStreamClient.ConnectAsync(node, cancellationToken).ConfigureAwait(false);
+                    proposer.Stream = await ProposeStreamClient.ConnectAsync(node, options.Token, cancellationToken).ConfigureAwait(false);
                 }
                 var (reply, detail) = await proposer.Stream.PutAsync(key, _value, cancellationToken).ConfigureAwait(false);
                 switch (reply)

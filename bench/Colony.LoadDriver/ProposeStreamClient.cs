@@ -28,7 +28,7 @@ internal sealed class ProposeStreamClient : IDisposable
 
     public Uri Node { get; }
 
-    public static async Task<ProposeStreamClient> ConnectAsync(Uri node, CancellationToken cancellationToken)
+    public static async Task<ProposeStreamClient> ConnectAsync(Uri node, string? token, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         var client = new ProposeStreamClient(node, socket);
@@ -36,7 +36,7 @@ internal sealed class ProposeStreamClient : IDisposable
         {
             await socket.ConnectAsync(node.Host, node.Port, cancellationToken).ConfigureAwait(false);
             string request = string.Create(CultureInfo.InvariantCulture,
-                $"GET /kv-stream HTTP/1.1\r\nHost: {node.Authority}\r\nConnection: Upgrade\r\nUpgrade: colony-propose\r\n\r\n");
+                $"GET /kv-stream HTTP/1.1\r\nHost: {node.Authority}\r\n{(token is null ? "" : $"Authorization: Bearer {token}\r\n")}Connection: Upgrade\r\nUpgrade: colony-propose\r\n\r\n");
             await socket.SendAsync(Encoding.ASCII.GetBytes(request), cancellationToken).ConfigureAwait(false);
             string head = await client.ReadHeadAsync(cancellationToken).ConfigureAwait(false);
             if (!head.StartsWith("HTTP/1.1 101", StringComparison.Ordinal))

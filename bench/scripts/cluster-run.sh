@@ -17,7 +17,7 @@ dd_before="$(ddrate) $(ddrate) $(ddrate)"
 pids=$(pgrep -f "colony node --config $dir/cluster/" | tr '\n' ' ')
 cluster="http://127.0.0.1:$((port + 2)),http://127.0.0.1:$((port + 12)),http://127.0.0.1:$((port + 22))"
 driver="$root/bench/Colony.LoadDriver/bin/Release/net10.0/colony-load"
-"$driver" --cluster "$cluster" --proposers "$proposers" --seconds "$seconds" --warmup "$warmup" \
+"$driver" --cluster "$cluster" --token "$(cat "$dir/cluster/secret")" --proposers "$proposers" --seconds "$seconds" --warmup "$warmup" \
   --value-bytes 100 --protocol "$protocol" >"$dir/driver.out" 2>&1 &
 driver_pid=$!
 sleep $((warmup + 3))

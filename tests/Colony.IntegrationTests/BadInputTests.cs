@@ -35,7 +35,7 @@ public class BadInputTests(ITestOutputHelper output)
             string? cutAnswer = await ExchangeAsync(cluster.HttpPort(id), "GET /sta"u8.ToArray());
             Assert.True(cutAnswer is null || cutAnswer.StartsWith("HTTP/1.1 4", StringComparison.Ordinal), $"a request line cut short on node {id} got: {First(cutAnswer)}");
             string? truncatedAnswer = await ExchangeAsync(cluster.HttpPort(id),
-                Encoding.ASCII.GetBytes($"PUT /kv/truncated{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n\r\nonly part of it"));
+                Encoding.ASCII.GetBytes($"PUT /kv/truncated{id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {cluster.ClusterToken}\r\nContent-Length: 100\r\n\r\nonly part of it"));
             Assert.True(truncatedAnswer is null || !truncatedAnswer.StartsWith("HTTP/1.1 2", StringComparison.Ordinal), $"a truncated PUT on node {id} got: {First(truncatedAnswer)}");
 
             // Peer port, before authentication: random bytes, a hello of another cluster, a hello cut short,

@@ -15,6 +15,7 @@ using Colony.Consensus.KeyValue;
 using Colony.Coordination;
 using Colony.Core;
 using Colony.Node.Peers;
+using Colony.Testing;
 using Xunit.Abstractions;
 
 namespace Colony.IntegrationTests;
@@ -36,13 +37,24 @@ public sealed class TlsCluster : IAsyncLifetime
 
     public string Log(int node) => File.ReadAllText(Path.Combine(Data, $"node-{node}.log"));
 
+    /// <summary>ZooKeeper's super user on every node (its digest is configured), who may reconfigure.</summary>
+    public const string SuperUser = "super:tls-reconfig";
+
+    /// <summary>The cluster token (the secret, base64), which key-value writes need.</summary>
+    public string Token => File.ReadAllText(Path.Combine(Data, "secret")).Trim();
+
     /// <summary>An HTTP client that trusts the cluster's CA and presents the CLI's client certificate.</summary>
     public HttpClient Http() =>
         new(ClusterTrust.HttpHandler(ClusterTrust.FromFiles(Tls("ca.pem"), Tls("client.pem"), Tls("client.key")))) { Timeout = TimeSpan.FromSeconds(10) };
 
     public async Task InitializeAsync()
     {
-        var (code, text) = await ColonyCli.RunAsync("up", "--tls", "--data", Data, "--base-port", BasePort.ToString(CultureInfo.InvariantCulture));
+        // The nodes take their settings from COLONY_ variables too: here, the super user's digest.
+        var environment = new Dictionary<string, string>
+        {
+            ["COLONY_Colony__Coordination__SuperDigest"] = Colony.Coordination.Security.DigestAuthentication.IdFor(SuperUser).Identity,
+        };
+        var (code, text) = await ColonyCli.RunAsync(environment, "up", "--tls", "--data", Data, "--base-port", BasePort.ToString(CultureInfo.InvariantCulture));
         UpOutput = text;
         Assert.True(code == 0, text);
     }
@@ -69,8 +81,10 @@ public sealed class ClusterTlsTests(TlsCluster cluster, ITestOutputHelper output
         using var http = cluster.Http();
         ulong leader = await LocalCluster.WaitForAsync(() => LeaderAsync(http), id => id != 0, Bound, "a leader over HTTPS");
 
-        using (var put = await http.PutAsync(new Uri($"{cluster.Https((int)leader)}/kv/tls"), new StringContent("committed")))
+        using (var request = new HttpRequestMessage(HttpMethod.Put, new Uri($"{cluster.Https((int)leader)}/kv/tls")) { Content = new StringContent("committed") })
         {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", cluster.Token);
+            using var put = await http.SendAsync(request);
             Assert.Equal(HttpStatusCode.NoContent, put.StatusCode);
         }
         int follower = leader == 1 ? 2 : 1;
@@ -161,6 +175,36 @@ public sealed class ClusterTlsTests(TlsCluster cluster, ITestOutputHelper output
         }
     }
 
+    [Fact]
+    public async Task A_reconfig_sent_to_a_follower_reaches_the_leader_over_https()
+    {
+        using var http = cluster.Http();
+        ulong leader = await LocalCluster.WaitForAsync(() => LeaderAsync(http), id => id != 0, Bound, "a leader over HTTPS");
+        int follower = leader == 1 ? 2 : 1;
+        int ghostPeer = TestPorts.One();
+        int ghostHttp = TestPorts.One();
+        try
+        {
+            // Only the leader changes the membership: the follower asks it over HTTPS, trusting the cluster's CA.
+            await using var admin = await ZooKeeperClient.ConnectAsync($"127.0.0.1:{cluster.Port(follower, 0)}",
+                new ZooKeeperClientOptions { ConnectTimeout = TimeSpan.FromSeconds(30) });
+            await admin.AddAuthAsync("digest", Encoding.UTF8.GetBytes(TlsCluster.SuperUser));
+            var (added, _) = await admin.ReconfigAsync($"server.9=localhost:{ghostPeer}:{ghostHttp}:observer", null, null);
+            Assert.Contains($"server.9=127.0.0.1:{ghostPeer}:{ghostHttp}:observer\n", Encoding.UTF8.GetString(added), StringComparison.Ordinal);
+            var (removed, _) = await admin.ReconfigAsync(null, "9", null);
+            Assert.DoesNotContain("server.9=", Encoding.UTF8.GetString(removed), StringComparison.Ordinal);
+        }
+        catch (Exception)
+        {
+            output.WriteLine(cluster.Log(follower));
+            throw;
+        }
+        finally
+        {
+            TestPorts.Release([ghostPeer, ghostHttp]);
+        }
+    }
+
     /// <summary>A TLS connection to the node's HTTP port that has asked to upgrade to the propose stream.</summary>
     private async Task<SslStream> OpenProposeStreamAsync(int node, ClusterTrust trust)
     {
@@ -168,7 +212,8 @@ public sealed class ClusterTlsTests(TlsCluster cluster, ITestOutputHelper output
         await tcp.ConnectAsync(IPAddress.Loopback, cluster.Port(node, 2));
         var stream = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
         await stream.AuthenticateAsClientAsync(trust.ClientOptions("127.0.0.1"));
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /kv-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: colony-propose\r\n\r\n"));
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET /kv-stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {cluster.Token}\r\nConnection: Upgrade\r\nUpgrade: colony-propose\r\n\r\n"));
         return stream;
     }
 

@@ -32,13 +32,16 @@ internal readonly record struct KeyValueReply(ReplyKind Kind, string? Value = nu
 internal sealed class KeyValueClient : IDisposable
 {
     private readonly HttpClient _http;
+    private readonly string _token;
 
     /// <param name="timeout">
     /// The client's own deadline for one request; longer than the node's 5 s write timeout, so that a
     /// node that is alive answers 503 rather than being cut off.
     /// </param>
-    public KeyValueClient(TimeSpan timeout)
+    /// <param name="token">The bearer token writes carry: key-value writes are an administrator's (the cluster token).</param>
+    public KeyValueClient(TimeSpan timeout, string token)
     {
+        _token = token;
         var handler = new SocketsHttpHandler
         {
             ConnectTimeout = TimeSpan.FromSeconds(2),
@@ -52,7 +55,9 @@ internal sealed class KeyValueClient : IDisposable
     {
         try
         {
-            using var response = await _http.PutAsync($"{node}/kv/{key}", new StringContent(value), cancellationToken);
+            using var request = new HttpRequestMessage(HttpMethod.Put, $"{node}/kv/{key}") { Content = new StringContent(value) };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _token);
+            using var response = await _http.SendAsync(request, cancellationToken);
             return response.StatusCode switch
             {
                 HttpStatusCode.NoContent => new KeyValueReply(ReplyKind.Ok),

@@ -26,7 +26,7 @@ public class KillUnderLoadTests(ITestOutputHelper output)
         var recorder = new HistoryRecorder<KeyValueInput, string?>();
         var written = new HashSet<string>(StringComparer.Ordinal);
         var counts = new Counts();
-        using var client = new KeyValueClient(TimeSpan.FromSeconds(10));
+        using var client = new KeyValueClient(TimeSpan.FromSeconds(10), cluster.ClusterToken);
         int seed = Environment.TickCount;
         output.WriteLine($"seed {seed}");
 

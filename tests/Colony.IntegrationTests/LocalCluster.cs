@@ -270,8 +270,16 @@ internal sealed class LocalCluster : IAsyncDisposable
     public ulong IdOf(string? httpAddress) =>
         httpAddress is null ? 0 : _ports.Keys.FirstOrDefault(id => string.Equals(HttpAddress(id), httpAddress.TrimEnd('/'), StringComparison.Ordinal));
 
-    public async Task<HttpResponseMessage> PutAsync(ulong id, string key, string value) =>
-        await Http.PutAsync($"{HttpAddress(id)}/kv/{key}", new StringContent(value));
+    /// <summary>The cluster token (the secret, base64): the superuser's bearer token.</summary>
+    public string ClusterToken => Convert.ToBase64String(Secret);
+
+    /// <summary>PUT /kv/{key} with the cluster token: key-value writes are an administrator's.</summary>
+    public async Task<HttpResponseMessage> PutAsync(ulong id, string key, string value)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Put, $"{HttpAddress(id)}/kv/{key}") { Content = new StringContent(value) };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ClusterToken);
+        return await Http.SendAsync(request);
+    }
 
     /// <summary>Writes through whichever node leads, retrying (bounded) across leader changes. Puts are idempotent.</summary>
     public async Task WriteAsync(string key, string value, IEnumerable<ulong>? among = null)

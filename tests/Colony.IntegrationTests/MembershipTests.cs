@@ -15,7 +15,7 @@ public class MembershipTests(ITestOutputHelper output)
     {
         await using var cluster = new LocalCluster(3);
         using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
-        using var client = new KeyValueClient(TimeSpan.FromSeconds(10));
+        using var client = new KeyValueClient(TimeSpan.FromSeconds(10), cluster.ClusterToken);
         await cluster.WaitForLeaderAsync();
         var writer = new BackgroundWriter(client, [.. cluster.Ids.Select(cluster.HttpAddress)]);
         var writing = writer.RunAsync();

@@ -28,9 +28,19 @@ public sealed record ReconfigPlan(IReadOnlyList<ServerSpec> Target, IReadOnlyLis
     /// Plans an incremental reconfig (<paramref name="joining"/> and <paramref name="leaving"/>, comma
     /// separated, as ZooKeeper's client sends them) or a whole new membership (<paramref name="newMembers"/>).
     /// A leaving id that is not a member is ignored, as ZooKeeper ignores it. Errors are BadArguments.
+    /// Servers are taken as named: see the overload with addresses for host names.
     /// </summary>
     public static bool TryCreate(IReadOnlyList<ServerSpec> current, string? joining, string? leaving, string? newMembers,
-        out ReconfigPlan plan, out string error)
+        out ReconfigPlan plan, out string error) =>
+        TryCreate(current, joining, leaving, newMembers, null, out plan, out error);
+
+    /// <summary>
+    /// As above, with each server's host names replaced by the address they resolved to (<paramref name="addresses"/>,
+    /// from a lookup of <see cref="HostNames"/>): a name missing from it did not resolve, and the request is refused.
+    /// Null takes the servers as named.
+    /// </summary>
+    public static bool TryCreate(IReadOnlyList<ServerSpec> current, string? joining, string? leaving, string? newMembers,
+        IReadOnlyDictionary<string, string>? addresses, out ReconfigPlan plan, out string error)
     {
         plan = null!;
         bool incremental = !string.IsNullOrWhiteSpace(joining) || !string.IsNullOrWhiteSpace(leaving);
@@ -42,7 +52,7 @@ public sealed record ReconfigPlan(IReadOnlyList<ServerSpec> Target, IReadOnlyLis
         var target = current.ToDictionary(s => s.Id);
         if (incremental)
         {
-            if (!TryParseSpecs(joining, out var joiners, out error) || !TryParseIds(leaving, out var leavers, out error))
+            if (!TryParseSpecs(joining, addresses, out var joiners, out error) || !TryParseIds(leaving, out var leavers, out error))
             {
                 return false;
             }
@@ -62,7 +72,7 @@ public sealed record ReconfigPlan(IReadOnlyList<ServerSpec> Target, IReadOnlyLis
         }
         else
         {
-            if (!TryParseSpecs(newMembers, out var members, out error))
+            if (!TryParseSpecs(newMembers, addresses, out var members, out error))
             {
                 return false;
             }
@@ -109,7 +119,24 @@ public sealed record ReconfigPlan(IReadOnlyList<ServerSpec> Target, IReadOnlyLis
         return true;
     }
 
-    private static bool TryParseSpecs(string? list, out List<ServerSpec> specs, out string error)
+    /// <summary>
+    /// The host names (not IP addresses) that the servers of a request name, each once: what the node must look
+    /// up before it plans. A server that does not parse is left out; planning refuses it.
+    /// </summary>
+    public static IReadOnlyList<string> HostNames(string? joining, string? newMembers)
+    {
+        var names = new List<string>();
+        foreach (string item in Split(joining).Concat(Split(newMembers)))
+        {
+            if (ServerSpec.TryParse(item, out var spec, out _))
+            {
+                names.AddRange(spec.HostNames().Where(n => !names.Contains(n, StringComparer.OrdinalIgnoreCase)));
+            }
+        }
+        return names;
+    }
+
+    private static bool TryParseSpecs(string? list, IReadOnlyDictionary<string, string>? addresses, out List<ServerSpec> specs, out string error)
     {
         specs = [];
         error = "";
@@ -118,6 +145,14 @@ public sealed record ReconfigPlan(IReadOnlyList<ServerSpec> Target, IReadOnlyLis
             if (!ServerSpec.TryParse(item, out var spec, out error))
             {
                 return false;
+            }
+            if (addresses is not null)
+            {
+                if (!spec.TryResolve(addresses, out spec, out string unresolved))
+                {
+                    error = $"server {spec.Id}: host '{unresolved}' does not resolve";
+                    return false;
+                }
             }
             if (specs.Any(s => s.Id == spec.Id))
             {

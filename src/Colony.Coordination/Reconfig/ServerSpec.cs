@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace Colony.Coordination.Reconfig;
 
@@ -21,7 +22,48 @@ public sealed record ServerSpec(ulong Id, string Host, int PeerPort, int Electio
     public string PeerAddress => $"{HostPart(Host)}:{PeerPort}";
 
     /// <summary>The HTTP base address Colony reads the election port as.</summary>
-    public string HttpAddress => $"http://{HostPart(Host)}:{ElectionPort}";
+    public string HttpAddress => HttpAddressWith(Uri.UriSchemeHttp);
+
+    /// <summary>The HTTP base address with <paramref name="scheme"/>: members of an HTTPS cluster serve https.</summary>
+    public string HttpAddressWith(string scheme) => $"{scheme}://{HostPart(Host)}:{ElectionPort}";
+
+    /// <summary>The spec's host names (peer host, then client host) that are not IP addresses, so must be looked up.</summary>
+    public IEnumerable<string> HostNames()
+    {
+        if (!IPAddress.TryParse(Host, out _))
+        {
+            yield return Host;
+        }
+        if (ClientHost is { } client && !IPAddress.TryParse(client, out _))
+        {
+            yield return client;
+        }
+    }
+
+    /// <summary>
+    /// The spec with each host name replaced by its address from <paramref name="addresses"/>; false, with the
+    /// name, if one is not there (it did not resolve). IP addresses are kept as they are.
+    /// </summary>
+    public bool TryResolve(IReadOnlyDictionary<string, string> addresses, out ServerSpec resolved, out string unresolved)
+    {
+        ArgumentNullException.ThrowIfNull(addresses);
+        resolved = this;
+        unresolved = "";
+        foreach (string name in HostNames())
+        {
+            if (!addresses.ContainsKey(name))
+            {
+                unresolved = name;
+                return false;
+            }
+        }
+        resolved = this with
+        {
+            Host = addresses.GetValueOrDefault(Host, Host),
+            ClientHost = ClientHost is null ? null : addresses.GetValueOrDefault(ClientHost, ClientHost),
+        };
+        return true;
+    }
 
     /// <summary>The ZooKeeper client address, host:port, if the spec has one.</summary>
     public string? ClientAddress => ClientPort > 0 ? $"{HostPart(ClientHost ?? "0.0.0.0")}:{ClientPort}" : null;

@@ -26,6 +26,8 @@ public sealed class NodeMetrics
         QuotaExceeded = Meter.CreateCounter<long>("colony.zookeeper.quota_exceeded", "{change}", "Changes that went over a soft quota (applied, and logged).");
         ZooKeeperConnectionsRefused = Meter.CreateCounter<long>("colony.zookeeper.connections.refused", "{connection}",
             "ZooKeeper client connections closed on arrival, by reason: per_ip (MaxClientConnectionsPerIp) or total (MaxConnections).");
+        HttpConnectionsRefused = Meter.CreateCounter<long>("colony.http.connections.refused", "{connection}",
+            "HTTP connections closed on arrival, by reason: per_ip (MaxHttpConnectionsPerIp).");
         ZooKeeperReadPauses = Meter.CreateCounter<long>("colony.zookeeper.read_pauses", "{pause}",
             "Times the server stopped reading a connection because it had MaxOutstandingPerConnection requests in flight.");
         ZooKeeperThrottled = Meter.CreateCounter<long>("colony.zookeeper.throttled", "{request}",
@@ -48,6 +50,8 @@ public sealed class NodeMetrics
     public Counter<long> QuotaExceeded { get; }
 
     public Counter<long> ZooKeeperConnectionsRefused { get; }
+
+    public Counter<long> HttpConnectionsRefused { get; }
 
     public Counter<long> ZooKeeperReadPauses { get; }
 

@@ -103,8 +103,12 @@ public static class NodeHost
         {
             var tls = kestrel.ApplicationServices.GetRequiredService<NodeTls>();
             var http = new Uri(options.Http);
+            var perAddress = new HttpConnectionLimit(options.MaxHttpConnectionsPerIp,
+                kestrel.ApplicationServices.GetRequiredService<ILogger<HttpConnectionLimit>>(), kestrel.ApplicationServices.GetRequiredService<NodeMetrics>());
             kestrel.Listen(ListenAddress(http.Host), http.Port, listen =>
             {
+                // First: a connection over its address's limit is closed before any TLS handshake.
+                listen.Use(perAddress.Apply);
                 if (http.Scheme == Uri.UriSchemeHttps)
                 {
                     // HTTPS with the reloadable certificate. A client may present a certificate (nodes
@@ -217,9 +221,23 @@ public static class NodeHost
         });
         app.MapGet("/status", () => Results.Json(loop.Status, NodeJson.Default.NodeStatus));
 
-        // The test key-value module: the internal surface integration tests and benchmarks drive.
+        var authenticator = app.Services.GetRequiredService<Authenticator>();
+
+        // The test key-value module: the internal surface integration tests and benchmarks drive. Its writes
+        // are an administrator's: the members' address book lives in it.
+        IResult? RefuseKeyValueWrite(HttpRequest request) => authenticator.Identify(request) switch
+        {
+            null => AccessProblems.BadToken(),
+            { IsAuthenticated: false } => AccessProblems.NoToken($"{request.Method} {request.Path}"),
+            { IsAdmin: false } caller => AccessProblems.AdminOnly(caller, "writing to the key-value module"),
+            _ => null,
+        };
         app.MapPut("/kv/{key}", async (string key, HttpRequest request) =>
         {
+            if (RefuseKeyValueWrite(request) is { } refused)
+            {
+                return refused;
+            }
             using var reader = new StreamReader(request.Body);
             string value = await reader.ReadToEndAsync(request.HttpContext.RequestAborted).ConfigureAwait(false);
             // The loop answers every write, after ReplicaLoop.WriteTimeout at the latest: no timer per request.
@@ -245,6 +263,10 @@ public static class NodeHost
                 // With mutual TLS between nodes, the stream is for holders of a cluster certificate
                 // (Kestrel has checked any certificate presented against the CA).
                 return Problem(StatusCodes.Status403Forbidden, "the propose stream needs a client certificate from the cluster's CA");
+            }
+            if (RefuseKeyValueWrite(context.Request) is { } refused)
+            {
+                return refused;
             }
             context.Response.Headers.Upgrade = ProposeStream.UpgradeToken;
             var stream = await upgrade.UpgradeAsync().ConfigureAwait(false);
@@ -277,7 +299,6 @@ public static class NodeHost
             return value is null ? Results.NotFound() : Results.Text(value);
         });
 
-        var authenticator = app.Services.GetRequiredService<Authenticator>();
         app.MapPost("/cluster/members", async (HttpRequest http, MemberRequest request) =>
         {
             if (authenticator.Identify(http) is not { IsAdmin: true } caller)

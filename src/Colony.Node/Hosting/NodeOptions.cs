@@ -53,6 +53,12 @@ public sealed class NodeOptions
     public string Http { get; set; } = "";
 
     /// <summary>
+    /// Most connections open to the HTTP port from one client IP address; more are closed on arrival. 0: no
+    /// limit. Default 512: the dashboard, the CLI, the other nodes and a 256-connection load run fit well within it.
+    /// </summary>
+    public int MaxHttpConnectionsPerIp { get; set; } = 512;
+
+    /// <summary>
     /// This node's block data-transfer listen address, host:port: file blocks are written, read and
     /// copied between nodes through it. Unset: the node stores no blocks.
     /// </summary>
@@ -114,6 +120,7 @@ public sealed class NodeOptions
         Require(BlockReserveBytes >= 0 && BlockCapacityBytes >= 0 && ReplicationBytesPerSecond > 0 && LeaseHardLimitMs > 0,
             "BlockReserveBytes and BlockCapacityBytes must not be negative; ReplicationBytesPerSecond and LeaseHardLimitMs must be positive");
         Require(TickMilliseconds > 0, "TickMilliseconds must be positive");
+        Require(MaxHttpConnectionsPerIp >= 0, "MaxHttpConnectionsPerIp must be 0 (no limit) or positive");
         Require(JoinVia is null || (Join && Uri.TryCreate(JoinVia, UriKind.Absolute, out _)), "JoinVia must be a URL, and needs Join");
         Require(Join || Members.Any(m => m.Id == NodeId), "Members must include this node (or set Join)");
         foreach (var member in Members)

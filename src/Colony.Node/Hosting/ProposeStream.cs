@@ -26,7 +26,8 @@ public enum ProposeReply : byte
 /// <summary>
 /// The key-value write stream: a cheaper way than one HTTP request per write for clients that write a
 /// lot, such as the load driver. A client upgrades an HTTP/1.1 connection (<c>GET /kv-stream</c> with
-/// <c>Connection: Upgrade</c> and <c>Upgrade: colony-propose</c>; the node answers 101), then sends
+/// <c>Connection: Upgrade</c>, <c>Upgrade: colony-propose</c> and an administrator's bearer token; the node
+/// answers 101, or 401/403 without the token), then sends
 /// request frames and gets one reply frame per request, in order. A client may send the next request
 /// before the previous reply (pipelining). Big-endian:
 /// <code>

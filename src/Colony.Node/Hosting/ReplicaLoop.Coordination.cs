@@ -95,8 +95,10 @@ public sealed partial class ReplicaLoop : ICoordinationHost
             _ => (MembershipChangeType.Remove, ""),
         };
         bool recordAddress = step.Kind == ReconfigStepKind.AddObserver;
+        // The election port is the member's HTTP port, served with the same scheme as ours (HTTPS in a TLS cluster).
+        string http = server.HttpAddressWith(new Uri(_options.Http).Scheme);
         var (outcome, error, busy) = await ChangeMembershipAsync(new MembershipChange(type, new NodeId(server.Id)),
-            recordAddress ? server.PeerAddress : null, recordAddress ? server.HttpAddress : null, recordAddress ? server.ClientAddress : null).ConfigureAwait(false);
+            recordAddress ? server.PeerAddress : null, recordAddress ? http : null, recordAddress ? server.ClientAddress : null).ConfigureAwait(false);
         if (outcome != WriteOutcome.NotLeader)
         {
             return outcome == WriteOutcome.Committed ? MembershipStepOutcome.Done
@@ -114,7 +116,7 @@ public sealed partial class ReplicaLoop : ICoordinationHost
             using var response = type == MembershipChangeType.Remove
                 ? await MembershipHttp.DeleteAsync(new Uri(new Uri(leader), $"/cluster/members/{server.Id}")).ConfigureAwait(false)
                 : await MembershipHttp.PostAsJsonAsync(new Uri(new Uri(leader), "/cluster/members"),
-                    new MemberRequest(server.Id, recordAddress ? server.PeerAddress : null, recordAddress ? server.HttpAddress : null, role,
+                    new MemberRequest(server.Id, recordAddress ? server.PeerAddress : null, recordAddress ? http : null, role,
                         recordAddress ? server.ClientAddress : null), NodeJson.Default.MemberRequest).ConfigureAwait(false);
             return response.StatusCode switch
             {
@@ -130,14 +132,15 @@ public sealed partial class ReplicaLoop : ICoordinationHost
         }
     }
 
-    // Changing the membership is an administrator's call: the node presents the cluster token, as a joining node does.
+    // Changing the membership is an administrator's call: the node presents the cluster token, as a joining node does,
+    // and trusts the cluster's CA as every internal client does (the leader's HTTP port may be HTTPS).
     private HttpClient MembershipHttp => _membershipHttp ??= CreateMembershipHttp();
 
     private HttpClient? _membershipHttp;
 
     private HttpClient CreateMembershipHttp()
     {
-        var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
+        var http = Tls.CreateHttpClient(TimeSpan.FromSeconds(20));
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", Convert.ToBase64String(_options.LoadSecret()));
         return http;
     }

@@ -165,11 +165,9 @@ internal static partial class AccessEndpoints
 
     /// <summary>
     /// The dashboard's forms carry their token in the form, not the header; they pass it on to the API, which
-    /// checks it. The test key-value surface (<c>/kv</c>, <c>/kv-stream</c>) that the integration tests and the
-    /// load driver use holds no files, jobs or tokens and is left open (docs/security.md).
+    /// checks it.
     /// </summary>
     private static bool Exempt(PathString path) =>
-        path.StartsWithSegments("/kv", StringComparison.Ordinal)
-        || (path.StartsWithSegments("/jobs", StringComparison.Ordinal) && path.Value!.EndsWith("/kill", StringComparison.Ordinal))
+        (path.StartsWithSegments("/jobs", StringComparison.Ordinal) && path.Value!.EndsWith("/kill", StringComparison.Ordinal))
         || (path.StartsWithSegments("/storage/datanodes", StringComparison.Ordinal) && path.Value!.EndsWith("/decommission", StringComparison.Ordinal));
 }

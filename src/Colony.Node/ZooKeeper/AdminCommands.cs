@@ -43,7 +43,8 @@ internal static class AdminCommands
             "ruok" => [],
             "isro" => new JsonObject { ["read_only"] = text == "ro" },
             "mntr" => Fields(text, '\t', trimPrefix: "zk_"),
-            "conf" or "envi" => Fields(text, '=', trimPrefix: null),
+            "conf" => Configuration(text),
+            "envi" => Fields(text, '=', trimPrefix: null),
             "srvr" => Fields(text, ':', trimPrefix: null),
             "wchs" => new JsonObject { ["summary"] = text.Trim() },
             _ => new JsonObject { ["result"] = text.Trim() },
@@ -51,6 +52,31 @@ internal static class AdminCommands
         answer["command"] = name;
         answer["error"] = null;
         return answer;
+    }
+
+    /// <summary>
+    /// The settings as fields, and the dynamic config that ends the text as <c>membership</c>: an object of
+    /// its lines, <c>server.N</c> and <c>version</c> (hex, as in the text), each value a string.
+    /// </summary>
+    private static JsonObject Configuration(string text)
+    {
+        int heading = text.IndexOf(CoordinationServer.MembershipHeading + "\n", StringComparison.Ordinal);
+        if (heading < 0)
+        {
+            return Fields(text, '=', trimPrefix: null);
+        }
+        var fields = Fields(text[..heading], '=', trimPrefix: null);
+        var membership = new JsonObject();
+        foreach (string line in text[(heading + CoordinationServer.MembershipHeading.Length + 1)..].Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            int at = line.IndexOf('=', StringComparison.Ordinal);
+            if (at > 0)
+            {
+                membership[line[..at]] = line[(at + 1)..];
+            }
+        }
+        fields["membership"] = membership;
+        return fields;
     }
 
     /// <summary>"key SEP value" lines as a JSON object; numbers stay numbers.</summary>

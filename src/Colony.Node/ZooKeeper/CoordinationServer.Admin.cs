@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Colony.Coordination.Reconfig;
 
 namespace Colony.Node.ZooKeeper;
 
@@ -71,10 +72,24 @@ internal sealed partial class CoordinationServer
         return text.ToString();
     }
 
+    /// <summary>
+    /// The settings, then, as a ZooKeeper 3.5+ server in an ensemble ends its <c>conf</c>, the dynamic config: a
+    /// <c>membership: </c> line, the <c>server.N=</c> lines and <c>version=</c> (with no newline after it).
+    /// </summary>
     public string Conf() => string.Create(Invariant,
         $"serverId={_host.NodeId}\ntickTime={_options.TickTimeMs}\nmaxClientCnxns={_options.MaxClientConnectionsPerIp}\n" +
         $"minSessionTimeout={_negotiation.MinSessionTimeoutMs}\nmaxSessionTimeout={_negotiation.MaxSessionTimeoutMs}\n" +
-        $"jute.maxbuffer={Tree.Limits.MaxDataBytes}\n");
+        $"jute.maxbuffer={Tree.Limits.MaxDataBytes}\n{MembershipHeading}\n{Membership()}");
+
+    /// <summary>The line of <see cref="Conf"/> after which the dynamic config follows.</summary>
+    public const string MembershipHeading = "membership: ";
+
+    /// <summary>The dynamic config as applied here; before the leader first writes it, the members as this node knows them.</summary>
+    private string Membership()
+    {
+        string text = ConfigText(out _);
+        return text.Length > 0 ? text : new DynamicConfig(_ensemble, 0).Format();
+    }
 
     public string Wchs()
     {

@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 using Colony.Coordination;
 using Colony.Coordination.Commands;
@@ -19,6 +18,12 @@ namespace Colony.Node.ZooKeeper;
 /// </remarks>
 internal sealed partial class CoordinationServer
 {
+    // A name that has not resolved by then is taken as one that does not resolve.
+    private static readonly TimeSpan HostLookupTimeout = TimeSpan.FromSeconds(5);
+
+    // With no host names to look up, every server must be named by IP address.
+    private static readonly IReadOnlyDictionary<string, string> NoHostNames = new Dictionary<string, string>();
+
     private IReadOnlyList<ServerSpec> _ensemble = [];
     private bool _observer;
     private string? _configProposed;
@@ -109,10 +114,54 @@ internal sealed partial class CoordinationServer
         DynamicConfig.TryParse(ConfigText(out _), out var config, out _)
         && config.Servers.Select(s => (s.Id, s.Role)).SequenceEqual(target.OrderBy(s => s.Id).Select(s => (s.Id, s.Role)));
 
-    /// <summary>Connection thread, under the gate: checks a reconfig and starts it, or answers it at once.</summary>
+    /// <summary>
+    /// Connection thread, under the gate: checks a reconfig and starts it, or answers it at once. Servers named
+    /// by host name are looked up first, off the gate; the reconfig holds its place meanwhile, so reconfigs
+    /// still run one at a time, in the order they came.
+    /// </summary>
     private void StartReconfig(SessionState session, PendingRequest pending, ReconfigRequest request)
     {
-        var error = CheckReconfig(session, request, out var plan);
+        var names = ReconfigPlan.HostNames(request.JoiningServers, request.NewMembers);
+        var allowed = CheckReconfigAllowed(session);
+        if (names.Count == 0 || allowed != ErrorCode.Ok)
+        {
+            BeginReconfig(session, pending, request, allowed, NoHostNames);
+            return;
+        }
+        if (_reconfiguring is not null)
+        {
+            CompleteReconfig(pending, ErrorCode.ReconfigInProgress);
+            return;
+        }
+        var resolving = new Reconfiguring(session, pending, []);
+        _reconfiguring = resolving;
+        _ = ResolveThenBeginAsync(resolving, request, names);
+    }
+
+    private async Task ResolveThenBeginAsync(Reconfiguring resolving, ReconfigRequest request, IReadOnlyList<string> names)
+    {
+        var addresses = await HostAddresses.ResolveAsync(names, HostLookupTimeout).ConfigureAwait(false);
+        Post(() =>
+        {
+            if (_reconfiguring != resolving)
+            {
+                return; // this node left the ensemble meanwhile, and closed the connection
+            }
+            _reconfiguring = null;
+            BeginReconfig(resolving.Session, resolving.Pending, request, CheckReconfigAllowed(resolving.Session), addresses);
+            if (!resolving.Session.Connection.IsClosed)
+            {
+                Drain(resolving.Session);
+            }
+        });
+    }
+
+    /// <summary>Under the gate: plans the reconfig and runs it, or answers it at once.</summary>
+    private void BeginReconfig(SessionState session, PendingRequest pending, ReconfigRequest request, ErrorCode allowed,
+        IReadOnlyDictionary<string, string> addresses)
+    {
+        ReconfigPlan plan = null!;
+        var error = allowed == ErrorCode.Ok ? CheckReconfig(session, request, addresses, out plan) : allowed;
         if (error != ErrorCode.Ok || plan.Steps.Count == 0)
         {
             CompleteReconfig(pending, error);
@@ -124,9 +173,9 @@ internal sealed partial class CoordinationServer
         _ = RunReconfigAsync(running, plan.Steps);
     }
 
-    private ErrorCode CheckReconfig(SessionState session, ReconfigRequest request, out ReconfigPlan plan)
+    /// <summary>Whether this session may reconfigure at all, before its request is looked at.</summary>
+    private ErrorCode CheckReconfigAllowed(SessionState session)
     {
-        plan = null!;
         if (!_options.ReconfigEnabled)
         {
             return ErrorCode.ReconfigDisabled;
@@ -135,14 +184,19 @@ internal sealed partial class CoordinationServer
         {
             return ErrorCode.NotReadOnly;
         }
-        string configText = ConfigText(out var configNode);
         // As ZooKeeper: the super user, or whoever the config node's ACL lets write, unless ACLs are skipped.
+        _ = ConfigText(out var configNode);
         if (!_options.ReconfigSkipAcl && !AclCheck.Allows(configNode.Acl, Perms.Write, session.Auth))
         {
             return ErrorCode.NoAuth;
         }
-        if (!ReconfigPlan.TryCreate(_ensemble, request.JoiningServers, request.LeavingServers, request.NewMembers, out plan, out string reason)
-            || !AddressesUsable(plan, out reason))
+        return ErrorCode.Ok;
+    }
+
+    private ErrorCode CheckReconfig(SessionState session, ReconfigRequest request, IReadOnlyDictionary<string, string> addresses, out ReconfigPlan plan)
+    {
+        string configText = ConfigText(out _);
+        if (!ReconfigPlan.TryCreate(_ensemble, request.JoiningServers, request.LeavingServers, request.NewMembers, addresses, out plan, out string reason))
         {
             LogReconfigRefused(session.SessionId, reason);
             return ErrorCode.BadArguments;
@@ -157,21 +211,6 @@ internal sealed partial class CoordinationServer
             return ErrorCode.ReconfigInProgress;
         }
         return ErrorCode.Ok;
-    }
-
-    /// <summary>Colony's peer addresses are IP endpoints: a joining server must be named by address.</summary>
-    private static bool AddressesUsable(ReconfigPlan plan, out string reason)
-    {
-        foreach (var step in plan.Steps.Where(s => s.Kind == ReconfigStepKind.AddObserver))
-        {
-            if (!IPAddress.TryParse(step.Server.Host, out _) || (step.Server.ClientHost is { } client && !IPAddress.TryParse(client, out _)))
-            {
-                reason = $"server {step.Server.Id} must be given by IP address, not host name";
-                return false;
-            }
-        }
-        reason = "";
-        return true;
     }
 
     private async Task RunReconfigAsync(Reconfiguring running, IReadOnlyList<ReconfigStep> steps)

@@ -49,6 +49,37 @@ public sealed class DynamicConfigTests
     }
 
     [Fact]
+    public void Maps_the_http_port_onto_an_https_address_in_a_tls_cluster()
+    {
+        Assert.True(ServerSpec.TryParse("server.5=[::1]:35001:35002", out var spec, out _));
+        Assert.Equal("https://[::1]:35002", spec.HttpAddressWith("https"));
+    }
+
+    [Theory]
+    [InlineData("server.1=127.0.0.1:1:2;0.0.0.0:3", "")]
+    [InlineData("server.1=[::1]:1:2;3", "")]
+    [InlineData("server.1=localhost:1:2", "localhost")]
+    [InlineData("server.1=zk1.example:1:2:observer;zk1-client.example:3", "zk1.example zk1-client.example")]
+    [InlineData("server.1=127.0.0.1:1:2;localhost:3", "localhost")]
+    public void Host_names_are_the_hosts_that_are_not_ip_addresses(string line, string names)
+    {
+        Assert.True(ServerSpec.TryParse(line, out var spec, out string error), error);
+        Assert.Equal(names, string.Join(' ', spec.HostNames()));
+    }
+
+    [Fact]
+    public void Resolving_replaces_each_host_name_by_its_address_and_keeps_the_rest()
+    {
+        Assert.True(ServerSpec.TryParse("server.4=localhost:104:204:observer;Client.Example:304", out var spec, out _));
+        var addresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["LOCALHOST"] = "127.0.0.1", ["client.example"] = "::1" };
+        Assert.True(spec.TryResolve(addresses, out var resolved, out _));
+        Assert.Equal("server.4=127.0.0.1:104:204:observer;[::1]:304", resolved.Format());
+
+        Assert.False(spec.TryResolve(new Dictionary<string, string> { ["localhost"] = "127.0.0.1" }, out _, out string unresolved));
+        Assert.Equal("Client.Example", unresolved);
+    }
+
+    [Fact]
     public void Config_text_lists_servers_by_id_then_the_version_in_hex()
     {
         var config = new DynamicConfig(

@@ -62,6 +62,41 @@ public sealed class ReconfigPlanTests
         Assert.Empty(Plan("server.2=127.0.0.1:102:202:participant", null).Steps);
     }
 
+    [Fact]
+    public void Host_names_to_look_up_are_listed_once_from_joining_servers_and_new_members()
+    {
+        Assert.Equal(["localhost", "zk5.example"],
+            ReconfigPlan.HostNames("server.4=localhost:104:204,server.5=zk5.example:105:205;LocalHost:305,server.6=127.0.0.1:106:206", null));
+        Assert.Equal(["zk1.example"], ReconfigPlan.HostNames(null, "server.1=zk1.example:101:201,server.2=not a spec"));
+        Assert.Empty(ReconfigPlan.HostNames("server.4=127.0.0.1:104:204", null));
+    }
+
+    [Fact]
+    public void A_joining_server_named_by_host_name_is_added_at_its_address()
+    {
+        var addresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["localhost"] = "127.0.0.1" };
+        Assert.True(ReconfigPlan.TryCreate(ThreeVoters, "server.4=localhost:104:204:observer;localhost:304", null, null, addresses, out var plan, out string error), error);
+        Assert.Equal("AddObserver:4", Steps(plan));
+        Assert.Equal("127.0.0.1:104", plan.Steps[0].Server.PeerAddress);
+        Assert.Equal("127.0.0.1:304", plan.Steps[0].Server.ClientAddress);
+    }
+
+    [Fact]
+    public void A_member_restated_by_host_name_is_the_same_member()
+    {
+        var addresses = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["localhost"] = "127.0.0.1" };
+        Assert.True(ReconfigPlan.TryCreate(ThreeVoters, null, null, "server.1=localhost:101:201,server.2=localhost:102:202,server.3=localhost:103:203",
+            addresses, out var plan, out string error), error);
+        Assert.Empty(plan.Steps);
+    }
+
+    [Fact]
+    public void A_host_name_that_does_not_resolve_is_refused()
+    {
+        Assert.False(ReconfigPlan.TryCreate(ThreeVoters, "server.4=nowhere.invalid:104:204", null, null, new Dictionary<string, string>(), out _, out string error));
+        Assert.Contains("nowhere.invalid", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("server.4=127.0.0.1:104", null, null)]
     [InlineData("server.4=127.0.0.1:104:204:referee", null, null)]

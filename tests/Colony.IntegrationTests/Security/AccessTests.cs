@@ -93,6 +93,32 @@ public sealed class AccessTests(AccessCluster fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Key_value_writes_need_an_administrators_token()
+    {
+        using var logs = Cluster.DumpLogsOnFailure(output);
+        var (_, carol) = await fixture.CreateTokenAsync("carol");
+        ulong leader = await Cluster.WaitForLeaderAsync();
+        string key = $"{Cluster.HttpAddress(leader)}/kv/guarded";
+        async Task<HttpStatusCode> PutAsync(string? token)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, key) { Content = new StringContent(token is null ? "anonymous" : "with a token") };
+            if (token is not null)
+            {
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            }
+            using var response = await Cluster.Http.SendAsync(request);
+            return response.StatusCode;
+        }
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await PutAsync(null));
+        Assert.Equal(HttpStatusCode.Forbidden, await PutAsync(carol));
+        Assert.Equal(HttpStatusCode.NotFound, (await Cluster.Http.GetAsync(key)).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, await PutAsync(fixture.ClusterToken));
+        Assert.Equal("with a token", await Cluster.Http.GetStringAsync(key)); // reads stay open
+        logs.Pass();
+    }
+
+    [Fact]
     public async Task A_user_reads_another_users_file_only_once_its_mode_allows()
     {
         using var logs = Cluster.DumpLogsOnFailure(output);

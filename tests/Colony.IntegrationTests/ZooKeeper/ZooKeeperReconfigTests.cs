@@ -42,6 +42,7 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
         await using var admin = await ZooKeeperClient.ConnectAsync(cluster.ZooKeeperAddress(2));
         await admin.AddAuthAsync("digest", Encoding.UTF8.GetBytes(SuperUser));
         await Assert.ThrowsAsync<BadArgumentsException>(() => admin.ReconfigAsync("server.4=127.0.0.1:1", null, null));
+        await Assert.ThrowsAsync<BadArgumentsException>(() => admin.ReconfigAsync("server.4=no-such-host.invalid:1:2:observer", null, null));
         await Assert.ThrowsAsync<BadArgumentsException>(() => admin.ReconfigAsync(null, "1,2,3", null));
         await Assert.ThrowsAsync<BadVersionException>(() => admin.ReconfigAsync(null, "3", null, fromConfig: stat.Mzxid + 1));
 
@@ -54,6 +55,15 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
         var added = await RunKazooAsync(cluster, "add", observer4, $"{stat.Mzxid:x}");
         Assert.Contains($"CONFIG {observer4}", added);
         Assert.Equal(added.Single(l => l.StartsWith("VERSION ", StringComparison.Ordinal))[8..], added.Single(l => l.StartsWith("MZXID ", StringComparison.Ordinal))[6..]);
+        // conf ends with the dynamic config, as ZooKeeper's does in an ensemble: the server lines, then the version.
+        string version = added.Single(l => l.StartsWith("VERSION ", StringComparison.Ordinal))[8..];
+        string conf = await LocalCluster.WaitForAsync(() => cluster.FourLetterWordAsync(1, "conf"),
+            c => c.Contains($"\n{observer4}\n", StringComparison.Ordinal), Bound, "conf on node 1 to list the observer");
+        Assert.Contains($"\nmembership: \nserver.1=", conf, StringComparison.Ordinal);
+        Assert.EndsWith($"\nversion={version}", conf, StringComparison.Ordinal);
+        var confJson = System.Text.Json.Nodes.JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/commands/conf"))!;
+        Assert.Equal(observer4[(observer4.IndexOf('=', StringComparison.Ordinal) + 1)..], (string?)confJson["membership"]![$"server.{joined}"]);
+        Assert.Equal(version, (string?)confJson["membership"]!["version"]);
         var fired = await changed.Task.WaitAsync(Bound);
         Assert.Equal(EventType.NodeDataChanged, fired.Type);
         Assert.Equal(ZooKeeperClient.ConfigPath, fired.Path);
@@ -76,7 +86,8 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
         int ghostHttp = TestPorts.One();
         try
         {
-            var first = admin.ReconfigAsync($"server.9=127.0.0.1:{ghostPeer}:{ghostHttp}:observer", null, null);
+            // Named by host name, as ZooKeeper allows: the node records the address it resolves to.
+            var first = admin.ReconfigAsync($"server.9=localhost:{ghostPeer}:{ghostHttp}:observer", null, null);
             var second = admin.ReconfigAsync(null, "3", null);
             await Assert.ThrowsAsync<ReconfigInProgressException>(() => second);
             var (afterFirst, _) = await first;

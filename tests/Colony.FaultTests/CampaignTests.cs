@@ -10,7 +10,7 @@ namespace Colony.FaultTests;
 /// The campaign CI runs: five nodes in separate namespaces, clients reading, writing and
 /// compare-and-setting znodes while a seeded schedule partitions, kills and pauses nodes. Longer
 /// runs take COLONY_FAULTS_MINUTES, COLONY_FAULTS_SEED, COLONY_FAULTS_KINDS (a comma-separated
-/// list of nemesis kinds) and COLONY_FAULTS_WORKLOADS (of locks, ephemerals, storage); see
+/// list of nemesis kinds) and COLONY_FAULTS_WORKLOADS (of locks, ephemerals, compute, storage); see
 /// tools/faults/run-campaign.sh and docs/reliability.md.
 /// </summary>
 public sealed class CampaignTests(ITestOutputHelper output)

@@ -113,6 +113,37 @@ public sealed class NemesisScheduleTests
     }
 
     [Fact]
+    public void Slow_disks_and_clock_jumps_are_drawn_only_when_asked_for_with_amounts_in_range()
+    {
+        var standard = Enumerable.Range(0, 20).SelectMany(seed => NemesisSchedule.Generate(seed, FiveNodes)).Select(s => s.Kind).ToList();
+        Assert.DoesNotContain(NemesisKind.SlowDisk, standard);
+        Assert.DoesNotContain(NemesisKind.ClockJump, standard);
+
+        var steps = Enumerable.Range(0, 10)
+            .SelectMany(seed => NemesisSchedule.Generate(seed, FiveNodes with { Kinds = [NemesisKind.SlowDisk, NemesisKind.ClockJump] })).ToList();
+        var slow = steps.Where(s => s.Kind == NemesisKind.SlowDisk).ToList();
+        var jumps = steps.Where(s => s.Kind == NemesisKind.ClockJump).ToList();
+        Assert.NotEmpty(slow);
+        Assert.All(slow, s => Assert.InRange(s.Targets.Count, 1, 2));
+        Assert.All(slow, s => Assert.InRange(s.Amount, FiveNodes.MinFsyncDelay, FiveNodes.MaxFsyncDelay));
+        // A clock jump steps the leader's clock, known only when it runs; forward and back both occur.
+        Assert.All(jumps, s => Assert.Empty(s.Targets));
+        Assert.All(jumps, s => Assert.InRange(s.Amount.Duration(), FiveNodes.MinClockJump, FiveNodes.MaxClockJump));
+        Assert.Contains(jumps, s => s.Amount < TimeSpan.Zero);
+        Assert.Contains(jumps, s => s.Amount > TimeSpan.Zero);
+        Assert.All(steps, s => Assert.True(s.Cuts.IsEmpty));
+    }
+
+    [Fact]
+    public void A_slow_disk_and_a_clock_jump_say_what_they_do()
+    {
+        var slow = new NemesisStep(1, NemesisKind.SlowDisk, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5), [2, 4], Cuts.None, TimeSpan.FromMilliseconds(120));
+        var back = new NemesisStep(2, NemesisKind.ClockJump, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(6), [], Cuts.None, TimeSpan.FromSeconds(-37.5));
+        Assert.Equal("#1 at   4.0 s for  5.0 s: SlowDisk         fsyncs of node(s) 2,4 120 ms slower, until the heal", slow.ToString());
+        Assert.Equal("#2 at  12.0 s for  6.0 s: ClockJump        step the leader's wall clock back 37.5 s, set right at heal", back.ToString());
+    }
+
+    [Fact]
     public void A_schedule_of_one_kind_has_only_that_kind()
     {
         var steps = NemesisSchedule.Generate(5, FiveNodes with { Kinds = [NemesisKind.Pause] });

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs the campaign once per nemesis kind (then once with all of them) and prints one results row per
-# run and workload, for the table in docs/reliability.md:
+# Runs the campaign once per nemesis kind (then once with the six standard kinds, then the opt-in
+# FullDisk, SlowDisk and ClockJump) and prints one results row per run and workload, for the table in
+# docs/reliability.md:
 #   tools/faults/run-matrix.sh [MINUTES_PER_RUN] [SEED]
 # Needs root. Reports, histories and timelines land in artifacts/fault-campaigns/matrix-SEED/.
 set -euo pipefail
@@ -39,3 +40,5 @@ for kind in IsolateLeader MajorityMinority Bridge RandomHalves Kill Pause; do
 done
 run all "IsolateLeader,MajorityMinority,Bridge,RandomHalves,Kill,Pause"
 run FullDisk FullDisk
+run SlowDisk SlowDisk
+run ClockJump ClockJump

@@ -65,6 +65,8 @@ public static class NodeHost
         builder.Configuration.GetSection(NodeOptions.SectionName).Bind(options);
         options.Validate();
         Directory.CreateDirectory(options.DataDir);
+        // Test-only fault injection: null unless the environment enables it (docs/reliability.md).
+        var hooks = FaultHooks.FromEnvironment();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>
@@ -146,7 +148,12 @@ public static class NodeHost
         });
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => NodeTls.Create(tlsOptions, services.GetRequiredService<ILoggerFactory>()));
-        builder.Services.AddSingleton(TimeProvider.System);
+        // Every wall-clock read in the node goes through this one clock; the fault hooks can offset it.
+        builder.Services.AddSingleton(hooks?.Clock ?? TimeProvider.System);
+        if (hooks is not null)
+        {
+            builder.Services.AddSingleton(hooks);
+        }
         builder.Services.AddSingleton(logRing);
         builder.Services.AddSingleton<NodeMetrics>();
         builder.Services.AddOpenTelemetry()
@@ -161,7 +168,7 @@ public static class NodeHost
         {
             var loop = services.GetRequiredService<ReplicaLoop>();
             var server = new CoordinationServer(loop, loop.Coordination, coordinationOptions,
-                services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), TimeProvider.System,
+                services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), services.GetRequiredService<TimeProvider>(),
                 services.GetRequiredService<NodeMetrics>());
             loop.Ticked += server.OnTick;
             loop.Cycled += server.PumpMarked;
@@ -170,9 +177,9 @@ public static class NodeHost
         });
         builder.Services.AddHostedService<JoinService>();
         builder.Services.AddSingleton(services => new NodeSelf(options, coordinationOptions,
-            services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<CoordinationServer>(), logRing, TimeProvider.System));
+            services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<CoordinationServer>(), logRing, services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ClusterMonitor>();
-        builder.Services.AddSingleton(services => new NamespaceService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
+        builder.Services.AddSingleton(services => new NamespaceService(services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddHostedService(services => services.GetRequiredService<ClusterMonitor>());
         var fsOptions = FileSystemOptions.From(builder.Configuration);
         builder.Services.AddSingleton(fsOptions);
@@ -182,14 +189,14 @@ public static class NodeHost
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());
         builder.Services.AddSingleton<StorageMetrics>();
         builder.Services.AddSingleton(computeOptions);
-        builder.Services.AddSingleton(services => new JobsService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
+        builder.Services.AddSingleton(services => new JobsService(services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ComputeMetrics>();
         builder.Services.AddSingleton<JobCommitter>();
         builder.Services.AddSingleton<JobSubmitter>();
         builder.Services.AddSingleton<JobTracker>();
         builder.Services.AddHostedService(services => services.GetRequiredService<JobTracker>());
         builder.Services.AddHostedService<WorkerService>();
-        builder.Services.AddSingleton(services => new AccessService(services.GetRequiredService<ReplicaLoop>(), TimeProvider.System));
+        builder.Services.AddSingleton(services => new AccessService(services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<Authenticator>();
 
         await using var app = builder.Build();
@@ -207,6 +214,10 @@ public static class NodeHost
         FsEndpoints.Map(app);
         JobsEndpoints.Map(app);
         app.MapPrometheusScrapingEndpoint("/metrics");
+        if (hooks is not null)
+        {
+            FaultHooksEndpoints.Map(app, hooks);
+        }
         await app.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -68,7 +68,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private volatile NodeStatus _status;
     private volatile IReadOnlyDictionary<ulong, string> _memberHttp = new Dictionary<ulong, string>();
 
-    public ReplicaLoop(NodeOptions options, ILoggerFactory loggers, TimeProvider time, NodeMetrics? metrics = null, NodeTls? tls = null)
+    public ReplicaLoop(NodeOptions options, ILoggerFactory loggers, TimeProvider time, NodeMetrics? metrics = null, NodeTls? tls = null, FaultHooks? hooks = null)
     {
         _options = options;
         Tls = tls ?? NodeTls.None;
@@ -97,7 +97,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         };
         _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
             peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
-        _store = new SegmentedLogStore(PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
+        // Test-only: with the fault hooks enabled, the log's fsyncs can be slowed (a slow disk).
+        _store = new SegmentedLogStore(hooks?.SlowSyncs(PhysicalFileSystem.Instance) ?? PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
         if (metrics is not null)
         {
             _store.SyncObserved = elapsed => metrics.FsyncDuration.Record(elapsed.TotalSeconds);

@@ -58,12 +58,12 @@ internal sealed partial class CoordinationServer
                 _configProposed = null;
                 return;
             case Op.TouchSessions touched when _host.IsLeader:
-                long now = NowMs;
+                long elapsed = ElapsedMs;
                 foreach (long id in touched.SessionIds)
                 {
                     if (Tree.TryGetSession(id, out var info))
                     {
-                        _expiry.Touch(id, info.TimeoutMs, now);
+                        _expiry.Touch(id, info.TimeoutMs, elapsed);
                     }
                 }
                 return;
@@ -87,7 +87,7 @@ internal sealed partial class CoordinationServer
     {
         if (_host.IsLeader && result.IsOk)
         {
-            _expiry.Touch(created.SessionId, created.TimeoutMs, NowMs);
+            _expiry.Touch(created.SessionId, created.TimeoutMs, ElapsedMs);
         }
         if (command.OriginNode != _host.NodeId || !_creating.Remove(created.SessionId, out var session))
         {

@@ -32,7 +32,7 @@ internal sealed partial class CoordinationServer
         session.Local = true;
         session.SessionId = _sessionIds.Next();
         session.Password = RandomNumberGenerator.GetBytes(PasswordBytes);
-        _localSessions[session.SessionId] = new LocalSession(session.Password, session.TimeoutMs) { LastHeardMs = NowMs };
+        _localSessions[session.SessionId] = new LocalSession(session.Password, session.TimeoutMs) { LastHeardMs = ElapsedMs };
         LogLocalSessionCreated(session.SessionId);
         Establish(session);
     }
@@ -52,7 +52,7 @@ internal sealed partial class CoordinationServer
             return true;
         }
         session.Local = true;
-        local.LastHeardMs = NowMs;
+        local.LastHeardMs = ElapsedMs;
         TakeOver(session);
         return true;
     }
@@ -136,11 +136,11 @@ internal sealed partial class CoordinationServer
     }
 
     /// <summary>Local sessions expire here, by their own timeout; nothing else knows of them.</summary>
-    private void ExpireLocalSessions(long now)
+    private void ExpireLocalSessions(long elapsed)
     {
         foreach (var (id, entry) in _localSessions.ToList())
         {
-            if (now - entry.LastHeardMs <= entry.TimeoutMs)
+            if (elapsed - entry.LastHeardMs <= entry.TimeoutMs)
             {
                 continue;
             }
@@ -157,7 +157,7 @@ internal sealed partial class CoordinationServer
     {
         if (_localSessions.TryGetValue(session.SessionId, out var local))
         {
-            local.LastHeardMs = NowMs;
+            local.LastHeardMs = ElapsedMs;
         }
     }
 

@@ -20,7 +20,7 @@ internal sealed partial class CoordinationServer
     public bool IsReadOnly => _readOnlyMode;
 
     /// <summary>Enters read-only mode after a spell without a leader; leaves it as soon as one is known (under the gate).</summary>
-    private void UpdateReadOnlyMode(long now)
+    private void UpdateReadOnlyMode(long elapsed)
     {
         if (_leader != 0)
         {
@@ -33,16 +33,16 @@ internal sealed partial class CoordinationServer
         }
         if (_leaderlessSinceMs == 0)
         {
-            _leaderlessSinceMs = now;
+            _leaderlessSinceMs = elapsed;
         }
-        if (!_readOnlyMode && _options.ReadOnlyModeEnabled && now - _leaderlessSinceMs >= _options.ReadOnlyAfterMs)
+        if (!_readOnlyMode && _options.ReadOnlyModeEnabled && elapsed - _leaderlessSinceMs >= _options.ReadOnlyAfterMs)
         {
             _readOnlyMode = true;
-            LogReadOnlyEntered(now - _leaderlessSinceMs);
+            LogReadOnlyEntered(elapsed - _leaderlessSinceMs);
         }
         if (_readOnlyMode)
         {
-            ExpireReadOnlySessions(now);
+            ExpireReadOnlySessions(elapsed);
         }
     }
 
@@ -71,7 +71,7 @@ internal sealed partial class CoordinationServer
             return;
         }
         session.ReadOnly = true;
-        session.LastHeardMs = NowMs;
+        session.LastHeardMs = ElapsedMs;
         if (request.SessionId == 0)
         {
             session.SessionId = _sessionIds.Next();

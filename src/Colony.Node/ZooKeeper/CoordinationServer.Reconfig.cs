@@ -46,7 +46,7 @@ internal sealed partial class CoordinationServer
     }
 
     /// <summary>Loop thread: catches up with the membership; the leader brings the config node in step with it.</summary>
-    private void ObserveEnsemble(bool isLeader, long now)
+    private void ObserveEnsemble(bool isLeader, long now, long elapsed)
     {
         _ensemble = _host.Ensemble;
         _observer = _host.IsLearner;
@@ -61,11 +61,11 @@ internal sealed partial class CoordinationServer
         {
             string servers = DynamicConfig.FormatServers(_ensemble);
             // The same text again only if the last proposal of it was not applied in time (lost).
-            bool pending = servers == _configProposed && now - _configProposedAtMs < _options.WriteTimeoutMs;
+            bool pending = servers == _configProposed && elapsed - _configProposedAtMs < _options.WriteTimeoutMs;
             if (_ensemble.Count > 0 && !pending && servers != ConfigServers())
             {
                 _configProposed = servers;
-                _configProposedAtMs = now;
+                _configProposedAtMs = elapsed;
                 Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.SetConfig(Encoding.UTF8.GetBytes(servers))));
             }
         }
@@ -75,7 +75,7 @@ internal sealed partial class CoordinationServer
             {
                 FinishReconfig(ErrorCode.Ok);
             }
-            else if (now - running.StepsDoneAtMs > _options.WriteTimeoutMs)
+            else if (elapsed - running.StepsDoneAtMs > _options.WriteTimeoutMs)
             {
                 FinishReconfig(ErrorCode.NewConfigNoQuorum);
             }
@@ -248,7 +248,7 @@ internal sealed partial class CoordinationServer
                 return;
             }
             // Answered from ObserveEnsemble once the config applied here shows the new membership.
-            running.StepsDoneAtMs = NowMs;
+            running.StepsDoneAtMs = ElapsedMs;
         });
     }
 

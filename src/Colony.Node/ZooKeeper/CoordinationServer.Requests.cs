@@ -19,7 +19,7 @@ internal sealed partial class CoordinationServer
         _counters.Received++;
         long now = NowMs;
         bool isWrite = IsWrite(header.Type, request);
-        var pending = new PendingRequest(header, request, isWrite, now);
+        var pending = new PendingRequest(header, request, isWrite, ElapsedMs);
         if (request is ReconfigRequest reconfig)
         {
             // Not a tree write but a run of membership changes; as a write, later requests wait for it.
@@ -77,7 +77,7 @@ internal sealed partial class CoordinationServer
                 ExecuteRead(session, head);
             }
             session.Pending.Dequeue();
-            _counters.RecordLatency(NowMs - head.SinceMs);
+            _counters.RecordLatency(ElapsedMs - head.SinceMs);
             _counters.Sent++;
             RecordRequest(head);
             session.LastZxidSent = head.Reply.Zxid;

@@ -198,7 +198,7 @@ internal sealed partial class CoordinationServer
     {
         if (session.ReadOnly)
         {
-            session.LastHeardMs = NowMs; // local: the log never hears of it
+            session.LastHeardMs = ElapsedMs; // local: the log never hears of it
             return;
         }
         if (session.Local)
@@ -208,7 +208,7 @@ internal sealed partial class CoordinationServer
         }
         if (_leading)
         {
-            _expiry.Touch(session.SessionId, session.TimeoutMs, NowMs);
+            _expiry.Touch(session.SessionId, session.TimeoutMs, ElapsedMs);
         }
         else
         {

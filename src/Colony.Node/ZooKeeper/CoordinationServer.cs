@@ -27,6 +27,7 @@ internal sealed partial class CoordinationServer
     private readonly CoordinationOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly double _msPerTimestamp;
     private readonly SessionTimeoutNegotiation _negotiation;
     private readonly SessionIdGenerator _sessionIds;
     private readonly WatchManager _watches = new();
@@ -60,6 +61,7 @@ internal sealed partial class CoordinationServer
         _options = options;
         _logger = logger;
         _time = time;
+        _msPerTimestamp = 1000.0 / time.TimestampFrequency;
         _negotiation = new SessionTimeoutNegotiation(options.TickTimeMs, options.MinSessionTimeoutMs, options.MaxSessionTimeoutMs);
         _sessionIds = new SessionIdGenerator(host.NodeId, NowMs);
         _expiry = new SessionExpiryTracker(options.TickTimeMs);
@@ -80,7 +82,15 @@ internal sealed partial class CoordinationServer
 
     private DataTree Tree => _module.Tree;
 
+    /// <summary>Wall-clock time: what commands carry (mtime, ctime, TTLs), as in ZooKeeper.</summary>
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>
+    /// Monotonic time, for everything measured on this node alone: session expiry, when a session was
+    /// last heard, stalled writes, the leaderless spell. A step of the wall clock (NTP) must not expire
+    /// every session at once, nor keep dead ones alive; ZooKeeper's session tracker uses elapsed time too.
+    /// </summary>
+    private long ElapsedMs => (long)(_time.GetTimestamp() * _msPerTimestamp);
 
     // ---- entry points from connection threads --------------------------------------------------
 
@@ -219,26 +229,27 @@ internal sealed partial class CoordinationServer
     private void Tick()
     {
         long now = NowMs;
-        bool isLeader = ObserveLeader(now);
-        ObserveEnsemble(isLeader, now);
-        UpdateReadOnlyMode(now);
-        ExpireLocalSessions(now);
+        long elapsed = ElapsedMs;
+        bool isLeader = ObserveLeader(elapsed);
+        ObserveEnsemble(isLeader, now, elapsed);
+        UpdateReadOnlyMode(elapsed);
+        ExpireLocalSessions(elapsed);
         if (isLeader)
         {
-            ExpireSessions(now);
-            if (now - _lastCleanupMs >= _options.CleanupIntervalMs)
+            ExpireSessions(elapsed, now);
+            if (elapsed - _lastCleanupMs >= _options.CleanupIntervalMs)
             {
-                _lastCleanupMs = now;
+                _lastCleanupMs = elapsed;
                 CleanUpContainersAndTtls(now);
             }
         }
-        else if (_touches.Count > 0 && now - _lastTouchFlushMs >= _options.TickTimeMs / 4)
+        else if (_touches.Count > 0 && elapsed - _lastTouchFlushMs >= _options.TickTimeMs / 4)
         {
-            _lastTouchFlushMs = now;
+            _lastTouchFlushMs = elapsed;
             var ids = _touches.Drain();
             Propose(null, CoordinationCommand.FromCluster(_host.NodeId, now, new Op.TouchSessions(ids.ToArray())));
         }
-        CloseStalledWrites(now);
+        CloseStalledWrites(elapsed);
         FlushProposals();
     }
 
@@ -268,19 +279,19 @@ internal sealed partial class CoordinationServer
     }
 
     /// <summary>Catches the server's view of the leader up with the replica's; true if this node leads.</summary>
-    private bool ObserveLeader(long now)
+    private bool ObserveLeader(long elapsed)
     {
         bool isLeader = _host.IsLeader;
         _leading = isLeader;
         ulong leader = _host.Leader;
         if (leader != _leader || isLeader != _wasLeader)
         {
-            LeadershipChanged(isLeader, leader, now);
+            LeadershipChanged(isLeader, leader, elapsed);
         }
         return isLeader;
     }
 
-    private void LeadershipChanged(bool isLeader, ulong leader, long now)
+    private void LeadershipChanged(bool isLeader, ulong leader, long elapsed)
     {
         LogLeaderChanged(leader, isLeader);
         _configProposed = null; // a config the old leader proposed may be lost with it
@@ -298,13 +309,13 @@ internal sealed partial class CoordinationServer
         if (isLeader)
         {
             // Everyone gets a full timeout to find this leader, as after a ZooKeeper election.
-            _expiry.ResetAll(Tree.Sessions.Select(s => (s.SessionId, s.TimeoutMs)), now);
+            _expiry.ResetAll(Tree.Sessions.Select(s => (s.SessionId, s.TimeoutMs)), elapsed);
         }
     }
 
-    private void ExpireSessions(long now)
+    private void ExpireSessions(long elapsed, long now)
     {
-        var expired = _expiry.Expired(now);
+        var expired = _expiry.Expired(elapsed);
         if (expired.IsEmpty)
         {
             return;
@@ -331,11 +342,11 @@ internal sealed partial class CoordinationServer
         }
     }
 
-    private void CloseStalledWrites(long now)
+    private void CloseStalledWrites(long elapsed)
     {
         foreach (var session in _sessions.Values)
         {
-            if (session.PendingWrites > 0 && session.Pending.TryPeek(out var head) && now - head.SinceMs > _options.WriteTimeoutMs)
+            if (session.PendingWrites > 0 && session.Pending.TryPeek(out var head) && elapsed - head.SinceMs > _options.WriteTimeoutMs)
             {
                 LogWriteStalled(session.SessionId, _options.WriteTimeoutMs);
                 session.Connection.Close();
@@ -363,7 +374,7 @@ internal sealed partial class CoordinationServer
         }
         // Proposals are made under the leader this server knows of; only a later change can lose them
         // (a leader elected since the last tick is not one: what goes to it now is not lost).
-        ObserveLeader(NowMs);
+        ObserveLeader(ElapsedMs);
         if (!_host.LeaderReachable)
         {
             // An election, or a leader that just went away: hold the writes (OnTick retries, and

@@ -6,6 +6,7 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Colony.FaultTests.Nemeses;
+using Colony.Node.Diagnostics;
 using Colony.Node.Hosting;
 
 namespace Colony.FaultTests.Bed;
@@ -26,6 +27,15 @@ public sealed record BedOptions
 
     /// <summary>Every node's "Colony:FileSystem" section, e.g. how soon a silent data node is dead.</summary>
     public IReadOnlyDictionary<string, object> FileSystem { get; init; } = new Dictionary<string, object>();
+
+    /// <summary>Every node's "Colony:Compute" section.</summary>
+    public IReadOnlyDictionary<string, object> Compute { get; init; } = new Dictionary<string, object>();
+
+    /// <summary>
+    /// Starts the nodes with the test-only fault hooks enabled (<see cref="Colony.Node.Diagnostics.FaultHooks"/>), so that the
+    /// slow-disk and clock-jump nemeses can set their fsync delay and clock offset.
+    /// </summary>
+    public bool FaultHooks { get; init; }
 }
 
 /// <summary>
@@ -171,6 +181,10 @@ public sealed partial class TestBed : IAsyncDisposable
         start.ArgumentList.Add(cli);
         start.ArgumentList.Add(ConfigPath(node));
         start.ArgumentList.Add(LogPath(node));
+        if (_options.FaultHooks)
+        {
+            start.Environment[Colony.Node.Diagnostics.FaultHooks.Variable] = Colony.Node.Diagnostics.FaultHooks.EnableValue;
+        }
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start node {node}");
         lock (_gate)
         {
@@ -287,6 +301,46 @@ public sealed partial class TestBed : IAsyncDisposable
             Shell.Run("mount", "-t", "tmpfs", "-o", $"size={size}m", "tmpfs", DataDir(node));
         }
     }
+
+    /// <summary>Whether the nodes run with their test-only fault hooks.</summary>
+    public bool HasFaultHooks => _options.FaultHooks;
+
+    /// <summary>
+    /// Sets a node's test-only fault hooks (null leaves one as it is): a delay before each fsync of its
+    /// write-ahead log, and an offset on its wall clock. Throws if the node does not answer.
+    /// </summary>
+    public async Task SetFaultHooksAsync(int node, TimeSpan? fsyncDelay = null, TimeSpan? clockOffset = null)
+    {
+        if (!_options.FaultHooks)
+        {
+            throw new InvalidOperationException("this bed's nodes run without fault hooks (BedOptions.FaultHooks)");
+        }
+        var change = new FaultHooksView((long?)fsyncDelay?.TotalMilliseconds, (long?)clockOffset?.TotalMilliseconds);
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Put, $"{HttpAddress(node)}{FaultHooksEndpoints.Path}")
+            {
+                Content = JsonContent.Create(change),
+            };
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", File.ReadAllText(SecretFile).Trim());
+            try
+            {
+                using var response = await Http.SendAsync(request);
+                if (!response.IsSuccessStatusCode)
+                {
+                    throw new InvalidOperationException($"node {node} refused the fault hooks change: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                }
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && clock.Elapsed < HooksBound)
+            {
+                await Task.Delay(200); // a loaded node may answer late; the change is idempotent
+            }
+        }
+    }
+
+    private static readonly TimeSpan HooksBound = TimeSpan.FromSeconds(15);
 
     public string LogOf(int node) => File.Exists(LogPath(node)) ? File.ReadAllText(LogPath(node)) : "";
 
@@ -536,6 +590,7 @@ public sealed partial class TestBed : IAsyncDisposable
                 BlockReserveBytes = 0,
                 Coordination = _options.Coordination,
                 FileSystem = _options.FileSystem,
+                Compute = _options.Compute,
                 Members = Nodes.Select(n => new { Id = n, Peer = $"{Address(n)}:{PeerPort}", Http = HttpAddress(n) }),
             },
         };

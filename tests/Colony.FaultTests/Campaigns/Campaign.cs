@@ -10,7 +10,7 @@ namespace Colony.FaultTests.Campaigns;
 
 /// <summary>
 /// A Jepsen-style run: a bed of nodes, a seeded schedule of faults applied while clients run the
-/// register workload and, beside it, the locks, ephemerals and storage workloads; a complete heal,
+/// register workload and, beside it, the locks, ephemerals, compute and storage workloads; a complete heal,
 /// final reads through every node, then every workload's checkers.
 /// </summary>
 public static class Campaign
@@ -32,6 +32,8 @@ public static class Campaign
             Coordination = CampaignOptions.Coordination,
             FileSystem = CampaignOptions.FileSystem,
             DiskMiB = options.Kinds.Contains(NemesisKind.FullDisk) ? CampaignOptions.DiskMiB : null,
+            Compute = CampaignOptions.ComputeSection,
+            FaultHooks = options.Kinds.Any(NemesisKinds.NeedsFaultHooks),
         });
         bool netem = bed.NetemAvailable;
         await bed.WaitForLeaderAsync(Bound);
@@ -148,6 +150,8 @@ public static class Campaign
     {
         WorkloadKind.Locks => new LockWorkload(options.Locks),
         WorkloadKind.Ephemerals => new EphemeralWorkload(options.Ephemerals with { Seed = options.Seed }),
+        // A full disk fails task attempts on its node, which count against the job: not a fault the design claims to survive.
+        WorkloadKind.Compute => new ComputeWorkload(options.Compute with { Seed = options.Seed, FailuresExcused = options.Kinds.Contains(NemesisKind.FullDisk) }),
         _ => new StorageWorkload(options.Storage with { Seed = options.Seed }),
     };
 

@@ -24,6 +24,8 @@ public sealed record CampaignOptions
 
     public EphemeralWorkloadOptions Ephemerals { get; init; } = new();
 
+    public ComputeWorkloadOptions Compute { get; init; } = new();
+
     /// <summary>The storage workload's; it runs last, as its check kills a data node for good.</summary>
     public StorageWorkloadOptions Storage { get; init; } = new();
 
@@ -50,5 +52,15 @@ public sealed record CampaignOptions
     {
         ["DeadNodeAfterMs"] = 4000,
         ["RepairIntervalMs"] = 250,
+    };
+
+    /// <summary>
+    /// The five nodes share a small machine: one core each (as `colony up` shares a machine's cores
+    /// among its nodes) and a small sort buffer keep a job's executors from starving the other workloads.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object> ComputeSection { get; } = new Dictionary<string, object>
+    {
+        ["Cores"] = 1,
+        ["SortBufferBytes"] = 4 * 1024 * 1024,
     };
 }

@@ -27,6 +27,18 @@ public enum NemesisKind
     /// it needs the bed's small disks, and adding it there would change what old seeds replay.
     /// </summary>
     FullDisk,
+
+    /// <summary>
+    /// One or two nodes' write-ahead log fsyncs each delayed by 50–200 ms, through the nodes' test-only
+    /// fault hooks; the heal sets the delay back to zero. Opt-in, like <see cref="FullDisk"/>.
+    /// </summary>
+    SlowDisk,
+
+    /// <summary>
+    /// The leader's wall clock stepped forward or back by 5–120 s, through its test-only fault hooks, as
+    /// a bad NTP step would; the heal steps it back. Opt-in, like <see cref="FullDisk"/>.
+    /// </summary>
+    ClockJump,
 }
 
 /// <summary>Sets of nemesis kinds.</summary>
@@ -38,4 +50,7 @@ public static class NemesisKinds
         NemesisKind.IsolateLeader, NemesisKind.MajorityMinority, NemesisKind.Bridge,
         NemesisKind.RandomHalves, NemesisKind.Kill, NemesisKind.Pause,
     ];
+
+    /// <summary>Whether the bed's nodes must run with their test-only fault hooks for <paramref name="kind"/>.</summary>
+    public static bool NeedsFaultHooks(NemesisKind kind) => kind is NemesisKind.SlowDisk or NemesisKind.ClockJump;
 }

@@ -62,6 +62,9 @@ public sealed class NemesisRunner(TestBed bed)
 {
     private static readonly TimeSpan FailoverBound = TimeSpan.FromSeconds(20);
 
+    /// <summary>The node whose clock a clock jump stepped, by step, until its heal.</summary>
+    private readonly Dictionary<int, int> _jumped = [];
+
     public NemesisLog Log { get; } = new();
 
     public async Task RunAsync(IReadOnlyList<NemesisStep> steps, CancellationToken cancellationToken)
@@ -87,12 +90,12 @@ public sealed class NemesisRunner(TestBed bed)
                 {
                     await Task.Delay(wait, cancellationToken);
                 }
-                Heal(step, clock);
+                await HealAsync(step, clock);
             }
         }
         finally
         {
-            HealAll();
+            await HealAllAsync();
         }
     }
 
@@ -116,6 +119,16 @@ public sealed class NemesisRunner(TestBed bed)
                     bed.Pause(node);
                 }
                 Log.Add(clock.Elapsed, $"#{step.Index} SIGSTOP node {string.Join(',', step.Targets)}");
+                break;
+            case NemesisKind.SlowDisk:
+                foreach (var node in step.Targets)
+                {
+                    await bed.SetFaultHooksAsync(node, fsyncDelay: step.Amount);
+                }
+                Log.Add(clock.Elapsed, $"#{step.Index} node(s) {string.Join(',', step.Targets)}: every fsync {step.Amount.TotalMilliseconds:0} ms slower");
+                break;
+            case NemesisKind.ClockJump:
+                await JumpLeaderClockAsync(step, clock);
                 break;
             case NemesisKind.FullDisk:
                 foreach (var node in step.Targets)
@@ -163,10 +176,41 @@ public sealed class NemesisRunner(TestBed bed)
         }
     }
 
-    private void Heal(NemesisStep step, Stopwatch clock)
+    private async Task JumpLeaderClockAsync(NemesisStep step, Stopwatch clock)
+    {
+        int leader;
+        try
+        {
+            leader = await bed.WaitForLeaderAsync(FailoverBound);
+        }
+        catch (TimeoutException)
+        {
+            Log.Add(clock.Elapsed, $"#{step.Index} ClockJump: no agreed leader");
+            return;
+        }
+        await bed.SetFaultHooksAsync(leader, clockOffset: step.Amount);
+        _jumped[step.Index] = leader;
+        Log.Add(clock.Elapsed, $"#{step.Index} ClockJump: leader {leader}'s wall clock stepped {step.Amount.TotalSeconds:+0.0;-0.0} s");
+    }
+
+    private async Task HealAsync(NemesisStep step, Stopwatch clock)
     {
         switch (step.Kind)
         {
+            case NemesisKind.SlowDisk:
+                foreach (var node in step.Targets)
+                {
+                    await bed.SetFaultHooksAsync(node, fsyncDelay: TimeSpan.Zero);
+                }
+                Log.Add(clock.Elapsed, $"#{step.Index} heal: node(s) {string.Join(',', step.Targets)} fsync at full speed again");
+                break;
+            case NemesisKind.ClockJump:
+                if (_jumped.Remove(step.Index, out int jumped))
+                {
+                    await bed.SetFaultHooksAsync(jumped, clockOffset: TimeSpan.Zero);
+                    Log.Add(clock.Elapsed, $"#{step.Index} heal: node {jumped}'s wall clock set right");
+                }
+                break;
             case NemesisKind.Kill:
                 foreach (var node in step.Targets)
                 {
@@ -201,7 +245,7 @@ public sealed class NemesisRunner(TestBed bed)
     }
 
     /// <summary>Undoes every fault, whatever was in force: used when a run ends early.</summary>
-    private void HealAll()
+    private async Task HealAllAsync()
     {
         bed.HealNetwork();
         foreach (var node in bed.Nodes)
@@ -211,6 +255,17 @@ public sealed class NemesisRunner(TestBed bed)
             if (!bed.IsRunning(node))
             {
                 bed.Restart(node);
+            }
+            else if (bed.HasFaultHooks)
+            {
+                try
+                {
+                    await bed.SetFaultHooksAsync(node, TimeSpan.Zero, TimeSpan.Zero);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or InvalidOperationException)
+                {
+                    Log.Add(TimeSpan.Zero, $"heal: node {node}'s fault hooks could not be reset: {e.Message}");
+                }
             }
         }
     }

@@ -21,6 +21,16 @@ public sealed record ScheduleOptions
     public TimeSpan MinHealed { get; init; } = TimeSpan.FromSeconds(3);
 
     public TimeSpan MaxHealed { get; init; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>The fsync delay of a slow disk is drawn between these.</summary>
+    public TimeSpan MinFsyncDelay { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    public TimeSpan MaxFsyncDelay { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How far a clock jump steps the leader's wall clock, forward or back, is drawn between these.</summary>
+    public TimeSpan MinClockJump { get; init; } = TimeSpan.FromSeconds(5);
+
+    public TimeSpan MaxClockJump { get; init; } = TimeSpan.FromSeconds(120);
 }
 
 /// <summary>
@@ -67,9 +77,18 @@ public static class NemesisSchedule
                     Cuts.Between(shuffled.Take(shuffled.Length / 2), shuffled.Skip(shuffled.Length / 2))),
                 NemesisKind.Kill => (Sorted(shuffled.Take(1 + random.Next(minority))), Cuts.None),
                 NemesisKind.Pause or NemesisKind.FullDisk => ([shuffled[0]], Cuts.None),
+                NemesisKind.SlowDisk => (Sorted(shuffled.Take(1 + random.Next(minority))), Cuts.None),
+                NemesisKind.ClockJump => ([], Cuts.None),
                 _ => throw new InvalidOperationException($"unknown nemesis {kind}"),
             };
-            steps.Add(new NemesisStep(steps.Count + 1, kind, at, duration, targets, cuts));
+            // Drawn only for the kinds that need it, so that older kinds' schedules stay as they were.
+            var amount = kind switch
+            {
+                NemesisKind.SlowDisk => Between(random, options.MinFsyncDelay, options.MaxFsyncDelay),
+                NemesisKind.ClockJump => Between(random, options.MinClockJump, options.MaxClockJump) * (random.Next(2) == 0 ? -1 : 1),
+                _ => TimeSpan.Zero,
+            };
+            steps.Add(new NemesisStep(steps.Count + 1, kind, at, duration, targets, cuts, amount));
             at += duration + Between(random, options.MinHealed, options.MaxHealed);
         }
         return steps;

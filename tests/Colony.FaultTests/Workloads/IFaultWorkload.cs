@@ -12,6 +12,9 @@ public enum WorkloadKind
     /// <summary>Sessions that create ephemerals and then close, or vanish and expire.</summary>
     Ephemerals,
 
+    /// <summary>Word-count jobs, one after another, whose output must equal the count computed here.</summary>
+    Compute,
+
     /// <summary>Files written through the file system and read back after the heal.</summary>
     Storage,
 }

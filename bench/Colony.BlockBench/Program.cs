@@ -20,7 +20,7 @@ try
     {
         var store = BlockStore.Open(new BlockStoreOptions { Directory = Path.Combine(root, $"node{i}"), WriteBehindBytes = (long)settings.WriteBehindMiB << 20 });
         stores.Add(store);
-        servers.Add(BlockTransferServer.Start(store, new IPEndPoint(IPAddress.Loopback, 0), transfer));
+        servers.Add(BlockTransferServer.Start(store, new IPEndPoint(IPAddress.Loopback, 0), tokens: null, transfer));
     }
     var client = new BlockTransferClient(transfer);
     byte[] block = new byte[settings.BlockMiB << 20];

@@ -57,7 +57,8 @@ public static class StorageAndHttpSeeds
 
     private static byte[] WriteFrame()
     {
-        var request = new WriteBlockRequest(SidecarBlock, 0, 1124, ChunkSize, "client-1", ["127.0.0.1:9867", "127.0.0.1:9868"]);
+        string token = new BlockAccessToken(SidecarBlock, BlockAccessMode.Write, "alice", 1_800_000_000_000).Sign(TokenKey);
+        var request = new WriteBlockRequest(SidecarBlock, 0, 1124, ChunkSize, "client-1", ["127.0.0.1:9867", "127.0.0.1:9868"], token);
         byte[] frame = new byte[request.FrameLength];
         request.WriteFrame(frame);
         return frame;
@@ -72,8 +73,9 @@ public static class StorageAndHttpSeeds
 
     private static byte[] ReadFrame()
     {
-        var request = new ReadBlockRequest(SidecarBlock, 100, 900);
-        byte[] frame = new byte[FrameHeader.Size + 64];
+        string token = new BlockAccessToken(SidecarBlock, BlockAccessMode.Read, "alice", 1_800_000_000_000).Sign(TokenKey);
+        var request = new ReadBlockRequest(SidecarBlock, 100, 900, token);
+        byte[] frame = new byte[request.FrameLength];
         return frame[..request.WriteFrame(frame)];
     }
 

@@ -22,6 +22,9 @@ public static class StorageAndHttpTargets
     /// <summary>The replica every sidecar input claims to describe (the seeds are written for it).</summary>
     public static readonly BlockVersion SidecarBlock = new(new BlockId(7), new GenerationStamp(3));
 
+    /// <summary>The key the block transfer seeds' tokens are signed with, so a seed's token passes the check.</summary>
+    public static readonly byte[] TokenKey = BlockAccessToken.DeriveKey("fuzz cluster secret"u8);
+
     /// <summary>The HTTP inputs, by the selector byte that starts an <see cref="HttpApi"/> input.</summary>
     public enum HttpInput : byte
     {
@@ -70,7 +73,8 @@ public static class StorageAndHttpTargets
 
     /// <summary>
     /// A byte stream on the block transfer port, in either direction: frames of every type, decoded as the
-    /// node and the client decode them; a data packet is checked against the chunk size in force.
+    /// node and the client decode them; a request's block access token is checked as the node checks it; a
+    /// data packet is checked against the chunk size in force.
     /// </summary>
     public static void BlockTransfer(ReadOnlySpan<byte> input)
     {
@@ -89,13 +93,17 @@ public static class StorageAndHttpTargets
                 switch (header.Type)
                 {
                     case FrameType.WriteBlock:
-                        chunkSize = WriteBlockRequest.Decode(body).ChunkSize;
+                        var write = WriteBlockRequest.Decode(body);
+                        _ = BlockAccessToken.Verify(TokenKey, write.Token, write.Version, [BlockAccessMode.Write, BlockAccessMode.Copy], 0);
+                        chunkSize = write.ChunkSize;
                         break;
                     case FrameType.PipelineAck:
                         _ = PipelineAck.Decode(body).FirstFailure;
                         break;
                     case FrameType.ReadBlock:
-                        ReadBlockRequest.Decode(body);
+                        var read = ReadBlockRequest.Decode(body);
+                        _ = BlockAccessToken.Verify(TokenKey, read.Token, read.Version, [BlockAccessMode.Read], 0);
+                        _ = BlockAccessToken.Parse(read.Token);
                         break;
                     case FrameType.ReadReply:
                         chunkSize = ReadBlockReply.Decode(body).ChunkSize;

@@ -28,7 +28,8 @@ public sealed class BlockTransferClient
     /// Writes the rest of <paramref name="source"/> as block <paramref name="version"/> through <paramref name="pipeline"/>
     /// ("host:port" of each node, in order), from <paramref name="startOffset"/> (above zero only to resume after a
     /// failure, with a newer stamp and the surviving nodes). Returns the block's length once every node acked it as
-    /// durable. Throws <see cref="PipelineFailedException"/> naming the failed node and the acked length.
+    /// durable. <paramref name="token"/> is the block access token the namespace handed out with the block (every node
+    /// checks it). Throws <see cref="PipelineFailedException"/> naming the failed node and the acked length.
     /// </summary>
     public async Task<long> WriteBlockAsync(
         IReadOnlyList<string> pipeline,
@@ -37,6 +38,7 @@ public sealed class BlockTransferClient
         long startOffset = 0,
         long? expectedLength = null,
         int? chunkSize = null,
+        string token = "",
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(pipeline);
@@ -47,7 +49,7 @@ public sealed class BlockTransferClient
         }
         int chunk = chunkSize ?? _options.ChunkSize;
         long expected = expectedLength ?? (source.CanSeek ? startOffset + source.Length - source.Position : DefaultBlockSize);
-        var request = new WriteBlockRequest(version, startOffset, Math.Max(expected, startOffset), chunk, _options.ClientName, pipeline.Skip(1).ToArray());
+        var request = new WriteBlockRequest(version, startOffset, Math.Max(expected, startOffset), chunk, _options.ClientName, pipeline.Skip(1).ToArray(), token);
         var write = new PipelineWrite(pipeline, version, startOffset);
 
         FrameConnection connection;
@@ -145,10 +147,11 @@ public sealed class BlockTransferClient
 
     /// <summary>
     /// Reads [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="version"/> from <paramref name="node"/>
-    /// into <paramref name="destination"/>, verifying every chunk. Throws <see cref="ChecksumMismatchException"/> or
-    /// <see cref="ReplicaUnavailableException"/>, so the caller can fail over to another replica.
+    /// into <paramref name="destination"/>, verifying every chunk, under the block access token the namespace handed out
+    /// with the block's locations. Throws <see cref="ChecksumMismatchException"/> or <see cref="ReplicaUnavailableException"/>
+    /// (status <see cref="TransferStatus.AccessDenied"/> for a missing or expired token), so the caller can fail over.
     /// </summary>
-    public async Task ReadBlockAsync(string node, BlockVersion version, long offset, long length, Stream destination, CancellationToken cancellationToken = default)
+    public async Task ReadBlockAsync(string node, BlockVersion version, long offset, long length, Stream destination, string token = "", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -158,8 +161,9 @@ public sealed class BlockTransferClient
             FrameConnection connection = await FrameConnection.ConnectAsync(node, _options, cancellationToken).ConfigureAwait(false);
             await using (connection.ConfigureAwait(false))
             {
-                byte[] request = new byte[ReadBlockRequest.FrameLength];
-                new ReadBlockRequest(version, offset, length).WriteFrame(request);
+                var read = new ReadBlockRequest(version, offset, length, token);
+                byte[] request = new byte[read.FrameLength];
+                read.WriteFrame(request);
                 await connection.WriteAsync(request, cancellationToken).ConfigureAwait(false);
                 ReadBlockReply reply;
                 using (PooledFrame frame = await connection.ReadFrameAsync(FrameType.ReadReply, cancellationToken).ConfigureAwait(false))

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Colony.Client.Blocks;
 using Colony.Core;
+using Colony.Storage.Blocks.Transfer;
 
 namespace Colony.Client.FileSystem;
 
@@ -157,6 +158,7 @@ internal sealed class FileReadStream : Stream
         var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
         var tried = new HashSet<string>();
         Exception? last = null;
+        bool renewed = false;
         if (_fs.LocalReplicas is { } local && block.Nodes.Contains(local.Node))
         {
             tried.Add(local.Node);
@@ -202,20 +204,35 @@ internal sealed class FileReadStream : Stream
                 {
                     continue;
                 }
-                try
+                for (bool again = true; again;)
                 {
-                    // Resume after the bytes already delivered (they were verified).
-                    await _fs.Transfers.ReadBlockAsync(node, version, offset + counted.Written, length - counted.Written, counted, cancellationToken).ConfigureAwait(false);
-                    return;
-                }
-                catch (ChecksumMismatchException e)
-                {
-                    last = e;
-                    await _fs.ReportCorruptAsync(node, version).ConfigureAwait(false);
-                }
-                catch (Exception e) when (!counted.Failed && e is BlockTransferException or IOException or SocketException or TimeoutException)
-                {
-                    last = e;
+                    again = false;
+                    try
+                    {
+                        // Resume after the bytes already delivered (they were verified).
+                        await _fs.Transfers.ReadBlockAsync(node, version, offset + counted.Written, length - counted.Written, counted, block.Token ?? "", cancellationToken).ConfigureAwait(false);
+                        return;
+                    }
+                    catch (ReplicaUnavailableException e) when (e.Status == TransferStatus.AccessDenied && !renewed && !counted.Failed)
+                    {
+                        // The tokens came with the locations and outlived their lifetime (a stream kept open a long
+                        // time): fresh locations bring fresh tokens, and this node is asked again with them.
+                        last = e;
+                        renewed = true;
+                        again = true;
+                        _file = await _fs.LocateAsync(_path, cancellationToken).ConfigureAwait(false);
+                        block = _file.Blocks.FirstOrDefault(b => b.BlockId == block.BlockId) ?? block;
+                        version = new BlockVersion(version.Id, new GenerationStamp(block.Stamp));
+                    }
+                    catch (ChecksumMismatchException e)
+                    {
+                        last = e;
+                        await _fs.ReportCorruptAsync(node, version).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (!counted.Failed && e is BlockTransferException or IOException or SocketException or TimeoutException)
+                    {
+                        last = e;
+                    }
                 }
             }
             // Every known replica failed: the leader may know others (re-replicated since the file was opened).

@@ -115,6 +115,7 @@ internal sealed class FileWriteStream : Stream
                 Path = _path, Holder = _fs.Options.ClientName, Writer = _fs.Options.LocalDataNode, Excluded = excluded, Previous = _previous,
             }, FsClientJson.Default.LocatedBlockResponse, cancellationToken).ConfigureAwait(false);
             var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
+            string token = block.Token ?? "";
             var pipeline = block.Nodes.Take(_pipelineWidth).ToList();
             long start = 0;
             while (true)
@@ -122,7 +123,7 @@ internal sealed class FileWriteStream : Stream
                 try
                 {
                     using var source = new MemoryStream(data, (int)start, length - (int)start, writable: false);
-                    await _fs.Transfers.WriteBlockAsync(pipeline, version, source, start, length, null, cancellationToken).ConfigureAwait(false);
+                    await _fs.Transfers.WriteBlockAsync(pipeline, version, source, start, length, null, token, cancellationToken).ConfigureAwait(false);
                     await _fs.PostAsync("commit-block", new FsRequest
                     {
                         Path = _path, Holder = _fs.Options.ClientName, BlockId = version.Id.Value, Stamp = version.Stamp.Value,
@@ -151,6 +152,7 @@ internal sealed class FileWriteStream : Stream
                     var renewed = await _fs.PostAsync("update-pipeline", new FsRequest { Path = _path, Holder = _fs.Options.ClientName, BlockId = version.Id.Value },
                         FsClientJson.Default.LocatedBlockResponse, cancellationToken).ConfigureAwait(false);
                     version = new BlockVersion(version.Id, new GenerationStamp(renewed.Stamp));
+                    token = renewed.Token ?? ""; // the new stamp needs a token of its own
                     start = e.AckedLength;
                     attempt++;
                 }

@@ -84,7 +84,8 @@ internal sealed record ListingResponse(string Path, IReadOnlyList<FsFileStatus> 
 
 internal sealed record CreatedResponse(string Path, short Replication, long BlockSize);
 
-internal sealed record LocatedBlockResponse(ulong BlockId, ulong Stamp, long Offset, long Length, uint Checksum, IReadOnlyList<string> Nodes);
+/// <summary>A block, its replicas, and the block access token the data nodes ask for (read for locations, write for a pipeline).</summary>
+internal sealed record LocatedBlockResponse(ulong BlockId, ulong Stamp, long Offset, long Length, uint Checksum, IReadOnlyList<string> Nodes, string? Token = null);
 
 internal sealed record LocationsResponse(string Path, long Length, bool Complete, IReadOnlyList<LocatedBlockResponse> Blocks);
 

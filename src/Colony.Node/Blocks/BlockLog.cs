@@ -21,6 +21,9 @@ internal static partial class BlockLog
     [LoggerMessage(4014, LogLevel.Warning, "Block transfer connection from {Remote} refused: the node serves at most {Limit} connections, and {PerIp} from one address (0: no limit)")]
     public static partial void ConnectionRefused(ILogger logger, string remote, int limit, int perIp);
 
+    [LoggerMessage(4015, LogLevel.Warning, "Block transfer request from {Remote} refused: {Reason}")]
+    public static partial void AccessRefused(ILogger logger, string? remote, string reason);
+
     [LoggerMessage(4013, LogLevel.Error, "Block transfer connection from {Remote} failed unexpectedly")]
     public static partial void ConnectionCrashed(ILogger logger, Exception exception, string? remote);
 

@@ -9,20 +9,25 @@ namespace Colony.Node.Blocks;
 /// Carries out the leader's copy commands: streams a finalized local replica to another node through the write
 /// protocol (a one-node pipeline). Every copy from this node shares one bandwidth cap, so re-replication never
 /// starves client traffic. The source bytes are verified as they are read, so a corrupt replica is never spread.
+/// The target checks a copy token this node mints itself with the cluster secret (the leader's command is the
+/// authority; the token proves to the target that a node of the cluster sends it).
 /// </summary>
 public sealed class BlockReplicator
 {
     private readonly BlockStore _store;
     private readonly BlockTransferClient _client;
     private readonly TokenBucket _bandwidth;
+    private readonly Func<BlockVersion, string> _copyToken;
 
-    public BlockReplicator(BlockStore store, BlockTransferClient client, long bytesPerSecond, TimeProvider time)
+    /// <param name="copyToken">The token to send with a copy of a block; null sends none (to servers that ask for none).</param>
+    public BlockReplicator(BlockStore store, BlockTransferClient client, long bytesPerSecond, TimeProvider time, Func<BlockVersion, string>? copyToken = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(client);
         _store = store;
         _client = client;
         _bandwidth = new TokenBucket(bytesPerSecond, time);
+        _copyToken = copyToken ?? (_ => "");
     }
 
     /// <summary>Default cap on copy traffic from one node: 32 MiB/s.</summary>
@@ -39,7 +44,7 @@ public sealed class BlockReplicator
         var source = new VerifiedReplicaStream(reader, _bandwidth);
         try
         {
-            return await _client.WriteBlockAsync([target], version, source, 0, reader.Length, reader.ChunkSize, cancellationToken).ConfigureAwait(false);
+            return await _client.WriteBlockAsync([target], version, source, 0, reader.Length, reader.ChunkSize, _copyToken(version), cancellationToken).ConfigureAwait(false);
         }
         catch (BlockStoreException e) when (e.Status == TransferStatus.Corrupt)
         {

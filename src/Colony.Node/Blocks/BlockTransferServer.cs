@@ -10,13 +10,16 @@ namespace Colony.Node.Blocks;
 
 /// <summary>
 /// The data node's block transfer endpoint: accepts TCP connections and serves one request on each, a write
-/// pipeline stage (<see cref="WritePipelineStage"/>) or a read (<see cref="ReadHandler"/>). Disposing it stops the
-/// listener and drops every open connection at once, as a crash would.
+/// pipeline stage (<see cref="WritePipelineStage"/>) or a read (<see cref="ReadHandler"/>). Each request's block
+/// access token is checked once, before the disk is touched; a refusal is answered with
+/// <see cref="TransferStatus.AccessDenied"/> and a reason. A request that is let in runs to its end however long it
+/// takes. Disposing the server stops the listener and drops every open connection at once, as a crash would.
 /// </summary>
 public sealed class BlockTransferServer : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly BlockStore _store;
+    private readonly BlockTokens? _tokens;
     private readonly BlockTransferOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
@@ -26,10 +29,11 @@ public sealed class BlockTransferServer : IAsyncDisposable
     private readonly Security.ConnectionsPerAddress _perAddress;
     private long _nextConnection;
 
-    private BlockTransferServer(Socket listener, BlockStore store, BlockTransferOptions options, ILogger logger)
+    private BlockTransferServer(Socket listener, BlockStore store, BlockTokens? tokens, BlockTransferOptions options, ILogger logger)
     {
         _listener = listener;
         _store = store;
+        _tokens = tokens;
         _options = options;
         _logger = logger;
         LocalEndPoint = (IPEndPoint)listener.LocalEndPoint!;
@@ -46,8 +50,12 @@ public sealed class BlockTransferServer : IAsyncDisposable
     /// <summary>"host:port" as clients and pipelines name this node.</summary>
     public string Address => LocalEndPoint.ToString();
 
-    /// <summary>Binds <paramref name="endPoint"/> (port 0 picks a free port) and starts serving <paramref name="store"/>.</summary>
-    public static BlockTransferServer Start(BlockStore store, IPEndPoint endPoint, BlockTransferOptions? options = null, ILoggerFactory? loggers = null)
+    /// <summary>
+    /// Binds <paramref name="endPoint"/> (port 0 picks a free port) and starts serving <paramref name="store"/> to
+    /// requests whose token <paramref name="tokens"/> accepts. Null asks for no token at all: for tests and benchmarks
+    /// of the transfer mechanics only, never a node.
+    /// </summary>
+    public static BlockTransferServer Start(BlockStore store, IPEndPoint endPoint, BlockTokens? tokens, BlockTransferOptions? options = null, ILoggerFactory? loggers = null)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(endPoint);
@@ -65,7 +73,7 @@ public sealed class BlockTransferServer : IAsyncDisposable
             throw;
         }
         ILogger logger = loggers?.CreateLogger<BlockTransferServer>() ?? NullLogger<BlockTransferServer>.Instance;
-        return new BlockTransferServer(listener, store, options, logger);
+        return new BlockTransferServer(listener, store, tokens, options, logger);
     }
 
     private async Task AcceptLoopAsync()
@@ -112,11 +120,22 @@ public sealed class BlockTransferServer : IAsyncDisposable
                 case FrameType.WriteBlock:
                     var write = WriteBlockRequest.Decode(request.Body.Span);
                     request.Dispose();
+                    if (Refuse(connection, write.Token, write.Version, [BlockAccessMode.Write, BlockAccessMode.Copy]) is { } whyNotWrite)
+                    {
+                        await connection.SendAckAsync(new PipelineAck(PipelineAck.SetupSeqno, [TransferStatus.AccessDenied], whyNotWrite), _stopping.Token).ConfigureAwait(false);
+                        await connection.DrainAsync(_options.ReadTimeout).ConfigureAwait(false);
+                        return;
+                    }
                     await new WritePipelineStage(_store, _options, connection, write, _logger, Counters, _stopping.Token).RunAsync().ConfigureAwait(false);
                     break;
                 case FrameType.ReadBlock:
                     var read = ReadBlockRequest.Decode(request.Body.Span);
                     request.Dispose();
+                    if (Refuse(connection, read.Token, read.Version, [BlockAccessMode.Read]) is { } whyNotRead)
+                    {
+                        await ReadHandler.SendReplyAsync(connection, ReadBlockReply.Failure(TransferStatus.AccessDenied, whyNotRead), _stopping.Token).ConfigureAwait(false);
+                        return;
+                    }
                     await ReadHandler.RunAsync(_store, _options, connection, read, Counters, _stopping.Token).ConfigureAwait(false);
                     break;
                 default:
@@ -142,6 +161,24 @@ public sealed class BlockTransferServer : IAsyncDisposable
             await connection.DisposeAsync().ConfigureAwait(false);
             _running.TryRemove(id, out _);
         }
+    }
+
+    /// <summary>Why the request's token does not let it in, or null when it does.</summary>
+    private string? Refuse(FrameConnection connection, string token, Colony.Core.BlockVersion version, ReadOnlySpan<BlockAccessMode> allowed)
+    {
+        if (_tokens is null)
+        {
+            return null;
+        }
+        var verdict = _tokens.Check(token, version, allowed);
+        if (verdict == BlockAccessVerdict.Ok)
+        {
+            return null;
+        }
+        string why = BlockAccessToken.Describe(verdict, version);
+        Counters.Refused();
+        BlockLog.AccessRefused(_logger, connection.Remote, why);
+        return why;
     }
 
     public async ValueTask DisposeAsync()

@@ -67,7 +67,7 @@ internal static class ReadHandler
         }
     }
 
-    private static async Task SendReplyAsync(FrameConnection connection, ReadBlockReply reply, CancellationToken cancellationToken)
+    public static async Task SendReplyAsync(FrameConnection connection, ReadBlockReply reply, CancellationToken cancellationToken)
     {
         byte[] frame = new byte[reply.FrameLength];
         reply.WriteFrame(frame);

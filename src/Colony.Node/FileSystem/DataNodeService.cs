@@ -6,6 +6,7 @@ using Colony.Client.Blocks;
 using Colony.Core;
 using Colony.Node.Blocks;
 using Colony.Node.Hosting;
+using Colony.Storage.Blocks.Transfer;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -53,10 +54,12 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
                 ReserveBytes = options.BlockReserveBytes,
                 CapacityBytes = options.BlockCapacityBytes,
             }, loggers.CreateLogger<BlockStore>());
-            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address),
+            var tokens = new BlockTokens(options.LoadSecret(), TimeSpan.FromMilliseconds(fsOptions.BlockTokenLifetimeMs), time);
+            _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), tokens,
                 new BlockTransferOptions { MaxConnectionsPerIp = fsOptions.MaxTransferConnectionsPerIp, Tls = loop.Tls.Peers }, loggers);
-            var client = new BlockTransferClient(new BlockTransferOptions { ClientName = $"node-{options.NodeId}", Tls = loop.Tls.Peers });
-            _replicator = new BlockReplicator(_store, client, options.ReplicationBytesPerSecond, time);
+            string self = $"node-{options.NodeId}";
+            var client = new BlockTransferClient(new BlockTransferOptions { ClientName = self, Tls = loop.Tls.Peers });
+            _replicator = new BlockReplicator(_store, client, options.ReplicationBytesPerSecond, time, version => tokens.Mint(version, BlockAccessMode.Copy, self));
         }
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }

@@ -43,6 +43,13 @@ public sealed class FileSystemOptions
     /// </summary>
     public int MaxTransferConnectionsPerIp { get; set; }
 
+    /// <summary>
+    /// How long a block access token handed out with block locations or a write pipeline is good for. A data node
+    /// checks it when a transfer starts, so a longer transfer still finishes; a reader holding a file open longer
+    /// fetches fresh tokens by itself. Default 10 minutes.
+    /// </summary>
+    public long BlockTokenLifetimeMs { get; set; } = 600_000;
+
     /// <summary>Reads the section from <paramref name="configuration"/> and validates it.</summary>
     public static FileSystemOptions From(IConfiguration configuration)
     {
@@ -57,7 +64,7 @@ public sealed class FileSystemOptions
     public void Validate()
     {
         if (DeadNodeAfterMs <= 0 || RepairIntervalMs <= 0 || ScrubPauseMs <= 0 || ScrubBytesPerSecond <= 0
-            || TrashExpiryMs <= 0 || TrashCheckIntervalMs <= 0)
+            || TrashExpiryMs <= 0 || TrashCheckIntervalMs <= 0 || BlockTokenLifetimeMs <= 0)
         {
             throw new InvalidOperationException("every Colony:FileSystem setting must be positive");
         }

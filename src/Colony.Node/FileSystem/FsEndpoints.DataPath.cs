@@ -1,5 +1,8 @@
 using Colony.Core;
+using Colony.Node.Blocks;
+using Colony.Node.Hosting;
 using Colony.Node.Security;
+using Colony.Storage.Blocks.Transfer;
 using Colony.Storage.Namespace;
 using Colony.Storage.Replication;
 using Microsoft.AspNetCore.Builder;
@@ -33,6 +36,10 @@ internal static partial class FsEndpoints
         var manager = app.Services.GetRequiredService<BlockManager>();
         var time = app.Services.GetRequiredService<TimeProvider>();
         long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+        // Who passed the permission check above gets a token for just the blocks it was shown, and the data nodes check it.
+        var tokens = new BlockTokens(app.Services.GetRequiredService<NodeOptions>().LoadSecret(),
+            TimeSpan.FromMilliseconds(app.Services.GetRequiredService<FileSystemOptions>().BlockTokenLifetimeMs), time);
+        string Token(HttpRequest http, FileBlock block, BlockAccessMode mode) => tokens.Mint(block.Version, mode, who(http).User);
 
         fs.MapPost("/create", async (HttpRequest http, FsWriteRequest r) =>
         {
@@ -75,7 +82,7 @@ internal static partial class FsEndpoints
                 // A retry whose first answer was lost (a node died while relaying it): nothing was written to
                 // that block yet, so it can go to any pipeline; the one first chosen if this leader remembers it.
                 var again = manager.TargetsOf(open.Version) ?? targets;
-                return Results.Json(View(open, 0, [.. again.Select(t => t.Address)]), FsJson.Default.LocatedBlockView);
+                return Results.Json(View(open, 0, [.. again.Select(t => t.Address)], Token(http, open, BlockAccessMode.Write)), FsJson.Default.LocatedBlockView);
             }
             var (result, failure) = await ExecuteAsync(service,
                 new NamespaceCommand.AddBlock(r.Path!, r.Holder!, [.. targets.Select(t => t.Node)], service.Now)).ConfigureAwait(false);
@@ -84,7 +91,7 @@ internal static partial class FsEndpoints
                 return failure!;
             }
             manager.Allocated(block.Version, targets);
-            return Results.Json(View(block, 0, [.. targets.Select(t => t.Address)]), FsJson.Default.LocatedBlockView);
+            return Results.Json(View(block, 0, [.. targets.Select(t => t.Address)], Token(http, block, BlockAccessMode.Write)), FsJson.Default.LocatedBlockView);
         });
 
         fs.MapPost("/commit-block", async (HttpRequest http, FsWriteRequest r) =>
@@ -105,7 +112,7 @@ internal static partial class FsEndpoints
                 return bad;
             }
             var (result, failure) = await ExecuteAsync(service, new NamespaceCommand.UpdatePipeline(r.Path!, r.Holder!, new BlockId(r.BlockId))).ConfigureAwait(false);
-            return result?.Block is { } block ? Results.Json(View(block, 0, []), FsJson.Default.LocatedBlockView) : failure!;
+            return result?.Block is { } block ? Results.Json(View(block, 0, [], Token(http, block, BlockAccessMode.Write)), FsJson.Default.LocatedBlockView) : failure!;
         });
 
         fs.MapPost("/abandon-block", async (HttpRequest http, FsWriteRequest r) =>
@@ -151,7 +158,7 @@ internal static partial class FsEndpoints
             }
             var self = reader is null ? null : manager.NodeAt(reader);
             long now = Now();
-            var blocks = range.Blocks.Select(b => View(b.Block, b.Offset, manager.Locations(b.Block.Version, self, now))).ToArray();
+            var blocks = range.Blocks.Select(b => View(b.Block, b.Offset, manager.Locations(b.Block.Version, self, now), Token(http, b.Block, BlockAccessMode.Read))).ToArray();
             return Results.Json(new LocationsView(path, range.FileLength, range.IsComplete, blocks), FsJson.Default.LocationsView);
         });
 
@@ -202,8 +209,8 @@ internal static partial class FsEndpoints
         : holder && string.IsNullOrEmpty(r.Holder) ? BadRequest("holder is required")
         : null;
 
-    private static LocatedBlockView View(FileBlock block, long offset, IReadOnlyList<string> nodes) =>
-        new(block.Version.Id.Value, block.Version.Stamp.Value, offset, block.Length, block.Checksum, nodes);
+    private static LocatedBlockView View(FileBlock block, long offset, IReadOnlyList<string> nodes, string token) =>
+        new(block.Version.Id.Value, block.Version.Stamp.Value, offset, block.Length, block.Checksum, nodes, token);
 
     private static string HealthText(BlockHealth health) => health switch
     {

@@ -169,14 +169,18 @@ public sealed record CreatedView(
     [property: JsonPropertyName("replication")] short Replication,
     [property: JsonPropertyName("blockSize")] long BlockSize);
 
-/// <summary>A block and where to reach its replicas (add-block: the pipeline, in order; locations: readable replicas).</summary>
+/// <summary>
+/// A block and where to reach its replicas (add-block: the pipeline, in order; locations: readable replicas), with the
+/// block access token the data nodes ask for: read for locations, write for a pipeline.
+/// </summary>
 public sealed record LocatedBlockView(
     [property: JsonPropertyName("blockId")] ulong BlockId,
     [property: JsonPropertyName("stamp")] ulong Stamp,
     [property: JsonPropertyName("offset")] long Offset,
     [property: JsonPropertyName("length")] long Length,
     [property: JsonPropertyName("checksum")] uint Checksum,
-    [property: JsonPropertyName("nodes")] IReadOnlyList<string> Nodes);
+    [property: JsonPropertyName("nodes")] IReadOnlyList<string> Nodes,
+    [property: JsonPropertyName("token")] string Token);
 
 /// <summary>GET /api/fs/locations: the committed blocks overlapping a range.</summary>
 public sealed record LocationsView(

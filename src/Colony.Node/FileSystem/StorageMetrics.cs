@@ -30,6 +30,8 @@ public sealed class StorageMetrics
             "Block bytes this data node's transfer server sent to readers and copying peers.");
         meter.CreateObservableCounter("colony.fs.bytes_written", () => dataNode.Transfers?.BytesWritten ?? 0, "{byte}",
             "Block bytes this data node's transfer server stored, from write pipelines and replication copies.");
+        meter.CreateObservableCounter("colony.fs.block_token_refusals", () => dataNode.Transfers?.TokensRefused ?? 0, "{request}",
+            "Block transfer requests this data node refused for a missing, forged, expired or mismatched block access token.");
         meter.CreateObservableGauge("colony.fs.blocks", () => (long)files.Read(tree => tree.BlockCount), "{block}",
             "Blocks of the file system's files (the replicated namespace, on every node).");
         meter.CreateObservableGauge("colony.fs.disk.used", () => Disk(options).Used, "By", "Bytes used on the volume holding this node's data directory.");

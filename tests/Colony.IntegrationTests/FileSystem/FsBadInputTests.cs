@@ -41,11 +41,14 @@ public class FsBadInputTests(ITestOutputHelper output)
             Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
         }
 
-        // A block id no node has: the data node answers BlockNotFound, and carries on.
+        // A block id no node has, with a token for it (minted as every node can, from the cluster secret): the
+        // data node answers BlockNotFound, and carries on.
         var client = new BlockTransferClient();
         var missing = new BlockVersion(new BlockId(987_654_321), new GenerationStamp(1));
+        string token = new BlockAccessToken(missing, BlockAccessMode.Read, "colony", DateTimeOffset.UtcNow.AddMinutes(5).ToUnixTimeMilliseconds())
+            .Sign(BlockAccessToken.DeriveKey(cluster.Secret));
         var refused = await Assert.ThrowsAsync<ReplicaUnavailableException>(() =>
-            client.ReadBlockAsync(cluster.DataAddress(cluster.Ids.First()), missing, 0, 10, Stream.Null));
+            client.ReadBlockAsync(cluster.DataAddress(cluster.Ids.First()), missing, 0, 10, Stream.Null, token));
         Assert.Equal(TransferStatus.BlockNotFound, refused.Status);
 
         byte[] data = RandomBytes(Block + 1, 99);

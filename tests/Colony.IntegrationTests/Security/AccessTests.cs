@@ -2,8 +2,11 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using Colony.Client.Blocks;
 using Colony.Client.FileSystem;
 using Colony.Client.Jobs;
+using Colony.Core;
+using Colony.Storage.Blocks.Transfer;
 using Xunit.Abstractions;
 using static Colony.IntegrationTests.FileSystem.Fs;
 
@@ -200,5 +203,66 @@ public sealed class AccessTests(AccessCluster fixture, ITestOutputHelper output)
         Assert.Null(await admin.StatAsync("/user/dave/out"));
         Assert.Empty(await jobs.ListAsync());
         logs.Pass();
+    }
+
+    [Fact]
+    public async Task The_block_port_serves_a_block_only_with_the_token_the_api_hands_to_a_reader_of_its_file()
+    {
+        using var logs = Cluster.DumpLogsOnFailure(output);
+        var (_, erin) = await fixture.CreateTokenAsync("erin");
+        var (_, frank) = await fixture.CreateTokenAsync("frank");
+        using var asErin = new ColonyFileSystem(fixture.Nodes, erin);
+        byte[] secret = RandomBytes(3000, 21);
+        byte[] shared = RandomBytes(2000, 22);
+        await WriteAsync(asErin, "/user/erin/secret.bin", secret, Small(1) with { Mode = "600" });
+        await WriteAsync(asErin, "/user/erin/shared.bin", shared, Small(1) with { Mode = "644" });
+        // The legitimate user's put and get round-trip through the tokens the API hands out.
+        Assert.Equal(secret, await ReadAllAsync(asErin, "/user/erin/secret.bin"));
+
+        // Frank may not read the secret file, so the API gives him neither its blocks nor a token for them.
+        using (var denied = await LocationsAsync(frank, "/user/erin/secret.bin"))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, denied.StatusCode);
+        }
+        var block = await BlockOfAsync(erin, "/user/erin/secret.bin");
+        var version = new BlockVersion(new BlockId((ulong)block["blockId"]!), new GenerationStamp((ulong)block["stamp"]!));
+        string node = (string)block["nodes"]![0]!;
+        var client = new BlockTransferClient();
+
+        // Knowing the block id is not enough: without a token the data node refuses, and says why.
+        var bare = await Assert.ThrowsAsync<ReplicaUnavailableException>(() => client.ReadBlockAsync(node, version, 0, secret.Length, Stream.Null));
+        Assert.Equal(TransferStatus.AccessDenied, bare.Status);
+        Assert.Contains("no block access token", bare.Message, StringComparison.Ordinal);
+        // Nor is a token Frank can get, for a block of a file he may read.
+        string other = (string)(await BlockOfAsync(frank, "/user/erin/shared.bin"))["token"]!;
+        var borrowed = await Assert.ThrowsAsync<ReplicaUnavailableException>(() => client.ReadBlockAsync(node, version, 0, secret.Length, Stream.Null, other));
+        Assert.Equal(TransferStatus.AccessDenied, borrowed.Status);
+        Assert.Contains("another block", borrowed.Message, StringComparison.Ordinal);
+
+        // Nor is a block written behind the namespace's back.
+        var stray = new BlockVersion(new BlockId(version.Id.Value + 1_000_000), new GenerationStamp(1));
+        var write = await Assert.ThrowsAsync<PipelineFailedException>(() => client.WriteBlockAsync([node], stray, new MemoryStream(shared)));
+        Assert.Equal(TransferStatus.AccessDenied, write.Status);
+
+        // The token handed to Erin reads it.
+        using var read = new MemoryStream();
+        await client.ReadBlockAsync(node, version, 0, secret.Length, read, (string)block["token"]!);
+        Assert.Equal(secret, read.ToArray());
+        logs.Pass();
+    }
+
+    private async Task<HttpResponseMessage> LocationsAsync(string token, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"{Cluster.HttpAddress(Cluster.Ids.Last())}/api/fs/locations?path={Uri.EscapeDataString(path)}");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await Cluster.Http.SendAsync(request);
+    }
+
+    /// <summary>The first block of <paramref name="path"/> as /api/fs/locations shows it to the holder of <paramref name="token"/>.</summary>
+    private async Task<JsonNode> BlockOfAsync(string token, string path)
+    {
+        using var response = await LocationsAsync(token, path);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonNode.Parse(await response.Content.ReadAsStringAsync())!["blocks"]![0]!;
     }
 }

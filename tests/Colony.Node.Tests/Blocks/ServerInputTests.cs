@@ -11,12 +11,12 @@ namespace Colony.Node.Tests.Blocks;
 public sealed class ServerInputTests
 {
     [Theory]
-    [InlineData("2000000009010000")]
-    [InlineData("FFFFFFFF03010000")]
+    [InlineData("2000000009020000")]
+    [InlineData("FFFFFFFF03020000")]
     [InlineData("2000000004070000")]
-    [InlineData("0800000002010000" + "0000000000000000")]
-    [InlineData("0400000001010000" + "01020304")]
-    [InlineData("2000000004010000" + "0000")]
+    [InlineData("0800000002020000" + "0000000000000000")]
+    [InlineData("0400000001020000" + "01020304")]
+    [InlineData("2000000004020000" + "0000")]
     public async Task Malformed_input_closes_the_connection_and_the_server_keeps_serving(string hex)
     {
         await using var nodes = TestNodes.Start(1);
@@ -43,7 +43,7 @@ public sealed class ServerInputTests
         var block = new BlockVersion(new BlockId(3), new GenerationStamp(1));
         await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(TestNodes.Data(100))));
         var options = new BlockTransferOptions { ChunkSize = 512, PacketSize = 2048, MaxConnectionsPerIp = 2 };
-        await using var server = BlockTransferServer.Start(nodes.Stores[0], new IPEndPoint(IPAddress.Loopback, 0), options);
+        await using var server = BlockTransferServer.Start(nodes.Stores[0], new IPEndPoint(IPAddress.Loopback, 0), tokens: null, options);
 
         // Two idle connections from 127.0.0.1 take its two slots; a third from there is closed on accept.
         using var first = await ConnectAsync(server.LocalEndPoint, IPAddress.Loopback);
@@ -97,8 +97,9 @@ public sealed class ServerInputTests
 
     private static byte[] ReadFrame(BlockVersion block)
     {
-        byte[] frame = new byte[ReadBlockRequest.FrameLength];
-        new ReadBlockRequest(block, 0, 100).WriteFrame(frame);
+        var request = new ReadBlockRequest(block, 0, 100);
+        byte[] frame = new byte[request.FrameLength];
+        request.WriteFrame(frame);
         return frame;
     }
 

@@ -19,12 +19,14 @@ internal sealed class TestNodes : IAsyncDisposable
 
     private readonly string _root;
     private readonly BlockTransferOptions _transfer;
+    private readonly BlockTokens? _tokens;
     private readonly List<BlockTransferServer?> _servers = [];
 
-    private TestNodes(string root, BlockTransferOptions transfer)
+    private TestNodes(string root, BlockTransferOptions transfer, BlockTokens? tokens)
     {
         _root = root;
         _transfer = transfer;
+        _tokens = tokens;
         Client = new BlockTransferClient(transfer);
     }
 
@@ -39,9 +41,10 @@ internal sealed class TestNodes : IAsyncDisposable
     public IReadOnlyList<string> Pipeline(params int[] nodes) => nodes.Select(Address).ToArray();
 
     /// <param name="transfer">The servers' and the client's options; default <see cref="SmallPackets"/>.</param>
-    public static TestNodes Start(int count, Func<int, BlockStoreOptions, BlockStoreOptions>? configure = null, BlockTransferOptions? transfer = null)
+    /// <param name="tokens">The servers' block token checks; default none (these tests are about the transfer mechanics).</param>
+    public static TestNodes Start(int count, Func<int, BlockStoreOptions, BlockStoreOptions>? configure = null, BlockTransferOptions? transfer = null, BlockTokens? tokens = null)
     {
-        var nodes = new TestNodes(Directory.CreateTempSubdirectory("colony-blocks-").FullName, transfer ?? SmallPackets);
+        var nodes = new TestNodes(Directory.CreateTempSubdirectory("colony-blocks-").FullName, transfer ?? SmallPackets, tokens);
         try
         {
             for (int i = 0; i < count; i++)
@@ -50,7 +53,7 @@ internal sealed class TestNodes : IAsyncDisposable
                 options = configure?.Invoke(i, options) ?? options;
                 BlockStore store = BlockStore.Open(options);
                 nodes.Stores.Add(store);
-                nodes._servers.Add(BlockTransferServer.Start(store, new IPEndPoint(IPAddress.Loopback, 0), nodes._transfer));
+                nodes._servers.Add(BlockTransferServer.Start(store, new IPEndPoint(IPAddress.Loopback, 0), nodes._tokens, nodes._transfer));
             }
             return nodes;
         }
@@ -74,7 +77,7 @@ internal sealed class TestNodes : IAsyncDisposable
 
     /// <summary>Starts a new server for node <paramref name="index"/>'s store.</summary>
     public void Restart(int index) =>
-        _servers[index] = BlockTransferServer.Start(Stores[index], new IPEndPoint(IPAddress.Loopback, 0), _transfer);
+        _servers[index] = BlockTransferServer.Start(Stores[index], new IPEndPoint(IPAddress.Loopback, 0), _tokens, _transfer);
 
     public async Task<byte[]> ReadAsync(int node, BlockVersion version, long offset, long length)
     {

@@ -73,16 +73,16 @@ public sealed class DecoderRobustnessTests
 
     private static byte[][] ValidBodies()
     {
-        var write = new WriteBlockRequest(Version, 512, 4096, 512, "client", ["a:1", "b:2"]);
+        var write = new WriteBlockRequest(Version, 512, 4096, 512, "client", ["a:1", "b:2"], "token");
         var ack = new PipelineAck(3, [TransferStatus.Ok, TransferStatus.Ok], "");
-        var read = new ReadBlockRequest(Version, 10, 20);
+        var read = new ReadBlockRequest(Version, 10, 20, "token");
         var reply = new ReadBlockReply(TransferStatus.Ok, 512, 1000, 0, 1000);
         var packet = new DataPacketHeader(1, 512, true, 20);
         byte[] packetFrame = new byte[packet.FrameLength(512)];
         packet.WriteHeaders(packetFrame, 512);
         byte[] meta = new byte[BlockMetaHeader.Size];
         new BlockMetaHeader(Version, 512).Write(meta);
-        return [Body(write.FrameLength, write.WriteFrame), Body(ack.FrameLength, ack.WriteFrame), Body(ReadBlockRequest.FrameLength, read.WriteFrame),
+        return [Body(write.FrameLength, write.WriteFrame), Body(ack.FrameLength, ack.WriteFrame), Body(read.FrameLength, read.WriteFrame),
             Body(reply.FrameLength, reply.WriteFrame), packetFrame[FrameHeader.Size..], meta];
     }
 

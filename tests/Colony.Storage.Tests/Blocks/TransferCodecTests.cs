@@ -12,19 +12,20 @@ public sealed class TransferCodecTests
     [Fact]
     public void Wire_values_are_frozen()
     {
-        Assert.Equal(1, TransferLimits.ProtocolVersion);
+        Assert.Equal(2, TransferLimits.ProtocolVersion);
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, new[] { FrameType.WriteBlock, FrameType.PipelineAck, FrameType.DataPacket, FrameType.ReadBlock, FrameType.ReadReply }.Select(t => (byte)t));
         Assert.Equal(
-            new byte[] { 0, 1, 2, 3, 4, 5, 6, 7, 8 },
+            new byte[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 },
             new[]
             {
                 TransferStatus.Ok, TransferStatus.ChecksumError, TransferStatus.IoError, TransferStatus.DiskFull, TransferStatus.Unreachable,
-                TransferStatus.BlockNotFound, TransferStatus.StaleStamp, TransferStatus.Corrupt, TransferStatus.InvalidRequest,
+                TransferStatus.BlockNotFound, TransferStatus.StaleStamp, TransferStatus.Corrupt, TransferStatus.InvalidRequest, TransferStatus.AccessDenied,
             }.Select(s => (byte)s));
         Assert.Equal(8, FrameHeader.Size);
         Assert.Equal(24, DataPacketHeader.Size);
         Assert.Equal(4096, TransferLimits.MaxControlBody);
         Assert.Equal(1 << 20, TransferLimits.MaxPacketData);
+        Assert.Equal(512, TransferLimits.MaxTokenBytes);
     }
 
     [Fact]
@@ -32,17 +33,18 @@ public sealed class TransferCodecTests
     {
         byte[] bytes = new byte[8];
         new FrameHeader(FrameType.ReadBlock, 32).Write(bytes);
-        Assert.Equal("2000000004010000", Convert.ToHexString(bytes));
+        Assert.Equal("2000000004020000", Convert.ToHexString(bytes));
         Assert.Equal(new FrameHeader(FrameType.ReadBlock, 32), FrameHeader.Read(bytes));
     }
 
     [Theory]
-    [InlineData("2000000009010000", "unknown frame type 9")]
-    [InlineData("2000000004020000", "unsupported protocol version 2")]
-    [InlineData("2000000004010100", "reserved")]
-    [InlineData("0110000004010000", "exceeds the limit")]
-    [InlineData("FFFFFFFF03010000", "exceeds the limit")]
-    [InlineData("20000000040100", "truncated")]
+    [InlineData("2000000009020000", "unknown frame type 9")]
+    [InlineData("2000000004010000", "unsupported protocol version 1")]
+    [InlineData("2000000004030000", "unsupported protocol version 3")]
+    [InlineData("2000000004020100", "reserved")]
+    [InlineData("0110000004020000", "exceeds the limit")]
+    [InlineData("FFFFFFFF03020000", "exceeds the limit")]
+    [InlineData("20000000040200", "truncated")]
     public void Malformed_frame_headers_are_rejected(string hex, string message)
     {
         BlockProtocolException e = Assert.Throws<BlockProtocolException>(() => FrameHeader.Read(Convert.FromHexString(hex)));
@@ -60,12 +62,12 @@ public sealed class TransferCodecTests
     [Fact]
     public void Write_request_round_trips_and_its_layout_is_frozen()
     {
-        var request = new WriteBlockRequest(Version, 1024, 4096, 512, "c", ["h2:2", "h3:3"]);
+        var request = new WriteBlockRequest(Version, 1024, 4096, 512, "c", ["h2:2", "h3:3"], "tok");
         byte[] frame = new byte[request.FrameLength];
         Assert.Equal(frame.Length, request.WriteFrame(frame));
         Assert.Equal(
-            "3400000001010000" + "0900000000000000" + "0300000000000000" + "0004000000000000" + "0010000000000000" + "00020000"
-            + "010063" + "02" + "0400" + "68323A32" + "0400" + "68333A33",
+            "3900000001020000" + "0900000000000000" + "0300000000000000" + "0004000000000000" + "0010000000000000" + "00020000"
+            + "010063" + "02" + "0400" + "68323A32" + "0400" + "68333A33" + "0300" + "746F6B",
             Convert.ToHexString(frame));
         FrameHeader header = FrameHeader.Read(frame, FrameType.WriteBlock);
         WriteBlockRequest decoded = WriteBlockRequest.Decode(frame.AsSpan(8, header.BodyLength));
@@ -75,7 +77,9 @@ public sealed class TransferCodecTests
         Assert.Equal(512, decoded.ChunkSize);
         Assert.Equal("c", decoded.ClientName);
         Assert.Equal(["h2:2", "h3:3"], decoded.Targets);
+        Assert.Equal("tok", decoded.Token);
         Assert.Equal(["h3:3"], decoded.Downstream().Targets);
+        Assert.Equal("tok", decoded.Downstream().Token);
     }
 
     [Theory]
@@ -102,7 +106,7 @@ public sealed class TransferCodecTests
         Assert.Throws<BlockProtocolException>(() => WriteBlockRequest.Decode([.. body, 0]));
 
         byte[] tooManyTargets = (byte[])body.Clone();
-        tooManyTargets[^1] = 9;
+        tooManyTargets[^3] = 9; // the target count, before the (empty) token's length
         Assert.Contains("9 targets", Assert.Throws<BlockProtocolException>(() => WriteBlockRequest.Decode(tooManyTargets)).Message, StringComparison.Ordinal);
 
         byte[] longName = (byte[])body.Clone();
@@ -120,6 +124,11 @@ public sealed class TransferCodecTests
         byte[] hugeOffset = (byte[])body.Clone();
         BinaryPrimitives.WriteUInt64LittleEndian(hugeOffset.AsSpan(16), ulong.MaxValue);
         Assert.Contains("out of range", Assert.Throws<BlockProtocolException>(() => WriteBlockRequest.Decode(hugeOffset)).Message, StringComparison.Ordinal);
+
+        byte[] longToken = (byte[])body.Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(longToken.AsSpan(longToken.Length - 2), TransferLimits.MaxTokenBytes + 1);
+        Assert.Contains("token of 513 bytes exceeds", Assert.Throws<BlockProtocolException>(() => WriteBlockRequest.Decode(longToken)).Message, StringComparison.Ordinal);
+        Assert.Throws<ArgumentException>(() => new WriteBlockRequest(Version, 0, 4096, 512, "c", [], new string('t', 513)).WriteFrame(new byte[1024]));
     }
 
     [Fact]
@@ -128,7 +137,7 @@ public sealed class TransferCodecTests
         var ack = new PipelineAck(5, [TransferStatus.Ok, TransferStatus.DiskFull], "full");
         byte[] frame = new byte[ack.FrameLength];
         ack.WriteFrame(frame);
-        Assert.Equal("1100000002010000" + "0500000000000000" + "02" + "0003" + "0400" + "66756C6C", Convert.ToHexString(frame));
+        Assert.Equal("1100000002020000" + "0500000000000000" + "02" + "0003" + "0400" + "66756C6C", Convert.ToHexString(frame));
         PipelineAck decoded = PipelineAck.Decode(frame.AsSpan(8));
         Assert.Equal(5, decoded.Seqno);
         Assert.Equal([TransferStatus.Ok, TransferStatus.DiskFull], decoded.Statuses);
@@ -149,7 +158,7 @@ public sealed class TransferCodecTests
     }
 
     [Theory]
-    [InlineData("0500000000000000" + "01" + "09" + "0000", "unknown transfer status 9")]
+    [InlineData("0500000000000000" + "01" + "0A" + "0000", "unknown transfer status 10")]
     [InlineData("0500000000000000" + "00" + "0000", "statuses")]
     [InlineData("0500000000000000" + "0A" + "00000000000000000000" + "0000", "statuses")]
     [InlineData("FEFFFFFFFFFFFFFF" + "01" + "00" + "0000", "seqno")]
@@ -161,11 +170,16 @@ public sealed class TransferCodecTests
     [Fact]
     public void Read_request_and_reply_round_trip()
     {
-        var request = new ReadBlockRequest(Version, 700, 100);
-        byte[] frame = new byte[ReadBlockRequest.FrameLength];
-        request.WriteFrame(frame);
-        Assert.Equal("2000000004010000" + "0900000000000000" + "0300000000000000" + "BC02000000000000" + "6400000000000000", Convert.ToHexString(frame));
+        var request = new ReadBlockRequest(Version, 700, 100, "tok");
+        byte[] frame = new byte[request.FrameLength];
+        Assert.Equal(frame.Length, request.WriteFrame(frame));
+        Assert.Equal("2500000004020000" + "0900000000000000" + "0300000000000000" + "BC02000000000000" + "6400000000000000" + "0300" + "746F6B", Convert.ToHexString(frame));
         Assert.Equal(request, ReadBlockRequest.Decode(frame.AsSpan(8)));
+        var anonymous = new ReadBlockRequest(Version, 700, 100);
+        byte[] bare = new byte[anonymous.FrameLength];
+        anonymous.WriteFrame(bare);
+        Assert.Equal(anonymous, ReadBlockRequest.Decode(bare.AsSpan(8)));
+        Assert.Equal("", ReadBlockRequest.Decode(bare.AsSpan(8)).Token);
 
         var reply = new ReadBlockReply(TransferStatus.Ok, 512, 1300, 512, 512);
         byte[] replyFrame = new byte[reply.FrameLength];
@@ -176,7 +190,7 @@ public sealed class TransferCodecTests
     [Fact]
     public void Read_request_that_overflows_is_rejected()
     {
-        byte[] body = new byte[32];
+        byte[] body = new byte[34]; // an empty token at the end
         BinaryPrimitives.WriteUInt64LittleEndian(body.AsSpan(16), long.MaxValue);
         BinaryPrimitives.WriteUInt64LittleEndian(body.AsSpan(24), 1);
         Assert.Contains("overflows", Assert.Throws<BlockProtocolException>(() => ReadBlockRequest.Decode(body)).Message, StringComparison.Ordinal);
@@ -205,7 +219,7 @@ public sealed class TransferCodecTests
         data.CopyTo(frame, packet.DataOffset(512));
         Assert.Equal(8 + 24 + 4 + 3, frame.Length);
         Assert.Equal(
-            "1F00000003010000" + "0200000000000000" + "0004000000000000" + "01000000" + "03000000"
+            "1F00000003020000" + "0200000000000000" + "0004000000000000" + "01000000" + "03000000"
             + BinaryPrimitives.ReverseEndianness(Crc32C.Compute(data)).ToString("X8", System.Globalization.CultureInfo.InvariantCulture) + "010203",
             Convert.ToHexString(frame));
         Assert.Equal(packet, DataPacketHeader.Decode(frame.AsSpan(8), 512));

@@ -84,7 +84,7 @@ public sealed record PipelineAck(long Seqno, IReadOnlyList<TransferStatus> Statu
     }
 
     internal static TransferStatus StatusFromWire(byte value) =>
-        value <= (byte)TransferStatus.InvalidRequest
+        value <= (byte)TransferStatus.AccessDenied
             ? (TransferStatus)value
             : throw new BlockProtocolException($"unknown transfer status {value}");
 

@@ -2,24 +2,30 @@ using Colony.Core;
 
 namespace Colony.Storage.Blocks.Transfer;
 
-/// <summary>Reads [<see cref="Offset"/>, +<see cref="Length"/>) of a replica. Body: block id u64, stamp u64, offset u64, length u64.</summary>
-public sealed record ReadBlockRequest(BlockVersion Version, long Offset, long Length)
+/// <summary>
+/// Reads [<see cref="Offset"/>, +<see cref="Length"/>) of a replica, with the <see cref="BlockAccessToken"/> that allows it.
+/// Body: block id u64, stamp u64, offset u64, length u64, token (u16 + ASCII; empty when the caller has none).
+/// </summary>
+public sealed record ReadBlockRequest(BlockVersion Version, long Offset, long Length, string Token = "")
 {
-    public const int BodyLength = 32;
+    public int BodyLength => 32 + WireWriter.StringSize(Token);
 
-    public const int FrameLength = FrameHeader.Size + BodyLength;
+    public int FrameLength => FrameHeader.Size + BodyLength;
 
     public int WriteFrame(Span<byte> destination)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Offset);
         ArgumentOutOfRangeException.ThrowIfNegative(Length);
-        new FrameHeader(FrameType.ReadBlock, BodyLength).Write(destination);
-        var writer = new WireWriter(destination.Slice(FrameHeader.Size, BodyLength));
+        WireWriter.CheckString(Token, nameof(Token), TransferLimits.MaxTokenBytes);
+        int body = BodyLength;
+        new FrameHeader(FrameType.ReadBlock, body).Write(destination);
+        var writer = new WireWriter(destination.Slice(FrameHeader.Size, body));
         writer.WriteUInt64(Version.Id.Value);
         writer.WriteUInt64(Version.Stamp.Value);
         writer.WriteUInt64((ulong)Offset);
         writer.WriteUInt64((ulong)Length);
-        return FrameLength;
+        writer.WriteString(Token);
+        return FrameHeader.Size + body;
     }
 
     public static ReadBlockRequest Decode(ReadOnlySpan<byte> body)
@@ -28,12 +34,13 @@ public sealed record ReadBlockRequest(BlockVersion Version, long Offset, long Le
         var version = new BlockVersion(new BlockId(reader.ReadUInt64()), new GenerationStamp(reader.ReadUInt64()));
         long offset = reader.ReadLength("offset");
         long length = reader.ReadLength("length");
+        string token = reader.ReadString("token", TransferLimits.MaxTokenBytes);
         reader.End();
         if (length > long.MaxValue - offset)
         {
             throw new BlockProtocolException($"ReadBlock: offset {offset} + length {length} overflows");
         }
-        return new ReadBlockRequest(version, offset, length);
+        return new ReadBlockRequest(version, offset, length, token);
     }
 }
 

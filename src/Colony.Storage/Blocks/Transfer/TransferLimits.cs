@@ -3,8 +3,8 @@ namespace Colony.Storage.Blocks.Transfer;
 /// <summary>Hard bounds of the block transfer protocol: a frame that breaks one is rejected before anything is allocated for it.</summary>
 public static class TransferLimits
 {
-    /// <summary>The protocol version in every frame header.</summary>
-    public const byte ProtocolVersion = 1;
+    /// <summary>The protocol version in every frame header. 2: requests carry a block access token.</summary>
+    public const byte ProtocolVersion = 2;
 
     /// <summary>Largest body of a control frame (requests, acks, replies).</summary>
     public const int MaxControlBody = 4096;
@@ -20,6 +20,9 @@ public static class TransferLimits
 
     /// <summary>Most UTF-8 bytes of a client name or a target address.</summary>
     public const int MaxNameBytes = 255;
+
+    /// <summary>Most bytes of a block access token's text (<see cref="BlockAccessToken"/>).</summary>
+    public const int MaxTokenBytes = 512;
 
     /// <summary>Most UTF-8 bytes of an error message.</summary>
     public const int MaxMessageBytes = 1024;

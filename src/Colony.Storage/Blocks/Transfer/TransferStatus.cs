@@ -28,4 +28,7 @@ public enum TransferStatus : byte
 
     /// <summary>The request broke a protocol rule (bad offset, replica already exists, resume beyond what was received).</summary>
     InvalidRequest = 8,
+
+    /// <summary>The request carried no block access token, or one that does not allow it (forged, expired, another block or mode).</summary>
+    AccessDenied = 9,
 }

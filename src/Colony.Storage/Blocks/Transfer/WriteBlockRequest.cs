@@ -5,8 +5,10 @@ namespace Colony.Storage.Blocks.Transfer;
 /// <summary>
 /// Opens a write pipeline at the receiving node; <see cref="Targets"/> are the nodes after it, in order.
 /// Body: block id u64, stamp u64, start offset u64, expected length u64, chunk size u32,
-/// client name (u16 + UTF-8), target count u8, then each target "host:port" (u16 + UTF-8).
-/// A start offset above zero resumes a being-written replica after a pipeline failure, under a newer stamp.
+/// client name (u16 + UTF-8), target count u8, each target "host:port" (u16 + UTF-8), then the
+/// <see cref="BlockAccessToken"/> (u16 + ASCII; empty when the caller has none). Every node of the pipeline checks
+/// the same token, and forwards it unchanged. A start offset above zero resumes a being-written replica after a
+/// pipeline failure, under a newer stamp (and with a token for that stamp).
 /// </summary>
 public sealed record WriteBlockRequest(
     BlockVersion Version,
@@ -14,13 +16,14 @@ public sealed record WriteBlockRequest(
     long ExpectedLength,
     int ChunkSize,
     string ClientName,
-    IReadOnlyList<string> Targets)
+    IReadOnlyList<string> Targets,
+    string Token = "")
 {
     /// <summary>The same request as seen by the next node: its first target becomes the receiver.</summary>
     public WriteBlockRequest Downstream() => this with { Targets = Targets.Skip(1).ToArray() };
 
     public int BodyLength =>
-        8 + 8 + 8 + 8 + 4 + WireWriter.StringSize(ClientName) + 1 + Targets.Sum(WireWriter.StringSize);
+        8 + 8 + 8 + 8 + 4 + WireWriter.StringSize(ClientName) + 1 + Targets.Sum(WireWriter.StringSize) + WireWriter.StringSize(Token);
 
     public int FrameLength => FrameHeader.Size + BodyLength;
 
@@ -42,6 +45,7 @@ public sealed record WriteBlockRequest(
         {
             writer.WriteString(target);
         }
+        writer.WriteString(Token);
         return FrameHeader.Size + body;
     }
 
@@ -63,8 +67,9 @@ public sealed record WriteBlockRequest(
         {
             targets[i] = reader.ReadString("target", TransferLimits.MaxNameBytes);
         }
+        string token = reader.ReadString("token", TransferLimits.MaxTokenBytes);
         reader.End();
-        var request = new WriteBlockRequest(version, start, expected, (int)Math.Min(chunkSize, int.MaxValue), client, targets);
+        var request = new WriteBlockRequest(version, start, expected, (int)Math.Min(chunkSize, int.MaxValue), client, targets, token);
         try
         {
             request.Validate();
@@ -103,5 +108,6 @@ public sealed record WriteBlockRequest(
         {
             WireWriter.CheckString(target, nameof(Targets), TransferLimits.MaxNameBytes);
         }
+        WireWriter.CheckString(Token, nameof(Token), TransferLimits.MaxTokenBytes);
     }
 }

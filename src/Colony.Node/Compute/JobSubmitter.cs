@@ -116,7 +116,7 @@ public sealed class JobSubmitter(JobsService jobs, NamespaceService names, Block
 
     private List<(string Path, long Length, IReadOnlyList<InputBlock> Blocks)> ExpandInputs(IReadOnlyList<string> inputs, FsCaller caller)
     {
-        long now = jobs.Now;
+        long now = jobs.BlockManagerNow;
         var files = new List<(string, long, IReadOnlyList<InputBlock>)>();
         foreach (string path in inputs)
         {

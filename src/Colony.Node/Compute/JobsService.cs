@@ -1,5 +1,6 @@
 using Colony.Compute.Jobs;
 using Colony.Consensus.StateMachine;
+using Colony.Node.FileSystem;
 using Colony.Node.Hosting;
 using Colony.Node.Threading;
 
@@ -32,6 +33,9 @@ public sealed class JobsService
 
     /// <summary>Unix milliseconds, as the leader stamps them into commands.</summary>
     public long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>The block manager's clock, for asking it where blocks live (<see cref="FileSystem.ManagerClock"/>).</summary>
+    internal long BlockManagerNow => _time.MonotonicMs();
 
     public T Read<T>(Func<JobsState, T> read)
     {

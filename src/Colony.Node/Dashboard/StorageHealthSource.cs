@@ -50,7 +50,7 @@ internal sealed class StorageHealthSource(NamespaceService files, BlockManager m
 
     private StorageHealthView? Local()
     {
-        long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        long now = time.MonotonicMs(); // the block manager's clock
         lock (_gate)
         {
             if (_last.View is null || now - _last.At >= ReuseMs || now < _last.At)

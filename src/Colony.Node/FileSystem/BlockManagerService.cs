@@ -48,6 +48,9 @@ public sealed partial class BlockManagerService : BackgroundService
 
     private long Now => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>The block manager's clock (<see cref="ManagerClock"/>), not the wall clock of leases and trash.</summary>
+    private long ManagerNow => _time.MonotonicMs();
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_fsOptions.RepairIntervalMs), _time);
@@ -70,7 +73,7 @@ public sealed partial class BlockManagerService : BackgroundService
         {
             if (leading)
             {
-                _manager.BecomeLeader(Now);
+                _manager.BecomeLeader(ManagerNow);
                 _nextTrashCheck = Now + _fsOptions.TrashCheckIntervalMs;
             }
             else
@@ -83,13 +86,14 @@ public sealed partial class BlockManagerService : BackgroundService
             return;
         }
         long now = Now;
+        long managerNow = ManagerNow;
         var plan = _namespace.Read(tree =>
         {
             // The drain list is replicated; the manager mirrors it (a new leader picks it up here, on its first tick).
             _manager.SyncDecommissioning(tree.Decommissioning);
-            return _manager.Plan(tree, now);
+            return _manager.Plan(tree, managerNow);
         });
-        var pass = _namespace.Read(tree => _manager.Balance(tree, now, _fsOptions.BalancerThresholdPercent / 100,
+        var pass = _namespace.Read(tree => _manager.Balance(tree, managerNow, _fsOptions.BalancerThresholdPercent / 100,
             _fsOptions.BalancerMaxMoves, planNew: _fsOptions.BalancerEnabled));
         if (pass is { Started.Count: > 0 })
         {

@@ -23,7 +23,7 @@ internal static partial class FsEndpoints
 
         fs.MapGet("/datanodes", () =>
         {
-            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            long now = time.MonotonicMs();
             var nodes = manager.Nodes(now).OrderBy(n => n.Id).Select(n => new DataNodeView(
                 n.Id.Value, manager.AddressOf(n.Id) ?? "", StateText(n.State), n.Rack, n.CapacityBytes, n.FreeBytes, n.TransfersInFlight,
                 manager.DiskFullWritesOf(n.Id))).ToArray();
@@ -50,7 +50,7 @@ internal static partial class FsEndpoints
             {
                 return BadRequest("threshold is a percentage in (0, 100]");
             }
-            long now = time.GetUtcNow().ToUnixTimeMilliseconds();
+            long now = time.MonotonicMs();
             // A pass asked for by hand plans even when the balancer is switched off.
             if (service.Read(tree => manager.Balance(tree, now, percent / 100, fsOptions.BalancerMaxMoves, planNew: true)) is not { } pass)
             {

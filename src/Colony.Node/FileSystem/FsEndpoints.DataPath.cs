@@ -35,7 +35,7 @@ internal static partial class FsEndpoints
         var ownerOnly = new FsPermissionCheck(Owner: true);
         var manager = app.Services.GetRequiredService<BlockManager>();
         var time = app.Services.GetRequiredService<TimeProvider>();
-        long Now() => time.GetUtcNow().ToUnixTimeMilliseconds();
+        long Now() => time.MonotonicMs(); // the block manager's clock
         // Who passed the permission check above gets a token for just the blocks it was shown, and the data nodes check it.
         var tokens = new BlockTokens(app.Services.GetRequiredService<NodeOptions>().LoadSecret(),
             TimeSpan.FromMilliseconds(app.Services.GetRequiredService<FileSystemOptions>().BlockTokenLifetimeMs), time);

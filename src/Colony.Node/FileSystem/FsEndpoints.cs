@@ -128,7 +128,7 @@ internal static partial class FsEndpoints
             {
                 return BadRequest("nodeId and dataAddress are required");
             }
-            return manager.Heartbeat(request, time.GetUtcNow().ToUnixTimeMilliseconds()) is { } answer
+            return manager.Heartbeat(request, time.MonotonicMs()) is { } answer
                 ? Results.Json(answer, StorageJson.Default.HeartbeatResponse)
                 : Results.Problem(statusCode: StatusCodes.Status421MisdirectedRequest, title: "not the leader", detail: loop.LeaderHttp);
         });

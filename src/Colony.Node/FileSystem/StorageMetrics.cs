@@ -62,7 +62,7 @@ public sealed class StorageMetrics
     // One fsck serves all the gauges of a scrape.
     private FsckView? Fsck()
     {
-        long now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long now = _time.MonotonicMs();
         lock (_gate)
         {
             if (now - _last.At > 1_000)

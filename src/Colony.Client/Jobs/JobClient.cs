@@ -52,7 +52,7 @@ public sealed class JobClient : IDisposable
     public TimeSpan LeaderWait { get; init; } = TimeSpan.FromSeconds(20);
 
     public async Task<string> SubmitAsync(JobRequest job, CancellationToken cancellationToken = default) =>
-        (await SendAsync(HttpMethod.Post, "/api/jobs", JsonContent.Create(job, JobJson.Default.JobRequest), JobJson.Default.JobSubmitted, cancellationToken).ConfigureAwait(false)).Id;
+        (await SendAsync(HttpMethod.Post, "/api/jobs", () => JsonContent.Create(job, JobJson.Default.JobRequest), JobJson.Default.JobSubmitted, cancellationToken).ConfigureAwait(false)).Id;
 
     public Task<JobDetail> GetAsync(string id, CancellationToken cancellationToken = default) =>
         SendAsync(HttpMethod.Get, $"/api/jobs/{Uri.EscapeDataString(id)}", null, JobJson.Default.JobDetail, cancellationToken);
@@ -97,14 +97,15 @@ public sealed class JobClient : IDisposable
 
     private static readonly TimeSpan MinPollInterval = TimeSpan.FromMilliseconds(100);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, HttpContent? content, JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    /// <param name="content">Makes the body, once per attempt: a request disposes its content, so a retry needs a new one.</param>
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, Func<HttpContent>? content, JsonTypeInfo<T> type, CancellationToken cancellationToken)
     {
         var deadline = DateTimeOffset.UtcNow + LeaderWait;
         int attempt = 0;
         while (true)
         {
             int index = (Volatile.Read(ref _preferred) + attempt) % _nodes.Count;
-            using var request = new HttpRequestMessage(method, new Uri(_nodes[index], path)) { Content = content };
+            using var request = new HttpRequestMessage(method, new Uri(_nodes[index], path)) { Content = content?.Invoke() };
             HttpResponseMessage response;
             try
             {

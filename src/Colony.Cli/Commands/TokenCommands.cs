@@ -30,7 +30,7 @@ internal static class TokenCommands
         command.SetAction((parse, ct) => RunAsync(cli, parse, async http =>
         {
             var request = new TokenRequest(parse.GetValue(user), parse.GetValue(groups) ?? [], parse.GetValue(admin));
-            using var response = await SendAsync(http, HttpMethod.Post, "/api/tokens", JsonContent.Create(request, AccessJson.Default.TokenRequest), ct).ConfigureAwait(false);
+            using var response = await SendAsync(http, HttpMethod.Post, "/api/tokens", () => JsonContent.Create(request, AccessJson.Default.TokenRequest), ct).ConfigureAwait(false);
             var created = (await response.Content.ReadFromJsonAsync(AccessJson.Default.TokenCreatedView, ct).ConfigureAwait(false))!;
             cli.Environment.Out.WriteLine(created.Token);
             cli.Environment.Error.WriteLine($"token {created.Id} for {created.User}{(created.Admin ? " (admin)" : "")}: shown only now; use it as COLONY_TOKEN");
@@ -99,12 +99,13 @@ internal static class TokenCommands
     }
 
     /// <summary>Sends to the first node that answers (any node forwards changes to the leader); a refusal is a one-line error.</summary>
-    private static async Task<HttpResponseMessage> SendAsync(Target target, HttpMethod method, string path, HttpContent? body, CancellationToken ct)
+    /// <param name="body">Makes the body, once per node tried: a request disposes its content, so the next node needs a new one.</param>
+    private static async Task<HttpResponseMessage> SendAsync(Target target, HttpMethod method, string path, Func<HttpContent>? body, CancellationToken ct)
     {
         HttpRequestException? last = null;
         foreach (var node in target.Nodes)
         {
-            using var request = new HttpRequestMessage(method, new Uri(node, path)) { Content = body };
+            using var request = new HttpRequestMessage(method, new Uri(node, path)) { Content = body?.Invoke() };
             HttpResponseMessage response;
             try
             {

@@ -70,6 +70,11 @@ else
   failed=$((failed + 1))
 fi
 
+# The reasons for any failures, last, where a truncated log still shows them.
+if [ "$failed" -gt 0 ] && command -v python3 >/dev/null 2>&1; then
+  python3 tools/failed-tests.py "$results"/*.trx || true
+fi
+
 if [ "$skipped" -gt 0 ]; then
   echo "$passed passed, $failed failed, $skipped skipped"
 else

@@ -223,6 +223,7 @@ public sealed partial class RaftNode
         _leaderTicks = 0;
         Array.Clear(_roundSentAt);
         _transferee = NodeId.None;
+        _leaseForfeited = false;
         ResetElectionTimer();
         _progress.Clear();
         SyncProgressWithMembership();

@@ -86,6 +86,10 @@ public sealed partial class RaftNode
     /// </summary>
     private bool HoldsLease()
     {
+        if (_leaseForfeited)
+        {
+            return false;
+        }
         Span<ulong> acked = stackalloc ulong[_membership.Voters.Count];
         int n = 0;
         foreach (var voter in _membership.Voters)

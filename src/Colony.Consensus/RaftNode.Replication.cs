@@ -8,6 +8,7 @@ public sealed partial class RaftNode
     private int StalledHeartbeatsBeforeProbe => Math.Max(2, _options.ElectionTicks / _options.HeartbeatTicks / 2);
 
     private NodeId _transferee;
+    private bool _leaseForfeited;
     private ulong _termStartIndex;
     private long _uncommittedBytes;
     private bool _appendsPending;
@@ -362,8 +363,14 @@ public sealed partial class RaftNode
         return true;
     }
 
-    private void SendTimeoutNow(NodeId to) =>
+    private void SendTimeoutNow(NodeId to)
+    {
+        // The target campaigns past the voters' lease, so from now on another leader may be elected
+        // while our lease looks valid: reads must be confirmed by a heartbeat round again, for the
+        // rest of this term (a TimeoutNow may arrive after the transfer was given up).
+        _leaseForfeited = true;
         _messages.Add(new Message { Type = MessageType.TimeoutNow, From = Id, To = to, Term = _term });
+    }
 
     /// <summary>Recomputes the membership after the log changed, and (on the leader) tracks exactly its peers.</summary>
     private void OnLogMembershipMaybeChanged()

@@ -275,6 +275,33 @@ public class RaftRulesTests
     }
 
     [Fact]
+    public void A_lease_leader_that_sent_TimeoutNow_confirms_reads_with_a_round_again()
+    {
+        // The transferee campaigns past the voters' lease, so a new leader may be elected while the old
+        // one's lease still looks valid: after TimeoutNow the old leader must not answer from its lease.
+        var c = new TestCluster(3, id => new RaftOptions { Id = id, InitialMembership = ThreeVoters, ReadMode = ReadMode.Lease });
+        var leader = c.ElectLeader();
+        c.Tick(3);
+        var target = c.Nodes.First(n => n.Id != leader.Id);
+        bool timeoutNowSent = false;
+        c.DropIf = m =>
+        {
+            bool transfer = m.Type == MessageType.TimeoutNow; // held back: still on its way
+            timeoutNowSent |= transfer;
+            return transfer;
+        };
+        Assert.True(leader.TransferLeadership(target.Id));
+        c.Stabilize();
+        Assert.True(timeoutNowSent);
+        Assert.Equal(RaftRole.Leader, leader.Role);
+
+        leader.ReadIndex(7);
+        var ready = leader.GetReady();
+        Assert.DoesNotContain(ready.ReadStates, r => r.RequestId == 7);
+        leader.Advance(ready);
+    }
+
+    [Fact]
     public void A_restarted_voter_ignores_candidates_for_an_election_timeout()
     {
         var node = NewNode(1);

@@ -40,7 +40,7 @@ public sealed class NemesisScheduleTests
                 "#2 at  16.4 s for  7.9 s: IsolateLeader    isolate the leader",
                 "#3 at  29.3 s for  6.0 s: Pause            SIGSTOP node 4, SIGCONT at heal",
                 "#4 at  38.6 s for  6.3 s: MajorityMinority 1x4 2x4 3x4 4x5",
-                "#5 at  50.3 s for  7.3 s: SlowNetwork      node(s) 1,3,4 capped at 1795 kbit/s each way, queueing up to 118 ms, until the heal",
+                "#5 at  50.3 s for  7.3 s: SlowNetwork      node(s) 1,3,4 capped at 898 kbit/s each way, queueing up to 118 ms, until the heal",
             ],
             steps.Select(s => s.ToString()).ToList());
     }

@@ -47,7 +47,7 @@ public enum NemesisKind
     Lossy,
 
     /// <summary>
-    /// One to ⌈n/2⌉ nodes' links capped at 256–2048 kbit/s each way, a packet queueing up to 100–400 ms
+    /// One to ⌈n/2⌉ nodes' links capped at 128–1024 kbit/s each way, a packet queueing up to 100–400 ms
     /// before it is dropped: a tbf bandwidth cap (netem delay, reordering and rate when the kernel has
     /// netem). The heal removes the qdiscs and checks.
     /// </summary>

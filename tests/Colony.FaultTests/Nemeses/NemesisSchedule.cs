@@ -38,9 +38,9 @@ public sealed record ScheduleOptions
     public int MaxLossPercent { get; init; } = 30;
 
     /// <summary>A slow link's bandwidth cap, each way, is drawn between these (kbit/s).</summary>
-    public int MinRateKbit { get; init; } = 256;
+    public int MinRateKbit { get; init; } = 128;
 
-    public int MaxRateKbit { get; init; } = 2048;
+    public int MaxRateKbit { get; init; } = 1024;
 
     /// <summary>How long a packet may queue behind a slow link's cap is drawn between these.</summary>
     public TimeSpan MinQueueLatency { get; init; } = TimeSpan.FromMilliseconds(100);

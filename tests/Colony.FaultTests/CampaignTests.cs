@@ -8,7 +8,8 @@ namespace Colony.FaultTests;
 
 /// <summary>
 /// The campaign CI runs: five nodes in separate namespaces, clients reading, writing and
-/// compare-and-setting znodes while a seeded schedule partitions, kills and pauses nodes. Longer
+/// compare-and-setting znodes while a seeded schedule partitions, kills and pauses nodes and makes
+/// their links lossy or slow. Longer
 /// runs take COLONY_FAULTS_MINUTES, COLONY_FAULTS_SEED, COLONY_FAULTS_KINDS (a comma-separated
 /// list of nemesis kinds) and COLONY_FAULTS_WORKLOADS (of locks, ephemerals, compute, storage); see
 /// tools/faults/run-campaign.sh and docs/reliability.md.

@@ -19,13 +19,28 @@ public sealed class NemesisScheduleTests
     [Fact]
     public void Seed_1_gives_the_frozen_schedule()
     {
-        // Pinned so that a seed printed by an old run replays the same faults.
-        var steps = NemesisSchedule.Generate(1, FiveNodes with { Length = TimeSpan.FromSeconds(40) });
+        // Pinned so that a seed printed by an old run replays the same faults, given the six kinds it drew from.
+        var steps = NemesisSchedule.Generate(1, FiveNodes with { Length = TimeSpan.FromSeconds(40), Kinds = NemesisKinds.Classic });
         Assert.Equal(
             [
                 "#1 at   3.7 s for  6.8 s: IsolateLeader    isolate the leader",
                 "#2 at  16.4 s for  7.9 s: IsolateLeader    isolate the leader",
                 "#3 at  29.3 s for  5.7 s: RandomHalves     1x2 1x3 1x5 2x4 3x4 4x5",
+            ],
+            steps.Select(s => s.ToString()).ToList());
+    }
+
+    [Fact]
+    public void Seed_1_gives_the_frozen_schedule_with_the_network_kinds()
+    {
+        var steps = NemesisSchedule.Generate(1, FiveNodes with { Length = TimeSpan.FromSeconds(60) });
+        Assert.Equal(
+            [
+                "#1 at   3.7 s for  6.8 s: IsolateLeader    isolate the leader",
+                "#2 at  16.4 s for  7.9 s: IsolateLeader    isolate the leader",
+                "#3 at  29.3 s for  6.0 s: Pause            SIGSTOP node 4, SIGCONT at heal",
+                "#4 at  38.6 s for  6.3 s: MajorityMinority 1x4 2x4 3x4 4x5",
+                "#5 at  50.3 s for  7.3 s: SlowNetwork      node(s) 1,3,4 capped at 898 kbit/s each way, queueing up to 118 ms, until the heal",
             ],
             steps.Select(s => s.ToString()).ToList());
     }
@@ -77,6 +92,15 @@ public sealed class NemesisScheduleTests
                 case NemesisKind.IsolateLeader:
                     Assert.True(step.Cuts.IsEmpty);
                     break;
+                case NemesisKind.Lossy or NemesisKind.SlowNetwork:
+                    Assert.InRange(step.Targets.Count, 1, 3);
+                    Assert.True(step.Cuts.IsEmpty);
+                    Assert.NotNull(step.Link);
+                    break;
+            }
+            if (!NemesisKinds.ShapesLinks(step.Kind))
+            {
+                Assert.Null(step.Link);
             }
         }
     }
@@ -141,6 +165,38 @@ public sealed class NemesisScheduleTests
         var back = new NemesisStep(2, NemesisKind.ClockJump, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(6), [], Cuts.None, TimeSpan.FromSeconds(-37.5));
         Assert.Equal("#1 at   4.0 s for  5.0 s: SlowDisk         fsyncs of node(s) 2,4 120 ms slower, until the heal", slow.ToString());
         Assert.Equal("#2 at  12.0 s for  6.0 s: ClockJump        step the leader's wall clock back 37.5 s, set right at heal", back.ToString());
+    }
+
+    [Fact]
+    public void Lossy_and_slow_links_are_standard_with_amounts_in_range_on_one_to_three_of_five_nodes()
+    {
+        Assert.Contains(NemesisKind.Lossy, NemesisKinds.Standard);
+        Assert.Contains(NemesisKind.SlowNetwork, NemesisKinds.Standard);
+        Assert.DoesNotContain(NemesisKind.Lossy, NemesisKinds.Classic);
+        var steps = Enumerable.Range(0, 20)
+            .SelectMany(seed => NemesisSchedule.Generate(seed, FiveNodes with { Kinds = [NemesisKind.Lossy, NemesisKind.SlowNetwork] })).ToList();
+        var lossy = steps.Where(s => s.Kind == NemesisKind.Lossy).ToList();
+        var slow = steps.Where(s => s.Kind == NemesisKind.SlowNetwork).ToList();
+        Assert.NotEmpty(lossy);
+        Assert.NotEmpty(slow);
+        Assert.All(lossy, s => Assert.InRange(s.Link!.LossPercent, FiveNodes.MinLossPercent, FiveNodes.MaxLossPercent));
+        Assert.All(lossy, s => Assert.Equal(0, s.Link!.RateKbit));
+        Assert.All(slow, s => Assert.InRange(s.Link!.RateKbit, FiveNodes.MinRateKbit, FiveNodes.MaxRateKbit));
+        Assert.All(slow, s => Assert.InRange(s.Link!.Latency, FiveNodes.MinQueueLatency, FiveNodes.MaxQueueLatency));
+        Assert.All(slow, s => Assert.Equal(0, s.Link!.LossPercent));
+        // One, two and three nodes all occur: a majority of degraded links, but never all of them.
+        Assert.Equal([1, 2, 3], steps.Select(s => s.Targets.Count).Distinct().Order());
+        Assert.All(steps, s => Assert.Equal(s.Targets.Order(), s.Targets));
+    }
+
+    [Fact]
+    public void A_lossy_and_a_slow_link_say_what_they_do()
+    {
+        var lossy = new NemesisStep(3, NemesisKind.Lossy, TimeSpan.FromSeconds(20), TimeSpan.FromSeconds(7), [1, 5], Cuts.None, Link: LinkFault.Loss(17));
+        var slow = new NemesisStep(4, NemesisKind.SlowNetwork, TimeSpan.FromSeconds(31), TimeSpan.FromSeconds(4.5), [2], Cuts.None,
+            Link: LinkFault.Slow(640, TimeSpan.FromMilliseconds(230)));
+        Assert.Equal("#3 at  20.0 s for  7.0 s: Lossy            node(s) 1,5 drop 17% of packets each way, until the heal", lossy.ToString());
+        Assert.Equal("#4 at  31.0 s for  4.5 s: SlowNetwork      node(s) 2 capped at 640 kbit/s each way, queueing up to 230 ms, until the heal", slow.ToString());
     }
 
     [Fact]

@@ -2,7 +2,8 @@
 # Runs the fault campaign for longer than CI does, e.g. before a release:
 #   tools/faults/run-campaign.sh [MINUTES] [SEED]
 # Needs root (it builds network namespaces). Runs every workload (register with reads, locks,
-# ephemerals, compute, storage) under the six standard nemesis kinds; COLONY_FAULTS_WORKLOADS narrows
+# ephemerals, compute, storage) under the eight standard nemesis kinds (partitions, kills, pauses, lossy
+# and slow links); COLONY_FAULTS_WORKLOADS narrows
 # the workloads, and COLONY_FAULTS_KINDS picks the kinds (e.g. adding SlowDisk,ClockJump or FullDisk). Prints the report; on a violation the report names the directory holding the node logs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

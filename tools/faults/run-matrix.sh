@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the campaign once per nemesis kind (then once with the six standard kinds, then the opt-in
+# Runs the campaign once per nemesis kind (then once with the eight standard kinds, then the opt-in
 # FullDisk, SlowDisk and ClockJump) and prints one results row per run and workload, for the table in
 # docs/reliability.md:
 #   tools/faults/run-matrix.sh [MINUTES_PER_RUN] [SEED]
@@ -35,10 +35,10 @@ run() {
 
 echo "| nemesis | workload | attempted | acknowledged | lost | violations | longest gap | leader failover |"
 echo "|---|---|---|---|---|---|---|---|"
-for kind in IsolateLeader MajorityMinority Bridge RandomHalves Kill Pause; do
+for kind in IsolateLeader MajorityMinority Bridge RandomHalves Kill Pause Lossy SlowNetwork; do
   run "$kind" "$kind"
 done
-run all "IsolateLeader,MajorityMinority,Bridge,RandomHalves,Kill,Pause"
+run all "IsolateLeader,MajorityMinority,Bridge,RandomHalves,Kill,Pause,Lossy,SlowNetwork"
 run FullDisk FullDisk
 run SlowDisk SlowDisk
 run ClockJump ClockJump

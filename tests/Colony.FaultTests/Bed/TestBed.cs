@@ -43,7 +43,8 @@ public sealed record BedOptions
 /// by a veth pair to a bridge in the root namespace, each with its own address in a /24 chosen for
 /// this run, and a real `colony node` inside binding that address. Clients run in the root namespace
 /// and reach every node through the bridge's address; partitions cut only node-to-node traffic, with
-/// nftables rules inside each namespace, as a switch failure between servers would.
+/// nftables rules inside each namespace, as a switch failure between servers would. Lossy and slow
+/// links degrade all of a node's traffic at both ends of its veth pair (<see cref="LinkShaping"/>).
 /// </summary>
 /// <remarks>
 /// Every port is fixed: each node has a network stack of its own, so nothing can clash with other
@@ -70,6 +71,7 @@ public sealed partial class TestBed : IAsyncDisposable
     private readonly Dictionary<int, int[]> _rules = [];
     private readonly Lock _gate = new();
     private bool _cleaned;
+    private bool? _netem;
 
     static TestBed() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     {
@@ -165,8 +167,53 @@ public sealed partial class TestBed : IAsyncDisposable
         }
     }
 
-    /// <summary>Whether `tc netem` can shape this bed's links (the kernel may lack sch_netem).</summary>
-    public bool NetemAvailable => BedSupport.NetemAvailable(Namespace(1));
+    /// <summary>Whether `tc netem` can shape this bed's links (the kernel may lack sch_netem). Probed once.</summary>
+    public bool NetemAvailable => _netem ??= BedSupport.NetemAvailable(Namespace(1));
+
+    /// <summary>A node's veth pair: "eth0" in its namespace, its peer on the bridge.</summary>
+    public HostLink Link(int node) => new(node, Namespace(node), "eth0", HostVeth(node));
+
+    /// <summary>
+    /// Runs a link fault's commands and checks that every probe shows it in force. Throws if a command
+    /// fails or a probe does not show it; the caller heals either way.
+    /// </summary>
+    public void Shape(LinkPlan plan)
+    {
+        foreach (var command in plan.Apply)
+        {
+            Execute(command);
+        }
+        var missing = plan.Probes.Where(p => !p.Shows(Execute(p.Command))).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidOperationException($"link fault not in force after applying it: {string.Join("; ", missing.Select(p => $"`{p.Command}` lacks \"{p.Marker}\""))}");
+        }
+    }
+
+    /// <summary>
+    /// Runs a link fault's heal (each command even if another failed, as the fault may be half applied)
+    /// and checks that no probe shows it any more. Throws if one still does.
+    /// </summary>
+    public void Unshape(LinkPlan plan)
+    {
+        foreach (var command in plan.Heal)
+        {
+            TryExecute(command);
+        }
+        var left = plan.Probes.Where(p => p.Shows(TryExecute(p.Command).Output)).ToList();
+        if (left.Count > 0)
+        {
+            throw new InvalidOperationException($"link fault still in force after its heal: {string.Join("; ", left.Select(p => $"`{p.Command}` shows \"{p.Marker}\""))}");
+        }
+    }
+
+    private static string Execute(BedCommand command) => command.Namespace is { } ns
+        ? Shell.InNamespace(ns, command.File, [.. command.Arguments])
+        : Shell.Run(command.File, [.. command.Arguments]);
+
+    private static (int Exit, string Output, string Error) TryExecute(BedCommand command) => command.Namespace is { } ns
+        ? Shell.TryRun("ip", ["netns", "exec", ns, command.File, .. command.Arguments])
+        : Shell.TryRun(command.File, [.. command.Arguments]);
 
     // ---------------------------------------------------------------- nodes
 
@@ -491,6 +538,8 @@ public sealed partial class TestBed : IAsyncDisposable
         {
             Shell.TryRun("ip", "netns", "del", Namespace(node));
             Shell.TryRun("ip", "link", "del", HostVeth(node));
+            // A lossy link's table on the bridge end outlives the veth; the namespace's own went with it.
+            Shell.TryRun("nft", "delete", "table", "netdev", LinkShaping.BridgeLossTable(HostVeth(node)));
         }
         Shell.TryRun("ip", "link", "del", Bridge);
         if (_options.DiskMiB is not null)
@@ -518,6 +567,9 @@ public sealed partial class TestBed : IAsyncDisposable
 
     [GeneratedRegex(@"^\d+:\s+(cxb?(\d+)[a-z]\d*)[@:]")]
     private static partial Regex StaleLink();
+
+    [GeneratedRegex(@"^table netdev (colonyloss_cx(\d+)[a-z]\d+)$")]
+    private static partial Regex StaleLossTable();
 
     /// <summary>Removes the namespaces, veths and bridges of runs whose process is gone, and kills what still runs in them.</summary>
     private static void CleanStale()
@@ -551,6 +603,14 @@ public sealed partial class TestBed : IAsyncDisposable
             if (match.Success && !Signals.IsAlive(int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)))
             {
                 Shell.TryRun("ip", "link", "del", match.Groups[1].Value);
+            }
+        }
+        foreach (var line in Shell.TryRun("nft", "list", "tables", "netdev").Output.Split('\n'))
+        {
+            var match = StaleLossTable().Match(line.Trim());
+            if (match.Success && !Signals.IsAlive(int.Parse(match.Groups[2].Value, CultureInfo.InvariantCulture)))
+            {
+                Shell.TryRun("nft", "delete", "table", "netdev", match.Groups[1].Value);
             }
         }
     }

@@ -84,9 +84,13 @@ public sealed class CampaignResult
             ? "leader failover: no leader isolated in this run"
             : string.Create(CultureInfo.InvariantCulture,
                 $"leader failover over {failovers.Count} isolation(s): p50 {FailoverPercentile(50):0} ms, p99 {FailoverPercentile(99):0} ms (each: {string.Join(", ", failovers.Select(f => f.ToString("0", CultureInfo.InvariantCulture)))})"));
+        foreach (var mechanism in Nemesis.LinkMechanisms)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"link faults made with: {mechanism}");
+        }
         text.AppendLine(NetemAvailable
-            ? "netem nemesis: available but not in this campaign"
-            : "netem nemesis: UNAVAILABLE (the kernel has no sch_netem): packet loss, delay and reordering were not tested");
+            ? "netem: available (Lossy and SlowNetwork use it)"
+            : "netem: UNAVAILABLE (the kernel has no sch_netem): Lossy drops with nftables, SlowNetwork caps with tbf; no packet is reordered, nor delayed unless a cap is reached");
         text.AppendLine("checkers:");
         foreach (var verdict in Verdicts)
         {

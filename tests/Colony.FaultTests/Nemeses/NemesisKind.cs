@@ -39,17 +39,44 @@ public enum NemesisKind
     /// a bad NTP step would; the heal steps it back. Opt-in, like <see cref="FullDisk"/>.
     /// </summary>
     ClockJump,
+
+    /// <summary>
+    /// One to ⌈n/2⌉ nodes' links drop 5–30 % of packets each way (drawn from the seed): netem loss when
+    /// the kernel has it, else nftables random drops at each end's ingress. The heal removes them and checks.
+    /// </summary>
+    Lossy,
+
+    /// <summary>
+    /// One to ⌈n/2⌉ nodes' links capped at 128–1024 kbit/s each way, a packet queueing up to 100–400 ms
+    /// before it is dropped: a tbf bandwidth cap (netem delay, reordering and rate when the kernel has
+    /// netem). The heal removes the qdiscs and checks.
+    /// </summary>
+    SlowNetwork,
 }
 
 /// <summary>Sets of nemesis kinds.</summary>
 public static class NemesisKinds
 {
-    /// <summary>The kinds a campaign draws from unless told otherwise: partitions, kills and pauses.</summary>
+    /// <summary>
+    /// The kinds a campaign draws from unless told otherwise: partitions, kills, pauses, lossy and slow
+    /// links. A seed printed before the network kinds joined replays with <see cref="Classic"/>.
+    /// </summary>
     public static IReadOnlyList<NemesisKind> Standard { get; } =
     [
         NemesisKind.IsolateLeader, NemesisKind.MajorityMinority, NemesisKind.Bridge,
         NemesisKind.RandomHalves, NemesisKind.Kill, NemesisKind.Pause,
+        NemesisKind.Lossy, NemesisKind.SlowNetwork,
     ];
+
+    /// <summary>The six standard kinds before <see cref="NemesisKind.Lossy"/> and <see cref="NemesisKind.SlowNetwork"/> joined.</summary>
+    public static IReadOnlyList<NemesisKind> Classic { get; } =
+    [
+        NemesisKind.IsolateLeader, NemesisKind.MajorityMinority, NemesisKind.Bridge,
+        NemesisKind.RandomHalves, NemesisKind.Kill, NemesisKind.Pause,
+    ];
+
+    /// <summary>Whether <paramref name="kind"/> degrades links (loss, bandwidth, delay) rather than cutting them.</summary>
+    public static bool ShapesLinks(NemesisKind kind) => kind is NemesisKind.Lossy or NemesisKind.SlowNetwork;
 
     /// <summary>Whether the bed's nodes must run with their test-only fault hooks for <paramref name="kind"/>.</summary>
     public static bool NeedsFaultHooks(NemesisKind kind) => kind is NemesisKind.SlowDisk or NemesisKind.ClockJump;

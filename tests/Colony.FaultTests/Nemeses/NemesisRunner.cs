@@ -8,6 +8,7 @@ public sealed class NemesisLog
 {
     private readonly List<string> _events = [];
     private readonly List<double> _failovers = [];
+    private readonly HashSet<string> _mechanisms = [];
     private readonly Lock _gate = new();
 
     public IReadOnlyList<string> Events
@@ -36,6 +37,26 @@ public sealed class NemesisLog
     /// <summary>Kinds applied, with how many times.</summary>
     public Dictionary<NemesisKind, int> Applied { get; } = [];
 
+    /// <summary>How each link-degrading kind that ran was made (netem, nftables drops, a tbf cap), one line per kind and mechanism.</summary>
+    public IReadOnlyList<string> LinkMechanisms
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _mechanisms.Order(StringComparer.Ordinal)];
+            }
+        }
+    }
+
+    internal void AddMechanism(NemesisKind kind, LinkPlan plan)
+    {
+        lock (_gate)
+        {
+            _mechanisms.Add($"{kind}: {plan.Description}");
+        }
+    }
+
     internal void Add(TimeSpan at, string what)
     {
         lock (_gate)
@@ -55,8 +76,8 @@ public sealed class NemesisLog
 
 /// <summary>
 /// Applies a schedule to a bed: each fault at its time, held for its duration, then healed
-/// completely (rules dropped, killed nodes restarted, paused nodes continued). Whatever happens, the
-/// bed is left healed.
+/// completely (rules dropped, link faults removed and checked gone, killed nodes restarted, paused
+/// nodes continued). Whatever happens, the bed is left healed.
 /// </summary>
 public sealed class NemesisRunner(TestBed bed)
 {
@@ -64,6 +85,9 @@ public sealed class NemesisRunner(TestBed bed)
 
     /// <summary>The node whose clock a clock jump stepped, by step, until its heal.</summary>
     private readonly Dictionary<int, int> _jumped = [];
+
+    /// <summary>The link faults in force, by step, until their heal.</summary>
+    private readonly Dictionary<int, LinkPlan> _shaped = [];
 
     public NemesisLog Log { get; } = new();
 
@@ -130,6 +154,9 @@ public sealed class NemesisRunner(TestBed bed)
             case NemesisKind.ClockJump:
                 await JumpLeaderClockAsync(step, clock);
                 break;
+            case NemesisKind.Lossy or NemesisKind.SlowNetwork:
+                await ShapeLinksAsync(step, clock);
+                break;
             case NemesisKind.FullDisk:
                 foreach (var node in step.Targets)
                 {
@@ -193,10 +220,28 @@ public sealed class NemesisRunner(TestBed bed)
         Log.Add(clock.Elapsed, $"#{step.Index} ClockJump: leader {leader}'s wall clock stepped {step.Amount.TotalSeconds:+0.0;-0.0} s");
     }
 
+    private async Task ShapeLinksAsync(NemesisStep step, Stopwatch clock)
+    {
+        var fault = step.Link ?? throw new InvalidOperationException($"step #{step.Index} ({step.Kind}) says nothing of its links");
+        var plan = LinkShaping.Plan(fault, [.. step.Targets.Select(bed.Link)], bed.NetemAvailable);
+        // Known before it is applied, so that a fault that fails half-way is healed too.
+        _shaped[step.Index] = plan;
+        await Task.Run(() => bed.Shape(plan));
+        Log.AddMechanism(step.Kind, plan);
+        Log.Add(clock.Elapsed, $"#{step.Index} {step.Kind}: node(s) {string.Join(',', step.Targets)} {fault}, by {plan.Description}");
+    }
+
     private async Task HealAsync(NemesisStep step, Stopwatch clock)
     {
         switch (step.Kind)
         {
+            case NemesisKind.Lossy or NemesisKind.SlowNetwork:
+                if (_shaped.Remove(step.Index, out var plan))
+                {
+                    await Task.Run(() => bed.Unshape(plan));
+                    Log.Add(clock.Elapsed, $"#{step.Index} heal: links of node(s) {string.Join(',', step.Targets)} whole again ({plan.Probes.Count} probes found nothing left)");
+                }
+                break;
             case NemesisKind.SlowDisk:
                 foreach (var node in step.Targets)
                 {
@@ -247,6 +292,18 @@ public sealed class NemesisRunner(TestBed bed)
     /// <summary>Undoes every fault, whatever was in force: used when a run ends early.</summary>
     private async Task HealAllAsync()
     {
+        foreach (var (index, plan) in _shaped)
+        {
+            try
+            {
+                await Task.Run(() => bed.Unshape(plan));
+            }
+            catch (InvalidOperationException e)
+            {
+                Log.Add(TimeSpan.Zero, $"heal: #{index}'s link fault could not be removed: {e.Message}");
+            }
+        }
+        _shaped.Clear();
         bed.HealNetwork();
         foreach (var node in bed.Nodes)
         {

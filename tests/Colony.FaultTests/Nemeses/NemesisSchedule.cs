@@ -31,6 +31,21 @@ public sealed record ScheduleOptions
     public TimeSpan MinClockJump { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan MaxClockJump { get; init; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>The share of packets a lossy link drops, each way, is drawn between these (percent).</summary>
+    public int MinLossPercent { get; init; } = 5;
+
+    public int MaxLossPercent { get; init; } = 30;
+
+    /// <summary>A slow link's bandwidth cap, each way, is drawn between these (kbit/s).</summary>
+    public int MinRateKbit { get; init; } = 128;
+
+    public int MaxRateKbit { get; init; } = 1024;
+
+    /// <summary>How long a packet may queue behind a slow link's cap is drawn between these.</summary>
+    public TimeSpan MinQueueLatency { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    public TimeSpan MaxQueueLatency { get; init; } = TimeSpan.FromMilliseconds(400);
 }
 
 /// <summary>
@@ -53,6 +68,8 @@ public static class NemesisSchedule
         var random = new Random(seed);
         var nodes = Enumerable.Range(1, options.NodeCount).ToArray();
         int minority = (options.NodeCount - 1) / 2;
+        // Degraded links may be on a majority: every quorum then has one, yet none is cut off.
+        int half = (options.NodeCount + 1) / 2;
         var steps = new List<NemesisStep>();
         var at = Between(random, options.MinHealed, options.MaxHealed);
         while (true)
@@ -79,6 +96,7 @@ public static class NemesisSchedule
                 NemesisKind.Pause or NemesisKind.FullDisk => ([shuffled[0]], Cuts.None),
                 NemesisKind.SlowDisk => (Sorted(shuffled.Take(1 + random.Next(minority))), Cuts.None),
                 NemesisKind.ClockJump => ([], Cuts.None),
+                NemesisKind.Lossy or NemesisKind.SlowNetwork => (Sorted(shuffled.Take(1 + random.Next(half))), Cuts.None),
                 _ => throw new InvalidOperationException($"unknown nemesis {kind}"),
             };
             // Drawn only for the kinds that need it, so that older kinds' schedules stay as they were.
@@ -88,7 +106,14 @@ public static class NemesisSchedule
                 NemesisKind.ClockJump => Between(random, options.MinClockJump, options.MaxClockJump) * (random.Next(2) == 0 ? -1 : 1),
                 _ => TimeSpan.Zero,
             };
-            steps.Add(new NemesisStep(steps.Count + 1, kind, at, duration, targets, cuts, amount));
+            var link = kind switch
+            {
+                NemesisKind.Lossy => LinkFault.Loss(options.MinLossPercent + random.Next(options.MaxLossPercent - options.MinLossPercent + 1)),
+                NemesisKind.SlowNetwork => LinkFault.Slow(options.MinRateKbit + random.Next(options.MaxRateKbit - options.MinRateKbit + 1),
+                    Between(random, options.MinQueueLatency, options.MaxQueueLatency)),
+                _ => null,
+            };
+            steps.Add(new NemesisStep(steps.Count + 1, kind, at, duration, targets, cuts, amount, link));
             at += duration + Between(random, options.MinHealed, options.MaxHealed);
         }
         return steps;

@@ -12,6 +12,12 @@ public enum RegisterOpKind : byte
 
     /// <summary>setData with an expected version: the new version, or BadVersion.</summary>
     CompareAndSet = 3,
+
+    /// <summary>
+    /// Not a client's: opens a piece of a history cut at a quiescent point with the state proven
+    /// there (Value, and ExpectedVersion as the version). See <see cref="RegisterHistorySplit"/>.
+    /// </summary>
+    Restore = 4,
 }
 
 /// <summary>What a client asked of one znode.</summary>
@@ -21,6 +27,7 @@ public readonly record struct RegisterInput(RegisterOpKind Kind, string Key, str
     {
         RegisterOpKind.Read => $"read({Key})",
         RegisterOpKind.Write => $"write({Key}, \"{Value}\")",
+        RegisterOpKind.Restore => $"restore({Key}, \"{Value}\" v{ExpectedVersion})",
         _ => $"cas({Key}, v{ExpectedVersion}, \"{Value}\")",
     };
 }
@@ -60,6 +67,9 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
             case RegisterOpKind.Write:
                 next = new RegisterState(input.Value!, state.Version + 1);
                 return output.Ok && output.Version == state.Version + 1;
+            case RegisterOpKind.Restore:
+                next = new RegisterState(input.Value!, input.ExpectedVersion);
+                return true;
             default:
                 if (!output.Ok)
                 {
@@ -80,6 +90,9 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
             case RegisterOpKind.Write:
                 next = new RegisterState(input.Value!, state.Version + 1);
                 return true;
+            case RegisterOpKind.Restore:
+                next = new RegisterState(input.Value!, input.ExpectedVersion);
+                return true;
             default:
                 // A cas whose version does not match changes nothing: the same as never taking effect.
                 if (state.Version != input.ExpectedVersion)
@@ -93,10 +106,10 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
 
     public override bool IsReadOnly(RegisterInput input) => input.Kind == RegisterOpKind.Read;
 
-    /// <summary>One partition per znode: znodes never interact.</summary>
+    /// <summary>One partition per znode (znodes never interact), each cut in pieces where its versions allow (<see cref="RegisterHistorySplit"/>).</summary>
     public override IReadOnlyList<HistoryPartition<RegisterInput, RegisterOutput>> Partition(
         IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history) =>
         [.. history.GroupBy(o => o.Input.Key, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new HistoryPartition<RegisterInput, RegisterOutput>($"znode {g.Key}", [.. g]))];
+            .SelectMany(g => RegisterHistorySplit.Split($"znode {g.Key}", [.. g]))];
 }

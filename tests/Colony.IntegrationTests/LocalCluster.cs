@@ -325,6 +325,28 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The work directories of nodes whose tasks ran as the task user live outside their data directories, and a
+    /// killed node leaves its own behind: each node names it in its data directory's task-directory file.
+    /// </summary>
+    private void RemoveTaskDirectories()
+    {
+        foreach (string record in Directory.EnumerateDirectories(_root, "node-*").Select(d => Path.Combine(d, "task-directory")).Where(File.Exists))
+        {
+            try
+            {
+                string directory = File.ReadAllText(record).Trim();
+                if (Path.GetFileName(directory).StartsWith("colony-tasks-", StringComparison.Ordinal) && Directory.Exists(directory))
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var process in _processes.Values.Concat(_retired))
@@ -344,6 +366,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
         Http.Dispose();
         TestPorts.Release(_reservedPorts);
+        RemoveTaskDirectories();
         try
         {
             Directory.Delete(_root, recursive: true);

@@ -340,9 +340,24 @@ public static class MapOutputFile
     private const int Magic = 0x434D4F49; // "CMOI"
 
     /// <summary>Reads an index: partition p is bytes [Offset, Offset + Length) of the output file.</summary>
-    public static IReadOnlyList<(long Offset, long Length)> ReadIndex(string indexFile)
+    public static IReadOnlyList<(long Offset, long Length)> ReadIndex(string indexFile) => ParseIndex(File.ReadAllBytes(indexFile), indexFile);
+
+    /// <summary>Reads an index from an open file (<paramref name="name"/> names it in errors); one larger than a million partitions' is refused unread.</summary>
+    public static IReadOnlyList<(long Offset, long Length)> ReadIndex(Stream indexFile, string name)
     {
-        byte[] bytes = File.ReadAllBytes(indexFile);
+        ArgumentNullException.ThrowIfNull(indexFile);
+        const long MaxBytes = 8 + (16L * 1_000_000);
+        if (indexFile.Length > MaxBytes)
+        {
+            throw new InvalidDataException($"{name} is too large for a map output index.");
+        }
+        byte[] bytes = new byte[indexFile.Length];
+        indexFile.ReadExactly(bytes);
+        return ParseIndex(bytes, name);
+    }
+
+    private static (long Offset, long Length)[] ParseIndex(byte[] bytes, string indexFile)
+    {
         if (bytes.Length < 8 || BinaryPrimitives.ReadInt32LittleEndian(bytes) != Magic)
         {
             throw new InvalidDataException($"{indexFile} is not a map output index.");

@@ -49,6 +49,24 @@ public sealed class ComputeOptions
     /// </summary>
     public bool WarmExecutor { get; set; } = true;
 
+    /// <summary>
+    /// The operating-system user executors (and so every task and streaming command) run as, when the node runs as
+    /// root: they then cannot read the node's files. Empty runs them as the node's own user. A node that is not root
+    /// cannot switch users: it warns and runs tasks as itself, unless <see cref="RequireTaskIsolation"/> is on.
+    /// </summary>
+    public string? TaskUser { get; set; } = "nobody";
+
+    /// <summary>Refuse to start a worker that cannot run tasks as <see cref="TaskUser"/>, instead of running them as the node's user.</summary>
+    public bool RequireTaskIsolation { get; set; }
+
+    /// <summary>
+    /// Where executors' work directories live (a job's shipped files, its map outputs, the executor's home and
+    /// temporary files). Empty: <c>DataDir/compute</c> when tasks run as the node's user; when they run as
+    /// <see cref="TaskUser"/>, a fresh directory in the system's temporary directory, as the task user cannot
+    /// enter the data directory (mode 0700). Every directory above it must be searchable by the task user.
+    /// </summary>
+    public string? TaskDirectory { get; set; }
+
     /// <summary>The map-side sort buffer of each task, in bytes.</summary>
     public long SortBufferBytes { get; set; } = 64L * 1024 * 1024;
 

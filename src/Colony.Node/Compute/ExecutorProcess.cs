@@ -21,10 +21,11 @@ internal sealed class ExecutorProcess : IAsyncDisposable
     private readonly Task _reading;
     private readonly Task _readingErrors;
 
-    private ExecutorProcess(Process process, string? job, Action<ExecutorMessage> received)
+    private ExecutorProcess(Process process, string? job, string home, Action<ExecutorMessage> received)
     {
         _process = process;
         Job = job;
+        Home = home;
         _readingErrors = Task.Run(ReadErrorsAsync);
         _reading = Task.Run(() => ReadAsync(received));
     }
@@ -34,12 +35,19 @@ internal sealed class ExecutorProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>The directory it was started in: its job's, or a standby's own, which goes when the process does.</summary>
+    public string Home { get; }
+
     /// <summary>Completes when the process has exited and its output is read; the result says why it ended.</summary>
     public Task<string> Exited => ExitedAsync();
 
-    /// <summary>Starts an executor for <paramref name="job"/>, or a standby one (warming up, no job yet) when it is null.</summary>
-    public static ExecutorProcess Start(ComputeOptions options, string? job, string nodeHttp, string? dataAddress, string blockDirectory, string workDirectory,
-        string? token, NodeTls tls, Action<ExecutorMessage> received)
+    /// <summary>
+    /// Starts an executor for <paramref name="job"/>, or a standby one (warming up, no job yet) when it is null, in
+    /// <paramref name="home"/>: its working directory, HOME and (under tmp/) TMPDIR, so neither the runtime nor a
+    /// script needs a home of its own. A job's executor is started in the job's directory.
+    /// </summary>
+    public static ExecutorProcess Start(ComputeOptions options, TaskSandbox sandbox, string? job, string home, string nodeHttp, string? dataAddress,
+        string blockDirectory, string? token, NodeTls tls, Action<ExecutorMessage> received)
     {
         var (program, arguments) = Command(options.ExecutorCommand);
         var start = new ProcessStartInfo(program)
@@ -48,23 +56,32 @@ internal sealed class ExecutorProcess : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
-            WorkingDirectory = workDirectory,
+            WorkingDirectory = home,
         };
+        if (sandbox.Identity.Account is { } account)
+        {
+            // The runtime switches the child to the account's uid, gid and groups between fork and exec.
+            start.UserName = account.Name;
+        }
         foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
-        string[] role = job is null ? ["--standby"] : ["--job", job, "--work", workDirectory];
+        string[] role = job is null ? ["--standby"] : ["--job", job, "--work", home];
         foreach (string argument in (string[])[.. role, "--node-http", nodeHttp, "--sort-buffer", options.SortBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)])
         {
             start.ArgumentList.Add(argument);
         }
         if (dataAddress is not null)
         {
-            // The executor reads this node's replicas straight from its files (short-circuit reads).
-            foreach (string argument in (string[])["--data-address", dataAddress, "--block-directory", blockDirectory])
+            start.ArgumentList.Add("--data-address");
+            start.ArgumentList.Add(dataAddress);
+            if (!sandbox.Identity.Isolated)
             {
-                start.ArgumentList.Add(argument);
+                // The executor reads this node's replicas straight from its files (short-circuit reads). A task user
+                // may not read them: it reads through the data port, with block tokens, as from any other node.
+                start.ArgumentList.Add("--block-directory");
+                start.ArgumentList.Add(blockDirectory);
             }
         }
         // The job's token goes in the environment, not the command line, where any user could read it. A standby
@@ -79,20 +96,26 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         }
         if (tls.HttpTrust is not null)
         {
-            // The executor reads the node's certificate files itself, to talk to the cluster as the node does.
-            foreach (string argument in (string[])["--tls-ca", tls.Options.CaFile!, "--tls-cert", tls.Options.CertificateFile!, "--tls-key", tls.Options.KeyFile ?? "", .. tls.Peers is null ? (string[])[] : ["--tls-peers"]])
+            // The executor reads the node's certificate files itself, to talk to the cluster as the node does; a task
+            // user, which cannot read the node's key, gets copies of its own.
+            string Copy(string file) => sandbox.ForExecutor(file);
+            foreach (string argument in (string[])["--tls-ca", Copy(tls.Options.CaFile!), "--tls-cert", Copy(tls.Options.CertificateFile!),
+                "--tls-key", tls.Options.KeyFile is { } key ? Copy(key) : "", .. tls.Peers is null ? (string[])[] : ["--tls-peers"]])
             {
                 start.ArgumentList.Add(argument);
             }
             start.Environment[ExecutorProgram.CertificatePasswordVariable] = tls.Options.CertificatePassword ?? "";
         }
+        start.Environment["HOME"] = home;
+        start.Environment["DOTNET_CLI_HOME"] = home;
+        start.Environment["TMPDIR"] = TaskSandbox.TemporaryDirectory(home);
         start.Environment["DOTNET_gcServer"] = "0";
         if (options.ExecutorMemoryLimitBytes > 0)
         {
             start.Environment["DOTNET_GCHeapHardLimit"] = options.ExecutorMemoryLimitBytes.ToString("X", System.Globalization.CultureInfo.InvariantCulture);
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the executor ({program})");
-        return new ExecutorProcess(process, job, received);
+        return new ExecutorProcess(process, job, home, received);
     }
 
     private static bool IsCredential(string variable) =>
@@ -197,7 +220,7 @@ internal sealed class ExecutorProcess : IAsyncDisposable
     }
 
     /// <summary>This node's own program, run with "executor", unless configured otherwise.</summary>
-    private static (string Program, IReadOnlyList<string> Arguments) Command(string? configured)
+    internal static (string Program, IReadOnlyList<string> Arguments) Command(string? configured)
     {
         if (!string.IsNullOrWhiteSpace(configured))
         {

@@ -29,6 +29,7 @@ internal static class JobsEndpoints
         var tracker = app.Services.GetRequiredService<JobTracker>();
         var submitter = app.Services.GetRequiredService<JobSubmitter>();
         var options = app.Services.GetRequiredService<NodeOptions>();
+        var sandbox = app.Services.GetRequiredService<TaskSandbox>();
         var token = Convert.ToBase64String(options.LoadSecret());
         var forwarder = new LeaderForwarder(loop);
         var metrics = app.Services.GetRequiredService<ComputeMetrics>();
@@ -152,7 +153,7 @@ internal static class JobsEndpoints
             return Results.NoContent();
         });
         app.MapGet("/internal/shuffle/{attempt}/{partition:int}", (HttpContext http, string attempt, int partition) =>
-            ServePartitionAsync(http, options, Who(http.Request), metrics, attempt, partition));
+            ServePartitionAsync(http, sandbox, Who(http.Request), metrics, attempt, partition));
     }
 
     private static bool LeaderOnly(PathString path) =>
@@ -172,7 +173,7 @@ internal static class JobsEndpoints
         _ => false,
     };
 
-    private static async Task ServePartitionAsync(HttpContext http, NodeOptions options, Caller caller, ComputeMetrics metrics, string attempt, int partition)
+    private static async Task ServePartitionAsync(HttpContext http, TaskSandbox sandbox, Caller caller, ComputeMetrics metrics, string attempt, int partition)
     {
         bool parsed = AttemptId.TryParse(attempt, out var id);
         if (!(caller.Kind == CallerKind.Cluster || (caller.Kind == CallerKind.Job && parsed && id.Task.Job.ToString() == caller.Job)))
@@ -185,11 +186,13 @@ internal static class JobsEndpoints
             await Problem(400, "bad request", $"{attempt} is not a map attempt").ExecuteAsync(http).ConfigureAwait(false);
             return;
         }
-        var files = MapOutputLocation.Of(options.DataDir, id);
+        var files = MapOutputLocation.Of(sandbox.Root, id);
         IReadOnlyList<(long Offset, long Length)> index;
         try
         {
-            index = MapOutputFile.ReadIndex(files.Index);
+            // Opened through the sandbox: an isolated task owns these files, and could have made them links.
+            using var indexFile = sandbox.OpenTaskFile(files.Index);
+            index = MapOutputFile.ReadIndex(indexFile, files.Index);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -202,9 +205,18 @@ internal static class JobsEndpoints
             return;
         }
         var (offset, length) = index[partition];
+        FileStream file;
+        try
+        {
+            file = sandbox.OpenTaskFile(files.Data, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Problem(404, "NotFound", $"no output of {attempt} here: {e.Message}").ExecuteAsync(http).ConfigureAwait(false);
+            return;
+        }
         http.Response.ContentType = "application/octet-stream";
         http.Response.ContentLength = length;
-        var file = new FileStream(files.Data, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         await using (file.ConfigureAwait(false))
         {
             file.Position = offset;

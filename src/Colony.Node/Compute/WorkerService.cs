@@ -19,7 +19,7 @@ namespace Colony.Node.Compute;
 /// does not stop), finished jobs' executors are stopped and their files removed.
 /// </summary>
 public sealed partial class WorkerService(
-    NodeOptions node, ComputeOptions options, ReplicaLoop loop, JobsService jobs, TimeProvider time, ILogger<WorkerService> logger) : BackgroundService
+    NodeOptions node, ComputeOptions options, TaskSandbox sandbox, ReplicaLoop loop, JobsService jobs, TimeProvider time, ILogger<WorkerService> logger) : BackgroundService
 {
     /// <summary>How long a killed attempt gets to stop before its executor is killed with it.</summary>
     private static readonly TimeSpan KillGrace = TimeSpan.FromSeconds(5);
@@ -45,6 +45,14 @@ public sealed partial class WorkerService(
         if (!options.Worker)
         {
             return;
+        }
+        if (sandbox.Identity.Warning is { } warning)
+        {
+            LogNotIsolated(logger, warning);
+        }
+        else
+        {
+            LogTaskIdentity(logger, sandbox.Identity.Description, sandbox.Root);
         }
         using var http = loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(10));
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(node.LoadSecret()));
@@ -105,11 +113,20 @@ public sealed partial class WorkerService(
                 return;
             }
             _standbyStarted = time.GetTimestamp();
-            _standby = ExecutorProcess.Start(options, null, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), node.DataDir, null, loop.Tls, OnMessage);
+            string home = sandbox.PrepareStandbyDirectory();
+            try
+            {
+                _standby = ExecutorProcess.Start(options, sandbox, null, home, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), null, loop.Tls, OnMessage);
+            }
+            catch
+            {
+                RemoveQuietly(home);
+                throw;
+            }
             LogStandbyStarted(logger, _standby.ProcessId);
             _ = WatchAsync(_standby);
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
             LogStandbyFailed(logger, e.Message);
         }
@@ -168,11 +185,10 @@ public sealed partial class WorkerService(
 
     private IEnumerable<string> ActiveJobs()
     {
-        string root = Path.Combine(node.DataDir, "compute");
         var jobs = new HashSet<string>(_executors.Keys, StringComparer.Ordinal);
-        if (Directory.Exists(root))
+        if (Directory.Exists(sandbox.Root))
         {
-            jobs.UnionWith(Directory.EnumerateDirectories(root).Select(Path.GetFileName).OfType<string>());
+            jobs.UnionWith(Directory.EnumerateDirectories(sandbox.Root).Select(Path.GetFileName).OfType<string>().Where(name => JobId.TryParse(name, out _)));
         }
         return jobs;
     }
@@ -189,7 +205,7 @@ public sealed partial class WorkerService(
             await JobKnownHereAsync(launch.Job).ConfigureAwait(false);
             executor = await ExecutorForAsync(launch.Job, launch.User).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException)
+        catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
             Finish(launch.Attempt, new FinishedAttemptReport(launch.Attempt, false, null, null, $"could not start an executor: {e.Message}"));
             return;
@@ -241,8 +257,7 @@ public sealed partial class WorkerService(
                 return running;
             }
             _ranJobs = true;
-            string directory = MapOutputLocation.JobDirectory(node.DataDir, job);
-            Directory.CreateDirectory(directory);
+            string directory = sandbox.PrepareJobDirectory(job);
             if (_standby is { HasExited: false } standby)
             {
                 _standby = null;
@@ -251,7 +266,7 @@ public sealed partial class WorkerService(
                 LogStandbyAssigned(logger, job, standby.ProcessId);
                 return standby;
             }
-            var executor = ExecutorProcess.Start(options, job, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), directory, token, loop.Tls, OnMessage);
+            var executor = ExecutorProcess.Start(options, sandbox, job, directory, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), token, loop.Tls, OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
             _ = WatchAsync(executor);
@@ -296,6 +311,10 @@ public sealed partial class WorkerService(
     {
         string why = await executor.Exited.ConfigureAwait(false);
         Interlocked.CompareExchange(ref _standby, null, executor);
+        if (executor.Job is null || executor.Home != sandbox.JobDirectory(executor.Job))
+        {
+            RemoveQuietly(executor.Home); // a standby's own directory: its job's goes when the job is done
+        }
         if (executor.Job is not { } job)
         {
             LogStandbyExited(logger, executor.ProcessId, why);
@@ -339,15 +358,23 @@ public sealed partial class WorkerService(
         }
         try
         {
-            string directory = MapOutputLocation.JobDirectory(node.DataDir, job);
-            if (Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            sandbox.Remove(sandbox.JobDirectory(job));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             LogCleanupFailed(logger, job, e.Message);
+        }
+    }
+
+    private void RemoveQuietly(string directory)
+    {
+        try
+        {
+            sandbox.Remove(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogDirectoryCleanupFailed(logger, directory, e.Message);
         }
     }
 
@@ -385,6 +412,15 @@ public sealed partial class WorkerService(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "could not remove the files of job {Job}: {Reason}")]
     private static partial void LogCleanupFailed(ILogger logger, string job, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "could not remove the executor directory {Directory}: {Reason}")]
+    private static partial void LogDirectoryCleanupFailed(ILogger logger, string directory, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Identity}; work directories in {Root}")]
+    private static partial void LogTaskIdentity(ILogger logger, string identity, string root);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "tasks are not isolated: {Reason}")]
+    private static partial void LogNotIsolated(ILogger logger, string reason);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "started a standby executor (pid {Pid})")]
     private static partial void LogStandbyStarted(ILogger logger, int pid);

@@ -27,8 +27,11 @@ namespace Colony.Node.Hosting;
 /// variables, then flags), the replica loop, the peer listener and the HTTP endpoints. Returns when
 /// the process is asked to stop (SIGTERM or Ctrl+C), after a graceful shutdown.
 /// </summary>
-public static class NodeHost
+public static partial class NodeHost
 {
+    [LoggerMessage(Level = LogLevel.Warning, Message = "file permissions: {Change}")]
+    private static partial void LogPermissions(ILogger logger, string change);
+
     /// <summary>The runtime's switch that runs socket completions on its event threads.</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
@@ -89,6 +92,9 @@ public static class NodeHost
         var tlsOptions = new TlsOptions();
         builder.Configuration.GetSection(TlsOptions.SectionName).Bind(tlsOptions);
         tlsOptions.Validate();
+        // Before any task can run: the node's own files become unreadable to every other user, tasks included.
+        var tightened = PrivateFiles.Enforce(options, tlsOptions);
+        var sandbox = TaskSandbox.Create(options, computeOptions);
         if (!string.IsNullOrEmpty(options.SecureZooKeeper) && !tlsOptions.Enabled)
         {
             throw new InvalidOperationException("invalid configuration: SecureZooKeeper needs a certificate in Colony:Tls:CertificateFile");
@@ -189,6 +195,7 @@ public static class NodeHost
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());
         builder.Services.AddSingleton<StorageMetrics>();
         builder.Services.AddSingleton(computeOptions);
+        builder.Services.AddSingleton(_ => sandbox); // made by the container's factory, so the container disposes it
         builder.Services.AddSingleton(services => new JobsService(services.GetRequiredService<ReplicaLoop>(), services.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<ComputeMetrics>();
         builder.Services.AddSingleton<JobCommitter>();
@@ -200,6 +207,11 @@ public static class NodeHost
         builder.Services.AddSingleton<Authenticator>();
 
         await using var app = builder.Build();
+        var startup = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PrivateFiles).FullName!);
+        foreach (string change in tightened)
+        {
+            LogPermissions(startup, change);
+        }
         var loop = app.Services.GetRequiredService<ReplicaLoop>();
         // Created before the first client connects, so it hears every applied command.
         app.Services.GetRequiredService<CoordinationServer>();

@@ -20,6 +20,9 @@ internal sealed class ComputeCluster : IAsyncDisposable
         ["SortBufferBytes"] = 4 * 1024 * 1024,
     };
 
+    /// <summary><see cref="FastFaults"/>, with tasks run as the node's own user: short-circuit reads need that.</summary>
+    public static readonly IReadOnlyDictionary<string, object> AsNodeUser = new Dictionary<string, object>(FastFaults) { ["TaskUser"] = "" };
+
     public ComputeCluster(int nodes, IReadOnlyDictionary<string, object>? compute = null)
     {
         Cluster = new LocalCluster(nodes, compute: compute ?? FastFaults);

@@ -7,6 +7,12 @@ internal sealed class StreamingScripts : IDisposable
 
     public StreamingScripts()
     {
+        // The mappers leave marker files here, and on a root node they run as the task user (nobody), not as the test.
+        if (!OperatingSystem.IsWindows())
+        {
+            _directory.UnixFileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupWrite
+                | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+        }
         // bytes.split() splits on ASCII whitespace, as word count's definition says.
         Write("wc_map.py", """
             import os, sys, time

@@ -163,7 +163,7 @@ public sealed class NemesisScheduleTests
     {
         var slow = new NemesisStep(1, NemesisKind.SlowDisk, TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(5), [2, 4], Cuts.None, TimeSpan.FromMilliseconds(120));
         var back = new NemesisStep(2, NemesisKind.ClockJump, TimeSpan.FromSeconds(12), TimeSpan.FromSeconds(6), [], Cuts.None, TimeSpan.FromSeconds(-37.5));
-        Assert.Equal("#1 at   4.0 s for  5.0 s: SlowDisk         fsyncs of node(s) 2,4 120 ms slower, until the heal", slow.ToString());
+        Assert.Equal("#1 at   4.0 s for  5.0 s: SlowDisk         log and block fsyncs of node(s) 2,4 120 ms slower, until the heal", slow.ToString());
         Assert.Equal("#2 at  12.0 s for  6.0 s: ClockJump        step the leader's wall clock back 37.5 s, set right at heal", back.ToString());
     }
 

@@ -17,14 +17,17 @@ namespace Colony.Compute.Scheduling;
 /// task has not failed before; node-local, then rack-local, then remote; the one with most free slots;
 /// lowest node id. Never a node excluded for the job.</item>
 /// <item>Reduces start once <c>MapsSucceeded / Maps ≥ ReduceSlowStart</c> (at once for a job without maps).</item>
-/// <item>Speculation: for a job with no pending task left, a running attempt older than
-/// <see cref="SchedulerOptions.SpeculativeMinRunMs"/> whose progress rate is below
+/// <item>Speculation: for a job with no pending task left, a running attempt timed for longer than
+/// <see cref="SchedulerOptions.SpeculativeMinRunMs"/> (<see cref="AttemptProgress.RunningSince"/>) whose progress rate is below
 /// <see cref="SchedulerOptions.SpeculativeSlowFactor"/> of the mean rate of its job's other attempts of the
 /// same kind gets one backup on another node, slowest first, while slots are free.</item>
 /// </list>
 /// </remarks>
 public static class TaskScheduler
 {
+    /// <summary>The attempts to start now.</summary>
+    /// <param name="progress">The caller's timing of the running attempts; one not in it is never taken for a straggler.</param>
+    /// <param name="now">The time on the clock of <paramref name="progress"/>.</param>
     public static IReadOnlyList<Assignment> Assign(
         JobsState state, IReadOnlyList<WorkerSlots> liveWorkers, IReadOnlyDictionary<AttemptId, AttemptProgress> progress,
         long now, SchedulerOptions options)
@@ -86,8 +89,10 @@ public static class TaskScheduler
     }
 
     /// <summary>
-    /// Running attempts with no progress report for at least <see cref="SchedulerOptions.ProgressTimeoutMs"/>
-    /// (counted from their start when none came yet), in attempt id order: the tracker kills them.
+    /// Running attempts whose progress has not moved for at least <see cref="SchedulerOptions.ProgressTimeoutMs"/>
+    /// (<see cref="AttemptProgress.LastProgressAt"/>, which starts at the attempt's launch), in attempt id order:
+    /// the tracker kills them. A running attempt missing from <paramref name="progress"/> is not timed: only the
+    /// caller's clock is compared with <paramref name="now"/>, never the replicated start stamps.
     /// </summary>
     public static IReadOnlyList<AttemptId> FindHung(
         JobsState state, IReadOnlyDictionary<AttemptId, AttemptProgress> progress, long now, SchedulerOptions options)
@@ -98,7 +103,7 @@ public static class TaskScheduler
         return
         [
             .. state.RunningAttempts()
-                .Where(a => now - (progress.TryGetValue(a.Id, out var p) ? Math.Max(p.LastProgressAt, a.StartedAt) : a.StartedAt) >= options.ProgressTimeoutMs)
+                .Where(a => progress.TryGetValue(a.Id, out var p) && now - p.LastProgressAt >= options.ProgressTimeoutMs)
                 .Select(a => a.Id),
         ];
     }
@@ -107,6 +112,7 @@ public static class TaskScheduler
     /// What a worker's death means for the jobs: its running attempts are killed (not failed: not their
     /// fault), and its succeeded maps whose output a reduce still needs are lost (the output lived on it).
     /// </summary>
+    /// <param name="now">The commands' stamp: a wall-clock date (unix ms), as every Jobs command carries.</param>
     public static IReadOnlyList<JobsCommand> OnWorkerLost(JobsState state, NodeId node, long now)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -314,7 +320,7 @@ public static class TaskScheduler
                 foreach (var task in tasks.Where(t => t.State == TaskState.Running))
                 {
                     var running = task.RunningAttempts.ToList();
-                    if (running.Count != 1 || now - running[0].StartedAt < options.SpeculativeMinRunMs)
+                    if (running.Count != 1 || !progress.TryGetValue(running[0].Id, out var timing) || now - timing.RunningSince < options.SpeculativeMinRunMs)
                     {
                         continue;
                     }
@@ -344,17 +350,19 @@ public static class TaskScheduler
             }
         }
 
-        /// <summary>Progress per ms: succeeded attempts by their duration, running ones by their last report.</summary>
+        /// <summary>
+        /// Progress per ms: succeeded attempts by their duration (the replicated stamps, a difference of two dates:
+        /// all there is after a failover), running ones by their last report over the time the caller has timed them.
+        /// </summary>
         private static double? RateOf(AttemptView attempt, IReadOnlyDictionary<AttemptId, AttemptProgress> progress, long now)
         {
             if (attempt.State == AttemptState.Succeeded && attempt.FinishedAt is { } end)
             {
                 return end > attempt.StartedAt ? 1.0 / (end - attempt.StartedAt) : null;
             }
-            if (attempt.State == AttemptState.Running && now > attempt.StartedAt)
+            if (attempt.State == AttemptState.Running && progress.TryGetValue(attempt.Id, out var p) && now > p.RunningSince)
             {
-                double done = progress.TryGetValue(attempt.Id, out var p) ? Math.Clamp(p.Progress, 0, 1) : 0;
-                return done / (now - attempt.StartedAt);
+                return Math.Clamp(p.Progress, 0, 1) / (now - p.RunningSince);
             }
             return null;
         }

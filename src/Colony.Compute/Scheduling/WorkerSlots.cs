@@ -29,8 +29,14 @@ public sealed record WorkerSlots(NodeId Node, string? Rack, int MapSlots, int Re
     }
 }
 
-/// <summary>The latest progress a running attempt reported: a fraction in [0, 1], when (unix ms).</summary>
-public sealed record AttemptProgress(Jobs.AttemptId Attempt, double Progress, long LastProgressAt);
+/// <summary>
+/// The leader's own timing of a running attempt: its latest progress (a fraction in [0, 1]), when that last
+/// moved, and since when the leader has known the attempt to run (its launch, or the leader's takeover for an
+/// attempt an earlier leader started). Both times are on the caller's clock, the one its <c>now</c> is on: the
+/// tracker uses the monotonic clock, so a step of the wall clock neither fails attempts as hung nor times
+/// stragglers wrongly. The replicated start and finish stamps are wall-clock dates and are never compared with it.
+/// </summary>
+public sealed record AttemptProgress(Jobs.AttemptId Attempt, double Progress, long LastProgressAt, long RunningSince);
 
 /// <summary>The scheduler's knobs.</summary>
 public sealed record SchedulerOptions

@@ -323,8 +323,8 @@ public sealed class BlockStore : IDisposable
             // Meta first: a crash between the moves leaves data without meta in rbw, which the scan deletes.
             File.Move(replica.MetaPath, data + BlockFileNames.MetaSuffix);
             File.Move(replica.DataPath, data);
-            PhysicalFileSystem.Instance.SyncDirectory(directory);
-            PhysicalFileSystem.Instance.SyncDirectory(RbwDirectory);
+            SyncDirectory(directory);
+            SyncDirectory(RbwDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -345,6 +345,19 @@ public sealed class BlockStore : IDisposable
             _transfers--;
         }
         _deltas.Writer.TryWrite(new ReplicaDelta(ReplicaChange.Received, done.Version, done.Length));
+    }
+
+    /// <summary>fsync of a replica's file. Every fsync of the store goes through here or <see cref="SyncDirectory"/>.</summary>
+    internal void Sync(SafeFileHandle file)
+    {
+        Options.BeforeSync?.Invoke();
+        RandomAccess.FlushToDisk(file);
+    }
+
+    private void SyncDirectory(string directory)
+    {
+        Options.BeforeSync?.Invoke();
+        PhysicalFileSystem.Instance.SyncDirectory(directory);
     }
 
     internal void Discard(ReplicaWriter writer)

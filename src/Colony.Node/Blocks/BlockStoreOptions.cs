@@ -33,6 +33,13 @@ public sealed class BlockStoreOptions
     /// <summary>Test seam: called before each data write with the replica and its offset; a returned exception is thrown as if by the disk.</summary>
     internal Func<BlockVersion, long, Exception?>? WriteFault { get; init; }
 
+    /// <summary>
+    /// Test seam: called on the syncing thread before every fsync of a replica's files and of the directories that
+    /// name them, which it may hold as a slow disk would (the fault hooks' fsync delay). Null, the default, costs a
+    /// null check.
+    /// </summary>
+    internal Action? BeforeSync { get; init; }
+
     internal void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Directory);

@@ -93,8 +93,8 @@ public sealed class ReplicaWriter : IDisposable
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            RandomAccess.FlushToDisk(_data);
-            RandomAccess.FlushToDisk(_meta);
+            _store.Sync(_data);
+            _store.Sync(_meta);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

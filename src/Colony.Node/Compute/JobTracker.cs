@@ -15,6 +15,8 @@ namespace Colony.Node.Compute;
 /// attempts chosen by the pure <see cref="TaskScheduler"/>, and tells them what to stop. Every decision goes
 /// through the log as a Jobs command, so a new leader resumes where the old one stopped. What it keeps in
 /// memory (workers, progress, launches in flight, fetch failures) is rebuilt from beats after a failover.
+/// Two clocks: deadlines (silent workers, hung attempts, stragglers, lost launches) are on the monotonic clock of
+/// <see cref="ComputeLiveness"/>; the commands carry wall-clock dates, which users see and are never timed against.
 /// </summary>
 public sealed partial class JobTracker(
     ReplicaLoop loop, JobsService jobs, JobCommitter committer, ComputeOptions options, TimeProvider time, ILogger<JobTracker> logger) : BackgroundService
@@ -28,12 +30,11 @@ public sealed partial class JobTracker(
     private const int FetchFailuresBeforeRerun = 3;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly ComputeLiveness _liveness = new(time, options.WorkerTimeoutMs);
     private readonly Dictionary<NodeId, WorkerRecord> _workers = [];
-    private readonly Dictionary<AttemptId, AttemptProgress> _progress = [];
-    private readonly Dictionary<AttemptId, long> _delivered = [];
+    private readonly Dictionary<AttemptId, long> _delivered = []; // when launched, on the monotonic clock
     private readonly Dictionary<AttemptId, int> _fetchFailures = [];
     private readonly HashSet<JobId> _cleaned = [];
-    private long _leaderSince = -1;
 
     /// <summary>
     /// How long an idle worker's beat may wait for work. A beat that finds nothing for an idle worker waits
@@ -42,16 +43,11 @@ public sealed partial class JobTracker(
     /// </summary>
     private static readonly TimeSpan IdleBeatHold = TimeSpan.FromMilliseconds(900);
 
-    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>Unix milliseconds on the wall clock: the dates Jobs commands carry. Never a deadline's clock.</summary>
+    private long WallNow => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     /// <summary>The progress of a running attempt as last reported, 0 when none was.</summary>
-    public double ProgressOf(AttemptId attempt)
-    {
-        lock (_progress)
-        {
-            return _progress.TryGetValue(attempt, out var p) ? p.Progress : 0;
-        }
-    }
+    public double ProgressOf(AttemptId attempt) => _liveness.ProgressOf(attempt);
 
     /// <summary>Handles a worker's beat. Null when this node does not lead.</summary>
     public async Task<WorkerHeartbeatResponse?> HeartbeatAsync(WorkerHeartbeat beat, CancellationToken cancellationToken)
@@ -75,15 +71,15 @@ public sealed partial class JobTracker(
             {
                 return null;
             }
-            long now = Now;
-            StartEpochIfNew(now);
+            long wallNow = WallNow;
+            _liveness.StartLeading();
             var node = new NodeId(beat.NodeId);
-            var worker = Worker(node, beat, now);
+            var worker = Worker(node, beat);
 
             var acknowledged = new List<string>();
             foreach (var finished in beat.Finished)
             {
-                if (!await RecordFinishedAsync(finished, now).ConfigureAwait(false))
+                if (!await RecordFinishedAsync(finished, wallNow).ConfigureAwait(false))
                 {
                     break; // the log did not answer: the worker sends it again
                 }
@@ -107,10 +103,10 @@ public sealed partial class JobTracker(
                     kills.Add(running.Attempt); // superseded, failed as hung, or its job is over
                     continue;
                 }
-                NoteProgress(id, running.Progress, now);
+                _liveness.Progressed(id, running.Progress);
             }
 
-            var launches = await LaunchAsync(worker, now).ConfigureAwait(false);
+            var launches = await LaunchAsync(worker, wallNow).ConfigureAwait(false);
             var finishedJobs = jobs.Read(s => beat.ActiveJobs.Where(j => !JobId.TryParse(j, out var id) || s.Find(id) is not { State: JobState.Running or JobState.Committing }).ToArray());
             return new WorkerHeartbeatResponse(launches, kills.Distinct().ToArray(), finishedJobs, acknowledged);
         }
@@ -137,7 +133,7 @@ public sealed partial class JobTracker(
             if (count >= FetchFailuresBeforeRerun || workerGone)
             {
                 _fetchFailures.Remove(id);
-                await TryExecuteAsync(new JobsCommand.MapOutputLost(id, JobsLimits.Clip($"its output could not be fetched: {report.Reason}"), Now)).ConfigureAwait(false);
+                await TryExecuteAsync(new JobsCommand.MapOutputLost(id, JobsLimits.Clip($"its output could not be fetched: {report.Reason}"), WallNow)).ConfigureAwait(false);
             }
         }
         finally
@@ -165,11 +161,11 @@ public sealed partial class JobTracker(
                 await _gate.WaitAsync(stoppingToken).ConfigureAwait(false);
                 try
                 {
-                    long now = Now;
-                    StartEpochIfNew(now);
-                    await LoseSilentWorkersAsync(now).ConfigureAwait(false);
-                    await ReconcileAsync(now).ConfigureAwait(false);
-                    await FailHungAsync(now).ConfigureAwait(false);
+                    long wallNow = WallNow;
+                    _liveness.StartLeading();
+                    await LoseSilentWorkersAsync(wallNow).ConfigureAwait(false);
+                    await ReconcileAsync(wallNow).ConfigureAwait(false);
+                    await FailHungAsync(wallNow).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -183,32 +179,20 @@ public sealed partial class JobTracker(
         }
     }
 
-    private void StartEpochIfNew(long now)
-    {
-        if (_leaderSince < 0)
-        {
-            _leaderSince = now;
-        }
-    }
-
     private async Task ForgetAsync(CancellationToken cancellationToken)
     {
-        if (_leaderSince < 0)
+        if (!_liveness.Leading)
         {
             return;
         }
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _leaderSince = -1;
+            _liveness.Forget();
             _workers.Clear();
             _delivered.Clear();
             _fetchFailures.Clear();
             _cleaned.Clear();
-            lock (_progress)
-            {
-                _progress.Clear();
-            }
         }
         finally
         {
@@ -216,7 +200,7 @@ public sealed partial class JobTracker(
         }
     }
 
-    private WorkerRecord Worker(NodeId node, WorkerHeartbeat beat, long now)
+    private WorkerRecord Worker(NodeId node, WorkerHeartbeat beat)
     {
         if (!_workers.TryGetValue(node, out var worker))
         {
@@ -225,19 +209,19 @@ public sealed partial class JobTracker(
         }
         worker.Slots = new WorkerSlots(node, beat.Rack, beat.MapSlots, beat.ReduceSlots);
         worker.Http = beat.Http;
-        worker.LastSeen = now;
+        _liveness.Beat(node);
         return worker;
     }
 
-    private async Task<bool> RecordFinishedAsync(FinishedAttemptReport finished, long now)
+    private async Task<bool> RecordFinishedAsync(FinishedAttemptReport finished, long wallNow)
     {
         if (!AttemptId.TryParse(finished.Attempt, out var id))
         {
             return true; // nothing to record
         }
         JobsCommand command = finished.Succeeded
-            ? new JobsCommand.AttemptSucceeded(id, finished.Output, finished.Counters ?? new Dictionary<string, long>(), now)
-            : new JobsCommand.AttemptFailed(id, JobsLimits.Clip(finished.Error ?? "the attempt failed"), now);
+            ? new JobsCommand.AttemptSucceeded(id, finished.Output, finished.Counters ?? new Dictionary<string, long>(), wallNow)
+            : new JobsCommand.AttemptFailed(id, JobsLimits.Clip(finished.Error ?? "the attempt failed"), wallNow);
         var result = await TryExecuteAsync(command).ConfigureAwait(false);
         if (result is null)
         {
@@ -248,45 +232,28 @@ public sealed partial class JobTracker(
             LogAttemptFailed(logger, finished.Attempt, finished.Error ?? "");
         }
         _delivered.Remove(id);
-        lock (_progress)
-        {
-            _progress.Remove(id);
-        }
+        _liveness.Ended(id);
         return true; // recorded, or refused for good (a duplicate success, a forgotten job): either way, done
     }
 
-    private void NoteProgress(AttemptId id, double progress, long now)
-    {
-        lock (_progress)
-        {
-            // Only forward movement counts: an attempt stuck at one fraction is hung, however often it says so.
-            if (!_progress.TryGetValue(id, out var last) || progress > last.Progress)
-            {
-                _progress[id] = new AttemptProgress(id, progress, now);
-            }
-        }
-    }
-
-    private async Task<IReadOnlyList<AttemptLaunch>> LaunchAsync(WorkerRecord worker, long now)
+    private async Task<IReadOnlyList<AttemptLaunch>> LaunchAsync(WorkerRecord worker, long wallNow)
     {
         var live = _workers.Values.Select(w => w.Slots).ToArray();
-        Dictionary<AttemptId, AttemptProgress> progress;
-        lock (_progress)
-        {
-            progress = new Dictionary<AttemptId, AttemptProgress>(_progress);
-        }
+        var progress = _liveness.Snapshot();
+        long now = _liveness.Now;
         var assignments = jobs.Read(s => TaskScheduler.Assign(s, live, progress, now, options.Scheduler));
         var launches = new List<AttemptLaunch>();
         foreach (var assignment in assignments.Where(a => a.Node == worker.Slots.Node))
         {
-            var result = await TryExecuteAsync(new JobsCommand.StartAttempt(assignment.Task, assignment.Node, assignment.Locality, assignment.Speculative, now)).ConfigureAwait(false);
+            var result = await TryExecuteAsync(new JobsCommand.StartAttempt(assignment.Task, assignment.Node, assignment.Locality, assignment.Speculative, wallNow)).ConfigureAwait(false);
             if (result is not { Ok: true, Attempt: { } attempt })
             {
                 continue;
             }
+            _liveness.Launched(attempt);
             if (jobs.Read(s => s.Find(attempt.Task.Job)) is { } job && LaunchOf(job, attempt) is { } launch)
             {
-                _delivered[attempt] = now;
+                _delivered[attempt] = _liveness.Now;
                 launches.Add(launch);
                 LogLaunched(logger, attempt.ToString(), worker.Slots.Node.Value, assignment.Locality.ToString(), assignment.Speculative);
             }
@@ -313,11 +280,11 @@ public sealed partial class JobTracker(
     }
 
     /// <summary>Workers silent past the timeout are lost: their running attempts are killed and their map outputs run again.</summary>
-    private async Task LoseSilentWorkersAsync(long now)
+    private async Task LoseSilentWorkersAsync(long wallNow)
     {
-        var lost = _workers.Where(w => now - w.Value.LastSeen > options.WorkerTimeoutMs).Select(w => w.Key).ToList();
+        var lost = _liveness.Silent().ToList();
         // Attempts on nodes this leader has never heard from, once it has listened long enough.
-        if (now - _leaderSince > options.WorkerTimeoutMs)
+        if (_liveness.ListenedLongEnough)
         {
             lost.AddRange(jobs.Read(s => s.RunningAttempts().Select(a => a.Node).Where(n => !_workers.ContainsKey(n)).Distinct().ToArray()));
         }
@@ -325,7 +292,8 @@ public sealed partial class JobTracker(
         {
             LogWorkerLost(logger, node.Value, options.WorkerTimeoutMs);
             _workers.Remove(node);
-            foreach (var command in jobs.Read(s => TaskScheduler.OnWorkerLost(s, node, now)))
+            _liveness.Lost(node);
+            foreach (var command in jobs.Read(s => TaskScheduler.OnWorkerLost(s, node, wallNow)))
             {
                 await TryExecuteAsync(command).ConfigureAwait(false);
             }
@@ -333,46 +301,42 @@ public sealed partial class JobTracker(
     }
 
     /// <summary>Attempts the log says run on a live worker that the worker does not mention are gone (a lost launch, a restarted worker).</summary>
-    private async Task ReconcileAsync(long now)
+    private async Task ReconcileAsync(long wallNow)
     {
         var running = jobs.Read(s => s.RunningAttempts().Select(a => (a.Id, a.Node)).ToArray());
+        long now = _liveness.Now;
         foreach (var (id, node) in running)
         {
             if (!_workers.TryGetValue(node, out var worker) || worker.Running.Contains(id))
             {
                 continue;
             }
-            long since = _delivered.TryGetValue(id, out long at) ? at : _leaderSince;
-            if (now - since > LaunchGraceMs && worker.LastSeen > since + LaunchGraceMs / 2)
+            long since = _delivered.TryGetValue(id, out long at) ? at : _liveness.LeaderSince;
+            if (now - since > LaunchGraceMs && _liveness.LastBeat(node) > since + LaunchGraceMs / 2)
             {
                 _delivered.Remove(id);
-                await TryExecuteAsync(new JobsCommand.AttemptKilled(id, $"node {node} is not running it", now)).ConfigureAwait(false);
+                await TryExecuteAsync(new JobsCommand.AttemptKilled(id, $"node {node} is not running it", wallNow)).ConfigureAwait(false);
             }
         }
     }
 
-    private async Task FailHungAsync(long now)
+    private async Task FailHungAsync(long wallNow)
     {
-        Dictionary<AttemptId, AttemptProgress> progress;
-        lock (_progress)
+        // A reduce waiting for the last maps has nothing to show: it counts as moving until every map is done.
+        var (running, waiting) = jobs.Read(s =>
         {
-            progress = new Dictionary<AttemptId, AttemptProgress>(_progress);
-        }
-        // An attempt this leader has not heard about yet is timed from when this leader took over, not from its start:
-        // after a failover, every running attempt would otherwise look hung.
-        foreach (var attempt in jobs.Read(s => s.RunningAttempts().ToArray()))
-        {
-            progress.TryAdd(attempt.Id, new AttemptProgress(attempt.Id, 0, Math.Max(attempt.StartedAt, _leaderSince)));
-        }
-        // A reduce waiting for the last maps has nothing to show: it is not hung until every map is done.
+            var attempts = s.RunningAttempts().Select(a => a.Id).ToArray();
+            var waitingForMaps = attempts.Where(id => id.Task.Kind == TaskKind.Reduce && s.Find(id.Task.Job) is { } job && job.MapsSucceeded < job.Maps.Count);
+            return (attempts, waitingForMaps.ToHashSet());
+        });
+        var progress = _liveness.Time(running, waiting);
+        long now = _liveness.Now;
         var hung = jobs.Read(s => TaskScheduler.FindHung(s, progress, now, options.Scheduler)
-            .Where(id => id.Task.Kind == TaskKind.Map || s.Find(id.Task.Job) is { } job && job.MapsSucceeded == job.Maps.Count
-                && now - job.Maps.Select(m => m.Succeeded?.FinishedAt ?? 0).DefaultIfEmpty(0).Max() > options.ProgressTimeoutMs)
             .Select(id => (id, AttemptOf(s.Find(id.Task.Job)!, id)?.Node)).ToArray());
         foreach (var (id, node) in hung)
         {
             string error = $"no progress for {options.Scheduler.ProgressTimeoutMs / 1000.0:0.#} s: the task hung";
-            if (await TryExecuteAsync(new JobsCommand.AttemptFailed(id, error, now)).ConfigureAwait(false) is not null
+            if (await TryExecuteAsync(new JobsCommand.AttemptFailed(id, error, wallNow)).ConfigureAwait(false) is not null
                 && node is { } n && _workers.TryGetValue(n, out var worker))
             {
                 worker.PendingKills.Add(id.ToString());
@@ -394,13 +358,13 @@ public sealed partial class JobTracker(
             {
                 if (job.State == JobState.Committing)
                 {
-                    string? error = await committer.CommitAsync(job, Now, TryExecuteAsync).ConfigureAwait(false);
-                    await TryExecuteAsync(new JobsCommand.FinishJob(job.Id, error is null ? JobState.Succeeded : JobState.Failed, error is null ? null : JobsLimits.Clip(error), Now)).ConfigureAwait(false);
+                    string? error = await committer.CommitAsync(job, WallNow, TryExecuteAsync).ConfigureAwait(false);
+                    await TryExecuteAsync(new JobsCommand.FinishJob(job.Id, error is null ? JobState.Succeeded : JobState.Failed, error is null ? null : JobsLimits.Clip(error), WallNow)).ConfigureAwait(false);
                     LogJobFinished(logger, job.Id.ToString(), error ?? "succeeded");
                 }
                 else
                 {
-                    await committer.AbortAsync(job, Now).ConfigureAwait(false);
+                    await committer.AbortAsync(job, WallNow).ConfigureAwait(false);
                     _cleaned.Add(job.Id);
                 }
             }
@@ -434,7 +398,6 @@ public sealed partial class JobTracker(
     {
         public WorkerSlots Slots { get; set; } = new(NodeId.None, null, 0, 0);
         public string Http { get; set; } = "";
-        public long LastSeen { get; set; }
         public HashSet<AttemptId> Running { get; } = [];
         public List<string> PendingKills { get; } = [];
     }

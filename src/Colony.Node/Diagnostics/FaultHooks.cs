@@ -4,7 +4,7 @@ namespace Colony.Node.Diagnostics;
 
 /// <summary>
 /// Faults a running node can be told to inject, for the fault campaign only: a delay before every
-/// fsync of its write-ahead log and snapshots (a slow disk), and an offset on its wall clock (a clock
+/// fsync of its write-ahead log, snapshots and block replicas (a slow disk), and an offset on its wall clock (a clock
 /// step, as NTP makes). They exist only when the process starts with <see cref="Variable"/> set to
 /// <see cref="EnableValue"/>: no configuration file, flag or request can create them, and without them
 /// the node has no control endpoint and uses the system's clock and files directly.
@@ -80,12 +80,15 @@ public sealed class FaultHooks
     /// <summary>Wraps <paramref name="inner"/> so that every file and directory fsync first waits <see cref="FsyncDelay"/>.</summary>
     public IFileSystem SlowSyncs(IFileSystem inner) => new SlowSyncFileSystem(inner, this);
 
-    private void DelaySync()
+    /// <summary>
+    /// Waits <see cref="FsyncDelay"/> before an fsync, on the caller's thread, as a slow device would hold it: the
+    /// write-ahead log's (through <see cref="SlowSyncs"/>) on the replica thread, a block replica's on its pipeline's.
+    /// </summary>
+    internal void DelaySync()
     {
         var delay = FsyncDelay;
         if (delay > TimeSpan.Zero)
         {
-            // Blocks the caller as a slow device would: the write-ahead log syncs on the replica thread.
             _sleep(delay);
         }
     }

@@ -17,7 +17,8 @@ namespace Colony.Node.FileSystem;
 /// <c>DataDir/blocks</c>, serves the block transfer port, scrubs, and every second tells the leader how it is
 /// and what changed on its disk, and carries out the copies and deletes the leader answers with.
 /// </summary>
-public sealed partial class DataNodeService(NodeOptions options, FileSystemOptions fsOptions, ReplicaLoop loop, TimeProvider time, ILoggerFactory loggers) : BackgroundService
+public sealed partial class DataNodeService(
+    NodeOptions options, FileSystemOptions fsOptions, ReplicaLoop loop, TimeProvider time, ILoggerFactory loggers, Colony.Node.Diagnostics.FaultHooks? hooks = null) : BackgroundService
 {
     public const string HeartbeatPath = "/internal/storage/heartbeat";
 
@@ -48,12 +49,7 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
         if (options.DataTransfer is { Length: > 0 } address)
         {
             // Opened before the host reports started, so the transfer port is bound by then.
-            _store = BlockStore.Open(new BlockStoreOptions
-            {
-                Directory = options.DataDir, // the store keeps its files under DataDir/blocks
-                ReserveBytes = options.BlockReserveBytes,
-                CapacityBytes = options.BlockCapacityBytes,
-            }, loggers.CreateLogger<BlockStore>());
+            _store = BlockStore.Open(StoreOptions(options, hooks), loggers.CreateLogger<BlockStore>());
             var tokens = new BlockTokens(options.LoadSecret(), TimeSpan.FromMilliseconds(fsOptions.BlockTokenLifetimeMs), time);
             _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), tokens,
                 new BlockTransferOptions { MaxConnectionsPerIp = fsOptions.MaxTransferConnectionsPerIp, Tls = loop.Tls.Peers }, loggers);
@@ -63,6 +59,15 @@ public sealed partial class DataNodeService(NodeOptions options, FileSystemOptio
         }
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The block store's options for this node; with the fault hooks, its fsyncs wait for their delay as the log's do.</summary>
+    internal static BlockStoreOptions StoreOptions(NodeOptions options, Colony.Node.Diagnostics.FaultHooks? hooks) => new()
+    {
+        Directory = options.DataDir, // the store keeps its files under DataDir/blocks
+        ReserveBytes = options.BlockReserveBytes,
+        CapacityBytes = options.BlockCapacityBytes,
+        BeforeSync = hooks is null ? null : hooks.DelaySync,
+    };
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

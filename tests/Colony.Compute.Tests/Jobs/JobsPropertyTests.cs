@@ -77,7 +77,7 @@ public sealed class JobsPropertyTests
                 break;
             case 1 or 2 or 3:
                 var workers = Enumerable.Range(1, 5).Select(n => new WorkerSlots((ulong)n, n % 2 == 0 ? "/a" : "/b", 2, 1)).ToList();
-                var progress = running.ToDictionary(a => a.Id, a => new AttemptProgress(a.Id, random.NextDouble(), now));
+                var progress = running.ToDictionary(a => a.Id, a => new AttemptProgress(a.Id, random.NextDouble(), now, a.StartedAt));
                 foreach (var assignment in TaskScheduler.Assign(state, workers, progress, now, new SchedulerOptions { SpeculativeMinRunMs = 1_000 }))
                 {
                     yield return assignment.ToCommand(now);

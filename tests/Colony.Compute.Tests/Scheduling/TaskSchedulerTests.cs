@@ -198,7 +198,7 @@ public sealed class TaskSchedulerTests
         for (int i = 0; i < 3; i++)
         {
             var attempt = Start(_state, Map(job, i), (ulong)i + 1, at: 0);
-            report[attempt] = new AttemptProgress(attempt, progress[i], 19_000);
+            report[attempt] = new AttemptProgress(attempt, progress[i], 19_000, RunningSince: 0);
         }
         return (job, report);
     }
@@ -251,7 +251,7 @@ public sealed class TaskSchedulerTests
         for (int i = 0; i < 3; i++)
         {
             var attempt = Start(_state, Map(job, i), (ulong)i + 1, at: 0);
-            progress[attempt] = new AttemptProgress(attempt, i == 2 ? 0.1 : 0.9, 19_000);
+            progress[attempt] = new AttemptProgress(attempt, i == 2 ? 0.1 : 0.9, 19_000, RunningSince: 0);
         }
         Assert.Equal([new Assignment(Map(job, 3), 4, Locality.Remote, false)], Assign(FourWorkers, now: 20_000, progress: progress));
     }
@@ -264,7 +264,7 @@ public sealed class TaskSchedulerTests
         for (int i = 0; i < 3; i++)
         {
             var attempt = Start(_state, Map(job, i), (ulong)i + 1, at: 0);
-            progress[attempt] = new AttemptProgress(attempt, i == 2 ? 0.1 : 0.9, 19_000);
+            progress[attempt] = new AttemptProgress(attempt, i == 2 ? 0.1 : 0.9, 19_000, RunningSince: 0);
         }
         Assert.Empty(Assign(FourWorkers, now: 20_000, progress: progress));
         Assert.Single(Assign(FourWorkers, now: 20_000, progress: progress, options: Options with { ReduceSlowStart = 0 }), a => !a.Speculative);
@@ -277,7 +277,7 @@ public sealed class TaskSchedulerTests
         Assert.True(Succeed(_state, Start(_state, Map(job, 0), 1, at: 0), at: 5_000).Ok);
         Assert.True(Succeed(_state, Start(_state, Map(job, 1), 2, at: 0), at: 6_000).Ok);
         var last = Start(_state, Map(job, 2), 3, at: 0);
-        var progress = new Dictionary<AttemptId, AttemptProgress> { [last] = new(last, 0.5, 29_000) };
+        var progress = new Dictionary<AttemptId, AttemptProgress> { [last] = new(last, 0.5, 29_000, RunningSince: 0) };
         var backup = Assert.Single(Assign(FourWorkers, now: 30_000, progress: progress));
         Assert.True(backup.Speculative);
         Assert.NotEqual(new NodeId(3), backup.Node);
@@ -290,12 +290,56 @@ public sealed class TaskSchedulerTests
         var reported = Start(_state, Map(job, 0), 1, at: 0);
         var silent = Start(_state, Map(job, 1), 2, at: 0);
         var young = Start(_state, Map(job, 2), 3, at: 50_000);
-        var progress = new Dictionary<AttemptId, AttemptProgress> { [reported] = new(reported, 0.3, 30_000) };
+        var progress = new Dictionary<AttemptId, AttemptProgress>
+        {
+            [reported] = new(reported, 0.3, 30_000, RunningSince: 0),
+            [silent] = new(silent, 0, 0, RunningSince: 0),
+            [young] = new(young, 0, 50_000, RunningSince: 50_000),
+        };
 
         Assert.Equal([silent], TaskScheduler.FindHung(_state, progress, 60_000, Options));
         Assert.Equal([silent], TaskScheduler.FindHung(_state, progress, 89_999, Options));
         Assert.Equal([reported, silent], TaskScheduler.FindHung(_state, progress, 90_000, Options));
         Assert.Equal([reported, silent, young], TaskScheduler.FindHung(_state, progress, 110_000, Options));
+    }
+
+    [Fact]
+    public void HungIsTimedOnTheCallersClockNeverOnTheStartStamps()
+    {
+        // The start stamps are wall-clock dates; the tracker times attempts on its monotonic clock, here from 200 s.
+        var job = Submit(_state, maps: 3, reducers: 0);
+        var stampedLate = Start(_state, Map(job, 0), 1, at: 1_800_000_000_000);
+        var stampedEarly = Start(_state, Map(job, 1), 2, at: 0);
+        var untimed = Start(_state, Map(job, 2), 3, at: 0);
+        var progress = new Dictionary<AttemptId, AttemptProgress>
+        {
+            [stampedLate] = new(stampedLate, 0, 200_000, RunningSince: 200_000),
+            [stampedEarly] = new(stampedEarly, 0.5, 250_000, RunningSince: 200_000),
+        };
+
+        Assert.Empty(TaskScheduler.FindHung(_state, progress, 259_999, Options));
+        Assert.Equal([stampedLate], TaskScheduler.FindHung(_state, progress, 260_000, Options));
+        Assert.Equal([stampedLate, stampedEarly], TaskScheduler.FindHung(_state, progress, 310_000, Options));
+        Assert.DoesNotContain(untimed, TaskScheduler.FindHung(_state, progress, 10_000_000, Options));
+    }
+
+    [Fact]
+    public void AStragglersAgeIsTimedOnTheCallersClockNeverOnItsStartStamp()
+    {
+        var (_, progress) = ThreeRunningMaps(0.9, 0.8, 0.1);
+        var straggler = progress.Keys.Single(a => a.Task.Index == 2);
+
+        // Its stamp says it started long ago, but the tracker has timed it for 5 s only: too young for a backup.
+        progress[straggler] = progress[straggler] with { RunningSince = 15_000 };
+        Assert.Empty(Assign(FourWorkers, now: 20_000, progress: progress));
+
+        // Timed for 20 s, it gets its backup whatever the stamps say.
+        progress[straggler] = progress[straggler] with { RunningSince = 0 };
+        Assert.Single(Assign(FourWorkers, now: 20_000, progress: progress), a => a.Speculative);
+
+        // An attempt the caller does not time is never taken for a straggler.
+        progress.Remove(straggler);
+        Assert.Empty(Assign(FourWorkers, now: 20_000, progress: progress));
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public sealed record NemesisStep(
             NemesisKind.Kill => $"kill -9 node(s) {string.Join(',', Targets)}, restart at heal",
             NemesisKind.Pause => $"SIGSTOP node {string.Join(',', Targets)}, SIGCONT at heal",
             NemesisKind.FullDisk => $"fill node {string.Join(',', Targets)}'s disk, empty it at heal",
-            NemesisKind.SlowDisk => $"fsyncs of node(s) {string.Join(',', Targets)} {Amount.TotalMilliseconds:0} ms slower, until the heal",
+            NemesisKind.SlowDisk => $"log and block fsyncs of node(s) {string.Join(',', Targets)} {Amount.TotalMilliseconds:0} ms slower, until the heal",
             NemesisKind.ClockJump => $"step the leader's wall clock {(Amount < TimeSpan.Zero ? "back" : "forward")} {Amount.Duration().TotalSeconds:0.0} s, set right at heal",
             NemesisKind.Lossy or NemesisKind.SlowNetwork => $"node(s) {string.Join(',', Targets)} {Link}, until the heal",
             _ => Cuts.ToString(),

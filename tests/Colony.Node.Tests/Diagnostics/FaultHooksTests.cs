@@ -1,5 +1,10 @@
 using Colony.Consensus.Storage;
+using Colony.Core;
+using Colony.Node.Blocks;
 using Colony.Node.Diagnostics;
+using Colony.Node.FileSystem;
+using Colony.Node.Hosting;
+using Colony.Node.Tests.Blocks;
 
 namespace Colony.Node.Tests.Diagnostics;
 
@@ -83,6 +88,44 @@ public sealed class FaultHooksTests : IDisposable
         hooks.FsyncDelay = TimeSpan.Zero;
         fs.SyncDirectory(_directory);
         Assert.Equal(2, _sleeps.Count);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_slow_disk_holds_every_fsync_of_a_block_finalize_before_the_replica_is_served()
+    {
+        var block = new BlockVersion(new BlockId(7), new GenerationStamp(1));
+        BlockStore? store = null;
+        var stateAtEachWait = new List<ReplicaState?>();
+        var hooks = new FaultHooks(delay =>
+        {
+            _sleeps.Add(delay);
+            stateAtEachWait.Add(store!.Report().Where(r => r.Version == block).Select(r => (ReplicaState?)r.State).SingleOrDefault());
+        });
+        hooks.FsyncDelay = TimeSpan.FromMilliseconds(150);
+
+        using (store = BlockStore.Open(DataNodeService.StoreOptions(new NodeOptions { DataDir = _directory, BlockReserveBytes = 0 }, hooks)))
+        {
+            await BlockStoreTests.WriteAsync(store, block, TestNodes.Data(1300));
+
+            // The data file, its checksums, then the two directories the move to finalized changes: each fsync waited,
+            // all while the replica was still being written, so its last ack (sent after finalize) waited too.
+            Assert.Equal(Enumerable.Repeat(TimeSpan.FromMilliseconds(150), 4), _sleeps);
+            Assert.All(stateAtEachWait, state => Assert.Equal(ReplicaState.BeingWritten, state));
+            Assert.Equal(ReplicaState.Finalized, store.Report().Single(r => r.Version == block).State);
+
+            hooks.FsyncDelay = TimeSpan.Zero; // the heal
+            await BlockStoreTests.WriteAsync(store, new BlockVersion(new BlockId(8), new GenerationStamp(1)), TestNodes.Data(700));
+            Assert.Equal(4, _sleeps.Count);
+        }
+    }
+
+    [Fact]
+    public void Without_hooks_a_data_node_store_has_no_sync_seam()
+    {
+        var options = new NodeOptions { DataDir = _directory };
+        Assert.Null(DataNodeService.StoreOptions(options, hooks: null).BeforeSync);
+        Assert.NotNull(DataNodeService.StoreOptions(options, new FaultHooks(_sleeps.Add)).BeforeSync);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);

@@ -29,7 +29,7 @@ public enum NemesisKind
     FullDisk,
 
     /// <summary>
-    /// One or two nodes' write-ahead log fsyncs each delayed by 50–200 ms, through the nodes' test-only
+    /// One or two nodes' fsyncs (write-ahead log and block replicas) each delayed by 50–200 ms, through the nodes' test-only
     /// fault hooks; the heal sets the delay back to zero. Opt-in, like <see cref="FullDisk"/>.
     /// </summary>
     SlowDisk,

@@ -21,6 +21,7 @@ internal sealed class FrameConnection : IAsyncDisposable
     private readonly TimeSpan _readTimeout;
     private readonly CancellationTokenSource _readDeadline;
     private readonly byte[] _header = new byte[FrameHeader.Size];
+    private RecordBatchingStream? _batching;
 
     private FrameConnection(Socket socket, TimeSpan readTimeout, CancellationToken cancellationToken)
     {
@@ -33,6 +34,9 @@ internal sealed class FrameConnection : IAsyncDisposable
     }
 
     public string Remote { get; }
+
+    /// <summary>The TLS cipher suite in use, or null on a plain connection.</summary>
+    internal TlsCipherSuite? CipherSuite => (_stream as SslStream)?.NegotiatedCipherSuite;
 
     public static FrameConnection Accepted(Socket socket, TimeSpan readTimeout, CancellationToken cancellationToken) =>
         new(socket, readTimeout, cancellationToken);
@@ -61,7 +65,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         var connection = new FrameConnection(socket, options.ReadTimeout, cancellationToken);
         if (options.Tls is { } trust)
         {
-            await connection.SecureAsync(options, ssl => ssl.AuthenticateAsClientAsync(trust.ClientOptions(host), cancellationToken), cancellationToken).ConfigureAwait(false);
+            await connection.SecureAsync(options, ssl => ssl.AuthenticateAsClientAsync(WithBulkCiphers(trust.ClientOptions(host)), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         return connection;
     }
@@ -69,13 +73,14 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// <summary>The accepting side's TLS handshake, when the options ask for TLS; a certificate from the cluster's CA is required.</summary>
     public Task AuthenticateAsync(BlockTransferOptions options, CancellationToken cancellationToken) =>
         options.Tls is { } trust
-            ? SecureAsync(options, ssl => ssl.AuthenticateAsServerAsync(trust.ServerOptions(), cancellationToken), cancellationToken)
+            ? SecureAsync(options, ssl => ssl.AuthenticateAsServerAsync(WithBulkCiphers(trust.ServerOptions()), cancellationToken), cancellationToken)
             : Task.CompletedTask;
 
     /// <summary>Runs a TLS handshake within the connect timeout; the connection continues inside the session.</summary>
     private async Task SecureAsync(BlockTransferOptions options, Func<SslStream, Task> handshake, CancellationToken cancellationToken)
     {
-        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+        var batching = new RecordBatchingStream(_stream);
+        var ssl = new SslStream(batching, leaveInnerStreamOpen: false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(options.ConnectTimeout);
         using var abort = timeout.Token.UnsafeRegister(static socket => ((Socket)socket!).Dispose(), _socket);
@@ -93,7 +98,39 @@ internal sealed class FrameConnection : IAsyncDisposable
             throw e is AuthenticationException ? new IOException($"TLS with {Remote} failed: {e.InnerException?.Message ?? e.Message}", e) : e;
         }
         _stream = ssl;
+        _batching = batching;
     }
+
+    /// <summary>
+    /// TLS 1.3 with AES-128-GCM first: as safe for the cluster's traffic as the AES-256-GCM that OpenSSL prefers, and
+    /// cheaper per byte, which counts on block transfers, where every byte is encrypted and decrypted at every hop.
+    /// Only Linux lets a program choose (elsewhere the platform's order stays).
+    /// </summary>
+    private static SslClientAuthenticationOptions WithBulkCiphers(SslClientAuthenticationOptions options)
+    {
+        options.CipherSuitesPolicy = BulkCiphers;
+        return options;
+    }
+
+    private static SslServerAuthenticationOptions WithBulkCiphers(SslServerAuthenticationOptions options)
+    {
+        options.CipherSuitesPolicy = BulkCiphers;
+        return options;
+    }
+
+    private static readonly CipherSuitesPolicy? BulkCiphers = OperatingSystem.IsLinux() ? new CipherSuitesPolicy(
+    [
+        TlsCipherSuite.TLS_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_CHACHA20_POLY1305_SHA256,
+        // TLS 1.2, for a peer that offers nothing newer.
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        TlsCipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+        TlsCipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+    ]) : null;
 
     public static (string Host, int Port) ParseAddress(string address)
     {
@@ -155,8 +192,29 @@ internal sealed class FrameConnection : IAsyncDisposable
         return frame;
     }
 
+    /// <summary>Writes <paramref name="bytes"/>; inside TLS, a write longer than one record leaves in one send.</summary>
     public ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default) =>
-        _stream.WriteAsync(bytes, cancellationToken);
+        _batching is { } batching && bytes.Length > MaxRecordData
+            ? WriteBatchedAsync(batching, bytes, cancellationToken)
+            : _stream.WriteAsync(bytes, cancellationToken);
+
+    /// <summary>The most plaintext one TLS record carries.</summary>
+    private const int MaxRecordData = 16 * 1024;
+
+    private async ValueTask WriteBatchedAsync(RecordBatchingStream batching, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        batching.Gather();
+        try
+        {
+            await _stream.WriteAsync(bytes, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            batching.Discard();
+            throw;
+        }
+        await batching.SendGatheredAsync(cancellationToken).ConfigureAwait(false);
+    }
 
     public async ValueTask SendAckAsync(PipelineAck ack, CancellationToken cancellationToken = default)
     {

@@ -92,24 +92,70 @@ public sealed class ClusterTrust
     }
 
     /// <summary>Settings for connecting to a cluster member: present our certificate, accept only the CA's.</summary>
-    public SslClientAuthenticationOptions ClientOptions(string targetHost) => new()
+    public SslClientAuthenticationOptions ClientOptions(string targetHost)
     {
-        TargetHost = targetHost,
-        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        LocalCertificateSelectionCallback = (_, _, _, _, _) => _certificate()!,
-        RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate),
-    };
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = targetHost,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate),
+        };
+        if (CurrentContext() is { } context)
+        {
+            options.ClientCertificateContext = context;
+        }
+        else
+        {
+            options.LocalCertificateSelectionCallback = (_, _, _, _, _) => _certificate()!;
+        }
+        return options;
+    }
 
     /// <summary>Settings for accepting a cluster member: present our certificate, require one from the CA.</summary>
-    public SslServerAuthenticationOptions ServerOptions() => new()
+    public SslServerAuthenticationOptions ServerOptions()
     {
-        ServerCertificateSelectionCallback = (_, _) => _certificate() ?? throw new AuthenticationException("no certificate to present"),
-        ClientCertificateRequired = true,
-        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-        CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-        RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate),
-    };
+        var options = new SslServerAuthenticationOptions
+        {
+            ClientCertificateRequired = true,
+            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            RemoteCertificateValidationCallback = (_, certificate, _, _) => Verify(certificate),
+        };
+        if (CurrentContext() is { } context)
+        {
+            options.ServerCertificateContext = context;
+        }
+        else
+        {
+            options.ServerCertificateSelectionCallback = (_, _) => _certificate() ?? throw new AuthenticationException("no certificate to present");
+        }
+        return options;
+    }
+
+    private volatile PresentedContext? _presented;
+
+    /// <summary>
+    /// The certificate presented now, with what TLS builds from it (its chain) made once per certificate rather
+    /// than at every handshake; a reloaded certificate is a new object, so it gets a new context.
+    /// </summary>
+    private SslStreamCertificateContext? CurrentContext()
+    {
+        X509Certificate2? certificate = _certificate();
+        if (certificate is null)
+        {
+            return null;
+        }
+        PresentedContext? presented = _presented;
+        if (presented is null || !ReferenceEquals(presented.Certificate, certificate))
+        {
+            presented = new PresentedContext(certificate, SslStreamCertificateContext.Create(certificate, additionalCertificates: null, offline: true));
+            _presented = presented;
+        }
+        return presented.Context;
+    }
+
+    private sealed record PresentedContext(X509Certificate2 Certificate, SslStreamCertificateContext Context);
 
     /// <summary>
     /// An HTTP handler that trusts the cluster's CA for https addresses (and presents our certificate

@@ -1,3 +1,6 @@
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using Colony.Client.Blocks;
 using Colony.Client.Security;
 using Colony.Core;
@@ -34,6 +37,25 @@ public sealed class BlockTransferTlsTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(256 * 1024)] // the default: each packet is sixteen TLS records, sent together
+    [InlineData(1024 * 1024)] // the largest: more records than one send gathers
+    public async Task Full_size_packets_cross_a_tls_pipeline_and_read_back_from_every_replica(int packetSize)
+    {
+        var transfer = new BlockTransferOptions { PacketSize = packetSize, ReadTimeout = TestNodes.SmallPackets.ReadTimeout, Tls = _cluster.Trust(_cluster.Issue("node")) };
+        await using var nodes = TestNodes.Start(3, transfer: transfer);
+        var block = new BlockVersion(new BlockId(8), new GenerationStamp(1));
+        byte[] data = TestNodes.Data((3 * packetSize) + 12_345);
+
+        await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(2, 0, 1), block, new MemoryStream(data)));
+
+        for (int node = 0; node < 3; node++)
+        {
+            Assert.Equal(data, await nodes.ReadAsync(node, block, 0, data.Length));
+        }
+        Assert.Equal(data.AsSpan(packetSize - 100, packetSize + 200).ToArray(), await nodes.ReadAsync(1, block, packetSize - 100, packetSize + 200));
+    }
+
     [Fact]
     public async Task A_client_with_a_certificate_from_another_CA_can_neither_write_nor_read()
     {
@@ -51,6 +73,50 @@ public sealed class BlockTransferTlsTests : IDisposable
         var read = await Assert.ThrowsAsync<ReplicaUnavailableException>(() => Wait.ForAsync(intruder.ReadBlockAsync(nodes.Address(0), block, 0, 1000, new MemoryStream())));
         Assert.Equal(TransferStatus.Unreachable, read.Status);
         Assert.False(nodes.Stores[0].Deltas.TryRead(out _), "the refused write left a replica");
+    }
+
+    [Fact]
+    public async Task A_node_whose_certificate_is_replaced_presents_the_new_one_on_the_next_connection()
+    {
+        X509Certificate2 presented = _cluster.Issue("first");
+        await using var nodes = TestNodes.Start(1, transfer: WithTls(new ClusterTrust(() => presented, () => [_cluster.Certificate])));
+        var client = _cluster.Trust(_cluster.Issue("client"));
+
+        Assert.Equal("CN=first", await PresentedSubjectAsync(nodes.Address(0), client));
+        presented = _cluster.Issue("second");
+        Assert.Equal("CN=second", await PresentedSubjectAsync(nodes.Address(0), client));
+
+        // And the data path still works with the new certificate.
+        var block = new BlockVersion(new BlockId(9), new GenerationStamp(1));
+        byte[] data = TestNodes.Data(50_000);
+        await Wait.ForAsync(new BlockTransferClient(WithTls(client)).WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(data)));
+        Assert.Equal(data, await nodes.ReadAsync(0, block, 0, data.Length));
+    }
+
+    [Fact]
+    public async Task Block_connections_agree_on_aes_128_gcm_on_linux()
+    {
+        var options = WithTls(_cluster.Trust(_cluster.Issue("node")));
+        await using var nodes = TestNodes.Start(1, transfer: options);
+
+        await using FrameConnection connection = await Wait.ForAsync(FrameConnection.ConnectAsync(nodes.Address(0), options, CancellationToken.None));
+
+        Assert.NotNull(connection.CipherSuite);
+        if (OperatingSystem.IsLinux())
+        {
+            Assert.Equal(TlsCipherSuite.TLS_AES_128_GCM_SHA256, connection.CipherSuite);
+        }
+    }
+
+    /// <summary>Opens a TLS connection to a block transfer port and returns the subject of the certificate it presents.</summary>
+    private static async Task<string> PresentedSubjectAsync(string address, ClusterTrust trust)
+    {
+        (string host, int port) = FrameConnection.ParseAddress(address);
+        using var tcp = new TcpClient();
+        await Wait.ForAsync(tcp.ConnectAsync(host, port));
+        await using var ssl = new SslStream(tcp.GetStream());
+        await Wait.ForAsync(ssl.AuthenticateAsClientAsync(trust.ClientOptions(host)));
+        return ssl.RemoteCertificate!.Subject;
     }
 
     private static BlockTransferOptions WithTls(ClusterTrust trust) => new()

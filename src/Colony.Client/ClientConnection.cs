@@ -47,22 +47,39 @@ internal sealed class ClientConnection : IAsyncDisposable
     /// <summary>Cancelled when the connection fails or is closed.</summary>
     public CancellationToken Closed => closed.Token;
 
-    public static async Task<ClientConnection> OpenAsync(DnsEndPoint server, int maxFrameBytes, TimeProvider time, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<ClientConnection> OpenAsync(DnsEndPoint server, int maxFrameBytes, TimeProvider time, TimeSpan timeout,
+        Func<DnsEndPoint, CancellationToken, ValueTask<Socket>>? connect, CancellationToken cancellationToken)
     {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        Socket socket;
         try
         {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(timeout);
-            try
-            {
-                await socket.ConnectAsync(server.Host, server.Port, deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TimeoutException($"Connecting to {server.Host}:{server.Port} took longer than {timeout.TotalMilliseconds:0} ms.");
-            }
+            socket = await (connect ?? ConnectDirectAsync)(server, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Connecting to {server.Host}:{server.Port} took longer than {timeout.TotalMilliseconds:0} ms.");
+        }
+        try
+        {
+            socket.NoDelay = true;
             return new ClientConnection(socket, server, maxFrameBytes, time);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async ValueTask<Socket> ConnectDirectAsync(DnsEndPoint server, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(server.Host, server.Port, cancellationToken).ConfigureAwait(false);
+            return socket;
         }
         catch
         {

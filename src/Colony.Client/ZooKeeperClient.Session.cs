@@ -29,7 +29,7 @@ public sealed partial class ZooKeeperClient
             try
             {
                 TimeSpan attempt = AttemptTimeout();
-                current = await ClientConnection.OpenAsync(server, options.MaxFrameBytes, time, attempt, stop).ConfigureAwait(false);
+                current = await ClientConnection.OpenAsync(server, options.MaxFrameBytes, time, attempt, options.ConnectCallback, stop).ConfigureAwait(false);
                 ConnectResponse response = await HandshakeAsync(current, attempt, stop).ConfigureAwait(false);
                 if (response.TimeOut <= 0)
                 {

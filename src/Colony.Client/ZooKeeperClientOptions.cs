@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Colony.Coordination.Protocol;
 
 namespace Colony.Client;
@@ -38,6 +40,15 @@ public sealed record ZooKeeperClientOptions
     public bool ShuffleServers { get; init; } = true;
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Opens the TCP connection to one server and returns the connected socket, which the client then
+    /// owns. Null (the default): a new socket connected directly. A hook for what the default cannot
+    /// do, as <c>SocketsHttpHandler.ConnectCallback</c> is for HTTP: binding a source address, a
+    /// socket made in another network namespace, a tunnel. <see cref="ConnectTimeout"/> and the
+    /// per-server attempt time still apply, through the token.
+    /// </summary>
+    public Func<DnsEndPoint, CancellationToken, ValueTask<Socket>>? ConnectCallback { get; init; }
 
     internal void Validate()
     {

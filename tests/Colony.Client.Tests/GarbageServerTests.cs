@@ -49,7 +49,7 @@ public sealed class GarbageServerTests
         Assert.True(server.Connections > 1);
     }
 
-    private sealed class GarbageServer : IAsyncDisposable
+    internal sealed class GarbageServer : IAsyncDisposable
     {
         private readonly TcpListener listener = new(IPAddress.Loopback, 0);
         private readonly Random random;

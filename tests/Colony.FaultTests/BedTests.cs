@@ -49,6 +49,55 @@ public sealed class BedTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_client_beside_an_isolated_node_gets_no_write_acknowledged_while_the_majoritys_clients_do()
+    {
+        // Client host 1 stands beside node 1, client host 2 beside node 2.
+        await using var bed = TestBed.Create(new BedOptions { Nodes = 3, ClientHosts = 2 });
+        await bed.WaitForLeaderAsync(Bound);
+        var (minority, majority) = (bed.ClientHosts[0], bed.ClientHosts[1]);
+        Assert.Equal((1, 2), (minority.Beside, majority.Beside));
+        await using (var setup = await ZooKeeperClient.ConnectAsync(bed.ConnectString))
+        {
+            await setup.CreateAsync("/sides", Encoding.UTF8.GetBytes("before"), Acl.OpenUnsafe);
+        }
+        var options = new ZooKeeperClientOptions { SessionTimeout = TimeSpan.FromSeconds(20) };
+        await using var cutOff = await ZooKeeperClient.ConnectAsync(bed.ConnectString, minority.Apply(options));
+        await using var withMajority = await ZooKeeperClient.ConnectAsync(bed.ConnectString, majority.Apply(options));
+        Assert.Equal("before", Encoding.UTF8.GetString((await cutOff.GetDataAsync("/sides")).Data));
+
+        bed.Partition(Cuts.Isolate(1, 3));
+        // The partition is real for the client host too: node 2 cannot be reached from host 1, and still can from host 2.
+        await Assert.ThrowsAnyAsync<Exception>(() => ConnectOnceAsync(minority, bed.Address(2)));
+        (await ConnectOnceAsync(majority, bed.Address(2))).Dispose();
+
+        // The minority side's write gets no answer while the cut lasts, whichever node 1 is; the majority's is acknowledged.
+        var minorityWrite = cutOff.SetDataAsync("/sides", Encoding.UTF8.GetBytes("minority"));
+        await WaitAsync(async () =>
+        {
+            try
+            {
+                await withMajority.SetDataAsync("/sides", Encoding.UTF8.GetBytes("majority")).WaitAsync(TimeSpan.FromSeconds(3));
+                return true;
+            }
+            catch (Exception e) when (e is ZooKeeperException or TimeoutException)
+            {
+                return false; // a new leader is still being elected
+            }
+        }, "the majority's write to be acknowledged");
+        Assert.False(minorityWrite.IsCompletedSuccessfully, "a client cut off with a minority got a write acknowledged");
+        output.WriteLine($"the minority's write is {minorityWrite.Status} while the majority's was acknowledged");
+        bed.HealNetwork();
+        _ = minorityWrite.ContinueWith(t => t.Exception, TaskScheduler.Default); // its outcome after the heal is either
+    }
+
+    /// <summary>One TCP connection from <paramref name="host"/> to a node's ZooKeeper port, or an exception within 2 s.</summary>
+    private static async Task<System.Net.Sockets.Socket> ConnectOnceAsync(ClientHost host, string address)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        return await host.ConnectAsync(new System.Net.DnsEndPoint(address, TestBed.ZooKeeperPort), timeout.Token);
+    }
+
     private static async Task WaitAsync(Func<Task<bool>> condition, string what)
     {
         var deadline = DateTime.UtcNow + Bound;

@@ -13,14 +13,17 @@ internal sealed class TcpRelay : IAsyncDisposable
 {
     private readonly TcpListener _listener;
     private readonly IPEndPoint _target;
+    private readonly ClientHost? _from;
     private readonly List<Socket> _sockets = [];
     private readonly Lock _gate = new();
     private readonly Task _accepting;
     private bool _cut;
 
-    public TcpRelay(IPEndPoint target)
+    /// <summary>A relay to <paramref name="target"/>, whose connections leave from <paramref name="from"/> (null: the root namespace).</summary>
+    public TcpRelay(IPEndPoint target, ClientHost? from = null)
     {
         _target = target;
+        _from = from;
         Port = TestPorts.One();
         _listener = new TcpListener(IPAddress.Loopback, Port);
         _listener.Start();
@@ -65,7 +68,7 @@ internal sealed class TcpRelay : IAsyncDisposable
             while (true)
             {
                 var client = await _listener.AcceptSocketAsync();
-                var server = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                var server = _from is null ? new Socket(SocketType.Stream, ProtocolType.Tcp) : await _from.CreateSocketAsync();
                 if (!Track(client, server))
                 {
                     return;

@@ -36,15 +36,24 @@ public sealed record BedOptions
     /// slow-disk and clock-jump nemeses can set their fsync delay and clock offset.
     /// </summary>
     public bool FaultHooks { get; init; }
+
+    /// <summary>
+    /// How many client hosts (<see cref="ClientHost"/>) to build, each beside one node in turn. With none,
+    /// clients can only run in the root namespace, which partitions do not cut.
+    /// </summary>
+    public int ClientHosts { get; init; }
 }
 
 /// <summary>
 /// A network of hosts on one machine: one Linux network namespace per node (cx-PID-I), each joined
 /// by a veth pair to a bridge in the root namespace, each with its own address in a /24 chosen for
-/// this run, and a real `colony node` inside binding that address. Clients run in the root namespace
-/// and reach every node through the bridge's address; partitions cut only node-to-node traffic, with
-/// nftables rules inside each namespace, as a switch failure between servers would. Lossy and slow
-/// links degrade all of a node's traffic at both ends of its veth pair (<see cref="LinkShaping"/>).
+/// this run, and a real `colony node` inside binding that address. Client hosts
+/// (<see cref="ClientHost"/>, cx-PID-cK) are namespaces on the same bridge, each beside one node.
+/// Partitions are nftables rules inside each namespace, as a switch failure would be: nodes are cut
+/// from nodes, and a client host from the nodes its node is cut from. The root namespace (the test's
+/// own view: status polls, checkers' final reads) reaches every node through the bridge's address
+/// and is never cut. Lossy and slow links degrade all of a node's traffic at both ends of its veth
+/// pair (<see cref="LinkShaping"/>).
 /// </summary>
 /// <remarks>
 /// Every port is fixed: each node has a network stack of its own, so nothing can clash with other
@@ -69,6 +78,7 @@ public sealed partial class TestBed : IAsyncDisposable
     private readonly Dictionary<int, Process> _processes = [];
     private readonly HashSet<int> _paused = [];
     private readonly Dictionary<int, int[]> _rules = [];
+    private readonly List<ClientHost> _clientHosts = [];
     private readonly Lock _gate = new();
     private bool _cleaned;
     private bool? _netem;
@@ -107,6 +117,20 @@ public sealed partial class TestBed : IAsyncDisposable
     public string Address(int node) => $"10.77.{_subnet}.{10 + node}";
 
     public string Namespace(int node) => $"cx-{_tag}-{node}";
+
+    /// <summary>The hosts clients run on, in the order built; empty unless <see cref="BedOptions.ClientHosts"/> asked for some.</summary>
+    public IReadOnlyList<ClientHost> ClientHosts => _clientHosts;
+
+    private string ClientNamespace(int k) => $"cx-{_tag}-c{k}";
+
+    private string ClientVeth(int k) => $"cx{_tag}c{k}";
+
+    private string ClientAddress(int k) => $"10.77.{_subnet}.{100 + k}";
+
+    /// <summary>A host of a partition: nodes are 1..n, client host k is n + k.</summary>
+    private string AddressOfHost(int host) => host <= _options.Nodes ? Address(host) : ClientAddress(host - _options.Nodes);
+
+    private string NamespaceOfHost(int host) => host <= _options.Nodes ? Namespace(host) : ClientNamespace(host - _options.Nodes);
 
     public string ZooKeeperAddress(int node) => $"{Address(node)}:{ZooKeeperPort}";
 
@@ -160,12 +184,27 @@ public sealed partial class TestBed : IAsyncDisposable
             Shell.Run("ip", "-n", ns, "addr", "add", $"{Address(node)}/24", "dev", "eth0");
             Shell.Run("ip", "-n", ns, "link", "set", "eth0", "up");
             Shell.Run("ip", "-n", ns, "link", "set", "lo", "up");
-            Shell.InNamespace(ns, "nft",
-                $"add table inet {Table}; " +
-                $"add chain inet {Table} input {{ type filter hook input priority 0; policy accept; }}; " +
-                $"add chain inet {Table} output {{ type filter hook output priority 0; policy accept; }}");
+            AddFilterTable(ns);
+        }
+        for (int k = 1; k <= _options.ClientHosts; k++)
+        {
+            string ns = ClientNamespace(k);
+            Shell.Run("ip", "netns", "add", ns);
+            Shell.Run("ip", "link", "add", ClientVeth(k), "type", "veth", "peer", "name", "eth0", "netns", ns);
+            Shell.Run("ip", "link", "set", ClientVeth(k), "master", Bridge, "up");
+            Shell.Run("ip", "-n", ns, "addr", "add", $"{ClientAddress(k)}/24", "dev", "eth0");
+            Shell.Run("ip", "-n", ns, "link", "set", "eth0", "up");
+            Shell.Run("ip", "-n", ns, "link", "set", "lo", "up");
+            AddFilterTable(ns);
+            _clientHosts.Add(new ClientHost(k, _options.Nodes + k, ns, ClientAddress(k), beside: (k - 1) % _options.Nodes + 1));
         }
     }
+
+    private static void AddFilterTable(string ns) =>
+        Shell.InNamespace(ns, "nft",
+            $"add table inet {Table}; " +
+            $"add chain inet {Table} input {{ type filter hook input priority 0; policy accept; }}; " +
+            $"add chain inet {Table} output {{ type filter hook output priority 0; policy accept; }}");
 
     /// <summary>Whether `tc netem` can shape this bed's links (the kernel may lack sch_netem). Probed once.</summary>
     public bool NetemAvailable => _netem ??= BedSupport.NetemAvailable(Namespace(1));
@@ -394,15 +433,18 @@ public sealed partial class TestBed : IAsyncDisposable
     // ---------------------------------------------------------------- network
 
     /// <summary>
-    /// Replaces the partition in force with <paramref name="cuts"/>: each namespace drops traffic to and
-    /// from the peers it is cut from. Namespaces whose rules change are updated most-cut first, so an
+    /// Replaces the partition in force with <paramref name="cuts"/> (between nodes; each client host
+    /// follows the node it stands beside): each namespace drops traffic to and from the hosts it is cut
+    /// from. Namespaces whose rules change are updated most-cut first, nodes before client hosts, so an
     /// isolated node is cut off by the first update. Returns the timestamp of that first update.
     /// </summary>
     public long Partition(Cuts cuts)
     {
         long first = Stopwatch.GetTimestamp();
         bool any = false;
-        var order = Nodes.OrderByDescending(n => cuts.CutFrom(n).Count()).ThenBy(n => n);
+        cuts = cuts.WithClientHosts([.. _clientHosts.Select(c => c.Beside)], _options.Nodes);
+        var hosts = Enumerable.Range(1, _options.Nodes + _clientHosts.Count);
+        var order = hosts.OrderByDescending(n => cuts.CutFrom(n).Count()).ThenBy(n => n);
         foreach (var node in order)
         {
             var peers = cuts.CutFrom(node).Order().ToArray();
@@ -416,10 +458,10 @@ public sealed partial class TestBed : IAsyncDisposable
             var commands = new List<string> { $"flush table inet {Table}" };
             foreach (var peer in peers)
             {
-                commands.Add($"add rule inet {Table} input ip saddr {Address(peer)} drop");
-                commands.Add($"add rule inet {Table} output ip daddr {Address(peer)} drop");
+                commands.Add($"add rule inet {Table} input ip saddr {AddressOfHost(peer)} drop");
+                commands.Add($"add rule inet {Table} output ip daddr {AddressOfHost(peer)} drop");
             }
-            Shell.InNamespace(Namespace(node), "nft", string.Join("; ", commands));
+            Shell.InNamespace(NamespaceOfHost(node), "nft", string.Join("; ", commands));
             lock (_gate)
             {
                 _rules[node] = peers;
@@ -534,6 +576,15 @@ public sealed partial class TestBed : IAsyncDisposable
             {
             }
         }
+        foreach (var host in _clientHosts)
+        {
+            host.Dispose();
+        }
+        for (int k = 1; k <= _options.ClientHosts; k++)
+        {
+            Shell.TryRun("ip", "netns", "del", ClientNamespace(k));
+            Shell.TryRun("ip", "link", "del", ClientVeth(k));
+        }
         foreach (var node in Nodes)
         {
             Shell.TryRun("ip", "netns", "del", Namespace(node));
@@ -559,13 +610,13 @@ public sealed partial class TestBed : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"^cx-(\d+)[a-z]-\d+$")]
+    [GeneratedRegex(@"^cx-(\d+)[a-z]-c?\d+$")]
     private static partial Regex StaleNamespace();
 
     [GeneratedRegex(@"/colony-faults-(\d+)[a-z]-[^/]*/node-\d+$")]
     private static partial Regex StaleDisk();
 
-    [GeneratedRegex(@"^\d+:\s+(cxb?(\d+)[a-z]\d*)[@:]")]
+    [GeneratedRegex(@"^\d+:\s+(cxb?(\d+)[a-z](?:c?\d+)?)[@:]")]
     private static partial Regex StaleLink();
 
     [GeneratedRegex(@"^table netdev (colonyloss_cx(\d+)[a-z]\d+)$")]

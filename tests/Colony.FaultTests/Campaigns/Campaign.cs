@@ -29,6 +29,7 @@ public static class Campaign
         await using var bed = TestBed.Create(new BedOptions
         {
             Nodes = options.Nodes,
+            ClientHosts = options.ClientHosts,
             Coordination = CampaignOptions.Coordination,
             FileSystem = CampaignOptions.FileSystem,
             DiskMiB = options.Kinds.Contains(NemesisKind.FullDisk) ? CampaignOptions.DiskMiB : null,
@@ -48,7 +49,7 @@ public static class Campaign
         var nemesis = new NemesisRunner(bed);
         using var stop = new CancellationTokenSource();
         double faultsFrom = workload.Now / (double)Stopwatch.Frequency;
-        var clients = Task.WhenAll([workload.RunAsync(bed.ConnectString, stop.Token), .. others.Select(o => o.RunAsync(bed, stop.Token))]);
+        var clients = Task.WhenAll([workload.RunAsync(bed.ConnectString, bed.ClientHosts, stop.Token), .. others.Select(o => o.RunAsync(bed, stop.Token))]);
         try
         {
             await nemesis.RunAsync(schedule, CancellationToken.None);

@@ -10,6 +10,12 @@ public sealed record CampaignOptions
 
     public int Nodes { get; init; } = 5;
 
+    /// <summary>
+    /// Client hosts for the ZooKeeper workloads' clients, each beside one node in turn, so partitions
+    /// leave some clients with the minority. 0 runs every client in the root namespace, never cut.
+    /// </summary>
+    public int ClientHosts { get; init; } = 5;
+
     /// <summary>How long the workload runs under faults.</summary>
     public TimeSpan Length { get; init; } = TimeSpan.FromMinutes(2);
 

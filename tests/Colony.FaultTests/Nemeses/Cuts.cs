@@ -58,6 +58,30 @@ public sealed class Cuts
         return Between(order.Take(at), order.Skip(at + 1));
     }
 
+    /// <summary>
+    /// These cuts extended to client hosts, numbered after the <paramref name="nodeCount"/> nodes
+    /// (client host k is nodeCount + k): each is cut from every node that the node it stands beside
+    /// (<paramref name="beside"/>[k − 1]) is cut from, and from nothing else.
+    /// </summary>
+    public Cuts WithClientHosts(IReadOnlyList<int> beside, int nodeCount)
+    {
+        var cuts = new Cuts();
+        cuts._pairs.UnionWith(_pairs);
+        for (int k = 1; k <= beside.Count; k++)
+        {
+            int node = beside[k - 1];
+            if (node < 1 || node > nodeCount)
+            {
+                throw new ArgumentOutOfRangeException(nameof(beside), node, $"client host {k} must stand beside one of the {nodeCount} nodes");
+            }
+            foreach (var other in CutFrom(node).Where(o => o <= nodeCount))
+            {
+                cuts._pairs.Add(Ordered(nodeCount + k, other));
+            }
+        }
+        return cuts;
+    }
+
     public override string ToString() =>
         IsEmpty ? "no cuts" : string.Join(' ', _pairs.Select(p => $"{p.A}x{p.B}"));
 

@@ -93,13 +93,15 @@ public sealed class EphemeralWorkload(EphemeralWorkloadOptions options) : IFault
     private async Task OwnerAsync(int index, TestBed bed, CancellationToken stop)
     {
         var random = new Random(HashCode.Combine(options.Seed, index, "ephemerals"));
+        var host = Clients.HostFor(bed.ClientHosts, index);
         while (!stop.IsCancellationRequested)
         {
             bool vanish = random.Next(2) == 0;
             var relay = vanish
-                ? new TcpRelay(new IPEndPoint(IPAddress.Parse(bed.Address(bed.Nodes[random.Next(bed.Nodes.Count)])), TestBed.ZooKeeperPort))
+                ? new TcpRelay(new IPEndPoint(IPAddress.Parse(bed.Address(bed.Nodes[random.Next(bed.Nodes.Count)])), TestBed.ZooKeeperPort), host)
                 : null;
-            var client = await Clients.TryConnectAsync(relay?.ConnectString ?? bed.ConnectString, options.SessionTimeout, stop);
+            // Through a relay the host is the relay's: the client's own socket only reaches loopback.
+            var client = await Clients.TryConnectAsync(relay?.ConnectString ?? bed.ConnectString, options.SessionTimeout, stop, relay is null ? host : null);
             if (client is null)
             {
                 if (relay is not null)

@@ -9,7 +9,8 @@ namespace Colony.FaultTests.Workloads;
 /// <summary>How the locks workload runs.</summary>
 public sealed record LockWorkloadOptions
 {
-    public int Clients { get; init; } = 3;
+    /// <summary>One per client host of a campaign's bed, so every side of a partition has a contender.</summary>
+    public int Clients { get; init; } = 5;
 
     public string Path { get; init; } = "/locks/fenced";
 
@@ -21,6 +22,15 @@ public sealed record LockWorkloadOptions
     public int WritesPerHold { get; init; } = 3;
 
     public TimeSpan Pace { get; init; } = TimeSpan.FromMilliseconds(30);
+
+    /// <summary>
+    /// Every this many holds, one is slow: the holder keeps writing for <see cref="SlowHold"/>, longer
+    /// than its session, as a holder in a long pause would. A partition that cuts it off with a
+    /// minority then ends its session under it, and its later writes must meet the fence.
+    /// </summary>
+    public int SlowHoldEvery { get; init; } = 25;
+
+    public TimeSpan SlowHold { get; init; } = TimeSpan.FromSeconds(6);
 }
 
 /// <summary>
@@ -51,7 +61,7 @@ public sealed class LockWorkload(LockWorkloadOptions options) : IFaultWorkload
     public Task PrepareAsync(TestBed bed) => Task.CompletedTask; // the recipe makes its own path
 
     public Task RunAsync(TestBed bed, CancellationToken stop) =>
-        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(i => Task.Run(() => ClientAsync(i, bed.ConnectString, stop))));
+        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(i => Task.Run(() => ClientAsync(i, bed.ConnectString, Clients.HostFor(bed.ClientHosts, i), stop))));
 
     public Task<WorkloadResult> CheckAsync(TestBed bed)
     {
@@ -67,7 +77,7 @@ public sealed class LockWorkload(LockWorkloadOptions options) : IFaultWorkload
             LockCheck.StaleAccepted(log), LockCheck.Check(holds, log), notes));
     }
 
-    private async Task ClientAsync(int index, string connectString, CancellationToken stop)
+    private async Task ClientAsync(int index, string connectString, ClientHost? host, CancellationToken stop)
     {
         ZooKeeperClient? client = null;
         try
@@ -80,7 +90,7 @@ public sealed class LockWorkload(LockWorkloadOptions options) : IFaultWorkload
                     {
                         await client.DisposeAsync();
                     }
-                    client = await Clients.TryConnectAsync(connectString, options.SessionTimeout, stop);
+                    client = await Clients.TryConnectAsync(connectString, options.SessionTimeout, stop, host);
                     continue;
                 }
                 await HoldOnceAsync(client, index, stop);
@@ -110,7 +120,8 @@ public sealed class LockWorkload(LockWorkloadOptions options) : IFaultWorkload
         }
         long granted = Stopwatch.GetTimestamp();
         int hold = Interlocked.Increment(ref _nextHold);
-        for (int i = 0; i < options.WritesPerHold; i++)
+        int writes = hold % options.SlowHoldEvery == 0 ? (int)(options.SlowHold / options.Pace) : options.WritesPerHold;
+        for (int i = 0; i < writes; i++)
         {
             Resource.Write(hold, handle.FencingToken);
             await Task.Delay(options.Pace, CancellationToken.None); // the holder's work, not synchronisation

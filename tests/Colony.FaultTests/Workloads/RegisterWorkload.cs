@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Colony.Client;
 using Colony.Coordination;
+using Colony.FaultTests.Bed;
 using Colony.Testing.Linearizability;
 
 namespace Colony.FaultTests.Workloads;
@@ -63,9 +64,9 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
         }
     }
 
-    /// <summary>Runs every client until <paramref name="stop"/> is cancelled.</summary>
-    public Task RunAsync(string connectString, CancellationToken stop) =>
-        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(i => Task.Run(() => ClientAsync(i, connectString, stop))));
+    /// <summary>Runs every client until <paramref name="stop"/> is cancelled, each on one of <paramref name="hosts"/> in turn (none: in the root namespace).</summary>
+    public Task RunAsync(string connectString, IReadOnlyList<ClientHost> hosts, CancellationToken stop) =>
+        Task.WhenAll(Enumerable.Range(0, options.Clients).Select(i => Task.Run(() => ClientAsync(i, connectString, Clients.HostFor(hosts, i), stop))));
 
     /// <summary>The history so far, open operations as pending.</summary>
     public IReadOnlyList<Operation<RegisterInput, RegisterOutput>> History()
@@ -90,7 +91,7 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
 
     private int NewProcess() => Interlocked.Increment(ref _nextProcess);
 
-    private async Task ClientAsync(int index, string connectString, CancellationToken stop)
+    private async Task ClientAsync(int index, string connectString, ClientHost? host, CancellationToken stop)
     {
         var random = new Random(HashCode.Combine(options.Seed, index));
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -110,7 +111,7 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
                         await client.DisposeAsync();
                         client = null;
                     }
-                    client = await TryConnectAsync(connectString, stop);
+                    client = await Clients.TryConnectAsync(connectString, options.SessionTimeout, stop, host);
                     continue;
                 }
 
@@ -256,26 +257,6 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
             Counts.AddIndeterminate();
         }
         await Task.Delay(options.Pace, CancellationToken.None); // pacing the load, not synchronisation
-    }
-
-    private async Task<ZooKeeperClient?> TryConnectAsync(string connectString, CancellationToken stop)
-    {
-        try
-        {
-            return await ZooKeeperClient.ConnectAsync(connectString, new ZooKeeperClientOptions
-            {
-                SessionTimeout = options.SessionTimeout,
-                ConnectTimeout = TimeSpan.FromSeconds(5),
-            }, stop);
-        }
-        catch (Exception e) when (e is ZooKeeperException or TimeoutException or OperationCanceledException or IOException)
-        {
-            if (!stop.IsCancellationRequested)
-            {
-                await Task.Delay(200, CancellationToken.None); // back off before trying the servers again
-            }
-            return null;
-        }
     }
 
     /// <summary>Runs the operation; returns what the client saw and the zxid of the version it read or made.</summary>

@@ -74,3 +74,49 @@ public sealed class ConnectCallbackTests
         await cancelled.Task.WaitAsync(TestSupport.Patience); // the callback's token was cancelled: nothing is left connecting
     }
 }
+
+/// <summary><see cref="Blocks.BlockTransferOptions.ConnectCallback"/>: block transfers connect through it too.</summary>
+public sealed class BlockConnectCallbackTests
+{
+    [Fact]
+    public async Task A_block_connection_is_the_callbacks_socket()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var asked = new ConcurrentQueue<DnsEndPoint>();
+        var options = new Blocks.BlockTransferOptions
+        {
+            ConnectCallback = async (endpoint, cancellationToken) =>
+            {
+                asked.Enqueue(endpoint);
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(endpoint, cancellationToken);
+                return socket;
+            },
+        };
+
+        await using var connection = await Blocks.FrameConnection.ConnectAsync($"127.0.0.1:{port}", options, CancellationToken.None);
+        using var accepted = await listener.AcceptSocketAsync().WaitAsync(TestSupport.Patience);
+
+        var endpoint = Assert.Single(asked);
+        Assert.Equal(("127.0.0.1", port), (endpoint.Host, endpoint.Port));
+    }
+
+    [Fact]
+    public async Task A_block_connection_whose_callback_hangs_times_out()
+    {
+        var options = new Blocks.BlockTransferOptions
+        {
+            ConnectTimeout = TimeSpan.FromMilliseconds(300),
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+                throw new InvalidOperationException("unreachable");
+            },
+        };
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => Blocks.FrameConnection.ConnectAsync("127.0.0.1:1", options, CancellationToken.None));
+        Assert.Contains("127.0.0.1:1", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -35,6 +35,12 @@ public sealed class BlockTransferOptions
     /// <summary>The name this client gives in write requests (for the nodes' logs).</summary>
     public string ClientName { get; init; } = "colony";
 
+    /// <summary>
+    /// Opens the TCP connection to a data node and returns the connected socket; null (the default): a
+    /// new socket connected directly. See <see cref="ZooKeeperClientOptions.ConnectCallback"/>.
+    /// </summary>
+    public Func<System.Net.DnsEndPoint, CancellationToken, ValueTask<System.Net.Sockets.Socket>>? ConnectCallback { get; init; }
+
     internal int PacketDataSize(int chunkSize) => Math.Max(chunkSize, PacketSize / chunkSize * chunkSize);
 
     internal void Validate()

@@ -45,22 +45,16 @@ internal sealed class FrameConnection : IAsyncDisposable
     public static async Task<FrameConnection> ConnectAsync(string address, BlockTransferOptions options, CancellationToken cancellationToken)
     {
         (string host, int port) = ParseAddress(address);
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        Socket socket;
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
-            await socket.ConnectAsync(host, port, timeout.Token).ConfigureAwait(false);
+            socket = await (options.ConnectCallback ?? ConnectDirectAsync)(new DnsEndPoint(host, port), timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            socket.Dispose();
             throw new TimeoutException($"connecting to {address} timed out after {options.ConnectTimeout}");
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
         }
         var connection = new FrameConnection(socket, options.ReadTimeout, cancellationToken);
         if (options.Tls is { } trust)
@@ -68,6 +62,21 @@ internal sealed class FrameConnection : IAsyncDisposable
             await connection.SecureAsync(options, ssl => ssl.AuthenticateAsClientAsync(WithBulkCiphers(trust.ClientOptions(host)), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         return connection;
+    }
+
+    private static async ValueTask<Socket> ConnectDirectAsync(DnsEndPoint server, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            await socket.ConnectAsync(server.Host, server.Port, cancellationToken).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The accepting side's TLS handshake, when the options ask for TLS; a certificate from the cluster's CA is required.</summary>

@@ -39,6 +39,12 @@ public sealed record ColonyFileSystemOptions
 
     /// <summary>How often an open writer renews its lease.</summary>
     public TimeSpan LeaseRenewal { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Opens every TCP connection this client makes, to nodes' HTTP ports and to data nodes, and returns
+    /// the connected socket; null (the default): direct connections. See <see cref="ZooKeeperClientOptions.ConnectCallback"/>.
+    /// </summary>
+    public Func<DnsEndPoint, CancellationToken, ValueTask<System.Net.Sockets.Socket>>? ConnectCallback { get; init; }
 }
 
 /// <summary>
@@ -72,14 +78,20 @@ public sealed class ColonyFileSystem : IDisposable
         }
         _nodes = nodes;
         Options = options ?? new ColonyFileSystemOptions();
-        _http = new HttpClient(Security.ClusterTrust.HttpHandler(Options.Tls)) { Timeout = TimeSpan.FromSeconds(60) };
+        var handler = Security.ClusterTrust.HttpHandler(Options.Tls);
+        if (Options.ConnectCallback is { } connect)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+                new System.Net.Sockets.NetworkStream(await connect(context.DnsEndPoint, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+        }
+        _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
         _authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
         var transfer = Options.Transfer;
         Transfers = new BlockTransferClient(new BlockTransferOptions
         {
             PacketSize = transfer.PacketSize, Window = transfer.Window, ChunkSize = transfer.ChunkSize,
             ConnectTimeout = transfer.ConnectTimeout, ReadTimeout = transfer.ReadTimeout, MaxConnections = transfer.MaxConnections,
-            ClientName = Options.ClientName, Tls = transfer.Tls,
+            ClientName = Options.ClientName, Tls = transfer.Tls, ConnectCallback = Options.ConnectCallback ?? transfer.ConnectCallback,
         });
         if (Options is { LocalDataNode: { } self, LocalBlockDirectory: { } blocks })
         {

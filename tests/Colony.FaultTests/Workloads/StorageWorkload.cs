@@ -120,14 +120,16 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
         return new WorkloadResult(Kind, Interlocked.Read(ref _attempted), acknowledged.Count, lost, verdicts, notes);
     }
 
-    private ColonyFileSystem FileSystem(TestBed bed) =>
-        new([.. bed.Nodes.Select(n => new Uri(bed.HttpAddress(n)))], Convert.FromBase64String(File.ReadAllText(bed.SecretFile).Trim()));
+    /// <summary>A file system client, its connections opened from <paramref name="host"/> (null: the root namespace, never cut).</summary>
+    private ColonyFileSystem FileSystem(TestBed bed, ClientHost? host = null) =>
+        new([.. bed.Nodes.Select(n => new Uri(bed.HttpAddress(n)))], Convert.FromBase64String(File.ReadAllText(bed.SecretFile).Trim()),
+            new ColonyFileSystemOptions { ConnectCallback = host is null ? null : host.ConnectAsync });
 
     private async Task WriterAsync(int index, TestBed bed, CancellationToken stop)
     {
         var random = new Random(HashCode.Combine(options.Seed, index, "storage"));
         var mine = new List<(AcknowledgedFile File, byte[] Content)>();
-        using var fs = FileSystem(bed);
+        using var fs = FileSystem(bed, Clients.HostFor(bed.ClientHosts, index));
         int n = 0;
         while (!stop.IsCancellationRequested)
         {

@@ -78,13 +78,7 @@ public sealed class ColonyFileSystem : IDisposable
         }
         _nodes = nodes;
         Options = options ?? new ColonyFileSystemOptions();
-        var handler = Security.ClusterTrust.HttpHandler(Options.Tls);
-        if (Options.ConnectCallback is { } connect)
-        {
-            handler.ConnectCallback = async (context, cancellationToken) =>
-                new System.Net.Sockets.NetworkStream(await connect(context.DnsEndPoint, cancellationToken).ConfigureAwait(false), ownsSocket: true);
-        }
-        _http = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient(Security.ClusterTrust.HttpHandler(Options.Tls, Options.ConnectCallback)) { Timeout = TimeSpan.FromSeconds(60) };
         _authorization = token is null ? null : new AuthenticationHeaderValue("Bearer", token);
         var transfer = Options.Transfer;
         Transfers = new BlockTransferClient(new BlockTransferOptions

@@ -25,17 +25,21 @@ public sealed class JobClient : IDisposable
     /// <param name="nodes">HTTP addresses of cluster members.</param>
     /// <param name="secret">The cluster secret: the cluster token is its base64.</param>
     /// <param name="tls">The cluster's CA for https node addresses; null trusts the system's roots.</param>
-    public JobClient(IReadOnlyList<Uri> nodes, byte[]? secret, Security.ClusterTrust? tls = null)
-        : this(nodes, secret is null ? null : Convert.ToBase64String(secret), tls)
+    /// <param name="connectCallback">Opens each TCP connection to a node (see <see cref="ZooKeeperClientOptions.ConnectCallback"/>); null: direct connections.</param>
+    public JobClient(IReadOnlyList<Uri> nodes, byte[]? secret, Security.ClusterTrust? tls = null,
+        Func<System.Net.DnsEndPoint, CancellationToken, ValueTask<System.Net.Sockets.Socket>>? connectCallback = null)
+        : this(nodes, secret is null ? null : Convert.ToBase64String(secret), tls, connectCallback)
     {
     }
 
     /// <param name="nodes">HTTP addresses of cluster members.</param>
     /// <param name="token">The bearer token (the cluster token or a user's): submitting and killing need one.</param>
     /// <param name="tls">The cluster's CA for https node addresses; null trusts the system's roots.</param>
-    public JobClient(IReadOnlyList<Uri> nodes, string? token, Security.ClusterTrust? tls = null)
+    /// <param name="connectCallback">Opens each TCP connection to a node (see <see cref="ZooKeeperClientOptions.ConnectCallback"/>); null: direct connections.</param>
+    public JobClient(IReadOnlyList<Uri> nodes, string? token, Security.ClusterTrust? tls = null,
+        Func<System.Net.DnsEndPoint, CancellationToken, ValueTask<System.Net.Sockets.Socket>>? connectCallback = null)
     {
-        _http = new HttpClient(Security.ClusterTrust.HttpHandler(tls)) { Timeout = TimeSpan.FromSeconds(60) };
+        _http = new HttpClient(Security.ClusterTrust.HttpHandler(tls, connectCallback)) { Timeout = TimeSpan.FromSeconds(60) };
         ArgumentNullException.ThrowIfNull(nodes);
         if (nodes.Count == 0)
         {

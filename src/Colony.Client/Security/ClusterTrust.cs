@@ -1,4 +1,6 @@
+using System.Net;
 using System.Net.Security;
+using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
@@ -160,11 +162,17 @@ public sealed class ClusterTrust
     /// <summary>
     /// An HTTP handler that trusts the cluster's CA for https addresses (and presents our certificate
     /// when a node asks for one); plain http addresses work as before. Never goes through a proxy:
-    /// cluster members talk to each other directly.
+    /// cluster members talk to each other directly. With <paramref name="connect"/>, every connection is
+    /// the socket it opens (see <see cref="ZooKeeperClientOptions.ConnectCallback"/>).
     /// </summary>
-    public static SocketsHttpHandler HttpHandler(ClusterTrust? trust)
+    public static SocketsHttpHandler HttpHandler(ClusterTrust? trust, Func<DnsEndPoint, CancellationToken, ValueTask<Socket>>? connect = null)
     {
         var handler = new SocketsHttpHandler { UseProxy = false };
+        if (connect is not null)
+        {
+            handler.ConnectCallback = async (context, cancellationToken) =>
+                new NetworkStream(await connect(context.DnsEndPoint, cancellationToken).ConfigureAwait(false), ownsSocket: true);
+        }
         if (trust is not null)
         {
             handler.SslOptions = new SslClientAuthenticationOptions

@@ -81,7 +81,9 @@ public sealed class ComputeWorkload(ComputeWorkloadOptions options) : IFaultWork
 
     public async Task RunAsync(TestBed bed, CancellationToken stop)
     {
-        using var jobs = Jobs(bed);
+        // Submitted and followed from a client host, which partitions cut like any client's; the
+        // preparation and the check run from the root namespace.
+        using var jobs = Jobs(bed, Clients.HostFor(bed.ClientHosts, 2));
         while (!stop.IsCancellationRequested)
         {
             Submission last;
@@ -279,8 +281,10 @@ public sealed class ComputeWorkload(ComputeWorkloadOptions options) : IFaultWork
     private static ColonyFileSystem FileSystem(TestBed bed) =>
         new([.. bed.Nodes.Select(n => new Uri(bed.HttpAddress(n)))], Convert.FromBase64String(File.ReadAllText(bed.SecretFile).Trim()));
 
-    private static JobClient Jobs(TestBed bed) =>
-        new([.. bed.Nodes.Select(n => new Uri(bed.HttpAddress(n)))], Convert.FromBase64String(File.ReadAllText(bed.SecretFile).Trim()));
+    /// <summary>A job client, its connections opened from <paramref name="host"/> (null: the root namespace, never cut).</summary>
+    private static JobClient Jobs(TestBed bed, ClientHost? host = null) =>
+        new([.. bed.Nodes.Select(n => new Uri(bed.HttpAddress(n)))], Convert.FromBase64String(File.ReadAllText(bed.SecretFile).Trim()),
+            connectCallback: host is null ? null : host.ConnectAsync);
 
     private static readonly string[] Words =
     [

@@ -50,6 +50,73 @@ public class FaultTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_hung_data_node_is_declared_dead_after_the_dead_node_time_its_blocks_re_replicated_and_the_surplus_trimmed_when_it_resumes()
+    {
+        // Default timings: the declaration must come from the configured dead-node time (10 s), so nothing is shortened.
+        const int SigStop = 19, SigCont = 18; // Linux
+        await using var cluster = new LocalCluster(4);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        byte[] data = RandomBytes(Block * 3, 81);
+        ulong victim;
+        using (var all = cluster.FileSystem())
+        {
+            await WaitForDataNodesAsync(all, 4);
+            await WriteAsync(all, "/hung/file", data, Small());
+            await WaitHealthyAsync(all, "the new file's replicas to be reported");
+            victim = cluster.Ids.First(id => id != leader && Replicas(cluster, id).Count > 0);
+        }
+        // A client that never asks the hung node: its HTTP port still accepts connections but would not answer.
+        using var fs = new ColonyFileSystem([.. cluster.Ids.Where(id => id != victim).Select(id => new Uri(cluster.HttpAddress(id)))], cluster.Secret);
+
+        // Only the node process this test started, by its id; resumed in finally whatever happens.
+        int pid = cluster.ProcessId(victim);
+        bool stopped = false;
+        try
+        {
+            LocalCluster.SignalProcess(pid, SigStop);
+            stopped = true;
+            var clock = Stopwatch.StartNew();
+            await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.LiveDataNodes == 3, Patience, "the hung node to be declared dead");
+            var declared = clock.Elapsed;
+            output.WriteLine($"hung node declared dead {declared.TotalMilliseconds:0} ms after SIGSTOP (DeadNodeAfterMs {Defaults.DeadNodeAfterMs})");
+            // Its last heartbeat left at most a beat (1 s) before the stop, a little more on a loaded machine: well
+            // before 70% of the dead-node time, the declaration would not be that timer's.
+            Assert.True(declared.TotalMilliseconds >= Defaults.DeadNodeAfterMs * 0.7,
+                $"declared dead {declared.TotalMilliseconds:0} ms after the stop, before the dead-node time of {Defaults.DeadNodeAfterMs} ms");
+
+            var healed = await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs),
+                r => r.Status == "HEALTHY" && r.LiveDataNodes == 3, Patience, "replication 3 to be restored without the hung node");
+            output.WriteLine($"re-replicated {healed.Blocks} blocks {(clock.Elapsed - declared).TotalMilliseconds:0} ms after the death was declared (RepairIntervalMs {Defaults.RepairIntervalMs})");
+            var map = ReplicaMap(cluster);
+            Assert.Equal(3, map.Count);
+            Assert.All(map.Values, holders => Assert.Equal(3, holders.Count(h => h != victim)));
+
+            LocalCluster.SignalProcess(pid, SigCont);
+            stopped = false;
+            clock.Restart();
+            // Back: its old replicas make four of some blocks, and the leader trims each back to three.
+            await TimeUntilAsync(async () => await TryFsckAsync(fs) is { Status: "HEALTHY", LiveDataNodes: 4, OverReplicated: 0 }
+                && ReplicaMap(cluster).Values.All(holders => holders.Count == 3), Patience, "the surplus replicas to be deleted after SIGCONT");
+            output.WriteLine($"surplus trimmed {clock.ElapsedMilliseconds} ms after SIGCONT");
+        }
+        finally
+        {
+            if (stopped)
+            {
+                LocalCluster.SignalProcess(pid, SigCont);
+            }
+        }
+        Assert.Equal(data, await ReadAllAsync(fs, "/hung/file"));
+        foreach (var id in cluster.Ids)
+        {
+            using var health = await cluster.Http.GetAsync(new Uri(cluster.HttpAddress(id) + "/health"));
+            Assert.True(health.IsSuccessStatusCode, $"node {id} is unhealthy after the hang");
+        }
+        logs.Pass();
+    }
+
+    [Fact]
     public async Task A_copy_whose_target_is_killed_mid_copy_is_planned_again_without_waiting_out_the_pending_timeout()
     {
         // Copies at 512 KiB/s: a 1 MiB block takes about 2 s, long enough to kill its target mid-copy.

@@ -66,7 +66,11 @@ public static class Campaign
             await clients;
         }
         log($"workload stopped: {workload.Counts}");
-        double gap = LongestGap(workload.History());
+        var answers = workload.History();
+        double gap = Availability.LongestGap(answers);
+        var gaps = Availability.LongestGapPerHost(answers, workload.HostOfProcess);
+        var hostGaps = bed.ClientHosts.Where(h => gaps.ContainsKey(h.Number))
+            .Select(h => new ClientHostGap(h.Number, h.Beside, gaps[h.Number])).ToList();
 
         await bed.WaitForLeaderAsync(Bound);
         var finals = await FinalReadsAsync(bed, workload);
@@ -120,6 +124,7 @@ public static class Campaign
             Verdicts = verdicts,
             NetemAvailable = netem,
             LongestGapMilliseconds = gap,
+            HostGaps = hostGaps,
             Workloads = results,
             KeptIn = kept,
         };
@@ -155,18 +160,6 @@ public static class Campaign
         WorkloadKind.Compute => new ComputeWorkload(options.Compute with { Seed = options.Seed, FailuresExcused = options.Kinds.Contains(NemesisKind.FullDisk) }),
         _ => new StorageWorkload(options.Storage with { Seed = options.Seed }),
     };
-
-    /// <summary>The longest interval between consecutive answers to any client, in milliseconds.</summary>
-    private static double LongestGap(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history)
-    {
-        var returns = history.Where(o => !o.IsPending).Select(o => o.ReturnTime).Order().ToArray();
-        long longest = 0;
-        for (int i = 1; i < returns.Length; i++)
-        {
-            longest = Math.Max(longest, returns[i] - returns[i - 1]);
-        }
-        return longest * 1000.0 / Stopwatch.Frequency;
-    }
 
     private sealed record FinalRead(int Node, string Path, RegisterOutput Output);
 

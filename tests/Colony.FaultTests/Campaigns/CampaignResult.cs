@@ -11,6 +11,9 @@ public sealed record CheckerVerdict(string Checker, bool Valid, string Detail)
     public override string ToString() => $"{Checker}: {(Valid ? "valid" : "VIOLATION")}: {Detail}";
 }
 
+/// <summary>The longest time the register clients of one client host got no answer.</summary>
+public sealed record ClientHostGap(int Host, int Beside, double Milliseconds);
+
 /// <summary>Everything a campaign found, and its report.</summary>
 public sealed class CampaignResult
 {
@@ -32,6 +35,9 @@ public sealed class CampaignResult
 
     /// <summary>The longest time during the run in which no client got an operation answered: the worst unavailability clients saw.</summary>
     public required double LongestGapMilliseconds { get; init; }
+
+    /// <summary>Per client host, the longest time its register clients got no answer (<see cref="Availability.LongestGapPerHost"/>).</summary>
+    public IReadOnlyList<ClientHostGap> HostGaps { get; init; } = [];
 
     public string? KeptIn { get; init; }
 
@@ -79,6 +85,11 @@ public sealed class CampaignResult
             }
         }
         text.AppendLine(CultureInfo.InvariantCulture, $"longest time with no operation answered: {LongestGapMilliseconds:0} ms");
+        if (HostGaps.Count > 0)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"longest time with no answer, per client host: {string.Join(", ", HostGaps.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Host} (beside node {g.Beside}) {g.Milliseconds:N0} ms")))}");
+        }
         var failovers = Nemesis.FailoverMilliseconds;
         text.AppendLine(failovers.Count == 0
             ? "leader failover: no leader isolated in this run"

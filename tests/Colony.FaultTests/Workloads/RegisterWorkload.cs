@@ -21,6 +21,7 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
     private readonly List<SessionObservation> _observations = [];
     private readonly Lock _gate = new();
     private readonly long _origin = Stopwatch.GetTimestamp();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<int, int> _hostOfProcess = new();
     private int _nextProcess;
 
     public OperationCounts Counts { get; } = new();
@@ -89,7 +90,18 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
 
     public long Now => Stopwatch.GetTimestamp() - _origin;
 
-    private int NewProcess() => Interlocked.Increment(ref _nextProcess);
+    /// <summary>The client host (its number) each history process ran on; processes of the root namespace are absent.</summary>
+    public IReadOnlyDictionary<int, int> HostOfProcess => _hostOfProcess;
+
+    private int NewProcess(ClientHost? host = null)
+    {
+        int process = Interlocked.Increment(ref _nextProcess);
+        if (host is not null)
+        {
+            _hostOfProcess[process] = host.Number;
+        }
+        return process;
+    }
 
     private async Task ClientAsync(int index, string connectString, ClientHost? host, CancellationToken stop)
     {
@@ -97,7 +109,7 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var firstRead = new Dictionary<string, RegisterOutput>(StringComparer.Ordinal);
         var written = new Dictionary<string, int>(StringComparer.Ordinal);
-        int process = NewProcess();
+        int process = NewProcess(host);
         int writes = 0;
         ZooKeeperClient? client = null;
         try
@@ -192,7 +204,7 @@ public sealed class RegisterWorkload(RegisterWorkloadOptions options)
                     else
                     {
                         Counts.AddIndeterminate();
-                        process = NewProcess();
+                        process = NewProcess(host);
                     }
                     if (e is SessionExpiredException or ClientClosedException)
                     {

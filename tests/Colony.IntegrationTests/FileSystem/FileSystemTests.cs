@@ -148,6 +148,32 @@ public class FileSystemTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Four_files_written_at_once_each_read_back_byte_for_byte()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 60);
+        await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+
+        // Sizes off the block boundary, so every writer has several full blocks and a partial one in flight together.
+        var files = Enumerable.Range(0, 4).ToDictionary(i => $"/concurrent/f{i}", i => RandomBytes((Block * (3 + i)) + (i * 4099) + 17, 100 + i));
+        await Task.WhenAll(files.Select(f => Task.Run(() => WriteAsync(fs, f.Key, f.Value, Small()))));
+
+        foreach (var (path, data) in files)
+        {
+            var status = await fs.StatAsync(path);
+            Assert.Equal("complete", status!.State);
+            Assert.Equal(data.Length, status.Length);
+            Assert.Equal(data, await ReadAllAsync(fs, path));
+        }
+        var fsck = await WaitHealthyAsync(fs, "every replica of the four files to be reported");
+        Assert.Equal(files.Values.Sum(d => (d.Length + Block - 1) / Block), fsck.Blocks);
+        Assert.Equal(0, fsck.UnderReplicated);
+        logs.Pass();
+    }
+
+    [Fact]
     public async Task A_write_carries_on_with_the_surviving_nodes_when_one_dies_mid_file()
     {
         await using var cluster = new LocalCluster(3);

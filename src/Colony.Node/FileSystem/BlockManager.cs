@@ -412,33 +412,27 @@ public sealed class BlockManager
 
     /// <summary>
     /// Addresses of the readable replicas of <paramref name="version"/>: that stamp, finalized, not corrupt, on a
-    /// node that is not dead; <paramref name="reader"/>'s own node first, the rest in a random order to spread reads.
+    /// node that is not dead; in <see cref="PlacementPolicy.OrderForRead"/>'s order for <paramref name="reader"/>
+    /// (its own node, its rack, then the least busy, ties at random to spread reads).
     /// </summary>
     public IReadOnlyList<string> Locations(BlockVersion version, NodeId? reader, long now)
     {
         lock (_lock)
         {
-            var usable = new List<NodeId>();
+            var view = _nodes.View(now).ToDictionary(n => n.Id);
+            var usable = new List<DataNodeInfo>();
             foreach (var replica in _map.ReplicasOf(version.Id))
             {
                 if (replica.Info.Version == version && replica.Info.State == ReplicaState.Finalized && !replica.Corrupt
-                    && _nodes.StateOf(replica.Node, now) is DataNodeState.Alive or DataNodeState.Decommissioning or DataNodeState.Decommissioned
+                    && view.TryGetValue(replica.Node, out var info)
+                    && info.State is DataNodeState.Alive or DataNodeState.Decommissioning or DataNodeState.Decommissioned
                     && _addresses.ContainsKey(replica.Node))
                 {
-                    usable.Add(replica.Node);
+                    usable.Add(info);
                 }
             }
-            for (int i = usable.Count - 1; i > 0; i--)
-            {
-                int j = _random.Next(i + 1);
-                (usable[i], usable[j]) = (usable[j], usable[i]);
-            }
-            if (reader is { } self && usable.IndexOf(self) is > 0 and var at)
-            {
-                usable.RemoveAt(at);
-                usable.Insert(0, self);
-            }
-            return [.. usable.Select(n => _addresses[n])];
+            var self = reader is { } r ? view.GetValueOrDefault(r) : null;
+            return [.. PlacementPolicy.OrderForRead(usable, self, _random).Select(n => _addresses[n.Id])];
         }
     }
 

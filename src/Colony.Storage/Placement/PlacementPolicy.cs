@@ -76,6 +76,29 @@ public static class PlacementPolicy
     }
 
     /// <summary>
+    /// The order a reader should try <paramref name="holders"/> in: the reader's own node, then (when the reader
+    /// declares a rack) nodes on its rack, then fewest transfers in flight, ties in a random order so equal
+    /// replicas share the reads. <paramref name="reader"/> is null when the client is not a known data node.
+    /// </summary>
+    public static IReadOnlyList<DataNodeInfo> OrderForRead(IReadOnlyList<DataNodeInfo> holders, DataNodeInfo? reader, IRandomSource random)
+    {
+        ArgumentNullException.ThrowIfNull(holders);
+        ArgumentNullException.ThrowIfNull(random);
+        var shuffled = holders.ToList();
+        for (int i = shuffled.Count - 1; i > 0; i--)
+        {
+            int j = random.Next(i + 1);
+            (shuffled[i], shuffled[j]) = (shuffled[j], shuffled[i]);
+        }
+        string? rack = reader?.Rack;
+        // OrderBy is stable, so the shuffle decides among nodes that tie on every key.
+        return [.. shuffled
+            .OrderBy(n => reader is not null && n.Id == reader.Id ? 0 : 1)
+            .ThenBy(n => rack is not null && string.Equals(n.Rack, rack, StringComparison.Ordinal) ? 0 : 1)
+            .ThenBy(n => n.TransfersInFlight)];
+    }
+
+    /// <summary>
     /// Which replica to drop from an over-replicated block: one on the rack holding most replicas (so
     /// dropping it keeps the spread), and there the node with least free space; ties by lowest id.
     /// </summary>

@@ -148,27 +148,71 @@ public class FileSystemTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_write_carries_on_with_the_surviving_nodes_when_one_dies_mid_file()
+    public async Task Four_files_written_at_once_each_read_back_byte_for_byte()
     {
         await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 60);
+        await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        await WaitForDataNodesAsync(fs, 3);
+
+        // Sizes off the block boundary, so every writer has several full blocks and a partial one in flight together.
+        var files = Enumerable.Range(0, 4).ToDictionary(i => $"/concurrent/f{i}", i => RandomBytes((Block * (3 + i)) + (i * 4099) + 17, 100 + i));
+        await Task.WhenAll(files.Select(f => Task.Run(() => WriteAsync(fs, f.Key, f.Value, Small()))));
+
+        foreach (var (path, data) in files)
+        {
+            var status = await fs.StatAsync(path);
+            Assert.Equal("complete", status!.State);
+            Assert.Equal(data.Length, status.Length);
+            Assert.Equal(data, await ReadAllAsync(fs, path));
+        }
+        var fsck = await WaitHealthyAsync(fs, "every replica of the four files to be reported");
+        Assert.Equal(files.Values.Sum(d => (d.Length + Block - 1) / Block), fsck.Blocks);
+        Assert.Equal(0, fsck.UnderReplicated);
+        logs.Pass();
+    }
+
+    [Fact]
+    public async Task A_write_carries_on_with_the_surviving_nodes_when_one_dies_mid_file()
+    {
+        using var env = NodeEnvironment.FastRepair();
+        await using var cluster = new LocalCluster(4);
         using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
         ulong leader = await cluster.WaitForLeaderAsync();
         using var fs = cluster.FileSystem();
-        await WaitForDataNodesAsync(fs, 3);
+        await WaitForDataNodesAsync(fs, 4);
         byte[] data = RandomBytes(Block * 3, 5);
 
         var stream = await fs.CreateAsync("/interrupted", Small());
+        ulong victim = 0;
         await using (stream)
         {
+            // One full block plus half of the next: the first is on its way down its pipeline, the second half-filled.
             await stream.WriteAsync(data.AsMemory(0, Block + (Block / 2)));
-            // Still counted alive by the leader for a while, so the next pipelines include it and must recover.
-            cluster.Kill(cluster.Ids.First(id => id != leader));
+            // A node the first block's pipeline is writing to: it dies with a replica half-received or just finalized,
+            // and is still counted alive for a while, so the next pipelines may include it and must then recover.
+            string rbw(ulong id) => Path.Combine(DataDir(cluster, id), "blocks", "rbw");
+            victim = (await LocalCluster.WaitForAsync(() => Task.FromResult<ulong?>(cluster.Ids.FirstOrDefault(id => id != leader
+                && (Replicas(cluster, id).Count > 0 || (Directory.Exists(rbw(id)) && Directory.EnumerateFiles(rbw(id), "blk_*").Any())))),
+                id => id != 0, Patience, "the first block to reach a node that does not lead")).GetValueOrDefault();
+            cluster.Kill(victim);
             await stream.WriteAsync(data.AsMemory(Block + (Block / 2)));
         }
 
         var status = await fs.StatAsync("/interrupted");
         Assert.Equal(data.Length, status!.Length);
         Assert.Equal("complete", status.State);
+        Assert.Equal(data, await ReadAllAsync(fs, "/interrupted"));
+
+        // The leader declares the node dead and copies what it lacked to the fourth: three live replicas of every block.
+        var healed = await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs),
+            r => r.Status == "HEALTHY" && r.LiveDataNodes == 3, Patience, "three live replicas of every block");
+        Assert.Equal(3, healed.Blocks);
+        foreach (var (name, holders) in ReplicaMap(cluster))
+        {
+            Assert.True(holders.Count(h => h != victim) >= 3, $"{name} has three replicas off the dead node: {string.Join(',', holders)}");
+        }
         Assert.Equal(data, await ReadAllAsync(fs, "/interrupted"));
         logs.Pass();
     }

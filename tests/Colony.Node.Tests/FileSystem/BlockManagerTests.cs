@@ -84,6 +84,52 @@ public sealed class BlockManagerTests
     }
 
     [Fact]
+    public void Locations_put_the_readers_node_then_its_rack_then_the_least_busy_first()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(6), new GenerationStamp(1));
+        // Node 1 reads; 2 and 3 share its rack (3 busier); 4 and 5 are elsewhere (5 idle); 6 is the reader's rack-mate without the block.
+        (ulong Node, string Rack, int Transfers, bool Holds)[] nodes =
+            [(1, "r1", 9, true), (2, "r1", 4, true), (3, "r1", 7, true), (4, "r2", 2, true), (5, "r2", 0, true), (6, "r1", 0, false)];
+        foreach (var (node, rack, transfers, holds) in nodes)
+        {
+            manager.Heartbeat(new HeartbeatRequest(node, $"127.0.0.1:{9000 + node}", rack, 100 * BlockSize, 90 * BlockSize, 0, transfers, [],
+                holds ? [Finalized(version, 10)] : []), Start);
+        }
+
+        Assert.Equal(["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003", "127.0.0.1:9005", "127.0.0.1:9004"],
+            manager.Locations(version, new NodeId(1), Start));
+        // A rack-mate holding no replica still gets its rack's replicas first.
+        Assert.Equal(["127.0.0.1:9002", "127.0.0.1:9003", "127.0.0.1:9001", "127.0.0.1:9005", "127.0.0.1:9004"],
+            manager.Locations(version, new NodeId(6), Start));
+        // A client that is no data node: least busy first.
+        Assert.Equal(["127.0.0.1:9005", "127.0.0.1:9004", "127.0.0.1:9002", "127.0.0.1:9003", "127.0.0.1:9001"],
+            manager.Locations(version, null, Start));
+    }
+
+    [Fact]
+    public void Locations_break_ties_at_random_and_ignore_racks_nobody_declared()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(8), new GenerationStamp(1));
+        for (ulong node = 1; node <= 4; node++)
+        {
+            // No racks; node 4 is busy, the other three tie.
+            manager.Heartbeat(new HeartbeatRequest(node, $"127.0.0.1:{9000 + node}", null, 100 * BlockSize, 90 * BlockSize, 0, node == 4 ? 5 : 0, [],
+                [Finalized(version, 10)]), Start);
+        }
+
+        var firsts = new HashSet<string>();
+        for (int i = 0; i < 60; i++)
+        {
+            var locations = manager.Locations(version, null, Start);
+            Assert.Equal("127.0.0.1:9004", locations[^1]);
+            firsts.Add(locations[0]);
+        }
+        Assert.Equal(["127.0.0.1:9001", "127.0.0.1:9002", "127.0.0.1:9003"], firsts.Order());
+    }
+
+    [Fact]
     public void Incremental_reports_add_and_remove_replicas()
     {
         var manager = Leader();

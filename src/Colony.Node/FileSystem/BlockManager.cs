@@ -42,6 +42,9 @@ public sealed class BlockManager
     private NodeLiveness _nodes;
     private ReplicationPlanner _planner;
     private readonly Dictionary<NodeId, string> _addresses = [];
+
+    // The nodes given work since the last TakeNewWork.
+    private readonly HashSet<NodeId> _newWork = [];
     private readonly Dictionary<NodeId, long> _diskFullWrites = [];
     private readonly Dictionary<NodeId, NodeWork> _work = [];
     private readonly HashSet<NodeId> _fullReported = [];
@@ -144,6 +147,29 @@ public sealed class BlockManager
                 deletes.AddRange(work.Deletes);
             }
             return new HeartbeatResponse(!_fullReported.Contains(node), copies, deletes);
+        }
+    }
+
+    /// <summary>
+    /// The data nodes given work since the last call that is still waiting for their next heartbeat: the leader
+    /// nudges them to heartbeat at once (<see cref="DataNodeService.Nudge"/>) rather than within a beat.
+    /// </summary>
+    public IReadOnlyList<NodeId> TakeNewWork()
+    {
+        lock (_lock)
+        {
+            var waiting = _newWork.Where(_work.ContainsKey).Order().ToList();
+            _newWork.Clear();
+            return waiting;
+        }
+    }
+
+    /// <summary>When the next data node alive at <paramref name="now"/> would be declared dead if it stays silent; null if none is alive.</summary>
+    public long? NextDeathAt(long now)
+    {
+        lock (_lock)
+        {
+            return _leaderSince is null ? null : _nodes.NextDeathAt(now);
         }
     }
 
@@ -582,6 +608,7 @@ public sealed class BlockManager
 
     private NodeWork WorkOf(NodeId node)
     {
+        _newWork.Add(node);
         if (!_work.TryGetValue(node, out var work))
         {
             _work[node] = work = new NodeWork();
@@ -597,6 +624,7 @@ public sealed class BlockManager
         _planner = new ReplicationPlanner(_limits);
         _order = new HeartbeatOrder();
         _addresses.Clear();
+        _newWork.Clear();
         _diskFullWrites.Clear();
         _work.Clear();
         _fullReported.Clear();

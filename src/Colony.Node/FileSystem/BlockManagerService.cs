@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using Colony.Node.Hosting;
 using Colony.Storage.Namespace;
 using Microsoft.Extensions.Hosting;
@@ -54,15 +55,74 @@ public sealed partial class BlockManagerService : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(_fsOptions.RepairIntervalMs), _time);
+        using var http = _loop.Tls.CreateHttpClient(TimeSpan.FromSeconds(2));
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Convert.ToBase64String(_options.LoadSecret()));
         try
         {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+            while (true)
             {
+                // Plan every interval, and also the moment a data node's silence makes it dead, so its blocks'
+                // copies are planned then rather than up to an interval later.
+                if (await WaitForDeathOrTickAsync(tick, stoppingToken).ConfigureAwait(false))
+                {
+                    if (!await tick.ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                    tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
+                }
                 await TickAsync().ConfigureAwait(false);
+                Nudge(http, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    /// <summary>True when the tick came first; false when the next data node's death is due first.</summary>
+    private async Task<bool> WaitForDeathOrTickAsync(Task<bool> tick, CancellationToken stoppingToken)
+    {
+        long now = ManagerNow;
+        if (_manager.NextDeathAt(now) is not { } death || death - now >= _fsOptions.RepairIntervalMs)
+        {
+            await tick.ConfigureAwait(false);
+            return true;
+        }
+        using var early = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        // A millisecond past the instant, so that the node is dead by then on the manager's clock.
+        var due = Task.Delay(TimeSpan.FromMilliseconds(death - now + 1), _time, early.Token);
+        bool ticked = await Task.WhenAny(tick, due).ConfigureAwait(false) == tick;
+        await early.CancelAsync().ConfigureAwait(false);
+        stoppingToken.ThrowIfCancellationRequested();
+        return ticked;
+    }
+
+    /// <summary>
+    /// Tells the data nodes given work this tick to heartbeat now and collect it. Fire and forget: a node that does
+    /// not answer gets its work with its next beat, as before.
+    /// </summary>
+    private void Nudge(HttpClient http, CancellationToken stoppingToken)
+    {
+        foreach (var node in _manager.TakeNewWork())
+        {
+            if (_loop.MemberHttp.TryGetValue(node.Value, out var address))
+            {
+                _ = NudgeAsync(http, address, stoppingToken);
+            }
+        }
+    }
+
+    private static async Task NudgeAsync(HttpClient http, string address, CancellationToken stoppingToken)
+    {
+        try
+        {
+            using var answer = await http.PostAsync(new Uri(new Uri(address), DataNodeService.NudgePath), null, stoppingToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            // Unreachable or slow: the node's own beat carries the work.
         }
     }
 

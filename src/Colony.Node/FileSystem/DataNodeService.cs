@@ -22,6 +22,12 @@ public sealed partial class DataNodeService(
 {
     public const string HeartbeatPath = "/internal/storage/heartbeat";
 
+    /// <summary>The leader posts here (cluster token) when it has queued work for this node: heartbeat now.</summary>
+    public const string NudgePath = "/internal/storage/nudge";
+
+    // Set by a nudge, taken by the heartbeat loop: at most one extra heartbeat however many nudges arrive.
+    private readonly SemaphoreSlim _nudged = new(0, 1);
+
     /// <summary>Changes kept for a leader that does not answer; past this, they are dropped and a full report sent instead.</summary>
     private const int MaxUnsentChanges = 1_000_000;
 
@@ -37,6 +43,19 @@ public sealed partial class DataNodeService(
     // This process's identity and heartbeat count: the leader tells a restart, and a late heartbeat, by them.
     private readonly string _bootId = Guid.NewGuid().ToString("N");
     private long _sequence;
+
+    /// <summary>Asks for a heartbeat now rather than at the next beat: the leader has work queued for this node.</summary>
+    public void Nudge()
+    {
+        try
+        {
+            _nudged.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A heartbeat is already due.
+        }
+    }
 
     /// <summary>This node's block store, once started; null on a node that stores no blocks.</summary>
     public BlockStore? Store => _store;
@@ -98,14 +117,17 @@ public sealed partial class DataNodeService(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1), time);
         try
         {
-            // Every second, and at once when a replica is finalized or deleted: a client that just closed a file
-            // should find its blocks located, not wait for the next beat.
+            // Every second; at once when a replica is finalized or deleted (a client that just closed a file should
+            // find its blocks located, not wait for the next beat); and at once when the leader nudges (it has queued
+            // a copy or a delete for this node, e.g. to repair a block whose replica just died).
             var tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
             var changed = store.Deltas.WaitToReadAsync(stoppingToken).AsTask();
+            var nudged = _nudged.WaitAsync(stoppingToken);
             while (true)
             {
                 await HeartbeatAsync(store, http, stoppingToken).ConfigureAwait(false);
-                if (await Task.WhenAny(tick, changed).ConfigureAwait(false) == tick)
+                var woke = await Task.WhenAny(tick, changed, nudged).ConfigureAwait(false);
+                if (woke == tick)
                 {
                     if (!await tick.ConfigureAwait(false))
                     {
@@ -113,10 +135,15 @@ public sealed partial class DataNodeService(
                     }
                     tick = timer.WaitForNextTickAsync(stoppingToken).AsTask();
                 }
-                else
+                else if (woke == changed)
                 {
                     await changed.ConfigureAwait(false);
                     changed = store.Deltas.WaitToReadAsync(stoppingToken).AsTask();
+                }
+                else
+                {
+                    await nudged.ConfigureAwait(false);
+                    nudged = _nudged.WaitAsync(stoppingToken);
                 }
             }
         }

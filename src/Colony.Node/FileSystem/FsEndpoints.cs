@@ -113,11 +113,24 @@ internal static partial class FsEndpoints
     internal static string OwnerFor(Caller caller, string? requested) =>
         caller.IsAdmin && requested is { } user && UserNames.IsValid(user) ? user : caller.User;
 
-    /// <summary>Data nodes report to the leader here; any other node answers 421 with the leader's address.</summary>
+    /// <summary>
+    /// Data nodes report to the leader here; any other node answers 421 with the leader's address. And the
+    /// leader nudges a data node to report at once when it has queued work for it.
+    /// </summary>
     private static void MapHeartbeat(WebApplication app, ReplicaLoop loop, string token)
     {
         var manager = app.Services.GetRequiredService<BlockManager>();
         var time = app.Services.GetRequiredService<TimeProvider>();
+        var dataNode = app.Services.GetRequiredService<DataNodeService>();
+        app.MapPost(DataNodeService.NudgePath, (HttpRequest http) =>
+        {
+            if (!Authorized(http, token))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "a nudge needs the cluster's token");
+            }
+            dataNode.Nudge();
+            return Results.NoContent();
+        });
         app.MapPost(DataNodeService.HeartbeatPath, (HttpRequest http, HeartbeatRequest request) =>
         {
             if (!Authorized(http, token))

@@ -52,6 +52,24 @@ public sealed class NodeLiveness
     /// <summary>The node's state at <paramref name="now"/>; null if it never sent a heartbeat.</summary>
     public DataNodeState? StateOf(NodeId node, long now) => _nodes.TryGetValue(node, out var e) ? State(e, now) : null;
 
+    /// <summary>
+    /// When the next node still alive at <paramref name="now"/> turns dead if it stays silent: the instant
+    /// its last heartbeat is <see cref="DeadAfterMs"/> old. Null when no node is alive.
+    /// </summary>
+    public long? NextDeathAt(long now)
+    {
+        long? next = null;
+        foreach (var entry in _nodes.Values)
+        {
+            long dies = entry.LastHeartbeat + DeadAfterMs;
+            if (dies > now && (next is null || dies < next))
+            {
+                next = dies;
+            }
+        }
+        return next;
+    }
+
     /// <summary>Every known node as placement sees it at <paramref name="now"/>, in id order.</summary>
     public IReadOnlyList<DataNodeInfo> View(long now) =>
         _nodes.Select(n => new DataNodeInfo(n.Key, n.Value.Rack, n.Value.Capacity, n.Value.Free, n.Value.Transfers, State(n.Value, now))).ToArray();

@@ -182,6 +182,42 @@ public sealed class BlockManagerTests
     }
 
     [Fact]
+    public void Nodes_given_work_are_named_once_for_a_nudge_and_not_once_their_heartbeat_took_it()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2);
+        var manager = Leader();
+        manager.Heartbeat(Beat(1, [Finalized(block.Version, block.Length)]), Start);
+        manager.Heartbeat(Beat(2, full: []), Start);
+        Assert.Empty(manager.TakeNewWork());
+
+        manager.Plan(tree, Start + 1);
+
+        Assert.Equal([new NodeId(1)], manager.TakeNewWork()); // the holder is to copy the block to node 2
+        Assert.Empty(manager.TakeNewWork());
+        // Work planned again before the heartbeat collects it is named again; once collected, it is not.
+        manager.Freed([block.Version]);
+        Assert.Equal([new NodeId(1)], manager.TakeNewWork());
+        manager.Heartbeat(Beat(1), Start + 2);
+        manager.Freed([block.Version]);
+        manager.Heartbeat(Beat(1), Start + 3);
+        Assert.Empty(manager.TakeNewWork());
+    }
+
+    [Fact]
+    public void The_next_death_is_that_of_the_data_node_silent_longest_and_none_when_not_leading()
+    {
+        var manager = new BlockManager(new SeededRandom(7), deadAfterMs: 10_000, reportGraceMs: 0);
+        Assert.Null(manager.NextDeathAt(Start));
+        manager.BecomeLeader(Start);
+        manager.Heartbeat(Beat(1), Start);
+        manager.Heartbeat(Beat(2), Start + 500);
+
+        Assert.Equal(Start + 10_000, manager.NextDeathAt(Start + 600));
+        Assert.Equal(Start + 10_500, manager.NextDeathAt(Start + 10_000));
+    }
+
+    [Fact]
     public void A_late_heartbeat_never_rolls_back_the_replicas_a_newer_one_reported()
     {
         // A node gave up on heartbeat 1 (its leader stalled) and sent heartbeat 2; the leader takes 2, then the late 1.

@@ -230,4 +230,21 @@ public sealed class BalancerAndFsckTests
         liveness.Heartbeat(new NodeId(1), 20_000, "r1", 100, 50, 0);
         Assert.Equal(DataNodeState.Alive, liveness.StateOf(new NodeId(1), 20_000));
     }
+
+    [Fact]
+    public void Liveness_names_the_instant_the_next_live_node_turns_dead()
+    {
+        var liveness = new NodeLiveness(deadAfterMs: 10_000);
+        Assert.Null(liveness.NextDeathAt(0));
+        liveness.Heartbeat(new NodeId(1), 1_000, null, 100, 50, 0);
+        liveness.Heartbeat(new NodeId(2), 4_000, null, 100, 50, 0);
+
+        Assert.Equal(11_000, liveness.NextDeathAt(5_000));
+        Assert.Equal(DataNodeState.Dead, liveness.StateOf(new NodeId(1), liveness.NextDeathAt(5_000)!.Value));
+        // Node 1 is dead from 11 s on: the next to go is node 2, unless it speaks again.
+        Assert.Equal(14_000, liveness.NextDeathAt(11_000));
+        liveness.Heartbeat(new NodeId(2), 12_000, null, 100, 50, 0);
+        Assert.Equal(22_000, liveness.NextDeathAt(12_000));
+        Assert.Null(liveness.NextDeathAt(22_000));
+    }
 }

@@ -55,7 +55,7 @@ internal sealed class ClientConnection : IAsyncDisposable
         Socket socket;
         try
         {
-            socket = await (connect ?? ConnectDirectAsync)(server, deadline.Token).ConfigureAwait(false);
+            socket = await (connect ?? DirectConnect.ConnectAsync)(server, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -65,21 +65,6 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             socket.NoDelay = true;
             return new ClientConnection(socket, server, maxFrameBytes, time);
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private static async ValueTask<Socket> ConnectDirectAsync(DnsEndPoint server, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(server.Host, server.Port, cancellationToken).ConfigureAwait(false);
-            return socket;
         }
         catch
         {

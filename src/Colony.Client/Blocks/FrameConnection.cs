@@ -50,7 +50,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.ConnectTimeout);
-            socket = await (options.ConnectCallback ?? ConnectDirectAsync)(new DnsEndPoint(host, port), timeout.Token).ConfigureAwait(false);
+            socket = await (options.ConnectCallback ?? DirectConnect.ConnectAsync)(new DnsEndPoint(host, port), timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -62,21 +62,6 @@ internal sealed class FrameConnection : IAsyncDisposable
             await connection.SecureAsync(options, ssl => ssl.AuthenticateAsClientAsync(WithBulkCiphers(trust.ClientOptions(host)), cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         return connection;
-    }
-
-    private static async ValueTask<Socket> ConnectDirectAsync(DnsEndPoint server, CancellationToken cancellationToken)
-    {
-        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            await socket.ConnectAsync(server.Host, server.Port, cancellationToken).ConfigureAwait(false);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     /// <summary>The accepting side's TLS handshake, when the options ask for TLS; a certificate from the cluster's CA is required.</summary>

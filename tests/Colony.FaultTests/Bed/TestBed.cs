@@ -177,34 +177,29 @@ public sealed partial class TestBed : IAsyncDisposable
         Shell.Run("ip", "link", "set", Bridge, "up");
         foreach (var node in Nodes)
         {
-            string ns = Namespace(node);
-            Shell.Run("ip", "netns", "add", ns);
-            Shell.Run("ip", "link", "add", HostVeth(node), "type", "veth", "peer", "name", "eth0", "netns", ns);
-            Shell.Run("ip", "link", "set", HostVeth(node), "master", Bridge, "up");
-            Shell.Run("ip", "-n", ns, "addr", "add", $"{Address(node)}/24", "dev", "eth0");
-            Shell.Run("ip", "-n", ns, "link", "set", "eth0", "up");
-            Shell.Run("ip", "-n", ns, "link", "set", "lo", "up");
-            AddFilterTable(ns);
+            AddHost(Namespace(node), HostVeth(node), Address(node));
         }
         for (int k = 1; k <= _options.ClientHosts; k++)
         {
-            string ns = ClientNamespace(k);
-            Shell.Run("ip", "netns", "add", ns);
-            Shell.Run("ip", "link", "add", ClientVeth(k), "type", "veth", "peer", "name", "eth0", "netns", ns);
-            Shell.Run("ip", "link", "set", ClientVeth(k), "master", Bridge, "up");
-            Shell.Run("ip", "-n", ns, "addr", "add", $"{ClientAddress(k)}/24", "dev", "eth0");
-            Shell.Run("ip", "-n", ns, "link", "set", "eth0", "up");
-            Shell.Run("ip", "-n", ns, "link", "set", "lo", "up");
-            AddFilterTable(ns);
-            _clientHosts.Add(new ClientHost(k, _options.Nodes + k, ns, ClientAddress(k), beside: (k - 1) % _options.Nodes + 1));
+            AddHost(ClientNamespace(k), ClientVeth(k), ClientAddress(k));
+            _clientHosts.Add(new ClientHost(k, _options.Nodes + k, ClientNamespace(k), ClientAddress(k), beside: (k - 1) % _options.Nodes + 1));
         }
     }
 
-    private static void AddFilterTable(string ns) =>
+    /// <summary>A namespace on the bridge: a veth pair ("eth0" inside), its address, and an empty filter table for partitions.</summary>
+    private void AddHost(string ns, string veth, string address)
+    {
+        Shell.Run("ip", "netns", "add", ns);
+        Shell.Run("ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", ns);
+        Shell.Run("ip", "link", "set", veth, "master", Bridge, "up");
+        Shell.Run("ip", "-n", ns, "addr", "add", $"{address}/24", "dev", "eth0");
+        Shell.Run("ip", "-n", ns, "link", "set", "eth0", "up");
+        Shell.Run("ip", "-n", ns, "link", "set", "lo", "up");
         Shell.InNamespace(ns, "nft",
             $"add table inet {Table}; " +
             $"add chain inet {Table} input {{ type filter hook input priority 0; policy accept; }}; " +
             $"add chain inet {Table} output {{ type filter hook output priority 0; policy accept; }}");
+    }
 
     /// <summary>Whether `tc netem` can shape this bed's links (the kernel may lack sch_netem). Probed once.</summary>
     public bool NetemAvailable => _netem ??= BedSupport.NetemAvailable(Namespace(1));

@@ -1,30 +1,11 @@
 using Colony.FaultTests.Workloads;
 using Colony.Testing.Linearizability;
+using static Colony.FaultTests.RegisterOps;
 
 namespace Colony.FaultTests;
 
 public sealed class RegisterHistorySplitTests
 {
-    private const string K = "/register/k0";
-
-    private static Operation<RegisterInput, RegisterOutput> Read(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Read, K), new RegisterOutput(true, value, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Write(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Write, K, value), new RegisterOutput(true, null, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Cas(int client, int expected, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.CompareAndSet, K, value, expected), new RegisterOutput(true, null, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> PendingWrite(int client, string value, long call) =>
-        Operation<RegisterInput, RegisterOutput>.Pending(client, new RegisterInput(RegisterOpKind.Write, K, value), call);
-
-    private static Operation<RegisterInput, RegisterOutput> PendingRead(int client, long call) =>
-        Operation<RegisterInput, RegisterOutput>.Pending(client, new RegisterInput(RegisterOpKind.Read, K), call);
-
-    private static LinearizabilityOutcome Check(params Operation<RegisterInput, RegisterOutput>[] history) =>
-        LinearizabilityChecker.Check(RegisterModel.Instance, history).Outcome;
-
     private static IReadOnlyList<HistoryPartition<RegisterInput, RegisterOutput>> Pieces(params Operation<RegisterInput, RegisterOutput>[] history) =>
         RegisterHistorySplit.Split("znode k0", history);
 

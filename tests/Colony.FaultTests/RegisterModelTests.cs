@@ -1,32 +1,19 @@
 using Colony.FaultTests.Workloads;
 using Colony.Testing.Linearizability;
+using static Colony.FaultTests.RegisterOps;
 
 namespace Colony.FaultTests;
 
 public sealed class RegisterModelTests
 {
-    private const string K = "/register/k0";
-
-    private static Operation<RegisterInput, RegisterOutput> Read(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Read, K), new RegisterOutput(true, value, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Write(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Write, K, value), new RegisterOutput(true, null, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Cas(int client, int expected, string value, bool ok, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.CompareAndSet, K, value, expected), new RegisterOutput(ok, null, version), call, ret);
-
-    private static LinearizabilityOutcome Check(params Operation<RegisterInput, RegisterOutput>[] history) =>
-        LinearizabilityChecker.Check(RegisterModel.Instance, history).Outcome;
-
     [Fact]
     public void Sequential_reads_writes_and_cas_with_their_versions_are_linearizable()
     {
         Assert.Equal(LinearizabilityOutcome.Ok, Check(
             Read(1, "0", 0, 0, 1),
             Write(1, "a", 1, 2, 3),
-            Cas(2, 1, "b", ok: true, 2, 4, 5),
-            Cas(1, 1, "c", ok: false, 0, 6, 7),
+            Cas(2, 1, "b", 2, 4, 5),
+            FailedCas(1, 1, "c", 6, 7),
             Read(2, "b", 2, 8, 9)));
     }
 
@@ -51,7 +38,7 @@ public sealed class RegisterModelTests
     {
         Assert.Equal(LinearizabilityOutcome.Illegal, Check(
             Read(1, "0", 0, 0, 1),
-            Cas(1, 0, "a", ok: false, 0, 2, 3),
+            FailedCas(1, 0, "a", 2, 3),
             Read(1, "0", 0, 4, 5)));
     }
 

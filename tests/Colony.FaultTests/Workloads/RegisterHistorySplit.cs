@@ -117,7 +117,7 @@ public static class RegisterHistorySplit
                     if (gaps.TryGetValue(version, out long before) && CouldWrite(op, version) && before >= op.CallTime)
                     {
                         // It wrote `version`: it took effect before the first answer to see that version or a later one.
-                        Settle(op, version, before);
+                        RecordWriter(op, version, before);
                         moved = true;
                     }
                     continue;
@@ -143,7 +143,7 @@ public static class RegisterHistorySplit
                 {
                     if (candidates.Count == 1 && pending.Contains(candidates[0]))
                     {
-                        Settle(candidates[0], v, gaps[v]);
+                        RecordWriter(candidates[0], v, gaps[v]);
                         moved = true;
                     }
                 }
@@ -171,7 +171,7 @@ public static class RegisterHistorySplit
         }
         return result;
 
-        void Settle(Operation<RegisterInput, RegisterOutput> op, int version, long before)
+        void RecordWriter(Operation<RegisterInput, RegisterOutput> op, int version, long before)
         {
             var done = new Operation<RegisterInput, RegisterOutput>(op.ClientId, op.Input, new RegisterOutput(true, null, version), op.CallTime, before);
             writers[version] = done;

@@ -34,4 +34,26 @@ internal static class RegisterOps
     /// <summary>The verdict of the checker, which cuts each znode's history in pieces first.</summary>
     public static LinearizabilityOutcome Check(params Operation<RegisterInput, RegisterOutput>[] history) =>
         LinearizabilityChecker.Check(RegisterModel.Instance, history).Outcome;
+
+    /// <summary>The register model without the cuts: each znode's history is checked in one piece.</summary>
+    public static readonly WholeRegisterModel Whole = new();
+
+    /// <summary>
+    /// The verdict on the whole history, not cut, and (with <paramref name="budget"/>) possibly not decided.
+    /// </summary>
+    public static LinearizabilityOutcome CheckWhole(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history, CheckBudget? budget = null) =>
+        LinearizabilityChecker.Check(Whole, history, budget).Outcome;
+
+    public sealed class WholeRegisterModel : Model<RegisterState, RegisterInput, RegisterOutput>
+    {
+        public override RegisterState Init() => RegisterModel.Instance.Init();
+
+        public override bool Step(RegisterState state, RegisterInput input, RegisterOutput output, out RegisterState next) =>
+            RegisterModel.Instance.Step(state, input, output, out next);
+
+        public override bool StepPending(RegisterState state, RegisterInput input, out RegisterState next) =>
+            RegisterModel.Instance.StepPending(state, input, out next);
+
+        public override bool IsReadOnly(RegisterInput input) => RegisterModel.Instance.IsReadOnly(input);
+    }
 }

@@ -11,15 +11,35 @@ namespace Colony.FaultTests.Workloads;
 /// never returned constrains nothing. A write whose value some answer saw (values are unique) took
 /// that version's slot, so it took effect before anything that saw that version or a later one. A
 /// compare-and-set can only have written the version after the one it expected. A version that was
-/// seen but that no completed write returned was written by a pending one called before it was seen:
-/// if only one could have, it did. A pending operation that could have written no seen version took
-/// effect after all that was observed, or never, and changes nothing a check could see.</item>
+/// seen but that no completed write returned (a gap) was written by a pending one called before it was
+/// seen: if only one could have, it did. A pending operation that could have written no seen version took
+/// effect after all that was observed, or never, and changes nothing a check could see, except a
+/// refused cas that expected the last version seen: until the last such refusal it may still matter.</item>
 /// <item>An operation still of unknown outcome matters only while it could still write a version somebody
 /// saw: from the call of the writer of the version before the first one it could write, to the first
 /// answer that saw the last one it could write. Outside that window it is as if it never ran.</item>
-/// <item>The history is then cut at quiescent points: instants when no operation is in flight or in its
-/// window, and the newest version seen has a known writer. The state there is known, that version and
-/// its value, so each piece is checked from it (a <see cref="RegisterOpKind.Restore"/> opens the piece).</item>
+/// <item>The history is then cut at quiescent points: instants when no completed operation and no pending
+/// cas is in flight or in its window, and the newest version seen has a known writer. The state there is
+/// known, that version and its value, so each piece is checked from it (a <see cref="RegisterOpKind.Restore"/>
+/// opens the piece).</item>
+/// <item>A pending plain write could fill any gap seen after its call, so while gaps keep coming its window
+/// never closes, and no instant is quiescent. A cut can still be made at an instant that would be but for
+/// such writes, by counting them. Let G be the gaps in the piece (above the version it started from, up to
+/// the newest seen) and C its pending plain writes. If no pending cas in the piece could fill a gap in G,
+/// every linearization of the piece, or of the whole, fills G with |G| distinct members of C, and the other
+/// |C| − |G| either never take effect or take effect after the cut or after the newest version, where
+/// nobody saw their values: there only how many they are matters, not which. So the next piece opens with
+/// that many spare writes (<see cref="RegisterOpKind.Spare"/>: pending, called as it opens, values nobody saw)
+/// in place of them, and its spares count in C at its own cut. Whole linearizable, so are the pieces: cut the
+/// whole's linearization at the instant; the free writes it applies after the newest version become spares
+/// applied in the same places (those before the instant at the next piece's start). Pieces linearizable, so
+/// is the whole: the earlier piece's linearization needs no write after its newest version (nothing in it
+/// saw a later one, and a cut is not made where a refused cas expecting the newest version could need one),
+/// so it ends in the state the next piece starts from, with |C| − |G| members of C unused, which can do
+/// what the spares did. A pending cas that could fill a gap in G makes the count uncertain, so the piece is
+/// not cut then; nor with |C| &lt; |G|, which the search rejects. After the cut a free write can only fill a
+/// later gap or follow the last version seen, so no more spares are carried than later gaps, unless a refused
+/// cas expected the last version seen (or a later one).</item>
 /// </list>
 /// Both steps keep the verdict: the pieces are all linearizable exactly when the whole is. A piece
 /// whose operations contradict each other (two writers of one version, say) is left for the search
@@ -32,23 +52,25 @@ public static class RegisterHistorySplit
 
     public static IReadOnlyList<HistoryPartition<RegisterInput, RegisterOutput>> Split(string name, IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history)
     {
-        var ordered = Settle(history).OrderBy(s => s.Operation.CallTime).ThenBy(s => s.Operation.ReturnTime).ToList();
+        var ordered = Settle(history, out int[] gaps, out bool refusedLast).OrderBy(s => s.Operation.CallTime).ThenBy(s => s.Operation.ReturnTime).ToList();
         var pieces = new List<HistoryPartition<RegisterInput, RegisterOutput>>();
-        var current = new List<Operation<RegisterInput, RegisterOutput>>();
-        var state = RegisterModel.Instance.Init();
-        var start = state;
-        long reach = long.MinValue;
+        var piece = new Piece(0, RegisterModel.Instance.Init(), 0, gaps, refusedLast);
+        var state = piece.Start;
         int newestSeen = 0;
-        foreach (var (op, until) in ordered)
+        foreach (var entry in ordered)
         {
-            if (current.Count > 0 && reach < op.CallTime && state.Version == newestSeen)
+            var op = entry.Operation;
+            if (piece.Count > 0 && state.Version == newestSeen && piece.CutBefore(op.CallTime, newestSeen) is int spares)
             {
-                pieces.Add(Piece(name, pieces.Count, start, current));
-                start = state;
-                current = [];
+                long until = piece.PlainWritesUntil;
+                pieces.Add(piece.ToPartition(name));
+                piece = new Piece(pieces.Count, state, spares, gaps, refusedLast);
+                for (int i = 0; i < spares; i++)
+                {
+                    piece.Add(new Settled(Spare(op.Input.Key, pieces.Count, i, op.CallTime - 1), until));
+                }
             }
-            current.Add(op);
-            reach = Math.Max(reach, until);
+            piece.Add(entry);
             if (!op.IsPending && op.Output.Ok)
             {
                 newestSeen = Math.Max(newestSeen, op.Output.Version);
@@ -58,9 +80,9 @@ public static class RegisterHistorySplit
                 }
             }
         }
-        if (current.Count > 0 || pieces.Count == 0)
+        if (piece.Count > 0 || pieces.Count == 0)
         {
-            pieces.Add(Piece(name, pieces.Count, start, current));
+            pieces.Add(piece.ToPartition(name));
         }
         if (pieces.Count == 1)
         {
@@ -70,7 +92,11 @@ public static class RegisterHistorySplit
     }
 
     /// <summary>Settles what the history proves of operations of unknown outcome (see the type's summary).</summary>
-    public static List<Settled> Settle(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history)
+    public static List<Settled> Settle(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history) => Settle(history, out _, out _);
+
+    /// <param name="unwritten">The versions up to the last one seen that no completed or settled operation wrote, ascending.</param>
+    /// <param name="refusedLast">Whether a cas that expected the last version seen, or a later one, was refused.</param>
+    private static List<Settled> Settle(IReadOnlyList<Operation<RegisterInput, RegisterOutput>> history, out int[] unwritten, out bool refusedLast)
     {
         // Who wrote each version, as far as completed answers say, and which values were seen at which version.
         var writers = new Dictionary<int, Operation<RegisterInput, RegisterOutput>>();
@@ -93,6 +119,13 @@ public static class RegisterHistorySplit
                 seenAt.TryAdd(op.Input.Value!, op.Output.Version);
             }
         }
+        // A refused cas that expected the last version seen (or a later one) may have been refused because unseen
+        // writes came after that version: until the last such refusal, any pending write may have mattered.
+        long tail = history.Where(o => !o.IsPending && !o.Output.Ok && o.Input.Kind == RegisterOpKind.CompareAndSet && o.Input.ExpectedVersion >= lastSeen)
+            .Select(o => o.ReturnTime).DefaultIfEmpty(long.MinValue).Max();
+        refusedLast = tail != long.MinValue;
+        bool MayBumpLast(in Operation<RegisterInput, RegisterOutput> op) =>
+            tail >= op.CallTime && (op.Input.Kind == RegisterOpKind.Write || op.Input.ExpectedVersion >= lastSeen);
         var pending = history.Where(o => o.IsPending && o.Input.Kind != RegisterOpKind.Read).ToList();
         var settled = history.Where(o => !o.IsPending).ToList();
         // Versions up to the last one seen that no known operation wrote (only a pending one can have), each
@@ -123,7 +156,7 @@ public static class RegisterHistorySplit
                     continue;
                 }
                 var could = CouldFill(op, gaps);
-                if (could.Count == 0)
+                if (could.Count == 0 && !MayBumpLast(op))
                 {
                     // Unseen, and no version up to the last one seen can be its: it took effect after all that
                     // was observed, or never (a cas could only write the version after the one it expected).
@@ -154,21 +187,25 @@ public static class RegisterHistorySplit
         var finalGaps = Gaps();
         foreach (var op in pending)
         {
-            var could = seenAt.ContainsKey(op.Input.Value!) ? [] : CouldFill(op, finalGaps);
-            if (could.Count == 0)
+            if (seenAt.ContainsKey(op.Input.Value!))
             {
                 result.Add(new Settled(op, op.ReturnTime)); // seen, but contradicting the answers: left whole to the search
                 continue;
             }
-            // It can only have written one of `could`, so it took effect after the version before the first of
-            // them was written (after that writer's call), and matters only until the last of them was seen.
+            // It can only have written one of `could`, or the version after the last one seen, so it took effect
+            // after the version before the first of them was written (after that writer's call), and matters only
+            // until the last of them was seen or, for the version after the last, until the last refusal it may explain.
+            var could = CouldFill(op, finalGaps);
+            bool bumps = MayBumpLast(op);
             long from = op.CallTime;
-            if (could.Min() - 1 is var before and > 0 && writers.TryGetValue(before, out var previous))
+            if ((could.Count > 0 ? could.Min() : lastSeen + 1) - 1 is var before and > 0 && writers.TryGetValue(before, out var previous))
             {
                 from = Math.Max(from, previous.CallTime);
             }
-            result.Add(new Settled(Operation<RegisterInput, RegisterOutput>.Pending(op.ClientId, op.Input, from), could.Max(v => finalGaps[v])));
+            long until = Math.Max(could.Count > 0 ? could.Max(v => finalGaps[v]) : long.MinValue, bumps ? tail : long.MinValue);
+            result.Add(new Settled(Operation<RegisterInput, RegisterOutput>.Pending(op.ClientId, op.Input, from), until));
         }
+        unwritten = [.. finalGaps.Keys.Order()];
         return result;
 
         void RecordWriter(Operation<RegisterInput, RegisterOutput> op, int version, long before)
@@ -197,15 +234,117 @@ public static class RegisterHistorySplit
         return earliest;
     }
 
-    private static HistoryPartition<RegisterInput, RegisterOutput> Piece(string name, int index, RegisterState start, List<Operation<RegisterInput, RegisterOutput>> operations)
+    /// <summary>
+    /// A pending plain write standing for one carried over a cut: called as the piece opens, it never returns,
+    /// and its value is one nobody saw. Only how many there are matters (see the type's summary).
+    /// </summary>
+    private static Operation<RegisterInput, RegisterOutput> Spare(string key, int piece, int index, long at) =>
+        Operation<RegisterInput, RegisterOutput>.Pending(-1, new RegisterInput(RegisterOpKind.Spare, key, $"unseen write carried into piece {piece + 1}", index), at);
+
+    /// <summary>The piece being gathered, with the running figures that decide whether it can end before the next operation.</summary>
+    private sealed class Piece(int index, RegisterState start, int spares, int[] gaps, bool refusedLast)
     {
-        if (index == 0)
+        private readonly List<Operation<RegisterInput, RegisterOutput>> _operations = [];
+        private readonly HashSet<int> _refusedExpecting = [];   // the versions refused cas in the piece expected
+        private long _reach = long.MinValue;                     // the last instant a completed or bounded pending operation matters
+        private long _firstPlainEnd = long.MaxValue;             // the earliest end of a pending plain write's window
+        private long _lastPlainEnd = long.MinValue;              // the latest one
+        private int _plainWrites;                                // pending plain writes, spares included
+        private int _pending;
+        private int _completed;
+        private int _casGap = int.MaxValue;                      // the lowest gap above the start a pending cas could fill
+
+        public RegisterState Start => start;
+
+        public int Count => _operations.Count;
+
+        /// <summary>The end of the latest window of a pending plain write: where spares carried from here matter until.</summary>
+        public long PlainWritesUntil => _lastPlainEnd;
+
+        public void Add(Settled entry)
         {
-            return new($"{name} (piece 1)", operations);
+            var (op, until) = entry;
+            _operations.Add(op);
+            if (!op.IsPending)
+            {
+                _completed++;
+                _reach = Math.Max(_reach, until);
+                if (!op.Output.Ok && op.Input.Kind == RegisterOpKind.CompareAndSet)
+                {
+                    _refusedExpecting.Add(op.Input.ExpectedVersion);
+                }
+                return;
+            }
+            _pending++;
+            if (op.Input.Kind is (RegisterOpKind.Write or RegisterOpKind.Spare) && until != Operation<RegisterInput, RegisterOutput>.PendingReturnTime)
+            {
+                _plainWrites++;
+                _firstPlainEnd = Math.Min(_firstPlainEnd, until);
+                _lastPlainEnd = Math.Max(_lastPlainEnd, until);
+                return;
+            }
+            // A cas (or a write the answers contradict, which matters to the end) is bounded by its window.
+            _reach = Math.Max(_reach, until);
+            int fills = op.Input.ExpectedVersion + 1;
+            if (op.Input.Kind == RegisterOpKind.CompareAndSet && fills > start.Version && Array.BinarySearch(gaps, fills) >= 0)
+            {
+                _casGap = Math.Min(_casGap, fills);
+            }
         }
-        long at = operations[0].CallTime - 1;
-        var restore = new Operation<RegisterInput, RegisterOutput>(-1, new RegisterInput(RegisterOpKind.Restore, operations[0].Input.Key, start.Value, start.Version),
-            new RegisterOutput(true, start.Value, start.Version), at, at);
-        return new($"{name} (piece {index + 1}, from \"{start.Value}\" v{start.Version})", [restore, .. operations]);
+
+        /// <summary>
+        /// Whether the piece can end before an operation called at <paramref name="time"/>, given that the newest
+        /// version seen so far has a known writer; if so, how many spare writes the next piece must open with.
+        /// </summary>
+        public int? CutBefore(long time, int newestSeen)
+        {
+            if (_reach >= time)
+            {
+                return null;
+            }
+            // A refusal of the newest version may need a pending write to have come after it within this piece:
+            // the next piece could not know, so do not cut.
+            if (_pending > 0 && _refusedExpecting.Contains(newestSeen))
+            {
+                return null;
+            }
+            if (_plainWrites == 0 || _lastPlainEnd < time)
+            {
+                return 0;
+            }
+            // Each pending plain write's window runs to the last gap it could fill, so one that could fill a gap after
+            // this instant could fill every later one too: either all of them reach past it or none does.
+            // A piece of nothing but pending writes would only trade them for spares.
+            int piecesGaps = Below(newestSeen + 1) - Below(start.Version + 1);
+            if (_completed == 0 || _firstPlainEnd < time || _casGap <= newestSeen || _plainWrites < piecesGaps)
+            {
+                return null;
+            }
+            // A free write after the cut can only fill a later gap, or follow the last version seen: unless a refusal
+            // could see that, more spares than later gaps would never be used.
+            int free = _plainWrites - piecesGaps;
+            return refusedLast ? free : Math.Min(free, gaps.Length - Below(newestSeen + 1));
+        }
+
+        public HistoryPartition<RegisterInput, RegisterOutput> ToPartition(string name)
+        {
+            if (index == 0)
+            {
+                return new($"{name} (piece 1)", _operations);
+            }
+            var first = _operations[0];
+            long at = first.CallTime - 1;
+            var restore = new Operation<RegisterInput, RegisterOutput>(-1, new RegisterInput(RegisterOpKind.Restore, first.Input.Key, start.Value, start.Version),
+                new RegisterOutput(true, start.Value, start.Version), at, at);
+            string carried = spares > 0 ? $", {spares} spare writes" : "";
+            return new($"{name} (piece {index + 1}, from \"{start.Value}\" v{start.Version}{carried})", [restore, .. _operations]);
+        }
+
+        /// <summary>How many gaps are below <paramref name="version"/>.</summary>
+        private int Below(int version)
+        {
+            int i = Array.BinarySearch(gaps, version);
+            return i >= 0 ? i : ~i;
+        }
     }
 }

@@ -18,6 +18,13 @@ public enum RegisterOpKind : byte
     /// there (Value, and ExpectedVersion as the version). See <see cref="RegisterHistorySplit"/>.
     /// </summary>
     Restore = 4,
+
+    /// <summary>
+    /// Not a client's: a pending plain write carried over a cut, as a count (see <see cref="RegisterHistorySplit"/>).
+    /// The ones opening a piece are interchangeable, so the n-th (ExpectedVersion n, from 0) may take effect
+    /// only after the ones before it: a search that tried them in every order and subset would never end.
+    /// </summary>
+    Spare = 5,
 }
 
 /// <summary>What a client asked of one znode.</summary>
@@ -28,6 +35,7 @@ public readonly record struct RegisterInput(RegisterOpKind Kind, string Key, str
         RegisterOpKind.Read => $"read({Key})",
         RegisterOpKind.Write => $"write({Key}, \"{Value}\")",
         RegisterOpKind.Restore => $"restore({Key}, \"{Value}\" v{ExpectedVersion})",
+        RegisterOpKind.Spare => $"spare({Key}, #{ExpectedVersion + 1})",
         _ => $"cas({Key}, v{ExpectedVersion}, \"{Value}\")",
     };
 }
@@ -38,10 +46,10 @@ public readonly record struct RegisterOutput(bool Ok, string? Value, int Version
     public override string ToString() => Ok ? (Value is null ? $"ok v{Version}" : $"\"{Value}\" v{Version}") : "BadVersion";
 }
 
-/// <summary>A znode's data and version: what the register model tracks.</summary>
-public readonly record struct RegisterState(string Value, int Version)
+/// <summary>A znode's data and version: what the register model tracks; and how many spare writes took effect.</summary>
+public readonly record struct RegisterState(string Value, int Version, int SparesSpent = 0)
 {
-    public override string ToString() => $"\"{Value}\" v{Version}";
+    public override string ToString() => SparesSpent == 0 ? $"\"{Value}\" v{Version}" : $"\"{Value}\" v{Version} ({SparesSpent} spare writes spent)";
 }
 
 /// <summary>
@@ -65,17 +73,19 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
             case RegisterOpKind.Read:
                 return output.Ok && output.Value == state.Value && output.Version == state.Version;
             case RegisterOpKind.Write:
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return output.Ok && output.Version == state.Version + 1;
             case RegisterOpKind.Restore:
                 next = new RegisterState(input.Value!, input.ExpectedVersion);
                 return true;
+            case RegisterOpKind.Spare:
+                return false; // never answered
             default:
                 if (!output.Ok)
                 {
                     return state.Version != input.ExpectedVersion;
                 }
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return state.Version == input.ExpectedVersion && output.Version == state.Version + 1;
         }
     }
@@ -88,10 +98,17 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
             case RegisterOpKind.Read:
                 return true;
             case RegisterOpKind.Write:
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return true;
             case RegisterOpKind.Restore:
                 next = new RegisterState(input.Value!, input.ExpectedVersion);
+                return true;
+            case RegisterOpKind.Spare:
+                if (state.SparesSpent != input.ExpectedVersion)
+                {
+                    return false;
+                }
+                next = new RegisterState(input.Value!, state.Version + 1, state.SparesSpent + 1);
                 return true;
             default:
                 // A cas whose version does not match changes nothing: the same as never taking effect.
@@ -99,7 +116,7 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
                 {
                     return false;
                 }
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return true;
         }
     }

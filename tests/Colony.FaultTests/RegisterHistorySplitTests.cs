@@ -139,7 +139,11 @@ public sealed class RegisterHistorySplitTests
         const int rounds = 300;
         var history = Rounds(rounds);
 
-        // Cut at every quiet instant: each piece holds a few answers (and the writes still pending).
+        // Every pending write's window runs into the last round, so no instant before it is quiescent.
+        long lastRound = 1000 * rounds;
+        Assert.All(RegisterHistorySplit.Settle(history).Where(s => s.Operation.IsPending), s => Assert.True(s.RelevantUntil > lastRound));
+
+        // Cut at every otherwise quiet instant: each piece holds a few answers (and the writes still pending).
         var pieces = Pieces(history);
         Assert.True(pieces.Count >= rounds, $"{pieces.Count} pieces");
         int answers = pieces.Max(p => p.Operations.Count(o => !o.IsPending && o.ClientId >= 0));

@@ -15,7 +15,7 @@ public sealed class RegisterHistorySplitEquivalenceTests
     [Fact]
     public void Random_histories_have_the_same_verdict_whole_and_in_pieces()
     {
-        int ok = 0, illegal = 0, cut = 0, withSpares = 0, illegalWithSpares = 0;
+        int ok = 0, illegal = 0, cut = 0, withSpares = 0, illegalWithSpares = 0, counted = 0;
         for (int seed = 1; seed <= 10000; seed++)
         {
             var history = RandomHistory(new Random(seed));
@@ -31,11 +31,13 @@ public sealed class RegisterHistorySplitEquivalenceTests
             bool spares = pieces.Any(p => p.Operations.Any(o => o.Input.Kind == RegisterOpKind.Spare));
             withSpares += spares ? 1 : 0;
             illegalWithSpares += spares && !whole.IsOk ? 1 : 0;
+            counted += pieces.Any(p => p.Operations.Any(o => o.Input.Kind == RegisterOpKind.Tally)) ? 1 : 0;
         }
         // Both verdicts in numbers, and the cuts that carry pending writes over exercised.
         Assert.True(ok >= 6000 && illegal >= 2000, $"{ok} linearizable, {illegal} not");
         Assert.True(cut >= 7000 && withSpares >= 600 && illegalWithSpares >= 150,
             $"{cut} histories cut, {withSpares} with pending writes carried over ({illegalWithSpares} of them illegal)");
+        Assert.True(counted >= 60, $"{counted} with a pending cas counted as a gap's writer");
     }
 
     /// <summary>

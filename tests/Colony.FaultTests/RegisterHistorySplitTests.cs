@@ -160,18 +160,35 @@ public sealed class RegisterHistorySplitTests
     }
 
     [Fact]
-    public void A_gap_a_pending_cas_could_fill_is_not_cut_through()
+    public void A_gap_a_pending_cas_could_fill_is_counted_by_checking_the_piece()
     {
-        // In round 1, a pending cas could have written the gap (version 4) instead of a pending write, which would
-        // leave one more write spare: the count is not known, so nothing after it is cut off while gaps remain.
+        // In round 1, a pending cas could have written the gap (version 4) in place of a pending write, which
+        // would leave one more write free. The piece can have it so, so the next piece carries one more spare,
+        // and the piece itself is checked with the cas counted.
         var cas = PendingCas(99, 3, "x", 2005);
-        var history = Rounds(3).Append(cas).ToArray();
+        var history = Rounds(6).Append(cas).ToArray();
 
         var pieces = Pieces(history);
         var withCas = Assert.Single(pieces, p => p.Operations.Any(o => o.Input.Value == "x"));
-        Assert.Contains(withCas.Operations, o => o.Input.Value == "w2");
-        Assert.True(Pieces(Rounds(3)).Count > pieces.Count);
+        Assert.Contains(withCas.Operations, o => o.Input.Kind == RegisterOpKind.CountedCas);
+        var tally = Assert.Single(withCas.Operations, o => o.Input.Kind == RegisterOpKind.Tally);
+        Assert.Equal(1, tally.Input.ExpectedVersion);
+        // The piece after it, against the piece starting from the same state without the cas.
+        var after = pieces[pieces.ToList().IndexOf(withCas) + 1];
+        var without = Assert.Single(Pieces(Rounds(6)), p => p.Operations[0] == after.Operations[0]);
+        Assert.Equal(Spares(without) + 1, Spares(after));
         Assert.Equal(LinearizabilityOutcome.Ok, Check(history));
+
+        // Had version 3 already been replaced when it was called (the refusal says so), it wrote nothing: no count.
+        var refusal = FailedCas(98, 3, "r", 2001, 2004);
+        var refused = Rounds(6).Append(refusal).Append(cas).ToArray();
+        var noCount = Pieces(refused);
+        Assert.DoesNotContain(noCount, p => p.Operations.Any(o => o.Input.Kind is RegisterOpKind.Tally or RegisterOpKind.CountedCas));
+        Assert.Equal(Pieces(Rounds(6).Append(refusal).ToArray()).Select(Spares), noCount.Select(Spares));
+        Assert.Equal(LinearizabilityOutcome.Ok, Check(refused));
+        Assert.Equal(LinearizabilityOutcome.Ok, CheckWhole(refused));
+
+        static int Spares(HistoryPartition<RegisterInput, RegisterOutput> piece) => piece.Operations.Count(o => o.Input.Kind == RegisterOpKind.Spare);
     }
 
     [Fact]

@@ -25,8 +25,8 @@ namespace Colony.FaultTests.Workloads;
 /// <item>A pending plain write could fill any gap seen after its call, so while gaps keep coming its window
 /// never closes, and no instant is quiescent. A cut can still be made at an instant that would be but for
 /// such writes, by counting them. Let G be the gaps in the piece (above the version it started from, up to
-/// the newest seen) and C its pending plain writes. If no pending cas in the piece could fill a gap in G,
-/// every linearization of the piece, or of the whole, fills G with |G| distinct members of C, and the other
+/// the newest seen) and C its pending plain writes. If no pending cas in the piece could fill a gap in G
+/// (see the next item), every linearization of the piece, or of the whole, fills G with |G| distinct members of C, and the other
 /// |C| − |G| either never take effect or take effect after the cut or after the newest version, where
 /// nobody saw their values: there only how many they are matters, not which. So the next piece opens with
 /// that many spare writes (<see cref="RegisterOpKind.Spare"/>: pending, called as it opens, values nobody saw)
@@ -36,10 +36,17 @@ namespace Colony.FaultTests.Workloads;
 /// is the whole: the earlier piece's linearization needs no write after its newest version (nothing in it
 /// saw a later one, and a cut is not made where a refused cas expecting the newest version could need one),
 /// so it ends in the state the next piece starts from, with |C| − |G| members of C unused, which can do
-/// what the spares did. A pending cas that could fill a gap in G makes the count uncertain, so the piece is
-/// not cut then; nor with |C| &lt; |G|, which the search rejects. After the cut a free write can only fill a
-/// later gap or follow the last version seen, so no more spares are carried than later gaps, unless a refused
-/// cas expected the last version seen (or a later one).</item>
+/// what the spares did. The piece is not cut with |C| &lt; |G|: the search rejects it. After the cut a free
+/// write can only fill a later gap or follow the last version seen, so no more spares are carried than later
+/// gaps, unless a refused cas expected the last version seen (or a later one).</item>
+/// <item>A pending cas in the piece that could fill a gap in G (it can fill only one) would leave one more
+/// member of C free, so the count depends on how many gaps such cas wrote. The next piece may use as many
+/// spares as the most any linearization of the piece frees: that most is found by checking the piece with
+/// those cas counted (<see cref="RegisterOpKind.CountedCas"/>) and a closing <see cref="RegisterOpKind.Tally"/>
+/// requiring at least m of them, m going down, and the piece is then checked with that tally. Whole
+/// linearizable: its linearization frees at most the most, and more spares never hurt. Pieces linearizable:
+/// the piece's linearization frees that many. If such a check is not decided within a small budget, the
+/// piece is not cut there.</item>
 /// </list>
 /// Both steps keep the verdict: the pieces are all linearizable exactly when the whole is. A piece
 /// whose operations contradict each other (two writers of one version, say) is left for the search
@@ -54,7 +61,7 @@ public static class RegisterHistorySplit
     {
         var ordered = Settle(history, out int[] gaps, out bool refusedLast).OrderBy(s => s.Operation.CallTime).ThenBy(s => s.Operation.ReturnTime).ToList();
         var pieces = new List<HistoryPartition<RegisterInput, RegisterOutput>>();
-        var piece = new Piece(0, RegisterModel.Instance.Init(), 0, gaps, refusedLast);
+        var piece = new Piece(0, RegisterModel.Instance.Init(), 0, new Gaps(gaps, refusedLast));
         var state = piece.Start;
         int newestSeen = 0;
         foreach (var entry in ordered)
@@ -64,7 +71,7 @@ public static class RegisterHistorySplit
             {
                 long until = piece.PlainWritesUntil;
                 pieces.Add(piece.ToPartition(name));
-                piece = new Piece(pieces.Count, state, spares, gaps, refusedLast);
+                piece = new Piece(pieces.Count, state, spares, piece.Gaps);
                 for (int i = 0; i < spares; i++)
                 {
                     piece.Add(new Settled(Spare(op.Input.Key, pieces.Count, i, op.CallTime - 1), until));
@@ -241,11 +248,35 @@ public static class RegisterHistorySplit
     private static Operation<RegisterInput, RegisterOutput> Spare(string key, int piece, int index, long at) =>
         Operation<RegisterInput, RegisterOutput>.Pending(-1, new RegisterInput(RegisterOpKind.Spare, key, $"unseen write carried into piece {piece + 1}", index), at);
 
-    /// <summary>The piece being gathered, with the running figures that decide whether it can end before the next operation.</summary>
-    private sealed class Piece(int index, RegisterState start, int spares, int[] gaps, bool refusedLast)
+    /// <summary>The versions no known operation wrote (ascending), and whether a refusal could see past the last version seen.</summary>
+    private sealed record Gaps(int[] Versions, bool RefusedLast);
+
+    /// <summary>The register model without the cuts, to check one piece as it is.</summary>
+    private sealed class PieceModel : Model<RegisterState, RegisterInput, RegisterOutput>
     {
+        public static readonly PieceModel Instance = new();
+
+        public override RegisterState Init() => RegisterModel.Instance.Init();
+
+        public override bool Step(RegisterState state, RegisterInput input, RegisterOutput output, out RegisterState next) =>
+            RegisterModel.Instance.Step(state, input, output, out next);
+
+        public override bool StepPending(RegisterState state, RegisterInput input, out RegisterState next) =>
+            RegisterModel.Instance.StepPending(state, input, out next);
+
+        public override bool IsReadOnly(RegisterInput input) => RegisterModel.Instance.IsReadOnly(input);
+    }
+
+    /// <summary>The piece being gathered, with the running figures that decide whether it can end before the next operation.</summary>
+    private sealed class Piece(int index, RegisterState start, int spares, Gaps gaps)
+    {
+        // How many gaps the piece's pending cas wrote is found by checking the piece; a few tries, cheaply, at most.
+        private const int MaxContestChecks = 16;
+        private static readonly CheckBudget ContestBudget = new() { MaxStepsPerPartition = 200_000 };
+
         private readonly List<Operation<RegisterInput, RegisterOutput>> _operations = [];
         private readonly HashSet<int> _refusedExpecting = [];   // the versions refused cas in the piece expected
+        private readonly List<int> _casFillers = [];            // pending cas in the piece that could fill a gap above the start
         private long _reach = long.MinValue;                     // the last instant a completed or bounded pending operation matters
         private long _firstPlainEnd = long.MaxValue;             // the earliest end of a pending plain write's window
         private long _lastPlainEnd = long.MinValue;              // the latest one
@@ -253,8 +284,13 @@ public static class RegisterHistorySplit
         private int _pending;
         private int _completed;
         private int _casGap = int.MaxValue;                      // the lowest gap above the start a pending cas could fill
+        private int _contestChecks;
+        private int _casWrites;                                  // as the piece was cut: how many gaps its pending cas wrote at most
+        private long _cutAt;
 
         public RegisterState Start => start;
+
+        public Gaps Gaps => gaps;
 
         public int Count => _operations.Count;
 
@@ -286,9 +322,10 @@ public static class RegisterHistorySplit
             // A cas (or a write the answers contradict, which matters to the end) is bounded by its window.
             _reach = Math.Max(_reach, until);
             int fills = op.Input.ExpectedVersion + 1;
-            if (op.Input.Kind == RegisterOpKind.CompareAndSet && fills > start.Version && Array.BinarySearch(gaps, fills) >= 0)
+            if (op.Input.Kind == RegisterOpKind.CompareAndSet && fills > start.Version && Array.BinarySearch(gaps.Versions, fills) >= 0)
             {
                 _casGap = Math.Min(_casGap, fills);
+                _casFillers.Add(_operations.Count - 1);
             }
         }
 
@@ -315,35 +352,97 @@ public static class RegisterHistorySplit
             // Each pending plain write's window runs to the last gap it could fill, so one that could fill a gap after
             // this instant could fill every later one too: either all of them reach past it or none does.
             // A piece of nothing but pending writes would only trade them for spares.
-            int piecesGaps = Below(newestSeen + 1) - Below(start.Version + 1);
-            if (_completed == 0 || _firstPlainEnd < time || _casGap <= newestSeen || _plainWrites < piecesGaps)
+            if (_completed == 0 || _firstPlainEnd < time)
             {
                 return null;
             }
+            int free = _plainWrites - (Below(newestSeen + 1) - Below(start.Version + 1));
+            int casWrites = 0;
+            if (_casGap <= newestSeen && !Contest(time - 1, out casWrites))
+            {
+                return null;
+            }
+            free += casWrites;
+            if (free < 0)
+            {
+                return null; // fewer writes than gaps: left whole for the search to reject
+            }
+            _casWrites = casWrites;
+            _cutAt = time - 1;
             // A free write after the cut can only fill a later gap, or follow the last version seen: unless a refusal
             // could see that, more spares than later gaps would never be used.
-            int free = _plainWrites - piecesGaps;
-            return refusedLast ? free : Math.Min(free, gaps.Length - Below(newestSeen + 1));
+            return gaps.RefusedLast ? free : Math.Min(free, gaps.Versions.Length - Below(newestSeen + 1));
+        }
+
+        /// <summary>
+        /// Pending cas in the piece could have written some of its gaps, each in place of a pending plain write,
+        /// which would leave one more of those free: the count depends on how many did. Every linearization of the
+        /// piece has some number of them; the most any has is what the next piece may use, so that is found by
+        /// checking the piece, with the cas counted, for at least m of them, m going down. Undecided, not cut.
+        /// </summary>
+        private bool Contest(long at, out int casWrites)
+        {
+            casWrites = 0;
+            int contested = _casFillers.Select(i => _operations[i].Input.ExpectedVersion).Distinct().Count();
+            for (int m = contested; m > 0; m--)
+            {
+                if (_contestChecks++ >= MaxContestChecks)
+                {
+                    return false;
+                }
+                var outcome = LinearizabilityChecker.Check(PieceModel.Instance, Operations(m, at), ContestBudget).Outcome;
+                if (outcome != LinearizabilityOutcome.Illegal)
+                {
+                    casWrites = m;
+                    return outcome == LinearizabilityOutcome.Ok;
+                }
+            }
+            return true;
+        }
+
+        /// <summary>
+        /// The piece's operations, opened by a restore after the first; with at least <paramref name="casWrites"/>
+        /// of its pending cas required to have written a gap, by a tally at <paramref name="at"/>.
+        /// </summary>
+        private List<Operation<RegisterInput, RegisterOutput>> Operations(int casWrites, long at)
+        {
+            var operations = new List<Operation<RegisterInput, RegisterOutput>>(_operations.Count + 2);
+            if (index > 0)
+            {
+                var first = _operations[0];
+                long restoreAt = first.CallTime - 1;
+                operations.Add(new Operation<RegisterInput, RegisterOutput>(-1, new RegisterInput(RegisterOpKind.Restore, first.Input.Key, start.Value, start.Version),
+                    new RegisterOutput(true, start.Value, start.Version), restoreAt, restoreAt));
+            }
+            operations.AddRange(_operations);
+            if (casWrites > 0)
+            {
+                foreach (int i in _casFillers)
+                {
+                    var cas = _operations[i];
+                    operations[i + (index > 0 ? 1 : 0)] = Operation<RegisterInput, RegisterOutput>.Pending(cas.ClientId, cas.Input with { Kind = RegisterOpKind.CountedCas }, cas.CallTime);
+                }
+                var tally = new RegisterInput(RegisterOpKind.Tally, _operations[0].Input.Key, null, casWrites);
+                operations.Add(new Operation<RegisterInput, RegisterOutput>(-1, tally, new RegisterOutput(true, null, 0), at, at));
+            }
+            return operations;
         }
 
         public HistoryPartition<RegisterInput, RegisterOutput> ToPartition(string name)
         {
+            var operations = Operations(_casWrites, _cutAt);
             if (index == 0)
             {
-                return new($"{name} (piece 1)", _operations);
+                return new($"{name} (piece 1)", operations);
             }
-            var first = _operations[0];
-            long at = first.CallTime - 1;
-            var restore = new Operation<RegisterInput, RegisterOutput>(-1, new RegisterInput(RegisterOpKind.Restore, first.Input.Key, start.Value, start.Version),
-                new RegisterOutput(true, start.Value, start.Version), at, at);
             string carried = spares > 0 ? $", {spares} spare writes" : "";
-            return new($"{name} (piece {index + 1}, from \"{start.Value}\" v{start.Version}{carried})", [restore, .. _operations]);
+            return new($"{name} (piece {index + 1}, from \"{start.Value}\" v{start.Version}{carried})", operations);
         }
 
         /// <summary>How many gaps are below <paramref name="version"/>.</summary>
         private int Below(int version)
         {
-            int i = Array.BinarySearch(gaps, version);
+            int i = Array.BinarySearch(gaps.Versions, version);
             return i >= 0 ? i : ~i;
         }
     }

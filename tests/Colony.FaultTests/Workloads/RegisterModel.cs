@@ -25,6 +25,15 @@ public enum RegisterOpKind : byte
     /// only after the ones before it: a search that tried them in every order and subset would never end.
     /// </summary>
     Spare = 5,
+
+    /// <summary>
+    /// Not a client's: a pending cas in a piece where such a cas may have written a version nobody saw, in place of
+    /// a pending plain write. As a cas, and counted when it takes effect (see <see cref="RegisterHistorySplit"/>).
+    /// </summary>
+    CountedCas = 6,
+
+    /// <summary>Not a client's: closes such a piece, requiring that at least ExpectedVersion counted cas took effect.</summary>
+    Tally = 7,
 }
 
 /// <summary>What a client asked of one znode.</summary>
@@ -36,6 +45,8 @@ public readonly record struct RegisterInput(RegisterOpKind Kind, string Key, str
         RegisterOpKind.Write => $"write({Key}, \"{Value}\")",
         RegisterOpKind.Restore => $"restore({Key}, \"{Value}\" v{ExpectedVersion})",
         RegisterOpKind.Spare => $"spare({Key}, #{ExpectedVersion + 1})",
+        RegisterOpKind.CountedCas => $"counted cas({Key}, v{ExpectedVersion}, \"{Value}\")",
+        RegisterOpKind.Tally => $"tally({Key}, at least {ExpectedVersion} counted cas)",
         _ => $"cas({Key}, v{ExpectedVersion}, \"{Value}\")",
     };
 }
@@ -46,10 +57,15 @@ public readonly record struct RegisterOutput(bool Ok, string? Value, int Version
     public override string ToString() => Ok ? (Value is null ? $"ok v{Version}" : $"\"{Value}\" v{Version}") : "BadVersion";
 }
 
-/// <summary>A znode's data and version: what the register model tracks; and how many spare writes took effect.</summary>
-public readonly record struct RegisterState(string Value, int Version, int SparesSpent = 0)
+/// <summary>
+/// A znode's data and version: what the register model tracks; and, in a piece of a cut history, how many spare
+/// writes and counted cas took effect.
+/// </summary>
+public readonly record struct RegisterState(string Value, int Version, int SparesSpent = 0, int CasCounted = 0)
 {
-    public override string ToString() => SparesSpent == 0 ? $"\"{Value}\" v{Version}" : $"\"{Value}\" v{Version} ({SparesSpent} spare writes spent)";
+    public override string ToString() => SparesSpent == 0 && CasCounted == 0
+        ? $"\"{Value}\" v{Version}"
+        : $"\"{Value}\" v{Version} ({SparesSpent} spare writes, {CasCounted} counted cas)";
 }
 
 /// <summary>
@@ -78,8 +94,10 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
             case RegisterOpKind.Restore:
                 next = new RegisterState(input.Value!, input.ExpectedVersion);
                 return true;
-            case RegisterOpKind.Spare:
+            case RegisterOpKind.Spare or RegisterOpKind.CountedCas:
                 return false; // never answered
+            case RegisterOpKind.Tally:
+                return state.CasCounted >= input.ExpectedVersion;
             default:
                 if (!output.Ok)
                 {
@@ -108,8 +126,17 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
                 {
                     return false;
                 }
-                next = new RegisterState(input.Value!, state.Version + 1, state.SparesSpent + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1, SparesSpent = state.SparesSpent + 1 };
                 return true;
+            case RegisterOpKind.CountedCas:
+                if (state.Version != input.ExpectedVersion)
+                {
+                    return false;
+                }
+                next = state with { Value = input.Value!, Version = state.Version + 1, CasCounted = state.CasCounted + 1 };
+                return true;
+            case RegisterOpKind.Tally:
+                return false; // always answered
             default:
                 // A cas whose version does not match changes nothing: the same as never taking effect.
                 if (state.Version != input.ExpectedVersion)

@@ -68,4 +68,25 @@ public sealed class RegisterModelTests
         Assert.Equal(LinearizabilityOutcome.Ok, Check(Write(1, "a", 1, 0, 1), other));
         Assert.Equal(2, RegisterModel.Instance.Partition([Write(1, "a", 1, 0, 1), other]).Count);
     }
+
+    [Fact]
+    public void Spare_writes_take_effect_one_after_another_and_counted_cas_are_tallied()
+    {
+        var model = RegisterModel.Instance;
+        var spare = (int n) => new RegisterInput(RegisterOpKind.Spare, K, "spare", n);
+        // The second spare cannot go first: spares are interchangeable, so only one order is searched.
+        Assert.False(model.StepPending(model.Init(), spare(1), out _));
+        Assert.True(model.StepPending(model.Init(), spare(0), out var one));
+        Assert.True(model.StepPending(one, spare(1), out var two));
+        Assert.Equal(new RegisterState("spare", 2, SparesSpent: 2), two);
+
+        var counted = new RegisterInput(RegisterOpKind.CountedCas, K, "c", 2);
+        Assert.False(model.StepPending(one, counted, out _));
+        Assert.True(model.StepPending(two, counted, out var three));
+        Assert.Equal((3, 1), (three.Version, three.CasCounted));
+        var tally = (int n) => new RegisterInput(RegisterOpKind.Tally, K, null, n);
+        Assert.True(model.Step(three, tally(1), new RegisterOutput(true, null, 0), out var after));
+        Assert.Equal(three, after);
+        Assert.False(model.Step(three, tally(2), new RegisterOutput(true, null, 0), out _));
+    }
 }

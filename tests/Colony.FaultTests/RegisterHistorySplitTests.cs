@@ -1,30 +1,11 @@
 using Colony.FaultTests.Workloads;
 using Colony.Testing.Linearizability;
+using static Colony.FaultTests.RegisterOps;
 
 namespace Colony.FaultTests;
 
 public sealed class RegisterHistorySplitTests
 {
-    private const string K = "/register/k0";
-
-    private static Operation<RegisterInput, RegisterOutput> Read(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Read, K), new RegisterOutput(true, value, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Write(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Write, K, value), new RegisterOutput(true, null, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Cas(int client, int expected, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.CompareAndSet, K, value, expected), new RegisterOutput(true, null, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> PendingWrite(int client, string value, long call) =>
-        Operation<RegisterInput, RegisterOutput>.Pending(client, new RegisterInput(RegisterOpKind.Write, K, value), call);
-
-    private static Operation<RegisterInput, RegisterOutput> PendingRead(int client, long call) =>
-        Operation<RegisterInput, RegisterOutput>.Pending(client, new RegisterInput(RegisterOpKind.Read, K), call);
-
-    private static LinearizabilityOutcome Check(params Operation<RegisterInput, RegisterOutput>[] history) =>
-        LinearizabilityChecker.Check(RegisterModel.Instance, history).Outcome;
-
     private static IReadOnlyList<HistoryPartition<RegisterInput, RegisterOutput>> Pieces(params Operation<RegisterInput, RegisterOutput>[] history) =>
         RegisterHistorySplit.Split("znode k0", history);
 
@@ -117,5 +98,159 @@ public sealed class RegisterHistorySplitTests
     {
         // The known write and the unknown one both claim version 1.
         Assert.Equal(LinearizabilityOutcome.Illegal, Check(Write(1, "a", 1, 0, 1), PendingWrite(2, "x", 0), Read(3, "x", 1, 2, 3)));
+    }
+
+    [Fact]
+    public void Pending_plain_writes_whose_windows_run_past_a_cut_are_carried_over_it_as_a_count()
+    {
+        // A write nobody saw fills version 1, another never takes effect; both could fill the later gap (version 3),
+        // so their windows run past the cut after version 2, and the next piece carries the spare one.
+        var history = new[]
+        {
+            PendingWrite(1, "p", 0), PendingWrite(2, "q", 1), Write(3, "a", 2, 10, 20), Read(3, "a", 2, 30, 40),
+            Write(3, "b", 4, 50, 60), Read(4, "b", 4, 70, 80),
+        };
+
+        // Cut before every completed operation after the first write.
+        var pieces = Pieces(history);
+        Assert.Equal(4, pieces.Count);
+        Assert.Equal(3, pieces[0].Operations.Count);
+        var restore = pieces[1].Operations[0];
+        Assert.Equal(new RegisterInput(RegisterOpKind.Restore, K, "a", 2), restore.Input);
+        var spare = Assert.Single(pieces[1].Operations, o => o.IsPending);
+        Assert.Equal(RegisterOpKind.Spare, spare.Input.Kind);
+        Assert.DoesNotContain(history, o => o.Input.Value == spare.Input.Value);
+        Assert.True(restore.ReturnTime <= spare.CallTime && spare.CallTime < 30);
+        // Once version 3 has been seen, no write pending can matter any more: nothing is carried.
+        Assert.DoesNotContain(pieces[3].Operations, o => o.IsPending);
+        Assert.Equal(LinearizabilityOutcome.Ok, Check(history));
+
+        // Without a spare write, version 3 had no possible writer: the piece after the cut says so.
+        var noSpare = history.Where(o => o.Input.Value != "q").ToArray();
+        Assert.Equal(LinearizabilityOutcome.Illegal, CheckWhole(noSpare));
+        Assert.Equal(LinearizabilityOutcome.Illegal, Check(noSpare));
+    }
+
+    [Fact]
+    public void A_long_stretch_of_writes_of_unknown_outcome_across_gaps_is_cut_round_by_round()
+    {
+        // The shape of the stretch 30-minute campaigns left undecided: writes time out all along, and versions
+        // nobody saw keep appearing, so every pending write's window runs to the end of the stretch.
+        const int rounds = 300;
+        var history = Rounds(rounds);
+
+        // Every pending write's window runs into the last round, so no instant before it is quiescent.
+        long lastRound = 1000 * rounds;
+        Assert.All(RegisterHistorySplit.Settle(history).Where(s => s.Operation.IsPending), s => Assert.True(s.RelevantUntil > lastRound));
+
+        // Cut at every otherwise quiet instant: each piece holds a few answers (and the writes still pending).
+        var pieces = Pieces(history);
+        Assert.True(pieces.Count >= rounds, $"{pieces.Count} pieces");
+        int answers = pieces.Max(p => p.Operations.Count(o => !o.IsPending && o.ClientId >= 0));
+        Assert.True(answers <= 3, $"a piece of {answers} answers");
+        Assert.Equal(LinearizabilityOutcome.Ok, Check(history));
+
+        // A stale read deep in the stretch is found in its piece. Whole, the search would have to rule out every
+        // way the pending writes could have filled the gaps before it, and at the default budget it does not.
+        var broken = Rounds(rounds, staleReadInRound: 250);
+        var result = LinearizabilityChecker.Check(RegisterModel.Instance, broken);
+        Assert.Equal(LinearizabilityOutcome.Illegal, result.Outcome);
+        Assert.Contains("piece", result.Partition);
+        Assert.Equal(LinearizabilityOutcome.Unknown, CheckWhole(broken));
+    }
+
+    [Fact]
+    public void A_gap_a_pending_cas_could_fill_is_counted_by_checking_the_piece()
+    {
+        // In round 1, a pending cas could have written the gap (version 4) in place of a pending write, which
+        // would leave one more write free. The piece can have it so, so the next piece carries one more spare,
+        // and the piece itself is checked with the cas counted.
+        var cas = PendingCas(99, 3, "x", 2005);
+        var history = Rounds(6).Append(cas).ToArray();
+
+        var pieces = Pieces(history);
+        var withCas = Assert.Single(pieces, p => p.Operations.Any(o => o.Input.Value == "x"));
+        Assert.Contains(withCas.Operations, o => o.Input.Kind == RegisterOpKind.CountedCas);
+        var tally = Assert.Single(withCas.Operations, o => o.Input.Kind == RegisterOpKind.Tally);
+        Assert.Equal(1, tally.Input.ExpectedVersion);
+        // The piece after it, against the piece starting from the same state without the cas.
+        var after = pieces[pieces.ToList().IndexOf(withCas) + 1];
+        var without = Assert.Single(Pieces(Rounds(6)), p => p.Operations[0] == after.Operations[0]);
+        Assert.Equal(Spares(without) + 1, Spares(after));
+        Assert.Equal(LinearizabilityOutcome.Ok, Check(history));
+
+        // Had version 3 already been replaced when it was called (the refusal says so), it wrote nothing: no count.
+        var refusal = FailedCas(98, 3, "r", 2001, 2004);
+        var refused = Rounds(6).Append(refusal).Append(cas).ToArray();
+        var noCount = Pieces(refused);
+        Assert.DoesNotContain(noCount, p => p.Operations.Any(o => o.Input.Kind is RegisterOpKind.Tally or RegisterOpKind.CountedCas));
+        Assert.Equal(Pieces(Rounds(6).Append(refusal).ToArray()).Select(Spares), noCount.Select(Spares));
+        Assert.Equal(LinearizabilityOutcome.Ok, Check(refused));
+        Assert.Equal(LinearizabilityOutcome.Ok, CheckWhole(refused));
+
+        static int Spares(HistoryPartition<RegisterInput, RegisterOutput> piece) => piece.Operations.Count(o => o.Input.Kind == RegisterOpKind.Spare);
+    }
+
+    [Fact]
+    public void Fewer_pending_writes_than_gaps_is_not_cut_through_and_is_a_violation()
+    {
+        // Versions 1 to 3 were written by nobody known, and only two writes of unknown outcome could have.
+        var history = new[]
+        {
+            PendingWrite(1, "p", 0), PendingWrite(2, "q", 1), Write(3, "a", 4, 10, 20), Read(3, "a", 4, 30, 40),
+            PendingWrite(4, "r", 50), Write(3, "b", 6, 60, 70), Read(3, "b", 6, 80, 90),
+        };
+
+        var pieces = Pieces(history);
+        Assert.Single(pieces, p => p.Operations.Any(o => o.Input.Value == "a") && p.Operations.Any(o => o.Input.Kind == RegisterOpKind.Read));
+        Assert.Equal(LinearizabilityOutcome.Illegal, CheckWhole(history));
+        Assert.Equal(LinearizabilityOutcome.Illegal, Check(history));
+    }
+
+    [Fact]
+    public void A_refused_cas_of_the_last_version_keeps_a_write_of_unknown_outcome_that_may_explain_it()
+    {
+        // The cas expected the version it had seen; the write nobody saw may have come first.
+        var history = new[] { Write(1, "a", 1, 0, 1), PendingWrite(2, "x", 2), FailedCas(3, 1, "c", 3, 4) };
+
+        Assert.Equal(LinearizabilityOutcome.Ok, CheckWhole(history));
+        Assert.Equal(LinearizabilityOutcome.Ok, Check(history));
+    }
+
+    [Fact]
+    public void A_refusal_that_needs_a_write_after_the_newest_version_is_not_cut_from_what_follows()
+    {
+        // One of x and y wrote version 1; the cas could only be refused if the other then wrote version 3,
+        // but the later read still sees version 2. Cut after the refusal, each side alone would pass.
+        var history = new[] { PendingWrite(1, "x", 0), PendingWrite(2, "y", 0), Write(3, "a", 2, 1, 2), FailedCas(3, 2, "c", 3, 4), Read(3, "a", 2, 5, 6) };
+
+        Assert.Equal(LinearizabilityOutcome.Illegal, CheckWhole(history));
+        Assert.Single(Pieces(history), p => p.Operations.Any(o => o.Input.Kind == RegisterOpKind.CompareAndSet) && p.Operations.Any(o => o.Input.Kind == RegisterOpKind.Read));
+        Assert.Equal(LinearizabilityOutcome.Illegal, Check(history));
+    }
+
+    /// <summary>
+    /// Rounds 1000 ticks apart, each three versions long: a write nobody saw takes the first (a gap), a known
+    /// write the second and a cas the third, with reads around them, a stale refused cas, and a second write of
+    /// unknown outcome that never took effect.
+    /// </summary>
+    private static Operation<RegisterInput, RegisterOutput>[] Rounds(int rounds, int staleReadInRound = -1)
+    {
+        var history = new List<Operation<RegisterInput, RegisterOutput>>();
+        for (int r = 0; r < rounds; r++)
+        {
+            long t = 1000 * (r + 1);
+            int v = 3 * r;
+            string before = r == 0 ? RegisterModel.InitialValue : $"c{r - 1}";
+            history.Add(PendingWrite(1000 + r, $"p{r}", t));
+            history.Add(Read(3, before, v, t + 1, t + 8));
+            history.Add(Write(1, $"w{r}", v + 2, t + 10, t + 20));
+            history.Add(PendingWrite(2000 + r, $"q{r}", t + 15));
+            history.Add(r == staleReadInRound ? Read(2, before, v, t + 30, t + 40) : Read(2, $"w{r}", v + 2, t + 30, t + 40));
+            history.Add(Cas(2, v + 2, $"c{r}", v + 3, t + 60, t + 70));
+            history.Add(FailedCas(1, v, $"f{r}", t + 75, t + 78));
+            history.Add(Read(3, $"c{r}", v + 3, t + 80, t + 90));
+        }
+        return [.. history];
     }
 }

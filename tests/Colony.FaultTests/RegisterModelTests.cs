@@ -1,32 +1,19 @@
 using Colony.FaultTests.Workloads;
 using Colony.Testing.Linearizability;
+using static Colony.FaultTests.RegisterOps;
 
 namespace Colony.FaultTests;
 
 public sealed class RegisterModelTests
 {
-    private const string K = "/register/k0";
-
-    private static Operation<RegisterInput, RegisterOutput> Read(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Read, K), new RegisterOutput(true, value, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Write(int client, string value, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.Write, K, value), new RegisterOutput(true, null, version), call, ret);
-
-    private static Operation<RegisterInput, RegisterOutput> Cas(int client, int expected, string value, bool ok, int version, long call, long ret) =>
-        new(client, new RegisterInput(RegisterOpKind.CompareAndSet, K, value, expected), new RegisterOutput(ok, null, version), call, ret);
-
-    private static LinearizabilityOutcome Check(params Operation<RegisterInput, RegisterOutput>[] history) =>
-        LinearizabilityChecker.Check(RegisterModel.Instance, history).Outcome;
-
     [Fact]
     public void Sequential_reads_writes_and_cas_with_their_versions_are_linearizable()
     {
         Assert.Equal(LinearizabilityOutcome.Ok, Check(
             Read(1, "0", 0, 0, 1),
             Write(1, "a", 1, 2, 3),
-            Cas(2, 1, "b", ok: true, 2, 4, 5),
-            Cas(1, 1, "c", ok: false, 0, 6, 7),
+            Cas(2, 1, "b", 2, 4, 5),
+            FailedCas(1, 1, "c", 6, 7),
             Read(2, "b", 2, 8, 9)));
     }
 
@@ -51,7 +38,7 @@ public sealed class RegisterModelTests
     {
         Assert.Equal(LinearizabilityOutcome.Illegal, Check(
             Read(1, "0", 0, 0, 1),
-            Cas(1, 0, "a", ok: false, 0, 2, 3),
+            FailedCas(1, 0, "a", 2, 3),
             Read(1, "0", 0, 4, 5)));
     }
 
@@ -80,5 +67,26 @@ public sealed class RegisterModelTests
         var other = new Operation<RegisterInput, RegisterOutput>(3, new RegisterInput(RegisterOpKind.Read, "/register/k1"), new RegisterOutput(true, "0", 0), 20, 21);
         Assert.Equal(LinearizabilityOutcome.Ok, Check(Write(1, "a", 1, 0, 1), other));
         Assert.Equal(2, RegisterModel.Instance.Partition([Write(1, "a", 1, 0, 1), other]).Count);
+    }
+
+    [Fact]
+    public void Spare_writes_take_effect_one_after_another_and_counted_cas_are_tallied()
+    {
+        var model = RegisterModel.Instance;
+        var spare = (int n) => new RegisterInput(RegisterOpKind.Spare, K, "spare", n);
+        // The second spare cannot go first: spares are interchangeable, so only one order is searched.
+        Assert.False(model.StepPending(model.Init(), spare(1), out _));
+        Assert.True(model.StepPending(model.Init(), spare(0), out var one));
+        Assert.True(model.StepPending(one, spare(1), out var two));
+        Assert.Equal(new RegisterState("spare", 2, SparesSpent: 2), two);
+
+        var counted = new RegisterInput(RegisterOpKind.CountedCas, K, "c", 2);
+        Assert.False(model.StepPending(one, counted, out _));
+        Assert.True(model.StepPending(two, counted, out var three));
+        Assert.Equal((3, 1), (three.Version, three.CasCounted));
+        var tally = (int n) => new RegisterInput(RegisterOpKind.Tally, K, null, n);
+        Assert.True(model.Step(three, tally(1), new RegisterOutput(true, null, 0), out var after));
+        Assert.Equal(three, after);
+        Assert.False(model.Step(three, tally(2), new RegisterOutput(true, null, 0), out _));
     }
 }

@@ -18,6 +18,22 @@ public enum RegisterOpKind : byte
     /// there (Value, and ExpectedVersion as the version). See <see cref="RegisterHistorySplit"/>.
     /// </summary>
     Restore = 4,
+
+    /// <summary>
+    /// Not a client's: a pending plain write carried over a cut, as a count (see <see cref="RegisterHistorySplit"/>).
+    /// The ones opening a piece are interchangeable, so the n-th (ExpectedVersion n, from 0) may take effect
+    /// only after the ones before it: a search that tried them in every order and subset would never end.
+    /// </summary>
+    Spare = 5,
+
+    /// <summary>
+    /// Not a client's: a pending cas in a piece where such a cas may have written a version nobody saw, in place of
+    /// a pending plain write. As a cas, and counted when it takes effect (see <see cref="RegisterHistorySplit"/>).
+    /// </summary>
+    CountedCas = 6,
+
+    /// <summary>Not a client's: closes such a piece, requiring that at least ExpectedVersion counted cas took effect.</summary>
+    Tally = 7,
 }
 
 /// <summary>What a client asked of one znode.</summary>
@@ -28,6 +44,9 @@ public readonly record struct RegisterInput(RegisterOpKind Kind, string Key, str
         RegisterOpKind.Read => $"read({Key})",
         RegisterOpKind.Write => $"write({Key}, \"{Value}\")",
         RegisterOpKind.Restore => $"restore({Key}, \"{Value}\" v{ExpectedVersion})",
+        RegisterOpKind.Spare => $"spare({Key}, #{ExpectedVersion + 1})",
+        RegisterOpKind.CountedCas => $"counted cas({Key}, v{ExpectedVersion}, \"{Value}\")",
+        RegisterOpKind.Tally => $"tally({Key}, at least {ExpectedVersion} counted cas)",
         _ => $"cas({Key}, v{ExpectedVersion}, \"{Value}\")",
     };
 }
@@ -38,10 +57,15 @@ public readonly record struct RegisterOutput(bool Ok, string? Value, int Version
     public override string ToString() => Ok ? (Value is null ? $"ok v{Version}" : $"\"{Value}\" v{Version}") : "BadVersion";
 }
 
-/// <summary>A znode's data and version: what the register model tracks.</summary>
-public readonly record struct RegisterState(string Value, int Version)
+/// <summary>
+/// A znode's data and version: what the register model tracks; and, in a piece of a cut history, how many spare
+/// writes and counted cas took effect.
+/// </summary>
+public readonly record struct RegisterState(string Value, int Version, int SparesSpent = 0, int CasCounted = 0)
 {
-    public override string ToString() => $"\"{Value}\" v{Version}";
+    public override string ToString() => SparesSpent == 0 && CasCounted == 0
+        ? $"\"{Value}\" v{Version}"
+        : $"\"{Value}\" v{Version} ({SparesSpent} spare writes, {CasCounted} counted cas)";
 }
 
 /// <summary>
@@ -65,17 +89,21 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
             case RegisterOpKind.Read:
                 return output.Ok && output.Value == state.Value && output.Version == state.Version;
             case RegisterOpKind.Write:
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return output.Ok && output.Version == state.Version + 1;
             case RegisterOpKind.Restore:
                 next = new RegisterState(input.Value!, input.ExpectedVersion);
                 return true;
+            case RegisterOpKind.Spare or RegisterOpKind.CountedCas:
+                return false; // never answered
+            case RegisterOpKind.Tally:
+                return state.CasCounted >= input.ExpectedVersion;
             default:
                 if (!output.Ok)
                 {
                     return state.Version != input.ExpectedVersion;
                 }
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return state.Version == input.ExpectedVersion && output.Version == state.Version + 1;
         }
     }
@@ -88,18 +116,34 @@ public sealed class RegisterModel : Model<RegisterState, RegisterInput, Register
             case RegisterOpKind.Read:
                 return true;
             case RegisterOpKind.Write:
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return true;
             case RegisterOpKind.Restore:
                 next = new RegisterState(input.Value!, input.ExpectedVersion);
                 return true;
+            case RegisterOpKind.Spare:
+                if (state.SparesSpent != input.ExpectedVersion)
+                {
+                    return false;
+                }
+                next = state with { Value = input.Value!, Version = state.Version + 1, SparesSpent = state.SparesSpent + 1 };
+                return true;
+            case RegisterOpKind.CountedCas:
+                if (state.Version != input.ExpectedVersion)
+                {
+                    return false;
+                }
+                next = state with { Value = input.Value!, Version = state.Version + 1, CasCounted = state.CasCounted + 1 };
+                return true;
+            case RegisterOpKind.Tally:
+                return false; // always answered
             default:
                 // A cas whose version does not match changes nothing: the same as never taking effect.
                 if (state.Version != input.ExpectedVersion)
                 {
                     return false;
                 }
-                next = new RegisterState(input.Value!, state.Version + 1);
+                next = state with { Value = input.Value!, Version = state.Version + 1 };
                 return true;
         }
     }

@@ -395,10 +395,11 @@ internal static class FsCommands
     {
         var path = new Argument<string>("PATH") { Description = "Default /", Arity = ArgumentArity.ZeroOrOne };
         var json = Json();
-        var command = new Command("fsck", "Check every block's replicas; exits 1 when data is missing or corrupt") { path, json };
+        var locations = new Option<bool>("--locations") { Description = "List every block with the data nodes holding its live replicas, healthy ones too" };
+        var command = new Command("fsck", "Check every block's replicas; exits 1 when data is missing or corrupt") { path, json, locations };
         command.SetAction((parse, ct) => RunAsync(cli, parse, async fs =>
         {
-            var report = await fs.FsckAsync(parse.GetValue(path) ?? "/", ct).ConfigureAwait(false);
+            var report = await fs.FsckAsync(parse.GetValue(path) ?? "/", ct, parse.GetValue(locations)).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 cli.Environment.Out.WriteLine(JsonSerializer.Serialize(report, FsCliJson.Default.FsckResult));
@@ -406,7 +407,7 @@ internal static class FsCommands
             else
             {
                 var o = cli.Environment.Out;
-                foreach (var problem in report.Problems)
+                foreach (var problem in report.Locations ?? report.Problems)
                 {
                     o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"{problem.Path}: block {problem.Block} {problem.Health.ToUpperInvariant()}: {problem.Live.Count} of {problem.Expected} live replicas{(problem.Live.Count > 0 ? " on " + string.Join(", ", problem.Live) : "")}{(problem.CorruptOn.Count > 0 ? "; corrupt on " + string.Join(", ", problem.CorruptOn) : "")}"));

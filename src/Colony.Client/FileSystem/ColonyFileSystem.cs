@@ -141,8 +141,9 @@ public sealed class ColonyFileSystem : IDisposable
     public Task<FsSummary> SummarizeAsync(string path, CancellationToken cancellationToken = default) =>
         GetAsync($"du?path={Escape(path)}", FsClientJson.Default.FsSummary, cancellationToken);
 
-    public Task<FsckResult> FsckAsync(string path = "/", CancellationToken cancellationToken = default) =>
-        GetAsync($"fsck?path={Escape(path)}", FsClientJson.Default.FsckResult, cancellationToken);
+    /// <summary>The health of every block under <paramref name="path"/>; with <paramref name="locations"/>, every block's replica addresses too.</summary>
+    public Task<FsckResult> FsckAsync(string path = "/", CancellationToken cancellationToken = default, bool locations = false) =>
+        GetAsync($"fsck?path={Escape(path)}{(locations ? "&locations=true" : "")}", FsClientJson.Default.FsckResult, cancellationToken);
 
     /// <summary>The data nodes the leader knows, with their state and space.</summary>
     public async Task<IReadOnlyList<FsDataNode>> DataNodesAsync(CancellationToken cancellationToken = default) =>

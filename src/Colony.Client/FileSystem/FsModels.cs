@@ -17,13 +17,13 @@ public sealed record FsSummary(string Path, long Files, long Directories, long B
 /// <summary>What a namespace change did.</summary>
 public sealed record FsChange(string? Path, long FilesDeleted, int BlocksFreed, bool MovedToTrash);
 
-/// <summary>One block that fsck found wanting.</summary>
+/// <summary>One block that fsck found wanting, or (in <see cref="FsckResult.Locations"/>) any block, with where its replicas are.</summary>
 public sealed record FsckProblem(string Path, string Block, long Length, short Expected, string Health, IReadOnlyList<string> Live, IReadOnlyList<string> CorruptOn);
 
 /// <summary>fsck: the health of every committed block under a path.</summary>
 public sealed record FsckResult(
     string Path, string Status, int Blocks, int Healthy, int UnderReplicated, int OverReplicated, int Corrupt, int Missing,
-    int OpenBlocks, int DataNodes, int LiveDataNodes, IReadOnlyList<FsckProblem> Problems);
+    int OpenBlocks, int DataNodes, int LiveDataNodes, IReadOnlyList<FsckProblem> Problems, IReadOnlyList<FsckProblem>? Locations = null);
 
 /// <summary>
 /// A data node as the leader sees it: state is alive, dead, decommissioning or decommissioned; DiskFullWrites counts

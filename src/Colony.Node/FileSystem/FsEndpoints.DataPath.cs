@@ -173,15 +173,22 @@ internal static partial class FsEndpoints
         });
 
         // fsck names every file and block under the path, whatever their modes: administrators only, as in HDFS.
-        fs.MapGet("/fsck", (HttpRequest http, string? path) => !who(http).IsAdmin
+        fs.MapGet("/fsck", (HttpRequest http, string? path, bool? locations) => !who(http).IsAdmin
             ? AccessProblems.AdminOnly(who(http), "fsck")
-            : Fsck(service, manager, path ?? "/", Now()) is { } view
+            : Fsck(service, manager, path ?? "/", Now(), locations ?? false) is { } view
             ? Results.Json(view, FsJson.Default.FsckView)
             : NotFound(path ?? "/"));
     }
 
-    /// <summary>fsck of the subtree at <paramref name="target"/> as the API shows it; null if nothing is there. Meaningful on the leader only.</summary>
-    internal static FsckView? Fsck(NamespaceService service, BlockManager manager, string target, long now)
+    /// <summary>Most blocks an fsck answer lists (problems, and with locations every block): the counts cover them all.</summary>
+    internal const int MaxListedBlocks = 10_000;
+
+    /// <summary>
+    /// fsck of the subtree at <paramref name="target"/> as the API shows it; null if nothing is there. With
+    /// <paramref name="locations"/>, every block with its replicas' addresses, healthy ones too (as HDFS's
+    /// <c>fsck -locations</c>). Meaningful on the leader only.
+    /// </summary>
+    internal static FsckView? Fsck(NamespaceService service, BlockManager manager, string target, long now, bool locations = false)
     {
         var nodes = manager.Nodes(now);
         var addresses = nodes.ToDictionary(n => n.Id, n => manager.AddressOf(n.Id) ?? n.Id.ToString());
@@ -190,11 +197,13 @@ internal static partial class FsEndpoints
         {
             return null;
         }
-        var problems = report.Blocks.Where(b => b.Health != BlockHealth.Healthy).Take(1000).Select(b => new FsckBlockView(
+        FsckBlockView View(FsckBlock b) => new(
             b.Path, b.Block.ToString(), b.Length, b.Expected, HealthText(b.Health),
-            [.. b.Live.Select(n => addresses.GetValueOrDefault(n, n.ToString()))], [.. b.CorruptOn.Select(n => addresses.GetValueOrDefault(n, n.ToString()))])).ToArray();
+            [.. b.Live.Select(n => addresses.GetValueOrDefault(n, n.ToString()))], [.. b.CorruptOn.Select(n => addresses.GetValueOrDefault(n, n.ToString()))]);
+        var problems = report.Blocks.Where(b => b.Health != BlockHealth.Healthy).Take(1000).Select(View).ToArray();
         return new FsckView(target, report.StatusText, report.Blocks.Count, report.Healthy, report.UnderReplicated, report.OverReplicated,
-            report.Corrupt, report.Missing, report.OpenBlocks, nodes.Count, nodes.Count(n => n.State == Storage.Placement.DataNodeState.Alive), problems);
+            report.Corrupt, report.Missing, report.OpenBlocks, nodes.Count, nodes.Count(n => n.State == Storage.Placement.DataNodeState.Alive), problems,
+            locations ? [.. report.Blocks.Take(MaxListedBlocks).Select(View)] : null);
     }
 
     /// <summary>The byte range a <c>/locations</c> query asks for, clamped into [0, long.MaxValue].</summary>

@@ -212,7 +212,8 @@ public sealed record FsckView(
     [property: JsonPropertyName("openBlocks")] int OpenBlocks,
     [property: JsonPropertyName("dataNodes")] int DataNodes,
     [property: JsonPropertyName("liveDataNodes")] int LiveDataNodes,
-    [property: JsonPropertyName("problems")] IReadOnlyList<FsckBlockView> Problems);
+    [property: JsonPropertyName("problems")] IReadOnlyList<FsckBlockView> Problems,
+    [property: JsonPropertyName("locations")] IReadOnlyList<FsckBlockView>? Locations = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(FileStatusView))]

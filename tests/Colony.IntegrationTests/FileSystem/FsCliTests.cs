@@ -89,6 +89,12 @@ public class FsCliTests(ITestOutputHelper output)
             }
             await WaitHealthyAsync(fs, "the wide file's replicas to be reported");
 
+            // fsck --locations lists healthy blocks too, each with the data nodes holding it.
+            var healthy = (await Ok("fs", "fsck", "/cli", "--locations")).Split('\n').Single(l => l.StartsWith("/cli/wide.bin: block ", StringComparison.Ordinal));
+            Assert.Contains("HEALTHY: 3 of 3 live replicas on ", healthy, StringComparison.Ordinal);
+            Assert.Equal(3, healthy[(healthy.IndexOf(" on ", StringComparison.Ordinal) + 4)..].Split(", ").Distinct().Count());
+            Assert.DoesNotContain("/cli/wide.bin", await Ok("fs", "fsck", "/cli"), StringComparison.Ordinal); // without it, problems only
+
             // Every node holds the wide file's one block: with one dead, nowhere is left to copy it to.
             cluster.Kill(cluster.Ids.First(id => id != leader));
             await LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs, "/cli"), r => r.LiveDataNodes == 2 && r.UnderReplicated == 1,

@@ -120,9 +120,9 @@ public sealed partial class BlockManagerService : BackgroundService
         {
             using var answer = await http.PostAsync(new Uri(new Uri(address), DataNodeService.NudgePath), null, stoppingToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ObjectDisposedException)
         {
-            // Unreachable or slow: the node's own beat carries the work.
+            // Unreachable or slow, or the service stopping under it: the node's own beat carries the work.
         }
     }
 

@@ -51,7 +51,7 @@ public sealed class BlockManager
     private readonly Dictionary<BlockVersion, IReadOnlyList<PlacedNode>> _allocations = [];
     private HashSet<NodeId> _draining = [];
     private readonly Dictionary<BlockId, Move> _moves = [];
-    private HeartbeatOrder _order = new();
+    private readonly HeartbeatOrder _order = new();
     private long _movesDone;
     private long _copiesAbandonedBefore;
     private long _lastMoveFinished = long.MinValue / 2;
@@ -117,7 +117,7 @@ public sealed class BlockManager
             {
                 // Older than what this leader already took from the node: applying it would roll its replicas back.
                 // Its sender gave up on it, so any work handed out here would be lost: none is.
-                return new HeartbeatResponse(false, [], []);
+                return new HeartbeatResponse(!_fullReported.Contains(node), [], []);
             }
             // A node that names no process shows a restart by a full report this leader did not ask for.
             if (verdict == HeartbeatVerdict.Restarted || (request.BootId is null && request.Full is not null && _fullReported.Contains(node)))
@@ -266,10 +266,13 @@ public sealed class BlockManager
     private void ForgetWorkOf(NodeId node)
     {
         _planner.ForgetWorkOf(node);
-        // Copies not handed out yet would run untracked beside the ones planned again.
+        // Work not handed out yet would run untracked beside the work planned again: a copy twice, or a surplus replica
+        // trimmed here while the next plan, which no longer counts this delete as pending, trims another one.
+        // A dropped delete of a freed block leaves an orphan that the orphan rule deletes later.
         if (_work.TryGetValue(node, out var own))
         {
             own.Copies.Clear();
+            own.Deletes.Clear();
         }
         if (_addresses.TryGetValue(node, out var address))
         {
@@ -283,6 +286,11 @@ public sealed class BlockManager
             if (!move.DeleteSent && (move.Plan.From == node || move.Plan.To == node))
             {
                 _moves.Remove(id);
+            }
+            else if (move.DeleteSent && move.Plan.From == node)
+            {
+                // Its source's delete died with the old process or was just dropped above: send it again once it still holds.
+                move.DeleteSent = false;
             }
         }
     }
@@ -622,7 +630,9 @@ public sealed class BlockManager
         _nodes = new NodeLiveness(_deadAfterMs);
         _copiesAbandonedBefore += _planner.CopiesAbandoned;
         _planner = new ReplicationPlanner(_limits);
-        _order = new HeartbeatOrder();
+        // _order is kept: a node's heartbeats are numbered per process, so one this node took while it led before is
+        // still newer than a request of that process delivered late now; taken as fresh, an old full report would
+        // replace the node's replicas with what it held back then, and stand until the next leader change.
         _addresses.Clear();
         _newWork.Clear();
         _diskFullWrites.Clear();

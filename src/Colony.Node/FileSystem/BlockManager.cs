@@ -2,6 +2,8 @@ using Colony.Core;
 using Colony.Storage.Namespace;
 using Colony.Storage.Placement;
 using Colony.Storage.Replication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Colony.Node.FileSystem;
 
@@ -17,7 +19,7 @@ public readonly record struct PlacedNode(NodeId Node, string Address);
 /// under-replicated blocks, deletes of freed, surplus, stale and corrupt replicas.
 /// Thread-safe. Lock order: the namespace gate (when a caller holds it) before this object's lock.
 /// </summary>
-public sealed class BlockManager
+public sealed partial class BlockManager
 {
     /// <summary>After becoming leader, planning waits this long so every live node has sent its full report first.</summary>
     public const long DefaultReportGraceMs = 3_000;
@@ -38,6 +40,12 @@ public sealed class BlockManager
     private readonly long _reportGraceMs;
     private readonly ReplicationLimits _limits;
     private readonly IRandomSource _random;
+    private readonly ILogger _logger;
+
+    // Deletes handed out and not yet reported done, by node and block: a replica reported deleted that is not here was
+    // removed by the node for its own reasons (a pipeline recovery, a newer write), which the log names.
+    private readonly Dictionary<(NodeId Node, BlockId Block), GenerationStamp> _deletesOut = [];
+    private const int MaxDeletesTracked = 200_000;
     private BlockMap _map = new();
     private NodeLiveness _nodes;
     private ReplicationPlanner _planner;
@@ -58,10 +66,11 @@ public sealed class BlockManager
     private long? _leaderSince;
 
     public BlockManager(IRandomSource random, long deadAfterMs = NodeLiveness.DefaultDeadAfterMs,
-        long reportGraceMs = DefaultReportGraceMs, ReplicationLimits? limits = null)
+        long reportGraceMs = DefaultReportGraceMs, ReplicationLimits? limits = null, ILogger<BlockManager>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(random);
         _random = random;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _deadAfterMs = deadAfterMs;
         _reportGraceMs = reportGraceMs;
         _limits = limits ?? ReplicationLimits.Default;
@@ -145,6 +154,14 @@ public sealed class BlockManager
             {
                 copies.AddRange(work.Copies);
                 deletes.AddRange(work.Deletes);
+                if (_deletesOut.Count + work.Deletes.Count > MaxDeletesTracked)
+                {
+                    _deletesOut.Clear(); // only a diagnostic: past this, unrequested deletes go unnamed for a while
+                }
+                foreach (var delete in work.Deletes)
+                {
+                    _deletesOut[(node, new BlockId(delete.Id))] = new GenerationStamp(delete.Stamp);
+                }
             }
             return new HeartbeatResponse(!_fullReported.Contains(node), copies, deletes);
         }
@@ -578,6 +595,19 @@ public sealed class BlockManager
 
     private void ApplyFullReport(NodeId node, IReadOnlyList<ReplicaReport> full)
     {
+        if (_fullReported.Contains(node))
+        {
+            var reported = full.Select(r => new BlockId(r.Id)).ToHashSet();
+            var gone = _map.ReplicasOn(node).Where(r => !reported.Contains(r.Info.Id)).Select(r => r.Info.Version).ToList();
+            if (gone.Count > 0)
+            {
+                LogFullReportDropped(_logger, node.Value, gone.Count, string.Join(", ", gone.Take(8)));
+            }
+        }
+        foreach (var key in _deletesOut.Keys.Where(k => k.Node == node).ToArray())
+        {
+            _deletesOut.Remove(key);
+        }
         _map.ApplyFullReport(node, full.Select(r => new ReplicaInfo(Version(r.Id, r.Stamp), r.Length,
             r.State == ReplicaStates.BeingWritten ? ReplicaState.BeingWritten : ReplicaState.Finalized)));
         foreach (var replica in full)
@@ -605,6 +635,10 @@ public sealed class BlockManager
                     if (_map.ReplicasOf(version.Id).Any(r => r.Node == node && r.Info.Version == version))
                     {
                         _map.Deleted(node, version.Id);
+                        if (!_deletesOut.Remove((node, version.Id), out var asked) || asked.CompareTo(version.Stamp) < 0)
+                        {
+                            LogUnrequestedDelete(_logger, node.Value, version.ToString());
+                        }
                     }
                     break;
                 case ReplicaStates.Corrupt:
@@ -640,7 +674,14 @@ public sealed class BlockManager
         _fullReported.Clear();
         _allocations.Clear();
         _moves.Clear();
+        _deletesOut.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "full report of node {Node} lacks {Count} replicas the map had: {Replicas}")]
+    private static partial void LogFullReportDropped(ILogger logger, ulong node, int count, string replicas);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} reported replica {Version} deleted, which this leader did not ask for")]
+    private static partial void LogUnrequestedDelete(ILogger logger, ulong node, string version);
 
     private static BlockVersion Version(ulong id, ulong stamp) => new(new BlockId(id), new GenerationStamp(stamp));
 

@@ -36,6 +36,7 @@ public sealed class CampaignTests(ITestOutputHelper output)
             RunDirectory = Environment.GetEnvironmentVariable("COLONY_FAULTS_RUN_DIR") is { Length: > 0 } run ? run : null,
             KeepDirectory = Environment.GetEnvironmentVariable("COLONY_FAULTS_KEEP")
                 ?? Path.Combine(Path.GetTempPath(), "colony-fault-campaigns"),
+            KeepAlways = Environment.GetEnvironmentVariable("COLONY_FAULTS_KEEP_ALWAYS") == "1",
         }, output.WriteLine);
         output.WriteLine(result.Report());
         await WriteReportAsync(result);

@@ -33,6 +33,9 @@ internal static partial class BlockLog
     [LoggerMessage(4012, LogLevel.Debug, "Finalized {Version}, {Length} bytes")]
     public static partial void WriteFinalized(ILogger logger, BlockVersion version, long length);
 
+    [LoggerMessage(4016, LogLevel.Debug, "Deleted {Version} ({Length} bytes), as asked for {Asked}")]
+    public static partial void ReplicaDeleted(ILogger logger, BlockVersion version, long length, BlockVersion asked);
+
     [LoggerMessage(4020, LogLevel.Warning, "Scrubber found {Version} corrupt: {Reason}")]
     public static partial void ScrubFoundCorrupt(ILogger logger, BlockVersion version, string reason);
 

@@ -203,6 +203,7 @@ public sealed class BlockStore : IDisposable
         }
         victim.Writer?.Revoke();
         DeleteFiles(victim);
+        BlockLog.ReplicaDeleted(_logger, victim.Version, victim.Length, version);
         _deltas.Writer.TryWrite(new ReplicaDelta(ReplicaChange.Deleted, victim.Version, victim.Length));
         return true;
     }

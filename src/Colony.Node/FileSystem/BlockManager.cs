@@ -2,6 +2,8 @@ using Colony.Core;
 using Colony.Storage.Namespace;
 using Colony.Storage.Placement;
 using Colony.Storage.Replication;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Colony.Node.FileSystem;
 
@@ -17,7 +19,7 @@ public readonly record struct PlacedNode(NodeId Node, string Address);
 /// under-replicated blocks, deletes of freed, surplus, stale and corrupt replicas.
 /// Thread-safe. Lock order: the namespace gate (when a caller holds it) before this object's lock.
 /// </summary>
-public sealed class BlockManager
+public sealed partial class BlockManager
 {
     /// <summary>After becoming leader, planning waits this long so every live node has sent its full report first.</summary>
     public const long DefaultReportGraceMs = 3_000;
@@ -38,6 +40,12 @@ public sealed class BlockManager
     private readonly long _reportGraceMs;
     private readonly ReplicationLimits _limits;
     private readonly IRandomSource _random;
+    private readonly ILogger _logger;
+
+    // Deletes handed out and not yet reported done, by node and block: a replica reported deleted that is not here was
+    // removed by the node for its own reasons (a pipeline recovery, a newer write), which the log names.
+    private readonly Dictionary<(NodeId Node, BlockId Block), GenerationStamp> _deletesOut = [];
+    private const int MaxDeletesTracked = 200_000;
     private BlockMap _map = new();
     private NodeLiveness _nodes;
     private ReplicationPlanner _planner;
@@ -51,17 +59,18 @@ public sealed class BlockManager
     private readonly Dictionary<BlockVersion, IReadOnlyList<PlacedNode>> _allocations = [];
     private HashSet<NodeId> _draining = [];
     private readonly Dictionary<BlockId, Move> _moves = [];
-    private HeartbeatOrder _order = new();
+    private readonly HeartbeatOrder _order = new();
     private long _movesDone;
     private long _copiesAbandonedBefore;
     private long _lastMoveFinished = long.MinValue / 2;
     private long? _leaderSince;
 
     public BlockManager(IRandomSource random, long deadAfterMs = NodeLiveness.DefaultDeadAfterMs,
-        long reportGraceMs = DefaultReportGraceMs, ReplicationLimits? limits = null)
+        long reportGraceMs = DefaultReportGraceMs, ReplicationLimits? limits = null, ILogger<BlockManager>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(random);
         _random = random;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _deadAfterMs = deadAfterMs;
         _reportGraceMs = reportGraceMs;
         _limits = limits ?? ReplicationLimits.Default;
@@ -117,7 +126,7 @@ public sealed class BlockManager
             {
                 // Older than what this leader already took from the node: applying it would roll its replicas back.
                 // Its sender gave up on it, so any work handed out here would be lost: none is.
-                return new HeartbeatResponse(false, [], []);
+                return new HeartbeatResponse(!_fullReported.Contains(node), [], []);
             }
             // A node that names no process shows a restart by a full report this leader did not ask for.
             if (verdict == HeartbeatVerdict.Restarted || (request.BootId is null && request.Full is not null && _fullReported.Contains(node)))
@@ -145,6 +154,14 @@ public sealed class BlockManager
             {
                 copies.AddRange(work.Copies);
                 deletes.AddRange(work.Deletes);
+                if (_deletesOut.Count + work.Deletes.Count > MaxDeletesTracked)
+                {
+                    _deletesOut.Clear(); // only a diagnostic: past this, unrequested deletes go unnamed for a while
+                }
+                foreach (var delete in work.Deletes)
+                {
+                    _deletesOut[(node, new BlockId(delete.Id))] = new GenerationStamp(delete.Stamp);
+                }
             }
             return new HeartbeatResponse(!_fullReported.Contains(node), copies, deletes);
         }
@@ -266,10 +283,13 @@ public sealed class BlockManager
     private void ForgetWorkOf(NodeId node)
     {
         _planner.ForgetWorkOf(node);
-        // Copies not handed out yet would run untracked beside the ones planned again.
+        // Work not handed out yet would run untracked beside the work planned again: a copy twice, or a surplus replica
+        // trimmed here while the next plan, which no longer counts this delete as pending, trims another one.
+        // A dropped delete of a freed block leaves an orphan that the orphan rule deletes later.
         if (_work.TryGetValue(node, out var own))
         {
             own.Copies.Clear();
+            own.Deletes.Clear();
         }
         if (_addresses.TryGetValue(node, out var address))
         {
@@ -283,6 +303,11 @@ public sealed class BlockManager
             if (!move.DeleteSent && (move.Plan.From == node || move.Plan.To == node))
             {
                 _moves.Remove(id);
+            }
+            else if (move.DeleteSent && move.Plan.From == node)
+            {
+                // Its source's delete died with the old process or was just dropped above: send it again once it still holds.
+                move.DeleteSent = false;
             }
         }
     }
@@ -570,6 +595,19 @@ public sealed class BlockManager
 
     private void ApplyFullReport(NodeId node, IReadOnlyList<ReplicaReport> full)
     {
+        if (_fullReported.Contains(node))
+        {
+            var reported = full.Select(r => new BlockId(r.Id)).ToHashSet();
+            var gone = _map.ReplicasOn(node).Where(r => !reported.Contains(r.Info.Id)).Select(r => r.Info.Version).ToList();
+            if (gone.Count > 0)
+            {
+                LogFullReportDropped(_logger, node.Value, gone.Count, string.Join(", ", gone.Take(8)));
+            }
+        }
+        foreach (var key in _deletesOut.Keys.Where(k => k.Node == node).ToArray())
+        {
+            _deletesOut.Remove(key);
+        }
         _map.ApplyFullReport(node, full.Select(r => new ReplicaInfo(Version(r.Id, r.Stamp), r.Length,
             r.State == ReplicaStates.BeingWritten ? ReplicaState.BeingWritten : ReplicaState.Finalized)));
         foreach (var replica in full)
@@ -597,6 +635,10 @@ public sealed class BlockManager
                     if (_map.ReplicasOf(version.Id).Any(r => r.Node == node && r.Info.Version == version))
                     {
                         _map.Deleted(node, version.Id);
+                        if (!_deletesOut.Remove((node, version.Id), out var asked) || asked.CompareTo(version.Stamp) < 0)
+                        {
+                            LogUnrequestedDelete(_logger, node.Value, version.ToString());
+                        }
                     }
                     break;
                 case ReplicaStates.Corrupt:
@@ -622,7 +664,9 @@ public sealed class BlockManager
         _nodes = new NodeLiveness(_deadAfterMs);
         _copiesAbandonedBefore += _planner.CopiesAbandoned;
         _planner = new ReplicationPlanner(_limits);
-        _order = new HeartbeatOrder();
+        // _order is kept: a node's heartbeats are numbered per process, so one this node took while it led before is
+        // still newer than a request of that process delivered late now; taken as fresh, an old full report would
+        // replace the node's replicas with what it held back then, and stand until the next leader change.
         _addresses.Clear();
         _newWork.Clear();
         _diskFullWrites.Clear();
@@ -630,7 +674,14 @@ public sealed class BlockManager
         _fullReported.Clear();
         _allocations.Clear();
         _moves.Clear();
+        _deletesOut.Clear();
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "full report of node {Node} lacks {Count} replicas the map had: {Replicas}")]
+    private static partial void LogFullReportDropped(ILogger logger, ulong node, int count, string replicas);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "node {Node} reported replica {Version} deleted, which this leader did not ask for")]
+    private static partial void LogUnrequestedDelete(ILogger logger, ulong node, string version);
 
     private static BlockVersion Version(ulong id, ulong stamp) => new(new BlockId(id), new GenerationStamp(stamp));
 

@@ -159,10 +159,18 @@ public sealed partial class BlockManagerService : BackgroundService
         {
             LogBalancing(_logger, pass.Started.Count, pass.Spread * 100);
         }
-        if (plan is not null && plan.Unrepairable.Count != _unrepairable)
+        if (plan is not null)
         {
-            _unrepairable = plan.Unrepairable.Count;
-            LogUnrepairable(_logger, _unrepairable);
+            // Every replica the planner decides to remove is named, with why: the trail an operator follows when a block runs short.
+            foreach (var delete in plan.Work.OfType<Colony.Storage.Replication.WorkItem.Delete>())
+            {
+                LogPlannedDelete(_logger, delete.Block.ToString(), delete.Node.Value, delete.Reason);
+            }
+            if (plan.Unrepairable.Count != _unrepairable)
+            {
+                _unrepairable = plan.Unrepairable.Count;
+                LogUnrepairable(_logger, _unrepairable, string.Join(", ", plan.Unrepairable.Take(5)));
+            }
         }
         foreach (var path in _namespace.Read(tree => tree.ExpiredLeases(now - _options.LeaseHardLimitMs)))
         {
@@ -205,8 +213,11 @@ public sealed partial class BlockManagerService : BackgroundService
     [LoggerMessage(Level = LogLevel.Information, Message = "balancer: {Moves} blocks moving, disk use spread {Spread:0.0} points")]
     private static partial void LogBalancing(ILogger logger, int moves, double spread);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} blocks have no readable replica")]
-    private static partial void LogUnrepairable(ILogger logger, int count);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} blocks have no readable replica (first ones: {Blocks})")]
+    private static partial void LogUnrepairable(ILogger logger, int count, string blocks);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "deleting replica {Block} on node {Node}: {Reason}")]
+    private static partial void LogPlannedDelete(ILogger logger, string block, ulong node, Colony.Storage.Replication.DeleteReason reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "expired trash: {Blocks} blocks freed")]
     private static partial void LogTrashExpired(ILogger logger, int blocks);

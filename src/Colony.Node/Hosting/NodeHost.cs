@@ -189,7 +189,8 @@ public static partial class NodeHost
         builder.Services.AddHostedService(services => services.GetRequiredService<ClusterMonitor>());
         var fsOptions = FileSystemOptions.From(builder.Configuration);
         builder.Services.AddSingleton(fsOptions);
-        builder.Services.AddSingleton(_ => new BlockManager(new SeededRandom((ulong)Random.Shared.NextInt64()), fsOptions.DeadNodeAfterMs));
+        builder.Services.AddSingleton(services => new BlockManager(new SeededRandom((ulong)Random.Shared.NextInt64()), fsOptions.DeadNodeAfterMs,
+            logger: services.GetRequiredService<ILogger<BlockManager>>()));
         builder.Services.AddHostedService<BlockManagerService>();
         builder.Services.AddSingleton<DataNodeService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());

@@ -528,6 +528,13 @@ public sealed partial class TestBed : IAsyncDisposable
             {
                 File.Copy(LogPath(node), Path.Combine(directory, $"node-{node}.log"), overwrite: true);
             }
+            // What each disk holds, to tell replicas gone from the disks from replicas the leader lost track of.
+            string blocks = Path.Combine(DataDir(node), "blocks");
+            if (Directory.Exists(blocks))
+            {
+                File.WriteAllLines(Path.Combine(directory, $"node-{node}-blocks.txt"),
+                    Directory.EnumerateFiles(blocks, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(blocks, f)).Order(StringComparer.Ordinal));
+            }
         }
     }
 

@@ -106,7 +106,7 @@ public static class Campaign
         }
 
         string? kept = null;
-        if (verdicts.Any(v => !v.Valid) && options.KeepDirectory is { } keep)
+        if ((verdicts.Any(v => !v.Valid) || options.KeepAlways) && options.KeepDirectory is { } keep)
         {
             kept = Path.Combine(keep, $"seed-{options.Seed}-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             bed.KeepLogs(kept);

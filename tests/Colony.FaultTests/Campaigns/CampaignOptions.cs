@@ -38,8 +38,11 @@ public sealed record CampaignOptions
     /// <summary>Where to write the history, report and timeline (SVG) of the run, whatever its verdict; null writes none.</summary>
     public string? RunDirectory { get; init; }
 
-    /// <summary>Where to keep the history and node logs after a violation; null keeps nothing.</summary>
+    /// <summary>Where to keep the history, node logs and what each disk holds after a violation; null keeps nothing.</summary>
     public string? KeepDirectory { get; init; }
+
+    /// <summary>Keep the history, node logs and disk listings in <see cref="KeepDirectory"/> even when every check passes.</summary>
+    public bool KeepAlways { get; init; }
 
     /// <summary>
     /// Short Raft and ZooKeeper ticks: elections within about a second, and session timeouts from 1 s,

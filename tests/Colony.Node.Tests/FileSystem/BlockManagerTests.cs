@@ -269,6 +269,52 @@ public sealed class BlockManagerTests
     }
 
     [Fact]
+    public void A_surplus_delete_still_queued_for_a_node_that_restarts_is_dropped_so_only_one_replica_is_trimmed()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2);
+        var manager = Leader();
+        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
+        for (ulong node = 1; node <= 3; node++)
+        {
+            manager.Heartbeat(Beat(node, full) with { BootId = $"b{node}", Sequence = 1 }, Start);
+        }
+        var trim = Assert.Single(manager.Plan(tree, Start + 1)!.Work.OfType<Storage.Replication.WorkItem.Delete>());
+
+        // The node told to delete restarts before its next heartbeat: the new process still holds the replica.
+        var fresh = manager.Heartbeat(Beat(trim.Node.Value, full) with { BootId = "again", Sequence = 1 }, Start + 2)!;
+        Assert.Empty(fresh.Deletes);
+        // Planned afresh: exactly one surplus replica goes, whichever the plan picks.
+        Assert.Single(manager.Plan(tree, Start + 3)!.Work.OfType<Storage.Replication.WorkItem.Delete>());
+        int handedOut = 0;
+        for (ulong node = 1; node <= 3; node++)
+        {
+            var beat = Beat(node) with { BootId = node == trim.Node.Value ? "again" : $"b{node}", Sequence = 2 };
+            handedOut += manager.Heartbeat(beat, Start + 4)!.Deletes.Count;
+        }
+        Assert.Equal(1, handedOut);
+    }
+
+    [Fact]
+    public void A_late_full_report_from_before_a_leadership_change_is_not_taken_after_it()
+    {
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(9), new GenerationStamp(3));
+        // The node reported the block (heartbeat 2); its heartbeat 1, an older full report without it, is still in flight.
+        manager.Heartbeat(Beat(1, [Finalized(version, 10)]) with { BootId = "boot-a", Sequence = 2 }, Start);
+
+        manager.StepDown();
+        manager.BecomeLeader(Start + 1);
+        var late = manager.Heartbeat(Beat(1, full: []) with { BootId = "boot-a", Sequence = 1 }, Start + 1)!;
+
+        // Not taken: the leader still wants a full report, and the next one in order is what counts.
+        Assert.True(late.FullReportWanted);
+        Assert.Empty(manager.Locations(version, null, Start + 1));
+        manager.Heartbeat(Beat(1, [Finalized(version, 10)]) with { BootId = "boot-a", Sequence = 3 }, Start + 2);
+        Assert.Equal(["127.0.0.1:9001"], manager.Locations(version, null, Start + 2));
+    }
+
+    [Fact]
     public void Planning_waits_for_the_report_grace_after_becoming_leader()
     {
         var manager = new BlockManager(new SeededRandom(3), reportGraceMs: 3_000);
@@ -378,6 +424,28 @@ public sealed class BlockManagerTests
         Assert.Equal((0, 1L), (done.InFlight.Count, done.MovesDone));
         Assert.Equal(1L, manager.BalancerMovesDone);
         Assert.Equal(Storage.Replication.FsckStatus.Healthy, manager.Fsck(tree, Start + 5).Status);
+    }
+
+    [Fact]
+    public void A_balancer_move_whose_source_restarts_before_deleting_sends_the_delete_again()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
+        var manager = Leader();
+        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
+        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize, BootId = "one", Sequence = 1 }, Start);
+        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
+        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        Assert.Single(manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!.Started);
+        manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize, BootId = "one", Sequence = 2 }, Start + 1); // takes the copy
+        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)) with { Free = 99 * BlockSize }, Start + 2);
+        manager.Balance(tree, Start + 3, 0.10, 16, planNew: true); // queues the source's delete
+
+        // The source restarts before collecting it: its new process still holds the replica, and gets no stale delete.
+        Assert.Empty(manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize, BootId = "one-again", Sequence = 1 }, Start + 4)!.Deletes);
+        manager.Balance(tree, Start + 5, 0.10, 16, planNew: true);
+        Assert.Equal([new DeleteCommand(block.Version.Id.Value, block.Version.Stamp.Value)],
+            manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize, BootId = "one-again", Sequence = 2 }, Start + 5)!.Deletes);
     }
 
     [Fact]

@@ -183,5 +183,14 @@ internal sealed class SimDataNode(ulong id, string? rack)
         }
     }
 
+    /// <summary>A pipeline write cut off: the partial replica stays in rbw with no writer, for a recovery to resume.</summary>
+    public void Detach(ulong block, long writer)
+    {
+        if (Disk.TryGetValue(block, out var replica) && replica.Writer == writer)
+        {
+            replica.Writer = null;
+        }
+    }
+
     public bool Reachable(long now) => Up && now >= PartitionedUntil;
 }

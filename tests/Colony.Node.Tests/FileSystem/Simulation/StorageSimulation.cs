@@ -20,7 +20,7 @@ internal sealed class StorageSimulation
     private const long BlockSize = 1024 * 1024;
     private const long HttpTimeoutMs = 5_000;
     private const int Candidates = 3;
-    private const int TraceKept = 60;
+    private static readonly int TraceKept = int.TryParse(Environment.GetEnvironmentVariable("COLONY_SIM_TRACE"), out int kept) && kept > 0 ? kept : 60;
 
     private readonly ulong _seed;
     private readonly SeededRandom _random;
@@ -352,7 +352,7 @@ internal sealed class StorageSimulation
         bool readable = source.Disk.TryGetValue(copy.Id, out var held) && held.Finalized && held.Stamp == copy.Stamp;
         if (!readable || !target.Reachable(_now) || !source.Reachable(_now) || !target.Create(copy.Id, copy.Stamp, writer))
         {
-            Trace($"copy {V(copy.Id, copy.Stamp)} n{source.Id}->n{target.Id} refused");
+            Trace($"copy {V(copy.Id, copy.Stamp)} n{source.Id}->n{target.Id} refused (target holds {(target.Disk.TryGetValue(copy.Id, out var there) ? there : "nothing")})");
             Done();
             return;
         }
@@ -374,7 +374,7 @@ internal sealed class StorageSimulation
             }
             else
             {
-                Trace($"copy {V(copy.Id, copy.Stamp)} n{source.Id}->n{target.Id} failed");
+                Trace($"copy {V(copy.Id, copy.Stamp)} n{source.Id}->n{target.Id} failed (source {(sourceOk ? "up" : "restarted")}, target {(target.Up && target.Boot == targetBoot ? "up" : "restarted")}, target holds {(target.Disk.TryGetValue(copy.Id, out var there) ? there : "nothing")})");
                 if (target.Up && target.Boot == targetBoot)
                 {
                     target.Discard(copy.Id, writer);
@@ -439,6 +439,10 @@ internal sealed class StorageSimulation
                     finalized++;
                     Wake(node);
                 }
+                else if (node.Up && node.Boot == boots[node.Id])
+                {
+                    node.Detach(version.Id.Value, writer);
+                }
             }
             if (finalized == 0)
             {
@@ -500,7 +504,14 @@ internal sealed class StorageSimulation
             node.Kill();
             long downFor = Chance(50) ? _random.Next(1_000, 5_000) : _random.Next(5_000, 25_000);
             Trace($"n{node.Id} killed for {downFor}ms");
-            Schedule(downFor, $"n{node.Id} restarts", () => Boot(node));
+            Schedule(downFor, null, () =>
+            {
+                if (!node.Up)
+                {
+                    Trace($"n{node.Id} restarts");
+                    Boot(node); // unless the quiet period already did
+                }
+            });
         }
         else if (roll < 55 && node.Reachable(_now) && down < 2)
         {

@@ -121,7 +121,7 @@ public sealed partial class BlockManager
             {
                 return null;
             }
-            var verdict = _order.Observe(node, request.BootId, request.Sequence);
+            var verdict = _order.Observe(node, request.BootId, request.Sequence, request.BootTime);
             if (verdict == HeartbeatVerdict.Stale)
             {
                 // Older than what this leader already took from the node: applying it would roll its replicas back.

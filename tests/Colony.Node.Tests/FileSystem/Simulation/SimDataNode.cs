@@ -65,9 +65,13 @@ internal sealed class SimDataNode(ulong id, string? rack)
 
     public long PartitionedUntil { get; set; } = long.MinValue;
 
-    public void Start()
+    /// <summary>When the current process started, as DataNodeService reads its clock.</summary>
+    public long BootTime { get; private set; }
+
+    public void Start(long now)
     {
         Up = true;
+        BootTime = now;
         Boot++;
         Sequence = 0;
         Deltas.Clear();
@@ -114,7 +118,7 @@ internal sealed class SimDataNode(ulong id, string? rack)
         var full = sendFull ? Disk.Select(r => new ReplicaReport(r.Key, r.Value.Stamp, r.Value.Length, r.Value.Finalized ? "finalized" : "being-written")).ToArray() : null;
         long used = Disk.Values.Sum(r => r.Length);
         return new HeartbeatRequest(Id, Address, Rack, Capacity, Math.Max(0, Capacity - used), used, Copying.Count,
-            sendFull ? [] : [.. Unsent], full, 0, BootId, ++Sequence);
+            sendFull ? [] : [.. Unsent], full, 0, BootId, ++Sequence, BootTime);
     }
 
     /// <summary>The second half: a successful answer from <paramref name="leader"/> clears the unsent changes.</summary>

@@ -194,7 +194,7 @@ internal sealed class StorageSimulation
 
     private void Boot(SimDataNode node)
     {
-        node.Start();
+        node.Start(_now);
         int boot = node.Boot;
         Schedule(_random.Next(0, 2_000), null, () =>
         {

@@ -23,7 +23,7 @@ internal sealed class DiskReplica(ulong stamp, long length, bool finalized, long
 /// </summary>
 internal sealed class SimDataNode(ulong id, string? rack)
 {
-    public const long Capacity = 200L * 1024 * 1024;
+    public const long Capacity = 100L * 1024 * 1024;
 
     public ulong Id { get; } = id;
 

@@ -38,6 +38,8 @@ internal sealed class StorageSimulation
     private int _fileCount;
     private int _raftLeader;
     private int _leaderEpoch;
+    private readonly int _lossPercent;
+    private readonly int _faultGapMs;
 
     public StorageSimulation(ulong seed, long faultsMs = 240_000, long quietMs = 240_000)
     {
@@ -50,6 +52,8 @@ internal sealed class StorageSimulation
             _managers[i] = new BlockManager(new SeededRandom(seed * 31 + (ulong)i + 1));
         }
         bool racks = _random.Next(2) == 0;
+        _lossPercent = _random.Next(1, 8); // each of lost, late, answer lost
+        _faultGapMs = _random.Next(2_000, 10_000);
         for (ulong id = 1; id <= 5; id++)
         {
             _nodes.Add(new SimDataNode(id, racks ? (id <= 3 ? "r1" : "r2") : null));
@@ -57,6 +61,11 @@ internal sealed class StorageSimulation
     }
 
     public int FilesWritten => _fileCount;
+
+    /// <summary>Balancer moves started and repair copies landed: that the run exercised them.</summary>
+    public int BalancerMoves { get; private set; }
+
+    public int CopiesLanded { get; private set; }
 
     public void Run()
     {
@@ -169,8 +178,9 @@ internal sealed class StorageSimulation
         {
             Trace($"L{i} plans {string.Join(", ", plan.Work.Select(Describe))}");
         }
-        if (manager.Balance(_tree, _now, 0.10, 16, planNew: true) is { Started.Count: > 0 } pass)
+        if (manager.Balance(_tree, _now, 0.05, 16, planNew: true) is { Started.Count: > 0 } pass)
         {
+            BalancerMoves += pass.Started.Count;
             Trace($"L{i} balancer moves {string.Join(", ", pass.Started.Select(m => $"{m.Block} n{m.From.Value}->n{m.To.Value}"))}");
         }
         foreach (var id in manager.TakeNewWork())
@@ -246,19 +256,19 @@ internal sealed class StorageSimulation
             : $"changes[{string.Join(' ', request.Changes.Select(c => $"{c.Change[0]}:{V(c.Id, c.Stamp)}"))}]";
         string name = $"n{node.Id} hb#{request.Sequence} b{boot} to L{leader}";
         int fate = node.Reachable(_now) ? (Faulty ? _random.Next(100) : 99) : 0;
-        if (fate < 4)
+        if (fate < _lossPercent)
         {
             Trace($"{name} {what} LOST");
             Schedule(HttpTimeoutMs, null, () => Failed(node, boot));
         }
-        else if (fate < 8)
+        else if (fate < 2 * _lossPercent)
         {
             long late = HttpTimeoutMs + _random.Next(0, 8_000);
             Trace($"{name} {what} DELAYED {late}ms");
             Schedule(HttpTimeoutMs, null, () => Failed(node, boot));
             Schedule(late, null, () => Deliver(node, leader, request, name, answerLost: true));
         }
-        else if (fate < 12)
+        else if (fate < 3 * _lossPercent)
         {
             Trace($"{name} {what} (answer will be lost)");
             Schedule(_random.Next(1, 30), null, () => Deliver(node, leader, request, name, answerLost: true));
@@ -370,6 +380,7 @@ internal sealed class StorageSimulation
             if (ok && target.Finalize(copy.Id, writer, length))
             {
                 Trace($"copy {V(copy.Id, copy.Stamp)} n{source.Id}->n{target.Id} landed");
+                CopiesLanded++;
                 Wake(target);
             }
             else
@@ -495,7 +506,7 @@ internal sealed class StorageSimulation
         {
             return;
         }
-        Schedule(_random.Next(1_000, 8_000), null, FaultStep);
+        Schedule(_random.Next(_faultGapMs / 4, _faultGapMs), null, FaultStep);
         int roll = _random.Next(100);
         var node = _nodes[_random.Next(_nodes.Count)];
         int down = _nodes.Count(n => !n.Reachable(_now));
@@ -581,7 +592,7 @@ internal sealed class StorageSimulation
         foreach (var block in _tree.AllBlocks().Where(b => b.Block.State == BlockState.Committed))
         {
             int good = GoodOnDisk(block.Block);
-            if (good < block.Replication)
+            if (good != block.Replication)
             {
                 throw new SimulationViolation($"after the quiet period {block.Block.Version} has {good} of {block.Replication} good replicas on disk");
             }

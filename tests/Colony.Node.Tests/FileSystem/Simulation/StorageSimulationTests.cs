@@ -14,7 +14,9 @@ public sealed class StorageSimulationTests(ITestOutputHelper output)
     [MemberData(nameof(Seeds))]
     public void The_storage_control_plane_keeps_every_block_under_faults(ulong seed)
     {
-        new StorageSimulation(seed).Run();
+        var run = new StorageSimulation(seed);
+        run.Run();
+        output.WriteLine($"seed {seed}: {run.FilesWritten} files, {run.CopiesLanded} copies landed, {run.BalancerMoves} balancer moves");
     }
 
     [Fact]

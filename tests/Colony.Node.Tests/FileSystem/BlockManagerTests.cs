@@ -467,6 +467,34 @@ public sealed class BlockManagerTests
     }
 
     [Fact]
+    public void A_balancer_moves_delete_lost_with_its_answer_is_sent_again_after_the_pending_timeout()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
+        var manager = Leader();
+        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
+        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize }, Start);
+        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
+        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        Assert.Single(manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!.Started);
+        manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, Start + 1); // takes the copy
+        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)) with { Free = 99 * BlockSize }, Start + 2);
+        manager.Balance(tree, Start + 3, 0.10, 16, planNew: true);
+        var delete = new DeleteCommand(block.Version.Id.Value, block.Version.Stamp.Value);
+        Assert.Equal([delete], manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, Start + 4)!.Deletes); // its answer is lost
+
+        long later = Start + 3 + Storage.Replication.ReplicationLimits.Default.PendingTimeoutMs; // the delete was queued at Start + 3
+        for (ulong node = 1; node <= 3; node++)
+        {
+            manager.Heartbeat(Beat(node) with { Free = node == 1 ? 10 * BlockSize : 50 * BlockSize }, later - 1); // all still alive
+        }
+        manager.Balance(tree, later - 1, 0.10, 16, planNew: true);
+        Assert.Empty(manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, later - 1)!.Deletes);
+        manager.Balance(tree, later, 0.10, 16, planNew: true);
+        Assert.Equal([delete], manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, later)!.Deletes);
+    }
+
+    [Fact]
     public void A_balancer_move_never_deletes_its_source_while_the_block_would_fall_below_its_factor()
     {
         var tree = new NamespaceTree();

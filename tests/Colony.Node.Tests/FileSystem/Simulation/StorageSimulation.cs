@@ -40,6 +40,7 @@ internal sealed class StorageSimulation
     private int _leaderEpoch;
     private readonly int _lossPercent;
     private readonly int _faultGapMs;
+    private readonly int _maxLateMs;
 
     public StorageSimulation(ulong seed, long faultsMs = 240_000, long quietMs = 240_000)
     {
@@ -54,6 +55,7 @@ internal sealed class StorageSimulation
         bool racks = _random.Next(2) == 0;
         _lossPercent = _random.Next(1, 8); // each of lost, late, answer lost
         _faultGapMs = _random.Next(2_000, 10_000);
+        _maxLateMs = _random.Next(2) == 0 ? 8_000 : 25_000; // a leader stalled well past the node's timeout
         for (ulong id = 1; id <= 5; id++)
         {
             _nodes.Add(new SimDataNode(id, racks ? (id <= 3 ? "r1" : "r2") : null));
@@ -263,7 +265,7 @@ internal sealed class StorageSimulation
         }
         else if (fate < 2 * _lossPercent)
         {
-            long late = HttpTimeoutMs + _random.Next(0, 8_000);
+            long late = HttpTimeoutMs + _random.Next(0, _maxLateMs);
             Trace($"{name} {what} DELAYED {late}ms");
             Schedule(HttpTimeoutMs, null, () => Failed(node, boot));
             Schedule(late, null, () => Deliver(node, leader, request, name, answerLost: true));

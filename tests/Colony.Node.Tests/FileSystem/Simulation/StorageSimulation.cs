@@ -144,12 +144,16 @@ internal sealed class StorageSimulation
         }
     }
 
+    /// <summary>The consensus term: one election per leadership change.</summary>
+    private ulong Term => (ulong)_leaderEpoch;
+
     private void Learn(SimDataNode node, int leader, int epoch)
     {
-        if (node.Up && epoch == _leaderEpoch && node.KnownLeader != leader)
+        if (node.Up && epoch == _leaderEpoch && node.KnownTerm != Term)
         {
             node.KnownLeader = leader;
-            Trace($"n{node.Id} learns leader L{leader}");
+            node.KnownTerm = Term;
+            Trace($"n{node.Id} learns leader L{leader} in term {Term}");
         }
     }
 
@@ -163,8 +167,8 @@ internal sealed class StorageSimulation
         {
             if (leading)
             {
-                manager.BecomeLeader(_now);
-                Trace($"L{i} becomes leader");
+                manager.BecomeLeader(_now, Term);
+                Trace($"L{i} becomes leader in term {Term}");
             }
             else
             {
@@ -213,7 +217,8 @@ internal sealed class StorageSimulation
             if (node.Up && node.Boot == boot)
             {
                 node.KnownLeader = _raftLeader;
-                Trace($"n{node.Id} boot {boot} learns leader L{_raftLeader}");
+                node.KnownTerm = Term;
+                Trace($"n{node.Id} boot {boot} learns leader L{_raftLeader} in term {Term}");
                 Wake(node);
             }
         });

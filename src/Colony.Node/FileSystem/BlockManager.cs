@@ -121,7 +121,7 @@ public sealed partial class BlockManager
             {
                 return null;
             }
-            var verdict = _order.Observe(node, request.BootId, request.Sequence);
+            var verdict = _order.Observe(node, request.BootId, request.Sequence, request.BootTime);
             if (verdict == HeartbeatVerdict.Stale)
             {
                 // Older than what this leader already took from the node: applying it would roll its replicas back.
@@ -354,12 +354,16 @@ public sealed partial class BlockManager
             // Never below the factor: the source's copy goes only while the others count enough without it, and
             // only if the racks they span are still what the plan checked (a replica lost meanwhile may have changed them).
             var holders = replicas.Where(Good).Where(r => alive.ContainsKey(r.Node)).Select(r => alive[r.Node]).ToList();
-            if (landed && !move.DeleteSent && replicas.Count(r => r.Node != plan.From && Good(r)) >= block.Replication
+            // A delete whose answer was lost never reaches the source, and the move would hold the surplus (and the
+            // balancer) for good: past the pending timeout it is sent again, on the same conditions.
+            bool resend = move.DeleteSent && now - move.DeleteSentAt >= _limits.PendingTimeoutMs;
+            if (landed && (!move.DeleteSent || resend) && replicas.Count(r => r.Node != plan.From && Good(r)) >= block.Replication
                 && PlacementPolicy.KeepsRackSpread(holders.Where(h => h.Id != plan.To), holders.Where(h => h.Id != plan.From),
                     block.Replication, PlacementPolicy.RackCount(alive.Values)))
             {
                 WorkOf(plan.From).Deletes.Add(new DeleteCommand(plan.Block.Id.Value, plan.Block.Stamp.Value));
                 move.DeleteSent = true;
+                move.DeleteSentAt = now;
             }
         }
     }
@@ -690,6 +694,8 @@ public sealed partial class BlockManager
         public BalancerMove Plan { get; } = plan;
         public long Deadline { get; } = deadline;
         public bool DeleteSent { get; set; }
+
+        public long DeleteSentAt { get; set; }
     }
 
     private sealed class NodeWork

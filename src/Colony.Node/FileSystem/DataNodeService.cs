@@ -42,6 +42,7 @@ public sealed partial class DataNodeService(
 
     // This process's identity and heartbeat count: the leader tells a restart, and a late heartbeat, by them.
     private readonly string _bootId = Guid.NewGuid().ToString("N");
+    private readonly long _bootTime = time.GetUtcNow().ToUnixTimeMilliseconds();
     private long _sequence;
 
     /// <summary>Asks for a heartbeat now rather than at the next beat: the leader has work queued for this node.</summary>
@@ -175,7 +176,7 @@ public sealed partial class DataNodeService(
         var capacity = store.Capacity();
         var request = new HeartbeatRequest(options.NodeId, options.DataTransfer!, options.Rack, capacity.TotalBytes,
             Math.Max(0, capacity.FreeBytes - options.BlockReserveBytes - capacity.ReservedForWrites), capacity.UsedBytes,
-            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites, _bootId, ++_sequence);
+            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites, _bootId, ++_sequence, _bootTime);
         HeartbeatResponse? response;
         try
         {

@@ -21,7 +21,8 @@ public sealed record ReplicaChangeReport(
 /// since the last heartbeat, (when the leader asked) everything it holds, and how many writes its full disk refused
 /// or cut short (the node stays in service through them). <c>bootId</c> is new at every start of the node's process and
 /// <c>sequence</c> counts that process's heartbeats up, so the leader sees a restart at once and never applies a
-/// heartbeat older than one it already took; a node that sends neither is taken as it comes.
+/// heartbeat older than one it already took; a node that sends neither is taken as it comes. <c>bootTime</c> (unix ms)
+/// says when the process started, so a late request of a process the leader never heard from is not taken for a restart.
 /// </summary>
 public sealed record HeartbeatRequest(
     [property: JsonPropertyName("nodeId")] ulong NodeId,
@@ -35,7 +36,8 @@ public sealed record HeartbeatRequest(
     [property: JsonPropertyName("full")] IReadOnlyList<ReplicaReport>? Full,
     [property: JsonPropertyName("diskFullWrites")] long DiskFullWrites = 0,
     [property: JsonPropertyName("bootId")] string? BootId = null,
-    [property: JsonPropertyName("sequence")] long Sequence = 0);
+    [property: JsonPropertyName("sequence")] long Sequence = 0,
+    [property: JsonPropertyName("bootTime")] long BootTime = 0);
 
 /// <summary>Copy a finalized local replica to another data node.</summary>
 public sealed record CopyCommand(

@@ -31,8 +31,12 @@ public sealed class HeartbeatOrder
 
     private readonly Dictionary<NodeId, Incarnation> _nodes = [];
 
-    /// <summary>Judges a heartbeat of <paramref name="node"/>, and remembers it unless it is stale.</summary>
-    public HeartbeatVerdict Observe(NodeId node, string? bootId, long sequence)
+    /// <summary>
+    /// Judges a heartbeat of <paramref name="node"/>, and remembers it unless it is stale. <paramref name="bootTime"/> is
+    /// when the sending process started (unix ms; 0 when the node does not say): a process this order never heard from
+    /// that started before the one it knows is an old one whose request arrives late, not a restart.
+    /// </summary>
+    public HeartbeatVerdict Observe(NodeId node, string? bootId, long sequence, long bootTime = 0)
     {
         if (string.IsNullOrEmpty(bootId))
         {
@@ -40,7 +44,7 @@ public sealed class HeartbeatOrder
         }
         if (!_nodes.TryGetValue(node, out var known))
         {
-            _nodes[node] = new Incarnation(bootId, sequence);
+            _nodes[node] = new Incarnation(bootId, sequence, bootTime);
             return HeartbeatVerdict.Fresh;
         }
         if (string.Equals(known.BootId, bootId, StringComparison.Ordinal))
@@ -52,7 +56,10 @@ public sealed class HeartbeatOrder
             known.Sequence = sequence;
             return HeartbeatVerdict.Fresh;
         }
-        if (known.Retired.Contains(bootId, StringComparer.Ordinal))
+        // Taken for a restart, an old process's full report would stand for the node's disk (replicas it has deleted
+        // since would count, and surplus ones be trimmed against them), and the live process would be retired: every
+        // heartbeat of it stale from then on.
+        if (known.Retired.Contains(bootId, StringComparer.Ordinal) || (bootTime > 0 && bootTime < known.BootTime))
         {
             return HeartbeatVerdict.Stale;
         }
@@ -63,14 +70,17 @@ public sealed class HeartbeatOrder
         }
         known.BootId = bootId;
         known.Sequence = sequence;
+        known.BootTime = bootTime;
         return HeartbeatVerdict.Restarted;
     }
 
-    private sealed class Incarnation(string bootId, long sequence)
+    private sealed class Incarnation(string bootId, long sequence, long bootTime)
     {
         public string BootId { get; set; } = bootId;
 
         public long Sequence { get; set; } = sequence;
+
+        public long BootTime { get; set; } = bootTime;
 
         public List<string> Retired { get; } = [];
     }

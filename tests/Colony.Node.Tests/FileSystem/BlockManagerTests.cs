@@ -238,14 +238,32 @@ public sealed class BlockManagerTests
     }
 
     [Fact]
+    public void A_late_heartbeat_of_a_process_the_leader_never_heard_from_is_no_restart()
+    {
+        // The node's old process sent a full report holding the block, then deleted it and died; the report was held
+        // up. The new process reports its disk without the block, then the old report arrives.
+        var manager = Leader();
+        var version = new BlockVersion(new BlockId(9), new GenerationStamp(3));
+        manager.Heartbeat(Beat(1, full: []) with { BootId = "new", Sequence = 1, BootTime = 2_000 }, Start);
+        manager.Heartbeat(Beat(1, [Finalized(version, 10)]) with { BootId = "old", Sequence = 40, BootTime = 1_000 }, Start + 1);
+
+        // The deleted replica is no ghost that would count towards the block's replication.
+        Assert.Empty(manager.Locations(version, null, Start + 1));
+        // And the live process is not retired: its reports are still taken.
+        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("received", 9, 3, 10)) with { BootId = "new", Sequence = 2, BootTime = 2_000 }, Start + 2);
+        Assert.Equal(["127.0.0.1:9001"], manager.Locations(version, null, Start + 2));
+    }
+
+    [Fact]
     public void Heartbeats_carry_boot_id_and_sequence_and_read_without_them_from_older_nodes()
     {
-        string json = System.Text.Json.JsonSerializer.Serialize(Beat(3) with { BootId = "b0", Sequence = 7 }, StorageJson.Default.HeartbeatRequest);
+        string json = System.Text.Json.JsonSerializer.Serialize(Beat(3) with { BootId = "b0", Sequence = 7, BootTime = 5 }, StorageJson.Default.HeartbeatRequest);
         Assert.Contains("\"bootId\":\"b0\"", json, StringComparison.Ordinal);
         Assert.Contains("\"sequence\":7", json, StringComparison.Ordinal);
+        Assert.Contains("\"bootTime\":5", json, StringComparison.Ordinal);
         const string older = """{"nodeId":3,"dataAddress":"127.0.0.1:9003","rack":null,"capacity":10,"free":5,"used":5,"transfers":0,"changes":[],"full":null}""";
         var read = System.Text.Json.JsonSerializer.Deserialize(older, StorageJson.Default.HeartbeatRequest)!;
-        Assert.Equal((3UL, (string?)null, 0L), (read.NodeId, read.BootId, read.Sequence));
+        Assert.Equal((3UL, (string?)null, 0L, 0L), (read.NodeId, read.BootId, read.Sequence, read.BootTime));
     }
 
     [Fact]
@@ -446,6 +464,34 @@ public sealed class BlockManagerTests
         manager.Balance(tree, Start + 5, 0.10, 16, planNew: true);
         Assert.Equal([new DeleteCommand(block.Version.Id.Value, block.Version.Stamp.Value)],
             manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize, BootId = "one-again", Sequence = 2 }, Start + 5)!.Deletes);
+    }
+
+    [Fact]
+    public void A_balancer_moves_delete_lost_with_its_answer_is_sent_again_after_the_pending_timeout()
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
+        var manager = Leader();
+        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
+        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize }, Start);
+        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
+        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        Assert.Single(manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!.Started);
+        manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, Start + 1); // takes the copy
+        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)) with { Free = 99 * BlockSize }, Start + 2);
+        manager.Balance(tree, Start + 3, 0.10, 16, planNew: true);
+        var delete = new DeleteCommand(block.Version.Id.Value, block.Version.Stamp.Value);
+        Assert.Equal([delete], manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, Start + 4)!.Deletes); // its answer is lost
+
+        long later = Start + 3 + Storage.Replication.ReplicationLimits.Default.PendingTimeoutMs; // the delete was queued at Start + 3
+        for (ulong node = 1; node <= 3; node++)
+        {
+            manager.Heartbeat(Beat(node) with { Free = node == 1 ? 10 * BlockSize : 50 * BlockSize }, later - 1); // all still alive
+        }
+        manager.Balance(tree, later - 1, 0.10, 16, planNew: true);
+        Assert.Empty(manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, later - 1)!.Deletes);
+        manager.Balance(tree, later, 0.10, 16, planNew: true);
+        Assert.Equal([delete], manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, later)!.Deletes);
     }
 
     [Fact]

@@ -54,7 +54,7 @@ internal static class DemoCommand
 
         // A file's replication is capped by the data nodes the leader knows when it is created: wait for all three.
         var clock = Stopwatch.StartNew();
-        while ((await fs.FsckAsync("/", ct).ConfigureAwait(false)).LiveDataNodes < target.Nodes.Count)
+        while ((await SettledFsckAsync(fs, ct).ConfigureAwait(false))?.LiveDataNodes is not { } live || live < target.Nodes.Count)
         {
             if (clock.Elapsed > TimeSpan.FromSeconds(60))
             {
@@ -150,6 +150,19 @@ internal static class DemoCommand
     }
 
     /// <summary>The most frequent words of a word count's output, reading every part.</summary>
+    /// <summary>fsck, or null while a new leader is still collecting block reports (it answers 503 then).</summary>
+    private static async Task<FsckResult?> SettledFsckAsync(ColonyFileSystem fs, CancellationToken ct)
+    {
+        try
+        {
+            return await fs.FsckAsync("/", ct).ConfigureAwait(false);
+        }
+        catch (FsException e) when (e.StatusCode == 503)
+        {
+            return null;
+        }
+    }
+
     private static async Task<IReadOnlyList<(string Word, long Count)>> TopWordsAsync(ColonyFileSystem fs, string output, int count, CancellationToken ct)
     {
         var best = new PriorityQueue<(string Word, long Count), long>();

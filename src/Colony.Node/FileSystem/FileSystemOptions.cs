@@ -16,6 +16,12 @@ public sealed class FileSystemOptions
     /// <summary>How often the leader plans repair and garbage collection. Default 1 s.</summary>
     public long RepairIntervalMs { get; set; } = 1_000;
 
+    /// <summary>
+    /// After taking over, how long a leader collects block reports before it plans repair or answers fsck (a map
+    /// still filling would call every block missing). Default 3 s: three heartbeats.
+    /// </summary>
+    public long ReportGraceMs { get; set; } = BlockManager.DefaultReportGraceMs;
+
     /// <summary>Rest between two full scrubber passes on a data node. Default 1 hour.</summary>
     public long ScrubPauseMs { get; set; } = 3_600_000;
 
@@ -63,7 +69,7 @@ public sealed class FileSystemOptions
     /// <summary>Throws with a one-line reason if a value cannot work.</summary>
     public void Validate()
     {
-        if (DeadNodeAfterMs <= 0 || RepairIntervalMs <= 0 || ScrubPauseMs <= 0 || ScrubBytesPerSecond <= 0
+        if (DeadNodeAfterMs <= 0 || RepairIntervalMs <= 0 || ReportGraceMs <= 0 || ScrubPauseMs <= 0 || ScrubBytesPerSecond <= 0
             || TrashExpiryMs <= 0 || TrashCheckIntervalMs <= 0 || BlockTokenLifetimeMs <= 0)
         {
             throw new InvalidOperationException("every Colony:FileSystem setting must be positive");

@@ -175,6 +175,10 @@ internal static partial class FsEndpoints
         // fsck names every file and block under the path, whatever their modes: administrators only, as in HDFS.
         fs.MapGet("/fsck", (HttpRequest http, string? path, bool? locations) => !who(http).IsAdmin
             ? AccessProblems.AdminOnly(who(http), "fsck")
+            // A leader that took over moments ago has not heard every data node yet: its map would call every block missing.
+            : !manager.IsSettled(Now())
+            ? Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "NotSettled",
+                detail: "this leader took over moments ago and is still collecting the data nodes' block reports; run fsck again in a few seconds")
             : Fsck(service, manager, path ?? "/", Now(), locations ?? false) is { } view
             ? Results.Json(view, FsJson.Default.FsckView)
             : NotFound(path ?? "/"));

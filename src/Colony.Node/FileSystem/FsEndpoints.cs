@@ -141,7 +141,8 @@ internal static partial class FsEndpoints
             {
                 return BadRequest("nodeId and dataAddress are required");
             }
-            return manager.Heartbeat(request, time.MonotonicMs()) is { } answer
+            // The manager follows leadership on its own tick; a node that has just lost the lead stops handing out work at once.
+            return (loop.IsLeader ? manager.Heartbeat(request, time.MonotonicMs()) : null) is { } answer
                 ? Results.Json(answer, StorageJson.Default.HeartbeatResponse)
                 : Results.Problem(statusCode: StatusCodes.Status421MisdirectedRequest, title: "not the leader", detail: loop.LeaderHttp);
         });

@@ -190,7 +190,7 @@ public static partial class NodeHost
         var fsOptions = FileSystemOptions.From(builder.Configuration);
         builder.Services.AddSingleton(fsOptions);
         builder.Services.AddSingleton(services => new BlockManager(new SeededRandom((ulong)Random.Shared.NextInt64()), fsOptions.DeadNodeAfterMs,
-            logger: services.GetRequiredService<ILogger<BlockManager>>()));
+            fsOptions.ReportGraceMs, logger: services.GetRequiredService<ILogger<BlockManager>>()));
         builder.Services.AddHostedService<BlockManagerService>();
         builder.Services.AddSingleton<DataNodeService>();
         builder.Services.AddHostedService(services => services.GetRequiredService<DataNodeService>());

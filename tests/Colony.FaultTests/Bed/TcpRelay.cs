@@ -24,9 +24,11 @@ internal sealed class TcpRelay : IAsyncDisposable
     {
         _target = target;
         _from = from;
-        Port = TestPorts.One();
-        _listener = new TcpListener(IPAddress.Loopback, Port);
+        // A port the kernel picks: a campaign makes thousands of relays, and a reserved port that something else binds
+        // between the probe and the listen would end the whole run.
+        _listener = new TcpListener(IPAddress.Loopback, 0);
         _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
         _accepting = Task.Run(AcceptAsync);
     }
 

@@ -113,4 +113,38 @@ public class FsCliTests(ITestOutputHelper output)
         }
         logs.Pass();
     }
+
+    [Fact]
+    public async Task Fsck_from_a_leader_still_collecting_block_reports_says_so_instead_of_calling_blocks_missing()
+    {
+        // A grace far longer than the test: the leader never settles while it runs.
+        using var nodeEnv = NodeEnvironment.FastRepair(("FileSystem:ReportGraceMs", "600000"));
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 60);
+        await cluster.WaitForLeaderAsync();
+        using var fs = cluster.FileSystem();
+        // The data node list comes from heartbeats, not fsck: it fills while the leader waits out its grace.
+        await LocalCluster.WaitForAsync(async () =>
+        {
+            try
+            {
+                return await fs.DataNodesAsync();
+            }
+            catch (Exception e) when (e is Colony.Client.FileSystem.FsException or HttpRequestException)
+            {
+                return null;
+            }
+        }, nodes => nodes.Count(n => n.State == "alive") == 3, Patience, "3 live data nodes");
+        await WriteAsync(fs, "/grace/f", RandomBytes(1000, 93), Small());
+
+        var refused = await Assert.ThrowsAsync<Colony.Client.FileSystem.FsException>(() => fs.FsckAsync("/"));
+        Assert.Equal((503, "NotSettled"), (refused.StatusCode, refused.Error));
+        var env = new Dictionary<string, string> { ["COLONY_SECRET_FILE"] = cluster.SecretFile };
+        var (code, text) = await ColonyCli.RunAsync(env, ["fs", "fsck", "/", "--cluster", cluster.HttpAddresses]);
+        output.WriteLine(text);
+        Assert.NotEqual(0, code);
+        Assert.Contains("still collecting the data nodes' block reports", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("CORRUPT", text, StringComparison.Ordinal);
+        logs.Pass();
+    }
 }

@@ -294,7 +294,8 @@ internal sealed class StorageSimulation
 
     private HeartbeatResponse? Deliver(SimDataNode node, int leader, HeartbeatRequest request, string name, bool answerLost)
     {
-        var response = _managers[leader].Heartbeat(request, _now);
+        // The endpoint asks the manager only while its node leads (the manager itself follows on its tick).
+        var response = _raftLeader == leader ? _managers[leader].Heartbeat(request, _now) : null;
         Trace(response is null ? $"{name} refused: not leader"
             : $"{name} taken{(answerLost ? " (answer lost)" : "")}: full wanted {response.FullReportWanted}"
               + $"{string.Concat(response.Copies.Select(c => $" copy {V(c.Id, c.Stamp)}->{c.Target}"))}"

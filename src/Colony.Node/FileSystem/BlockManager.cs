@@ -64,6 +64,7 @@ public sealed partial class BlockManager
     private long _copiesAbandonedBefore;
     private long _lastMoveFinished = long.MinValue / 2;
     private long? _leaderSince;
+    private ulong _term;
 
     public BlockManager(IRandomSource random, long deadAfterMs = NodeLiveness.DefaultDeadAfterMs,
         long reportGraceMs = DefaultReportGraceMs, ReplicationLimits? limits = null, ILogger<BlockManager>? logger = null)
@@ -90,13 +91,17 @@ public sealed partial class BlockManager
         }
     }
 
-    /// <summary>Starts from nothing: every node is asked for its full report with its next heartbeat.</summary>
-    public void BecomeLeader(long now)
+    /// <summary>
+    /// Starts from nothing: every node is asked for its full report with its next heartbeat. <paramref name="term"/> is the
+    /// consensus term this node leads in (0 when unknown): heartbeats sent for an earlier term are refused.
+    /// </summary>
+    public void BecomeLeader(long now, ulong term = 0)
     {
         lock (_lock)
         {
             Reset();
             _leaderSince = now;
+            _term = term;
         }
     }
 
@@ -117,7 +122,10 @@ public sealed partial class BlockManager
         var node = new NodeId(request.NodeId);
         lock (_lock)
         {
-            if (_leaderSince is null)
+            // Sent while this node led in an earlier term, and held up past a leadership it lost and won back: the node
+            // has reported to other leaders since, and this leader has not heard those reports, so its order cannot tell
+            // the request is old. Refused like one to a node that does not lead: the sender keeps its changes.
+            if (_leaderSince is null || (request.LeaderTerm != 0 && request.LeaderTerm < _term))
             {
                 return null;
             }

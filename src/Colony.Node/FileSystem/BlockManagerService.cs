@@ -133,7 +133,7 @@ public sealed partial class BlockManagerService : BackgroundService
         {
             if (leading)
             {
-                _manager.BecomeLeader(ManagerNow);
+                _manager.BecomeLeader(ManagerNow, _loop.Status.Term);
                 _nextTrashCheck = Now + _fsOptions.TrashCheckIntervalMs;
             }
             else

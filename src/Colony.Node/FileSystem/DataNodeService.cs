@@ -170,13 +170,14 @@ public sealed partial class DataNodeService(
         {
             return;
         }
+        ulong term = loop.Status.Term; // read after the leader, so never older than the term that leader was known in
         bool sendFull = _fullWanted || leader != _lastLeader;
         // Taken after draining, so a change is in the report, the changes sent with it, or the next batch.
         var full = sendFull ? store.Report().Select(r => new ReplicaReport(r.Version.Id.Value, r.Version.Stamp.Value, r.Length, StateName(r.State))).ToArray() : null;
         var capacity = store.Capacity();
         var request = new HeartbeatRequest(options.NodeId, options.DataTransfer!, options.Rack, capacity.TotalBytes,
             Math.Max(0, capacity.FreeBytes - options.BlockReserveBytes - capacity.ReservedForWrites), capacity.UsedBytes,
-            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites, _bootId, ++_sequence, _bootTime);
+            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites, _bootId, ++_sequence, _bootTime, term);
         HeartbeatResponse? response;
         try
         {

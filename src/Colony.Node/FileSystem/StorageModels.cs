@@ -23,6 +23,8 @@ public sealed record ReplicaChangeReport(
 /// <c>sequence</c> counts that process's heartbeats up, so the leader sees a restart at once and never applies a
 /// heartbeat older than one it already took; a node that sends neither is taken as it comes. <c>bootTime</c> (unix ms)
 /// says when the process started, so a late request of a process the leader never heard from is not taken for a restart.
+/// <c>leaderTerm</c> is the consensus term in which the node knew its leader: a request held up past a leadership the
+/// leader lost and won back is refused, not applied over what the node reported since to other leaders.
 /// </summary>
 public sealed record HeartbeatRequest(
     [property: JsonPropertyName("nodeId")] ulong NodeId,
@@ -37,7 +39,8 @@ public sealed record HeartbeatRequest(
     [property: JsonPropertyName("diskFullWrites")] long DiskFullWrites = 0,
     [property: JsonPropertyName("bootId")] string? BootId = null,
     [property: JsonPropertyName("sequence")] long Sequence = 0,
-    [property: JsonPropertyName("bootTime")] long BootTime = 0);
+    [property: JsonPropertyName("bootTime")] long BootTime = 0,
+    [property: JsonPropertyName("leaderTerm")] ulong LeaderTerm = 0);
 
 /// <summary>Copy a finalized local replica to another data node.</summary>
 public sealed record CopyCommand(

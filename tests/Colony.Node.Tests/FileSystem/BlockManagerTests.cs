@@ -255,9 +255,30 @@ public sealed class BlockManagerTests
     }
 
     [Fact]
+    public void A_heartbeat_sent_while_this_node_led_in_an_earlier_term_is_refused_and_its_changes_kept()
+    {
+        // In term 1 the node sent this leader a full report holding the block; it was held up. The node then reported to
+        // the term-2 leader and deleted the block. This node leads again in term 3 and, before the node's reports reach
+        // it, takes the old request: its order never saw the node's later heartbeats, so only the term tells.
+        var manager = new BlockManager(new SeededRandom(7), reportGraceMs: 0);
+        var version = new BlockVersion(new BlockId(9), new GenerationStamp(3));
+        manager.BecomeLeader(Start, term: 1);
+        manager.Heartbeat(Beat(1, full: []) with { BootId = "a", Sequence = 1, LeaderTerm = 1 }, Start);
+        manager.StepDown();
+        manager.BecomeLeader(Start + 10, term: 3);
+
+        Assert.Null(manager.Heartbeat(Beat(1, [Finalized(version, 10)]) with { BootId = "a", Sequence = 2, LeaderTerm = 1 }, Start + 11));
+        Assert.Empty(manager.Locations(version, null, Start + 11));
+        var current = manager.Heartbeat(Beat(1, full: []) with { BootId = "a", Sequence = 9, LeaderTerm = 3 }, Start + 12);
+        Assert.False(current!.FullReportWanted);
+        Assert.Empty(manager.Locations(version, null, Start + 12));
+    }
+
+    [Fact]
     public void Heartbeats_carry_boot_id_and_sequence_and_read_without_them_from_older_nodes()
     {
-        string json = System.Text.Json.JsonSerializer.Serialize(Beat(3) with { BootId = "b0", Sequence = 7, BootTime = 5 }, StorageJson.Default.HeartbeatRequest);
+        string json = System.Text.Json.JsonSerializer.Serialize(Beat(3) with { BootId = "b0", Sequence = 7, BootTime = 5, LeaderTerm = 4 }, StorageJson.Default.HeartbeatRequest);
+        Assert.Contains("\"leaderTerm\":4", json, StringComparison.Ordinal);
         Assert.Contains("\"bootId\":\"b0\"", json, StringComparison.Ordinal);
         Assert.Contains("\"sequence\":7", json, StringComparison.Ordinal);
         Assert.Contains("\"bootTime\":5", json, StringComparison.Ordinal);

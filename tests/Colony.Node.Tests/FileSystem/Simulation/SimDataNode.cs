@@ -52,8 +52,10 @@ internal sealed class SimDataNode(ulong id, string? rack)
 
     public long Sequence { get; private set; }
 
-    /// <summary>The leader as the node's own consensus loop knows it (null until learned).</summary>
+    /// <summary>The leader as the node's own consensus loop knows it (null until learned), and the term it knows it in.</summary>
     public int? KnownLeader { get; set; }
+
+    public ulong KnownTerm { get; set; }
 
     public HashSet<(ulong Id, ulong Stamp, string Target)> Copying { get; } = [];
 
@@ -79,6 +81,7 @@ internal sealed class SimDataNode(ulong id, string? rack)
         LastLeader = null;
         FullWanted = true;
         KnownLeader = null;
+        KnownTerm = 0;
         Copying.Clear();
         InFlight = false;
         WakePending = false;
@@ -118,7 +121,7 @@ internal sealed class SimDataNode(ulong id, string? rack)
         var full = sendFull ? Disk.Select(r => new ReplicaReport(r.Key, r.Value.Stamp, r.Value.Length, r.Value.Finalized ? "finalized" : "being-written")).ToArray() : null;
         long used = Disk.Values.Sum(r => r.Length);
         return new HeartbeatRequest(Id, Address, Rack, Capacity, Math.Max(0, Capacity - used), used, Copying.Count,
-            sendFull ? [] : [.. Unsent], full, 0, BootId, ++Sequence, BootTime);
+            sendFull ? [] : [.. Unsent], full, 0, BootId, ++Sequence, BootTime, KnownTerm);
     }
 
     /// <summary>The second half: a successful answer from <paramref name="leader"/> clears the unsent changes.</summary>

@@ -40,6 +40,7 @@ internal sealed class StorageSimulation
     private int _leaderEpoch;
     private readonly int _lossPercent;
     private readonly int _faultGapMs;
+    private readonly int _maxLateMs;
 
     public StorageSimulation(ulong seed, long faultsMs = 240_000, long quietMs = 240_000)
     {
@@ -54,6 +55,7 @@ internal sealed class StorageSimulation
         bool racks = _random.Next(2) == 0;
         _lossPercent = _random.Next(1, 8); // each of lost, late, answer lost
         _faultGapMs = _random.Next(2_000, 10_000);
+        _maxLateMs = _random.Next(2) == 0 ? 8_000 : 25_000; // a leader stalled well past the node's timeout
         for (ulong id = 1; id <= 5; id++)
         {
             _nodes.Add(new SimDataNode(id, racks ? (id <= 3 ? "r1" : "r2") : null));
@@ -142,12 +144,16 @@ internal sealed class StorageSimulation
         }
     }
 
+    /// <summary>The consensus term: one election per leadership change.</summary>
+    private ulong Term => (ulong)_leaderEpoch;
+
     private void Learn(SimDataNode node, int leader, int epoch)
     {
-        if (node.Up && epoch == _leaderEpoch && node.KnownLeader != leader)
+        if (node.Up && epoch == _leaderEpoch && node.KnownTerm != Term)
         {
             node.KnownLeader = leader;
-            Trace($"n{node.Id} learns leader L{leader}");
+            node.KnownTerm = Term;
+            Trace($"n{node.Id} learns leader L{leader} in term {Term}");
         }
     }
 
@@ -161,8 +167,8 @@ internal sealed class StorageSimulation
         {
             if (leading)
             {
-                manager.BecomeLeader(_now);
-                Trace($"L{i} becomes leader");
+                manager.BecomeLeader(_now, Term);
+                Trace($"L{i} becomes leader in term {Term}");
             }
             else
             {
@@ -211,7 +217,8 @@ internal sealed class StorageSimulation
             if (node.Up && node.Boot == boot)
             {
                 node.KnownLeader = _raftLeader;
-                Trace($"n{node.Id} boot {boot} learns leader L{_raftLeader}");
+                node.KnownTerm = Term;
+                Trace($"n{node.Id} boot {boot} learns leader L{_raftLeader} in term {Term}");
                 Wake(node);
             }
         });
@@ -263,7 +270,7 @@ internal sealed class StorageSimulation
         }
         else if (fate < 2 * _lossPercent)
         {
-            long late = HttpTimeoutMs + _random.Next(0, 8_000);
+            long late = HttpTimeoutMs + _random.Next(0, _maxLateMs);
             Trace($"{name} {what} DELAYED {late}ms");
             Schedule(HttpTimeoutMs, null, () => Failed(node, boot));
             Schedule(late, null, () => Deliver(node, leader, request, name, answerLost: true));
@@ -287,7 +294,8 @@ internal sealed class StorageSimulation
 
     private HeartbeatResponse? Deliver(SimDataNode node, int leader, HeartbeatRequest request, string name, bool answerLost)
     {
-        var response = _managers[leader].Heartbeat(request, _now);
+        // The endpoint asks the manager only while its node leads (the manager itself follows on its tick).
+        var response = _raftLeader == leader ? _managers[leader].Heartbeat(request, _now) : null;
         Trace(response is null ? $"{name} refused: not leader"
             : $"{name} taken{(answerLost ? " (answer lost)" : "")}: full wanted {response.FullReportWanted}"
               + $"{string.Concat(response.Copies.Select(c => $" copy {V(c.Id, c.Stamp)}->{c.Target}"))}"

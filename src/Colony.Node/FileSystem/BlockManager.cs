@@ -105,6 +105,18 @@ public sealed partial class BlockManager
         }
     }
 
+    /// <summary>The consensus term this node last became leader in (0 before it ever did, or when not given).</summary>
+    public ulong Term
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _term;
+            }
+        }
+    }
+
     /// <summary>Forgets everything: another node leads, and the map would only go stale.</summary>
     public void StepDown()
     {
@@ -129,7 +141,7 @@ public sealed partial class BlockManager
             {
                 return null;
             }
-            var verdict = _order.Observe(node, request.BootId, request.Sequence, request.BootTime);
+            var verdict = _order.Observe(node, request.BootId, request.Sequence, request.Incarnation);
             if (verdict == HeartbeatVerdict.Stale)
             {
                 // Older than what this leader already took from the node: applying it would roll its replicas back.

@@ -128,12 +128,16 @@ public sealed partial class BlockManagerService : BackgroundService
 
     private async Task TickAsync()
     {
-        bool leading = _loop.IsLeader;
-        if (leading != _manager.IsActive)
+        var status = _loop.Status; // one snapshot: the role and the term it was taken in
+        bool leading = status.Role == "leader";
+        ulong term = status.Term;
+        // A lead lost and won back between two ticks is a new term too: other leaders took reports meanwhile, so the map
+        // starts afresh, and requests sent for the earlier term are refused from then on.
+        if (leading != _manager.IsActive || (leading && term != _manager.Term))
         {
             if (leading)
             {
-                _manager.BecomeLeader(ManagerNow, _loop.Status.Term);
+                _manager.BecomeLeader(ManagerNow, term);
                 _nextTrashCheck = Now + _fsOptions.TrashCheckIntervalMs;
             }
             else

@@ -42,7 +42,7 @@ public sealed partial class DataNodeService(
 
     // This process's identity and heartbeat count: the leader tells a restart, and a late heartbeat, by them.
     private readonly string _bootId = Guid.NewGuid().ToString("N");
-    private readonly long _bootTime = time.GetUtcNow().ToUnixTimeMilliseconds();
+    private long _incarnation; // taken at start, from the data directory (DataNodeIncarnation)
     private long _sequence;
 
     /// <summary>Asks for a heartbeat now rather than at the next beat: the leader has work queued for this node.</summary>
@@ -70,6 +70,7 @@ public sealed partial class DataNodeService(
         {
             // Opened before the host reports started, so the transfer port is bound by then.
             _store = BlockStore.Open(StoreOptions(options, hooks), loggers.CreateLogger<BlockStore>());
+            _incarnation = DataNodeIncarnation.Next(options.DataDir, time);
             var tokens = new BlockTokens(options.LoadSecret(), TimeSpan.FromMilliseconds(fsOptions.BlockTokenLifetimeMs), time);
             _server = BlockTransferServer.Start(_store, IPEndPoint.Parse(address), tokens,
                 new BlockTransferOptions { MaxConnectionsPerIp = fsOptions.MaxTransferConnectionsPerIp, Tls = loop.Tls.Peers }, loggers);
@@ -177,7 +178,7 @@ public sealed partial class DataNodeService(
         var capacity = store.Capacity();
         var request = new HeartbeatRequest(options.NodeId, options.DataTransfer!, options.Rack, capacity.TotalBytes,
             Math.Max(0, capacity.FreeBytes - options.BlockReserveBytes - capacity.ReservedForWrites), capacity.UsedBytes,
-            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites, _bootId, ++_sequence, _bootTime, term);
+            capacity.TransfersInFlight, sendFull ? [] : [.. _unsent], full, store.DiskFullWrites, _bootId, ++_sequence, _incarnation, term);
         HeartbeatResponse? response;
         try
         {

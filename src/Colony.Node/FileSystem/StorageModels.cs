@@ -21,8 +21,9 @@ public sealed record ReplicaChangeReport(
 /// since the last heartbeat, (when the leader asked) everything it holds, and how many writes its full disk refused
 /// or cut short (the node stays in service through them). <c>bootId</c> is new at every start of the node's process and
 /// <c>sequence</c> counts that process's heartbeats up, so the leader sees a restart at once and never applies a
-/// heartbeat older than one it already took; a node that sends neither is taken as it comes. <c>bootTime</c> (unix ms)
-/// says when the process started, so a late request of a process the leader never heard from is not taken for a restart.
+/// heartbeat older than one it already took; a node that sends neither is taken as it comes. <c>incarnation</c> orders
+/// the node's processes (<see cref="DataNodeIncarnation"/>), so a late request of a process the leader never heard from
+/// is not taken for a restart.
 /// <c>leaderTerm</c> is the consensus term in which the node knew its leader: a request held up past a leadership the
 /// leader lost and won back is refused, not applied over what the node reported since to other leaders.
 /// </summary>
@@ -39,7 +40,7 @@ public sealed record HeartbeatRequest(
     [property: JsonPropertyName("diskFullWrites")] long DiskFullWrites = 0,
     [property: JsonPropertyName("bootId")] string? BootId = null,
     [property: JsonPropertyName("sequence")] long Sequence = 0,
-    [property: JsonPropertyName("bootTime")] long BootTime = 0,
+    [property: JsonPropertyName("incarnation")] long Incarnation = 0,
     [property: JsonPropertyName("leaderTerm")] ulong LeaderTerm = 0);
 
 /// <summary>Copy a finalized local replica to another data node.</summary>

@@ -29,14 +29,14 @@ public sealed class HeartbeatOrder
     /// <summary>Earlier boot ids remembered per node, so a late heartbeat of a process already replaced is not taken for a restart.</summary>
     private const int RetiredKept = 4;
 
-    private readonly Dictionary<NodeId, Incarnation> _nodes = [];
+    private readonly Dictionary<NodeId, Process> _nodes = [];
 
     /// <summary>
-    /// Judges a heartbeat of <paramref name="node"/>, and remembers it unless it is stale. <paramref name="bootTime"/> is
-    /// when the sending process started (unix ms; 0 when the node does not say): a process this order never heard from
-    /// that started before the one it knows is an old one whose request arrives late, not a restart.
+    /// Judges a heartbeat of <paramref name="node"/>, and remembers it unless it is stale. <paramref name="incarnation"/>
+    /// orders the node's processes (each start takes a higher one; 0 when the node does not say): a process this order
+    /// never heard from with a lower one than the process it knows is an old one whose request arrives late, not a restart.
     /// </summary>
-    public HeartbeatVerdict Observe(NodeId node, string? bootId, long sequence, long bootTime = 0)
+    public HeartbeatVerdict Observe(NodeId node, string? bootId, long sequence, long incarnation = 0)
     {
         if (string.IsNullOrEmpty(bootId))
         {
@@ -44,7 +44,7 @@ public sealed class HeartbeatOrder
         }
         if (!_nodes.TryGetValue(node, out var known))
         {
-            _nodes[node] = new Incarnation(bootId, sequence, bootTime);
+            _nodes[node] = new Process(bootId, sequence, incarnation);
             return HeartbeatVerdict.Fresh;
         }
         if (string.Equals(known.BootId, bootId, StringComparison.Ordinal))
@@ -59,7 +59,7 @@ public sealed class HeartbeatOrder
         // Taken for a restart, an old process's full report would stand for the node's disk (replicas it has deleted
         // since would count, and surplus ones be trimmed against them), and the live process would be retired: every
         // heartbeat of it stale from then on.
-        if (known.Retired.Contains(bootId, StringComparer.Ordinal) || (bootTime > 0 && bootTime < known.BootTime))
+        if (known.Retired.Contains(bootId, StringComparer.Ordinal) || (incarnation > 0 && incarnation < known.Incarnation))
         {
             return HeartbeatVerdict.Stale;
         }
@@ -70,17 +70,17 @@ public sealed class HeartbeatOrder
         }
         known.BootId = bootId;
         known.Sequence = sequence;
-        known.BootTime = bootTime;
+        known.Incarnation = incarnation;
         return HeartbeatVerdict.Restarted;
     }
 
-    private sealed class Incarnation(string bootId, long sequence, long bootTime)
+    private sealed class Process(string bootId, long sequence, long incarnation)
     {
         public string BootId { get; set; } = bootId;
 
         public long Sequence { get; set; } = sequence;
 
-        public long BootTime { get; set; } = bootTime;
+        public long Incarnation { get; set; } = incarnation;
 
         public List<string> Retired { get; } = [];
     }

@@ -244,13 +244,13 @@ public sealed class BlockManagerTests
         // up. The new process reports its disk without the block, then the old report arrives.
         var manager = Leader();
         var version = new BlockVersion(new BlockId(9), new GenerationStamp(3));
-        manager.Heartbeat(Beat(1, full: []) with { BootId = "new", Sequence = 1, BootTime = 2_000 }, Start);
-        manager.Heartbeat(Beat(1, [Finalized(version, 10)]) with { BootId = "old", Sequence = 40, BootTime = 1_000 }, Start + 1);
+        manager.Heartbeat(Beat(1, full: []) with { BootId = "new", Sequence = 1, Incarnation = 2_000 }, Start);
+        manager.Heartbeat(Beat(1, [Finalized(version, 10)]) with { BootId = "old", Sequence = 40, Incarnation = 1_000 }, Start + 1);
 
         // The deleted replica is no ghost that would count towards the block's replication.
         Assert.Empty(manager.Locations(version, null, Start + 1));
         // And the live process is not retired: its reports are still taken.
-        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("received", 9, 3, 10)) with { BootId = "new", Sequence = 2, BootTime = 2_000 }, Start + 2);
+        manager.Heartbeat(Beat(1, null, new ReplicaChangeReport("received", 9, 3, 10)) with { BootId = "new", Sequence = 2, Incarnation = 2_000 }, Start + 2);
         Assert.Equal(["127.0.0.1:9001"], manager.Locations(version, null, Start + 2));
     }
 
@@ -277,14 +277,14 @@ public sealed class BlockManagerTests
     [Fact]
     public void Heartbeats_carry_boot_id_and_sequence_and_read_without_them_from_older_nodes()
     {
-        string json = System.Text.Json.JsonSerializer.Serialize(Beat(3) with { BootId = "b0", Sequence = 7, BootTime = 5, LeaderTerm = 4 }, StorageJson.Default.HeartbeatRequest);
+        string json = System.Text.Json.JsonSerializer.Serialize(Beat(3) with { BootId = "b0", Sequence = 7, Incarnation = 5, LeaderTerm = 4 }, StorageJson.Default.HeartbeatRequest);
         Assert.Contains("\"leaderTerm\":4", json, StringComparison.Ordinal);
         Assert.Contains("\"bootId\":\"b0\"", json, StringComparison.Ordinal);
         Assert.Contains("\"sequence\":7", json, StringComparison.Ordinal);
-        Assert.Contains("\"bootTime\":5", json, StringComparison.Ordinal);
+        Assert.Contains("\"incarnation\":5", json, StringComparison.Ordinal);
         const string older = """{"nodeId":3,"dataAddress":"127.0.0.1:9003","rack":null,"capacity":10,"free":5,"used":5,"transfers":0,"changes":[],"full":null}""";
         var read = System.Text.Json.JsonSerializer.Deserialize(older, StorageJson.Default.HeartbeatRequest)!;
-        Assert.Equal((3UL, (string?)null, 0L, 0L), (read.NodeId, read.BootId, read.Sequence, read.BootTime));
+        Assert.Equal((3UL, (string?)null, 0L, 0L), (read.NodeId, read.BootId, read.Sequence, read.Incarnation));
     }
 
     [Fact]

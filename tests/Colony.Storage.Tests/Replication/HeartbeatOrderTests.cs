@@ -36,10 +36,10 @@ public sealed class HeartbeatOrderTests
     public void A_process_never_heard_from_that_started_before_the_known_one_is_stale_not_a_restart()
     {
         var order = new HeartbeatOrder();
-        Assert.Equal(HeartbeatVerdict.Fresh, order.Observe(One, "b", 1, bootTime: 2_000));
-        Assert.Equal(HeartbeatVerdict.Stale, order.Observe(One, "a", 40, bootTime: 1_000)); // late, from the process before
-        Assert.Equal(HeartbeatVerdict.Fresh, order.Observe(One, "b", 2, bootTime: 2_000));
-        Assert.Equal(HeartbeatVerdict.Restarted, order.Observe(One, "c", 1, bootTime: 3_000));
+        Assert.Equal(HeartbeatVerdict.Fresh, order.Observe(One, "b", 1, incarnation: 2_000));
+        Assert.Equal(HeartbeatVerdict.Stale, order.Observe(One, "a", 40, incarnation: 1_000)); // late, from the process before
+        Assert.Equal(HeartbeatVerdict.Fresh, order.Observe(One, "b", 2, incarnation: 2_000));
+        Assert.Equal(HeartbeatVerdict.Restarted, order.Observe(One, "c", 1, incarnation: 3_000));
         // A node that does not say when its process started is judged as before.
         Assert.Equal(HeartbeatVerdict.Restarted, order.Observe(One, "d", 1));
     }

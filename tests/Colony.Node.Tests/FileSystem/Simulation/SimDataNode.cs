@@ -67,13 +67,13 @@ internal sealed class SimDataNode(ulong id, string? rack)
 
     public long PartitionedUntil { get; set; } = long.MinValue;
 
-    /// <summary>When the current process started, as DataNodeService reads its clock.</summary>
-    public long BootTime { get; private set; }
+    /// <summary>The current process's incarnation, taken at start as DataNodeService takes it (kept on the disk, so it survives restarts).</summary>
+    public long Incarnation { get; private set; }
 
     public void Start(long now)
     {
         Up = true;
-        BootTime = now;
+        Incarnation = DataNodeIncarnation.Advance(Incarnation, now);
         Boot++;
         Sequence = 0;
         Deltas.Clear();
@@ -121,7 +121,7 @@ internal sealed class SimDataNode(ulong id, string? rack)
         var full = sendFull ? Disk.Select(r => new ReplicaReport(r.Key, r.Value.Stamp, r.Value.Length, r.Value.Finalized ? "finalized" : "being-written")).ToArray() : null;
         long used = Disk.Values.Sum(r => r.Length);
         return new HeartbeatRequest(Id, Address, Rack, Capacity, Math.Max(0, Capacity - used), used, Copying.Count,
-            sendFull ? [] : [.. Unsent], full, 0, BootId, ++Sequence, BootTime, KnownTerm);
+            sendFull ? [] : [.. Unsent], full, 0, BootId, ++Sequence, Incarnation, KnownTerm);
     }
 
     /// <summary>The second half: a successful answer from <paramref name="leader"/> clears the unsent changes.</summary>

@@ -145,16 +145,4 @@ public class DecommissionTests(ITestOutputHelper output)
         Assert.DoesNotContain(await fs.DataNodesAsync(), n => n.Id == victim && n.State.StartsWith("decommission", StringComparison.Ordinal));
         logs.Pass();
     }
-
-    private static async Task<IReadOnlyList<Colony.Client.FileSystem.FsDataNode>?> TryDataNodesAsync(Colony.Client.FileSystem.ColonyFileSystem fs)
-    {
-        try
-        {
-            return await fs.DataNodesAsync();
-        }
-        catch (Exception e) when (e is Colony.Client.FileSystem.FsException or HttpRequestException or TaskCanceledException)
-        {
-            return null;
-        }
-    }
 }

@@ -124,17 +124,7 @@ public class FsCliTests(ITestOutputHelper output)
         await cluster.WaitForLeaderAsync();
         using var fs = cluster.FileSystem();
         // The data node list comes from heartbeats, not fsck: it fills while the leader waits out its grace.
-        await LocalCluster.WaitForAsync(async () =>
-        {
-            try
-            {
-                return await fs.DataNodesAsync();
-            }
-            catch (Exception e) when (e is Colony.Client.FileSystem.FsException or HttpRequestException)
-            {
-                return null;
-            }
-        }, nodes => nodes.Count(n => n.State == "alive") == 3, Patience, "3 live data nodes");
+        await LocalCluster.WaitForAsync(async () => await TryDataNodesAsync(fs), nodes => nodes.Count(n => n.State == "alive") == 3, Patience, "3 live data nodes");
         await WriteAsync(fs, "/grace/f", RandomBytes(1000, 93), Small());
 
         var refused = await Assert.ThrowsAsync<Colony.Client.FileSystem.FsException>(() => fs.FsckAsync("/"));

@@ -124,6 +124,19 @@ internal static class Fs
         }
     }
 
+    /// <summary>The data nodes the leader knows (from heartbeats, so it answers during the report grace too), or null on a fault.</summary>
+    public static async Task<IReadOnlyList<FsDataNode>?> TryDataNodesAsync(ColonyFileSystem fs)
+    {
+        try
+        {
+            return await fs.DataNodesAsync();
+        }
+        catch (Exception e) when (e is FsException or HttpRequestException or TaskCanceledException)
+        {
+            return null;
+        }
+    }
+
     public static Task WaitForDataNodesAsync(ColonyFileSystem fs, int count) =>
         LocalCluster.WaitForAsync(async () => await TryFsckAsync(fs), r => r.LiveDataNodes == count, Patience, $"{count} live data nodes");
 

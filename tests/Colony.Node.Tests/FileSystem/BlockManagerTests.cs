@@ -33,6 +33,25 @@ public sealed class BlockManagerTests
         return tree.Stat(path) is not null ? tree.GetBlockLocations(path, 0, length)!.Blocks[0].Block : default;
     }
 
+    /// <summary>
+    /// A factor-2 block on nodes 1 and 2, the fullest of three (10 and 20 blocks free against 100), so the balancer
+    /// moves it from node 1 to node 3. <paramref name="bootOfNode1"/> names node 1's process (sequence 1).
+    /// </summary>
+    private static (NamespaceTree Tree, FileBlock Block, BlockManager Manager, List<ReplicaReport> Full) BlockOnTheTwoFullestOfThree(string? bootOfNode1 = null)
+    {
+        var tree = new NamespaceTree();
+        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
+        var manager = Leader();
+        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
+        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize, BootId = bootOfNode1, Sequence = bootOfNode1 is null ? 0 : 1 }, Start);
+        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
+        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        return (tree, block, manager, full);
+    }
+
+    private static ReplicaChangeReport Received(FileBlock block) =>
+        new("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length);
+
     [Fact]
     public void A_node_that_does_not_lead_answers_no_heartbeat()
     {
@@ -434,15 +453,9 @@ public sealed class BlockManagerTests
     [Fact]
     public void A_balancer_move_copies_then_deletes_the_source_only_once_the_copy_counts_and_repair_leaves_the_surplus_to_it()
     {
-        var tree = new NamespaceTree();
-        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
-        var manager = Leader();
+        var (tree, block, manager, _) = BlockOnTheTwoFullestOfThree();
         HeartbeatRequest Used(ulong node, long freeBlocks, params ReplicaChangeReport[] changes) =>
             new(node, $"127.0.0.1:{9000 + node}", null, 100 * BlockSize, freeBlocks * BlockSize, 0, 0, changes, null);
-        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
-        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize }, Start);
-        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
-        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
 
         var pass = manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!;
         var move = Assert.Single(pass.Started);
@@ -468,16 +481,10 @@ public sealed class BlockManagerTests
     [Fact]
     public void A_balancer_move_whose_source_restarts_before_deleting_sends_the_delete_again()
     {
-        var tree = new NamespaceTree();
-        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
-        var manager = Leader();
-        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
-        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize, BootId = "one", Sequence = 1 }, Start);
-        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
-        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        var (tree, block, manager, full) = BlockOnTheTwoFullestOfThree(bootOfNode1: "one");
         Assert.Single(manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!.Started);
         manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize, BootId = "one", Sequence = 2 }, Start + 1); // takes the copy
-        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)) with { Free = 99 * BlockSize }, Start + 2);
+        manager.Heartbeat(Beat(3, null, Received(block)) with { Free = 99 * BlockSize }, Start + 2);
         manager.Balance(tree, Start + 3, 0.10, 16, planNew: true); // queues the source's delete
 
         // The source restarts before collecting it: its new process still holds the replica, and gets no stale delete.
@@ -490,16 +497,10 @@ public sealed class BlockManagerTests
     [Fact]
     public void A_balancer_moves_delete_lost_with_its_answer_is_sent_again_after_the_pending_timeout()
     {
-        var tree = new NamespaceTree();
-        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
-        var manager = Leader();
-        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
-        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize }, Start);
-        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
-        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        var (tree, block, manager, _) = BlockOnTheTwoFullestOfThree();
         Assert.Single(manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!.Started);
         manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, Start + 1); // takes the copy
-        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)) with { Free = 99 * BlockSize }, Start + 2);
+        manager.Heartbeat(Beat(3, null, Received(block)) with { Free = 99 * BlockSize }, Start + 2);
         manager.Balance(tree, Start + 3, 0.10, 16, planNew: true);
         var delete = new DeleteCommand(block.Version.Id.Value, block.Version.Stamp.Value);
         Assert.Equal([delete], manager.Heartbeat(Beat(1) with { Free = 10 * BlockSize }, Start + 4)!.Deletes); // its answer is lost
@@ -518,15 +519,9 @@ public sealed class BlockManagerTests
     [Fact]
     public void A_balancer_move_never_deletes_its_source_while_the_block_would_fall_below_its_factor()
     {
-        var tree = new NamespaceTree();
-        var block = WriteFile(tree, "/f", replication: 2, length: BlockSize);
-        var manager = Leader();
-        var full = new List<ReplicaReport> { Finalized(block.Version, block.Length) };
-        manager.Heartbeat(Beat(1, full) with { Free = 10 * BlockSize }, Start);
-        manager.Heartbeat(Beat(2, full) with { Free = 20 * BlockSize }, Start);
-        manager.Heartbeat(Beat(3, full: []) with { Free = 100 * BlockSize }, Start);
+        var (tree, block, manager, _) = BlockOnTheTwoFullestOfThree();
         Assert.Single(manager.Balance(tree, Start + 1, 0.10, 16, planNew: true)!.Started);
-        manager.Heartbeat(Beat(3, null, new ReplicaChangeReport("received", block.Version.Id.Value, block.Version.Stamp.Value, block.Length)) with { Free = 99 * BlockSize }, Start + 2);
+        manager.Heartbeat(Beat(3, null, Received(block)) with { Free = 99 * BlockSize }, Start + 2);
         // Node 2's replica turns out corrupt: without node 1's, only node 3's would count.
         Assert.True(manager.ReportCorrupt(new NodeId(2), block.Version));
         manager.Balance(tree, Start + 3, 0.10, 16, planNew: true);

@@ -141,8 +141,8 @@ internal sealed class WritePipelineStage(
             {
                 throw new BlockProtocolException($"packet {packet.Seqno} at {packet.Offset}, expected packet {seqno} at {writer.Length}");
             }
-            ReadOnlyMemory<byte> checksums = frame.Buffer.AsMemory(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint));
-            ReadOnlyMemory<byte> data = frame.Buffer.AsMemory(packet.DataOffset(chunkSize), packet.DataLength);
+            ReadOnlyMemory<byte> checksums = frame.Frame.Slice(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint));
+            ReadOnlyMemory<byte> data = frame.Frame.Slice(packet.DataOffset(chunkSize), packet.DataLength);
             TransferStatus own = TransferStatus.Ok;
             string message = "";
             int bad = ChunkChecksums.FindMismatch(data.Span, chunkSize, checksums.Span);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
+using System.Threading.Channels;
 using Colony.Core;
 using Colony.Storage.Blocks;
 using Colony.Storage.Blocks.Transfer;
@@ -196,21 +197,97 @@ public sealed class BlockTransferClient
     /// <summary>Carries a destination stream's exception past the handler that blames the node.</summary>
     private sealed class DestinationFailedException(Exception inner) : Exception(inner.Message, inner);
 
+    /// <summary>Packets taken off the socket ahead of the one being opened, checked and written.</summary>
+    private const int ReceiveAhead = 4;
+
+    /// <summary>
+    /// Receives the packets of one read in two stages that run side by side: one takes records off the socket, the
+    /// other opens them (decrypts, over TLS), verifies their chunks and writes them out, so the cipher does not
+    /// hold up the socket.
+    /// </summary>
     private static async Task ReceiveAsync(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
+    {
+        var received = Channel.CreateBounded<ReceivedFrame>(new BoundedChannelOptions(ReceiveAhead) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task receiving = ReceiveFramesAsync(connection, received.Writer, stop.Token);
+        try
+        {
+            await ConsumeAsync(connection, received.Reader, receiving, node, version, reply, offset, length, destination, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            while (received.Reader.TryRead(out ReceivedFrame? left))
+            {
+                left.Dispose();
+            }
+        }
+    }
+
+    private static async Task ReceiveFramesAsync(FrameConnection connection, ChannelWriter<ReceivedFrame> frames, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        try
+        {
+            while (true)
+            {
+                ReceivedFrame frame = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false)
+                    ?? throw new EndOfStreamException($"{connection.Remote} closed the connection");
+                try
+                {
+                    await frames.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+                }
+                catch
+                {
+                    frame.Dispose();
+                    throw;
+                }
+            }
+        }
+        finally
+        {
+            frames.TryComplete();
+        }
+    }
+
+    private static async ValueTask<ReceivedFrame> NextAsync(ChannelReader<ReceivedFrame> frames, Task receiving, string node, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (frames.TryRead(out ReceivedFrame? next))
+            {
+                return next;
+            }
+            if (!await frames.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // The receiving stage ended: its failure is this read's.
+                await receiving.ConfigureAwait(false);
+                throw new EndOfStreamException($"{node} closed the connection");
+            }
+        }
+    }
+
+    private static async Task ConsumeAsync(FrameConnection connection, ChannelReader<ReceivedFrame> frames, Task receiving, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
     {
         int chunkSize = reply.ChunkSize;
         long position = reply.StartOffset;
         long end = offset + length;
         for (long seqno = 0; ; seqno++)
         {
-            using PooledFrame frame = await connection.ReadFrameAsync(FrameType.DataPacket, cancellationToken).ConfigureAwait(false);
+            // Opened in place: a reader forwards nothing, so the record need not survive its opening.
+            using PooledFrame frame = connection.Open(await NextAsync(frames, receiving, node, cancellationToken).ConfigureAwait(false), inPlace: true);
+            if (frame.Header.Type != FrameType.DataPacket)
+            {
+                throw new BlockProtocolException($"expected a {FrameType.DataPacket} frame, got {frame.Header.Type}");
+            }
             DataPacketHeader packet = DataPacketHeader.Decode(frame.Body.Span, chunkSize);
             if (packet.Seqno != seqno || packet.Offset != position || packet.Offset + packet.DataLength > reply.StartOffset + reply.Length)
             {
                 throw new BlockProtocolException($"packet {packet.Seqno} at {packet.Offset}+{packet.DataLength} does not follow {position}");
             }
-            ReadOnlyMemory<byte> data = frame.Buffer.AsMemory(packet.DataOffset(chunkSize), packet.DataLength);
-            int bad = ChunkChecksums.FindMismatch(data.Span, chunkSize, frame.Buffer.AsSpan(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint)));
+            ReadOnlyMemory<byte> data = frame.Frame.Slice(packet.DataOffset(chunkSize), packet.DataLength);
+            int bad = ChunkChecksums.FindMismatch(data.Span, chunkSize, frame.Frame.Span.Slice(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint)));
             if (bad >= 0)
             {
                 throw new ChecksumMismatchException(node, version, packet.Offset + ((long)bad * chunkSize));

@@ -36,35 +36,56 @@ internal static class ReadHandler
             ChunkRange range = ChunkChecksums.Covering(request.Offset, request.Length, reader.Length, chunkSize);
             await SendReplyAsync(connection, new ReadBlockReply(TransferStatus.Ok, chunkSize, reader.Length, range.Offset, range.Length), cancellationToken).ConfigureAwait(false);
             int packetData = options.PacketDataSize(chunkSize);
-            byte[] buffer = ArrayPool<byte>.Shared.Rent(DataPacketHeader.MaxFrameLength(packetData, chunkSize));
+            // Room around each frame for sealing it in place on a TLS connection.
+            int frameLength = FrameConnection.RoomBefore + DataPacketHeader.MaxFrameLength(packetData, chunkSize) + FrameConnection.RoomAfter;
+            // Two buffers: the next packet is read from disk while this one is sealed and sent.
+            byte[] current = ArrayPool<byte>.Shared.Rent(frameLength);
+            byte[] next = ArrayPool<byte>.Shared.Rent(frameLength);
+            Task<DataPacketHeader>? reading = null;
             try
             {
-                long position = range.Offset;
                 long end = range.Offset + range.Length;
-                long seqno = 0;
-                do
+                reading = FillAsync(store, reader, request, current, range.Offset, seqno: 0, (int)Math.Min(packetData, range.Length), end, cancellationToken);
+                while (reading is { } pending)
                 {
-                    int length = (int)Math.Min(packetData, end - position);
-                    var packet = new DataPacketHeader(seqno++, position, position + length == end, length);
-                    packet.WriteHeaders(buffer, chunkSize);
-                    await reader.ReadChecksumsAsync(position / chunkSize, buffer.AsMemory(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint)), cancellationToken).ConfigureAwait(false);
-                    int read = await reader.ReadDataAsync(position, buffer.AsMemory(packet.DataOffset(chunkSize), length), cancellationToken).ConfigureAwait(false);
-                    if (read != length)
-                    {
-                        store.MarkCorrupt(request.Version);
-                        throw new BlockStoreException(TransferStatus.Corrupt, $"{request.Version} ends at {position + read}, before its length {reader.Length}");
-                    }
-                    await connection.WriteAsync(buffer.AsMemory(0, packet.FrameLength(chunkSize)), cancellationToken).ConfigureAwait(false);
-                    counters.Read(length);
-                    position += length;
+                    DataPacketHeader packet = await pending.ConfigureAwait(false);
+                    long following = packet.Offset + packet.DataLength;
+                    reading = packet.Last
+                        ? null
+                        : FillAsync(store, reader, request, next, following, packet.Seqno + 1, (int)Math.Min(packetData, end - following), end, cancellationToken);
+                    await connection.WriteInPlaceAsync(current, packet.FrameLength(chunkSize), cancellationToken).ConfigureAwait(false);
+                    counters.Read(packet.DataLength);
+                    (current, next) = (next, current);
                 }
-                while (position < end);
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                if (reading is not null)
+                {
+                    // A read still in flight writes into a buffer: it must end before the buffer goes back to the pool.
+                    await ((Task)reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
+                ArrayPool<byte>.Shared.Return(current);
+                ArrayPool<byte>.Shared.Return(next);
             }
         }
+    }
+
+    /// <summary>Reads one packet (headers, stored checksums, data) into <paramref name="buffer"/>, <see cref="FrameConnection.RoomBefore"/> bytes in.</summary>
+    private static async Task<DataPacketHeader> FillAsync(BlockStore store, ReplicaReader reader, ReadBlockRequest request, byte[] buffer, long position, long seqno, int length, long end, CancellationToken cancellationToken)
+    {
+        int chunkSize = reader.ChunkSize;
+        Memory<byte> frame = buffer.AsMemory(FrameConnection.RoomBefore);
+        var packet = new DataPacketHeader(seqno, position, position + length == end, length);
+        packet.WriteHeaders(frame.Span, chunkSize);
+        await reader.ReadChecksumsAsync(position / chunkSize, frame.Slice(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint)), cancellationToken).ConfigureAwait(false);
+        int read = await reader.ReadDataAsync(position, frame.Slice(packet.DataOffset(chunkSize), length), cancellationToken).ConfigureAwait(false);
+        if (read != length)
+        {
+            store.MarkCorrupt(request.Version);
+            throw new BlockStoreException(TransferStatus.Corrupt, $"{request.Version} ends at {position + read}, before its length {reader.Length}");
+        }
+        return packet;
     }
 
     public static async Task SendReplyAsync(FrameConnection connection, ReadBlockReply reply, CancellationToken cancellationToken)

@@ -85,7 +85,8 @@ internal sealed class WritePipelineStage(
         string target = request.Targets[0];
         try
         {
-            _downstream = await FrameConnection.ConnectAsync(target, options, cancellationToken).ConfigureAwait(false);
+            // Inside TLS the downstream shares the upstream's data key, so packets go on as they came.
+            _downstream = await FrameConnection.ConnectAsync(target, options, cancellationToken, upstream.DataKey).ConfigureAwait(false);
             WriteBlockRequest next = request.Downstream();
             byte[] frame = new byte[next.FrameLength];
             next.WriteFrame(frame);
@@ -140,8 +141,8 @@ internal sealed class WritePipelineStage(
             {
                 throw new BlockProtocolException($"packet {packet.Seqno} at {packet.Offset}, expected packet {seqno} at {writer.Length}");
             }
-            ReadOnlyMemory<byte> checksums = frame.Buffer.AsMemory(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint));
-            ReadOnlyMemory<byte> data = frame.Buffer.AsMemory(packet.DataOffset(chunkSize), packet.DataLength);
+            ReadOnlyMemory<byte> checksums = frame.Frame.Slice(DataPacketHeader.ChecksumsOffset, packet.ChecksumCount(chunkSize) * sizeof(uint));
+            ReadOnlyMemory<byte> data = frame.Frame.Slice(packet.DataOffset(chunkSize), packet.DataLength);
             TransferStatus own = TransferStatus.Ok;
             string message = "";
             int bad = ChunkChecksums.FindMismatch(data.Span, chunkSize, checksums.Span);
@@ -152,7 +153,7 @@ internal sealed class WritePipelineStage(
             }
             else
             {
-                Task forward = Forward(frame.Frame, cancellationToken);
+                Task forward = Forward(frame, cancellationToken);
                 try
                 {
                     await writer.WriteAsync(packet.Offset, data, checksums, cancellationToken).ConfigureAwait(false);
@@ -187,7 +188,7 @@ internal sealed class WritePipelineStage(
     }
 
     /// <summary>Sends the packet on as it arrived; a broken downstream is reported in the acks, not thrown.</summary>
-    private async Task Forward(ReadOnlyMemory<byte> frame, CancellationToken cancellationToken)
+    private async Task Forward(PooledFrame frame, CancellationToken cancellationToken)
     {
         if (_downstream is null || _downstreamBroken)
         {
@@ -195,7 +196,7 @@ internal sealed class WritePipelineStage(
         }
         try
         {
-            await _downstream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+            await _downstream.ForwardAsync(frame, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
         {

@@ -108,6 +108,40 @@ public sealed class BlockTransferTlsTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)] // the relay alone: the write goes through, so the relay is not what fails it below
+    [InlineData(true)]
+    public async Task A_byte_altered_on_the_wire_after_the_handshake_fails_the_write_and_stores_nothing(bool alter)
+    {
+        var options = WithTls(_cluster.Trust(_cluster.Issue("node")));
+        await using var nodes = TestNodes.Start(1, transfer: options);
+        var block = new BlockVersion(new BlockId(10), new GenerationStamp(1));
+        byte[] data = TestNodes.Data(200_000);
+        // Far past the handshake (a few KiB), inside the sealed data packets.
+        var writer = new BlockTransferClient(new BlockTransferOptions
+        {
+            ChunkSize = options.ChunkSize,
+            PacketSize = options.PacketSize,
+            Window = options.Window,
+            ReadTimeout = options.ReadTimeout,
+            Tls = options.Tls,
+            ConnectCallback = (endpoint, token) => AlteringRelay.ConnectAsync(endpoint, alter ? 60_000 : -1, token),
+        });
+
+        Task write = Wait.ForAsync(writer.WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(data)));
+
+        if (alter)
+        {
+            await Assert.ThrowsAsync<PipelineFailedException>(() => write);
+            Assert.False(nodes.Stores[0].Deltas.TryRead(out _), "a replica was finalized from altered bytes");
+        }
+        else
+        {
+            await write;
+            Assert.Equal(data, await nodes.ReadAsync(0, block, 0, data.Length));
+        }
+    }
+
     /// <summary>Opens a TLS connection to a block transfer port and returns the subject of the certificate it presents.</summary>
     private static async Task<string> PresentedSubjectAsync(string address, ClusterTrust trust)
     {
@@ -127,4 +161,52 @@ public sealed class BlockTransferTlsTests : IDisposable
         ReadTimeout = TestNodes.SmallPackets.ReadTimeout,
         Tls = trust,
     };
+
+    /// <summary>A loopback relay in front of one connection that flips one bit of the client's bytes at a given offset (or none).</summary>
+    private static class AlteringRelay
+    {
+        public static async ValueTask<Socket> ConnectAsync(System.Net.DnsEndPoint target, long alterAt, CancellationToken cancellationToken)
+        {
+            using var listener = new Socket(System.Net.Sockets.AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+            listener.Listen(1);
+            var client = new Socket(System.Net.Sockets.AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await client.ConnectAsync(listener.LocalEndPoint!, cancellationToken);
+            Socket inside = await listener.AcceptAsync(cancellationToken);
+            var outside = new Socket(System.Net.Sockets.AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            await outside.ConnectAsync(target, cancellationToken);
+            _ = PumpAsync(inside, outside, alterAt);
+            _ = PumpAsync(outside, inside, -1);
+            return client;
+        }
+
+        private static async Task PumpAsync(Socket from, Socket to, long alterAt)
+        {
+            byte[] buffer = new byte[16 * 1024];
+            long position = 0;
+            try
+            {
+                int n;
+                while ((n = await from.ReceiveAsync(buffer)) > 0)
+                {
+                    if (alterAt >= position && alterAt < position + n)
+                    {
+                        buffer[alterAt - position] ^= 0x01;
+                    }
+                    position += n;
+                    await to.SendAsync(buffer.AsMemory(0, n));
+                }
+                to.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+                // One side went away: so does the other.
+            }
+            finally
+            {
+                from.Dispose();
+                to.Dispose();
+            }
+        }
+    }
 }

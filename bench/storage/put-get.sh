@@ -5,8 +5,8 @@
 # moved: the whole machine's (meaningful on a quiet machine only), and "own": the three nodes' and the client's
 # own CPU (user + system, from /proc/PID/stat and time), which other work on a shared machine does not inflate.
 # TLS=1 makes the cluster with `colony up --tls` (HTTPS, and block transfers inside mutual TLS);
-# BASE_PORT moves its ports (default 25100).
-# usage: [TLS=1] [BASE_PORT=P] bench/storage/put-get.sh [SIZE_MIB] [RUNS] [DIR]
+# BASE_PORT moves its ports (default 25100); KEEP=1 keeps the cluster's directory (DIR/cluster) afterwards.
+# usage: [TLS=1] [BASE_PORT=P] [KEEP=1] bench/storage/put-get.sh [SIZE_MIB] [RUNS] [DIR]
 set -eu
 SIZE=${1:-1024}
 RUNS=${2:-3}
@@ -17,7 +17,10 @@ DATA="$DIR/cluster"
 mkdir -p "$DIR"
 
 SRC=$(mktemp /dev/shm/colony-src.XXXXXX)
-trap 'rm -f "$SRC"; "$COLONY" down --data "$DATA" >/dev/null 2>&1 || true' EXIT
+# The cluster is scratch: its blocks go with it (a deleted file's blocks are collected lazily, and a
+# stopped cluster never collects them), unless KEEP=1.
+cleanup() { "$COLONY" down --data "$DATA" >/dev/null 2>&1 || true; [ "${KEEP:-0}" = 1 ] || rm -rf "$DATA"; }
+trap 'rm -f "$SRC"; cleanup' EXIT
 head -c "$((SIZE * 1048576))" /dev/zero | openssl enc -aes-128-ctr -nosalt -pbkdf2 -iter 1 -pass "pass:colony-$SIZE" >"$SRC"
 SUM=$(sha256sum "$SRC" | cut -d' ' -f1)
 if [ "${TLS:-0}" = 1 ]; then TLS_FLAG=--tls; else TLS_FLAG=; fi
@@ -32,7 +35,7 @@ own() { t=0; for p in $PIDS; do t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/s
 now() { date +%s.%N; }
 tick=$(getconf CLK_TCK)
 CLIENT_CPU=$(mktemp)
-trap 'rm -f "$SRC" "$CLIENT_CPU"; "$COLONY" down --data "$DATA" >/dev/null 2>&1 || true' EXIT
+trap 'rm -f "$SRC" "$CLIENT_CPU"; cleanup' EXIT
 timed() { /usr/bin/time -o "$CLIENT_CPU" -f "%U %S" "$@"; }
 report() { # label start end machine-cpu0 machine-cpu1 nodes-cpu0 nodes-cpu1 (ticks); the client's seconds in $CLIENT_CPU
   awk -v l="$1" -v s="$SIZE" -v a="$2" -v b="$3" -v c="$(( $5 - $4 ))" -v n="$(( $7 - $6 ))" -v t="$tick" -v client="$(cat "$CLIENT_CPU")" \

@@ -220,6 +220,10 @@ public class FileSystemTests(ITestOutputHelper output)
     [Fact]
     public async Task Fsck_sees_a_dead_node_as_under_replication_until_the_leader_copies_the_blocks_elsewhere()
     {
+        // Copies at 256 KiB/s: a 1 MiB block takes seconds to copy, so the under-replicated state between the
+        // death and the repair lasts long enough for fsck to be asked. At the default 32 MiB/s the repair can
+        // finish between two polls, and nothing then shows the state this test is about.
+        using var env = NodeEnvironment.FastRepair(("ReplicationBytesPerSecond", "262144"));
         await using var cluster = new LocalCluster(4);
         using var logs = cluster.DumpLogsOnFailure(output, tailLines: 80);
         ulong leader = await cluster.WaitForLeaderAsync();

@@ -17,9 +17,13 @@ public class ElectionTests(ITestOutputHelper output)
     private static readonly TimeSpan Churn = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Generous = TimeSpan.FromSeconds(120);
 
-    /// <summary>A leader's term: record the start, lead for a while, record the end (also when told to stop).</summary>
+    /// <summary>
+    /// A leader's term: record the start, lead for a while, record the end (also when told to stop). The end
+    /// is written once: a TERM that arrives while (or after) the end is being written is ignored, as is a
+    /// second TERM while the trap writes it.
+    /// </summary>
     private const string Lead =
-        """now() { date +%s%N; }; echo "start $NAME $COLONY_FENCING_TOKEN $(now)" >> log; trap 'echo "end $NAME $COLONY_FENCING_TOKEN $(now)" >> log; exit 0' TERM; i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); done; echo "end $NAME $COLONY_FENCING_TOKEN $(now)" >> log""";
+        """now() { date +%s%N; }; echo "start $NAME $COLONY_FENCING_TOKEN $(now)" >> log; trap 'trap "" TERM; echo "end $NAME $COLONY_FENCING_TOKEN $(now)" >> log; exit 0' TERM; i=0; while [ $i -lt 15 ]; do sleep 0.1; i=$((i+1)); done; trap '' TERM; echo "end $NAME $COLONY_FENCING_TOKEN $(now)" >> log""";
 
     [Fact]
     public async Task Contenders_lead_one_at_a_time_with_growing_tokens_while_nodes_are_killed_and_every_leader_is_observed()
@@ -218,7 +222,7 @@ public class ElectionTests(ITestOutputHelper output)
             }
             else
             {
-                Assert.True(starts.Remove(token, out var start), $"an end without a start: {line}");
+                Assert.True(starts.Remove(token, out var start), $"an end without a start: {line}; the whole log:\n{string.Join('\n', log)}");
                 terms.Add(new Term(start.Name, token, start.At, at));
             }
         }

@@ -155,43 +155,123 @@ public sealed class BlockTransferClient
     public async Task ReadBlockAsync(string node, BlockVersion version, long offset, long length, Stream destination, string token = "", CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        BlockRead read = await OpenReadAsync(node, version, offset, length, token, cancellationToken).ConfigureAwait(false);
+        await using (read.ConfigureAwait(false))
+        {
+            await read.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Asks <paramref name="node"/> for [<paramref name="offset"/>, +<paramref name="length"/>) of <paramref name="version"/> and
+    /// waits for its answer; the bytes follow on the returned read. The node starts sending at once, so a reader that opens
+    /// the next block's read while it takes in this one finds it under way: no connection, handshake or first disk read
+    /// between blocks. Throws as <see cref="ReadBlockAsync"/> does.
+    /// </summary>
+    public async Task<BlockRead> OpenReadAsync(string node, BlockVersion version, long offset, long length, string token = "", CancellationToken cancellationToken = default)
+    {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        FrameConnection? connection = null;
         try
         {
-            FrameConnection connection = await FrameConnection.ConnectAsync(node, _options, cancellationToken).ConfigureAwait(false);
-            await using (connection.ConfigureAwait(false))
+            connection = await FrameConnection.ConnectAsync(node, _options, cancellationToken).ConfigureAwait(false);
+            var read = new ReadBlockRequest(version, offset, length, token);
+            byte[] request = new byte[read.FrameLength];
+            read.WriteFrame(request);
+            await connection.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+            ReadBlockReply reply;
+            using (PooledFrame frame = await connection.ReadFrameAsync(FrameType.ReadReply, cancellationToken).ConfigureAwait(false))
             {
-                var read = new ReadBlockRequest(version, offset, length, token);
-                byte[] request = new byte[read.FrameLength];
-                read.WriteFrame(request);
-                await connection.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-                ReadBlockReply reply;
-                using (PooledFrame frame = await connection.ReadFrameAsync(FrameType.ReadReply, cancellationToken).ConfigureAwait(false))
-                {
-                    reply = ReadBlockReply.Decode(frame.Body.Span);
-                }
-                if (reply.Status != TransferStatus.Ok)
-                {
-                    throw new ReplicaUnavailableException(node, version, reply.Status, reply.Message);
-                }
-                ChunkRange expected = ChunkChecksums.Covering(offset, length, reply.BlockLength, reply.ChunkSize);
-                if (reply.StartOffset != expected.Offset || reply.Length != expected.Length)
-                {
-                    throw new BlockProtocolException($"asked for [{offset}, +{length}), the node sends [{reply.StartOffset}, +{reply.Length})");
-                }
-                await ReceiveAsync(connection, node, version, reply, offset, length, destination, cancellationToken).ConfigureAwait(false);
+                reply = ReadBlockReply.Decode(frame.Body.Span);
             }
-        }
-        catch (DestinationFailedException e)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
-            throw;
+            if (reply.Status != TransferStatus.Ok)
+            {
+                throw new ReplicaUnavailableException(node, version, reply.Status, reply.Message);
+            }
+            ChunkRange expected = ChunkChecksums.Covering(offset, length, reply.BlockLength, reply.ChunkSize);
+            if (reply.StartOffset != expected.Offset || reply.Length != expected.Length)
+            {
+                throw new BlockProtocolException($"asked for [{offset}, +{length}), the node sends [{reply.StartOffset}, +{reply.Length})");
+            }
+            var opened = new BlockRead(connection, node, version, reply, offset, length);
+            connection = null;
+            return opened;
         }
         catch (Exception e) when (IsConnectionFailure(e) || e is ArgumentOutOfRangeException)
         {
             throw new ReplicaUnavailableException(node, version, TransferStatus.Unreachable, e.Message, e);
         }
+        finally
+        {
+            if (connection is not null)
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A read the node has agreed to serve: <see cref="CopyToAsync"/> takes in its bytes, verified, once. Disposing it
+    /// closes the connection, whether or not the bytes were taken.
+    /// </summary>
+    public sealed class BlockRead : IAsyncDisposable
+    {
+        private readonly FrameConnection _connection;
+        private readonly ReadBlockReply _reply;
+        private int _copied;
+        private int _disposed;
+
+        internal BlockRead(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length)
+        {
+            _connection = connection;
+            _reply = reply;
+            Node = node;
+            Version = version;
+            Offset = offset;
+            Length = length;
+        }
+
+        /// <summary>The node serving the read ("host:port").</summary>
+        public string Node { get; }
+
+        public BlockVersion Version { get; }
+
+        /// <summary>Where in the block the asked bytes start.</summary>
+        public long Offset { get; }
+
+        /// <summary>How many bytes were asked for.</summary>
+        public long Length { get; }
+
+        /// <summary>
+        /// Writes the asked bytes to <paramref name="destination"/> as their chunks are verified. Throws
+        /// <see cref="ChecksumMismatchException"/> or <see cref="ReplicaUnavailableException"/> for the replica's
+        /// failures, and the destination's own exception for the destination's.
+        /// </summary>
+        public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken = default)
+        {
+            ArgumentNullException.ThrowIfNull(destination);
+            if (Interlocked.Exchange(ref _copied, 1) != 0)
+            {
+                throw new InvalidOperationException($"the read of {Version} from {Node} was already taken in");
+            }
+            try
+            {
+                await ReceiveAsync(_connection, Node, Version, _reply, Offset, Length, destination, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DestinationFailedException e)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
+                throw;
+            }
+            catch (Exception e) when (IsConnectionFailure(e) || e is ArgumentOutOfRangeException)
+            {
+                throw new ReplicaUnavailableException(Node, Version, TransferStatus.Unreachable, e.Message, e);
+            }
+        }
+
+        /// <summary>Closes the connection; a second call does nothing.</summary>
+        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? _connection.DisposeAsync() : ValueTask.CompletedTask;
     }
 
     /// <summary>Carries a destination stream's exception past the handler that blames the node.</summary>

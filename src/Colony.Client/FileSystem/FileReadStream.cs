@@ -109,21 +109,60 @@ internal sealed class FileReadStream : Stream
         int length = (int)Math.Min(want, block.Length - inBlock);
         _buffer ??= new byte[ReadAhead];
         using var target = new MemoryStream(_buffer, 0, length, writable: true);
-        await ReadBlockAsync(block, inBlock, length, target, cancellationToken).ConfigureAwait(false);
+        await ReadBlockAsync(block, inBlock, length, target, opened: null, cancellationToken).ConfigureAwait(false);
         _bufferStart = _position;
         _bufferLength = length;
     }
 
+    /// <summary>
+    /// Streams every block from the position on. While one block comes in, the next block's read is opened (connection,
+    /// handshake, request, and the node's first disk reads), so the node sends it the moment this one ends.
+    /// </summary>
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        while (_position < Length)
+        Task<BlockTransferClient.BlockRead?>? ahead = null;
+        try
         {
-            var block = BlockAt(_position);
-            long inBlock = _position - block.Offset;
-            long length = block.Length - inBlock;
-            await ReadBlockAsync(block, inBlock, length, destination, cancellationToken).ConfigureAwait(false);
-            _position += length;
+            while (_position < Length)
+            {
+                var block = BlockAt(_position);
+                long inBlock = _position - block.Offset;
+                long length = block.Length - inBlock;
+                BlockTransferClient.BlockRead? opened = ahead is null ? null : await ahead.ConfigureAwait(false);
+                long following = block.Offset + block.Length;
+                ahead = following < Length ? OpenAheadAsync(BlockAt(following), cancellationToken) : null;
+                await ReadBlockAsync(block, inBlock, length, destination, opened, cancellationToken).ConfigureAwait(false);
+                _position += length;
+            }
+        }
+        finally
+        {
+            if (ahead is not null && await ahead.ConfigureAwait(false) is { } unused)
+            {
+                await unused.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the read of a whole block from the replica <see cref="ReadFromReplicasAsync"/> would try first, or returns null
+    /// (a local replica comes first, or the open failed: the read then goes the usual way, with its fail-over).
+    /// </summary>
+    private async Task<BlockTransferClient.BlockRead?> OpenAheadAsync(LocatedBlockResponse block, CancellationToken cancellationToken)
+    {
+        if (block.Nodes.Count == 0 || (_fs.LocalReplicas is { } local && block.Nodes.Contains(local.Node)))
+        {
+            return null;
+        }
+        var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
+        try
+        {
+            return await _fs.Transfers.OpenReadAsync(block.Nodes[0], version, 0, block.Length, block.Token ?? "", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is BlockTransferException or OperationCanceledException)
+        {
+            return null;
         }
     }
 
@@ -140,20 +179,25 @@ internal sealed class FileReadStream : Stream
     }
 
     /// <summary>Reads [offset, +length) of a block into <paramref name="destination"/>, failing over between replicas.</summary>
-    private async Task ReadBlockAsync(LocatedBlockResponse block, long offset, long length, Stream destination, CancellationToken cancellationToken)
+    /// <param name="opened">A read of this block opened ahead, used if it matches the first replica tried; disposed in any case.</param>
+    private async Task ReadBlockAsync(LocatedBlockResponse block, long offset, long length, Stream destination, BlockTransferClient.BlockRead? opened, CancellationToken cancellationToken)
     {
         var counted = new CountingStream(destination);
         try
         {
-            await ReadFromReplicasAsync(block, offset, length, counted, cancellationToken).ConfigureAwait(false);
+            await ReadFromReplicasAsync(block, offset, length, counted, opened, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             BytesFetched += counted.Written;
+            if (opened is not null)
+            {
+                await opened.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
-    private async Task ReadFromReplicasAsync(LocatedBlockResponse block, long offset, long length, CountingStream counted, CancellationToken cancellationToken)
+    private async Task ReadFromReplicasAsync(LocatedBlockResponse block, long offset, long length, CountingStream counted, BlockTransferClient.BlockRead? opened, CancellationToken cancellationToken)
     {
         var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
         var tried = new HashSet<string>();
@@ -210,7 +254,19 @@ internal sealed class FileReadStream : Stream
                     try
                     {
                         // Resume after the bytes already delivered (they were verified).
-                        await _fs.Transfers.ReadBlockAsync(node, version, offset + counted.Written, length - counted.Written, counted, block.Token ?? "", cancellationToken).ConfigureAwait(false);
+                        long from = offset + counted.Written, rest = length - counted.Written;
+                        if (opened is { } ready && ready.Node == node && ready.Version == version && ready.Offset == from && ready.Length == rest)
+                        {
+                            opened = null;
+                            await using (ready.ConfigureAwait(false))
+                            {
+                                await ready.CopyToAsync(counted, cancellationToken).ConfigureAwait(false);
+                            }
+                        }
+                        else
+                        {
+                            await _fs.Transfers.ReadBlockAsync(node, version, from, rest, counted, block.Token ?? "", cancellationToken).ConfigureAwait(false);
+                        }
                         return;
                     }
                     catch (ReplicaUnavailableException e) when (e.Status == TransferStatus.AccessDenied && !renewed && !counted.Failed)

@@ -24,4 +24,18 @@ internal static class Wait
     public static async Task<T> ForAsync<T>(Task<T> task, TimeSpan? timeout = null) => await task.WaitAsync(timeout ?? Timeout);
 
     public static async Task ForAsync(Task task, TimeSpan? timeout = null) => await task.WaitAsync(timeout ?? Timeout);
+
+    /// <summary>Checks <paramref name="condition"/> every few milliseconds until it holds; fails after the timeout.</summary>
+    public static async Task UntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? Timeout);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what} did not happen in time");
+            }
+            await Task.Delay(5);
+        }
+    }
 }

@@ -60,8 +60,31 @@ public sealed class ClusterTrust
             : certificateFile.EndsWith(".p12", StringComparison.OrdinalIgnoreCase) || certificateFile.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase)
                 ? X509CertificateLoader.LoadPkcs12FromFile(certificateFile, password)
                 : Exportable(X509Certificate2.CreateFromPemFile(certificateFile, keyFile));
+        WarmChainBuilder(authorities[0]);
         return new ClusterTrust(() => certificate, () => authorities);
     }
+
+    /// <summary>
+    /// .NET's chain builder reads the system's root store on its first use in a process, even for a chain against a
+    /// custom root only (tens of milliseconds for a distribution's ~150 roots), and every TLS handshake builds a
+    /// chain. A short-lived client (a command, a task) would wait for that read at its first handshake; started here,
+    /// on another thread, it overlaps the rest of the client's start-up.
+    /// </summary>
+    private static void WarmChainBuilder(X509Certificate2 authority) => _ = Task.Run(() =>
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(authority);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        try
+        {
+            chain.Build(authority);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Only a warm-up: the handshake that needs the chain reports what is wrong.
+        }
+    });
 
     /// <summary>
     /// True if <paramref name="certificate"/> chains to the cluster's CA and is valid now. The chain

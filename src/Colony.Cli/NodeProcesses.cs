@@ -62,11 +62,14 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         return pid;
     }
 
-    /// <summary>Waits until the node's process is gone; false if it still runs after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits until the node's process is gone, not merely no longer recognisable as the node: one on its
+    /// way out may still hold its ports. False if it is still there after <paramref name="timeout"/>.
+    /// </summary>
     public async Task<bool> WaitForExitAsync(int pid, string configPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
-        while (ProcessTable.IsNode(pid, configPath))
+        var deadline = Deadline(timeout);
+        while (!ProcessTable.HasExited(pid, configPath))
         {
             if (time.GetTimestamp() >= deadline)
             {
@@ -79,9 +82,23 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         return true;
     }
 
+    /// <summary>
+    /// Waits while the process is between two programs, as a node just launched is for a moment, so that
+    /// it can be told apart from one that has exited, and signalled. Gives up after <see cref="KillGrace"/>.
+    /// </summary>
+    private async Task SettleAsync(int pid, string configPath, CancellationToken cancellationToken)
+    {
+        var deadline = Deadline(KillGrace);
+        while (ProcessTable.Inspect(pid, configPath) == NodeProcessState.Changing && time.GetTimestamp() < deadline)
+        {
+            await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>SIGTERM, then wait; returns what happened.</summary>
     public async Task<StopOutcome> StopAsync(int pid, string configPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        await SettleAsync(pid, configPath, cancellationToken).ConfigureAwait(false);
         if (!ProcessTable.SignalNode(pid, configPath, ProcessTable.SigTerm))
         {
             return StopOutcome.NotRunning;
@@ -93,6 +110,7 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
     /// <summary>SIGKILL, then wait for the process to be gone.</summary>
     public async Task<StopOutcome> KillAsync(int pid, string configPath, CancellationToken cancellationToken)
     {
+        await SettleAsync(pid, configPath, cancellationToken).ConfigureAwait(false);
         if (!ProcessTable.SignalNode(pid, configPath, ProcessTable.SigKill))
         {
             return StopOutcome.NotRunning;
@@ -113,6 +131,8 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         var killed = await KillAsync(pid, configPath, cancellationToken).ConfigureAwait(false);
         return killed == StopOutcome.NotRunning ? StopOutcome.Stopped : killed;
     }
+
+    private long Deadline(TimeSpan timeout) => time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
 }
 
 internal enum StopOutcome

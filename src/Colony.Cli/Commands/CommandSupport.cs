@@ -62,10 +62,13 @@ internal static class CommandSupport
         }
     }
 
-    /// <summary>Fails when the node's process has exited, quoting its log.</summary>
+    /// <summary>
+    /// Fails when the node's process has exited, quoting its log. A process between two programs, as one
+    /// just launched is for a moment, has not exited.
+    /// </summary>
     public static void EnsureRunning(ClusterLayout layout, ClusterNode node, string doing)
     {
-        if (!ProcessTable.IsNode(node.Pid, layout.NodeConfig(node.Id)))
+        if (ProcessTable.HasExited(node.Pid, layout.NodeConfig(node.Id)))
         {
             var log = layout.NodeLog(node.Id);
             var last = LastLogLine(log);

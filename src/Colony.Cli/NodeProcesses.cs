@@ -25,6 +25,12 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         "setsid \"$@\" </dev/null >>\"$log\" 2>&1 &\n" +
         "echo $!\n";
 
+    /// <summary>
+    /// How the line begins that each start writes to the node's log before the node runs: what follows
+    /// the last such line is the latest run's own output.
+    /// </summary>
+    public const string StartMarker = "--- colony: node start ";
+
     // Variables that only steer the CLI; the nodes read COLONY_ variables as their own configuration.
     private static readonly string[] CliOnlyVariables = [CliContext.ClusterVariable, CliContext.DataVariable, NodeCommandLine.OverrideVariable];
 
@@ -46,6 +52,16 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         foreach (var name in CliOnlyVariables)
         {
             start.Environment.Remove(name);
+        }
+
+        var commandLine = string.Join(' ', [command.Executable, .. command.ArgumentsFor(configPath)]);
+        try
+        {
+            File.AppendAllText(logPath, $"{StartMarker}at {time.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}: {commandLine} ---\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliError($"cannot write the node's log {logPath}: {e.Message}");
         }
 
         using var shell = Process.Start(start) ?? throw new CliError("could not start /bin/sh");

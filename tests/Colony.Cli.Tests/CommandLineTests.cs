@@ -231,6 +231,23 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_node_log_is_quoted_from_its_latest_run_only()
+    {
+        var log = directory.Combine("node-3.log");
+        var marker = $"{NodeProcesses.StartMarker}at 2026-01-01T00:00:00Z: stand-in --config node-3.json ---";
+        await File.WriteAllLinesAsync(log, [marker, "stand-in node 3 serving", "stand-in node 3 stopped", marker]);
+        Assert.Equal("", Colony.Cli.Commands.CommandSupport.LastLogLine(log));
+
+        await File.AppendAllLinesAsync(log, ["Unhandled exception. System.Net.Sockets.SocketException (98): Address already in use", "   at Program.Main()", "--- End of stack trace from previous location ---", ""]);
+        Assert.Equal("Unhandled exception. System.Net.Sockets.SocketException (98): Address already in use", Colony.Cli.Commands.CommandSupport.LastLogLine(log));
+
+        // A log that has outgrown the window: its latest lines still count, and a cut line does not.
+        await File.WriteAllTextAsync(log, new string('x', 5000) + "\nlast words\n");
+        Assert.Equal("last words", Colony.Cli.Commands.CommandSupport.LastLogLine(log));
+        Assert.Equal("", Colony.Cli.Commands.CommandSupport.LastLogLine(directory.Combine("missing.log")));
+    }
+
+    [Fact]
     public async Task A_node_being_launched_is_never_taken_for_one_that_exited()
     {
         // The launcher's child execs setsid, which execs the node: in each exec there is a moment when the

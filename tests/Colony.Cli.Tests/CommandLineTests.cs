@@ -258,19 +258,26 @@ public sealed class CommandLineTests : IDisposable
         for (var launch = 0; launch < 10; launch++)
         {
             var pid = await processes.StartAsync(config, log, directory.Path, CancellationToken.None);
-            if (launch % 2 == 1)
+            try
             {
-                // Watched from the first moment, as the CLI watches a node for an early exit.
-                var watching = Stopwatch.StartNew();
-                while (watching.ElapsedMilliseconds < 100)
+                if (launch % 2 == 1)
                 {
-                    Assert.False(ProcessTable.HasExited(pid, config), $"launch {launch}: pid {pid} looked exited");
+                    // Watched from the first moment, as the CLI watches a node for an early exit.
+                    var watching = Stopwatch.StartNew();
+                    while (watching.ElapsedMilliseconds < 100)
+                    {
+                        Assert.False(ProcessTable.HasExited(pid, config), $"launch {launch}: pid {pid} looked exited");
+                    }
                 }
-            }
 
-            // Killed at once, as a failed up kills what it started: never left running.
-            Assert.Equal(StopOutcome.Killed, await processes.KillAsync(pid, config, CancellationToken.None));
-            Assert.True(ProcessTable.HasExited(pid, config));
+                // Killed at once, as a failed up kills what it started: never left running.
+                Assert.Equal(StopOutcome.Killed, await processes.KillAsync(pid, config, CancellationToken.None));
+                Assert.True(ProcessTable.HasExited(pid, config));
+            }
+            finally
+            {
+                await processes.KillAsync(pid, config, CancellationToken.None);
+            }
         }
     }
 }

@@ -25,6 +25,12 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         "setsid \"$@\" </dev/null >>\"$log\" 2>&1 &\n" +
         "echo $!\n";
 
+    /// <summary>
+    /// How the line begins that each start writes to the node's log before the node runs: what follows
+    /// the last such line is the latest run's own output.
+    /// </summary>
+    public const string StartMarker = "--- colony: node start ";
+
     // Variables that only steer the CLI; the nodes read COLONY_ variables as their own configuration.
     private static readonly string[] CliOnlyVariables = [CliContext.ClusterVariable, CliContext.DataVariable, NodeCommandLine.OverrideVariable];
 
@@ -48,6 +54,16 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
             start.Environment.Remove(name);
         }
 
+        var commandLine = string.Join(' ', [command.Executable, .. command.ArgumentsFor(configPath)]);
+        try
+        {
+            File.AppendAllText(logPath, $"{StartMarker}at {time.GetUtcNow():yyyy-MM-ddTHH:mm:ssZ}: {commandLine} ---\n");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CliError($"cannot write the node's log {logPath}: {e.Message}");
+        }
+
         using var shell = Process.Start(start) ?? throw new CliError("could not start /bin/sh");
         var output = shell.StandardOutput.ReadToEndAsync(cancellationToken);
         var error = shell.StandardError.ReadToEndAsync(cancellationToken);
@@ -62,11 +78,14 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         return pid;
     }
 
-    /// <summary>Waits until the node's process is gone; false if it still runs after <paramref name="timeout"/>.</summary>
+    /// <summary>
+    /// Waits until the node's process is gone, not merely no longer recognisable as the node: one on its
+    /// way out may still hold its ports. False if it is still there after <paramref name="timeout"/>.
+    /// </summary>
     public async Task<bool> WaitForExitAsync(int pid, string configPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var deadline = time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
-        while (ProcessTable.IsNode(pid, configPath))
+        var deadline = Deadline(timeout);
+        while (!ProcessTable.HasExited(pid, configPath))
         {
             if (time.GetTimestamp() >= deadline)
             {
@@ -79,9 +98,23 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         return true;
     }
 
+    /// <summary>
+    /// Waits while the process is between two programs, as a node just launched is for a moment, so that
+    /// it can be told apart from one that has exited, and signalled. Gives up after <see cref="KillGrace"/>.
+    /// </summary>
+    private async Task SettleAsync(int pid, string configPath, CancellationToken cancellationToken)
+    {
+        var deadline = Deadline(KillGrace);
+        while (ProcessTable.Inspect(pid, configPath) == NodeProcessState.Changing && time.GetTimestamp() < deadline)
+        {
+            await Task.Delay(PollInterval, time, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>SIGTERM, then wait; returns what happened.</summary>
     public async Task<StopOutcome> StopAsync(int pid, string configPath, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        await SettleAsync(pid, configPath, cancellationToken).ConfigureAwait(false);
         if (!ProcessTable.SignalNode(pid, configPath, ProcessTable.SigTerm))
         {
             return StopOutcome.NotRunning;
@@ -93,6 +126,7 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
     /// <summary>SIGKILL, then wait for the process to be gone.</summary>
     public async Task<StopOutcome> KillAsync(int pid, string configPath, CancellationToken cancellationToken)
     {
+        await SettleAsync(pid, configPath, cancellationToken).ConfigureAwait(false);
         if (!ProcessTable.SignalNode(pid, configPath, ProcessTable.SigKill))
         {
             return StopOutcome.NotRunning;
@@ -113,6 +147,8 @@ internal sealed class NodeProcesses(NodeCommandLine command, TimeProvider time)
         var killed = await KillAsync(pid, configPath, cancellationToken).ConfigureAwait(false);
         return killed == StopOutcome.NotRunning ? StopOutcome.Stopped : killed;
     }
+
+    private long Deadline(TimeSpan timeout) => time.GetTimestamp() + (long)(timeout.TotalSeconds * time.TimestampFrequency);
 }
 
 internal enum StopOutcome

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Colony.Cli.Tests;
 
 public sealed class CommandLineTests : IDisposable
@@ -224,5 +226,58 @@ public sealed class CommandLineTests : IDisposable
         Assert.False(ProcessTable.IsNode(0, "/c/node-1.json"));
         Assert.False(ProcessTable.IsNode(-1, "/c/node-1.json"));
         Assert.False(ProcessTable.IsNode(Environment.ProcessId, "/c/node-1.json"));
+        Assert.True(ProcessTable.HasExited(0, "/c/node-1.json"));
+        Assert.True(ProcessTable.HasExited(Environment.ProcessId, "/c/node-1.json"));
+    }
+
+    [Fact]
+    public async Task A_node_log_is_quoted_from_its_latest_run_only()
+    {
+        var log = directory.Combine("node-3.log");
+        var marker = $"{NodeProcesses.StartMarker}at 2026-01-01T00:00:00Z: stand-in --config node-3.json ---";
+        await File.WriteAllLinesAsync(log, [marker, "stand-in node 3 serving", "stand-in node 3 stopped", marker]);
+        Assert.Equal("", Colony.Cli.Commands.CommandSupport.LastLogLine(log));
+
+        await File.AppendAllLinesAsync(log, ["Unhandled exception. System.Net.Sockets.SocketException (98): Address already in use", "   at Program.Main()", "--- End of stack trace from previous location ---", ""]);
+        Assert.Equal("Unhandled exception. System.Net.Sockets.SocketException (98): Address already in use", Colony.Cli.Commands.CommandSupport.LastLogLine(log));
+
+        // A log that has outgrown the window: its latest lines still count, and a cut line does not.
+        await File.WriteAllTextAsync(log, new string('x', 5000) + "\nlast words\n");
+        Assert.Equal("last words", Colony.Cli.Commands.CommandSupport.LastLogLine(log));
+        Assert.Equal("", Colony.Cli.Commands.CommandSupport.LastLogLine(directory.Combine("missing.log")));
+    }
+
+    [Fact]
+    public async Task A_node_being_launched_is_never_taken_for_one_that_exited()
+    {
+        // The launcher's child execs setsid, which execs the node: in each exec there is a moment when the
+        // process has no command line. A shell that stops itself stands in for the node.
+        var config = directory.Combine("node-1.json");
+        var log = directory.Combine("node-1.log");
+        var processes = new NodeProcesses(new NodeCommandLine("/bin/sh", ["-c", "kill -STOP $$"]), TimeProvider.System);
+        for (var launch = 0; launch < 10; launch++)
+        {
+            var pid = await processes.StartAsync(config, log, directory.Path, CancellationToken.None);
+            try
+            {
+                if (launch % 2 == 1)
+                {
+                    // Watched from the first moment, as the CLI watches a node for an early exit.
+                    var watching = Stopwatch.StartNew();
+                    while (watching.ElapsedMilliseconds < 100)
+                    {
+                        Assert.False(ProcessTable.HasExited(pid, config), $"launch {launch}: pid {pid} looked exited");
+                    }
+                }
+
+                // Killed at once, as a failed up kills what it started: never left running.
+                Assert.Equal(StopOutcome.Killed, await processes.KillAsync(pid, config, CancellationToken.None));
+                Assert.True(ProcessTable.HasExited(pid, config));
+            }
+            finally
+            {
+                await processes.KillAsync(pid, config, CancellationToken.None);
+            }
+        }
     }
 }

@@ -43,17 +43,30 @@ internal static class CommandSupport
     public static Task<ClusterLock> LockAsync(CliContext cli, ClusterLayout layout, CancellationToken cancellationToken, bool create = false) =>
         ClusterLock.AcquireAsync(layout, create, cli.Environment.Time, LockTimeout, cancellationToken);
 
-    /// <summary>The end of a node's log, for an error message: its last line that is not a stack frame, if any.</summary>
+    /// <summary>
+    /// The end of a node's log, for an error message: the last line of its latest run (what follows the
+    /// last <see cref="NodeProcesses.StartMarker"/>) that is not a stack frame; empty if that run wrote
+    /// nothing, or the log cannot be read.
+    /// </summary>
     public static string LastLogLine(string logPath)
     {
         try
         {
             using var stream = new FileStream(logPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            stream.Seek(Math.Max(0, stream.Length - 4096), SeekOrigin.Begin);
+            var from = Math.Max(0, stream.Length - 4096);
+            stream.Seek(from, SeekOrigin.Begin);
             using var reader = new StreamReader(stream);
+            var lines = reader.ReadToEnd().Split('\n').AsEnumerable();
+            if (from > 0)
+            {
+                lines = lines.Skip(1); // begun before the window: perhaps only its end
+            }
+
             // The last line that says something: not a stack frame of an unhandled exception.
-            var last = reader.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                .LastOrDefault(line => !line.StartsWith("at ", StringComparison.Ordinal) && !line.StartsWith("--- ", StringComparison.Ordinal));
+            var last = lines.Reverse()
+                .Select(line => line.Trim())
+                .TakeWhile(line => !line.StartsWith(NodeProcesses.StartMarker, StringComparison.Ordinal))
+                .FirstOrDefault(line => line.Length > 0 && !line.StartsWith("at ", StringComparison.Ordinal) && !line.StartsWith("--- ", StringComparison.Ordinal));
             return last is null ? "" : NodeClient.OneLine(last);
         }
         catch (IOException)
@@ -62,14 +75,17 @@ internal static class CommandSupport
         }
     }
 
-    /// <summary>Fails when the node's process has exited, quoting its log.</summary>
+    /// <summary>
+    /// Fails when the node's process has exited, quoting its log. A process between two programs, as one
+    /// just launched is for a moment, has not exited.
+    /// </summary>
     public static void EnsureRunning(ClusterLayout layout, ClusterNode node, string doing)
     {
-        if (!ProcessTable.IsNode(node.Pid, layout.NodeConfig(node.Id)))
+        if (ProcessTable.HasExited(node.Pid, layout.NodeConfig(node.Id)))
         {
             var log = layout.NodeLog(node.Id);
             var last = LastLogLine(log);
-            throw new CliError($"node {node.Id} exited while {doing}{(last.Length > 0 ? $" ({last})" : "")}; see {log}");
+            throw new CliError($"node {node.Id} exited while {doing} ({(last.Length > 0 ? last : "it wrote nothing to its log")}); see {log}");
         }
     }
 

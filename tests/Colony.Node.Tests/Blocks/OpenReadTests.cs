@@ -15,9 +15,6 @@ public sealed class OpenReadTests
     /// <summary>Far more than the socket buffers hold, so the node is left waiting to send while the read is not taken in.</summary>
     private const int Size = 8 * 1024 * 1024;
 
-    /// <summary>Packets of a realistic size: the blocks here are megabytes.</summary>
-    private static readonly BlockTransferOptions Transfer = new() { ChunkSize = 4096, PacketSize = 64 * 1024, ReadTimeout = TimeSpan.FromSeconds(20) };
-
     private static BlockVersion Block(ulong id) => new(new BlockId(id), new GenerationStamp(1));
 
     private static async Task<byte[]> WriteAsync(TestNodes nodes, BlockVersion block, int seed, int size = Size)
@@ -30,7 +27,7 @@ public sealed class OpenReadTests
     [Fact]
     public async Task A_read_opened_ahead_is_taken_in_whole_after_another_block_was_read()
     {
-        await using var nodes = TestNodes.Start(1, transfer: Transfer);
+        await using var nodes = TestNodes.Start(1, transfer: TestNodes.LargePackets);
         byte[] first = await WriteAsync(nodes, Block(1), seed: 1);
         byte[] second = await WriteAsync(nodes, Block(2), seed: 2);
 
@@ -46,7 +43,7 @@ public sealed class OpenReadTests
     [Fact]
     public async Task An_opened_read_of_a_range_delivers_that_range_once()
     {
-        await using var nodes = TestNodes.Start(1, transfer: Transfer);
+        await using var nodes = TestNodes.Start(1, transfer: TestNodes.LargePackets);
         byte[] data = await WriteAsync(nodes, Block(3), seed: 3);
 
         await using var read = await Wait.ForAsync(nodes.Client.OpenReadAsync(nodes.Address(0), Block(3), 1000, 5000));
@@ -60,7 +57,7 @@ public sealed class OpenReadTests
     [Fact]
     public async Task A_read_dropped_unread_leaves_the_node_serving_the_same_block()
     {
-        await using var nodes = TestNodes.Start(1, transfer: Transfer);
+        await using var nodes = TestNodes.Start(1, transfer: TestNodes.LargePackets);
         byte[] data = await WriteAsync(nodes, Block(4), seed: 4);
 
         var dropped = await Wait.ForAsync(nodes.Client.OpenReadAsync(nodes.Address(0), Block(4), 0, Size));
@@ -73,7 +70,7 @@ public sealed class OpenReadTests
     [Fact]
     public async Task A_refused_open_names_the_reason_and_a_node_gone_after_the_open_fails_the_read_as_unavailable()
     {
-        await using var nodes = TestNodes.Start(1, transfer: Transfer);
+        await using var nodes = TestNodes.Start(1, transfer: TestNodes.LargePackets);
         // Four times the usual size: more than the socket buffers can hold, so the node is still sending when it stops.
         await WriteAsync(nodes, Block(5), seed: 5, size: 4 * Size);
 

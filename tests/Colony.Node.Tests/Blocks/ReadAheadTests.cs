@@ -15,8 +15,6 @@ public sealed class ReadAheadTests
     /// <summary>More than the socket buffers between a node and the client hold.</summary>
     private const int BlockSize = 16 * 1024 * 1024;
 
-    private static readonly BlockTransferOptions Transfer = new() { ChunkSize = 4096, PacketSize = 64 * 1024, ReadTimeout = TimeSpan.FromSeconds(20) };
-
     private static BlockVersion Block(ulong id) => new(new BlockId(id), new GenerationStamp(1));
 
     /// <summary>Writes <paramref name="blocks"/> blocks of the file to all three nodes; returns the file's bytes.</summary>
@@ -35,12 +33,12 @@ public sealed class ReadAheadTests
 
     /// <summary>A client whose namespace address is never asked: every read here succeeds in its first round.</summary>
     private static ColonyFileSystem Client() =>
-        new([new Uri("http://127.0.0.1:9")], (string?)null, new ColonyFileSystemOptions { Transfer = Transfer });
+        new([new Uri("http://127.0.0.1:9")], (string?)null, new ColonyFileSystemOptions { Transfer = TestNodes.LargePackets });
 
     [Fact]
     public async Task Every_block_of_a_streamed_file_arrives_in_order_with_each_next_one_opened_ahead()
     {
-        await using var nodes = TestNodes.Start(3, transfer: Transfer);
+        await using var nodes = TestNodes.Start(3, transfer: TestNodes.LargePackets);
         byte[] data = await WriteAsync(nodes, 3);
         using var fs = Client();
         var file = new LocationsResponse("/f", data.Length, true, [.. Enumerable.Range(0, 3).Select(i => Located(i, nodes.Address(i)))]);
@@ -60,7 +58,7 @@ public sealed class ReadAheadTests
     [Fact]
     public async Task A_block_whose_read_ahead_node_dies_before_its_turn_comes_from_the_next_replica()
     {
-        await using var nodes = TestNodes.Start(3, transfer: Transfer);
+        await using var nodes = TestNodes.Start(3, transfer: TestNodes.LargePackets);
         byte[] data = await WriteAsync(nodes, 2);
         using var fs = Client();
         // Block 0 from node 1; block 1 first from node 0 (opened ahead), then node 2.

@@ -17,6 +17,14 @@ internal sealed class TestNodes : IAsyncDisposable
         ReadTimeout = TimeSpan.FromSeconds(20),
     };
 
+    /// <summary>Packets and chunks of a realistic size, for blocks of megabytes.</summary>
+    public static readonly BlockTransferOptions LargePackets = new()
+    {
+        ChunkSize = 4096,
+        PacketSize = 64 * 1024,
+        ReadTimeout = TimeSpan.FromSeconds(20),
+    };
+
     private readonly string _root;
     private readonly BlockTransferOptions _transfer;
     private readonly BlockTokens? _tokens;

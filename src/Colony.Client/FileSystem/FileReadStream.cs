@@ -160,8 +160,10 @@ internal sealed class FileReadStream : Stream
         {
             return await _fs.Transfers.OpenReadAsync(block.Nodes[0], version, 0, block.Length, block.Token ?? "", cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is BlockTransferException or OperationCanceledException)
+        catch (Exception)
         {
+            // Whatever went wrong (a refusal, a dead node, a failed handshake) happens again on the usual way, which
+            // fails over or reports it, when the block's turn comes.
             return null;
         }
     }

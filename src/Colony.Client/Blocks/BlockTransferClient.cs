@@ -211,71 +211,8 @@ public sealed class BlockTransferClient
         }
     }
 
-    /// <summary>
-    /// A read the node has agreed to serve: <see cref="CopyToAsync"/> takes in its bytes, verified, once. Disposing it
-    /// closes the connection, whether or not the bytes were taken.
-    /// </summary>
-    public sealed class BlockRead : IAsyncDisposable
-    {
-        private readonly FrameConnection _connection;
-        private readonly ReadBlockReply _reply;
-        private int _copied;
-        private int _disposed;
-
-        internal BlockRead(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length)
-        {
-            _connection = connection;
-            _reply = reply;
-            Node = node;
-            Version = version;
-            Offset = offset;
-            Length = length;
-        }
-
-        /// <summary>The node serving the read ("host:port").</summary>
-        public string Node { get; }
-
-        public BlockVersion Version { get; }
-
-        /// <summary>Where in the block the asked bytes start.</summary>
-        public long Offset { get; }
-
-        /// <summary>How many bytes were asked for.</summary>
-        public long Length { get; }
-
-        /// <summary>
-        /// Writes the asked bytes to <paramref name="destination"/> as their chunks are verified. Throws
-        /// <see cref="ChecksumMismatchException"/> or <see cref="ReplicaUnavailableException"/> for the replica's
-        /// failures, and the destination's own exception for the destination's.
-        /// </summary>
-        public async Task CopyToAsync(Stream destination, CancellationToken cancellationToken = default)
-        {
-            ArgumentNullException.ThrowIfNull(destination);
-            if (Interlocked.Exchange(ref _copied, 1) != 0)
-            {
-                throw new InvalidOperationException($"the read of {Version} from {Node} was already taken in");
-            }
-            try
-            {
-                await ReceiveAsync(_connection, Node, Version, _reply, Offset, Length, destination, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DestinationFailedException e)
-            {
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException!).Throw();
-                throw;
-            }
-            catch (Exception e) when (IsConnectionFailure(e) || e is ArgumentOutOfRangeException)
-            {
-                throw new ReplicaUnavailableException(Node, Version, TransferStatus.Unreachable, e.Message, e);
-            }
-        }
-
-        /// <summary>Closes the connection; a second call does nothing.</summary>
-        public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? _connection.DisposeAsync() : ValueTask.CompletedTask;
-    }
-
     /// <summary>Carries a destination stream's exception past the handler that blames the node.</summary>
-    private sealed class DestinationFailedException(Exception inner) : Exception(inner.Message, inner);
+    internal sealed class DestinationFailedException(Exception inner) : Exception(inner.Message, inner);
 
     /// <summary>Packets taken off the socket ahead of the one being opened, checked and written.</summary>
     private const int ReceiveAhead = 4;
@@ -285,7 +222,7 @@ public sealed class BlockTransferClient
     /// other opens them (decrypts, over TLS), verifies their chunks and writes them out, so the cipher does not
     /// hold up the socket.
     /// </summary>
-    private static async Task ReceiveAsync(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
+    internal static async Task ReceiveAsync(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
     {
         var received = Channel.CreateBounded<ReceivedFrame>(new BoundedChannelOptions(ReceiveAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -398,7 +335,7 @@ public sealed class BlockTransferClient
         }
     }
 
-    private static bool IsConnectionFailure(Exception e) =>
+    internal static bool IsConnectionFailure(Exception e) =>
         e is IOException or SocketException or TimeoutException or BlockProtocolException or ObjectDisposedException
         && e is not BlockTransferException;
 

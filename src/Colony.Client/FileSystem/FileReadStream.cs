@@ -121,7 +121,7 @@ internal sealed class FileReadStream : Stream
     public override async Task CopyToAsync(Stream destination, int bufferSize, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
-        Task<BlockTransferClient.BlockRead?>? ahead = null;
+        Task<BlockRead?>? ahead = null;
         try
         {
             while (_position < Length)
@@ -129,7 +129,7 @@ internal sealed class FileReadStream : Stream
                 var block = BlockAt(_position);
                 long inBlock = _position - block.Offset;
                 long length = block.Length - inBlock;
-                BlockTransferClient.BlockRead? opened = ahead is null ? null : await ahead.ConfigureAwait(false);
+                BlockRead? opened = ahead is null ? null : await ahead.ConfigureAwait(false);
                 long following = block.Offset + block.Length;
                 ahead = following < Length ? OpenAheadAsync(BlockAt(following), cancellationToken) : null;
                 await ReadBlockAsync(block, inBlock, length, destination, opened, cancellationToken).ConfigureAwait(false);
@@ -149,7 +149,7 @@ internal sealed class FileReadStream : Stream
     /// Opens the read of a whole block from the replica <see cref="ReadFromReplicasAsync"/> would try first, or returns null
     /// (a local replica comes first, or the open failed: the read then goes the usual way, with its fail-over).
     /// </summary>
-    private async Task<BlockTransferClient.BlockRead?> OpenAheadAsync(LocatedBlockResponse block, CancellationToken cancellationToken)
+    private async Task<BlockRead?> OpenAheadAsync(LocatedBlockResponse block, CancellationToken cancellationToken)
     {
         if (block.Nodes.Count == 0 || (_fs.LocalReplicas is { } local && block.Nodes.Contains(local.Node)))
         {
@@ -182,7 +182,7 @@ internal sealed class FileReadStream : Stream
 
     /// <summary>Reads [offset, +length) of a block into <paramref name="destination"/>, failing over between replicas.</summary>
     /// <param name="opened">A read of this block opened ahead, used if it matches the first replica tried; disposed in any case.</param>
-    private async Task ReadBlockAsync(LocatedBlockResponse block, long offset, long length, Stream destination, BlockTransferClient.BlockRead? opened, CancellationToken cancellationToken)
+    private async Task ReadBlockAsync(LocatedBlockResponse block, long offset, long length, Stream destination, BlockRead? opened, CancellationToken cancellationToken)
     {
         var counted = new CountingStream(destination);
         try
@@ -199,7 +199,7 @@ internal sealed class FileReadStream : Stream
         }
     }
 
-    private async Task ReadFromReplicasAsync(LocatedBlockResponse block, long offset, long length, CountingStream counted, BlockTransferClient.BlockRead? opened, CancellationToken cancellationToken)
+    private async Task ReadFromReplicasAsync(LocatedBlockResponse block, long offset, long length, CountingStream counted, BlockRead? opened, CancellationToken cancellationToken)
     {
         var version = new BlockVersion(new BlockId(block.BlockId), new GenerationStamp(block.Stamp));
         var tried = new HashSet<string>();

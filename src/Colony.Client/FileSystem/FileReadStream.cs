@@ -267,6 +267,12 @@ internal sealed class FileReadStream : Stream
                         }
                         else
                         {
+                            if (opened is { } unused)
+                            {
+                                // Opened from another replica or for other bytes: let its node stop sending now.
+                                opened = null;
+                                await unused.DisposeAsync().ConfigureAwait(false);
+                            }
                             await _fs.Transfers.ReadBlockAsync(node, version, from, rest, counted, block.Token ?? "", cancellationToken).ConfigureAwait(false);
                         }
                         return;

@@ -92,6 +92,13 @@ public sealed partial class SegmentedLogStore
             WalRecord.WriteHardState(record[WalRecord.HeaderBytes..], hardState);
             EndRecord(record, WalRecordKind.HardState);
         }
+        if (restartLog || clamped)
+        {
+            // What was returned is durable before anything else happens: a snapshot installed next writes its own
+            // file at once, and a crash after that would otherwise read the stale log, or the higher commit index,
+            // beside the new snapshot.
+            SyncActive();
+        }
         _compactionDue = true;
         return new PersistentState(hardState, snapshot, entries);
     }

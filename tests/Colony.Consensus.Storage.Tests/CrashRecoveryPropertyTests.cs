@@ -14,7 +14,7 @@ public class CrashRecoveryPropertyTests
     [Fact]
     public void Random_workloads_with_crashes_recover_a_state_the_model_allows()
     {
-        for (ulong seed = 0; seed < 150; seed++)
+        for (ulong seed = 0; seed < 2000; seed++)
         {
             new Workload(seed, injectFailures: false).Run(steps: 250);
         }
@@ -23,7 +23,7 @@ public class CrashRecoveryPropertyTests
     [Fact]
     public void Random_workloads_with_injected_io_failures_recover_a_state_the_model_allows()
     {
-        for (ulong seed = 1000; seed < 1150; seed++)
+        for (ulong seed = 100_000; seed < 102_000; seed++)
         {
             new Workload(seed, injectFailures: true).Run(steps: 250);
         }

@@ -21,6 +21,15 @@ public sealed class LogStoreOptions
     /// </summary>
     public int MaxBufferedBytes { get; init; } = 8 << 20;
 
+    /// <summary>
+    /// Zeros written ahead of the log's end in the active segment, this many bytes at a time (never past
+    /// <see cref="SegmentBytes"/>), so that the fsync after an append only writes data: on ext4 or XFS an append
+    /// that grows the file or fills a hole also commits the file system's journal, a second flush. Recovery reads
+    /// zeros after the last record as the log's end. Default 4 MiB; 0 turns it off (a segment then ends where
+    /// its last record does); at most 1 GiB.
+    /// </summary>
+    public int PreallocateBytes { get; init; } = 4 << 20;
+
     /// <summary>The largest snapshot data the store writes. Default 1 GiB; at most what one array holds.</summary>
     public long MaxSnapshotBytes { get; init; } = 1L << 30;
 
@@ -30,6 +39,7 @@ public sealed class LogStoreOptions
     {
         Require(SegmentBytes is >= 1 << 10 and <= 4L << 30, nameof(SegmentBytes), SegmentBytes, "must be between 1 KiB and 4 GiB");
         Require(MaxRecordBytes is >= 256 and <= MaxRecordBytesCeiling, nameof(MaxRecordBytes), MaxRecordBytes, "must be between 256 B and 1 GiB");
+        Require(PreallocateBytes is >= 0 and <= 1 << 30, nameof(PreallocateBytes), PreallocateBytes, "must be between 0 (off) and 1 GiB");
         Require(MaxBufferedBytes is >= 4 << 10 and <= 1 << 30, nameof(MaxBufferedBytes), MaxBufferedBytes, "must be between 4 KiB and 1 GiB");
         Require(MaxSnapshotBytes >= 0 && MaxSnapshotBytes <= Array.MaxLength - SnapshotFile.HeaderBytes - SnapshotFile.MaxMembershipBytes - SnapshotFile.TrailerBytes,
             nameof(MaxSnapshotBytes), MaxSnapshotBytes, "must fit in one array with the snapshot's header");

@@ -190,7 +190,9 @@ public sealed partial class SegmentedLogStore
         {
             var status = WalRecord.TryRead(
                 bytes.AsSpan(offset), LogStoreOptions.MaxRecordBytesCeiling, out var kind, out var payload, out int recordBytes);
-            if (status == WalReadStatus.End)
+            // Zeros to the end are space written ahead for records (LogStoreOptions.PreallocateBytes), or a tail a
+            // crash zeroed: either way no record. A torn record before zeros is not all zeros, and stops the read.
+            if (status == WalReadStatus.End || bytes.AsSpan(offset).IndexOfAnyExcept((byte)0) < 0)
             {
                 complete = position >= 2;
                 return offset;
@@ -261,7 +263,9 @@ public sealed partial class SegmentedLogStore
         {
             var last = _segments[^1];
             _activeFile = _fileSystem.Open(last.Path, FileOpenMode.ReadWrite);
-            Invariant.Check(_activeFile.Length == last.Length, "segment length changed while loading: {0}", last.Path);
+            // Longer than its records by the zeros written ahead of them, which the next records overwrite.
+            _activeFileBytes = _activeFile.Length;
+            Invariant.Check(_activeFileBytes >= last.Length, "segment length changed while loading: {0}", last.Path);
             _activeWrittenBytes = last.Length;
             _activeHasRecords = last.Length > WalRecord.PrologueBytes;
             return;

@@ -42,6 +42,7 @@ public sealed partial class SegmentedLogStore : IRaftLogStore
     private readonly List<Segment> _segments = []; // oldest first; the last one is active
     private IStorageFile? _activeFile;
     private long _activeWrittenBytes;
+    private long _activeFileBytes; // the active file's length: its records, then the zeros written ahead of them
     private bool _activeUnsynced; // bytes written to the active file since its last fsync
     private bool _activeHasRecords; // the active segment holds more than its prologue
     private bool _directoryUnsynced; // a segment was created since the directory's last fsync
@@ -359,6 +360,29 @@ public sealed partial class SegmentedLogStore : IRaftLogStore
         BytesWritten += _buffer.Length;
         _activeUnsynced = true;
         _buffer.Clear();
+        if (_activeWrittenBytes > _activeFileBytes)
+        {
+            _activeFileBytes = _activeWrittenBytes;
+            Preallocate();
+        }
+    }
+
+    private static readonly byte[] Zeros = new byte[64 << 10];
+
+    /// <summary>
+    /// Writes zeros after the records, <see cref="LogStoreOptions.PreallocateBytes"/> of them but not past the segment's
+    /// size, for the appends that follow to overwrite. They become durable with the records' fsync, the one fsync in
+    /// a step's worth of appends that grows the file.
+    /// </summary>
+    private void Preallocate()
+    {
+        long target = Math.Min(_activeWrittenBytes + _options.PreallocateBytes, _options.SegmentBytes);
+        while (_activeFileBytes < target)
+        {
+            int count = (int)Math.Min(Zeros.Length, target - _activeFileBytes);
+            _activeFile!.Write(_activeFileBytes, Zeros.AsSpan(0, count));
+            _activeFileBytes += count;
+        }
     }
 
     /// <summary>Told how long each fsync of the log took (for the node's fsync latency histogram).</summary>
@@ -402,6 +426,7 @@ public sealed partial class SegmentedLogStore : IRaftLogStore
         _activeFile = _fileSystem.Open(segment.Path, FileOpenMode.CreateNew);
         _segments.Add(segment);
         _activeWrittenBytes = 0;
+        _activeFileBytes = 0;
         _activeHasRecords = false;
         _directoryUnsynced = true;
 

@@ -123,6 +123,8 @@ public class CrashRecoveryPropertyTests
                 SegmentBytes = 1024 + _random.Next(4) * 1024,
                 MaxBufferedBytes = 4096,
                 MaxRecordBytes = 2048,
+                // Zeros ahead of the records: none, a few records' worth at a time, or the whole segment at once.
+                PreallocateBytes = _random.Next(3) switch { 0 => 0, 1 => 64 + _random.Next(512), _ => 1 << 20 },
             };
         }
 

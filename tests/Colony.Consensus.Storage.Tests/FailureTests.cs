@@ -9,7 +9,7 @@ public class FailureTests
     [Fact]
     public void A_full_disk_surfaces_and_the_store_refuses_every_further_call()
     {
-        using var log = new SimLog();
+        using var log = new SimLog(SimLog.EndsAtLastRecord);
         log.AppendAndSync(Range(1, 1, 10, 100));
         log.FileSystem.CapacityBytes = log.FileSystem.UsedBytes + 500;
 

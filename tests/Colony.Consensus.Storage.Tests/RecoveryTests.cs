@@ -9,7 +9,7 @@ public class RecoveryTests
     /// <summary>Entries 1..5 synced, then entry 6 synced: returns the log and where record 6 starts and ends.</summary>
     private static (SimLog Log, long Start, long End) LogWithLastRecord(int dataBytes = 40)
     {
-        var log = new SimLog();
+        var log = new SimLog(SimLog.EndsAtLastRecord);
         log.Store.SetHardState(new HardState(1, 1, 3));
         log.AppendAndSync(Range(1, 1, 5, dataBytes));
         long start = log.FileSystem.FileLength(log.LastSegment());
@@ -126,7 +126,7 @@ public class RecoveryTests
     [Fact]
     public void A_gap_in_the_indexes_ends_the_log()
     {
-        using var log = new SimLog();
+        using var log = new SimLog(SimLog.EndsAtLastRecord);
         log.AppendAndSync(Range(1, 1, 5));
         string segment = log.LastSegment();
         long validLength = log.FileSystem.FileLength(segment);
@@ -148,14 +148,35 @@ public class RecoveryTests
     }
 
     [Fact]
-    public void A_zero_filled_tail_is_cut_off()
+    public void A_zero_filled_tail_ends_the_log_and_the_next_records_go_over_it()
     {
-        using var log = new SimLog();
+        using var log = new SimLog(SimLog.EndsAtLastRecord);
         log.AppendAndSync(Range(1, 1, 5));
         string segment = log.LastSegment();
         long validLength = log.FileSystem.FileLength(segment);
         using (var file = log.FileSystem.Open(segment, FileOpenMode.ReadWrite))
         {
+            file.SetLength(validLength + 4096);
+            file.Sync();
+        }
+
+        AssertSame(Range(1, 1, 5), log.Restart().Entries);
+        Assert.Equal(validLength + 4096, log.FileSystem.FileLength(segment));
+        log.AppendAndSync(Make(1, 6));
+        AssertSame(Range(1, 1, 6), log.CrashAndRestart().Entries);
+        Assert.Equal(validLength + 4096, log.FileSystem.FileLength(segment));
+    }
+
+    [Fact]
+    public void A_torn_record_in_front_of_zeros_is_cut_with_them()
+    {
+        using var log = new SimLog(SimLog.EndsAtLastRecord);
+        log.AppendAndSync(Range(1, 1, 5));
+        string segment = log.LastSegment();
+        long validLength = log.FileSystem.FileLength(segment);
+        using (var file = log.FileSystem.Open(segment, FileOpenMode.ReadWrite))
+        {
+            file.Write(validLength, [17, 0, 0, 0, 1, 2, 3, 4, 1]); // a header promising 17 bytes, then zeros
             file.SetLength(validLength + 4096);
             file.Sync();
         }
@@ -265,7 +286,7 @@ public class RecoveryTests
     [Fact]
     public void A_checksummed_record_that_does_not_decode_fails_loudly_instead_of_being_cut()
     {
-        using var log = new SimLog();
+        using var log = new SimLog(SimLog.EndsAtLastRecord);
         log.AppendAndSync(Range(1, 1, 3));
         string segment = log.LastSegment();
         long length = log.FileSystem.FileLength(segment);

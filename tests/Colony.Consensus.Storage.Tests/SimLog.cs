@@ -24,6 +24,9 @@ internal sealed class SimLog : IDisposable
     /// <summary>What the last Load returned.</summary>
     public PersistentState State { get; private set; }
 
+    /// <summary>No zeros written ahead: a segment's file ends at its last record, for tests that write past it.</summary>
+    public static LogStoreOptions EndsAtLastRecord => new() { PreallocateBytes = 0 };
+
     /// <summary>Small segments: a few 100-byte entries each.</summary>
     public static LogStoreOptions SmallSegments => new() { SegmentBytes = 1024, MaxBufferedBytes = 4096 };
 

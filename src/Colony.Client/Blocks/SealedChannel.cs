@@ -1,27 +1,30 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Colony.Storage.Blocks.Transfer;
+using NSec.Cryptography;
 
 namespace Colony.Client.Blocks;
 
 /// <summary>
 /// The record layer of a block connection after its mutual TLS handshake. TLS authenticates both ends and carries
-/// fresh keys from the connecting side; from then on every frame travels as one AES-128-GCM record:
+/// fresh keys from the connecting side; from then on every frame travels as one AEGIS-128L record (RFC 10032):
 /// <code>
-/// kind (u8: 1 control, 2 data) · reserved (3 bytes, zero) · plaintext length (u32, little-endian) · ciphertext · tag (16)
+/// kind (u8: 1 control, 2 data) · reserved (3 bytes, zero) · plaintext length (u32, little-endian) · ciphertext · tag (32)
 /// </code>
 /// The 8-byte header is the associated data. Nonces are never sent: each side counts the records of each kind in each
 /// direction, so a record dropped, replayed, reordered or moved to another connection fails to open. Control frames
 /// use a key of this connection alone. Data packets use the <see cref="DataKey"/>, which a write pipeline shares from
 /// its client down to its last node: a node forwards a packet's record as it arrived instead of decrypting and
 /// encrypting it again, so a put through three nodes costs four passes of the cipher instead of six, and each packet
-/// is one record and one send instead of sixteen TLS records.
+/// is one record and one send instead of sixteen TLS records. AEGIS-128L rather than AES-GCM: both run on the AES
+/// instructions, but AEGIS needs no carry-less multiplication pass and runs about three times as fast a core.
 /// </summary>
 internal sealed class SealedChannel : IDisposable
 {
     public const int HeaderSize = 8;
-    public const int TagSize = 16;
+    public const int TagSize = 32;
     public const int KeySize = 16;
+    private const int NonceSize = 16;
 
     /// <summary>What the connecting side sends inside TLS: a version byte, the control key, the data key.</summary>
     public const int KeyMessageSize = 1 + (2 * KeySize);
@@ -29,14 +32,15 @@ internal sealed class SealedChannel : IDisposable
     /// <summary>The accepting side's one-byte answer inside TLS, the last thing either side reads through TLS.</summary>
     public const byte Confirmation = 1;
 
-    private const byte KeyVersion = 1;
+    /// <summary>2: AEGIS-128L records (1 was AES-128-GCM); both ends of a cluster are upgraded together.</summary>
+    private const byte KeyVersion = 2;
     private const byte ControlKind = 1;
     private const byte DataKind = 2;
 
-    private readonly AesGcm _controlSend;
-    private readonly AesGcm _controlReceive;
-    private readonly AesGcm _dataSend;
-    private readonly AesGcm _dataReceive;
+    internal static readonly AeadAlgorithm Cipher = AeadAlgorithm.Aegis128L;
+
+    private readonly Key _controlKey;
+    private readonly Key _dataKey;
     private readonly bool _dataKeyInherited;
     private readonly byte _sendDirection;
     private readonly byte _receiveDirection;
@@ -47,10 +51,8 @@ internal sealed class SealedChannel : IDisposable
 
     private SealedChannel(ReadOnlySpan<byte> controlKey, DataKey dataKey, bool dataKeyInherited, bool connecting)
     {
-        _controlSend = new AesGcm(controlKey, TagSize);
-        _controlReceive = new AesGcm(controlKey, TagSize);
-        _dataSend = new AesGcm(dataKey.Bytes, TagSize);
-        _dataReceive = new AesGcm(dataKey.Bytes, TagSize);
+        _controlKey = Key.Import(Cipher, controlKey, KeyBlobFormat.RawSymmetricKey);
+        _dataKey = Key.Import(Cipher, dataKey.Bytes, KeyBlobFormat.RawSymmetricKey);
         DataKey = dataKey;
         _dataKeyInherited = dataKeyInherited;
         _sendDirection = connecting ? (byte)0 : (byte)1;
@@ -113,10 +115,10 @@ internal sealed class SealedChannel : IDisposable
         byte kind = data ? DataKind : ControlKind;
         long counter = data ? _dataSent++ : _controlSent++;
         WriteHeader(record, kind, frame.Length);
-        Span<byte> nonce = stackalloc byte[12];
+        Span<byte> nonce = stackalloc byte[NonceSize];
         WriteNonce(nonce, _sendDirection, kind, counter);
-        (data ? _dataSend : _controlSend).Encrypt(
-            nonce, frame, record.Slice(HeaderSize, frame.Length), record.Slice(HeaderSize + frame.Length, TagSize), record[..HeaderSize]);
+        // Ciphertext then tag, in place when the frame already sits in the record's buffer after the header.
+        Cipher.Encrypt(data ? _dataKey : _controlKey, nonce, record[..HeaderSize], frame, record.Slice(HeaderSize, frame.Length + TagSize));
         return RecordLength(frame.Length);
     }
 
@@ -151,13 +153,9 @@ internal sealed class SealedChannel : IDisposable
             throw new ArgumentException("record body and frame buffer do not match the header");
         }
         long counter = data ? _dataReceived : _controlReceived;
-        Span<byte> nonce = stackalloc byte[12];
+        Span<byte> nonce = stackalloc byte[NonceSize];
         WriteNonce(nonce, _receiveDirection, header[0], counter);
-        try
-        {
-            (data ? _dataReceive : _controlReceive).Decrypt(nonce, body[..length], body[length..], frame[..length], header);
-        }
-        catch (AuthenticationTagMismatchException)
+        if (!Cipher.Decrypt(data ? _dataKey : _controlKey, nonce, header, body, frame[..length]))
         {
             throw new BlockProtocolException("a sealed record failed authentication (altered, replayed, reordered or from another connection)");
         }
@@ -202,22 +200,19 @@ internal sealed class SealedChannel : IDisposable
         BinaryPrimitives.WriteUInt32LittleEndian(record[4..], (uint)frameLength);
     }
 
-    /// <summary>Direction (u8) · kind (u8) · zero (u16) · counter (u64): unique per key for the life of the connection.</summary>
+    /// <summary>Direction (u8) · kind (u8) · zero (6 bytes) · counter (u64): unique per key for the life of the connection.</summary>
     private static void WriteNonce(Span<byte> nonce, byte direction, byte kind, long counter)
     {
+        nonce.Clear();
         nonce[0] = direction;
         nonce[1] = kind;
-        nonce[2] = 0;
-        nonce[3] = 0;
-        BinaryPrimitives.WriteInt64LittleEndian(nonce[4..], counter);
+        BinaryPrimitives.WriteInt64LittleEndian(nonce[8..], counter);
     }
 
     public void Dispose()
     {
-        _controlSend.Dispose();
-        _controlReceive.Dispose();
-        _dataSend.Dispose();
-        _dataReceive.Dispose();
+        _controlKey.Dispose();
+        _dataKey.Dispose();
     }
 }
 

@@ -127,10 +127,27 @@ public sealed class SealedChannelTests
         using (SealedChannel.Connecting(null, message))
         {
         }
-        message[0] = 2;
-
+        message[0] = 1; // AES-128-GCM records, before AEGIS-128L
+        Assert.Throws<BlockProtocolException>(() => SealedChannel.Accepting(message));
+        message[0] = 3;
         Assert.Throws<BlockProtocolException>(() => SealedChannel.Accepting(message));
         Assert.Throws<BlockProtocolException>(() => SealedChannel.Accepting(message.AsSpan(1).ToArray()));
+    }
+
+    [Fact]
+    public void The_cipher_is_AEGIS_128L_as_RFC_10032_gives_it()
+    {
+        // The RFC's first AEGIS-128L test vector: one block of zeros, no associated data, a 256-bit tag.
+        byte[] key = Convert.FromHexString("10010000000000000000000000000000");
+        byte[] nonce = Convert.FromHexString("10000200000000000000000000000000");
+        byte[] expected = Convert.FromHexString(
+            "c1c0e58bd913006feba00f4b3cc3594e" + "25835bfbb21632176cf03840687cb968cace4617af1bd0f7d064c639a5c79ee4");
+        using var imported = NSec.Cryptography.Key.Import(SealedChannel.Cipher, key, NSec.Cryptography.KeyBlobFormat.RawSymmetricKey);
+
+        byte[] sealedBlock = new byte[16 + SealedChannel.TagSize];
+        SealedChannel.Cipher.Encrypt(imported, nonce, [], new byte[16], sealedBlock);
+
+        Assert.Equal(Convert.ToHexString(expected), Convert.ToHexString(sealedBlock));
     }
 
     private static byte[] Seal(SealedChannel channel, byte[] frame)

@@ -21,9 +21,12 @@ internal sealed class ExecutorProcess : IAsyncDisposable
     private readonly Task _reading;
     private readonly Task _readingErrors;
 
-    private ExecutorProcess(Process process, string? job, string home, Action<ExecutorMessage> received)
+    private readonly long _memoryLimit;
+
+    private ExecutorProcess(Process process, string? job, string home, long memoryLimit, Action<ExecutorMessage> received)
     {
         _process = process;
+        _memoryLimit = memoryLimit;
         Job = job;
         Home = home;
         _readingErrors = Task.Run(ReadErrorsAsync);
@@ -115,7 +118,7 @@ internal sealed class ExecutorProcess : IAsyncDisposable
             start.Environment["DOTNET_GCHeapHardLimit"] = options.ExecutorMemoryLimitBytes.ToString("X", System.Globalization.CultureInfo.InvariantCulture);
         }
         var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start the executor ({program})");
-        return new ExecutorProcess(process, job, home, received);
+        return new ExecutorProcess(process, job, home, options.ExecutorMemoryLimitBytes, received);
     }
 
     private static bool IsCredential(string variable) =>
@@ -175,7 +178,20 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         {
             tail = string.Join(" | ", _stderr);
         }
-        return $"the executor exited with code {_process.ExitCode}" + (tail.Length > 0 ? $": {tail}" : "");
+        return ExitReason(_process.ExitCode, tail, _memoryLimit);
+    }
+
+    /// <summary>
+    /// Why an executor ended, from its exit code and the last lines of its standard error. Running out of memory
+    /// usually reaches the task as an <see cref="OutOfMemoryException"/>, but when another thread (or the runtime
+    /// itself) is the one whose allocation fails, the runtime aborts with "Out of memory.": that is named for what it is.
+    /// </summary>
+    internal static string ExitReason(int exitCode, string stderrTail, long memoryLimit)
+    {
+        string exited = $"exited with code {exitCode}" + (stderrTail.Length > 0 ? $": {stderrTail}" : "");
+        return stderrTail.Contains("Out of memory.", StringComparison.Ordinal)
+            ? $"the executor ran out of memory{(memoryLimit > 0 ? $" (its limit is {memoryLimit} bytes)" : "")}; the runtime stopped it ({exited})"
+            : $"the executor {exited}";
     }
 
     private async Task ReadAsync(Action<ExecutorMessage> received)

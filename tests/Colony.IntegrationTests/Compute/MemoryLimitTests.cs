@@ -26,7 +26,8 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
         Assert.True(code != 0, said);
         var hog = (await cluster.Jobs.ListAsync()).Single();
         Assert.Equal("failed", hog.State);
-        Assert.Contains("OutOfMemoryException", hog.Error ?? "", StringComparison.Ordinal);
+        // The task's own allocation fails (OutOfMemoryException), or another thread's, and the runtime stops the executor.
+        Assert.Matches("OutOfMemoryException|ran out of memory", hog.Error ?? "");
         Assert.Contains("4 times", hog.Error ?? "", StringComparison.Ordinal);
         Assert.All(cluster.Cluster.Ids, node => Assert.True(cluster.Cluster.IsRunning(node), $"node {node} died with the job: {said}"));
 

@@ -5,19 +5,22 @@ namespace Colony.Client.Blocks;
 
 /// <summary>
 /// A read the node has agreed to serve: <see cref="CopyToAsync"/> takes in its bytes, verified, once. Disposing it
-/// closes the connection, whether or not the bytes were taken.
+/// keeps the connection for the next read from the node if the bytes were all taken, and closes it otherwise.
 /// </summary>
 public sealed class BlockRead : IAsyncDisposable
 {
     private readonly FrameConnection _connection;
     private readonly ReadBlockReply _reply;
+    private readonly IdleConnections _idle;
     private int _copied;
     private int _disposed;
+    private volatile bool _clean;
 
-    internal BlockRead(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length)
+    internal BlockRead(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, IdleConnections idle)
     {
         _connection = connection;
         _reply = reply;
+        _idle = idle;
         Node = node;
         Version = version;
         Offset = offset;
@@ -49,7 +52,7 @@ public sealed class BlockRead : IAsyncDisposable
         }
         try
         {
-            await BlockTransferClient.ReceiveAsync(_connection, Node, Version, _reply, Offset, Length, destination, cancellationToken).ConfigureAwait(false);
+            _clean = await BlockTransferClient.ReceiveAsync(_connection, Node, Version, _reply, Offset, Length, destination, cancellationToken).ConfigureAwait(false);
         }
         catch (BlockTransferClient.DestinationFailedException e)
         {
@@ -62,6 +65,9 @@ public sealed class BlockRead : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the connection; a second call does nothing.</summary>
-    public ValueTask DisposeAsync() => Interlocked.Exchange(ref _disposed, 1) == 0 ? _connection.DisposeAsync() : ValueTask.CompletedTask;
+    /// <summary>Keeps the connection for reuse after a read taken in whole, else closes it; a second call does nothing.</summary>
+    public ValueTask DisposeAsync() =>
+        Interlocked.Exchange(ref _disposed, 1) != 0 ? ValueTask.CompletedTask
+        : _clean ? _idle.ReturnAsync(Node, _connection)
+        : _connection.DisposeAsync();
 }

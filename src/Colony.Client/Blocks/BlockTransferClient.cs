@@ -10,20 +10,33 @@ namespace Colony.Client.Blocks;
 
 /// <summary>
 /// Moves block bytes to and from data nodes: <see cref="WriteBlockAsync"/> streams a block through a write
-/// pipeline, <see cref="ReadBlockAsync"/> reads a verified byte range of one replica. Stateless and thread-safe.
+/// pipeline, <see cref="ReadBlockAsync"/> reads a verified byte range of one replica. Thread-safe. A connection that
+/// finished a read is kept for the next read from the same node (<see cref="BlockTransferOptions.IdleTimeout"/>);
+/// disposing the client closes those.
 /// </summary>
-public sealed class BlockTransferClient
+public sealed class BlockTransferClient : IAsyncDisposable, IDisposable
 {
     /// <summary>The block size assumed for the free-space check when the source's length is unknown.</summary>
     public const long DefaultBlockSize = 64L * 1024 * 1024;
 
+    /// <summary>Idle connections kept per node: a file reader uses one, and one more for the read it opens ahead.</summary>
+    private const int IdlePerNode = 4;
+
     private readonly BlockTransferOptions _options;
+    private readonly IdleConnections _idle;
 
     public BlockTransferClient(BlockTransferOptions? options = null)
     {
         _options = options ?? new BlockTransferOptions();
         _options.Validate();
+        _idle = new IdleConnections(_options.IdleTimeout, IdlePerNode, TimeProvider.System);
     }
+
+    /// <summary>Closes the connections kept for reuse.</summary>
+    public ValueTask DisposeAsync() => _idle.DisposeAsync();
+
+    /// <summary>Closes the connections kept for reuse (closing a socket does not wait on the network).</summary>
+    public void Dispose() => _idle.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     /// <summary>
     /// Writes the rest of <paramref name="source"/> as block <paramref name="version"/> through <paramref name="pipeline"/>
@@ -172,19 +185,34 @@ public sealed class BlockTransferClient
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(length);
+        var read = new ReadBlockRequest(version, offset, length, token);
+        byte[] request = new byte[read.FrameLength];
+        read.WriteFrame(request);
         FrameConnection? connection = null;
         try
         {
-            connection = await FrameConnection.ConnectAsync(node, _options, cancellationToken).ConfigureAwait(false);
-            var read = new ReadBlockRequest(version, offset, length, token);
-            byte[] request = new byte[read.FrameLength];
-            read.WriteFrame(request);
-            await connection.WriteAsync(request, cancellationToken).ConfigureAwait(false);
-            ReadBlockReply reply;
-            using (PooledFrame frame = await connection.ReadFrameAsync(FrameType.ReadReply, cancellationToken).ConfigureAwait(false))
+            (FrameConnection Connection, ReadBlockReply Reply)? asked = null;
+            if (await _idle.TakeAsync(node).ConfigureAwait(false) is { } kept)
             {
-                reply = ReadBlockReply.Decode(frame.Body.Span);
+                connection = kept;
+                try
+                {
+                    asked = (kept, await AskAsync(kept, request, cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception e) when (IsConnectionFailure(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    // The node closed the kept connection (it restarted, or stopped waiting): ask on a new one.
+                    await kept.DisposeAsync().ConfigureAwait(false);
+                    connection = null;
+                }
             }
+            if (asked is null)
+            {
+                FrameConnection fresh = await FrameConnection.ConnectAsync(node, _options, cancellationToken).ConfigureAwait(false);
+                connection = fresh;
+                asked = (fresh, await AskAsync(fresh, request, cancellationToken).ConfigureAwait(false));
+            }
+            (FrameConnection open, ReadBlockReply reply) = asked.Value;
             if (reply.Status != TransferStatus.Ok)
             {
                 throw new ReplicaUnavailableException(node, version, reply.Status, reply.Message);
@@ -194,7 +222,7 @@ public sealed class BlockTransferClient
             {
                 throw new BlockProtocolException($"asked for [{offset}, +{length}), the node sends [{reply.StartOffset}, +{reply.Length})");
             }
-            var opened = new BlockRead(connection, node, version, reply, offset, length);
+            var opened = new BlockRead(open, node, version, reply, offset, length, _idle);
             connection = null;
             return opened;
         }
@@ -211,6 +239,14 @@ public sealed class BlockTransferClient
         }
     }
 
+    /// <summary>Sends a read request and returns the node's answer to it.</summary>
+    private static async Task<ReadBlockReply> AskAsync(FrameConnection connection, byte[] request, CancellationToken cancellationToken)
+    {
+        await connection.WriteAsync(request, cancellationToken).ConfigureAwait(false);
+        using PooledFrame frame = await connection.ReadFrameAsync(FrameType.ReadReply, cancellationToken).ConfigureAwait(false);
+        return ReadBlockReply.Decode(frame.Body.Span);
+    }
+
     /// <summary>Carries a destination stream's exception past the handler that blames the node.</summary>
     internal sealed class DestinationFailedException(Exception inner) : Exception(inner.Message, inner);
 
@@ -220,37 +256,50 @@ public sealed class BlockTransferClient
     /// <summary>
     /// Receives the packets of one read in two stages that run side by side: one takes records off the socket, the
     /// other opens them (decrypts, over TLS), verifies their chunks and writes them out, so the cipher does not
-    /// hold up the socket.
+    /// hold up the socket. The first stage stops by itself after the read's last byte, so a read that ends well
+    /// leaves nothing pending on the connection, and it can serve another (returns true then).
     /// </summary>
-    internal static async Task ReceiveAsync(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
+    internal static async Task<bool> ReceiveAsync(FrameConnection connection, string node, BlockVersion version, ReadBlockReply reply, long offset, long length, Stream destination, CancellationToken cancellationToken)
     {
         var received = Channel.CreateBounded<ReceivedFrame>(new BoundedChannelOptions(ReceiveAhead) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Task receiving = ReceiveFramesAsync(connection, received.Writer, stop.Token);
+        Task receiving = ReceiveFramesAsync(connection, received.Writer, reply.Length, reply.ChunkSize, stop.Token);
+        bool consumed = false;
+        bool leftOver = false;
         try
         {
             await ConsumeAsync(connection, received.Reader, receiving, node, version, reply, offset, length, destination, cancellationToken).ConfigureAwait(false);
+            consumed = true;
         }
         finally
         {
+            // A receiving stage that counted the read's last byte has ended, or is ending, by itself; one still reading
+            // (a node that sent more than it said) is stopped, and its connection can carry nothing more.
             await stop.CancelAsync().ConfigureAwait(false);
             await receiving.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             while (received.Reader.TryRead(out ReceivedFrame? left))
             {
+                leftOver = true;
                 left.Dispose();
             }
         }
+        return consumed && receiving.IsCompletedSuccessfully && !leftOver;
     }
 
-    private static async Task ReceiveFramesAsync(FrameConnection connection, ChannelWriter<ReceivedFrame> frames, CancellationToken cancellationToken)
+    /// <summary>Takes the read's packets off the socket until their data adds up to <paramref name="dataBytes"/> (at least one packet).</summary>
+    private static async Task ReceiveFramesAsync(FrameConnection connection, ChannelWriter<ReceivedFrame> frames, long dataBytes, int chunkSize, CancellationToken cancellationToken)
     {
         await Task.Yield();
         try
         {
-            while (true)
+            long counted = 0;
+            do
             {
                 ReceivedFrame frame = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false)
                     ?? throw new EndOfStreamException($"{connection.Remote} closed the connection");
+                // Counted from the frame's length, before it is opened; the consumer checks each packet in full. Anything
+                // but a data packet ends the stage and fails the read there.
+                counted = frame.IsData ? counted + DataPacketHeader.DataLengthOfBody(frame.FrameLength - FrameHeader.Size, chunkSize) : dataBytes;
                 try
                 {
                     await frames.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
@@ -261,6 +310,7 @@ public sealed class BlockTransferClient
                     throw;
                 }
             }
+            while (counted < dataBytes);
         }
         finally
         {
@@ -278,9 +328,9 @@ public sealed class BlockTransferClient
             }
             if (!await frames.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                // The receiving stage ended: its failure is this read's.
+                // The receiving stage ended: its failure is this read's, or the packets it counted ended early.
                 await receiving.ConfigureAwait(false);
-                throw new EndOfStreamException($"{node} closed the connection");
+                throw new BlockProtocolException($"{node} ended the read before its last packet");
             }
         }
     }

@@ -20,6 +20,12 @@ public sealed class BlockTransferOptions
     /// <summary>How long a read of the next frame may wait (covers a downstream fsync of a whole block). Default 60 s.</summary>
     public TimeSpan ReadTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a client keeps a connection that finished a read, for its next read from the same node (no new TCP or
+    /// TLS handshake); a node waits twice as long for the next request on it. Zero: one connection per read. Default 10 s.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Connections a server serves at once; more are refused. Default 256.</summary>
     public int MaxConnections { get; init; } = 256;
 
@@ -55,6 +61,7 @@ public sealed class BlockTransferOptions
         }
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ReadTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThan(IdleTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConnections, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxConnectionsPerIp);
     }

@@ -147,8 +147,8 @@ internal sealed class FrameConnection : IAsyncDisposable
     }
 
     /// <summary>
-    /// TLS 1.3 with AES-128-GCM first, the cipher of the sealed records that follow the handshake. Only Linux lets a
-    /// program choose (elsewhere the platform's order stays).
+    /// TLS 1.3 with AES-128-GCM first, TLS 1.3's one mandatory suite; the session carries only the key exchange, so the
+    /// choice costs nothing measurable. Only Linux lets a program choose (elsewhere the platform's order stays).
     /// </summary>
     private static SslClientAuthenticationOptions WithCiphers(SslClientAuthenticationOptions options)
     {
@@ -195,9 +195,12 @@ internal sealed class FrameConnection : IAsyncDisposable
     /// Takes the next frame off the socket without opening it (<see cref="Open"/> does), so a reader can receive
     /// one record while the one before is decrypted. Returns null on a clean end of stream before a frame starts.
     /// </summary>
-    public async Task<ReceivedFrame?> ReceiveAsync(CancellationToken cancellationToken = default)
+    public async Task<ReceivedFrame?> ReceiveAsync(CancellationToken cancellationToken = default) =>
+        await ReceiveAsync(_readTimeout, cancellationToken).ConfigureAwait(false);
+
+    private async Task<ReceivedFrame?> ReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        _readDeadline.CancelAfter(_readTimeout);
+        _readDeadline.CancelAfter(timeout);
         using CancellationTokenRegistration link = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), _readDeadline);
         try
         {
@@ -207,8 +210,34 @@ internal sealed class FrameConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && _readDeadline.IsCancellationRequested)
         {
-            throw new TimeoutException($"no frame from {Remote} within {_readTimeout}");
+            throw new TimeoutException($"no frame from {Remote} within {timeout}");
         }
+    }
+
+    /// <summary>
+    /// Waits up to <paramref name="idle"/> for the next request on a connection that finished one. Returns null when
+    /// the other side closes it or the time passes: either way the connection has simply ended.
+    /// </summary>
+    public async Task<PooledFrame?> ReadNextRequestAsync(TimeSpan idle, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReceiveAsync(idle, cancellationToken).ConfigureAwait(false) is { } received ? Open(received) : null;
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Readies a connection whose last exchange ended cleanly (nothing unread, no read pending) to wait for its next
+    /// use: stops the read deadline, which would otherwise expire while it waits. False if it can no longer be used.
+    /// </summary>
+    internal bool TryPark()
+    {
+        _readDeadline.CancelAfter(Timeout.InfiniteTimeSpan);
+        return !_readDeadline.IsCancellationRequested && _socket.Connected;
     }
 
     /// <summary>
@@ -273,7 +302,7 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
             _header.AsSpan(0, FrameHeader.Size).CopyTo(frame.Buffer);
             await _raw.ReadExactlyAsync(frame.Buffer.AsMemory(FrameHeader.Size, header.BodyLength), cancellationToken).ConfigureAwait(false);
-            return new ReceivedFrame { Frame = frame };
+            return new ReceivedFrame { Frame = frame, FrameLength = frame.Length, IsData = header.Type == FrameType.DataPacket };
         }
         catch
         {
@@ -305,8 +334,9 @@ internal sealed class FrameConnection : IAsyncDisposable
         {
             throw new EndOfStreamException("connection closed inside a record header");
         }
-        int recordLength = SealedChannel.RecordLength(SealedChannel.ReadHeader(_header, out _));
-        var received = new ReceivedFrame { Record = ArrayPool<byte>.Shared.Rent(recordLength), RecordLength = recordLength };
+        int frameLength = SealedChannel.ReadHeader(_header, out bool data);
+        int recordLength = SealedChannel.RecordLength(frameLength);
+        var received = new ReceivedFrame { Record = ArrayPool<byte>.Shared.Rent(recordLength), RecordLength = recordLength, FrameLength = frameLength, IsData = data };
         try
         {
             _header.AsSpan(0, SealedChannel.HeaderSize).CopyTo(received.Record);
@@ -459,6 +489,12 @@ internal sealed class ReceivedFrame : IDisposable
     internal byte[]? Record { get; set; }
 
     internal int RecordLength { get; init; }
+
+    /// <summary>The length of the frame inside, known before it is opened (a sealed record's header carries it).</summary>
+    internal int FrameLength { get; init; }
+
+    /// <summary>Whether it is a data packet, known before it is opened.</summary>
+    internal bool IsData { get; init; }
 
     public void Dispose()
     {

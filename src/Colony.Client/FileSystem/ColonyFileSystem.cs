@@ -84,7 +84,7 @@ public sealed class ColonyFileSystem : IDisposable
         Transfers = new BlockTransferClient(new BlockTransferOptions
         {
             PacketSize = transfer.PacketSize, Window = transfer.Window, ChunkSize = transfer.ChunkSize,
-            ConnectTimeout = transfer.ConnectTimeout, ReadTimeout = transfer.ReadTimeout, MaxConnections = transfer.MaxConnections,
+            ConnectTimeout = transfer.ConnectTimeout, ReadTimeout = transfer.ReadTimeout, IdleTimeout = transfer.IdleTimeout, MaxConnections = transfer.MaxConnections,
             ClientName = Options.ClientName, Tls = transfer.Tls, ConnectCallback = Options.ConnectCallback ?? transfer.ConnectCallback,
         });
         if (Options is { LocalDataNode: { } self, LocalBlockDirectory: { } blocks })
@@ -332,6 +332,7 @@ public sealed class ColonyFileSystem : IDisposable
         if (_ownsConnections)
         {
             _http.Dispose();
+            Transfers.Dispose();
         }
     }
 }

@@ -50,6 +50,9 @@ public sealed class BlockTransferServer : IAsyncDisposable
     /// <summary>"host:port" as clients and pipelines name this node.</summary>
     public string Address => LocalEndPoint.ToString();
 
+    /// <summary>Connections open now: being served, or waiting for a client's next read.</summary>
+    public int OpenConnections => _connections.Count;
+
     /// <summary>
     /// Binds <paramref name="endPoint"/> (port 0 picks a free port) and starts serving <paramref name="store"/> to
     /// requests whose token <paramref name="tokens"/> accepts. Null asks for no token at all: for tests and benchmarks
@@ -109,37 +112,50 @@ public sealed class BlockTransferServer : IAsyncDisposable
 
     private async Task ServeAsync(long id, FrameConnection connection, IPAddress? address)
     {
+        bool served = false;
         try
         {
             await connection.AuthenticateAsync(_options, _stopping.Token).ConfigureAwait(false);
-            using PooledFrame? request = await connection.ReadFrameAsync(_stopping.Token).ConfigureAwait(false);
-            switch (request?.Header.Type)
+            PooledFrame? request = await connection.ReadFrameAsync(_stopping.Token).ConfigureAwait(false);
+            // A connection carries one write, or reads one after another: a client keeps a connection that finished a
+            // read for its next read from this node, and this side waits twice the client's keeping time for it.
+            while (request is not null)
             {
-                case null:
-                    return;
-                case FrameType.WriteBlock:
-                    var write = WriteBlockRequest.Decode(request.Body.Span);
-                    request.Dispose();
-                    if (Refuse(connection, write.Token, write.Version, [BlockAccessMode.Write, BlockAccessMode.Copy]) is { } whyNotWrite)
+                using (request)
+                {
+                    switch (request.Header.Type)
                     {
-                        await connection.SendAckAsync(new PipelineAck(PipelineAck.SetupSeqno, [TransferStatus.AccessDenied], whyNotWrite), _stopping.Token).ConfigureAwait(false);
-                        await connection.DrainAsync(_options.ReadTimeout).ConfigureAwait(false);
-                        return;
+                        case FrameType.WriteBlock when !served:
+                            var write = WriteBlockRequest.Decode(request.Body.Span);
+                            request.Dispose();
+                            if (Refuse(connection, write.Token, write.Version, [BlockAccessMode.Write, BlockAccessMode.Copy]) is { } whyNotWrite)
+                            {
+                                await connection.SendAckAsync(new PipelineAck(PipelineAck.SetupSeqno, [TransferStatus.AccessDenied], whyNotWrite), _stopping.Token).ConfigureAwait(false);
+                                await connection.DrainAsync(_options.ReadTimeout).ConfigureAwait(false);
+                                return;
+                            }
+                            await new WritePipelineStage(_store, _options, connection, write, _logger, Counters, _stopping.Token).RunAsync().ConfigureAwait(false);
+                            return;
+                        case FrameType.ReadBlock:
+                            var read = ReadBlockRequest.Decode(request.Body.Span);
+                            request.Dispose();
+                            if (Refuse(connection, read.Token, read.Version, [BlockAccessMode.Read]) is { } whyNotRead)
+                            {
+                                await ReadHandler.SendReplyAsync(connection, ReadBlockReply.Failure(TransferStatus.AccessDenied, whyNotRead), _stopping.Token).ConfigureAwait(false);
+                                return;
+                            }
+                            await ReadHandler.RunAsync(_store, _options, connection, read, Counters, _stopping.Token).ConfigureAwait(false);
+                            break;
+                        default:
+                            throw new BlockProtocolException(served
+                                ? $"after a read a connection carries only reads, not {request.Header.Type}"
+                                : $"a connection must open with WriteBlock or ReadBlock, not {request.Header.Type}");
                     }
-                    await new WritePipelineStage(_store, _options, connection, write, _logger, Counters, _stopping.Token).RunAsync().ConfigureAwait(false);
-                    break;
-                case FrameType.ReadBlock:
-                    var read = ReadBlockRequest.Decode(request.Body.Span);
-                    request.Dispose();
-                    if (Refuse(connection, read.Token, read.Version, [BlockAccessMode.Read]) is { } whyNotRead)
-                    {
-                        await ReadHandler.SendReplyAsync(connection, ReadBlockReply.Failure(TransferStatus.AccessDenied, whyNotRead), _stopping.Token).ConfigureAwait(false);
-                        return;
-                    }
-                    await ReadHandler.RunAsync(_store, _options, connection, read, Counters, _stopping.Token).ConfigureAwait(false);
-                    break;
-                default:
-                    throw new BlockProtocolException($"a connection must open with WriteBlock or ReadBlock, not {request.Header.Type}");
+                }
+                served = true;
+                request = _options.IdleTimeout > TimeSpan.Zero
+                    ? await connection.ReadNextRequestAsync(_options.IdleTimeout * 2, _stopping.Token).ConfigureAwait(false)
+                    : null;
             }
         }
         catch (Exception e) when (e is IOException or SocketException or BlockProtocolException or TimeoutException or OperationCanceledException or ObjectDisposedException)

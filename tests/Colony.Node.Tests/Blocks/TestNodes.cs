@@ -103,6 +103,7 @@ internal sealed class TestNodes : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await Client.DisposeAsync();
         foreach (BlockTransferServer? server in _servers)
         {
             if (server is not null)

@@ -146,6 +146,22 @@ public sealed class TransferCodecTests
         Assert.Equal(1, decoded.FirstFailure);
     }
 
+    [Theory]
+    [InlineData(512)]
+    [InlineData(4096)]
+    [InlineData(65536)]
+    public void A_packet_bodys_length_gives_its_data_length(int chunkSize)
+    {
+        // Every data length around the chunk boundaries of the first chunks, and a full default packet's either side.
+        IEnumerable<int> lengths = Enumerable.Range(0, (3 * chunkSize) + 5).Concat([256 * 1024 - 1, 256 * 1024, 256 * 1024 + 1]);
+        foreach (int data in lengths)
+        {
+            var packet = new DataPacketHeader(0, 0, Last: true, data);
+            Assert.Equal(data, DataPacketHeader.DataLengthOfBody(packet.BodyLength(chunkSize), chunkSize));
+        }
+        Assert.Equal(0, DataPacketHeader.DataLengthOfBody(0, chunkSize)); // shorter than a header: nothing to count
+    }
+
     [Fact]
     public void Prepending_puts_this_node_first()
     {

@@ -26,6 +26,22 @@ public readonly record struct DataPacketHeader(long Seqno, long Offset, bool Las
 
     public int FrameLength(int chunkSize) => FrameHeader.Size + BodyLength(chunkSize);
 
+    /// <summary>
+    /// The data bytes a well-formed packet body of <paramref name="bodyLength"/> bytes carries: the body is the header,
+    /// one checksum per (started) chunk, then the data, and that total grows strictly with the data, so its length
+    /// alone gives the data's. A reader uses it to count a read's bytes before it opens (decrypts) the packets.
+    /// </summary>
+    public static long DataLengthOfBody(int bodyLength, int chunkSize)
+    {
+        long rest = (long)bodyLength - Size; // checksums and data: 4k + d with k = ⌈d / chunk⌉
+        if (rest <= 0)
+        {
+            return 0;
+        }
+        long chunks = (rest - sizeof(uint) + chunkSize + sizeof(uint) - 1) / (chunkSize + sizeof(uint));
+        return rest - (chunks * sizeof(uint));
+    }
+
     /// <summary>The largest frame a packet of <paramref name="dataLength"/> bytes can need.</summary>
     public static int MaxFrameLength(int dataLength, int chunkSize) =>
         FrameHeader.Size + Size + ((int)ChunkChecksums.ChunkCount(dataLength, chunkSize) * sizeof(uint)) + dataLength;

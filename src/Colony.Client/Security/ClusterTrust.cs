@@ -243,7 +243,11 @@ public sealed class ClusterTrust
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 LocalCertificateSelectionCallback = (_, _, _, _, _) => trust._certificate()!,
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => trust.Verify(certificate),
+                // The handler lives long and its options are fixed: the chain is built against the CA of its creation,
+                // and a certificate that fails that (a rotated CA) gets a second chance against the CA read now.
+                CertificateChainPolicy = trust.ChainPolicy(),
+                RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
+                    (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None && certificate is not null || trust.Verify(certificate),
             };
         }
         return handler;

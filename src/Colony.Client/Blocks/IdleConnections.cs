@@ -56,7 +56,8 @@ internal sealed class IdleConnections(TimeSpan keep, int perNode, TimeProvider t
         }
         if (Volatile.Read(ref _disposed) != 0)
         {
-            // Disposed while it was being parked: nobody else will close it.
+            // Disposed while it was being parked: nobody else will close it, nor stop the timer started here.
+            Interlocked.Exchange(ref _sweeper, null)?.Dispose();
             await CloseAllAsync().ConfigureAwait(false);
         }
     }

@@ -247,7 +247,7 @@ public sealed class ClusterTrust
                 // and a certificate that fails that (a rotated CA) gets a second chance against the CA read now.
                 CertificateChainPolicy = trust.ChainPolicy(),
                 RemoteCertificateValidationCallback = (_, certificate, _, errors) =>
-                    (errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None && certificate is not null || trust.Verify(certificate),
+                    ((errors & ~SslPolicyErrors.RemoteCertificateNameMismatch) == SslPolicyErrors.None && certificate is not null) || trust.Verify(certificate),
             };
         }
         return handler;

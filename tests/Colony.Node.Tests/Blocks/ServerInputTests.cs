@@ -37,6 +37,50 @@ public sealed class ServerInputTests
     }
 
     [Fact]
+    public async Task After_a_read_a_connection_carries_more_reads_and_nothing_else()
+    {
+        await using var nodes = TestNodes.Start(1);
+        var block = new BlockVersion(new BlockId(1), new GenerationStamp(1));
+        await Wait.ForAsync(nodes.Client.WriteBlockAsync(nodes.Pipeline(0), block, new MemoryStream(TestNodes.Data(100))));
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(nodes.Server(0).LocalEndPoint);
+
+        for (int read = 0; read < 2; read++)
+        {
+            await socket.SendAsync(ReadFrame(block));
+            Assert.Equal(FrameType.ReadReply, (await ReceiveFrameAsync(socket)).Type);
+            Assert.Equal(FrameType.DataPacket, (await ReceiveFrameAsync(socket)).Type); // 100 bytes: one packet, the last
+        }
+        var write = new WriteBlockRequest(new BlockVersion(new BlockId(2), new GenerationStamp(1)), 0, 100, 512, "test", [], "");
+        byte[] frame = new byte[write.FrameLength];
+        write.WriteFrame(frame);
+        await socket.SendAsync(frame);
+
+        byte[] buffer = new byte[64];
+        Assert.Equal(0, await socket.ReceiveAsync(buffer.AsMemory(), SocketFlags.None).AsTask().WaitAsync(Wait.Timeout));
+    }
+
+    /// <summary>Reads one whole frame off a raw socket and returns its header.</summary>
+    private static async Task<FrameHeader> ReceiveFrameAsync(Socket socket)
+    {
+        byte[] header = new byte[FrameHeader.Size];
+        await ReceiveExactlyAsync(socket, header);
+        FrameHeader frame = FrameHeader.Read(header);
+        await ReceiveExactlyAsync(socket, new byte[frame.BodyLength]);
+        return frame;
+    }
+
+    private static async Task ReceiveExactlyAsync(Socket socket, byte[] buffer)
+    {
+        for (int got = 0; got < buffer.Length;)
+        {
+            int now = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None).AsTask().WaitAsync(Wait.Timeout);
+            Assert.True(now > 0, "the node closed the connection inside a frame");
+            got += now;
+        }
+    }
+
+    [Fact]
     public async Task Connections_past_the_per_address_limit_are_closed_while_the_others_are_served()
     {
         await using var nodes = TestNodes.Start(1);

@@ -67,6 +67,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private volatile bool _stopping;
     private int _owned; // 1 while a thread runs the loop (TryRunOwned)
     private int _poked; // 1 when woken for something outside the queues
+    [ThreadStatic]
+    private static bool t_submitting; // SubmitAndRun's posts on this thread queue without waking the loop
     private long _ticks;
     private ulong _nextReadId;
     private volatile NodeStatus _status;
@@ -240,7 +242,85 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             return; // the loop no longer takes work
         }
         _work.Enqueue(action);
-        _signal.Set();
+        if (!t_submitting)
+        {
+            _signal.Set();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="submit"/>, whose posts only queue (no wake-up: this thread looks next),
+    /// then <see cref="TryRunWithoutBlocking"/>.
+    /// </summary>
+    private void SubmitAndRun(Action submit)
+    {
+        t_submitting = true;
+        try
+        {
+            submit();
+        }
+        finally
+        {
+            t_submitting = false;
+            TryRunWithoutBlocking();
+        }
+    }
+
+    /// <summary>
+    /// Runs the loop on the calling thread if it is idle, up to the first cycle with an fsync to do:
+    /// that cycle's messages (a leader's appends, a follower's forwarded proposal) leave from here at
+    /// once, and the loop's thread, woken, does the fsync and the rest (<see cref="FinishCycleInFlight"/>).
+    /// Never blocks, so a connection's thread may call it. Wakes the loop's thread whenever it leaves
+    /// work behind, or could not run the loop at all.
+    /// </summary>
+    private void TryRunWithoutBlocking()
+    {
+        if (_stopping || Interlocked.CompareExchange(ref _owned, 1, 0) != 0)
+        {
+            _signal.Set();
+            return;
+        }
+        bool handedOver = false;
+        try
+        {
+            // A cycle left in flight needs a thread that may block: leave it, and its input, to the loop's thread.
+            if (!_replica.CycleInFlight)
+            {
+                bool worked = TakeInput();
+                while (_replica.BeginCycle())
+                {
+                    _transport.Flush();
+                    worked = true;
+                    if (_replica.CycleMustSync)
+                    {
+                        handedOver = true;
+                        break;
+                    }
+                    _replica.CompleteCycle();
+                    _transport.Flush();
+                    Cycled?.Invoke();
+                }
+                if (worked)
+                {
+                    Cycled?.Invoke();
+                    _statusStale = true;
+                    if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
+                    {
+                        RefreshStatus();
+                    }
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            LogLoopFailed(e);
+            Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
+        }
+        Interlocked.Exchange(ref _owned, 0);
+        if (handedOver || _replica.CycleInFlight || HasInput())
+        {
+            _signal.Set();
+        }
     }
 
     /// <summary>
@@ -330,18 +410,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private bool Turn()
     {
         Volatile.Write(ref _poked, 0);
-        bool worked = false;
-        while (_work.TryDequeue(out var action))
-        {
-            action();
-            worked = true;
-        }
-        while (_inbox.Reader.TryRead(out var message))
-        {
-            _replica.Node.Step(message);
-            worked = true;
-        }
-        worked |= ProposeQueued();
+        bool worked = FinishCycleInFlight();
+        worked |= TakeInput();
         while (_replica.BeginCycle())
         {
             // The replica only queues its messages (Deferred). Flush once per half-cycle: before
@@ -365,6 +435,40 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             }
         }
         return worked;
+    }
+
+    /// <summary>Takes every queued input: posted work, peer messages, proposals. True if there was any.</summary>
+    private bool TakeInput()
+    {
+        bool worked = false;
+        while (_work.TryDequeue(out var action))
+        {
+            action();
+            worked = true;
+        }
+        while (_inbox.Reader.TryRead(out var message))
+        {
+            _replica.Node.Step(message);
+            worked = true;
+        }
+        worked |= ProposeQueued();
+        return worked;
+    }
+
+    /// <summary>
+    /// Completes a cycle that <see cref="TryRunWithoutBlocking"/> began and left at its fsync: its
+    /// early messages are sent already. True if there was one.
+    /// </summary>
+    private bool FinishCycleInFlight()
+    {
+        if (!_replica.CycleInFlight)
+        {
+            return false;
+        }
+        _replica.CompleteCycle();
+        _transport.Flush();
+        Cycled?.Invoke();
+        return true;
     }
 
     private void RefreshStatus()

@@ -275,7 +275,11 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// </summary>
     private void TryRunWithoutBlocking()
     {
-        if (_stopping || Interlocked.CompareExchange(ref _owned, 1, 0) != 0)
+        if (_stopping)
+        {
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _owned, 1, 0) != 0)
         {
             _signal.Set();
             return;
@@ -332,7 +336,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         while (!_stopping)
         {
             // Reset before trying: input that arrives after this sets it again. If another thread runs
-            // the loop now, that thread signals when it lets go with input left (RunOwned).
+            // the loop now, that thread signals when it lets go with input left (TryRunOwned).
             _signal.Reset();
             if (TryRunOwned() && HasInput())
             {
@@ -352,7 +356,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// </summary>
     private void OnPeerInput()
     {
-        if (!TryRunOwned())
+        if (!TryRunOwned() && !_stopping)
         {
             _signal.Set();
         }

@@ -20,14 +20,9 @@ public sealed class ClientConnectionTests
     [Fact]
     public async Task Frames_queued_from_several_threads_past_a_full_socket_arrive_whole_and_in_order()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         using var timeout = new CancellationTokenSource(TestSupport.Patience);
-        var accepting = listener.AcceptSocketAsync(timeout.Token).AsTask();
-        await using var connection = await ClientConnection.OpenAsync(new DnsEndPoint("127.0.0.1", port), 16 << 20, TimeProvider.System,
-            TestSupport.Patience, connect: null, timeout.Token);
-        using var server = await accepting;
+        await using var link = await Link.OpenAsync(timeout.Token);
+        var (connection, server) = (link.Connection, link.Server);
 
         // Nothing is read until every frame is queued: 20 MiB fill the socket's buffers, so writes go asynchronous.
         using var start = new Barrier(Senders);
@@ -65,19 +60,39 @@ public sealed class ClientConnectionTests
     [Fact]
     public async Task A_frame_queued_after_the_connection_failed_is_refused()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
         using var timeout = new CancellationTokenSource(TestSupport.Patience);
-        var accepting = listener.AcceptSocketAsync(timeout.Token).AsTask();
-        await using var connection = await ClientConnection.OpenAsync(new DnsEndPoint("127.0.0.1", port), 1 << 20, TimeProvider.System,
-            TestSupport.Patience, connect: null, timeout.Token);
-        using var server = await accepting;
+        await using var link = await Link.OpenAsync(timeout.Token);
+        var (connection, server) = (link.Connection, link.Server);
 
         connection.Abort();
 
         Assert.True(connection.Closed.IsCancellationRequested);
         Assert.False(connection.TrySend(FrameBuffer.Create(new RequestHeader(1, OpCode.Ping), EmptyRequest.Instance)));
+    }
+
+    /// <summary>A client connection to a listener on loopback, and the server's end of it.</summary>
+    private sealed class Link(ClientConnection connection, Socket server) : IAsyncDisposable
+    {
+        public ClientConnection Connection { get; } = connection;
+
+        public Socket Server { get; } = server;
+
+        public static async Task<Link> OpenAsync(CancellationToken cancellationToken)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var accepting = listener.AcceptSocketAsync(cancellationToken).AsTask();
+            var connection = await ClientConnection.OpenAsync(new DnsEndPoint("127.0.0.1", port), 16 << 20, TimeProvider.System,
+                TestSupport.Patience, connect: null, cancellationToken);
+            return new Link(connection, await accepting);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            Server.Dispose();
+        }
     }
 
     private static int Xid(int sender, int sequence) => sender * 1000 + sequence;

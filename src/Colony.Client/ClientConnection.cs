@@ -2,7 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Threading.Channels;
+using System.Collections.Concurrent;
 using Colony.Coordination.Protocol;
 
 namespace Colony.Client;
@@ -11,20 +11,23 @@ namespace Colony.Client;
 internal delegate void FrameHandler(ReadOnlySpan<byte> frame);
 
 /// <summary>
-/// One TCP connection to a server: length-prefixed frames in both directions. Sends are queued and
-/// written by one loop, so callers never wait on the socket; frames are read through a pipe over
-/// pooled buffers. Knows nothing about sessions or requests.
+/// One TCP connection to a server: length-prefixed frames in both directions. Sends are queued, and
+/// the thread that queues a frame writes it itself when no other thread is writing and the socket
+/// takes it at once, so a request leaves without waking a writer; a write the socket cannot take at
+/// once finishes asynchronously, and callers never wait on the socket. Frames are read through a pipe
+/// over pooled buffers. Knows nothing about sessions or requests.
 /// </summary>
 internal sealed class ClientConnection : IAsyncDisposable
 {
     private readonly Socket socket;
     private readonly NetworkStream stream;
     private readonly PipeReader reader;
-    private readonly Channel<FrameBuffer> outgoing = Channel.CreateUnbounded<FrameBuffer>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<FrameBuffer> outgoing = new();
     private readonly CancellationTokenSource closed = new();
     private readonly TimeProvider time;
     private readonly int maxFrameBytes;
-    private readonly Task sendLoop;
+    private int writing; // 1 while a thread owns the socket's sending side
+    private volatile Task pendingWrite = Task.CompletedTask; // a write finishing asynchronously
     private long lastSendTimestamp;
 
     private ClientConnection(Socket socket, DnsEndPoint server, int maxFrameBytes, TimeProvider time)
@@ -36,7 +39,6 @@ internal sealed class ClientConnection : IAsyncDisposable
         stream = new NetworkStream(socket, ownsSocket: false);
         reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
         lastSendTimestamp = time.GetTimestamp();
-        sendLoop = Task.Run(SendLoopAsync);
     }
 
     public DnsEndPoint Server { get; }
@@ -76,12 +78,14 @@ internal sealed class ClientConnection : IAsyncDisposable
     /// <summary>Queues a frame; the connection disposes it once sent. Returns false (and disposes it) when the connection is closed.</summary>
     public bool TrySend(FrameBuffer frame)
     {
-        if (outgoing.Writer.TryWrite(frame))
+        if (closed.IsCancellationRequested)
         {
-            return true;
+            frame.Dispose();
+            return false;
         }
-        frame.Dispose();
-        return false;
+        outgoing.Enqueue(frame);
+        WriteQueued();
+        return true;
     }
 
     /// <summary>Reads exactly one frame and returns a copy (the connect response, before the receive loop starts).</summary>
@@ -100,10 +104,9 @@ internal sealed class ClientConnection : IAsyncDisposable
     public Task ReceiveAsync(FrameHandler handler, TimeSpan readTimeout, CancellationToken cancellationToken) =>
         ReceiveAsync(handler, readTimeout, stopAfterOne: false, cancellationToken);
 
-    /// <summary>Fails the connection: the send loop stops and pending reads end.</summary>
+    /// <summary>Fails the connection: writes stop and pending reads end.</summary>
     public void Abort()
     {
-        outgoing.Writer.TryComplete();
         try
         {
             closed.Cancel();
@@ -119,15 +122,16 @@ internal sealed class ClientConnection : IAsyncDisposable
         Abort();
         try
         {
-            await sendLoop.ConfigureAwait(false);
+            await pendingWrite.ConfigureAwait(false);
         }
         catch (Exception)
         {
-            // The send loop's failure was already seen as the connection dropping.
+            // A failed write was already seen as the connection dropping.
         }
-        while (outgoing.Reader.TryRead(out FrameBuffer? frame))
+        // Keep the sending side for good: frames queued from now on are never written.
+        if (Interlocked.CompareExchange(ref writing, 1, 0) == 0)
         {
-            frame.Dispose();
+            DisposeQueued();
         }
         await reader.CompleteAsync().ConfigureAwait(false);
         await stream.DisposeAsync().ConfigureAwait(false);
@@ -221,29 +225,105 @@ internal sealed class ClientConnection : IAsyncDisposable
         }
     }
 
-    private async Task SendLoopAsync()
+    /// <summary>
+    /// Writes queued frames, in order, on the calling thread, unless another thread is writing (that
+    /// one takes them). A write the socket cannot take at once continues asynchronously and keeps the
+    /// sending side until the queue is empty.
+    /// </summary>
+    private void WriteQueued()
     {
-        try
+        while (Interlocked.CompareExchange(ref writing, 1, 0) == 0)
         {
-            while (await outgoing.Reader.WaitToReadAsync(closed.Token).ConfigureAwait(false))
+            while (outgoing.TryDequeue(out FrameBuffer? frame))
             {
-                while (outgoing.Reader.TryRead(out FrameBuffer? frame))
+                ValueTask write;
+                try
                 {
-                    using (frame)
-                    {
-                        await stream.WriteAsync(frame.Memory, closed.Token).ConfigureAwait(false);
-                    }
-                    Interlocked.Exchange(ref lastSendTimestamp, time.GetTimestamp());
+                    write = stream.WriteAsync(frame.Memory, closed.Token);
+                }
+                catch (Exception)
+                {
+                    frame.Dispose();
+                    FailWrites();
+                    return;
+                }
+                if (!write.IsCompleted)
+                {
+                    pendingWrite = FinishWriteAsync(write, frame);
+                    return;
+                }
+                if (!Written(Succeeded(write), frame))
+                {
+                    return;
                 }
             }
+            Interlocked.Exchange(ref writing, 0);
+            // A frame queued after the queue looked empty, while this thread still held the sending side.
+            if (outgoing.IsEmpty)
+            {
+                return;
+            }
         }
-        catch (Exception) when (closed.IsCancellationRequested)
+    }
+
+    private async Task FinishWriteAsync(ValueTask write, FrameBuffer frame)
+    {
+        bool ok;
+        try
         {
+            await write.ConfigureAwait(false);
+            ok = true;
         }
         catch (Exception)
         {
-            // A failed write means the connection is gone; the receive side sees it as closed.
-            Abort();
+            ok = false;
+        }
+        if (Written(ok, frame))
+        {
+            Interlocked.Exchange(ref writing, 0);
+            WriteQueued();
+        }
+    }
+
+    /// <summary>Consumes a completed write: true if it succeeded.</summary>
+    private static bool Succeeded(ValueTask write)
+    {
+        try
+        {
+            write.GetAwaiter().GetResult();
+            return true;
+        }
+        catch (Exception)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Ends a finished write; false (with the sending side kept and the connection failed) if it failed.</summary>
+    private bool Written(bool ok, FrameBuffer frame)
+    {
+        frame.Dispose();
+        if (!ok)
+        {
+            FailWrites();
+            return false;
+        }
+        Interlocked.Exchange(ref lastSendTimestamp, time.GetTimestamp());
+        return true;
+    }
+
+    /// <summary>A failed write means the connection is gone; the receive side sees it as closed. Keeps the sending side.</summary>
+    private void FailWrites()
+    {
+        Abort();
+        DisposeQueued();
+    }
+
+    private void DisposeQueued()
+    {
+        while (outgoing.TryDequeue(out FrameBuffer? frame))
+        {
+            frame.Dispose();
         }
     }
 }

@@ -6,7 +6,7 @@ namespace Colony.Client;
 
 /// <summary>
 /// One outgoing frame in a pooled array, sized exactly by measuring the message first. The send
-/// loop returns the array to the pool once the bytes are on the socket.
+/// connection returns the array to the pool once the bytes are on the socket.
 /// </summary>
 internal sealed class FrameBuffer : IBufferWriter<byte>, IDisposable
 {

@@ -40,6 +40,9 @@ public sealed partial class RaftReplica
     /// <summary>True between <see cref="BeginCycle"/> and <see cref="CompleteCycle"/>.</summary>
     public bool CycleInFlight => _inFlight is not null;
 
+    /// <summary>True when the cycle in flight has something to make durable, so <see cref="CompleteCycle"/> will fsync.</summary>
+    public bool CycleMustSync => _inFlight?.MustSync ?? false;
+
     /// <summary>Recovers a replica from its store: restores the newest snapshot, then lets Raft re-apply the committed log.</summary>
     public static RaftReplica Recover(
         RaftOptions raftOptions, ReplicaOptions options, IRaftLogStore store, IStateMachine stateMachine,

@@ -45,6 +45,8 @@ public sealed partial class ReplicaLoop : ICoordinationHost
 
     void ICoordinationHost.Post(Action work) => Post(work);
 
+    void ICoordinationHost.SubmitAndRun(Action submit) => SubmitAndRun(submit);
+
     ProposeResult ICoordinationHost.ProposeOrForward(IReadOnlyList<ReadOnlyMemory<byte>> entries) => _replica.Node.ProposeOrForward(entries);
 
     bool ICoordinationHost.IsLearner => _replica.Node.Membership.IsLearner(new NodeId(_options.NodeId));

@@ -25,11 +25,13 @@ public enum WriteOutcome
 }
 
 /// <summary>
-/// Runs one node's Raft replica on a dedicated thread: every input (peer message, tick, client
-/// request) waits in a queue for that thread, so the core and the state machine are only ever touched
-/// by it. After each batch of input the loop runs Ready cycles, flushing the write-ahead log once per
-/// cycle (group commit), and publishes a status snapshot for HTTP readers. Proposals that arrived
-/// together are proposed together; snapshots are written on a thread of their own.
+/// Runs one node's Raft replica: every input (peer message, tick, client request) waits in a queue
+/// for the loop, and one thread at a time runs the loop, so the core and the state machine are only
+/// ever touched by one thread. That is the loop's own thread, or a peer's receiving thread that
+/// found the loop idle (see <see cref="OnPeerInput"/>). After each batch of input the loop runs Ready
+/// cycles, flushing the write-ahead log once per cycle (group commit), and publishes a status
+/// snapshot for HTTP readers. Proposals that arrived together are proposed together; snapshots are
+/// written on a thread of their own.
 /// </summary>
 public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 {
@@ -63,6 +65,10 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private readonly BackgroundSnapshotScheduler _snapshots;
     private readonly long _writeTimeoutTicks;
     private volatile bool _stopping;
+    private int _owned; // 1 while a thread runs the loop (TryRunOwned)
+    private int _poked; // 1 when woken for something outside the queues
+    [ThreadStatic]
+    private static bool t_submitting; // SubmitAndRun's posts on this thread queue without waking the loop
     private long _ticks;
     private ulong _nextReadId;
     private volatile NodeStatus _status;
@@ -107,7 +113,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         var stateMachine = new CompositeStateMachine(_keyValue, new GatedModule(Coordination, CoordinationGate), new GatedModule(Namespace, NamespaceGate),
             new GatedModule(Jobs, JobsGate), new GatedModule(Access, AccessGate));
         _keyValue.Applied += OnKeyValueApplied;
-        _snapshots = new BackgroundSnapshotScheduler(_signal.Set);
+        _snapshots = new BackgroundSnapshotScheduler(Poke);
         var replicaOptions = new ReplicaOptions
         {
             SnapshotEveryEntries = options.SnapshotEveryEntries,
@@ -128,7 +134,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         }
         PublishAddresses();
         _status = BuildStatus();
-        var inbound = new PeerInbound(peerOptions, _inbox.Writer, loggers.CreateLogger<PeerInbound>(), time, received: _signal.Set);
+        var inbound = new PeerInbound(peerOptions, _inbox.Writer, loggers.CreateLogger<PeerInbound>(), time, received: OnPeerInput);
         _listener = PeerListener.Start(IPEndPoint.Parse(options.Peer), inbound, loggers.CreateLogger<PeerListener>());
         _thread = new Thread(Run) { IsBackground = true, Name = $"colony-raft-{options.NodeId}" };
         _thread.Start();
@@ -236,58 +242,156 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             return; // the loop no longer takes work
         }
         _work.Enqueue(action);
-        _signal.Set();
+        if (!t_submitting)
+        {
+            _signal.Set();
+        }
     }
 
-    private void Run()
+    /// <summary>
+    /// Runs <paramref name="submit"/>, whose posts only queue (no wake-up: this thread looks next),
+    /// then <see cref="TryRunWithoutBlocking"/>.
+    /// </summary>
+    private void SubmitAndRun(Action submit)
     {
+        t_submitting = true;
         try
         {
-            while (!_stopping)
+            submit();
+        }
+        finally
+        {
+            t_submitting = false;
+            TryRunWithoutBlocking();
+        }
+    }
+
+    /// <summary>
+    /// Runs the loop on the calling thread if it is idle, up to the first cycle with an fsync to do:
+    /// that cycle's messages (a leader's appends, a follower's forwarded proposal) leave from here at
+    /// once, and the loop's thread, woken, does the fsync and the rest (<see cref="FinishCycleInFlight"/>).
+    /// Never blocks, so a connection's thread may call it. Wakes the loop's thread whenever it leaves
+    /// work behind, or could not run the loop at all.
+    /// </summary>
+    private void TryRunWithoutBlocking()
+    {
+        if (_stopping)
+        {
+            return;
+        }
+        if (Interlocked.CompareExchange(ref _owned, 1, 0) != 0)
+        {
+            _signal.Set();
+            return;
+        }
+        bool handedOver = false;
+        try
+        {
+            // A cycle left in flight needs a thread that may block: leave it, and its input, to the loop's thread.
+            if (!_replica.CycleInFlight)
             {
-                // Reset before draining: an input that arrives after the drain sets it again.
-                _signal.Reset();
-                bool worked = false;
-                while (_work.TryDequeue(out var action))
-                {
-                    action();
-                    worked = true;
-                }
-                while (_inbox.Reader.TryRead(out var message))
-                {
-                    _replica.Node.Step(message);
-                    worked = true;
-                }
-                worked |= ProposeQueued();
+                bool worked = TakeInput();
                 while (_replica.BeginCycle())
                 {
-                    // The replica only queues its messages (Deferred). Flush once per half-cycle: before
-                    // the fsync, so the leader's appends travel while it runs, and after, for the acks.
-                    _transport.Flush();
-                    _replica.CompleteCycle();
                     _transport.Flush();
                     worked = true;
-                    // Replies to what the cycle applied leave now, not after the next fsync.
+                    if (_replica.CycleMustSync)
+                    {
+                        handedOver = true;
+                        break;
+                    }
+                    _replica.CompleteCycle();
+                    _transport.Flush();
                     Cycled?.Invoke();
                 }
                 if (worked)
                 {
-                    Cycled?.Invoke(); // replies queued by posted work and requests
-                    // Under load the loop turns thousands of times a second: refresh the
-                    // published status a few times a second, and whenever the loop goes idle.
+                    Cycled?.Invoke();
                     _statusStale = true;
                     if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
                     {
                         RefreshStatus();
                     }
-                    continue;
                 }
-                if (_statusStale)
-                {
-                    RefreshStatus();
-                }
-                // Idle; a tick arrives at least every TickMilliseconds.
-                _signal.Wait(TimeSpan.FromSeconds(1));
+            }
+        }
+        catch (Exception e)
+        {
+            LogLoopFailed(e);
+            Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
+        }
+        Interlocked.Exchange(ref _owned, 0);
+        if (handedOver || _replica.CycleInFlight || HasInput())
+        {
+            _signal.Set();
+        }
+    }
+
+    /// <summary>
+    /// The loop's own thread: runs the loop whenever there is input and no other thread is running it
+    /// (see <see cref="OnPeerInput"/>), and otherwise sleeps until signalled.
+    /// </summary>
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            // Reset before trying: input that arrives after this sets it again. If another thread runs
+            // the loop now, that thread signals when it lets go with input left (TryRunOwned).
+            _signal.Reset();
+            if (TryRunOwned() && HasInput())
+            {
+                continue;
+            }
+            // Idle; a tick arrives at least every TickMilliseconds.
+            _signal.Wait(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    /// <summary>
+    /// Called by a peer's receiving thread once it has put messages in the inbox. If the loop is idle,
+    /// that thread runs it itself, at once: an acknowledgement or an append is handled (and a
+    /// follower's append fsynced and acknowledged) without waking the loop's thread, which saves a
+    /// thread wake-up on both ends of every replicated write. Otherwise the loop's owner takes the
+    /// messages in its next turn. A receiving thread may block (it only reads its own peer).
+    /// </summary>
+    private void OnPeerInput()
+    {
+        if (!TryRunOwned() && !_stopping)
+        {
+            _signal.Set();
+        }
+    }
+
+    /// <summary>Wakes the loop for something that is not in one of its queues (a snapshot step done).</summary>
+    private void Poke()
+    {
+        Volatile.Write(ref _poked, 1);
+        _signal.Set();
+    }
+
+    /// <summary>True if some input waits in the loop's queues.</summary>
+    private bool HasInput() =>
+        Volatile.Read(ref _poked) != 0 || !_work.IsEmpty || !_proposals.IsEmpty || _inbox.Reader.Count > 0;
+
+    /// <summary>
+    /// Runs the loop on the calling thread until it finds nothing to do, unless another thread runs it
+    /// (then returns false at once). Only one thread at a time touches the replica; the interlocked
+    /// hand-over orders each owner's work after the previous one's.
+    /// </summary>
+    private bool TryRunOwned()
+    {
+        if (_stopping || Interlocked.CompareExchange(ref _owned, 1, 0) != 0)
+        {
+            return false;
+        }
+        try
+        {
+            while (!_stopping && Turn())
+            {
+            }
+            if (_statusStale)
+            {
+                RefreshStatus();
             }
         }
         catch (Exception e)
@@ -296,6 +400,79 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             LogLoopFailed(e);
             Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
         }
+        Interlocked.Exchange(ref _owned, 0);
+        // Input that came while this thread still held the loop, after its last look: its sender
+        // found the loop taken, so make sure the loop's thread runs it.
+        if (HasInput())
+        {
+            _signal.Set();
+        }
+        return true;
+    }
+
+    /// <summary>One turn of the loop: takes every queued input, then runs Ready cycles. True if there was work.</summary>
+    private bool Turn()
+    {
+        Volatile.Write(ref _poked, 0);
+        bool worked = FinishCycleInFlight();
+        worked |= TakeInput();
+        while (_replica.BeginCycle())
+        {
+            // The replica only queues its messages (Deferred). Flush once per half-cycle: before
+            // the fsync, so the leader's appends travel while it runs, and after, for the acks.
+            _transport.Flush();
+            _replica.CompleteCycle();
+            _transport.Flush();
+            worked = true;
+            // Replies to what the cycle applied leave now, not after the next fsync.
+            Cycled?.Invoke();
+        }
+        if (worked)
+        {
+            Cycled?.Invoke(); // replies queued by posted work and requests
+            // Under load the loop turns thousands of times a second: refresh the
+            // published status a few times a second, and whenever the loop goes idle.
+            _statusStale = true;
+            if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
+            {
+                RefreshStatus();
+            }
+        }
+        return worked;
+    }
+
+    /// <summary>Takes every queued input: posted work, peer messages, proposals. True if there was any.</summary>
+    private bool TakeInput()
+    {
+        bool worked = false;
+        while (_work.TryDequeue(out var action))
+        {
+            action();
+            worked = true;
+        }
+        while (_inbox.Reader.TryRead(out var message))
+        {
+            _replica.Node.Step(message);
+            worked = true;
+        }
+        worked |= ProposeQueued();
+        return worked;
+    }
+
+    /// <summary>
+    /// Completes a cycle that <see cref="TryRunWithoutBlocking"/> began and left at its fsync: its
+    /// early messages are sent already. True if there was one.
+    /// </summary>
+    private bool FinishCycleInFlight()
+    {
+        if (!_replica.CycleInFlight)
+        {
+            return false;
+        }
+        _replica.CompleteCycle();
+        _transport.Flush();
+        Cycled?.Invoke();
+        return true;
     }
 
     private void RefreshStatus()
@@ -512,6 +689,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _stopping = true;
         _signal.Set();
         _thread.Join(TimeSpan.FromSeconds(10));
+        // A peer's thread may be running the loop: wait for it, and keep the loop from then on.
+        SpinWait.SpinUntil(() => Interlocked.CompareExchange(ref _owned, 1, 0) == 0, TimeSpan.FromSeconds(10));
         _inbox.Writer.TryComplete();
         await _listener.DisposeAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);

@@ -151,17 +151,18 @@ internal sealed partial class CoordinationServer
     }
 
     /// <summary>Requests in arrival order, run on the connection's thread.</summary>
-    public void OnRequests(ClientConnection connection, List<(RequestHeader Header, ClientRequest Request)> requests)
-    {
-        lock (_gate)
+    public void OnRequests(ClientConnection connection, List<(RequestHeader Header, ClientRequest Request)> requests) =>
+        _host.SubmitAndRun(() =>
         {
-            foreach (var (header, request) in requests)
+            lock (_gate)
             {
-                Receive(connection, header, request);
+                foreach (var (header, request) in requests)
+                {
+                    Receive(connection, header, request);
+                }
             }
-        }
-        PumpMarked();
-    }
+            PumpMarked();
+        });
 
     public void OnDisconnected(ClientConnection connection)
     {

@@ -17,6 +17,14 @@ internal interface ICoordinationHost
     /// <summary>Runs <paramref name="work"/> on the loop thread, after the work already queued.</summary>
     void Post(Action work);
 
+    /// <summary>
+    /// Runs <paramref name="submit"/> (which posts work, and must return with no lock held), then
+    /// runs the loop on the calling thread if it is idle, as far as it can go without blocking, so
+    /// that a request's proposal leaves without waking the loop's thread. Whatever would block (an
+    /// fsync) is left to the loop's thread.
+    /// </summary>
+    void SubmitAndRun(Action submit);
+
     /// <summary>Loop thread only: appends (as leader) or forwards (as follower) log entries.</summary>
     ProposeResult ProposeOrForward(IReadOnlyList<ReadOnlyMemory<byte>> entries);
 

@@ -1,0 +1,128 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Colony.Coordination;
+using Colony.Coordination.Protocol;
+
+namespace Colony.Client.Tests;
+
+/// <summary>
+/// The connection's sending side: a frame is written by the thread that queues it when nobody else is
+/// writing, and a write the socket cannot take at once finishes asynchronously. Whichever way, every
+/// frame must arrive whole, and the frames of one caller in the order it queued them.
+/// </summary>
+public sealed class ClientConnectionTests
+{
+    private const int Senders = 4;
+    private const int FramesPerSender = 40;
+    private const int DataBytes = 128 * 1024;
+
+    [Fact]
+    public async Task Frames_queued_from_several_threads_past_a_full_socket_arrive_whole_and_in_order()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+        var (connection, server) = (link.Connection, link.Server);
+
+        // Nothing is read until every frame is queued: 20 MiB fill the socket's buffers, so writes go asynchronous.
+        using var start = new Barrier(Senders);
+        var senders = Enumerable.Range(0, Senders).Select(sender => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait(timeout.Token);
+            for (int sequence = 0; sequence < FramesPerSender; sequence++)
+            {
+                var frame = FrameBuffer.Create(new RequestHeader(Xid(sender, sequence), OpCode.SetData),
+                    new SetDataRequest($"/sender-{sender}", Pattern(sender, sequence), sequence));
+                Assert.True(connection.TrySend(frame));
+            }
+        }, timeout.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        await Task.WhenAll(senders);
+
+        var next = new int[Senders];
+        for (int received = 0; received < Senders * FramesPerSender; received++)
+        {
+            byte[] payload = await ReadFrameAsync(server, timeout.Token);
+            var reader = new JuteReader(payload);
+            var header = RequestHeader.Read(ref reader);
+            var request = SetDataRequest.Read(ref reader);
+            int sender = header.Xid / 1000;
+            int sequence = header.Xid % 1000;
+            Assert.Equal(OpCode.SetData, header.Type);
+            Assert.Equal(next[sender], sequence);
+            Assert.Equal($"/sender-{sender}", request.Path);
+            Assert.Equal(sequence, request.Version);
+            Assert.Equal(Pattern(sender, sequence), request.Data);
+            next[sender]++;
+        }
+        Assert.All(next, count => Assert.Equal(FramesPerSender, count));
+    }
+
+    [Fact]
+    public async Task A_frame_queued_after_the_connection_failed_is_refused()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+        var (connection, server) = (link.Connection, link.Server);
+
+        connection.Abort();
+
+        Assert.True(connection.Closed.IsCancellationRequested);
+        Assert.False(connection.TrySend(FrameBuffer.Create(new RequestHeader(1, OpCode.Ping), EmptyRequest.Instance)));
+    }
+
+    /// <summary>A client connection to a listener on loopback, and the server's end of it.</summary>
+    private sealed class Link(ClientConnection connection, Socket server) : IAsyncDisposable
+    {
+        public ClientConnection Connection { get; } = connection;
+
+        public Socket Server { get; } = server;
+
+        public static async Task<Link> OpenAsync(CancellationToken cancellationToken)
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var accepting = listener.AcceptSocketAsync(cancellationToken).AsTask();
+            var connection = await ClientConnection.OpenAsync(new DnsEndPoint("127.0.0.1", port), 16 << 20, TimeProvider.System,
+                TestSupport.Patience, connect: null, cancellationToken);
+            return new Link(connection, await accepting);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Connection.DisposeAsync();
+            Server.Dispose();
+        }
+    }
+
+    private static int Xid(int sender, int sequence) => sender * 1000 + sequence;
+
+    private static byte[] Pattern(int sender, int sequence)
+    {
+        var data = new byte[DataBytes];
+        for (int i = 0; i < data.Length; i++)
+        {
+            data[i] = (byte)(i * 31 + sender * 7 + sequence);
+        }
+        return data;
+    }
+
+    private static async Task<byte[]> ReadFrameAsync(Socket socket, CancellationToken cancellationToken)
+    {
+        var prefix = new byte[4];
+        await ReadExactlyAsync(socket, prefix, cancellationToken);
+        var payload = new byte[BinaryPrimitives.ReadInt32BigEndian(prefix)];
+        await ReadExactlyAsync(socket, payload, cancellationToken);
+        return payload;
+    }
+
+    private static async Task ReadExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        while (buffer.Length > 0)
+        {
+            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            Assert.NotEqual(0, read);
+            buffer = buffer[read..];
+        }
+    }
+}

@@ -1,8 +1,8 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using System.Collections.Concurrent;
 using Colony.Coordination.Protocol;
 
 namespace Colony.Client;

@@ -300,18 +300,11 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                         handedOver = true;
                         break;
                     }
-                    _replica.CompleteCycle();
-                    _transport.Flush();
-                    Cycled?.Invoke();
+                    CompleteCycle();
                 }
                 if (worked)
                 {
-                    Cycled?.Invoke();
-                    _statusStale = true;
-                    if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
-                    {
-                        RefreshStatus();
-                    }
+                    AfterWork();
                 }
             }
         }
@@ -421,24 +414,40 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
             // The replica only queues its messages (Deferred). Flush once per half-cycle: before
             // the fsync, so the leader's appends travel while it runs, and after, for the acks.
             _transport.Flush();
-            _replica.CompleteCycle();
-            _transport.Flush();
+            CompleteCycle();
             worked = true;
-            // Replies to what the cycle applied leave now, not after the next fsync.
-            Cycled?.Invoke();
         }
         if (worked)
         {
-            Cycled?.Invoke(); // replies queued by posted work and requests
-            // Under load the loop turns thousands of times a second: refresh the
-            // published status a few times a second, and whenever the loop goes idle.
-            _statusStale = true;
-            if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
-            {
-                RefreshStatus();
-            }
+            AfterWork();
         }
         return worked;
+    }
+
+    /// <summary>
+    /// Completes the cycle in flight (its fsync first) and sends the acknowledgements; the replies to
+    /// what it applied leave now, not after the next fsync.
+    /// </summary>
+    private void CompleteCycle()
+    {
+        _replica.CompleteCycle();
+        _transport.Flush();
+        Cycled?.Invoke();
+    }
+
+    /// <summary>
+    /// After a turn that did work: replies queued by posted work and requests leave. Under load the
+    /// loop turns thousands of times a second, so the published status is refreshed a few times a
+    /// second, and whenever the loop goes idle.
+    /// </summary>
+    private void AfterWork()
+    {
+        Cycled?.Invoke();
+        _statusStale = true;
+        if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
+        {
+            RefreshStatus();
+        }
     }
 
     /// <summary>Takes every queued input: posted work, peer messages, proposals. True if there was any.</summary>
@@ -469,9 +478,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         {
             return false;
         }
-        _replica.CompleteCycle();
-        _transport.Flush();
-        Cycled?.Invoke();
+        CompleteCycle();
         return true;
     }
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Threading.Channels;
@@ -310,14 +311,9 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         }
         catch (Exception e)
         {
-            LogLoopFailed(e);
-            Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
+            FailStop(e);
         }
-        Interlocked.Exchange(ref _owned, 0);
-        if (handedOver || _replica.CycleInFlight || HasInput())
-        {
-            _signal.Set();
-        }
+        LetGo(handedOver);
     }
 
     /// <summary>
@@ -389,18 +385,32 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         }
         catch (Exception e)
         {
-            // A broken invariant or a failed disk: stop this node rather than diverge (fail-stop).
-            LogLoopFailed(e);
-            Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
+            FailStop(e);
         }
+        LetGo(handedOver: false);
+        return true;
+    }
+
+    /// <summary>
+    /// Lets go of the loop. Input that came while this thread still held it, after its last look, was
+    /// left to this thread by its sender, who found the loop taken: so wake the loop's thread for it,
+    /// as for a cycle handed over at its fsync.
+    /// </summary>
+    private void LetGo(bool handedOver)
+    {
         Interlocked.Exchange(ref _owned, 0);
-        // Input that came while this thread still held the loop, after its last look: its sender
-        // found the loop taken, so make sure the loop's thread runs it.
-        if (HasInput())
+        if (handedOver || _replica.CycleInFlight || HasInput())
         {
             _signal.Set();
         }
-        return true;
+    }
+
+    /// <summary>A broken invariant or a failed disk: stop this node rather than diverge (fail-stop).</summary>
+    [DoesNotReturn]
+    private void FailStop(Exception e)
+    {
+        LogLoopFailed(e);
+        Environment.FailFast($"colony node {_options.NodeId}: replica loop failed: {e.Message}", e);
     }
 
     /// <summary>One turn of the loop: takes every queued input, then runs Ready cycles. True if there was work.</summary>

@@ -62,7 +62,7 @@ public sealed class ClientConnectionTests
     {
         using var timeout = new CancellationTokenSource(TestSupport.Patience);
         await using var link = await Link.OpenAsync(timeout.Token);
-        var (connection, server) = (link.Connection, link.Server);
+        var connection = link.Connection;
 
         connection.Abort();
 

@@ -3,7 +3,11 @@ using Colony.Coordination.Reconfig;
 
 namespace Colony.Node.ZooKeeper;
 
-/// <summary>What the coordination server needs from the node's replica loop.</summary>
+/// <summary>
+/// What the coordination server needs from the node's replica loop. "Loop thread" means whichever
+/// thread runs the loop at the time: its own, or one that found it idle (docs/consensus.md); the loop
+/// runs on one thread at a time.
+/// </summary>
 internal interface ICoordinationHost
 {
     ulong NodeId { get; }

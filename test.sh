@@ -8,7 +8,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 # --- install -------------------------------------------------------------------------------
 # The .NET 10 SDK comes with the machine; everything else the tests need is named here.
-apt_packages=(ca-certificates iptables nftables zookeeper zookeeper-bin python3-kazoo python3-pure-sasl default-jre-headless libslf4j-java chromium chromium-driver afl++)
+apt_packages=(ca-certificates util-linux iptables nftables zookeeper zookeeper-bin python3-kazoo python3-pure-sasl default-jre-headless libslf4j-java chromium chromium-driver afl++)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -12,8 +12,8 @@ namespace Colony.Cli.Commands;
 /// <summary>
 /// <c>colony lock PATH -- COMMAND…</c> and <c>colony elect PATH -- COMMAND…</c>: run a command
 /// while holding a distributed lock or the leadership of an election, like flock(1) across
-/// machines. The command learns its fencing token from <c>COLONY_FENCING_TOKEN</c>, and is sent
-/// SIGTERM if the hold is lost while it runs.
+/// machines. The command learns its fencing token from <c>COLONY_FENCING_TOKEN</c>, is sent
+/// SIGTERM if the hold is lost while it runs, and is killed if colony dies.
 /// </summary>
 internal static partial class RecipeCommands
 {
@@ -136,62 +136,74 @@ internal static partial class RecipeCommands
     /// <summary>
     /// Runs the command while the hold lasts and returns the exit code to use. The hold is released
     /// by the caller afterwards, whatever happened. Signals to this process are forwarded to the
-    /// command as SIGTERM; a lost hold sends it SIGTERM too.
+    /// command as SIGTERM; a lost hold sends it SIGTERM too; if this process dies, the kernel kills
+    /// the command (<see cref="HeldCommand"/>).
     /// </summary>
     private static async Task<int> RunHeldAsync(CliContext cli, string[] argv, long fencingToken, CancellationToken lostToken, string lostMessage)
     {
-        var start = new ProcessStartInfo(argv[0]) { UseShellExecute = false };
-        foreach (string arg in argv.Skip(1))
+        switch (HeldCommand.Resolve(argv[0]))
         {
-            start.ArgumentList.Add(arg);
+            case HeldCommand.Resolution.NotFound:
+                cli.Environment.Error.WriteLine($"colony: {argv[0]}: command not found");
+                return NotFound;
+            case HeldCommand.Resolution.NotExecutable:
+                cli.Environment.Error.WriteLine($"colony: {argv[0]}: cannot run it: permission denied");
+                return NotExecutable;
         }
-        start.Environment[FencingTokenVariable] = fencingToken.ToString(CultureInfo.InvariantCulture);
 
-        Process child;
+        if (!HeldCommand.Guarded)
+        {
+            cli.Environment.Error.WriteLine($"colony: warning: setpriv(1) was not found, so {argv[0]} would outlive colony if colony were killed");
+        }
+        HeldCommand.Running running;
         try
         {
-            child = Process.Start(start) ?? throw new CliError($"{argv[0]}: could not be started");
+            running = HeldCommand.Start(argv, new Dictionary<string, string> { [FencingTokenVariable] = fencingToken.ToString(CultureInfo.InvariantCulture) });
         }
         catch (Win32Exception e)
         {
-            // Process.Start searches PATH itself; ENOENT means no such command anywhere.
-            bool missing = e.NativeErrorCode == 2 || !File.Exists(argv[0]) && !argv[0].Contains('/', StringComparison.Ordinal);
-            cli.Environment.Error.WriteLine(missing ? $"colony: {argv[0]}: command not found" : $"colony: {argv[0]}: cannot run it: {new Win32Exception(e.NativeErrorCode).Message}");
-            return missing ? NotFound : NotExecutable;
+            cli.Environment.Error.WriteLine($"colony: {argv[0]}: cannot run it: {new Win32Exception(e.NativeErrorCode).Message}");
+            return e.NativeErrorCode == 2 ? NotFound : NotExecutable;
         }
 
-        using (child)
+        using (running)
         {
-            int signalled = 0;
-            void Forward(PosixSignalContext context)
-            {
-                // The CLI's own handler cancels the command; here the child is asked to stop, and
-                // this process exits once it has, so the hold is released cleanly.
-                if (Interlocked.CompareExchange(ref signalled, (int)context.Signal, 0) == 0)
-                {
-                    context.Cancel = true;
-                    Terminate(child);
-                }
-            }
-
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
-            using var lost = lostToken.Register(() => Terminate(child));
-
-            await child.WaitForExitAsync().ConfigureAwait(false);
-            if (lostToken.IsCancellationRequested)
-            {
-                cli.Environment.Error.WriteLine($"colony: {lostMessage} while {argv[0]} ran; it was sent SIGTERM (exit {Lost})");
-                return Lost;
-            }
-            return signalled switch
-            {
-                0 => child.ExitCode,
-                // PosixSignal values are negative placeholders; map them to the conventional 128 + signo.
-                (int)PosixSignal.SIGINT => 128 + 2,
-                _ => 128 + SigTerm,
-            };
+            return await WatchHeldAsync(cli, argv, running.Process, lostToken, lostMessage).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Waits for the running command, forwarding signals to it and stopping it if the hold is lost.</summary>
+    private static async Task<int> WatchHeldAsync(CliContext cli, string[] argv, Process child, CancellationToken lostToken, string lostMessage)
+    {
+        int signalled = 0;
+        void Forward(PosixSignalContext context)
+        {
+            // The CLI's own handler cancels the command; here the child is asked to stop, and
+            // this process exits once it has, so the hold is released cleanly.
+            if (Interlocked.CompareExchange(ref signalled, (int)context.Signal, 0) == 0)
+            {
+                context.Cancel = true;
+                Terminate(child);
+            }
+        }
+
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
+        using var lost = lostToken.Register(() => Terminate(child));
+
+        await child.WaitForExitAsync().ConfigureAwait(false);
+        if (lostToken.IsCancellationRequested)
+        {
+            cli.Environment.Error.WriteLine($"colony: {lostMessage} while {argv[0]} ran; it was sent SIGTERM (exit {Lost})");
+            return Lost;
+        }
+        return signalled switch
+        {
+            0 => child.ExitCode,
+            // PosixSignal values are negative placeholders; map them to the conventional 128 + signo.
+            (int)PosixSignal.SIGINT => 128 + 2,
+            _ => 128 + SigTerm,
+        };
     }
 
     /// <summary>Sends the command SIGTERM (not Kill(), which is SIGKILL), and SIGKILL if it is still running after the grace period.</summary>

@@ -73,19 +73,32 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task When_the_holder_is_killed_with_SIGKILL_the_next_waiter_acquires_once_its_session_expires()
+    public async Task When_the_holder_is_killed_with_SIGKILL_its_command_dies_with_it_and_the_next_waiter_acquires_once_its_session_expires()
     {
         using var work = new Workspace();
         const double session = 2;
         await using var holder = Lock(work, "/cli/death", "--session-timeout", "2", "--", "sh", "-c", "echo $$ > child.pid; exec sleep 600");
         await Workspace.WaitUntilAsync(() => work.Read("child.pid").EndsWith('\n'), Generous, "the holder's command to start");
+        int command = int.Parse(work.Read("child.pid").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         await using var waiter = Lock(work, "/cli/death", "--timeout", "60", "--", "touch", "waiter-ran");
         await WaitForContendersAsync("/cli/death", 2);
 
         var sinceKill = Stopwatch.StartNew();
         holder.Signal(ChildProcess.SigKill);
-        ChildProcess.Signal(int.Parse(work.Read("child.pid").Trim(), System.Globalization.CultureInfo.InvariantCulture), ChildProcess.SigKill);
 
+        // Nobody is left to stop the command, and once the session expires another holder may start:
+        // the kernel kills it along with colony, or it would run on unprotected for ten minutes.
+        try
+        {
+            await Workspace.WaitUntilAsync(() => IsGone(command), Generous, "the killed holder's command to die with it");
+        }
+        finally
+        {
+            if (!IsGone(command))
+            {
+                ChildProcess.Signal(command, ChildProcess.SigKill); // leave nothing behind when the test fails
+            }
+        }
         Assert.Equal(0, await waiter.ExitCodeAsync(Generous));
         output.WriteLine($"the waiter acquired and ran {sinceKill.Elapsed.TotalSeconds:0.00} s after the holder was killed (session timeout {session} s)");
         Assert.True(File.Exists(work.PathOf("waiter-ran")), waiter.ToString());
@@ -123,6 +136,20 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
         Assert.True(tokenB > tokenA, $"B's token {tokenB} is not above A's {tokenA}");
         Assert.Equal(["accepted A", "accepted B", "rejected A", "term A"], log.Select(l => string.Join(' ', l.Split(' ')[..2])));
         await AssertFreeAsync("/cli/fence");
+    }
+
+    /// <summary>The process has exited: it is gone, or a zombie that nobody has reaped yet.</summary>
+    private static bool IsGone(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return true;
+        }
     }
 
     private ChildProcess Lock(Workspace work, string path, params string[] args) =>

@@ -45,8 +45,8 @@ public sealed class RecipeCommandLineTests : IDisposable
     }
 
     [Theory]
-    [InlineData("lock", "--timeout", "0", "--timeout takes a positive number of seconds")]
-    [InlineData("lock", "--timeout", "soon", "--timeout takes a positive number of seconds")]
+    [InlineData("lock", "--timeout", "-1", "--timeout takes a number of seconds, 0 or more")]
+    [InlineData("lock", "--timeout", "soon", "--timeout takes a number of seconds, 0 or more")]
     [InlineData("lock", "--session-timeout", "-1", "--session-timeout takes a positive number of seconds")]
     [InlineData("elect", "--session-timeout", "0", "--session-timeout takes a positive number of seconds")]
     public async Task Seconds_must_be_positive(string command, string option, string value, string message)

@@ -44,9 +44,9 @@ internal static partial class RecipeCommands
         var shared = new Option<bool>("--shared") { Description = "Take the shared (read) lock: shared holders run together, exclusive ones alone" };
         var timeout = new Option<double?>("--timeout")
         {
-            Description = $"Give up (exit {TimedOut}) if the lock is not acquired within S seconds [default: wait forever]",
+            Description = $"Give up (exit {TimedOut}) if the lock is not acquired within S seconds; 0 tries once, without waiting, like flock -n [default: wait forever]",
             HelpName = "S",
-            CustomParser = result => PositiveSeconds(result, "--timeout"),
+            CustomParser = result => Seconds(result, "--timeout", allowZero: true),
         };
         var session = SessionTimeoutOption();
         var verbose = VerboseOption();
@@ -75,7 +75,10 @@ internal static partial class RecipeCommands
             }
             catch (TimeoutException)
             {
-                cli.Environment.Error.WriteLine($"colony: timed out after {Format(seconds!.Value)}s waiting for the {(isShared ? "shared " : "")}lock on {target}");
+                string kind = isShared ? "shared lock" : "lock";
+                cli.Environment.Error.WriteLine(seconds == 0
+                    ? $"colony: the {kind} on {target} is not free, and --timeout 0 does not wait"
+                    : $"colony: timed out after {Format(seconds!.Value)}s waiting for the {kind} on {target}");
                 return TimedOut;
             }
             catch (ZooKeeperException e)
@@ -284,19 +287,20 @@ internal static partial class RecipeCommands
         Description = "The session timeout asked of the cluster: how soon a dead holder's hold is freed, and how long a partitioned holder keeps it",
         HelpName = "S",
         DefaultValueFactory = _ => 10,
-        CustomParser = result => PositiveSeconds(result, "--session-timeout") ?? 10,
+        CustomParser = result => Seconds(result, "--session-timeout", allowZero: false) ?? 10,
     };
 
     private static Option<bool> VerboseOption() => new("--verbose") { Description = "Report acquisition and the fencing token on stderr" };
 
-    private static double? PositiveSeconds(ArgumentResult result, string option)
+    private static double? Seconds(ArgumentResult result, string option, bool allowZero)
     {
         string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds) && seconds > 0 && seconds < int.MaxValue / 1000.0)
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds)
+            && (seconds > 0 || (allowZero && seconds == 0)) && seconds < int.MaxValue / 1000.0)
         {
             return seconds;
         }
-        result.AddError($"{option} takes a positive number of seconds");
+        result.AddError(allowZero ? $"{option} takes a number of seconds, 0 or more" : $"{option} takes a positive number of seconds");
         return null;
     }
 

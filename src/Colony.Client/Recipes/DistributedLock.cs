@@ -32,7 +32,8 @@ public sealed class DistributedLock
     /// <summary>
     /// Waits for the lock and returns the hold; dispose it to release. Throws
     /// <see cref="TimeoutException"/> when <paramref name="timeout"/> (null: no limit) passes first,
-    /// and <see cref="OperationCanceledException"/> when cancelled; either way its queue node is
+    /// at once if the timeout is zero and anyone is ahead (a zero timeout tries once, like
+    /// <c>flock -n</c>), and <see cref="OperationCanceledException"/> when cancelled; either way its queue node is
     /// removed. Connection loss while waiting is retried; session expiry throws
     /// <see cref="SessionExpiredException"/>.
     /// </summary>

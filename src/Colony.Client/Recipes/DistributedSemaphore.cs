@@ -41,20 +41,22 @@ public sealed class DistributedSemaphore
     /// Waits for a lease and returns it; dispose it to give the lease back. Throws
     /// <see cref="InvalidOperationException"/> when the pool was created with another lease count,
     /// and <see cref="TimeoutException"/> or <see cref="OperationCanceledException"/> as
-    /// <see cref="DistributedLock.AcquireAsync"/> does.
+    /// <see cref="DistributedLock.AcquireAsync"/> does (a zero timeout tries once).
     /// </summary>
     public async Task<LockHandle> AcquireAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bool tryOnce = timeout == TimeSpan.Zero;
         if (timeout is { } wait && wait != Timeout.InfiniteTimeSpan)
         {
-            deadline.CancelAfter(wait);
+            // A zero timeout tries once, as for DistributedLock: its round trips are bounded by the session timeout.
+            deadline.CancelAfter(tryOnce ? client.SessionTimeout : wait);
         }
         string lease = $"{Path}/{Guid.NewGuid():N}";
         try
         {
             await EnsurePoolAsync(deadline.Token).ConfigureAwait(false);
-            await using LockHandle turn = await new DistributedLock(client, TurnPath, Identifier).AcquireAsync(null, deadline.Token).ConfigureAwait(false);
+            await using LockHandle turn = await new DistributedLock(client, TurnPath, Identifier).AcquireAsync(tryOnce ? TimeSpan.Zero : null, deadline.Token).ConfigureAwait(false);
             while (true)
             {
                 (Watcher watcher, Task woken) = RecipeOperations.WakeOnEvent();
@@ -63,9 +65,14 @@ public sealed class DistributedSemaphore
                 {
                     await CreateLeaseAsync(lease, deadline.Token).ConfigureAwait(false);
                 }
+
                 if (await RecipeOperations.RetryAsync(() => client.ExistsAsync(lease, watcher: null, deadline.Token), deadline.Token).ConfigureAwait(false) is { } stat)
                 {
                     return new LockHandle(client, lease, stat.Czxid);
+                }
+                if (tryOnce)
+                {
+                    throw new TimeoutException($"Could not acquire a lease of {Path} without waiting: all {MaxLeases} are held.");
                 }
                 await woken.WaitAsync(deadline.Token).ConfigureAwait(false);
             }

@@ -38,9 +38,12 @@ internal sealed class LockContender
             throw new ArgumentOutOfRangeException(nameof(timeout), timeout, "must not be negative");
         }
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bool tryOnce = timeout == TimeSpan.Zero;
         if (timeout is { } wait && wait != Timeout.InfiniteTimeSpan)
         {
-            deadline.CancelAfter(wait);
+            // A zero timeout tries once: it queues, looks, and leaves if anyone is ahead. The round
+            // trips that takes are bounded by the session timeout instead.
+            deadline.CancelAfter(tryOnce ? client.SessionTimeout : wait);
         }
         string? node = null;
         long? token = null;
@@ -56,7 +59,7 @@ internal sealed class LockContender
                     createTried = true;
                     (node, token, listing) = await CreateAsync(retry, deadline.Token).ConfigureAwait(false);
                 }
-                if (!await WaitForTurnAsync(node, listing, deadline.Token).ConfigureAwait(false))
+                if (!await WaitForTurnAsync(node, listing, tryOnce, deadline.Token).ConfigureAwait(false))
                 {
                     // Our node is gone (deleted by someone else): queue again with a new one.
                     node = null;
@@ -148,7 +151,8 @@ internal sealed class LockContender
     /// <summary>Waits until no predecessor is left; false if our own node has disappeared.</summary>
     /// <param name="listing">Children listed behind the create. Used only if it holds our node: a listing sent
     /// while disconnected may have overtaken the create, and must not be read as our node being gone.</param>
-    private async Task<bool> WaitForTurnAsync(string node, IReadOnlyList<string>? listing, CancellationToken cancellationToken)
+    /// <param name="tryOnce">Throw <see cref="TimeoutException"/> instead of waiting for a predecessor.</param>
+    private async Task<bool> WaitForTurnAsync(string node, IReadOnlyList<string>? listing, bool tryOnce, CancellationToken cancellationToken)
     {
         string ownSequence = node[prefix.Length..];
         while (true)
@@ -164,6 +168,10 @@ internal sealed class LockContender
             if (LockNodes.Predecessor(children, ownSequence, yieldsTo) is not { } predecessor)
             {
                 return true;
+            }
+            if (tryOnce)
+            {
+                throw new TimeoutException($"Could not acquire the lock on {path} without waiting: {predecessor} is ahead.");
             }
             // Sequence numbers under a parent only grow, and this listing was taken after our create, so
             // every contender ahead of us is in it. If the predecessor is the only one we yield to, its

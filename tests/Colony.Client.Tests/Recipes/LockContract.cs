@@ -232,6 +232,24 @@ public abstract class LockContract(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_zero_timeout_tries_once_failing_at_once_while_the_lock_is_held_and_taking_it_when_free()
+    {
+        string path = UniqueRoot("lock-try");
+        await using var holder = await ConnectAsync(Server.ConnectString);
+        await using var trier = await ConnectAsync(Server.ConnectString);
+        LockHandle held = await new DistributedLock(holder, path, "holder").AcquireAsync(Patience);
+
+        var refused = await Assert.ThrowsAsync<TimeoutException>(() => new DistributedLock(trier, path, "trier").AcquireAsync(TimeSpan.Zero)).Within();
+        Assert.Contains("without waiting", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(["holder"], await new DistributedLock(trier, path).GetContendersAsync());
+        Assert.False(held.IsLost);
+
+        await held.ReleaseAsync();
+        await using LockHandle taken = await new DistributedLock(trier, path, "trier").AcquireAsync(TimeSpan.Zero).Within();
+        Assert.Equal(["trier"], await new DistributedLock(holder, path).GetContendersAsync());
+    }
+
+    [Fact]
     public async Task Release_is_idempotent_and_lets_the_next_waiter_in()
     {
         string path = UniqueRoot("lock-release");

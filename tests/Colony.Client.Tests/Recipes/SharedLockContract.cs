@@ -105,6 +105,31 @@ public abstract class SharedLockContract(ServerFixture server)
     }
 
     [Fact]
+    public async Task A_zero_timeout_tries_once_for_a_lease_and_for_a_shared_hold()
+    {
+        string pool = UniqueRoot("semaphore-try");
+        string path = UniqueRoot("rw-try");
+        await using var a = await ConnectAsync(Server.ConnectString);
+        await using var b = await ConnectAsync(Server.ConnectString);
+        LockHandle only = await new DistributedSemaphore(a, pool, 1, "a").AcquireAsync(Patience);
+
+        await Assert.ThrowsAsync<TimeoutException>(() => new DistributedSemaphore(b, pool, 1, "b").AcquireAsync(TimeSpan.Zero)).Within();
+        Assert.Equal(["a"], await new DistributedSemaphore(b, pool, 1).GetHoldersAsync());
+        await only.ReleaseAsync();
+        await using (await new DistributedSemaphore(b, pool, 1, "b").AcquireAsync(TimeSpan.Zero).Within())
+        {
+            Assert.Equal(["b"], await new DistributedSemaphore(a, pool, 1).GetHoldersAsync());
+        }
+
+        LockHandle writing = await new ReadWriteLock(a, path, "writer").AcquireWriteAsync(Patience);
+        await Assert.ThrowsAsync<TimeoutException>(() => new ReadWriteLock(b, path, "reader").AcquireReadAsync(TimeSpan.Zero)).Within();
+        await writing.ReleaseAsync();
+        await using LockHandle reading = await new ReadWriteLock(b, path, "reader").AcquireReadAsync(TimeSpan.Zero).Within();
+        await using LockHandle alsoReading = await new ReadWriteLock(a, path, "reader 2").AcquireReadAsync(TimeSpan.Zero).Within();
+        Assert.False(reading.IsLost);
+    }
+
+    [Fact]
     public async Task A_semaphore_refuses_a_different_lease_count()
     {
         string path = UniqueRoot("semaphore-count");

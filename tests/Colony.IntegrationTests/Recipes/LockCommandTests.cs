@@ -30,7 +30,7 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task A_lock_not_acquired_within_the_timeout_exits_75_and_leaves_no_node()
+    public async Task A_lock_not_acquired_within_the_timeout_or_at_once_with_timeout_0_exits_75_and_leaves_no_node()
     {
         using var work = new Workspace();
         await using var holder = Lock(work, "/cli/timeout", "--", "sh", "-c", "touch held; while [ ! -e done ]; do sleep 0.05; done");
@@ -41,8 +41,18 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
         Assert.Equal("colony: timed out after 1s waiting for the lock on /cli/timeout", waiter.Error.Trim());
         Assert.False(File.Exists(work.PathOf("waiter-ran")));
 
+        // --timeout 0 tries once, like flock -n.
+        await using var trier = Lock(work, "/cli/timeout", "--timeout", "0", "--", "touch", "trier-ran");
+        Assert.Equal(75, await trier.ExitCodeAsync(Generous));
+        Assert.Equal("colony: the lock on /cli/timeout is not free, and --timeout 0 does not wait", trier.Error.Trim());
+        Assert.False(File.Exists(work.PathOf("trier-ran")));
+
         work.Touch("done");
         Assert.Equal(0, await holder.ExitCodeAsync(Generous));
+        await AssertFreeAsync("/cli/timeout");
+        await using var freeTrier = Lock(work, "/cli/timeout", "--timeout", "0", "--", "touch", "trier-ran");
+        Assert.Equal(0, await freeTrier.ExitCodeAsync(Generous));
+        Assert.True(File.Exists(work.PathOf("trier-ran")));
         await AssertFreeAsync("/cli/timeout");
     }
 

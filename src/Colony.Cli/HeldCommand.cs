@@ -92,8 +92,9 @@ internal static partial class HeldCommand
                 var child = Process.Start(start) ?? throw new InvalidOperationException($"{argv[0]}: could not be started");
                 started.SetResult(child);
             }
-            catch (Exception e) when (e is Win32Exception or InvalidOperationException)
+            catch (Exception e)
             {
+                // Whatever it is, it belongs to the caller: this thread must not die of it.
                 started.SetException(e);
                 return;
             }

@@ -15,7 +15,7 @@ namespace Colony.Cli.Commands;
 /// machines. The command learns its fencing token from <c>COLONY_FENCING_TOKEN</c>, is sent
 /// SIGTERM if the hold is lost while it runs, and is killed if colony dies.
 /// </summary>
-internal static partial class RecipeCommands
+internal static class RecipeCommands
 {
     /// <summary>The lock was not acquired within --timeout: sysexits.h's EX_TEMPFAIL, "try again later".</summary>
     public const int TimedOut = 75;
@@ -35,8 +35,7 @@ internal static partial class RecipeCommands
     /// <summary>How long a command sent SIGTERM may take to exit before it is sent SIGKILL.</summary>
     public static readonly TimeSpan GracePeriod = TimeSpan.FromSeconds(10);
 
-    private const int SigKill = 9;
-    private const int SigTerm = 15;
+    private const int SigTerm = CommandStopper.SigTerm;
 
     public static Command CreateLock(CliContext cli)
     {
@@ -139,8 +138,9 @@ internal static partial class RecipeCommands
     /// <summary>
     /// Runs the command while the hold lasts and returns the exit code to use. The hold is released
     /// by the caller afterwards, whatever happened. Signals to this process are forwarded to the
-    /// command as SIGTERM; a lost hold sends it SIGTERM too; if this process dies, the kernel kills
-    /// the command (<see cref="HeldCommand"/>).
+    /// command as SIGTERM; a lost hold sends it SIGTERM too, and either way the processes it started
+    /// get it as well (<see cref="CommandStopper"/>); if this process dies, the kernel kills the
+    /// command (<see cref="HeldCommand"/>).
     /// </summary>
     private static async Task<int> RunHeldAsync(CliContext cli, string[] argv, long fencingToken, CancellationToken lostToken, string lostMessage)
     {
@@ -178,6 +178,7 @@ internal static partial class RecipeCommands
     /// <summary>Waits for the running command, forwarding signals to it and stopping it if the hold is lost.</summary>
     private static async Task<int> WatchHeldAsync(CliContext cli, string[] argv, Process child, CancellationToken lostToken, string lostMessage)
     {
+        var stopper = new CommandStopper(child.Id, GracePeriod);
         int signalled = 0;
         void Forward(PosixSignalContext context)
         {
@@ -186,18 +187,20 @@ internal static partial class RecipeCommands
             if (Interlocked.CompareExchange(ref signalled, (int)context.Signal, 0) == 0)
             {
                 context.Cancel = true;
-                Terminate(child);
+                stopper.Stop();
             }
         }
 
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Forward);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Forward);
-        using var lost = lostToken.Register(() => Terminate(child));
+        using var lost = lostToken.Register(stopper.Stop);
 
         await child.WaitForExitAsync().ConfigureAwait(false);
+        // What it started must be gone too before the hold is released.
+        await stopper.FinishAsync().ConfigureAwait(false);
         if (lostToken.IsCancellationRequested)
         {
-            cli.Environment.Error.WriteLine($"colony: {lostMessage} while {argv[0]} ran; it was sent SIGTERM (exit {Lost})");
+            cli.Environment.Error.WriteLine($"colony: {lostMessage} while {argv[0]} ran; it was sent SIGTERM, with what it started (exit {Lost})");
             return Lost;
         }
         return signalled switch
@@ -207,40 +210,6 @@ internal static partial class RecipeCommands
             (int)PosixSignal.SIGINT => 128 + 2,
             _ => 128 + SigTerm,
         };
-    }
-
-    /// <summary>Sends the command SIGTERM (not Kill(), which is SIGKILL), and SIGKILL if it is still running after the grace period.</summary>
-    private static void Terminate(Process child)
-    {
-        try
-        {
-            if (!child.HasExited)
-            {
-                _ = Kill(child.Id, SigTerm);
-                _ = KillAfterGraceAsync(child);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
-
-    private static async Task KillAfterGraceAsync(Process child)
-    {
-        using var grace = new CancellationTokenSource(GracePeriod);
-        try
-        {
-            await child.WaitForExitAsync(grace.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            _ = Kill(child.Id, SigKill);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already reaped.
-        }
     }
 
     private static async Task<ZooKeeperClient> ConnectAsync(CliContext cli, ParseResult parse, Option<double> session, CancellationToken ct) =>
@@ -305,7 +274,4 @@ internal static partial class RecipeCommands
     }
 
     private static string Format(double seconds) => seconds.ToString("0.###", CultureInfo.InvariantCulture);
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

@@ -83,6 +83,31 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task SIGTERM_to_colony_lock_stops_what_the_command_started_too_before_the_lock_is_released()
+    {
+        using var work = new Workspace();
+        await using var run = Lock(work, "/cli/tree", "--", "sh", "-c", "sleep 600 & echo $! > grandchild.pid; wait");
+        await Workspace.WaitUntilAsync(() => work.Read("grandchild.pid").EndsWith('\n'), Generous, "the command to start its child");
+        int grandchild = int.Parse(work.Read("grandchild.pid").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+        run.Signal(ChildProcess.SigTerm);
+        try
+        {
+            Assert.Equal(143, await run.ExitCodeAsync(Generous));
+            // Signalled alone, the shell would die and leave its child running once the lock was free.
+            Assert.True(IsGone(grandchild), $"the command's child {grandchild} outlived the hold");
+        }
+        finally
+        {
+            if (!IsGone(grandchild))
+            {
+                ChildProcess.Signal(grandchild, ChildProcess.SigKill);
+            }
+        }
+        await AssertFreeAsync("/cli/tree");
+    }
+
+    [Fact]
     public async Task When_the_holder_is_killed_with_SIGKILL_its_command_dies_with_it_and_the_next_waiter_acquires_once_its_session_expires()
     {
         using var work = new Workspace();

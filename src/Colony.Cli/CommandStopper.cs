@@ -7,7 +7,8 @@ namespace Colony.Cli;
 /// trap, waits for its foreground child first. Either way they would run unprotected once the hold
 /// is released, so the hold is released only after the whole tree is gone (<see cref="FinishAsync"/>).
 /// </summary>
-internal sealed class CommandStopper(int root, TimeSpan gracePeriod)
+/// <param name="root">The command; null if it has exited already, and then there is nothing to stop.</param>
+internal sealed class CommandStopper(ProcessTree.Member? root, TimeSpan gracePeriod)
 {
     public const int SigKill = 9;
     public const int SigTerm = 15;
@@ -25,7 +26,7 @@ internal sealed class CommandStopper(int root, TimeSpan gracePeriod)
             {
                 return;
             }
-            _stopping = tree = ProcessTree.Of(root);
+            _stopping = tree = root is { } command ? ProcessTree.Of(command) : [];
         }
         ProcessTree.Signal(tree, SigTerm);
         _ = KillAfterGraceAsync();
@@ -59,7 +60,7 @@ internal sealed class CommandStopper(int root, TimeSpan gracePeriod)
         lock (_gate)
         {
             // The tree as it was at SIGTERM, and as it is now if the command still runs.
-            _stopping = tree = [.. _stopping!, .. ProcessTree.Of(root)];
+            _stopping = tree = root is { } command ? [.. _stopping!, .. ProcessTree.Of(command)] : _stopping!;
         }
         ProcessTree.Signal(tree, SigKill);
     }

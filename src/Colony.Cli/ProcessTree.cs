@@ -13,11 +13,15 @@ internal static partial class ProcessTree
     /// <summary>One process: its id and its start time (clock ticks since boot), which together name it for good.</summary>
     public readonly record struct Member(int Pid, ulong StartTime);
 
+    /// <summary>The living process with this id, or null. Ids are reused (soon, where pid_max is 32768): keep the member, not the id.</summary>
+    public static Member? Find(int pid) => Read(pid) is { } stat ? new Member(pid, stat.StartTime) : null;
+
     /// <summary>
     /// <paramref name="root"/> and every living descendant of it, root first. Empty if the root has
-    /// exited. A descendant whose parent already exited has been adopted elsewhere and is not found.
+    /// exited (or its id now names another process). A descendant whose parent already exited has
+    /// been adopted elsewhere and is not found.
     /// </summary>
-    public static List<Member> Of(int root)
+    public static List<Member> Of(Member root)
     {
         var children = new Dictionary<int, List<Member>>();
         Member? top = null;
@@ -28,7 +32,7 @@ internal static partial class ProcessTree
             {
                 continue;
             }
-            if (pid == root)
+            if (pid == root.Pid && stat.StartTime == root.StartTime)
             {
                 top = new Member(pid, stat.StartTime);
             }

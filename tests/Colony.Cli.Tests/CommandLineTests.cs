@@ -271,13 +271,28 @@ public sealed class CommandLineTests : IDisposable
                 }
 
                 // Killed at once, as a failed up kills what it started: never left running.
-                Assert.Equal(StopOutcome.Killed, await processes.KillAsync(pid, config, CancellationToken.None));
+                string before = Describe(pid);
+                var outcome = await processes.KillAsync(pid, config, CancellationToken.None);
+                Assert.True(outcome == StopOutcome.Killed, $"launch {launch}: {outcome}; before the kill: {before}; after: {Describe(pid)}");
                 Assert.True(ProcessTable.HasExited(pid, config));
             }
             finally
             {
                 await processes.KillAsync(pid, config, CancellationToken.None);
             }
+        }
+    }
+
+    /// <summary>What /proc shows of a process, for a failure message.</summary>
+    private static string Describe(int pid)
+    {
+        try
+        {
+            return $"stat [{File.ReadAllText($"/proc/{pid}/stat").Trim()}], cmdline [{File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ')}]";
+        }
+        catch (IOException e)
+        {
+            return $"unreadable ({e.Message})";
         }
     }
 }

@@ -178,7 +178,8 @@ internal static class RecipeCommands
     /// <summary>Waits for the running command, forwarding signals to it and stopping it if the hold is lost.</summary>
     private static async Task<int> WatchHeldAsync(CliContext cli, string[] argv, Process child, CancellationToken lostToken, string lostMessage)
     {
-        var stopper = new CommandStopper(child.Id, GracePeriod);
+        // Named by id and start time at once, before its id could be reused by another process.
+        var stopper = new CommandStopper(ProcessTree.Find(child.Id), GracePeriod);
         int signalled = 0;
         void Forward(PosixSignalContext context)
         {

@@ -88,21 +88,18 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
         using var work = new Workspace();
         await using var run = Lock(work, "/cli/tree", "--", "sh", "-c", "sleep 600 & echo $! > grandchild.pid; wait");
         await Workspace.WaitUntilAsync(() => work.Read("grandchild.pid").EndsWith('\n'), Generous, "the command to start its child");
-        int grandchild = int.Parse(work.Read("grandchild.pid").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var grandchild = ProcessIdentity.Of(int.Parse(work.Read("grandchild.pid").Trim(), System.Globalization.CultureInfo.InvariantCulture));
 
         run.Signal(ChildProcess.SigTerm);
         try
         {
             Assert.Equal(143, await run.ExitCodeAsync(Generous));
             // Signalled alone, the shell would die and leave its child running once the lock was free.
-            Assert.True(IsGone(grandchild), $"the command's child {grandchild} outlived the hold");
+            Assert.True(grandchild.IsGone, $"the command's child {grandchild} outlived the hold");
         }
         finally
         {
-            if (!IsGone(grandchild))
-            {
-                ChildProcess.Signal(grandchild, ChildProcess.SigKill);
-            }
+            grandchild.KillIfAlive();
         }
         await AssertFreeAsync("/cli/tree");
     }
@@ -114,7 +111,7 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
         const double session = 2;
         await using var holder = Lock(work, "/cli/death", "--session-timeout", "2", "--", "sh", "-c", "echo $$ > child.pid; exec sleep 600");
         await Workspace.WaitUntilAsync(() => work.Read("child.pid").EndsWith('\n'), Generous, "the holder's command to start");
-        int command = int.Parse(work.Read("child.pid").Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var command = ProcessIdentity.Of(int.Parse(work.Read("child.pid").Trim(), System.Globalization.CultureInfo.InvariantCulture));
         await using var waiter = Lock(work, "/cli/death", "--timeout", "60", "--", "touch", "waiter-ran");
         await WaitForContendersAsync("/cli/death", 2);
 
@@ -125,14 +122,11 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
         // the kernel kills it along with colony, or it would run on unprotected for ten minutes.
         try
         {
-            await Workspace.WaitUntilAsync(() => IsGone(command), Generous, "the killed holder's command to die with it");
+            await Workspace.WaitUntilAsync(() => command.IsGone, Generous, "the killed holder's command to die with it");
         }
         finally
         {
-            if (!IsGone(command))
-            {
-                ChildProcess.Signal(command, ChildProcess.SigKill); // leave nothing behind when the test fails
-            }
+            command.KillIfAlive(); // leave nothing behind when the test fails
         }
         Assert.Equal(0, await waiter.ExitCodeAsync(Generous));
         output.WriteLine($"the waiter acquired and ran {sinceKill.Elapsed.TotalSeconds:0.00} s after the holder was killed (session timeout {session} s)");
@@ -171,20 +165,6 @@ public class LockCommandTests(RecipeCluster fixture, ITestOutputHelper output)
         Assert.True(tokenB > tokenA, $"B's token {tokenB} is not above A's {tokenA}");
         Assert.Equal(["accepted A", "accepted B", "rejected A", "term A"], log.Select(l => string.Join(' ', l.Split(' ')[..2])));
         await AssertFreeAsync("/cli/fence");
-    }
-
-    /// <summary>The process has exited: it is gone, or a zombie that nobody has reaped yet.</summary>
-    private static bool IsGone(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (IOException)
-        {
-            return true;
-        }
     }
 
     private ChildProcess Lock(Workspace work, string path, params string[] args) =>

@@ -64,25 +64,18 @@ internal static partial class HeldCommand
     public static Running Start(IReadOnlyList<string> argv, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(Setpriv ?? argv[0]) { UseShellExecute = false };
-        if (Setpriv is not null)
+        IEnumerable<string> arguments = Setpriv is null ? argv.Skip(1) : ["--pdeathsig", "KILL", "--", .. argv];
+        foreach (string argument in arguments)
         {
-            foreach (string option in (string[])["--pdeathsig", "KILL", "--"])
-            {
-                start.ArgumentList.Add(option);
-            }
-            start.ArgumentList.Add(argv[0]);
-        }
-        foreach (string arg in argv.Skip(1))
-        {
-            start.ArgumentList.Add(arg);
+            start.ArgumentList.Add(argument);
         }
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;
         }
 
-        // Neither event is disposed: the forking thread may still be leaving Set or Wait when its
-        // counterpart returns, and without a wait handle they hold no kernel object.
+        // The event is never disposed: the forking thread may still be leaving Wait when Dispose has
+        // set it, and without a wait handle it holds no kernel object.
         var started = new TaskCompletionSource<Process>(TaskCreationOptions.RunContinuationsAsynchronously);
         var exited = new ManualResetEventSlim();
         var owner = new Thread(() =>

@@ -115,6 +115,7 @@ internal static partial class ProcessTable
         throw new CliError($"cannot signal process {pid}: {Marshal.GetPInvokeErrorMessage(error)}");
     }
 
+    /// <summary>kill(2): 0, or -1 with the error in the last P/Invoke error.</summary>
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    internal static partial int Kill(int pid, int signal);
 }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace Colony.Cli;
 
@@ -8,7 +7,7 @@ namespace Colony.Cli;
 /// started. Each member is remembered with its start time, so a process id that the kernel reuses
 /// for another program is never signalled.
 /// </summary>
-internal static partial class ProcessTree
+internal static class ProcessTree
 {
     /// <summary>One process: its id and its start time (clock ticks since boot), which together name it for good.</summary>
     public readonly record struct Member(int Pid, ulong StartTime);
@@ -67,7 +66,7 @@ internal static partial class ProcessTree
         {
             if (IsAlive(member))
             {
-                _ = Kill(member.Pid, signal);
+                _ = ProcessTable.Kill(member.Pid, signal);
             }
         }
     }
@@ -99,7 +98,4 @@ internal static partial class ProcessTree
         }
         return (parent, start);
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

@@ -1,6 +1,5 @@
-using System.Buffers;
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Colony.Coordination.Protocol;
@@ -8,26 +7,27 @@ using Colony.Coordination.Protocol;
 namespace Colony.Client;
 
 /// <summary>Handles one received frame; the span is only valid during the call.</summary>
-internal delegate void FrameHandler(ReadOnlySpan<byte> frame);
+/// <param name="continueHere">True when the callers a frame answers may continue on the calling thread (<see cref="ReceiveLoop"/>).</param>
+internal delegate void FrameHandler(ReadOnlySpan<byte> frame, bool continueHere);
 
 /// <summary>
-/// One TCP connection to a server: length-prefixed frames in both directions. Sends are queued, and
-/// the thread that queues a frame writes it itself when no other thread is writing and the socket
-/// takes it at once, so a request leaves without waking a writer; a write the socket cannot take at
-/// once finishes asynchronously, and callers never wait on the socket. Frames are read through a pipe
-/// over pooled buffers. Knows nothing about sessions or requests.
+/// One TCP connection to a server: length-prefixed frames in both directions. The socket stays in
+/// blocking mode and never meets the runtime's socket event loop, so that a frame's arrival wakes
+/// exactly one thread, the <see cref="ReceiveLoop"/>'s. Sends are queued, and the thread that queues a
+/// frame writes it itself, without blocking, when no other thread is writing and the socket takes it
+/// at once; what the socket cannot take at once is finished by a blocking write on the thread pool, so
+/// callers (the receive loop among them) never wait on the socket. Knows nothing about sessions or requests.
 /// </summary>
 internal sealed class ClientConnection : IAsyncDisposable
 {
     private readonly Socket socket;
-    private readonly NetworkStream stream;
-    private readonly PipeReader reader;
     private readonly ConcurrentQueue<FrameBuffer> outgoing = new();
     private readonly CancellationTokenSource closed = new();
     private readonly TimeProvider time;
     private readonly int maxFrameBytes;
     private int writing; // 1 while a thread owns the socket's sending side
-    private volatile Task pendingWrite = Task.CompletedTask; // a write finishing asynchronously
+    private volatile Task pendingWrite = Task.CompletedTask; // a write finishing on the thread pool
+    private volatile bool aborted;
     private long lastSendTimestamp;
 
     private ClientConnection(Socket socket, DnsEndPoint server, int maxFrameBytes, TimeProvider time)
@@ -36,8 +36,6 @@ internal sealed class ClientConnection : IAsyncDisposable
         this.time = time;
         this.maxFrameBytes = maxFrameBytes;
         Server = server;
-        stream = new NetworkStream(socket, ownsSocket: false);
-        reader = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024, minimumReadSize: 4096, leaveOpen: true));
         lastSendTimestamp = time.GetTimestamp();
     }
 
@@ -88,30 +86,69 @@ internal sealed class ClientConnection : IAsyncDisposable
         return true;
     }
 
-    /// <summary>Reads exactly one frame and returns a copy (the connect response, before the receive loop starts).</summary>
+    /// <summary>Reads exactly one frame (the connect response, before the receive loop starts), with a blocking read on the thread pool.</summary>
     public async Task<byte[]> ReadFrameAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        byte[]? result = null;
-        await ReceiveAsync(frame => result = frame.ToArray(), timeout, stopAfterOne: true, cancellationToken).ConfigureAwait(false);
-        return result ?? throw new IOException($"{Describe()} closed the connection during the handshake.");
+        using CancellationTokenRegistration abort = cancellationToken.Register(static state => ((ClientConnection)state!).Abort(), this);
+        try
+        {
+            return await Task.Run(() =>
+            {
+                socket.ReceiveTimeout = (int)Math.Clamp(timeout.TotalMilliseconds, 1, int.MaxValue);
+                var prefix = new byte[FrameReader.LengthPrefixBytes];
+                ReadExactly(prefix);
+                int length = BinaryPrimitives.ReadInt32BigEndian(prefix);
+                FrameReader.CheckLength(length, maxFrameBytes);
+                var frame = new byte[length];
+                ReadExactly(frame);
+                return frame;
+            }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            throw new TimeoutException($"{Describe()} sent nothing for {timeout.TotalMilliseconds:0} ms.", e);
+        }
     }
 
     /// <summary>
-    /// Hands every frame to <paramref name="handler"/> until the server closes the connection
-    /// (returns) or it fails (throws). A frame over the limit, or no bytes at all for
-    /// <paramref name="readTimeout"/>, fails the connection.
+    /// Hands every frame to <paramref name="handler"/>, on a thread of the connection's own, until the
+    /// server closes the connection (completes) or it fails (throws). A frame over the limit, or no
+    /// bytes at all for <paramref name="readTimeout"/>, fails the connection.
     /// </summary>
-    public Task ReceiveAsync(FrameHandler handler, TimeSpan readTimeout, CancellationToken cancellationToken) =>
-        ReceiveAsync(handler, readTimeout, stopAfterOne: false, cancellationToken);
+    public async Task ReceiveAsync(FrameHandler handler, ContinuationPolicy policy, TimeSpan readTimeout, CancellationToken cancellationToken)
+    {
+        using CancellationTokenRegistration abort = cancellationToken.Register(static state => ((ClientConnection)state!).Abort(), this);
+        try
+        {
+            await ReceiveLoop.Start(socket, handler, policy, maxFrameBytes, readTimeout, () => aborted, Describe()).Completion.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
 
-    /// <summary>Fails the connection: writes stop and pending reads end.</summary>
+    /// <summary>Fails the connection: writes stop, and the blocked read ends.</summary>
     public void Abort()
     {
+        aborted = true;
         try
         {
             closed.Cancel();
         }
         catch (ObjectDisposedException)
+        {
+        }
+        try
+        {
+            // Wakes a thread blocked on the socket, in a read or a write, before the descriptor goes.
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
         }
         socket.Dispose();
@@ -133,8 +170,6 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             DisposeQueued();
         }
-        await reader.CompleteAsync().ConfigureAwait(false);
-        await stream.DisposeAsync().ConfigureAwait(false);
         closed.Dispose();
     }
 
@@ -142,93 +177,23 @@ internal sealed class ClientConnection : IAsyncDisposable
 
     private string Describe() => $"{Server.Host}:{Server.Port}";
 
-    private async Task ReceiveAsync(FrameHandler handler, TimeSpan readTimeout, bool stopAfterOne, CancellationToken cancellationToken)
+    private void ReadExactly(Span<byte> buffer)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, closed.Token);
-        var idle = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
-        byte[]? scratch = null;
-        try
+        while (buffer.Length > 0)
         {
-            while (true)
+            int read = socket.Receive(buffer);
+            if (read == 0)
             {
-                idle.CancelAfter(readTimeout);
-                ReadResult read;
-                try
-                {
-                    read = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (!linked.IsCancellationRequested)
-                {
-                    throw new TimeoutException($"{Describe()} sent nothing for {readTimeout.TotalMilliseconds:0} ms.");
-                }
-                if (!idle.TryReset())
-                {
-                    // The timer fired just as the read completed: start over with a fresh source.
-                    idle.Dispose();
-                    idle = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
-                }
-
-                ReadOnlySequence<byte> buffer = read.Buffer;
-                bool stop = false;
-                try
-                {
-                    while (!stop && FrameReader.TryReadFrame(ref buffer, maxFrameBytes, out ReadOnlySequence<byte> frame))
-                    {
-                        if (frame.IsSingleSegment)
-                        {
-                            handler(frame.FirstSpan);
-                        }
-                        else
-                        {
-                            int length = (int)frame.Length;
-                            if (scratch is null || scratch.Length < length)
-                            {
-                                if (scratch is not null)
-                                {
-                                    ArrayPool<byte>.Shared.Return(scratch);
-                                }
-                                scratch = ArrayPool<byte>.Shared.Rent(length);
-                            }
-                            frame.CopyTo(scratch);
-                            handler(scratch.AsSpan(0, length));
-                        }
-                        stop = stopAfterOne;
-                    }
-                }
-                finally
-                {
-                    // After a single frame the rest is unexamined: the next read must see it without waiting for more bytes.
-                    reader.AdvanceTo(buffer.Start, stop ? buffer.Start : buffer.End);
-                }
-
-                if (stop)
-                {
-                    return;
-                }
-                if (read.IsCompleted || read.IsCanceled)
-                {
-                    if (!buffer.IsEmpty)
-                    {
-                        throw new IOException($"{Describe()} closed the connection inside a frame.");
-                    }
-                    return;
-                }
+                throw new IOException($"{Describe()} closed the connection during the handshake.");
             }
-        }
-        finally
-        {
-            idle.Dispose();
-            if (scratch is not null)
-            {
-                ArrayPool<byte>.Shared.Return(scratch);
-            }
+            buffer = buffer[read..];
         }
     }
 
     /// <summary>
     /// Writes queued frames, in order, on the calling thread, unless another thread is writing (that
-    /// one takes them). A write the socket cannot take at once continues asynchronously and keeps the
-    /// sending side until the queue is empty.
+    /// one takes them). A frame the socket cannot take at once is finished by a blocking write on the
+    /// thread pool, which keeps the sending side until the queue is empty.
     /// </summary>
     private void WriteQueued()
     {
@@ -236,26 +201,14 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             while (outgoing.TryDequeue(out FrameBuffer? frame))
             {
-                ValueTask write;
-                try
+                // Zero on a full socket, and on an error, which the blocking write then reports.
+                int sent = NonBlockingSend.IsSupported ? NonBlockingSend.TrySend(socket.SafeHandle, frame.Memory.Span) : 0;
+                if (sent < frame.Memory.Length)
                 {
-                    write = stream.WriteAsync(frame.Memory, closed.Token);
-                }
-                catch (Exception)
-                {
-                    frame.Dispose();
-                    FailWrites();
+                    pendingWrite = Task.Run(() => FinishWrite(frame, sent));
                     return;
                 }
-                if (!write.IsCompleted)
-                {
-                    pendingWrite = FinishWriteAsync(write, frame);
-                    return;
-                }
-                if (!Written(Succeeded(write), frame))
-                {
-                    return;
-                }
+                Written(ok: true, frame);
             }
             Interlocked.Exchange(ref writing, 0);
             // A frame queued after the queue looked empty, while this thread still held the sending side.
@@ -266,12 +219,16 @@ internal sealed class ClientConnection : IAsyncDisposable
         }
     }
 
-    private async Task FinishWriteAsync(ValueTask write, FrameBuffer frame)
+    private void FinishWrite(FrameBuffer frame, int sent)
     {
         bool ok;
         try
         {
-            await write.ConfigureAwait(false);
+            ReadOnlySpan<byte> rest = frame.Memory.Span[sent..];
+            while (rest.Length > 0)
+            {
+                rest = rest[socket.Send(rest)..];
+            }
             ok = true;
         }
         catch (Exception)
@@ -282,20 +239,6 @@ internal sealed class ClientConnection : IAsyncDisposable
         {
             Interlocked.Exchange(ref writing, 0);
             WriteQueued();
-        }
-    }
-
-    /// <summary>Consumes a completed write: true if it succeeded.</summary>
-    private static bool Succeeded(ValueTask write)
-    {
-        try
-        {
-            write.GetAwaiter().GetResult();
-            return true;
-        }
-        catch (Exception)
-        {
-            return false;
         }
     }
 

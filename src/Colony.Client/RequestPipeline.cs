@@ -13,22 +13,30 @@ internal abstract class PendingRequest
 
     public abstract OpCode Type { get; }
 
-    /// <summary>Decodes the reply and completes the caller's task. Throws only for a reply that cannot be decoded.</summary>
-    public abstract void Complete(in ReplyHeader header, ReadOnlySpan<byte> body);
+    /// <summary>
+    /// Decodes the reply and completes the caller's task. Throws only for a reply that cannot be decoded.
+    /// With <paramref name="continueHere"/>, the caller continues on this thread, before this returns.
+    /// </summary>
+    public abstract void Complete(in ReplyHeader header, ReadOnlySpan<byte> body, bool continueHere);
 
+    /// <summary>Fails the caller's task; the caller continues on the thread pool.</summary>
     public abstract void Fail(Exception error);
 }
 
-internal sealed class PendingRequest<T>(OpCode type, ReplyDecoder<T> decode, Action? onDone) : PendingRequest
+/// <param name="inline">
+/// Whether the caller may continue on the thread that completes the request (<see cref="ContinuationPolicy"/>).
+/// Without it the caller always continues on the thread pool.
+/// </param>
+internal sealed class PendingRequest<T>(OpCode type, ReplyDecoder<T> decode, Action? onDone, bool inline) : PendingRequest
 {
-    private readonly TaskCompletionSource<T> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<T> completion = new(inline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
     private int done;
 
     public override OpCode Type { get; } = type;
 
     public Task<T> Task => completion.Task;
 
-    public override void Complete(in ReplyHeader header, ReadOnlySpan<byte> body)
+    public override void Complete(in ReplyHeader header, ReadOnlySpan<byte> body, bool continueHere)
     {
         T result;
         try
@@ -42,18 +50,47 @@ internal sealed class PendingRequest<T>(OpCode type, ReplyDecoder<T> decode, Act
         }
         catch (Exception e)
         {
-            Fail(e);
+            // The server's answer is an error (NoNode, BadVersion...): that completes the request as surely as a result.
+            if (Finish())
+            {
+                Settle(default, e, continueHere);
+            }
             return;
         }
         if (Finish())
         {
-            completion.TrySetResult(result);
+            Settle(result, null, continueHere);
         }
     }
 
     public override void Fail(Exception error)
     {
+        // A failure comes from the session's own work (a dropped connection, the session's end), which must not wait on callers.
         if (Finish())
+        {
+            Settle(default, error, continueHere: false);
+        }
+    }
+
+    private void Settle(T? result, Exception? error, bool continueHere)
+    {
+        if (continueHere || !inline)
+        {
+            SetOutcome(completion, result, error);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static state => SetOutcome(state.Completion, state.Result, state.Error), (Completion: completion, Result: result, Error: error), preferLocal: false);
+        }
+    }
+
+    private static void SetOutcome(TaskCompletionSource<T> completion, T? result, Exception? error)
+    {
+        if (error is null)
+        {
+            completion.TrySetResult(result!);
+        }
+        else
         {
             completion.TrySetException(error);
         }

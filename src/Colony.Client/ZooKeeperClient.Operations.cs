@@ -145,7 +145,7 @@ public sealed partial class ZooKeeperClient
     {
         ArgumentException.ThrowIfNullOrEmpty(scheme);
         ArgumentNullException.ThrowIfNull(auth);
-        var request = new PendingRequest<bool>(OpCode.Auth, AuthReply, onDone: null);
+        var request = new PendingRequest<bool>(OpCode.Auth, AuthReply, onDone: null, continuations.Inline);
         while (true)
         {
             ClientConnection current = await WaitConnectedAsync(cancellationToken).ConfigureAwait(false);

@@ -144,7 +144,7 @@ public sealed partial class ZooKeeperClient
             // server must know who we are before it re-checks watches or runs requests.
             foreach ((string scheme, byte[] auth) in credentials)
             {
-                SendAuth(current, scheme, auth, new PendingRequest<bool>(OpCode.Auth, AuthReply, onDone: null));
+                SendAuth(current, scheme, auth, new PendingRequest<bool>(OpCode.Auth, AuthReply, onDone: null, continuations.Inline));
             }
             SendSetWatches(current);
 
@@ -229,7 +229,7 @@ public sealed partial class ZooKeeperClient
         Task pinging = PingAsync(current, timeout / 3, stop);
         try
         {
-            await current.ReceiveAsync(OnFrame, timeout * 2 / 3, stop).ConfigureAwait(false);
+            await current.ReceiveAsync(OnFrame, continuations, timeout * 2 / 3, stop).ConfigureAwait(false);
             throw new IOException($"{current} closed the connection.");
         }
         finally
@@ -261,7 +261,7 @@ public sealed partial class ZooKeeperClient
     }
 
     /// <summary>One frame from the server: a reply, a notification, or a ping/auth/setWatches answer.</summary>
-    private void OnFrame(ReadOnlySpan<byte> frame)
+    private void OnFrame(ReadOnlySpan<byte> frame, bool continueHere)
     {
         var reader = new JuteReader(frame);
         var header = ReplyHeader.Read(ref reader);
@@ -275,7 +275,7 @@ public sealed partial class ZooKeeperClient
                 OnNotification(body);
                 return;
             case SpecialXid.Auth:
-                pipeline.Take(header.Xid).Complete(header, body);
+                pipeline.Take(header.Xid).Complete(header, body, continueHere);
                 if (header.Err == ErrorCode.AuthFailed)
                 {
                     EndSession(KeeperState.AuthFailed, static () => new AuthFailedException());
@@ -287,7 +287,7 @@ public sealed partial class ZooKeeperClient
                 {
                     Interlocked.Exchange(ref lastZxid, Math.Max(header.Zxid, LastZxid));
                 }
-                request.Complete(header, body);
+                request.Complete(header, body, continueHere);
                 return;
         }
     }

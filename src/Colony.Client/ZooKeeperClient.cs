@@ -26,6 +26,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
     private readonly DnsEndPoint[] servers;
     private readonly WatchRegistry watches = new();
     private readonly RequestPipeline pipeline;
+    private readonly ContinuationPolicy continuations;
     private readonly EventDispatcher events = new();
     private readonly CancellationTokenSource lifetime = new();
     private readonly TaskCompletionSource firstConnection = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -58,6 +59,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
             Random.Shared.Shuffle(servers);
         }
         pipeline = new RequestPipeline(options.MaxOutstandingRequests);
+        continuations = new ContinuationPolicy(options.InlineContinuations);
         sessionId = options.SessionId;
         sessionPassword = options.SessionPassword ?? new byte[PasswordBytes];
         negotiatedTimeout = options.SessionTimeout;
@@ -241,7 +243,7 @@ public sealed partial class ZooKeeperClient : IAsyncDisposable
         try
         {
             await pipeline.ReserveAsync(cancellationToken).ConfigureAwait(false);
-            var request = new PendingRequest<T>(type, decode, pipeline.Release);
+            var request = new PendingRequest<T>(type, decode, pipeline.Release, continuations.Inline);
             try
             {
                 while (!handedOff)

@@ -8,8 +8,10 @@ namespace Colony.Client.Tests;
 
 /// <summary>
 /// The connection's sending side: a frame is written by the thread that queues it when nobody else is
-/// writing, and a write the socket cannot take at once finishes asynchronously. Whichever way, every
-/// frame must arrive whole, and the frames of one caller in the order it queued them.
+/// writing, and a write the socket cannot take at once finishes on the thread pool. Whichever way, every
+/// frame must arrive whole, and the frames of one caller in the order it queued them. Its receiving side:
+/// frames of any size reach the handler whole, on the connection's own thread, and a silent, truncated,
+/// oversized or aborted stream ends the loop with the matching error.
 /// </summary>
 public sealed class ClientConnectionTests
 {
@@ -70,6 +72,98 @@ public sealed class ClientConnectionTests
         Assert.False(connection.TrySend(FrameBuffer.Create(new RequestHeader(1, OpCode.Ping), EmptyRequest.Instance)));
     }
 
+    [Fact]
+    public async Task Frames_of_every_size_arrive_whole_and_in_order_on_the_receiving_thread()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+        // Small frames several to a segment, and frames larger than the reader's first buffer, split across reads.
+        int[] sizes = [0, 1, 7, 300, 70_000, 5, 200_000, 64 * 1024 - 4, 64 * 1024, 3];
+        var received = new List<byte[]>();
+        var threads = new HashSet<string?>();
+        var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        Task receiving = link.Connection.ReceiveAsync((frame, continueHere) =>
+        {
+            Assert.True(continueHere);
+            received.Add(frame.ToArray());
+            threads.Add(Thread.CurrentThread.Name);
+            if (received.Count == sizes.Length)
+            {
+                all.TrySetResult();
+            }
+        }, new ContinuationPolicy(inline: true), TestSupport.Patience, timeout.Token);
+        byte[] stream = [.. sizes.SelectMany((size, i) => Frame(Pattern(i, 0, size)))];
+        for (int offset = 0; offset < stream.Length; offset += 50_000)
+        {
+            await link.Server.SendAsync(stream.AsMemory(offset, Math.Min(50_000, stream.Length - offset)), SocketFlags.None, timeout.Token);
+        }
+        await all.Task.WaitAsync(timeout.Token);
+
+        Assert.Equal(sizes.Select((size, i) => Pattern(i, 0, size)), received);
+        Assert.Single(threads);
+        Assert.StartsWith("zk-receive", threads.Single(), StringComparison.Ordinal);
+        Assert.False(receiving.IsCompleted);
+    }
+
+    [Fact]
+    public async Task A_server_silent_for_the_read_timeout_fails_the_connection_with_a_timeout()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+
+        var error = await Assert.ThrowsAsync<TimeoutException>(() => link.Connection.ReceiveAsync(
+            (_, _) => { }, new ContinuationPolicy(inline: true), TimeSpan.FromMilliseconds(300), timeout.Token));
+
+        Assert.Contains("sent nothing for 300 ms", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_server_that_closes_inside_a_frame_fails_the_connection()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+        Task receiving = link.Connection.ReceiveAsync((_, _) => { }, new ContinuationPolicy(inline: true), TestSupport.Patience, timeout.Token);
+
+        await link.Server.SendAsync(Frame(new byte[100])[..50], SocketFlags.None, timeout.Token);
+        link.Server.Shutdown(SocketShutdown.Send);
+
+        var error = await Assert.ThrowsAsync<IOException>(() => receiving);
+        Assert.Contains("inside a frame", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_frame_over_the_limit_fails_the_connection_before_its_body_arrives()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+        Task receiving = link.Connection.ReceiveAsync((_, _) => { }, new ContinuationPolicy(inline: true), TestSupport.Patience, timeout.Token);
+
+        byte[] prefix = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(prefix, (16 << 20) + 1);
+        await link.Server.SendAsync(prefix, SocketFlags.None, timeout.Token);
+
+        await Assert.ThrowsAsync<ProtocolException>(() => receiving);
+    }
+
+    [Fact]
+    public async Task Aborting_ends_a_read_blocked_on_a_silent_server()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+        using var stop = new CancellationTokenSource();
+        var blocked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task receiving = link.Connection.ReceiveAsync((_, _) => blocked.TrySetResult(), new ContinuationPolicy(inline: true), TestSupport.Patience, stop.Token);
+        // One frame handled: the loop is running, and now waits in a read for the next.
+        await link.Server.SendAsync(Frame([1, 2, 3]), SocketFlags.None, timeout.Token);
+        await blocked.Task.WaitAsync(timeout.Token);
+
+        stop.Cancel();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving.WaitAsync(timeout.Token));
+        Assert.True(link.Connection.Closed.IsCancellationRequested);
+    }
+
     /// <summary>A client connection to a listener on loopback, and the server's end of it.</summary>
     private sealed class Link(ClientConnection connection, Socket server) : IAsyncDisposable
     {
@@ -97,9 +191,17 @@ public sealed class ClientConnectionTests
 
     private static int Xid(int sender, int sequence) => sender * 1000 + sequence;
 
-    private static byte[] Pattern(int sender, int sequence)
+    private static byte[] Frame(byte[] body)
     {
-        var data = new byte[DataBytes];
+        byte[] frame = new byte[body.Length + 4];
+        BinaryPrimitives.WriteInt32BigEndian(frame, body.Length);
+        body.CopyTo(frame, 4);
+        return frame;
+    }
+
+    private static byte[] Pattern(int sender, int sequence, int size = DataBytes)
+    {
+        var data = new byte[size];
         for (int i = 0; i < data.Length; i++)
         {
             data[i] = (byte)(i * 31 + sender * 7 + sequence);

@@ -33,10 +33,7 @@ public static class FrameReader
         {
             return false;
         }
-        if (length < 0 || length > maxFrameBytes)
-        {
-            ProtocolException.Throw(ProtocolError.FrameTooLarge, $"Frame length {length} is outside 0..{maxFrameBytes}.");
-        }
+        CheckLength(length, maxFrameBytes);
         if (buffer.Length - LengthPrefixBytes < length)
         {
             return false;
@@ -44,6 +41,15 @@ public static class FrameReader
         frame = buffer.Slice(LengthPrefixBytes, length);
         buffer = buffer.Slice(frame.End);
         return true;
+    }
+
+    /// <summary>Throws a <see cref="ProtocolException"/> for a frame length outside 0..<paramref name="maxFrameBytes"/>.</summary>
+    public static void CheckLength(int length, int maxFrameBytes)
+    {
+        if (length < 0 || length > maxFrameBytes)
+        {
+            ProtocolException.Throw(ProtocolError.FrameTooLarge, $"Frame length {length} is outside 0..{maxFrameBytes}.");
+        }
     }
 
     /// <summary>Reads the first 4 bytes as a big-endian int without consuming them.</summary>

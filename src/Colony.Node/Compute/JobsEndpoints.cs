@@ -66,8 +66,8 @@ internal static class JobsEndpoints
                 var wait = TimeSpan.FromMilliseconds(Math.Min(waitMs.Value, MaxJobWait.TotalMilliseconds));
                 await AsyncPulse.WaitAsync(changed, wait, time, http.RequestAborted).ConfigureAwait(false);
             }
-            return Find(jobs, id) is { } job
-                ? Results.Json(JobViews.Detail(job, tracker.ProgressOf), JobJson.Default.JobDetail)
+            return Show(jobs, id, job => JobViews.Detail(job, tracker.ProgressOf)) is { } detail
+                ? Results.Json(detail, JobJson.Default.JobDetail)
                 : NoSuchJob(id);
         });
         api.MapPost("", async (HttpRequest http) =>
@@ -119,7 +119,7 @@ internal static class JobsEndpoints
             {
                 var result = await jobs.ExecuteAsync(new JobsCommand.KillJob(job.Id, "killed by request", jobs.Now)).ConfigureAwait(false);
                 return result.Ok || Find(jobs, id) is { State: not (JobState.Running or JobState.Committing) }
-                    ? Results.Json(JobViews.Summary(Find(jobs, id)!, tracker.ProgressOf), JobJson.Default.JobSummary)
+                    ? Results.Json(Show(jobs, id, job => JobViews.Summary(job, tracker.ProgressOf))!, JobJson.Default.JobSummary)
                     : Problem(409, "not killed", result.Message ?? result.Error?.ToString() ?? "refused");
             }
             catch (Exception e) when (e is NotLeaderException or InvalidOperationException or TimeoutException)
@@ -138,10 +138,9 @@ internal static class JobsEndpoints
                 ? Results.Json(answer, ComputeJson.Default.WorkerHeartbeatResponse)
                 : Problem(421, "not the leader", loop.LeaderHttp);
         });
-        app.MapGet("/internal/compute/jobs/{id}/map-outputs", (string id) => Find(jobs, id) is { } job
-            ? Results.Json(new MapOutputsView(job.Maps.Count, JobViews.StateName(job.State),
-                [.. job.Maps.Where(m => m.Succeeded?.Output is not null).Select(m => new MapOutputView(m.Id.Index, m.Succeeded!.Id.ToString(), m.Succeeded.Output!))]),
-                ComputeJson.Default.MapOutputsView)
+        app.MapGet("/internal/compute/jobs/{id}/map-outputs", (string id) => Show(jobs, id, job => new MapOutputsView(job.Maps.Count, JobViews.StateName(job.State),
+                [.. job.Maps.Where(m => m.Succeeded?.Output is not null).Select(m => new MapOutputView(m.Id.Index, m.Succeeded!.Id.ToString(), m.Succeeded.Output!))])) is { } outputs
+            ? Results.Json(outputs, ComputeJson.Default.MapOutputsView)
             : NoSuchJob(id));
         app.MapPost("/internal/compute/fetch-failures", async (HttpRequest http, FetchFailureReport report) =>
         {
@@ -244,6 +243,13 @@ internal static class JobsEndpoints
     }
 
     private static JobView? Find(JobsService jobs, string id) => JobId.TryParse(id, out var job) ? jobs.Read(s => s.Find(job)) : null;
+
+    /// <summary>
+    /// What <paramref name="show"/> makes of a job, made under the Jobs state's lock: the view's task
+    /// and attempt lists change as commands apply, so reading them outside it can fail mid-enumeration.
+    /// </summary>
+    internal static T? Show<T>(JobsService jobs, string id, Func<JobView, T> show) where T : class =>
+        JobId.TryParse(id, out var job) ? jobs.Read(s => s.Find(job) is { } view ? show(view) : null) : null;
 
     private static IResult NoSuchJob(string id) => Problem(404, "NotFound", $"no job {id}");
 

@@ -29,7 +29,7 @@ internal sealed class JobsSource(JobsService jobs, JobTracker tracker, ReplicaLo
         {
             return detail;
         }
-        return JobId.TryParse(id, out var job) && jobs.Read(s => s.Find(job)) is { } view ? JobViews.Detail(view, Progress) : null;
+        return JobsEndpoints.Show(jobs, id, view => JobViews.Detail(view, Progress));
     }
 
     private double Progress(AttemptId attempt) => tracker.ProgressOf(attempt);

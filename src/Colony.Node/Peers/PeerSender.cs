@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
+using Colony.Client;
 using Colony.Consensus;
 using Colony.Consensus.Wire;
 using Colony.Core;

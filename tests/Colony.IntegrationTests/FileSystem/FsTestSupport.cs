@@ -158,11 +158,11 @@ internal static class Fs
             : new Dictionary<string, string>();
     }
 
-    /// <summary>Every replica file name on every node: name → holders.</summary>
-    public static Dictionary<string, List<ulong>> ReplicaMap(LocalCluster cluster)
+    /// <summary>Every replica file name on every node (or on <paramref name="nodes"/> only): name → holders.</summary>
+    public static Dictionary<string, List<ulong>> ReplicaMap(LocalCluster cluster, IEnumerable<ulong>? nodes = null)
     {
         var map = new Dictionary<string, List<ulong>>();
-        foreach (var id in cluster.Ids)
+        foreach (var id in nodes ?? cluster.Ids)
         {
             foreach (var name in Replicas(cluster, id).Keys)
             {

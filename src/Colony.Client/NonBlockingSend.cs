@@ -2,7 +2,7 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Colony.Node.Peers;
+namespace Colony.Client;
 
 /// <summary>
 /// A send that never blocks, on a socket that stays in blocking mode: Linux's <c>MSG_DONTWAIT</c>.

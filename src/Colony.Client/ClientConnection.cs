@@ -64,6 +64,8 @@ internal sealed class ClientConnection : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
+            // The reading thread needs blocking reads, whatever mode a connect callback left the socket in.
+            socket.Blocking = true;
             return new ClientConnection(socket, server, maxFrameBytes, time);
         }
         catch

@@ -120,3 +120,30 @@ public sealed class BlockConnectCallbackTests
         Assert.Contains("127.0.0.1:1", error.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A callback's socket serves a whole session, whatever mode the callback left it in.</summary>
+[Collection(ColonyCollection.Name)]
+public sealed class ConnectCallbackSessionTests(ColonyClusterOneNode server)
+{
+    [Fact]
+    public async Task A_socket_left_in_non_blocking_mode_serves_requests_and_replies()
+    {
+        var options = new ZooKeeperClientOptions
+        {
+            ConnectCallback = async (endpoint, cancellationToken) =>
+            {
+                var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+                await socket.ConnectAsync(endpoint, cancellationToken);
+                socket.Blocking = false;
+                return socket;
+            },
+        };
+        await using var client = await ZooKeeperClient.ConnectAsync(server.ConnectString, options);
+        string root = TestSupport.UniqueRoot("nonblocking");
+
+        await client.CreateAsync(root, "over a callback's socket");
+
+        Assert.Equal("over a callback's socket", TestSupport.Text((await client.GetDataAsync(root)).Data));
+        await client.DeleteAsync(root);
+    }
+}

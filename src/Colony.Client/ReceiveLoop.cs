@@ -98,6 +98,8 @@ internal sealed class ReceiveLoop
                 {
                     if (!EnterHandler(me))
                     {
+                        // Aborted with frames still buffered (or no longer the reader): end as a failed read would.
+                        Finish(me, error: null);
                         return;
                     }
                     try

@@ -160,8 +160,35 @@ public sealed class ClientConnectionTests
 
         stop.Cancel();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving.WaitAsync(timeout.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving.WaitAsync(TestSupport.Patience));
         Assert.True(link.Connection.Closed.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task Aborting_while_frames_wait_in_the_buffer_ends_the_loop_without_handling_them()
+    {
+        using var timeout = new CancellationTokenSource(TestSupport.Patience);
+        await using var link = await Link.OpenAsync(timeout.Token);
+        var inHandler = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var release = new ManualResetEventSlim();
+        int handled = 0;
+        Task receiving = link.Connection.ReceiveAsync((_, _) =>
+        {
+            if (Interlocked.Increment(ref handled) == 1)
+            {
+                inHandler.TrySetResult();
+                release.Wait(timeout.Token);
+            }
+        }, new ContinuationPolicy(inline: true), TestSupport.Patience, CancellationToken.None);
+        // Two frames in one segment: the second waits in the reader's buffer while the first is handled.
+        await link.Server.SendAsync((byte[])[.. Frame([1]), .. Frame([2])], SocketFlags.None, timeout.Token);
+        await inHandler.Task.WaitAsync(timeout.Token);
+
+        link.Connection.Abort();
+        release.Set();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receiving.WaitAsync(TestSupport.Patience));
+        Assert.Equal(1, Volatile.Read(ref handled));
     }
 
     /// <summary>A client connection to a listener on loopback, and the server's end of it.</summary>

@@ -36,7 +36,7 @@ internal sealed class ReceiveLoop
     private Reader owner; // the reader whose thread reads now; guarded by gate
     private long handlerSince; // when the owner's current handler call began; 0 outside one; guarded by gate
 
-    private ReceiveLoop(Socket socket, FrameHandler handler, ContinuationPolicy policy, int maxFrameBytes, TimeSpan readTimeout, Func<bool> aborted, string server, ReadOnlySpan<byte> buffered)
+    private ReceiveLoop(Socket socket, FrameHandler handler, ContinuationPolicy policy, int maxFrameBytes, TimeSpan readTimeout, Func<bool> aborted, string server)
     {
         this.socket = socket;
         this.handler = handler;
@@ -45,7 +45,7 @@ internal sealed class ReceiveLoop
         this.readTimeout = readTimeout;
         this.aborted = aborted;
         this.server = server;
-        owner = new Reader(buffered);
+        owner = new Reader([]);
     }
 
     /// <summary>Completes when the server closes the connection; fails when reading or a handler fails.</summary>
@@ -55,7 +55,7 @@ internal sealed class ReceiveLoop
     /// <param name="aborted">True once the connection is closed from this side: its read errors are then no news.</param>
     public static ReceiveLoop Start(Socket socket, FrameHandler handler, ContinuationPolicy policy, int maxFrameBytes, TimeSpan readTimeout, Func<bool> aborted, string server)
     {
-        var loop = new ReceiveLoop(socket, handler, policy, maxFrameBytes, readTimeout, aborted, server, []);
+        var loop = new ReceiveLoop(socket, handler, policy, maxFrameBytes, readTimeout, aborted, server);
         socket.ReceiveTimeout = (int)Math.Clamp(readTimeout.TotalMilliseconds, 1, int.MaxValue);
         StallWatchdog.Watch(loop);
         loop.StartThread(loop.owner);

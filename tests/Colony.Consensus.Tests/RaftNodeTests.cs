@@ -147,6 +147,44 @@ public class RaftNodeTests
     }
 
     [Fact]
+    public void A_follower_keeps_snapshot_chunks_that_overtake_each_other()
+    {
+        var (c, leader, lagger) = ClusterWithFollowerBehindSnapshot(chunkBytes: 1);
+        var held = new List<Message>();
+        var sent = new List<long>();
+        c.DropIf = m =>
+        {
+            if (m.Type != MessageType.SnapshotChunk || m.To != lagger.Id)
+            {
+                return false;
+            }
+            held.Add(m);
+            sent.Add(m.SnapshotOffset);
+            return true;
+        };
+        c.Heal();
+        for (int round = 0; round < 200 && lagger.LatestSnapshot.Index < leader.LatestSnapshot.Index; round++)
+        {
+            if (held.Count == 0)
+            {
+                c.Tick();
+                continue;
+            }
+            // Each window arrives last chunk first.
+            var window = Enumerable.Reverse(held).ToList();
+            held.Clear();
+            foreach (var chunk in window)
+            {
+                lagger.Step(chunk);
+            }
+            c.Stabilize();
+        }
+        Assert.Equal(leader.LatestSnapshot.Index, lagger.LatestSnapshot.Index);
+        Assert.True(sent.Count > 4, "the snapshot should take more than one window");
+        Assert.Equal(sent.Count, sent.Distinct().Count()); // nothing was sent twice
+    }
+
+    [Fact]
     public void A_snapshot_transfer_is_not_restarted_by_a_newer_local_snapshot()
     {
         var (c, leader, lagger) = ClusterWithFollowerBehindSnapshot(chunkBytes: 2);

@@ -55,6 +55,7 @@ public sealed record Message
         MessageType.Append => $"{From}->{To} {Type} t{Term} prev={LogTerm}/{Index} n={Entries.Length} commit={Commit}",
         MessageType.AppendResponse => $"{From}->{To} {Type} t{Term} idx={Index}{(Reject ? $" reject hint={RejectHint}/{LogTerm}" : "")}",
         MessageType.SnapshotChunk => $"{From}->{To} {Type} t{Term} snap={Snapshot?.Index} off={SnapshotOffset}/{SnapshotSize}",
+        MessageType.Commit => $"{From}->{To} {Type} t{Term} commit={Commit}",
         _ => $"{From}->{To} {Type} t{Term} idx={Index} logterm={LogTerm}{(Reject ? " reject" : "")} ctx={Context}",
     };
 }

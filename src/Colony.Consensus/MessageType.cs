@@ -35,4 +35,12 @@ public enum MessageType : byte
     /// Fire and forget: the sender learns the outcome by watching what it applies.
     /// </summary>
     Propose = 14,
+
+    /// <summary>
+    /// From the leader to a follower that holds everything the leader has: Commit is the new commit
+    /// index, capped at what the follower is known to hold. Unanswered: an empty Append would do the
+    /// same, but its acknowledgement says nothing the leader does not know, and on the write path the
+    /// follower would send it before it applies and answers its clients.
+    /// </summary>
+    Commit = 15,
 }

@@ -18,6 +18,10 @@ public sealed partial class RaftNode
                 _log.CommitTo(Math.Min(m.Commit, _log.LastIndex));
                 _messages.Add(new Message { Type = MessageType.HeartbeatResponse, From = Id, To = m.From, Term = _term, Context = m.Context });
                 break;
+            case MessageType.Commit:
+                HearFromLeader(m.From);
+                _log.CommitTo(Math.Min(m.Commit, _log.LastIndex));
+                break;
             case MessageType.SnapshotChunk:
                 HearFromLeader(m.From);
                 HandleSnapshotChunk(m);
@@ -38,6 +42,7 @@ public sealed partial class RaftNode
         {
             case MessageType.Append:
             case MessageType.Heartbeat:
+            case MessageType.Commit:
             case MessageType.SnapshotChunk:
                 // Someone won this term: follow it.
                 BecomeFollower(_term, m.From);

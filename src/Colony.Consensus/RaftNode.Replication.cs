@@ -223,6 +223,11 @@ public sealed partial class RaftNode
                 {
                     break;
                 }
+                if (pr.Next > _log.LastIndex && pr.State == ReplicationState.Replicate)
+                {
+                    SendCommit(id, pr);
+                    break;
+                }
                 if (!SendAppend(id, pr))
                 {
                     break;
@@ -266,6 +271,14 @@ public sealed partial class RaftNode
         pr.SentCommit = Math.Max(pr.SentCommit, commit);
         pr.OnAppendSent(prevIndex + (ulong)entries.Length, bytes, entries.Length);
         return true;
+    }
+
+    /// <summary>Tells a follower that has every entry sent to it the new commit index, as far as it is known to hold.</summary>
+    private void SendCommit(NodeId to, Progress pr)
+    {
+        ulong commit = Math.Min(_log.Committed, pr.Match);
+        _messages.Add(new Message { Type = MessageType.Commit, From = Id, To = to, Term = _term, Commit = commit });
+        pr.SentCommit = Math.Max(pr.SentCommit, commit);
     }
 
     private bool TryGetRoundSentTick(ulong round, out long tick)

@@ -11,13 +11,55 @@ public sealed partial class RaftNode
     private IncomingSnapshot? _incoming;
 
     /// <summary>A snapshot being received chunk by chunk.</summary>
-    private sealed class IncomingSnapshot(SnapshotMetadata metadata, long size)
+    private sealed class IncomingSnapshot(SnapshotMetadata metadata, long size, ulong leaderTerm)
     {
         public SnapshotMetadata Metadata { get; } = metadata;
 
+        /// <summary>The term of the leader sending it.</summary>
+        public ulong LeaderTerm { get; } = leaderTerm;
+
         public byte[] Buffer { get; } = new byte[size];
 
+        /// <summary>The contiguous bytes received from offset 0.</summary>
         public long Received { get; set; }
+
+        /// <summary>
+        /// Chunks that arrived ahead of <see cref="Received"/> (reordered in flight), already in
+        /// <see cref="Buffer"/>: start offset → end. Taken into <see cref="Received"/> once the gap before them fills.
+        /// </summary>
+        public SortedList<long, long> Ahead { get; } = [];
+
+        /// <summary>Copies a chunk in; false if it falls outside the snapshot or too far ahead to keep.</summary>
+        public bool TryAccept(long offset, ReadOnlySpan<byte> data)
+        {
+            long end = offset + data.Length;
+            if (offset < 0 || end > Buffer.Length || data.IsEmpty)
+            {
+                return false;
+            }
+            if (end <= Received)
+            {
+                return true; // a duplicate of what we have
+            }
+            if (offset > Received)
+            {
+                if (!Ahead.ContainsKey(offset) && Ahead.Count >= MaxChunksAhead)
+                {
+                    return false;
+                }
+                data.CopyTo(Buffer.AsSpan((int)offset));
+                Ahead[offset] = Math.Max(end, Ahead.GetValueOrDefault(offset));
+                return true;
+            }
+            data[(int)(Received - offset)..].CopyTo(Buffer.AsSpan((int)Received));
+            Received = end;
+            while (Ahead.Count > 0 && Ahead.Keys[0] <= Received)
+            {
+                Received = Math.Max(Received, Ahead.Values[0]);
+                Ahead.RemoveAt(0);
+            }
+            return true;
+        }
 
         public bool Matches(SnapshotMetadata other) => other.Index == Metadata.Index && other.Term == Metadata.Term;
     }
@@ -46,6 +88,12 @@ public sealed partial class RaftNode
 
     /// <summary>Chunks in flight per follower: a small window, so a transfer is not one round trip per chunk.</summary>
     private const int SnapshotChunksInFlight = 4;
+
+    /// <summary>
+    /// Chunks a follower keeps ahead of the gap it waits to fill: the window, and a resent window,
+    /// with room to spare. Only the bookkeeping grows; the data goes into the snapshot's own buffer.
+    /// </summary>
+    private const int MaxChunksAhead = 4 * SnapshotChunksInFlight;
 
     /// <summary>Heartbeats without an acknowledgement before the unacknowledged chunks are sent again.</summary>
     private const int SnapshotResendHeartbeats = 3;
@@ -149,21 +197,26 @@ public sealed partial class RaftNode
             Respond(m.From, _log.Committed);
             return;
         }
-        if (m.SnapshotOffset == 0 && (_incoming is null || !_incoming.Matches(metadata) || _incoming.Received != 0))
+        bool sameTransfer = _incoming is not null && _incoming.Matches(metadata) && _incoming.Buffer.Length == m.SnapshotSize && _incoming.LeaderTerm == m.Term;
+        if (!sameTransfer)
         {
-            _incoming = new IncomingSnapshot(metadata, m.SnapshotSize);
+            // Chunks are only put together from one leader: another may have written the same state
+            // in other bytes. A chunk of an older transfer, delayed in flight, leaves the newer one be.
+            if (_incoming is not null && m.SnapshotOffset != 0 && m.Term <= _incoming.LeaderTerm && metadata.Index <= _incoming.Metadata.Index)
+            {
+                _messages.Add(ChunkResponse(m.From, metadata.Index, 0));
+                return;
+            }
+            // A new transfer. Any chunk may start it, not only the first, which can arrive after others.
+            _incoming = new IncomingSnapshot(metadata, m.SnapshotSize, m.Term);
         }
-        var incoming = _incoming;
-        if (incoming is null || !incoming.Matches(metadata) || incoming.Buffer.Length != m.SnapshotSize
-            || m.SnapshotOffset != incoming.Received || m.SnapshotData.Length > m.SnapshotSize - incoming.Received)
+        var incoming = _incoming!;
+        if (!incoming.TryAccept(m.SnapshotOffset, m.SnapshotData.Span))
         {
-            // Out of order or a different snapshot: tell the leader where we are.
-            long expected = incoming is not null && incoming.Matches(metadata) ? incoming.Received : 0;
-            _messages.Add(ChunkResponse(m.From, metadata.Index, expected));
+            // A chunk we cannot place: tell the leader where we are.
+            _messages.Add(ChunkResponse(m.From, metadata.Index, incoming.Received));
             return;
         }
-        m.SnapshotData.Span.CopyTo(incoming.Buffer.AsSpan((int)incoming.Received));
-        incoming.Received += m.SnapshotData.Length;
         if (incoming.Received < incoming.Buffer.Length)
         {
             _messages.Add(ChunkResponse(m.From, metadata.Index, incoming.Received));

@@ -147,6 +147,44 @@ public class RaftNodeTests
     }
 
     [Fact]
+    public void A_follower_keeps_snapshot_chunks_that_overtake_each_other()
+    {
+        var (c, leader, lagger) = ClusterWithFollowerBehindSnapshot(chunkBytes: 1);
+        var held = new List<Message>();
+        var sent = new List<long>();
+        c.DropIf = m =>
+        {
+            if (m.Type != MessageType.SnapshotChunk || m.To != lagger.Id)
+            {
+                return false;
+            }
+            held.Add(m);
+            sent.Add(m.SnapshotOffset);
+            return true;
+        };
+        c.Heal();
+        for (int round = 0; round < 200 && lagger.LatestSnapshot.Index < leader.LatestSnapshot.Index; round++)
+        {
+            if (held.Count == 0)
+            {
+                c.Tick();
+                continue;
+            }
+            // Each window arrives last chunk first.
+            var window = Enumerable.Reverse(held).ToList();
+            held.Clear();
+            foreach (var chunk in window)
+            {
+                lagger.Step(chunk);
+            }
+            c.Stabilize();
+        }
+        Assert.Equal(leader.LatestSnapshot.Index, lagger.LatestSnapshot.Index);
+        Assert.True(sent.Count > 4, "the snapshot should take more than one window");
+        Assert.Equal(sent.Count, sent.Distinct().Count()); // nothing was sent twice
+    }
+
+    [Fact]
     public void A_snapshot_transfer_is_not_restarted_by_a_newer_local_snapshot()
     {
         var (c, leader, lagger) = ClusterWithFollowerBehindSnapshot(chunkBytes: 2);
@@ -217,6 +255,60 @@ public class RaftNodeTests
         Assert.Equal(leader.Id, result.Leader);
         Assert.All(c.Nodes, n => Assert.Equal(["x", "y"], NormalPayloads(c.Applied[n.Id])));
         Assert.All(c.Applied[leader.Id].Where(e => e.Type == EntryType.Normal), e => Assert.Equal(leader.Term, e.Term));
+    }
+
+    [Fact]
+    public void A_follower_that_holds_every_entry_learns_the_commit_from_a_notice_it_does_not_answer()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        c.Delivered.Clear();
+
+        var result = leader.Propose(Data("x"));
+        c.Stabilize();
+
+        Assert.All(c.Nodes, n => Assert.Equal(["x"], NormalPayloads(c.Applied[n.Id])));
+        // One append and one acknowledgement per follower, then one unanswered commit notice each.
+        var followers = c.Nodes.Where(n => n.Id != leader.Id).Select(n => n.Id).ToHashSet();
+        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.Append && m.Entries.Length == 1));
+        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.AppendResponse && !m.Reject));
+        var notices = c.Delivered.Where(m => m.Type == MessageType.Commit).ToList();
+        Assert.Equal(followers, notices.Select(m => m.To).ToHashSet());
+        Assert.All(notices, m => Assert.Equal(result.Index, m.Commit));
+        Assert.DoesNotContain(c.Delivered, m => m.Type == MessageType.Append && m.Entries.Length == 0);
+        Assert.Equal(2, c.Delivered.Count(m => m.From != leader.Id)); // the acknowledgements, nothing more
+    }
+
+    [Fact]
+    public void A_commit_notice_never_commits_past_what_the_follower_holds()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        ulong last = follower.LastIndex;
+
+        // A notice naming a commit index beyond the follower's log (as a bug or a reordering might).
+        follower.Step(new Message { Type = MessageType.Commit, From = leader.Id, To = follower.Id, Term = leader.Term, Commit = last + 5 });
+
+        Assert.Equal(last, follower.CommitIndex);
+    }
+
+    [Fact]
+    public void A_commit_notice_from_a_deposed_leader_tells_it_the_new_term()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        var other = c.Nodes.First(n => n.Id != leader.Id && n.Id != follower.Id);
+        Assert.True(leader.TransferLeadership(other.Id));
+        c.Stabilize();
+        c.Delivered.Clear();
+
+        follower.Step(new Message { Type = MessageType.Commit, From = leader.Id, To = follower.Id, Term = leader.Term - 1, Commit = 0 });
+        c.Stabilize();
+
+        Assert.Contains(c.Delivered, m => m.Type == MessageType.AppendResponse && m.From == follower.Id && m.To == leader.Id && m.Term == other.Term);
+        Assert.Equal(other.Id, follower.Leader);
     }
 
     [Fact]

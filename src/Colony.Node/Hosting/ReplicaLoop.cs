@@ -271,49 +271,46 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// Runs the loop on the calling thread if it is idle, up to the first cycle with an fsync to do:
     /// that cycle's messages (a leader's appends, a follower's forwarded proposal) leave from here at
     /// once, and the loop's thread, woken, does the fsync and the rest (<see cref="FinishCycleInFlight"/>).
-    /// Never blocks, so a connection's thread may call it. Wakes the loop's thread whenever it leaves
-    /// work behind, or could not run the loop at all.
+    /// Never blocks, so a connection's thread may call it. If another thread runs the loop, the input
+    /// is left to it (see <see cref="LetGo"/>).
     /// </summary>
     private void TryRunWithoutBlocking()
     {
-        if (_stopping)
+        while (!_stopping && Interlocked.CompareExchange(ref _owned, 1, 0) == 0)
         {
-            return;
-        }
-        if (Interlocked.CompareExchange(ref _owned, 1, 0) != 0)
-        {
-            _signal.Set();
-            return;
-        }
-        bool handedOver = false;
-        try
-        {
-            // A cycle left in flight needs a thread that may block: leave it, and its input, to the loop's thread.
-            if (!_replica.CycleInFlight)
+            bool handedOver = false;
+            try
             {
-                bool worked = TakeInput();
-                while (_replica.BeginCycle())
+                // A cycle left in flight needs a thread that may block: leave it, and its input, to the loop's thread.
+                if (!_replica.CycleInFlight)
                 {
-                    _transport.Flush();
-                    worked = true;
-                    if (_replica.CycleMustSync)
+                    bool worked = TakeInput();
+                    while (_replica.BeginCycle())
                     {
-                        handedOver = true;
-                        break;
+                        _transport.Flush();
+                        worked = true;
+                        if (_replica.CycleMustSync)
+                        {
+                            handedOver = true;
+                            break;
+                        }
+                        CompleteCycle();
                     }
-                    CompleteCycle();
-                }
-                if (worked)
-                {
-                    AfterWork();
+                    if (worked)
+                    {
+                        AfterWork();
+                    }
                 }
             }
+            catch (Exception e)
+            {
+                FailStop(e);
+            }
+            if (!LetGo(mayBlock: false, handedOver))
+            {
+                return;
+            }
         }
-        catch (Exception e)
-        {
-            FailStop(e);
-        }
-        LetGo(handedOver);
     }
 
     /// <summary>
@@ -341,15 +338,9 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// that thread runs it itself, at once: an acknowledgement or an append is handled (and a
     /// follower's append fsynced and acknowledged) without waking the loop's thread, which saves a
     /// thread wake-up on both ends of every replicated write. Otherwise the loop's owner takes the
-    /// messages in its next turn. A receiving thread may block (it only reads its own peer).
+    /// messages before it lets go (<see cref="LetGo"/>). A receiving thread may block (it only reads its own peer).
     /// </summary>
-    private void OnPeerInput()
-    {
-        if (!TryRunOwned() && !_stopping)
-        {
-            _signal.Set();
-        }
-    }
+    private void OnPeerInput() => TryRunOwned();
 
     /// <summary>Wakes the loop for something that is not in one of its queues (a snapshot step done).</summary>
     private void Poke()
@@ -364,45 +355,54 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 
     /// <summary>
     /// Runs the loop on the calling thread until it finds nothing to do, unless another thread runs it
-    /// (then returns false at once). Only one thread at a time touches the replica; the interlocked
-    /// hand-over orders each owner's work after the previous one's.
+    /// (then returns false at once, and that thread takes the input). Only one thread at a time touches
+    /// the replica; the interlocked hand-over orders each owner's work after the previous one's.
     /// </summary>
     private bool TryRunOwned()
     {
-        if (_stopping || Interlocked.CompareExchange(ref _owned, 1, 0) != 0)
+        bool ran = false;
+        while (!_stopping && Interlocked.CompareExchange(ref _owned, 1, 0) == 0)
         {
-            return false;
-        }
-        try
-        {
-            while (!_stopping && Turn())
+            ran = true;
+            try
             {
+                while (!_stopping && Turn())
+                {
+                }
+                if (_statusStale)
+                {
+                    RefreshStatus();
+                }
             }
-            if (_statusStale)
+            catch (Exception e)
             {
-                RefreshStatus();
+                FailStop(e);
+            }
+            if (!LetGo(mayBlock: true, handedOver: false))
+            {
+                break;
             }
         }
-        catch (Exception e)
-        {
-            FailStop(e);
-        }
-        LetGo(handedOver: false);
-        return true;
+        return ran;
     }
 
     /// <summary>
-    /// Lets go of the loop. Input that came while this thread still held it, after its last look, was
-    /// left to this thread by its sender, who found the loop taken: so wake the loop's thread for it,
-    /// as for a cycle handed over at its fsync.
+    /// Lets go of the loop. A thread that finds the loop taken only queues its input and leaves, so
+    /// the owner looks at the queues once more after letting go, and takes what came meanwhile
+    /// itself: the thread is running already, and waking the loop's thread for it would cost a
+    /// context switch and tens of microseconds on a busy machine. A thread that may not block
+    /// wakes the loop's thread for a cycle it handed over at its fsync, and for input it cannot take.
     /// </summary>
-    private void LetGo(bool handedOver)
+    /// <returns>True if the caller should take the loop again: there is input and it may.</returns>
+    private bool LetGo(bool mayBlock, bool handedOver)
     {
         Interlocked.Exchange(ref _owned, 0);
-        if (handedOver || _replica.CycleInFlight || HasInput())
+        if (handedOver || _replica.CycleInFlight || (!mayBlock && Volatile.Read(ref _poked) != 0))
         {
             _signal.Set();
+            return false;
         }
+        return !_stopping && HasInput();
     }
 
     /// <summary>A broken invariant or a failed disk: stop this node rather than diverge (fail-stop).</summary>

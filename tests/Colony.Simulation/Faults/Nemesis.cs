@@ -70,13 +70,19 @@ internal sealed class Nemesis
         }
     }
 
-    /// <summary>Ends the faults: reconnects everything, stops loss and disk stalls, and restarts every node that is down.</summary>
+    /// <summary>
+    /// Ends the faults: reconnects everything, stops loss and disk stalls, restarts every node that is
+    /// down, and brings message delays within what Raft needs to elect a leader (a round trip well under
+    /// the shortest election timeout). Slower networks stay in the fault phase, where only safety is checked.
+    /// </summary>
     public void Heal()
     {
         _active = false;
         _network.HealAll();
         _network.LossProbability = 0;
-        _trace.Cluster(TraceKind.Heal, "heal: network whole, no loss, no disk stalls, every node up");
+        _network.MaxDelayMicros = Math.Min(_network.MaxDelayMicros, MaxHealedDelayMicros(_options));
+        _network.MinDelayMicros = Math.Min(_network.MinDelayMicros, _network.MaxDelayMicros);
+        _trace.Cluster(TraceKind.Heal, $"heal: network whole, no loss, delays {Time.Format(_network.MinDelayMicros)}-{Time.Format(_network.MaxDelayMicros)}ms, no disk stalls, every node up");
         foreach (var node in _nodes)
         {
             node.DiskStalls = false;
@@ -86,6 +92,9 @@ internal sealed class Nemesis
             }
         }
     }
+
+    /// <summary>The longest one-way delay of a healed network: a round trip at most half the shortest election timeout.</summary>
+    public static long MaxHealedDelayMicros(SwarmOptions options) => options.ElectionTicks * options.TickMicros / 4;
 
     /// <summary>The up node that leads the highest term, if any.</summary>
     public static SimNode? CurrentLeader(IReadOnlyList<SimNode> nodes)

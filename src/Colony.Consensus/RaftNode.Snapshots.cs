@@ -33,7 +33,7 @@ public sealed partial class RaftNode
         public bool TryAccept(long offset, ReadOnlySpan<byte> data)
         {
             long end = offset + data.Length;
-            if (offset < 0 || end > Buffer.Length || data.IsEmpty)
+            if (offset < 0 || end > Buffer.Length)
             {
                 return false;
             }

@@ -185,6 +185,23 @@ public class RaftNodeTests
     }
 
     [Fact]
+    public void An_empty_snapshot_installs_from_its_one_empty_chunk()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        var metadata = new SnapshotMetadata(follower.CommitIndex + 5, leader.Term, follower.Membership);
+
+        follower.Step(new Message
+        {
+            Type = MessageType.SnapshotChunk, From = leader.Id, To = follower.Id, Term = leader.Term,
+            Snapshot = metadata, SnapshotOffset = 0, SnapshotSize = 0,
+        });
+
+        Assert.Equal(metadata.Index, follower.LatestSnapshot.Index);
+    }
+
+    [Fact]
     public void A_snapshot_transfer_is_not_restarted_by_a_newer_local_snapshot()
     {
         var (c, leader, lagger) = ClusterWithFollowerBehindSnapshot(chunkBytes: 2);

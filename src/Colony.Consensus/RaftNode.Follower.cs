@@ -14,13 +14,12 @@ public sealed partial class RaftNode
                 break;
             case MessageType.Heartbeat:
                 HearFromLeader(m.From);
-                // The leader caps Commit at what it knows we hold; cap again at what we do hold.
-                _log.CommitTo(Math.Min(m.Commit, _log.LastIndex));
+                CommitAsTold(m);
                 _messages.Add(new Message { Type = MessageType.HeartbeatResponse, From = Id, To = m.From, Term = _term, Context = m.Context });
                 break;
             case MessageType.Commit:
                 HearFromLeader(m.From);
-                _log.CommitTo(Math.Min(m.Commit, _log.LastIndex));
+                CommitAsTold(m);
                 break;
             case MessageType.SnapshotChunk:
                 HearFromLeader(m.From);
@@ -50,6 +49,9 @@ public sealed partial class RaftNode
                 break;
         }
     }
+
+    /// <summary>A heartbeat's or a commit notice's index. The leader caps it at what it knows we hold; cap again at what we do hold.</summary>
+    private void CommitAsTold(Message m) => _log.CommitTo(Math.Min(m.Commit, _log.LastIndex));
 
     private void HearFromLeader(NodeId leader)
     {

@@ -65,12 +65,9 @@ public sealed class ContinuationTests(ColonyClusterOneNode server)
     [Fact]
     public Task A_lock_waiter_woken_by_its_predecessor_continues_on_the_receiving_thread() => Task.Run(async () =>
     {
-        string path = TestSupport.UniqueRoot("woken-lock");
-        await using var holder = await TestSupport.ConnectAsync(server.ServerAddress(0));
-        await using var waiter = await TestSupport.ConnectAsync(server.ServerAddress(0));
-        LockHandle held = await new DistributedLock(holder, path).AcquireAsync();
-        Task<LockHandle> acquiring = new DistributedLock(waiter, path).AcquireAsync();
-        await WatchedAsync(held.NodePath);
+        var (holder, waiter, held, acquiring) = await WaiterBehindHolderAsync(TestSupport.UniqueRoot("woken-lock"));
+        await using var holding = holder;
+        await using var waiting = waiter;
 
         // Parked on the acquire before the release, so the watch event, not this thread, completes it.
         Task<(Where, LockHandle)> continued = ThreadAfterAsync(acquiring);
@@ -87,11 +84,9 @@ public sealed class ContinuationTests(ColonyClusterOneNode server)
     public Task A_woken_lock_waiter_that_blocks_on_another_reply_loses_the_thread_and_the_client_carries_on() => Task.Run(async () =>
     {
         string path = TestSupport.UniqueRoot("blocked-lock");
-        await using var holder = await TestSupport.ConnectAsync(server.ServerAddress(0));
-        await using var waiter = await TestSupport.ConnectAsync(server.ServerAddress(0));
-        LockHandle held = await new DistributedLock(holder, path).AcquireAsync();
-        Task<LockHandle> acquiring = new DistributedLock(waiter, path).AcquireAsync();
-        await WatchedAsync(held.NodePath);
+        var (holder, waiter, held, acquiring) = await WaiterBehindHolderAsync(path);
+        await using var holding = holder;
+        await using var waiting = waiter;
 
         Task<(Where, string)> blocking = BlockAfterAsync(acquiring, () => waiter.CreateAsync(path + "-note", "written while holding"));
         await held.ReleaseAsync();
@@ -104,9 +99,19 @@ public sealed class ContinuationTests(ColonyClusterOneNode server)
         await (await acquiring).ReleaseAsync();
     }).Within();
 
-    /// <summary>Waits until the waiter watches the holder's node: its wait is then parked on the watch.</summary>
-    private Task WatchedAsync(string holderNode) =>
-        WaitUntilAsync(async () => (await FourLetterWordAsync(server.ServerAddress(0), "wchp")).Contains(holderNode, StringComparison.Ordinal), $"a watch on {holderNode}");
+    /// <summary>
+    /// One client holds the lock at <paramref name="path"/> and another waits for it, parked on its
+    /// watch of the holder's node (seen in the server's watch list), so the release's event wakes it.
+    /// </summary>
+    private async Task<(ZooKeeperClient Holder, ZooKeeperClient Waiter, LockHandle Held, Task<LockHandle> Acquiring)> WaiterBehindHolderAsync(string path)
+    {
+        var holder = await TestSupport.ConnectAsync(server.ServerAddress(0));
+        var waiter = await TestSupport.ConnectAsync(server.ServerAddress(0));
+        LockHandle held = await new DistributedLock(holder, path).AcquireAsync();
+        Task<LockHandle> acquiring = new DistributedLock(waiter, path).AcquireAsync();
+        await WaitUntilAsync(async () => (await FourLetterWordAsync(server.ServerAddress(0), "wchp")).Contains(held.NodePath, StringComparison.Ordinal), $"a watch on {held.NodePath}");
+        return (holder, waiter, held, acquiring);
+    }
 
     private static async Task<(Where, T)> ThreadAfterAsync<T>(Task<T> task)
     {

@@ -5,7 +5,8 @@ namespace Colony.Client;
 /// <summary>
 /// Runs watcher callbacks and state-change handlers one at a time, in the order events arrived,
 /// off the receive loop: a slow or throwing callback neither stalls the connection nor reorders
-/// events. A callback's exception is reported through <see cref="CallbackFailed"/> and otherwise ignored.
+/// events. Only a recipe's own waits may continue on the reading thread (see <see cref="Dispatch"/>).
+/// A callback's exception is reported through <see cref="CallbackFailed"/> and otherwise ignored.
 /// </summary>
 internal sealed class EventDispatcher
 {
@@ -22,10 +23,17 @@ internal sealed class EventDispatcher
     /// <summary>Completes when every queued callback has run after <see cref="Complete"/>.</summary>
     public Task Completion => loop;
 
-    public void Dispatch(IReadOnlyCollection<Watcher> watchers, WatchedEvent watchedEvent)
+    /// <param name="continueHere">Set by a reading thread that may run callers: a recipe's own wait
+    /// (<see cref="Recipes.EventWake"/>) then continues on it, ahead of the queued callbacks.</param>
+    public void Dispatch(IReadOnlyCollection<Watcher> watchers, WatchedEvent watchedEvent, bool continueHere = false)
     {
         foreach (Watcher watcher in watchers)
         {
+            if (continueHere && watcher.Target is Recipes.EventWake wake)
+            {
+                wake.WakeHere(watchedEvent);
+                continue;
+            }
             queue.Writer.TryWrite(() => watcher(watchedEvent));
         }
     }

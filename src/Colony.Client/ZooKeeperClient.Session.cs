@@ -272,7 +272,7 @@ public sealed partial class ZooKeeperClient
             case SpecialXid.SetWatches:
                 return;
             case SpecialXid.Notification:
-                OnNotification(body);
+                OnNotification(body, continueHere);
                 return;
             case SpecialXid.Auth:
                 pipeline.Take(header.Xid).Complete(header, body, continueHere);
@@ -292,13 +292,13 @@ public sealed partial class ZooKeeperClient
         }
     }
 
-    private void OnNotification(ReadOnlySpan<byte> body)
+    private void OnNotification(ReadOnlySpan<byte> body, bool continueHere)
     {
         var reader = new JuteReader(body);
         var notification = WatcherEvent.Read(ref reader);
         string? path = notification.Path is null ? null : connectString.ToClientPath(notification.Path);
         IReadOnlyCollection<Watcher> woken = watches.Materialize(notification.Type, path);
-        events.Dispatch(woken, new WatchedEvent(notification.Type, notification.State, path));
+        events.Dispatch(woken, new WatchedEvent(notification.Type, notification.State, path), continueHere);
     }
 
     /// <summary>Forgets a failed connection: its requests fail with connection loss and the state becomes Disconnected.</summary>

@@ -1,4 +1,6 @@
+using Colony.Client.Recipes;
 using Colony.Coordination;
+using static Colony.Client.Tests.Recipes.RecipeTestSupport;
 
 namespace Colony.Client.Tests;
 
@@ -59,6 +61,63 @@ public sealed class ContinuationTests(ColonyClusterOneNode server)
 
         Assert.True(continued.OnThreadPool);
     }).Within();
+
+    [Fact]
+    public Task A_lock_waiter_woken_by_its_predecessor_continues_on_the_receiving_thread() => Task.Run(async () =>
+    {
+        var (holder, waiter, held, acquiring) = await WaiterBehindHolderAsync(TestSupport.UniqueRoot("woken-lock"));
+        await using var holding = holder;
+        await using var waiting = waiter;
+
+        // Parked on the acquire before the release, so the watch event, not this thread, completes it.
+        Task<(Where, LockHandle)> continued = ThreadAfterAsync(acquiring);
+        await held.ReleaseAsync();
+        var (where, handle) = await continued;
+
+        Assert.StartsWith("zk-receive", where.Name, StringComparison.Ordinal);
+        Assert.False(where.OnThreadPool);
+        Assert.True(handle.FencingToken > held.FencingToken);
+        await handle.ReleaseAsync();
+    }).Within();
+
+    [Fact]
+    public Task A_woken_lock_waiter_that_blocks_on_another_reply_loses_the_thread_and_the_client_carries_on() => Task.Run(async () =>
+    {
+        string path = TestSupport.UniqueRoot("blocked-lock");
+        var (holder, waiter, held, acquiring) = await WaiterBehindHolderAsync(path);
+        await using var holding = holder;
+        await using var waiting = waiter;
+
+        Task<(Where, string)> blocking = BlockAfterAsync(acquiring, () => waiter.CreateAsync(path + "-note", "written while holding"));
+        await held.ReleaseAsync();
+        var (blocked, created) = await blocking;
+
+        Assert.StartsWith("zk-receive", blocked.Name, StringComparison.Ordinal);
+        Assert.Equal(path + "-note", created);
+        Assert.Equal("written while holding", TestSupport.Text((await waiter.GetDataAsync(created)).Data));
+        await waiter.DeleteAsync(created);
+        await (await acquiring).ReleaseAsync();
+    }).Within();
+
+    /// <summary>
+    /// One client holds the lock at <paramref name="path"/> and another waits for it, parked on its
+    /// watch of the holder's node (seen in the server's watch list), so the release's event wakes it.
+    /// </summary>
+    private async Task<(ZooKeeperClient Holder, ZooKeeperClient Waiter, LockHandle Held, Task<LockHandle> Acquiring)> WaiterBehindHolderAsync(string path)
+    {
+        var holder = await TestSupport.ConnectAsync(server.ServerAddress(0));
+        var waiter = await TestSupport.ConnectAsync(server.ServerAddress(0));
+        LockHandle held = await new DistributedLock(holder, path).AcquireAsync();
+        Task<LockHandle> acquiring = new DistributedLock(waiter, path).AcquireAsync();
+        await WaitUntilAsync(async () => (await FourLetterWordAsync(server.ServerAddress(0), "wchp")).Contains(held.NodePath, StringComparison.Ordinal), $"a watch on {held.NodePath}");
+        return (holder, waiter, held, acquiring);
+    }
+
+    private static async Task<(Where, T)> ThreadAfterAsync<T>(Task<T> task)
+    {
+        T result = await task;
+        return (Where.Here, result);
+    }
 
     private readonly record struct Where(string? Name, bool OnThreadPool)
     {

@@ -104,16 +104,12 @@ internal static class RecipeOperations
     }
 
     /// <summary>A one-shot wake-up for watches: any event on the node, or any session change, sets it.</summary>
-    public static (Watcher Watcher, Task Woken) WakeOnEvent()
-    {
-        var woken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        return (_ => woken.TrySetResult(), woken.Task);
-    }
+    public static (Watcher Watcher, Task Woken) WakeOnEvent() => WakeOnEventOf();
 
     /// <summary>As <see cref="WakeOnEvent"/>, and says which event woke the waiter.</summary>
     public static (Watcher Watcher, Task<WatchedEvent> Woken) WakeOnEventOf()
     {
-        var woken = new TaskCompletionSource<WatchedEvent>(TaskCreationOptions.RunContinuationsAsynchronously);
-        return (e => woken.TrySetResult(e), woken.Task);
+        var wake = new EventWake();
+        return (wake.Watcher, wake.Woken);
     }
 }

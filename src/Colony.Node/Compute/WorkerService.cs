@@ -156,7 +156,7 @@ public sealed partial class WorkerService(
             }
             answer = await response.Content.ReadFromJsonAsync(ComputeJson.Default.WorkerHeartbeatResponse, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) && !cancellationToken.IsCancellationRequested)
         {
             LogBeatFailed(logger, leader, e.Message);
             return;

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
+using Colony.Node.Hosting;
 
 namespace Colony.Node.Dashboard;
 
@@ -50,7 +51,7 @@ internal sealed class AdminActions(NodeSelf self) : IDisposable
             string body = await response.Content.ReadAsStringAsync(context.RequestAborted).ConfigureAwait(false);
             return Refused(context, (int)response.StatusCode, what, back, "the cluster refused: " + Reason(body, response.StatusCode));
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) && !context.RequestAborted.IsCancellationRequested)
         {
             return Refused(context, StatusCodes.Status502BadGateway, what, back, "the cluster did not answer: " + e.Message);
         }

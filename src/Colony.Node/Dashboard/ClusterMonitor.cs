@@ -4,6 +4,7 @@ using Colony.Node.Compute;
 using Colony.Node.FileSystem;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Colony.Node.Hosting;
 
 namespace Colony.Node.Dashboard;
 
@@ -143,7 +144,7 @@ internal sealed partial class ClusterMonitor : BackgroundService
                 }
             }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or UriFormatException)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) || e is UriFormatException)
         {
             if (!cancellationToken.IsCancellationRequested)
             {

@@ -46,7 +46,7 @@ internal sealed class JobsSource(JobsService jobs, JobTracker tracker, ReplicaLo
             using var response = await _http.GetAsync(new Uri(new Uri(leader), path), cancellationToken).ConfigureAwait(false);
             return response.IsSuccessStatusCode ? await response.Content.ReadFromJsonAsync(type, cancellationToken).ConfigureAwait(false) : null;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }

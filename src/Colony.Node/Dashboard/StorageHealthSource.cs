@@ -42,7 +42,7 @@ internal sealed class StorageHealthSource(NamespaceService files, BlockManager m
                 ? await response.Content.ReadFromJsonAsync(DashboardJson.Default.StorageHealthView, cancellationToken).ConfigureAwait(false)
                 : null;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }

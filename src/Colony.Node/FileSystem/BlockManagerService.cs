@@ -120,7 +120,7 @@ public sealed partial class BlockManagerService : BackgroundService
         {
             using var answer = await http.PostAsync(new Uri(new Uri(address), DataNodeService.NudgePath), null, stoppingToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or ObjectDisposedException)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) || e is ObjectDisposedException)
         {
             // Unreachable or slow, or the service stopping under it: the node's own beat carries the work.
         }

@@ -190,7 +190,7 @@ public sealed partial class DataNodeService(
             }
             response = await answer.Content.ReadFromJsonAsync(StorageJson.Default.HeartbeatResponse, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) && !cancellationToken.IsCancellationRequested)
         {
             LogHeartbeatFailed(_logger, leader, e.Message);
             return;

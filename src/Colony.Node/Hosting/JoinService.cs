@@ -70,7 +70,7 @@ internal sealed partial class JoinService(NodeOptions options, ReplicaLoop loop,
                 }
                 LogJoinRetry(options.NodeId, role, $"{(int)response.StatusCode} from {via}");
             }
-            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
+            catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e) && !ct.IsCancellationRequested)
             {
                 LogJoinRetry(options.NodeId, role, e.Message);
             }

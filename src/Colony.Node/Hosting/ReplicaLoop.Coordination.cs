@@ -128,7 +128,7 @@ public sealed partial class ReplicaLoop : ICoordinationHost
                 _ => MembershipStepOutcome.Failed,
             };
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (PeerHttpFailure.IsNoAnswer(e))
         {
             return MembershipStepOutcome.Failed;
         }

@@ -18,6 +18,8 @@ public sealed partial class ReplicaLoop : ICoordinationHost
 
     private bool _statusStale;
     private long _statusBuiltAt;
+    private RaftRole _statusRole; // the role, and the membership, that the published status was built from
+    private Membership? _statusMembership;
 
     /// <summary>Raised on the loop thread after every Raft tick.</summary>
     internal event Action? Ticked;

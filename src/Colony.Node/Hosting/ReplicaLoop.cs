@@ -147,7 +147,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// <summary>The node's TLS: its certificate, peer TLS, and what its HTTP clients trust.</summary>
     public NodeTls Tls { get; }
 
-    /// <summary>The latest status, refreshed after every cycle.</summary>
+    /// <summary>The latest status: its role, term, leader and membership current, its indices at most a tick old.</summary>
     public NodeStatus Status => _status;
 
     /// <summary>Every known member's HTTP address, by id: a copy, safe to read from any thread.</summary>
@@ -369,7 +369,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
                 while (!_stopping && Turn())
                 {
                 }
-                if (_statusStale)
+                if (_statusStale && (StatusDue() || StatusOutdated()))
                 {
                     RefreshStatus();
                 }
@@ -446,18 +446,30 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     }
 
     /// <summary>
-    /// After a turn that did work: replies queued by posted work and requests leave. Under load the
-    /// loop turns thousands of times a second, so the published status is refreshed a few times a
-    /// second, and whenever the loop goes idle.
+    /// After a turn that did work: replies queued by posted work and requests leave. The loop turns
+    /// thousands of times a second, and with one client it goes idle after nearly every write, so the
+    /// published status (a few allocations and sorts, a few percent of a busy node's CPU if built per
+    /// write) is refreshed at most every <see cref="StatusRefreshMilliseconds"/>, at every tick, and at
+    /// once when the role, term, leader or membership changed. The indices in it may lag by a tick.
     /// </summary>
     private void AfterWork()
     {
         Cycled?.Invoke();
         _statusStale = true;
-        if (Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds)
+        if (StatusDue())
         {
             RefreshStatus();
         }
+    }
+
+    private bool StatusDue() => Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds;
+
+    /// <summary>True if what the rest of the node routes by (role, term, leader, membership) moved since the status was built.</summary>
+    private bool StatusOutdated()
+    {
+        var node = _replica.Node;
+        return node.Role != _statusRole || node.Term != _status.Term || node.Leader.Value != _status.Leader
+            || !ReferenceEquals(node.Membership, _statusMembership);
     }
 
     /// <summary>Takes every queued input: posted work, peer messages, proposals. True if there was any.</summary>
@@ -502,6 +514,8 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private NodeStatus BuildStatus()
     {
         var s = _replica.Node.GetStatus();
+        _statusRole = s.Role;
+        _statusMembership = s.Membership;
         bool learner = s.Membership.IsLearner(s.Id);
         string role = learner && s.Role == RaftRole.Follower ? "learner" : s.Role.ToString().ToLowerInvariant();
         bool healthy = !s.Leader.IsNone && s.Applied >= s.Commit && (s.Role != RaftRole.Leader || s.Peers.Count(p => p.IsVoter && p.RecentActive) + 1 >= s.Membership.Quorum);
@@ -555,6 +569,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     private void Tick()
     {
         _ticks++;
+        _statusBuiltAt = long.MinValue / 2; // due: the turn that ran this tick refreshes the status
         _replica.Node.Tick();
         // Proposal order is deadline order: only the oldest can have expired.
         while (_writesByAge.TryPeek(out var oldest) && (oldest.Task.IsCompleted || oldest.Deadline <= _ticks))

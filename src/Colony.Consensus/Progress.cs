@@ -52,6 +52,9 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
     /// <summary>Heard from since the last check-quorum round.</summary>
     public bool RecentActive { get; set; }
 
+    /// <summary>Heard from in the window the last check-quorum round closed.</summary>
+    public bool ActiveLastWindow { get; set; }
+
     /// <summary>The commit index last sent to this follower.</summary>
     public ulong SentCommit { get; set; }
 

@@ -59,6 +59,7 @@ public sealed partial class RaftNode
         }
         foreach (var pr in _progress.Values)
         {
+            pr.ActiveLastWindow = pr.RecentActive;
             pr.RecentActive = false;
         }
         return active >= _membership.Quorum;

@@ -227,7 +227,7 @@ public sealed partial class RaftNode
     {
         var peers = _progress
             .OrderBy(p => p.Key)
-            .Select(p => new PeerProgress(p.Key, _membership.IsVoter(p.Key), p.Value.Match, p.Value.Next, p.Value.State.ToString(), p.Value.RecentActive))
+            .Select(p => new PeerProgress(p.Key, _membership.IsVoter(p.Key), p.Value.Match, p.Value.Next, p.Value.State.ToString(), p.Value.RecentActive || p.Value.ActiveLastWindow))
             .ToList();
         return new RaftStatus(Id, _role, _term, _vote, _leader, _log.Committed, _log.Applied, _log.FirstIndex, _log.LastIndex, _membership, peers);
     }

@@ -62,6 +62,38 @@ public class RaftNodeTests
     }
 
     [Fact]
+    public void A_leader_status_read_just_after_a_quorum_check_still_counts_the_peers_that_answered()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        int window = c.Configure(leader.Id).ElectionTicks;
+        c.Tick(2 * window);
+        // The leader alone, nothing delivered: exactly one quorum check falls in these ticks and
+        // opens an empty window. The peers answered in the window it closed.
+        for (int i = 0; i < window; i++)
+        {
+            leader.Tick();
+        }
+        Assert.Equal(RaftRole.Leader, leader.Role);
+        Assert.All(leader.GetStatus().Peers, p => Assert.True(p.RecentActive, $"peer {p.Id} counted inactive"));
+    }
+
+    [Fact]
+    public void A_peer_silent_for_two_quorum_windows_shows_inactive_while_the_leader_keeps_its_quorum()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        int window = c.Configure(leader.Id).ElectionTicks;
+        var silent = c.Nodes.First(n => n.Id != leader.Id);
+        c.Isolate(silent.Id.Value);
+        c.Tick(2 * window + 1);
+        Assert.Equal(RaftRole.Leader, leader.Role);
+        var peers = leader.GetStatus().Peers;
+        Assert.False(peers.Single(p => p.Id == silent.Id).RecentActive);
+        Assert.True(peers.Single(p => p.Id != silent.Id).RecentActive);
+    }
+
+    [Fact]
     public void Entries_need_a_majority_an_isolated_leader_commits_nothing_and_steps_down()
     {
         var c = new TestCluster(3);

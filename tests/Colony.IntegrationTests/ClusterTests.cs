@@ -101,4 +101,73 @@ public class ClusterTests(ITestOutputHelper output)
         Assert.Equal("2", await cluster.Http.GetStringAsync($"{cluster.HttpAddress(follower)}/kv/b"));
         logs.Pass();
     }
+
+    [Fact]
+    public async Task Every_node_answers_healthy_throughout_a_steady_stream_of_writes()
+    {
+        await using var cluster = new LocalCluster(3);
+        using var logs = cluster.DumpLogsOnFailure(output, tailLines: 40);
+        // An election under a loaded machine makes "no leader" a true answer: such a round proves
+        // nothing, and the stream runs again. Three rounds with an election each fail the test.
+        for (int round = 0; round < 3; round++)
+        {
+            ulong leader = await cluster.WaitForLeaderAsync();
+            var before = await LocalCluster.WaitForAsync(
+                async () => await Task.WhenAll(cluster.Ids.Select(cluster.StatusAsync)),
+                all => all.All(s => s is { Healthy: true }) && all.Select(s => s!.Term).Distinct().Count() == 1,
+                TimeSpan.FromSeconds(30), "every node to report healthy before the writes");
+            var (probes, unhealthy, leaderKept) = await ProbeHealthDuringWritesAsync(cluster, leader, round);
+            var after = await Task.WhenAll(cluster.Ids.Select(cluster.StatusAsync));
+            output.WriteLine($"round {round}: {probes} health probes during the writes, {unhealthy.Count} unhealthy answers");
+            if (!leaderKept || after.Any(s => s is null || s.Term != before[0]!.Term))
+            {
+                output.WriteLine($"round {round} saw an election; running again. Answers: {string.Join("; ", unhealthy)}");
+                continue;
+            }
+            Assert.True(probes >= 3, "the health probes did not run");
+            // A node that is not behind must not say it is: load balancers and orchestrators act on this.
+            Assert.Empty(unhealthy);
+            logs.Pass();
+            return;
+        }
+        Assert.Fail("every round saw an election");
+    }
+
+    /// <summary>Eight writers put 150 keys each through the leader while every node's /health is polled.</summary>
+    private static async Task<(int Probes, List<string> Unhealthy, bool LeaderKept)> ProbeHealthDuringWritesAsync(LocalCluster cluster, ulong leader, int round)
+    {
+        bool leaderKept = true;
+        var writers = Enumerable.Range(0, 8).Select(w => Task.Run(async () =>
+        {
+            for (int i = 0; i < 150 && Volatile.Read(ref leaderKept); i++)
+            {
+                using var response = await cluster.PutAsync(leader, $"r{round}-w{w}-{i}", "v");
+                if (response.StatusCode != HttpStatusCode.NoContent)
+                {
+                    Volatile.Write(ref leaderKept, false);
+                }
+            }
+        })).ToArray();
+        var unhealthy = new List<string>();
+        int probes = 0;
+        var probing = cluster.Ids.Select(id => Task.Run(async () =>
+        {
+            while (!writers.All(w => w.IsCompleted))
+            {
+                using var health = await cluster.Http.GetAsync(new Uri(cluster.HttpAddress(id) + "/health"));
+                Interlocked.Increment(ref probes);
+                if (!health.IsSuccessStatusCode)
+                {
+                    string body = await health.Content.ReadAsStringAsync();
+                    lock (unhealthy)
+                    {
+                        unhealthy.Add($"node {id}: {(int)health.StatusCode} {body}");
+                    }
+                }
+            }
+        })).ToArray();
+        await Task.WhenAll(writers);
+        await Task.WhenAll(probing);
+        return (probes, unhealthy, leaderKept);
+    }
 }

@@ -451,12 +451,14 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
     /// published status (a few allocations and sorts, a few percent of a busy node's CPU if built per
     /// write) is refreshed at most every <see cref="StatusRefreshMilliseconds"/>, at every tick, and at
     /// once when the role, term, leader or membership changed. The indices in it may lag by a tick.
+    /// Never while a cycle waits for its fsync: that cycle's committed entries are not applied yet,
+    /// and a status built then would say "catching up" of a node that is not behind.
     /// </summary>
     private void AfterWork()
     {
         Cycled?.Invoke();
         _statusStale = true;
-        if (StatusDue())
+        if (!_replica.CycleInFlight && StatusDue())
         {
             RefreshStatus();
         }
@@ -464,11 +466,14 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
 
     private bool StatusDue() => Environment.TickCount64 - _statusBuiltAt >= StatusRefreshMilliseconds;
 
-    /// <summary>True if what the rest of the node routes by (role, term, leader, membership) moved since the status was built.</summary>
+    /// <summary>
+    /// True if what the rest of the node routes by (role, term, leader, membership) moved since the
+    /// status was built, or if the status says unhealthy: health checks see a recovery at once.
+    /// </summary>
     private bool StatusOutdated()
     {
         var node = _replica.Node;
-        return node.Role != _statusRole || node.Term != _status.Term || node.Leader.Value != _status.Leader
+        return !_status.Healthy || node.Role != _statusRole || node.Term != _status.Term || node.Leader.Value != _status.Leader
             || !ReferenceEquals(node.Membership, _statusMembership);
     }
 

@@ -325,25 +325,12 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// The work directories of nodes whose tasks ran as the task user live outside their data directories, and a
-    /// killed node leaves its own behind: each node names it in its data directory's task-directory file.
-    /// </summary>
+    /// <summary>Killed nodes leave their task directories behind (see <see cref="TaskDirectories"/>).</summary>
     private void RemoveTaskDirectories()
     {
-        foreach (string record in Directory.EnumerateDirectories(_root, "node-*").Select(d => Path.Combine(d, "task-directory")).Where(File.Exists))
+        foreach (string dataDir in Directory.EnumerateDirectories(_root, "node-*"))
         {
-            try
-            {
-                string directory = File.ReadAllText(record).Trim();
-                if (Path.GetFileName(directory).StartsWith("colony-tasks-", StringComparison.Ordinal) && Directory.Exists(directory))
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-            }
+            TaskDirectories.RemoveRecorded(dataDir);
         }
     }
 

@@ -8,6 +8,7 @@ using System.Text.RegularExpressions;
 using Colony.FaultTests.Nemeses;
 using Colony.Node.Diagnostics;
 using Colony.Node.Hosting;
+using Colony.Testing;
 
 namespace Colony.FaultTests.Bed;
 
@@ -577,6 +578,11 @@ public sealed partial class TestBed : IAsyncDisposable
             catch (InvalidOperationException)
             {
             }
+        }
+        foreach (var node in Nodes)
+        {
+            // Before the data directories go (and before a disk-limited one is unmounted): they name them.
+            TaskDirectories.RemoveRecorded(DataDir(node));
         }
         foreach (var host in _clientHosts)
         {

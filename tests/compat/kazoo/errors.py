@@ -61,7 +61,8 @@ def body(s):
     s.say(f"exists {big} -> dataLength={zk.exists(big).dataLength}")
 
     s.say("-- the reserved tree")
-    s.say(f"exists /zookeeper -> {zk.exists('/zookeeper') is not None}")
+    reserved = zk.exists('/zookeeper')
+    s.say(f"exists /zookeeper -> {reserved is not None} cversion={reserved.cversion} numChildren={reserved.numChildren}")
     s.attempt("delete /zookeeper", lambda: zk.delete("/zookeeper"))
     zk.delete(root, recursive=True)
 

@@ -165,6 +165,10 @@ internal sealed class NodeClient : IDisposable
 
     private static string Authority(Uri uri) => uri.GetLeftPart(UriPartial.Authority);
 
-    private static bool IsUnreachable(Exception e) =>
-        e is HttpRequestException or OperationCanceledException or IOException or JsonException or NotSupportedException;
+    /// <summary>
+    /// True for every way a node can fail to give a usable answer: refused or dropped connections, a
+    /// body cut off mid-read, a timeout, nonsense for JSON, a bad address.
+    /// </summary>
+    internal static bool IsUnreachable(Exception e) =>
+        e is HttpRequestException or OperationCanceledException or IOException or JsonException or NotSupportedException or UriFormatException;
 }

@@ -83,8 +83,7 @@ internal static partial class StatusCommand
                 ? await response.Content.ReadFromJsonAsync(OverviewJson.Default.ClusterOverview, timeout.Token).ConfigureAwait(false)
                 : null;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException or System.Text.Json.JsonException or UriFormatException
-            && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (NodeClient.IsUnreachable(e) && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }

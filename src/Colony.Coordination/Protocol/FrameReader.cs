@@ -8,13 +8,19 @@ namespace Colony.Coordination.Protocol;
 /// </summary>
 public static class FrameReader
 {
-    /// <summary>ZooKeeper's default jute.maxbuffer: the largest znode payload.</summary>
+    /// <summary>The largest znode payload (1 MiB).</summary>
     public const int MaxPayloadBytes = 1024 * 1024;
+
+    /// <summary>
+    /// ZooKeeper's default jute.maxbuffer (0xfffff): the longest request frame its server reads. A
+    /// longer one closes the connection ("Len error").
+    /// </summary>
+    public const int JuteMaxBuffer = 0xfffff;
 
     /// <summary>Room on top of the payload for the headers, path and ACLs that travel with it.</summary>
     public const int HeaderSlackBytes = 64 * 1024;
 
-    /// <summary>The default limit on one frame's length (not counting its prefix).</summary>
+    /// <summary>A client's default limit on one reply frame's length (not counting its prefix): a reply to a read of the largest node fits.</summary>
     public const int DefaultMaxFrameBytes = MaxPayloadBytes + HeaderSlackBytes;
 
     public const int LengthPrefixBytes = sizeof(int);

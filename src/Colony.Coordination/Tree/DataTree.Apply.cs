@@ -166,7 +166,8 @@ public sealed partial class DataTree
 
     /// <summary>
     /// The cluster's own rewrite of <c>/zookeeper/config</c>: no ACL applies (the node is read-only to
-    /// clients), and the version line names this zxid, as ZooKeeper's names the reconfig's.
+    /// clients), and the version line names this zxid, as ZooKeeper's names the reconfig's. The node's
+    /// data version stays −1: ZooKeeper writes the config with version −1 every time.
     /// </summary>
     private CoordinationResult ApplySetConfig(Op.SetConfig op, long timeMs, long zxid)
     {
@@ -176,8 +177,7 @@ public sealed partial class DataTree
         }
         byte[] data = [.. op.Servers, .. System.Text.Encoding.UTF8.GetBytes(Reconfig.DynamicConfig.FormatVersion(zxid))];
         var triggers = new List<WatchTrigger>(1);
-        var node = _nodes[ConfigPath];
-        var result = Commit(new SetDataTxn(ConfigPath, data, NextVersion(node.Version)), zxid, timeMs, triggers);
+        var result = Commit(new SetDataTxn(ConfigPath, data, -1), zxid, timeMs, triggers);
         return new CoordinationResult(ErrorCode.Ok, zxid, result, triggers: triggers);
     }
 

@@ -185,16 +185,18 @@ public sealed partial class DataTree
         ApproximateDataSize = 0;
         LastZxid = 0;
         var open = Acl.OpenUnsafe.ToArray();
-        AddInitial(RootPath, open, aversion: 0);
-        AddInitial(ZooKeeperPath, open, aversion: 0);
-        AddInitial(QuotaPath, open, aversion: 0);
+        // A fresh ZooKeeper server reports cversion −1 for "/" and −2 for /zookeeper (the sequential
+        // suffixes of their children still start at 0: those count creations, see ZNode.ChildrenCreated).
+        AddInitial(RootPath, open, aversion: 0, cversion: -1);
+        AddInitial(ZooKeeperPath, open, aversion: 0, cversion: -2);
+        AddInitial(QuotaPath, open, aversion: 0, cversion: 0);
         // ZooKeeper sets the config node's ACL after creating it with version −1, leaving aversion −1.
-        AddInitial(ConfigPath, Acl.ReadUnsafe.ToArray(), aversion: -1);
+        AddInitial(ConfigPath, Acl.ReadUnsafe.ToArray(), aversion: -1, cversion: 0);
     }
 
-    private void AddInitial(string path, Acl[] acl, int aversion)
+    private void AddInitial(string path, Acl[] acl, int aversion, int cversion)
     {
-        var node = new ZNode { Data = [], Acl = acl, Aversion = aversion };
+        var node = new ZNode { Data = [], Acl = acl, Aversion = aversion, Cversion = cversion };
         if (path != RootPath)
         {
             _nodes[PathValidator.ParentOf(path)].AddChild(PathValidator.NameOf(path));

@@ -53,22 +53,16 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         string blockDirectory, string? token, NodeTls tls, Action<ExecutorMessage> received)
     {
         var (program, arguments) = Command(options.ExecutorCommand);
-        var start = new ProcessStartInfo(program)
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = home,
-        };
+        // In a process group of its own: Kill ends it and every process its tasks started with one signal.
+        var start = ProcessGroup.StartInfo(program, arguments);
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.WorkingDirectory = home;
         if (sandbox.Identity.Account is { } account)
         {
             // The runtime switches the child to the account's uid, gid and groups between fork and exec.
             start.UserName = account.Name;
-        }
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
         }
         string[] role = job is null ? ["--standby"] : ["--job", job, "--work", home];
         foreach (string argument in (string[])[.. role, "--node-http", nodeHttp, "--sort-buffer", options.SortBufferBytes.ToString(System.Globalization.CultureInfo.InvariantCulture)])
@@ -156,18 +150,8 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Kills the process at once: the only way to stop user code that hangs.</summary>
-    public void Kill()
-    {
-        try
-        {
-            _process.Kill(entireProcessTree: true);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
-        }
-    }
+    /// <summary>Kills the process and its group at once: the only way to stop user code that hangs.</summary>
+    public void Kill() => ProcessGroup.Kill(_process);
 
     private async Task<string> ExitedAsync()
     {

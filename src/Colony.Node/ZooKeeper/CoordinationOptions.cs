@@ -17,8 +17,12 @@ public sealed class CoordinationOptions
     /// <summary>The longest session timeout granted; -1 means 20 × <see cref="TickTimeMs"/>.</summary>
     public int MaxSessionTimeoutMs { get; set; } = -1;
 
-    /// <summary>The largest request frame accepted (jute.maxbuffer plus room for the header). Default 1 MiB + 64 KiB.</summary>
-    public int MaxFrameBytes { get; set; } = (1 << 20) + (64 << 10);
+    /// <summary>
+    /// The longest request frame accepted; a longer one closes the connection. Default 1,048,575 bytes,
+    /// ZooKeeper's jute.maxbuffer, so the largest write is the one ZooKeeper takes, and what one client
+    /// wrote, every client with ZooKeeper's default limits can read back.
+    /// </summary>
+    public int MaxFrameBytes { get; set; } = Colony.Coordination.Protocol.FrameReader.JuteMaxBuffer;
 
     /// <summary>How long a new connection may take to send its handshake (or a four-letter word). Default 10 s.</summary>
     public int HandshakeTimeoutMs { get; set; } = 10_000;

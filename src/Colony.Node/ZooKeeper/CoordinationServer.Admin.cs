@@ -79,7 +79,7 @@ internal sealed partial class CoordinationServer
     public string Conf() => string.Create(Invariant,
         $"serverId={_host.NodeId}\ntickTime={_options.TickTimeMs}\nmaxClientCnxns={_options.MaxClientConnectionsPerIp}\n" +
         $"minSessionTimeout={_negotiation.MinSessionTimeoutMs}\nmaxSessionTimeout={_negotiation.MaxSessionTimeoutMs}\n" +
-        $"jute.maxbuffer={Tree.Limits.MaxDataBytes}\n{MembershipHeading}\n{Membership()}");
+        $"jute.maxbuffer={_options.MaxFrameBytes}\n{MembershipHeading}\n{Membership()}");
 
     /// <summary>The line of <see cref="Conf"/> after which the dynamic config follows.</summary>
     public const string MembershipHeading = "membership: ";

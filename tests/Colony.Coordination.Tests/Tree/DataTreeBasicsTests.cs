@@ -16,13 +16,15 @@ public sealed class DataTreeBasicsTests
         Assert.True(tree.TryGetChildren("/zookeeper", out var zkChildren));
         Assert.Equal(["config", "quota"], zkChildren);
         Assert.True(tree.TryGetNode("/", out var root));
-        Assert.Equal(new Stat(0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0), root.Stat);
+        // ZooKeeper's fresh server: cversion −1 on "/", −2 on /zookeeper.
+        Assert.Equal(new Stat(0, 0, 0, 0, 0, -1, 0, 0, 0, 1, 0), root.Stat);
         Assert.Equal(Acl.OpenUnsafe, root.Acl);
         Assert.True(tree.TryGetNode("/zookeeper/config", out var config));
         Assert.Equal(Acl.ReadUnsafe, config.Acl);
         Assert.Equal(-1, config.Stat.Aversion);
         Assert.True(tree.TryGetNode("/zookeeper", out var zk));
         Assert.Equal(2, zk.Stat.NumChildren);
+        Assert.Equal(-2, zk.Stat.Cversion);
         // "/" + "/zookeeper" + "/zookeeper/quota" + "/zookeeper/config", no data.
         Assert.Equal(1 + 10 + 16 + 17, tree.ApproximateDataSize);
         Assert.Equal(3, tree.GetAllChildrenNumber("/"));
@@ -42,7 +44,7 @@ public sealed class DataTreeBasicsTests
         Assert.Equal(expected, result.Op.Stat);
         Assert.Equal(expected, driver.StatOf("/a"));
         var root = driver.StatOf("/");
-        Assert.Equal(1, root.Cversion);
+        Assert.Equal(0, root.Cversion); // −1 on a fresh tree, as on ZooKeeper
         Assert.Equal(zxid, root.Pzxid);
         Assert.Equal(2, root.NumChildren);
         Assert.Equal(0, root.Mzxid);

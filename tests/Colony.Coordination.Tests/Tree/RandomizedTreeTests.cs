@@ -210,7 +210,7 @@ public sealed class RandomizedTreeTests
     {
         var random = new SeededRandom(seed);
         var driver = new TreeDriver();
-        var model = new Dictionary<string, (int Version, bool Ephemeral, int Cversion)>(StringComparer.Ordinal) { ["/"] = (0, false, 0) };
+        var model = new Dictionary<string, (int Version, bool Ephemeral, int Cversion)>(StringComparer.Ordinal) { ["/"] = (0, false, -1) };
         string[] paths = ["/a", "/a/b", "/a/b/c", "/d", "/d/e"];
         for (int step = 0; step < 5000; step++)
         {

@@ -240,13 +240,14 @@ public sealed class SnapshotFormatTests
         const string readAcl = "01" + "02" + "05776f726c64" + "06616e796f6e65";
         const string zeroTimes = "00000000";
         const string noOwner = "0000000000000000";
-        static string Node(string pathHex, string acl, string aversion) =>
-            pathHex + "01" + acl + zeroTimes + "00" + "00" + aversion + noOwner + "00" + "00";
+        // Versions are zigzag varints: "01" is −1, "03" is −2 (ZooKeeper's cversions of "/" and /zookeeper).
+        static string Node(string pathHex, string acl, string cversion, string aversion) =>
+            pathHex + "01" + acl + zeroTimes + "00" + cversion + aversion + noOwner + "00" + "00";
         string expected = "02" + "00" + "00" + "04"
-            + Node("012f", openAcl, "00")
-            + Node("0a2f7a6f6f6b6565706572", openAcl, "00")
-            + Node("112f7a6f6f6b65657065722f636f6e666967", readAcl, "01")
-            + Node("102f7a6f6f6b65657065722f71756f7461", openAcl, "00");
+            + Node("012f", openAcl, "01", "00")
+            + Node("0a2f7a6f6f6b6565706572", openAcl, "03", "00")
+            + Node("112f7a6f6f6b65657065722f636f6e666967", readAcl, "00", "01")
+            + Node("102f7a6f6f6b65657065722f71756f7461", openAcl, "00", "00");
         var stream = new MemoryStream();
         new DataTree().WriteSnapshot(stream);
         Assert.Equal(expected, Convert.ToHexStringLower(stream.ToArray()));

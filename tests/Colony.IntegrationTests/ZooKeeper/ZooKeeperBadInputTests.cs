@@ -16,7 +16,7 @@ namespace Colony.IntegrationTests.ZooKeeper;
 [Collection(ZooKeeperClusterCollection.Name)]
 public sealed class ZooKeeperBadInputTests(ZooKeeperClusterFixture fixture, ITestOutputHelper output)
 {
-    private const int MaxFrameBytes = FrameReader.DefaultMaxFrameBytes;
+    private const int MaxFrameBytes = ZooKeeperClusterFixture.MaxFrameBytes;
     private const int MaxDataBytes = FrameReader.MaxPayloadBytes;
     private const int MaxOutstandingPerConnection = 1000; // the node's default
     private static readonly string Root = ZooKeeperClusterFixture.Root;

@@ -18,6 +18,13 @@ public sealed class ZooKeeperClusterFixture : IAsyncLifetime
 
     public const string Root = "/zk-it";
 
+    /// <summary>
+    /// The request frame limit, raised as ZooKeeper's users raise jute.maxbuffer: room for a whole 1 MiB
+    /// of data, so the znode data limit can be tested on its own. The default limit (ZooKeeper's) is
+    /// pinned by the compatibility scenarios, against ZooKeeper itself.
+    /// </summary>
+    public const int MaxFrameBytes = Colony.Coordination.Protocol.FrameReader.MaxPayloadBytes + (64 << 10);
+
     private readonly Dictionary<string, byte[]> _acknowledged = [];
     private int _written;
 
@@ -30,7 +37,10 @@ public sealed class ZooKeeperClusterFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Cluster = new LocalCluster(3, coordination: new Dictionary<string, object> { ["TickTimeMs"] = TickTimeMs, ["HandshakeTimeoutMs"] = HandshakeTimeoutMs });
+        Cluster = new LocalCluster(3, coordination: new Dictionary<string, object>
+        {
+            ["TickTimeMs"] = TickTimeMs, ["HandshakeTimeoutMs"] = HandshakeTimeoutMs, ["MaxFrameBytes"] = MaxFrameBytes,
+        });
         Leader = await Cluster.WaitForLeaderAsync();
         Follower = Cluster.Ids.First(id => id != Leader);
         using var client = await ConnectAsync(Leader);

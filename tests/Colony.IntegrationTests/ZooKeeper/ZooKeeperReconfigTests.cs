@@ -35,6 +35,7 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
             Assert.Contains($"server.{id}={cluster.PeerAddress(id)}:{cluster.HttpPort(id)}:participant;{cluster.ZooKeeperAddress(id)}\n", config, StringComparison.Ordinal);
         }
         Assert.EndsWith($"version={stat.Mzxid:x}", config, StringComparison.Ordinal);
+        Assert.Equal(-1, stat.Version); // as in a ZooKeeper ensemble, which writes the config with version −1
 
         // Only the super user may reconfigure; a malformed spec or a stale version is refused.
         string observer4 = "";

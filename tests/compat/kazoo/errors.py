@@ -47,8 +47,22 @@ def body(s):
     zk.create(f"{root}/eph", b"", ephemeral=True)
     s.attempt(f"create {root}/eph/child (under an ephemeral)", lambda: zk.create(f"{root}/eph/child", b""))
 
+    s.say("-- the request size limit (jute.maxbuffer: a frame of 1048575 bytes at most)")
+    big = f"{root}/big"
+    zk.create(big, b"")
+    # A setData frame: header 8, path 4 + length, data 4 + length, version 4.
+    most = 1048575 - 20 - len(big.encode())
+    s.attempt(f"set {big} to the most data a frame holds", lambda: zk.set(big, b"x" * most),
+              show=lambda stat: f"dataLength={stat.dataLength}")
+    s.say(f"get {big} -> {len(zk.get(big)[0])} bytes")
+    # One byte more: the server closes the connection on the length alone (a session of its own).
+    over = s.client()
+    s.attempt(f"set {big} to one byte more", lambda: over.set(big, b"y" * (most + 1)))
+    s.say(f"exists {big} -> dataLength={zk.exists(big).dataLength}")
+
     s.say("-- the reserved tree")
-    s.say(f"exists /zookeeper -> {zk.exists('/zookeeper') is not None}")
+    reserved = zk.exists('/zookeeper')
+    s.say(f"exists /zookeeper -> {reserved is not None} cversion={reserved.cversion} numChildren={reserved.numChildren}")
     s.attempt("delete /zookeeper", lambda: zk.delete("/zookeeper"))
     zk.delete(root, recursive=True)
 

@@ -80,6 +80,10 @@ public ref partial struct JuteReader
 
 public ref partial struct JuteWriter
 {
+    /// <summary>
+    /// Writes a stat as a client sees it: containers and TTL nodes keep their kind in the ephemeral
+    /// owner, and ZooKeeper shows clients 0 there, as for any node no session owns.
+    /// </summary>
     public void WriteStat(in Stat stat)
     {
         WriteInt64(stat.Czxid);
@@ -89,7 +93,7 @@ public ref partial struct JuteWriter
         WriteInt32(stat.Version);
         WriteInt32(stat.Cversion);
         WriteInt32(stat.Aversion);
-        WriteInt64(stat.EphemeralOwner);
+        WriteInt64(Tree.EphemeralOwner.KindOf(stat.EphemeralOwner) == Tree.NodeKind.Ephemeral ? stat.EphemeralOwner : 0);
         WriteInt32(stat.DataLength);
         WriteInt32(stat.NumChildren);
         WriteInt64(stat.Pzxid);

@@ -178,7 +178,7 @@ public readonly record struct WhoAmIResponse(IReadOnlyList<ClientInfo> ClientInf
     }
 }
 
-/// <summary>A failed operation's result inside a multi response.</summary>
+/// <summary>A failed operation's result inside a multi response; also the body of addWatch's reply (0).</summary>
 public readonly record struct ErrorResponse(ErrorCode Err) : IJuteRecord<ErrorResponse>
 {
     public static ErrorResponse Read(ref JuteReader reader) => new((ErrorCode)reader.ReadInt32());

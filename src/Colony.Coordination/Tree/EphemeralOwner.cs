@@ -12,8 +12,9 @@ public enum NodeKind
 /// <summary>
 /// ZooKeeper packs a node's kind into <see cref="Stat.EphemeralOwner"/>: 0 is persistent, the minimum
 /// long is a container, a value whose top byte is 0xFF is a TTL node (its low 40 bits hold the TTL in
-/// ms), and anything else is the id of the session owning an ephemeral. Stat keeps this encoding so
-/// clients see exactly what ZooKeeper shows.
+/// ms), and anything else is the id of the session owning an ephemeral. Stat keeps this encoding, as
+/// ZooKeeper's persisted stat does; on the wire, as from ZooKeeper, a container's or TTL node's owner
+/// reads 0 (<see cref="Protocol.JuteWriter.WriteStat"/>).
 /// </summary>
 public static class EphemeralOwner
 {

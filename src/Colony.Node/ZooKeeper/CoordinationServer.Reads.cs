@@ -78,6 +78,9 @@ internal sealed partial class CoordinationServer
                 if (error == ErrorCode.Ok)
                 {
                     _watches.Add(r.Path, r.Mode.ToWatchKind(), session.Connection.Id);
+                    // ZooKeeper's reply carries an ErrorResponse of 0, and its Java client reads one:
+                    // without it the client counts the reply as malformed and drops the connection.
+                    body = new ErrorResponse(ErrorCode.Ok);
                 }
                 break;
             case CheckWatchesRequest r:

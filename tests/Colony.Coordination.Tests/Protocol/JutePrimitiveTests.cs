@@ -127,6 +127,20 @@ public sealed class JutePrimitiveTests
         Assert.Equal(ProtocolError.InvalidLength, error.Error);
     }
 
+    [Theory]
+    [InlineData(0L, 0L)]                                            // persistent
+    [InlineData(0x0100_0000_0000_0007L, 0x0100_0000_0000_0007L)]   // an ephemeral: its session
+    [InlineData(long.MinValue, 0L)]                                 // a container
+    [InlineData(unchecked((long)0xFF00_0000_0000_1388UL), 0L)]      // a TTL node (5 s)
+    public void A_stat_shows_clients_the_owning_session_only(long owner, long shown)
+    {
+        var stat = new Colony.Coordination.Stat(1, 2, 3, 4, 5, 6, 7, owner, 8, 9, 10);
+
+        var read = new JuteReader(Write((ref JuteWriter w) => w.WriteStat(stat))).ReadStat();
+
+        Assert.Equal(stat with { EphemeralOwner = shown }, read);
+    }
+
     [Fact]
     public void A_null_vector_count_is_minus_one()
     {

@@ -52,7 +52,8 @@ public sealed class ProcessGroupTests
         }
         finally
         {
-            ProcessGroup.Kill(shell); // the leader is reaped: the stragglers are ended by hand
+            ProcessGroup.Kill(shell); // ends the whole group if an assertion failed with the leader still running
+            // A reaped leader's group is not signalled (its id may be reused): its stragglers are ended one by one.
             foreach (int straggler in Members(shell.Id))
             {
                 using var process = Process.GetProcessById(straggler);

@@ -4,16 +4,11 @@
 from kazoo.security import (ACL, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, Id, Permissions, make_digest_acl,
                             make_digest_acl_credential)
 
-from scenario import Scenario
+from scenario import Scenario, perms
 
 
 def acl_text(acls):
     return "[" + ", ".join(f"{a.id.scheme}:{a.id.id}:{perms(a.perms)}" for a in acls) + "]"
-
-
-def perms(mask):
-    # ZooKeeper's bits: READ=1 WRITE=2 CREATE=4 DELETE=8 ADMIN=16.
-    return "".join(letter for bit, letter in [(1, "r"), (2, "w"), (4, "c"), (8, "d"), (16, "a")] if mask & bit) or "-"
 
 
 def body(s):

@@ -15,7 +15,7 @@ from kazoo.exceptions import KazooException
 from kazoo.protocol.states import ZnodeStat
 from kazoo.security import ACL, Id, make_digest_acl
 
-from scenario import Scenario, Waiter
+from scenario import Scenario, Waiter, perms
 
 SEEDS = (7, 1234, 98765)
 OPS_PER_SEED = 250
@@ -24,10 +24,6 @@ OPS_PER_SEED = 250
 PATHS = ["a", "b", "a/x", "a/y", "b/x", "a/x/z", "e", "e/c"]
 DATA = [b"", b"v", b"some data", bytes(range(40))]
 VERSIONS = [-1, -1, 0, 1, 2, 5]
-
-
-def perms(mask):
-    return "".join(letter for bit, letter in [(1, "r"), (2, "w"), (4, "c"), (8, "d"), (16, "a")] if mask & bit) or "-"
 
 
 class Run:

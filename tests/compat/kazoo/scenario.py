@@ -147,6 +147,12 @@ class Scenario:
         sys.exit(code)
 
 
+def perms(mask):
+    """An ACL's permission bits as letters, "rwcda" for all, "-" for none."""
+    # ZooKeeper's bits: READ=1 WRITE=2 CREATE=4 DELETE=8 ADMIN=16.
+    return "".join(letter for bit, letter in [(1, "r"), (2, "w"), (4, "c"), (8, "d"), (16, "a")] if mask & bit) or "-"
+
+
 class Waiter:
     """Collects values from a callback thread and lets the scenario wait for them, bounded."""
 
@@ -192,4 +198,4 @@ def wait_for_state(waiter, wanted, timeout=WAIT_SECONDS):
             return seen
 
 
-__all__ = ["Scenario", "Waiter", "state_waiter", "wait_for_state", "KazooState", "WAIT_SECONDS"]
+__all__ = ["Scenario", "Waiter", "perms", "state_waiter", "wait_for_state", "KazooState", "WAIT_SECONDS"]

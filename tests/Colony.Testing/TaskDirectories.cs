@@ -11,24 +11,40 @@ public static class TaskDirectories
     /// <summary>The file in a node's data directory that names its task directory.</summary>
     private const string Record = "task-directory";
 
-    /// <summary>Removes the task directory named in <paramref name="dataDir"/>, if any. Never throws.</summary>
+    /// <summary>
+    /// Removes the task directories named in <paramref name="dataDir"/> (one a line), if any. Never throws. A killed
+    /// node's executors may still be exiting and writing there, so a removal that fails is tried again, for a while.
+    /// </summary>
     public static void RemoveRecorded(string dataDir)
     {
+        string record = Path.Combine(dataDir, Record);
+        string[] directories;
         try
         {
-            string record = Path.Combine(dataDir, Record);
-            if (!File.Exists(record))
-            {
-                return;
-            }
-            string directory = File.ReadAllText(record).Trim();
-            if (Path.GetFileName(directory).StartsWith("colony-tasks-", StringComparison.Ordinal) && Directory.Exists(directory))
-            {
-                Directory.Delete(directory, recursive: true);
-            }
+            directories = File.Exists(record) ? File.ReadAllLines(record) : [];
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
+            return;
+        }
+        foreach (string directory in directories.Select(d => d.Trim()).Where(d => Path.GetFileName(d).StartsWith("colony-tasks-", StringComparison.Ordinal)))
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+            while (Directory.Exists(directory))
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        break;
+                    }
+                    Thread.Sleep(50); // a retry's pace, not a wait for an event: nothing signals the executors' exit here
+                }
+            }
         }
     }
 }

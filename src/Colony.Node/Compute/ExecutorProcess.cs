@@ -20,6 +20,7 @@ internal sealed class ExecutorProcess : IAsyncDisposable
     private readonly Queue<string> _stderr = new();
     private readonly Task _reading;
     private readonly Task _readingErrors;
+    private readonly Task<string> _exited;
 
     private readonly long _memoryLimit;
 
@@ -31,6 +32,7 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         Home = home;
         _readingErrors = Task.Run(ReadErrorsAsync);
         _reading = Task.Run(() => ReadAsync(received));
+        _exited = ExitedAsync();
     }
 
     /// <summary>The job it serves; null while it stands by, warmed up, for the next job.</summary>
@@ -41,8 +43,12 @@ internal sealed class ExecutorProcess : IAsyncDisposable
     /// <summary>The directory it was started in: its job's, or a standby's own, which goes when the process does.</summary>
     public string Home { get; }
 
-    /// <summary>Completes when the process has exited and its output is read; the result says why it ended.</summary>
-    public Task<string> Exited => ExitedAsync();
+    /// <summary>
+    /// Completes when the process has exited and its output is read; the result says why it ended. One task for
+    /// every caller, so the reason is read once, before <see cref="DisposeAsync"/> releases the process: a watcher
+    /// that asked after the disposal would otherwise fail, and leave its executor's directory behind.
+    /// </summary>
+    public Task<string> Exited => _exited;
 
     /// <summary>
     /// Starts an executor for <paramref name="job"/>, or a standby one (warming up, no job yet) when it is null, in
@@ -241,10 +247,11 @@ internal sealed class ExecutorProcess : IAsyncDisposable
         Kill();
         try
         {
-            await Exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            await _exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
+            return; // still exiting: the process stays ours until it has, for Exited to read its code
         }
         _process.Dispose();
         _writeLock.Dispose();

@@ -66,15 +66,16 @@ public sealed class TaskSandbox : IDisposable
         }
         // A fresh, unguessable directory made by this node (mkdtemp), so no other user can have prepared it. Its
         // name is kept in the data directory, so a node that was killed removes its predecessor's at the next start.
+        // The record lists every root not yet removed, the new one first, before any is removed: a node killed
+        // while it removes its predecessors' leaves none unnamed.
+        string record = Path.Combine(node.DataDir, RootRecord);
+        string[] stale = File.Exists(record) ? File.ReadAllLines(record).Select(l => l.Trim()).Where(l => l.Length > 0).ToArray() : [];
         string fresh = Directory.CreateTempSubdirectory("colony-tasks-").FullName;
+        WriteRecord(record, [fresh, .. stale]);
         SetMode(fresh, PassThrough);
         var sandbox = new TaskSandbox(identity, fresh, ownsRoot: true);
-        string record = Path.Combine(node.DataDir, RootRecord);
-        if (File.Exists(record) && File.ReadAllText(record).Trim() is { Length: > 0 } stale && stale != fresh)
-        {
-            sandbox.RemoveRoot(stale);
-        }
-        File.WriteAllText(record, fresh);
+        string[] left = [.. stale.Where(root => root != fresh && !sandbox.RemoveRoot(root))];
+        WriteRecord(record, [fresh, .. left]);
         return sandbox;
     }
 
@@ -203,40 +204,68 @@ public sealed class TaskSandbox : IDisposable
             using var started = find;
             string errors = find.StandardError.ReadToEnd();
             find.WaitForExit();
-            if (find.ExitCode != 0)
+            if (find.ExitCode != 0 && Directory.Exists(directory)) // gone: another remover (a stopping node's) was there first
             {
                 throw new IOException($"could not remove what is in {directory}: {errors.Trim()}");
             }
         }
-        Directory.Delete(directory, recursive: !Identity.Isolated);
-    }
-
-    /// <summary>Removes a root of work directories: each one as <see cref="Remove"/> does, then the node's own copies and the root.</summary>
-    private void RemoveRoot(string root)
-    {
         try
         {
-            if (!Directory.Exists(root) || new DirectoryInfo(root).LinkTarget is not null)
-            {
-                return;
-            }
+            Directory.Delete(directory, recursive: !Identity.Isolated);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Removes a root of work directories: each one as <see cref="Remove"/> does, then the node's own copies and the
+    /// root. One that cannot be removed does not stop the others. True when the root is gone.
+    /// </summary>
+    private bool RemoveRoot(string root)
+    {
+        if (!Directory.Exists(root))
+        {
+            return true;
+        }
+        if (new DirectoryInfo(root).LinkTarget is not null || !Path.GetFileName(root).StartsWith("colony-tasks-", StringComparison.Ordinal))
+        {
+            return true; // not a root this node made: not its to remove
+        }
+        try
+        {
             foreach (string directory in Directory.EnumerateDirectories(root))
             {
-                if (Path.GetFileName(directory) == CopiesDirectory)
+                try
                 {
-                    Directory.Delete(directory, recursive: true); // the node's, in the node's root: no task could write there
+                    if (Path.GetFileName(directory) == CopiesDirectory)
+                    {
+                        Directory.Delete(directory, recursive: true); // the node's, in the node's root: no task could write there
+                    }
+                    else
+                    {
+                        Remove(directory);
+                    }
                 }
-                else
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    Remove(directory);
                 }
             }
             Directory.Delete(root);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // In the system's temporary directory, which is cleaned up in time.
+            return !Directory.Exists(root); // what is left is named in the record, for the next start
         }
+    }
+
+    /// <summary>Replaces the record of the roots to remove all at once (a rename), so a kill never leaves half of it.</summary>
+    private static void WriteRecord(string record, IEnumerable<string> roots)
+    {
+        string temporary = record + ".tmp";
+        File.WriteAllLines(temporary, roots);
+        File.Move(temporary, record, overwrite: true);
     }
 
     /// <summary>

@@ -34,6 +34,7 @@ public sealed partial class WorkerService(
     private readonly ConcurrentDictionary<string, FinishedAttemptReport> _finished = new();
     private readonly SemaphoreSlim _wake = new(0);
     private readonly SemaphoreSlim _starting = new(1, 1);
+    private readonly List<Task> _watchers = [];
     private ExecutorProcess? _standby;
     private long? _standbyStarted;
     private volatile bool _ranJobs;
@@ -90,7 +91,23 @@ public sealed partial class WorkerService(
         {
             await standby.DisposeAsync().ConfigureAwait(false);
         }
+        // The watchers remove the standbys' directories: done before the sandbox removes its root, not against it.
+        Task[] watchers;
+        lock (_watchers)
+        {
+            watchers = [.. _watchers];
+        }
+        try
+        {
+            await Task.WhenAll(watchers).WaitAsync(StopWait, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+        }
     }
+
+    /// <summary>How long a stop waits for the executors' watchers to clean up after them.</summary>
+    private static readonly TimeSpan StopWait = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// Once this worker has run a job, keeps one executor started and warmed up while it is idle, for the next
@@ -124,7 +141,7 @@ public sealed partial class WorkerService(
                 throw;
             }
             LogStandbyStarted(logger, _standby.ProcessId);
-            _ = WatchAsync(_standby);
+            Watch(_standby);
         }
         catch (Exception e) when (e is InvalidOperationException or System.ComponentModel.Win32Exception or IOException or UnauthorizedAccessException)
         {
@@ -269,7 +286,7 @@ public sealed partial class WorkerService(
             var executor = ExecutorProcess.Start(options, sandbox, job, directory, node.Http, node.DataTransfer, BlockStore.FinalizedDirectoryOf(node.DataDir), token, loop.Tls, OnMessage);
             _executors[job] = executor;
             LogExecutorStarted(logger, job, executor.ProcessId);
-            _ = WatchAsync(executor);
+            Watch(executor);
             return executor;
         }
         finally
@@ -304,6 +321,16 @@ public sealed partial class WorkerService(
             LogAttemptFailed(logger, attempt, report.Error ?? "");
         }
         _wake.Release();
+    }
+
+    private void Watch(ExecutorProcess executor)
+    {
+        var watcher = WatchAsync(executor);
+        lock (_watchers)
+        {
+            _watchers.RemoveAll(w => w.IsCompleted);
+            _watchers.Add(watcher);
+        }
     }
 
     /// <summary>When an executor exits, every attempt it ran has failed, with the reason.</summary>

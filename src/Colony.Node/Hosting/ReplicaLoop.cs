@@ -526,7 +526,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         bool healthy = !s.Leader.IsNone && s.Applied >= s.Commit && (s.Role != RaftRole.Leader || s.Peers.Count(p => p.IsVoter && p.RecentActive) + 1 >= s.Membership.Quorum);
         return new NodeStatus(s.Id.Value, role, s.Term, s.Leader.Value, s.Commit, s.Applied, healthy,
             [.. s.Membership.Voters.Select(v => v.Value)], [.. s.Membership.Learners.Select(v => v.Value)],
-            [.. s.Peers.Select(p => new PeerStatusView(p.Id.Value, p.Match, p.Next, p.State, p.IsVoter))]);
+            [.. s.Peers.Select(p => new PeerStatusView(p.Id.Value, p.Match, p.Next, p.State, p.IsVoter, p.RecentActive))]);
     }
 
     /// <summary>Proposes every queued proposal as one batch of contiguous entries.</summary>

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using Colony.Coordination.Reconfig;
+using Colony.Node.Diagnostics;
+using Colony.Node.Hosting;
 
 namespace Colony.Node.ZooKeeper;
 
@@ -9,6 +11,12 @@ internal sealed partial class CoordinationServer
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
     private string Mode => _leading ? "leader" : _readOnlyMode ? "read-only" : _observer ? "observer" : "follower";
+
+    /// <summary>
+    /// ZooKeeper's detailed peer state: its role, and once it has a leader, the phase (always broadcast here: a
+    /// Raft member serves as soon as it follows). A read-only server has none, so it is looking.
+    /// </summary>
+    private string PeerState => _leading ? "leading - broadcast" : _readOnlyMode ? "looking" : _observer ? "observing - broadcast" : "following - broadcast";
 
     private int Outstanding => _sessions.Values.Sum(s => s.Pending.Count);
 
@@ -63,7 +71,30 @@ internal sealed partial class CoordinationServer
             ("zk_global_sessions", Tree.SessionCount.ToString(Invariant)),
             ("zk_local_sessions", LocalSessionCount.ToString(Invariant)),
             ("zk_last_zxid", Tree.LastZxid.ToString(Invariant)),
+            ("zk_uptime", (ElapsedMs - _startedMs).ToString(Invariant)),
         };
+        lines.Insert(2, ("zk_peer_state", PeerState));
+        var status = _host.Status;
+        lines.Add(("zk_quorum_size", status.Voters.Count.ToString(Invariant)));
+        if (_leading)
+        {
+            // As a ZooKeeper leader counts its learners: every follower and observer; synced, those replicating and heard from.
+            bool Synced(PeerStatusView peer) => peer.Active && peer.State == "Replicate";
+            lines.Add(("zk_leader_uptime", (ElapsedMs - _leadingSinceMs).ToString(Invariant)));
+            lines.Add(("zk_learners", status.Peers.Count(p => p.Active).ToString(Invariant)));
+            lines.Add(("zk_synced_followers", status.Peers.Count(p => p.Voter && Synced(p)).ToString(Invariant)));
+            lines.Add(("zk_synced_non_voting_followers", "0"));
+            lines.Add(("zk_synced_observers", status.Peers.Count(p => !p.Voter && Synced(p)).ToString(Invariant)));
+            lines.Add(("zk_pending_syncs", status.Peers.Count(p => p.State == "Snapshot").ToString(Invariant)));
+        }
+        if (FileDescriptors.Count() is { } open)
+        {
+            lines.Add(("zk_open_file_descriptor_count", open.ToString(Invariant)));
+        }
+        if (FileDescriptors.Limit() is { } limit)
+        {
+            lines.Add(("zk_max_file_descriptor_count", limit.ToString(Invariant)));
+        }
         var text = new StringBuilder();
         foreach (var (key, value) in lines)
         {

@@ -27,6 +27,10 @@ internal sealed partial class CoordinationServer
     private readonly CoordinationOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+
+    /// <summary>When this server started, and when it last became leader (<see cref="ElapsedMs"/>): mntr's uptimes.</summary>
+    private readonly long _startedMs;
+    private long _leadingSinceMs;
     private readonly double _msPerTimestamp;
     private readonly SessionTimeoutNegotiation _negotiation;
     private readonly SessionIdGenerator _sessionIds;
@@ -62,6 +66,7 @@ internal sealed partial class CoordinationServer
         _logger = logger;
         _time = time;
         _msPerTimestamp = 1000.0 / time.TimestampFrequency;
+        _startedMs = ElapsedMs;
         _negotiation = new SessionTimeoutNegotiation(options.TickTimeMs, options.MinSessionTimeoutMs, options.MaxSessionTimeoutMs);
         _sessionIds = new SessionIdGenerator(host.NodeId, NowMs);
         _expiry = new SessionExpiryTracker(options.TickTimeMs);
@@ -296,6 +301,10 @@ internal sealed partial class CoordinationServer
     {
         LogLeaderChanged(leader, isLeader);
         _configProposed = null; // a config the old leader proposed may be lost with it
+        if (isLeader && !_wasLeader)
+        {
+            _leadingSinceMs = elapsed;
+        }
         _leader = leader;
         _wasLeader = isLeader;
         // Writes in flight may have been dropped with the old leader; their clients must not

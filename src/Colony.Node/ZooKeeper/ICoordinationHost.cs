@@ -50,6 +50,9 @@ internal interface ICoordinationHost
     /// <summary>Loop thread only: the members as <c>/zookeeper/config</c> lists them, with their addresses.</summary>
     IReadOnlyList<ServerSpec> Ensemble { get; }
 
+    /// <summary>Any thread: the latest replica status (role, members, the followers' progress as a leader sees it), at most a tick old.</summary>
+    Colony.Node.Hosting.NodeStatus Status { get; }
+
     /// <summary>Any thread: makes one membership change through the leader and waits until it commits.</summary>
     Task<MembershipStepOutcome> ChangeMembershipAsync(ReconfigStep step);
 }

@@ -72,6 +72,10 @@ public sealed class ZooKeeperReconfigTests(ITestOutputHelper output)
         // The observer says so, serves a session, and forwards its client's write to the leader.
         await LocalCluster.WaitForAsync(() => cluster.FourLetterWordAsync(joined, "srvr"), a => a.Contains("Mode: observer", StringComparison.Ordinal), Bound, "srvr to report an observer");
         Assert.Contains("zk_server_state\tobserver", await cluster.FourLetterWordAsync(joined, "mntr") ?? "", StringComparison.Ordinal);
+        Assert.Contains("zk_peer_state\tobserving - broadcast", await cluster.FourLetterWordAsync(joined, "mntr") ?? "", StringComparison.Ordinal);
+        ulong leader = await cluster.WaitForLeaderAsync();
+        await LocalCluster.WaitForAsync(() => cluster.FourLetterWordAsync(leader, "mntr"), m => m.Contains("zk_synced_observers\t1\n", StringComparison.Ordinal),
+            Bound, "the leader's mntr to count the observer");
         Assert.Equal("learner", (await cluster.StatusAsync(joined))!.Role);
         await using (var viaObserver = await ZooKeeperClient.ConnectAsync(cluster.ZooKeeperAddress(joined)))
         {

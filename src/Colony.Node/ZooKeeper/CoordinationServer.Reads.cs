@@ -25,7 +25,7 @@ internal sealed partial class CoordinationServer
                 break;
             case EmptyRequest when header.Type == OpCode.WhoAmI:
                 error = ErrorCode.Ok;
-                body = new WhoAmIResponse([.. session.Auth.Select(ClientInfoOf)]);
+                body = new WhoAmIResponse([.. JavaIdentityOrder.Order(session.Auth).Select(ClientInfoOf)]);
                 break;
             case AuthPacket auth:
                 error = Authenticate(session, auth);

@@ -21,7 +21,7 @@ public sealed class ScenarioRunner
 
     /// <summary>The kazoo scenarios that need nothing but a server (the reconnect one also needs a kill).</summary>
     public static IReadOnlyList<string> KazooScenarios { get; } =
-        ["crud", "errors", "watches", "transactions", "sequential", "ephemerals", "session_expiry", "acl", "random_ops"];
+        ["crud", "errors", "watches", "transactions", "sequential", "ephemerals", "session_expiry", "acl", "random_ops", "recipes"];
 
     /// <summary>The kazoo scenario that asks for the server it is connected to be killed.</summary>
     public const string ReconnectScenario = "reconnect";

@@ -52,7 +52,11 @@ internal sealed partial class ClientConnection
             ? context.Features.Get<Microsoft.AspNetCore.Http.Features.ITlsConnectionFeature>()?.ClientCertificate
             : null;
         CertificateSubject = certificate is null ? null : Security.CertificateSource.SubjectName(certificate);
+        Stats = new ConnectionStats(server.WallClockMs);
     }
+
+    /// <summary>Its requests' statistics, for cons (under the server's gate).</summary>
+    public ConnectionStats Stats { get; }
 
     /// <summary>The TLS client certificate's subject, for the x509 ACL scheme; null without one.</summary>
     public string? CertificateSubject { get; }
@@ -258,6 +262,7 @@ internal sealed partial class ClientConnection
         }
         if (item.Body is ConnectResponse connect)
         {
+            Interlocked.Increment(ref Sent); // a packet, as ZooKeeper counts them
             return FrameWriter.Write(output, connect);
         }
         long bytes = item.Body is null ? FrameWriter.Write(output, item.Header) : FrameWriter.Write(output, item.Header, item.Body);

@@ -20,36 +20,36 @@ internal sealed partial class CoordinationServer
 
     private int Outstanding => _sessions.Values.Sum(s => s.Pending.Count);
 
-    public string Srvr()
+    public string Srvr(ClientConnection? asking = null)
     {
         var c = _counters;
         return string.Create(Invariant,
             $"Zookeeper version: {FourLetterWords.Version}\n" +
             $"Latency min/avg/max: {c.MinOrZero}/{c.AverageLatencyMs:0.0###}/{c.MaxLatencyMs}\n" +
-            $"Received: {c.Received}\nSent: {c.Sent}\nConnections: {_connections.Count}\nOutstanding: {Outstanding}\n" +
+            $"Received: {c.Received}\nSent: {c.Sent}\nConnections: {ConnectionCount(asking)}\nOutstanding: {Outstanding}\n" +
             $"Zxid: 0x{Tree.LastZxid:x}\nMode: {Mode}\nNode count: {Tree.NodeCount}\n");
     }
 
-    public string Stat()
+    public string Stat(ClientConnection? asking = null)
     {
         var text = new StringBuilder();
         text.Append(Invariant, $"Zookeeper version: {FourLetterWords.Version}\nClients:\n");
-        AppendConnections(text);
+        AppendConnections(text, brief: true, asking);
         text.Append('\n');
-        string srvr = Srvr();
+        string srvr = Srvr(asking);
         text.Append(srvr.AsSpan(srvr.IndexOf('\n', StringComparison.Ordinal) + 1));
         return text.ToString();
     }
 
-    public string Cons()
+    public string Cons(ClientConnection? asking = null)
     {
         var text = new StringBuilder();
-        AppendConnections(text);
+        AppendConnections(text, brief: false, asking);
         text.Append('\n');
         return text.ToString();
     }
 
-    public string Mntr()
+    public string Mntr(ClientConnection? asking = null)
     {
         var c = _counters;
         var summary = _watches.Summary;
@@ -62,7 +62,7 @@ internal sealed partial class CoordinationServer
             ("zk_min_latency", c.MinOrZero.ToString(Invariant)),
             ("zk_packets_received", c.Received.ToString(Invariant)),
             ("zk_packets_sent", c.Sent.ToString(Invariant)),
-            ("zk_num_alive_connections", _connections.Count.ToString(Invariant)),
+            ("zk_num_alive_connections", ConnectionCount(asking).ToString(Invariant)),
             ("zk_outstanding_requests", Outstanding.ToString(Invariant)),
             ("zk_znode_count", Tree.NodeCount.ToString(Invariant)),
             ("zk_watch_count", summary.Watches.ToString(Invariant)),
@@ -140,6 +140,7 @@ internal sealed partial class CoordinationServer
                 text.Append('\t').Append(path).Append('\n');
             }
         }
+        text.Append('\n'); // ZooKeeper ends the listing with an empty line
         return text.ToString();
     }
 
@@ -155,6 +156,7 @@ internal sealed partial class CoordinationServer
                 text.Append(Invariant, $"\t0x{session:x}\n");
             }
         }
+        text.Append('\n'); // ZooKeeper ends the listing with an empty line
         return text.ToString();
     }
 
@@ -188,13 +190,44 @@ internal sealed partial class CoordinationServer
         return "Server stats reset.\n";
     }
 
-    private void AppendConnections(StringBuilder text)
+    /// <summary>
+    /// The connections, in ZooKeeper's shape: <c>stat</c> gives each one's counts (brief); <c>cons</c> adds, for one
+    /// with a session, its id, last operation, times and latencies. As in ZooKeeper, the connection asking is one of
+    /// them, with its reading stopped (interest 0).
+    /// </summary>
+    private void AppendConnections(StringBuilder text, bool brief, ClientConnection? asking)
+    {
+        foreach (var connection in Listed(asking))
+        {
+            var session = connection.Session;
+            int interest = connection == asking ? 0 : 1;
+            text.Append(Invariant, $" /{connection.Remote}[{interest}](queued={session?.Pending.Count ?? 0},recved={connection.Received},sent={connection.Sent}");
+            if (!brief && session is { SessionId: not 0 })
+            {
+                var s = connection.Stats;
+                text.Append(Invariant, $",sid=0x{session.SessionId:x},lop={s.LastOp},est={s.EstablishedMs},to={session.TimeoutMs}");
+                if (s.LastCxid >= 0)
+                {
+                    text.Append(Invariant, $",lcxid=0x{s.LastCxid:x}");
+                }
+                text.Append(Invariant, $",lzxid=0x{s.LastZxid:x},lresp={s.LastResponseMs},llat={s.LastLatencyMs},minlat={s.MinLatencyMs},avglat={s.AverageLatencyMs},maxlat={s.MaxLatencyMs}");
+            }
+            text.Append(")\n");
+        }
+    }
+
+    private IEnumerable<ClientConnection> Listed(ClientConnection? asking) =>
+        asking is null || _connections.Values.Contains(asking) ? _connections.Values : _connections.Values.Append(asking);
+
+    private int ConnectionCount(ClientConnection? asking) => Listed(asking).Count();
+
+    /// <summary><c>crst</c>: every connection's statistics start again.</summary>
+    public string ResetConnectionStats()
     {
         foreach (var connection in _connections.Values)
         {
-            var session = connection.Session;
-            text.Append(Invariant,
-                $" /{connection.Remote}[1](queued={session?.Pending.Count ?? 0},recved={connection.Received},sent={connection.Sent},sid=0x{session?.SessionId ?? 0:x},lzxid=0x{session?.LastZxidSent ?? 0:x},to={session?.TimeoutMs ?? 0})\n");
+            connection.Stats.Reset();
         }
+        return "Connection stats reset.\n";
     }
 }

@@ -77,8 +77,10 @@ internal sealed partial class CoordinationServer
                 ExecuteRead(session, head);
             }
             session.Pending.Dequeue();
-            _counters.RecordLatency(ElapsedMs - head.SinceMs);
+            long now = ElapsedMs;
+            _counters.RecordLatency(now - head.SinceMs);
             _counters.Sent++;
+            connection.Stats.Record(ConnectionStats.NameOf(head.Header.Type), head.Header.Xid, head.Reply.Zxid, head.SinceMs, now);
             RecordRequest(head);
             session.LastZxidSent = head.Reply.Zxid;
             connection.Send(head.Reply, head.Body);

@@ -16,6 +16,8 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
+        connection.Received++; // the handshake is a packet received, as ZooKeeper counts them
+        _counters.Received++;
         if (_removed)
         {
             connection.Close(); // no longer a member: the client tries the next server
@@ -161,6 +163,9 @@ internal sealed partial class CoordinationServer
         session.Established = true;
         _sessions[session.SessionId] = session;
         session.Connection.SendConnectResponse(new ConnectResponse(0, session.TimeoutMs, session.SessionId, session.Password, session.ReadOnly));
+        _counters.Sent++;
+        long now = ElapsedMs;
+        session.Connection.Stats.Record(ConnectionStats.NameOf(OpCode.CreateSession), 0, Tree.LastZxid, now, now);
         LogSessionEstablished(session.SessionId, session.Connection.Remote, session.TimeoutMs);
         Touch(session);
         Drain(session);

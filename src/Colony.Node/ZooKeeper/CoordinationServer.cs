@@ -90,6 +90,9 @@ internal sealed partial class CoordinationServer
     /// <summary>Wall-clock time: what commands carry (mtime, ctime, TTLs), as in ZooKeeper.</summary>
     private long NowMs => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
+    /// <summary>Wall-clock milliseconds, for when a connection was made (cons's est).</summary>
+    public long WallClockMs => NowMs;
+
     /// <summary>
     /// Monotonic time, for everything measured on this node alone: session expiry, when a session was
     /// last heard, stalled writes, the leaderless spell. A step of the wall clock (NTP) must not expire
@@ -182,7 +185,9 @@ internal sealed partial class CoordinationServer
         string text;
         lock (_gate)
         {
-            text = FourLetterWords.Render(word, this);
+            connection.Received++; // the word is a packet received, as ZooKeeper counts them
+            _counters.Received++;
+            text = FourLetterWords.Render(word, this, connection);
         }
         connection.SendTextAndClose(text);
         PumpMarked();

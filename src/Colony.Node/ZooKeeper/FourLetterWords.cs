@@ -11,22 +11,23 @@ internal static class FourLetterWords
 {
     public const string Version = "3.8.0-colony";
 
-    public static string Render(string word, CoordinationServer server) => word switch
+    /// <param name="asking">The connection the word came on, which ZooKeeper counts and lists among the others; null over HTTP.</param>
+    public static string Render(string word, CoordinationServer server, ClientConnection? asking = null) => word switch
     {
         "ruok" => "imok",
         "isro" => server.IsReadOnly ? "ro" : "rw",
-        "srvr" => server.Srvr(),
-        "stat" => server.Stat(),
-        "mntr" => server.Mntr(),
+        "srvr" => server.Srvr(asking),
+        "stat" => server.Stat(asking),
+        "mntr" => server.Mntr(asking),
         "conf" => server.Conf(),
-        "cons" => server.Cons(),
+        "cons" => server.Cons(asking),
         "envi" => Envi(),
         "wchs" => server.Wchs(),
         "wchc" => server.Wchc(),
         "wchp" => server.Wchp(),
         "dump" => server.Dump(),
         "srst" => server.ResetCounters(),
-        "crst" => server.ResetCounters(),
+        "crst" => server.ResetConnectionStats(),
         _ => $"{word} is not executed because it is not supported by this server.\n",
     };
 

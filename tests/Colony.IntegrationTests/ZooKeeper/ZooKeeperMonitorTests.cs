@@ -1,3 +1,6 @@
+using System.Text.RegularExpressions;
+using Colony.Coordination;
+
 namespace Colony.IntegrationTests.ZooKeeper;
 
 /// <summary>
@@ -35,6 +38,31 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
             Assert.Equal("3", Value(following, "zk_quorum_size"));
             Assert.Null(Value(following, "zk_synced_followers")); // a leader's line only, as in ZooKeeper
         }
+    }
+
+    [Fact]
+    public async Task Cons_and_stat_list_connections_in_ZooKeepers_shapes_the_asking_one_included()
+    {
+        string address = fixture.Address(fixture.Cluster.Ids.First());
+        using var client = await RawZooKeeperClient.ConnectAsync(address);
+        Assert.Equal(ErrorCode.Ok, (await client.GetDataAsync("/")).Error);
+
+        string[] cons = (await RawZooKeeperClient.FourLetterWordAsync(address, "cons")).Split('\n');
+        string ours = cons.Single(line => line.Contains($",sid=0x{client.SessionId:x},", StringComparison.Ordinal));
+        // The handshake and the read, each a packet received and answered; the read was the last operation.
+        Assert.Matches(@"^ /127\.0\.0\.1:\d+\[1\]\(queued=0,recved=2,sent=2,sid=0x[0-9a-f]+,lop=GETD,est=\d{13},to=10000,lcxid=0x1,lzxid=0x[0-9a-f]+,lresp=\d+,llat=\d+,minlat=\d+,avglat=\d+,maxlat=\d+\)$", ours);
+        Assert.Contains(cons, line => Regex.IsMatch(line, @"^ /127\.0\.0\.1:\d+\[0\]\(queued=0,recved=1,sent=0\)$")); // the connection asking
+
+        string stat = await RawZooKeeperClient.FourLetterWordAsync(address, "stat");
+        Assert.DoesNotContain("sid=", stat, StringComparison.Ordinal); // stat's lines are the brief ones
+        Assert.Matches(@"\n /127\.0\.0\.1:\d+\[1\]\(queued=0,recved=2,sent=2\)\n", stat);
+        Assert.Matches(@"\nConnections: [2-9]\d*\n", stat); // ours and the one asking, at least
+
+        Assert.Equal("Connection stats reset.\n", await RawZooKeeperClient.FourLetterWordAsync(address, "crst"));
+        string reset = (await RawZooKeeperClient.FourLetterWordAsync(address, "cons")).Split('\n')
+            .Single(line => line.Contains($",sid=0x{client.SessionId:x},", StringComparison.Ordinal));
+        Assert.Contains(",lop=NA,", reset, StringComparison.Ordinal);
+        Assert.DoesNotContain("lcxid=", reset, StringComparison.Ordinal);
     }
 
     private static string? Value(string mntr, string key) =>

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Colony.Node.Hosting;
+using Colony.Testing;
 
 namespace Colony.IntegrationTests;
 
@@ -71,6 +72,7 @@ public class JoinTests
             }
             joiner?.Dispose();
             await ColonyCli.RunAsync("down", "--data", data);
+            TaskDirectories.RemoveRecorded(Path.Combine(data, "node-4")); // killed, so its task directory is still there
             Directory.Delete(data, recursive: true);
         }
     }

@@ -50,7 +50,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         foreach (var id in _ports.Keys)
         {
             WriteConfig(id);
-            prepare?.Invoke(id, Path.Combine(_root, $"node-{id}"));
+            prepare?.Invoke(id, DataDirectory(id));
             Start(id);
         }
     }
@@ -93,7 +93,7 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>How many finalized block replicas the node holds on disk.</summary>
     public int ReplicaCount(ulong id)
     {
-        string finalized = Path.Combine(_root, $"node-{id}", "blocks", "finalized");
+        string finalized = Path.Combine(DataDirectory(id), "blocks", "finalized");
         return Directory.Exists(finalized)
             ? Directory.EnumerateFiles(finalized, "blk_*", SearchOption.AllDirectories).Count(f => !f.EndsWith(".meta", StringComparison.Ordinal))
             : 0;
@@ -363,6 +363,9 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Node <paramref name="id"/>'s data directory.</summary>
+    public string DataDirectory(ulong id) => Path.Combine(_root, $"node-{id}");
+
     private string ConfigPath(ulong id) => Path.Combine(_root, $"node-{id}.json");
 
     private string LogPath(ulong id) => Path.Combine(_root, $"node-{id}.log");
@@ -377,7 +380,7 @@ internal sealed class LocalCluster : IAsyncDisposable
                 Join = _joining.Contains(id),
                 ClusterId = _clusterId,
                 SecretFile = _secretFile,
-                DataDir = Path.Combine(_root, $"node-{id}"),
+                DataDir = DataDirectory(id),
                 Peer = $"127.0.0.1:{_ports[id].Peer}",
                 Http = HttpAddress(id),
                 ZooKeeper = ZooKeeperAddress(id),

@@ -175,7 +175,8 @@ public static partial class NodeHost
             var loop = services.GetRequiredService<ReplicaLoop>();
             var server = new CoordinationServer(loop, loop.Coordination, coordinationOptions,
                 services.GetRequiredService<ILoggerFactory>().CreateLogger<CoordinationServer>(), services.GetRequiredService<TimeProvider>(),
-                services.GetRequiredService<NodeMetrics>());
+                services.GetRequiredService<NodeMetrics>(),
+                ServerPlaces.From(options.ZooKeeper, options.SecureZooKeeper, ReplicaLoop.LogDirectoryOf(options.DataDir)));
             loop.Ticked += server.OnTick;
             loop.Cycled += server.PumpMarked;
             loop.SnapshotRestored += server.OnSnapshotRestored;

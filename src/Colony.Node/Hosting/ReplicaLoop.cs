@@ -105,7 +105,7 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _transport = new PeerTransport(peerOptions, loggers.CreateLogger<PeerTransport>(), time,
             peerUnreachable: id => Post(() => _replica!.Node.ReportUnreachable(id)));
         // Test-only: with the fault hooks enabled, the log's fsyncs can be slowed (a slow disk).
-        _store = new SegmentedLogStore(hooks?.SlowSyncs(PhysicalFileSystem.Instance) ?? PhysicalFileSystem.Instance, Path.Combine(options.DataDir, "raft"));
+        _store = new SegmentedLogStore(hooks?.SlowSyncs(PhysicalFileSystem.Instance) ?? PhysicalFileSystem.Instance, LogDirectoryOf(options.DataDir));
         if (metrics is not null)
         {
             _store.SyncObserved = elapsed => metrics.FsyncDuration.Record(elapsed.TotalSeconds);
@@ -143,6 +143,9 @@ public sealed partial class ReplicaLoop : IReplicaListener, IAsyncDisposable
         _ticker = time.CreateTimer(_ => Post(Tick), null, tick, tick);
         LogStarted(options.NodeId, options.Peer, _replica.Node.LastIndex, _replica.Node.Term);
     }
+
+    /// <summary>Where a node keeps its replicated log and snapshots, in its data directory.</summary>
+    public static string LogDirectoryOf(string dataDir) => Path.Combine(dataDir, "raft");
 
     /// <summary>The node's TLS: its certificate, peer TLS, and what its HTTP clients trust.</summary>
     public NodeTls Tls { get; }

@@ -28,6 +28,7 @@ internal static class AdminCommands
         ["wchs"] = "wchs",
         ["stat_reset"] = "srst",
         ["srst"] = "srst",
+        ["dirs"] = "dirs",
     };
 
     /// <summary>The answer to <paramref name="name"/>, or null for a command this server does not have.</summary>
@@ -47,6 +48,7 @@ internal static class AdminCommands
             "envi" => Fields(text, '=', trimPrefix: null),
             "srvr" => Fields(text, ':', trimPrefix: null),
             "wchs" => new JsonObject { ["summary"] = text.Trim() },
+            "dirs" => Fields(text, ':', trimPrefix: null),
             _ => new JsonObject { ["result"] = text.Trim() },
         };
         answer["command"] = name;

@@ -107,10 +107,28 @@ internal sealed partial class CoordinationServer
     /// The settings, then, as a ZooKeeper 3.5+ server in an ensemble ends its <c>conf</c>, the dynamic config: a
     /// <c>membership: </c> line, the <c>server.N=</c> lines and <c>version=</c> (with no newline after it).
     /// </summary>
-    public string Conf() => string.Create(Invariant,
-        $"serverId={_host.NodeId}\ntickTime={_options.TickTimeMs}\nmaxClientCnxns={_options.MaxClientConnectionsPerIp}\n" +
-        $"minSessionTimeout={_negotiation.MinSessionTimeoutMs}\nmaxSessionTimeout={_negotiation.MaxSessionTimeoutMs}\n" +
-        $"jute.maxbuffer={_options.MaxFrameBytes}\n{MembershipHeading}\n{Membership()}");
+    public string Conf()
+    {
+        var text = new StringBuilder();
+        if (_places is { } places)
+        {
+            // In ZooKeeper's order; its snapshots and log share one directory here, so both lines name it.
+            long bytes = places.LogBytes();
+            text.Append(Invariant, $"clientPort={places.ClientPort}\nsecureClientPort={places.SecureClientPort}\n");
+            text.Append(Invariant, $"dataDir={places.LogDirectory}\ndataDirSize={bytes}\ndataLogDir={places.LogDirectory}\ndataLogSize={bytes}\n");
+        }
+        text.Append(Invariant, $"tickTime={_options.TickTimeMs}\nmaxClientCnxns={_options.MaxClientConnectionsPerIp}\n");
+        text.Append(Invariant, $"minSessionTimeout={_negotiation.MinSessionTimeoutMs}\nmaxSessionTimeout={_negotiation.MaxSessionTimeoutMs}\n");
+        text.Append(Invariant, $"serverId={_host.NodeId}\njute.maxbuffer={_options.MaxFrameBytes}\n{MembershipHeading}\n{Membership()}");
+        return text.ToString();
+    }
+
+    /// <summary>ZooKeeper's <c>dirs</c>: the bytes of its snapshots and of its log, here one directory counted once for each.</summary>
+    public string Dirs()
+    {
+        long bytes = _places?.LogBytes() ?? 0;
+        return string.Create(Invariant, $"datadir_size: {bytes}\nlogdir_size: {bytes}\n");
+    }
 
     /// <summary>The line of <see cref="Conf"/> after which the dynamic config follows.</summary>
     public const string MembershipHeading = "membership: ";

@@ -27,6 +27,7 @@ internal sealed partial class CoordinationServer
     private readonly CoordinationOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly ServerPlaces? _places;
 
     /// <summary>When this server started, and when it last became leader (<see cref="ElapsedMs"/>): mntr's uptimes.</summary>
     private readonly long _startedMs;
@@ -57,8 +58,10 @@ internal sealed partial class CoordinationServer
     private readonly Colony.Node.Security.ConnectionsPerAddress _perAddress;
     private int _lastRevalidation;
 
-    public CoordinationServer(ICoordinationHost host, CoordinationModule module, CoordinationOptions options, ILogger logger, TimeProvider time, NodeMetrics? metrics = null)
+    public CoordinationServer(ICoordinationHost host, CoordinationModule module, CoordinationOptions options, ILogger logger, TimeProvider time, NodeMetrics? metrics = null,
+        ServerPlaces? places = null)
     {
+        _places = places;
         _metrics = metrics;
         _host = host;
         _module = module;

@@ -26,6 +26,7 @@ internal static class FourLetterWords
         "wchc" => server.Wchc(),
         "wchp" => server.Wchp(),
         "dump" => server.Dump(),
+        "dirs" => server.Dirs(),
         "srst" => server.ResetCounters(),
         "crst" => server.ResetConnectionStats(),
         _ => $"{word} is not executed because it is not supported by this server.\n",

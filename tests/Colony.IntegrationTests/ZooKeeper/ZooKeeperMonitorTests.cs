@@ -65,6 +65,26 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
         Assert.DoesNotContain("lcxid=", reset, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Conf_and_dirs_name_the_client_port_and_the_log_directory_with_its_size()
+    {
+        ulong id = fixture.Cluster.Ids.First();
+        string address = fixture.Address(id);
+        string log = Path.Combine(fixture.Cluster.DataDirectory(id), "raft");
+        long bytes = new DirectoryInfo(log).EnumerateFiles("*", SearchOption.AllDirectories).Sum(file => file.Length);
+        Assert.True(bytes > 0, $"{log} holds the log");
+
+        string conf = await RawZooKeeperClient.FourLetterWordAsync(address, "conf");
+        Assert.StartsWith($"clientPort={System.Net.IPEndPoint.Parse(address).Port}\nsecureClientPort=-1\ndataDir={log}\ndataDirSize=", conf, StringComparison.Ordinal);
+        Assert.Matches($@"\ndataLogDir={Regex.Escape(log)}\ndataLogSize=[1-9]\d*\ntickTime=", conf);
+
+        string dirs = await RawZooKeeperClient.FourLetterWordAsync(address, "dirs");
+        Assert.Matches(@"^datadir_size: [1-9]\d*\nlogdir_size: [1-9]\d*\n$", dirs);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(await fixture.Cluster.Http.GetStringAsync($"{fixture.Cluster.HttpAddress(id)}/commands/dirs"))!;
+        Assert.True((long)json["datadir_size"]! > 0);
+        Assert.Equal("dirs", (string?)json["command"]);
+    }
+
     private static string? Value(string mntr, string key) =>
         mntr.Split('\n').Select(line => line.Split('\t')).FirstOrDefault(parts => parts.Length == 2 && parts[0] == key)?[1];
 }

@@ -123,7 +123,13 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
     private sealed class Browser : IDisposable
     {
-        private Browser(ChromeDriver driver) => Driver = driver;
+        private readonly string _temporary;
+
+        private Browser(ChromeDriver driver, string temporary)
+        {
+            Driver = driver;
+            _temporary = temporary;
+        }
 
         public ChromeDriver Driver { get; }
 
@@ -138,7 +144,19 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driverPath)!, Path.GetFileName(driverPath));
             service.HideCommandPromptWindow = true;
             service.SuppressInitialDiagnosticInformation = true;
-            return new Browser(new ChromeDriver(service, options, TimeSpan.FromSeconds(60)));
+            // Chromium puts its singleton socket directory in the temporary folder whatever its profile
+            // is, and leaves it there: give the driver and the browser a folder of our own, removed after.
+            string temporary = Directory.CreateTempSubdirectory("colony-browser-").FullName;
+            service.DriverProcessStarting += (_, e) => e.DriverServiceProcessStartInfo.Environment["TMPDIR"] = temporary;
+            try
+            {
+                return new Browser(new ChromeDriver(service, options, TimeSpan.FromSeconds(60)), temporary);
+            }
+            catch
+            {
+                RemoveTemporary(temporary);
+                throw;
+            }
         }
 
         public void Screenshot(string name)
@@ -150,8 +168,37 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
         public void Dispose()
         {
-            Driver.Quit();
-            Driver.Dispose();
+            try
+            {
+                Driver.Quit();
+                Driver.Dispose();
+            }
+            finally
+            {
+                RemoveTemporary(_temporary);
+            }
+        }
+
+        /// <summary>The browser's last process may still be exiting after <c>Quit</c>: try again for a while.</summary>
+        private static void RemoveTemporary(string directory)
+        {
+            var deadline = Stopwatch.StartNew();
+            while (true)
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                    return;
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    return;
+                }
+                catch (IOException) when (deadline.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    Thread.Sleep(100); // waiting for another process to let go of files; nothing to wait on
+                }
+            }
         }
     }
 }

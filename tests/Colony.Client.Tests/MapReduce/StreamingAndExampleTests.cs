@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Colony.Client.MapReduce;
+using Colony.Testing;
 
 namespace Colony.Client.Tests.MapReduce;
 
@@ -93,7 +93,7 @@ public sealed class StreamingAndExampleTests
     public async Task The_CSharp_word_count_assembly_loads_in_its_own_context_and_equals_coreutils()
     {
         using var temp = new TempDirectory();
-        string jobDirectory = BuildExample("WordCount", temp.Sub("job"));
+        string jobDirectory = BuildExample("WordCount");
         string input = Corpora.Write(temp.Path, "in.txt", seed: 13, lines: 5000);
         var settings = new Dictionary<string, string> { [JobSettings.AssemblyFile] = "WordCount.dll" };
 
@@ -112,7 +112,7 @@ public sealed class StreamingAndExampleTests
     public async Task The_two_step_inverted_index_maps_each_word_to_its_files()
     {
         using var temp = new TempDirectory();
-        string jobDirectory = BuildExample("InvertedIndex", temp.Sub("job"));
+        string jobDirectory = BuildExample("InvertedIndex");
         Directory.CreateDirectory(temp.Sub("in"));
         string[] inputs = [Path.Combine(temp.Sub("in"), "doc1.txt"), Path.Combine(temp.Sub("in"), "doc2.txt"), Path.Combine(temp.Sub("in"), "doc3.txt")];
         File.WriteAllText(inputs[0], "the cat sat\non the mat\n");
@@ -144,21 +144,8 @@ public sealed class StreamingAndExampleTests
         Assert.Throws<ArgumentException>(() => JobLoader.Load(new Dictionary<string, string> { [JobSettings.BuiltIn] = "nope" }, "."));
     }
 
-    private static string BuildExample(string name, string jobDirectory)
-    {
-        string project = Path.Combine(Root, "examples", "csharp", name);
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string argument in new[] { "build", project, "-c", "Debug", "-v", "quiet", "-nologo", "-o", jobDirectory })
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using Process process = Process.Start(start)!;
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Assert.True(process.ExitCode == 0, stdout.Result + stderr.Result);
-        return jobDirectory;
-    }
+    /// <summary>The example's build output: its directory is what a user would ship as the job.</summary>
+    private static string BuildExample(string name) => ProjectOutputs.Directory(Path.Combine(Root, "examples", "csharp", name), name);
 
     private static string FindRoot()
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using Colony.IntegrationTests.Recipes;
+using Colony.Testing;
 using Xunit.Abstractions;
 
 namespace Colony.IntegrationTests.Compute;
@@ -91,5 +92,5 @@ public class ExampleJobTests(ExampleCluster fixture, ITestOutputHelper output) :
         logs.Pass();
     }
 
-    private static string BuildExample(string name) => JobAssemblies.Build(Path.Combine(Workspace.RepositoryRoot, "examples", "csharp", name));
+    private static string BuildExample(string name) => ProjectOutputs.Directory(Path.Combine(Workspace.RepositoryRoot, "examples", "csharp", name), name);
 }

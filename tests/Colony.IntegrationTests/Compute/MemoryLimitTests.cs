@@ -1,4 +1,5 @@
 using Colony.IntegrationTests.Recipes;
+using Colony.Testing;
 using Xunit.Abstractions;
 
 namespace Colony.IntegrationTests.Compute;
@@ -18,7 +19,7 @@ public sealed class MemoryLimitTests(ITestOutputHelper output)
         // Short lines: the hog takes 16 MiB for each, far more than the limit long before the input ends.
         byte[] text = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Range(0, 20_000).Select(i => $"line {i} of the hog's input\n")));
         await cluster.PutAsync("/in/text", text);
-        string dll = Path.Combine(JobAssemblies.Build(Path.Combine(Workspace.RepositoryRoot, "tests", "jobs", "MemoryHog")), "MemoryHog.dll");
+        string dll = Path.Combine(ProjectOutputs.Directory(Path.Combine(Workspace.RepositoryRoot, "tests", "jobs", "MemoryHog"), "MemoryHog"), "MemoryHog.dll");
 
         var (code, said) = await cluster.CliAsync("job", "submit", "--assembly", dll, "--job", "MemoryHog.MemoryHogJob",
             "--input", "/in", "--output", "/out-hog", "--reducers", "1");

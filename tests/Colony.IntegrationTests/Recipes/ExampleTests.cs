@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using Colony.Testing;
 using Xunit.Abstractions;
 
 namespace Colony.IntegrationTests.Recipes;
@@ -20,15 +20,7 @@ public class ExampleTests(RecipeCluster fixture, ITestOutputHelper output)
     [Fact]
     public async Task The_csharp_lock_example_counts_exactly()
     {
-        // Built in the tests' own configuration, so the client library it references is already built.
-        string configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-        string project = Path.Combine(Workspace.RepositoryRoot, "examples", "csharp", "Locks");
-        await using (var build = ChildProcess.Start("dotnet", ["build", project, "-c", configuration, "-v", "quiet", "-nologo"], Workspace.RepositoryRoot))
-        {
-            Assert.True(await build.ExitCodeAsync(Generous) == 0, build.ToString());
-        }
-
-        string program = Directory.GetFiles(Path.Combine(project, "bin", configuration), "Locks.dll", SearchOption.AllDirectories).Single();
+        string program = Path.Combine(ProjectOutputs.Directory(Path.Combine(Workspace.RepositoryRoot, "examples", "csharp", "Locks"), "Locks"), "Locks.dll");
         await using var run = ChildProcess.Start("dotnet", [program, fixture.ConnectString], Workspace.RepositoryRoot);
         AssertExact(await run.ExitCodeAsync(Generous), run, "10 workers, 3 resources: all counts exact");
     }

@@ -43,6 +43,13 @@ public sealed class SessionExpiryTracker
     /// <summary>When <paramref name="sessionId"/> is due to expire, if it is tracked.</summary>
     public bool TryGetDeadline(long sessionId, out long deadlineMs) => _deadlineBySession.TryGetValue(sessionId, out deadlineMs);
 
+    /// <summary>
+    /// The buckets in due order, each with its sessions in ascending order; a bucket that emptied and is not yet due
+    /// is listed too, with none (as ZooKeeper's <c>dump</c> shows it).
+    /// </summary>
+    public IEnumerable<(long DeadlineMs, long[] Sessions)> Buckets() =>
+        _bucketByDeadline.OrderBy(b => b.Key).Select(b => (b.Key, b.Value.Order().ToArray())).ToList();
+
     /// <summary>Starts tracking a session, or gives it a fresh timeout from <paramref name="nowMs"/>.</summary>
     public void Touch(long sessionId, int timeoutMs, long nowMs)
     {

@@ -73,6 +73,9 @@ internal sealed partial class ClientConnection
 
     public long Received;
 
+    /// <summary>When its last packet came, in the server's elapsed milliseconds.</summary>
+    public long LastHeardMs;
+
     public long Sent;
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;

@@ -178,14 +178,26 @@ internal sealed partial class CoordinationServer
         return text.ToString();
     }
 
-    public string Dump()
+    /// <summary>
+    /// ZooKeeper's <c>dump</c>: the sessions (on the leader, its expiry buckets; elsewhere, each session's timeout), the
+    /// ephemeral nodes of each session, and the connections by when each expires unless heard from again.
+    /// </summary>
+    public string Dump(ClientConnection? asking = null)
     {
         var text = new StringBuilder("SessionTracker dump:\n");
+        long elapsedToWall = NowMs - ElapsedMs;
         var sessions = Tree.Sessions.ToList();
-        text.Append(Invariant, $"Global Sessions({sessions.Count}):\n");
-        foreach (var s in sessions)
+        if (_leading)
         {
-            text.Append(Invariant, $"0x{s.SessionId:x}\t{s.TimeoutMs}ms\n");
+            ExpiryDump.Append(text, "Session", [.. _expiry.Buckets().Select(b => ExpiryDump.Bucket(elapsedToWall + b.DeadlineMs, b.Sessions.Select(id => $"0x{id:x}")))]);
+        }
+        else
+        {
+            text.Append(Invariant, $"Global Sessions({sessions.Count}):\n");
+            foreach (var s in sessions)
+            {
+                text.Append(Invariant, $"0x{s.SessionId:x}\t{s.TimeoutMs}ms\n");
+            }
         }
         var withEphemerals = sessions.Where(s => s.EphemeralCount > 0).ToList();
         text.Append(Invariant, $"ephemeral nodes dump:\nSessions with Ephemerals ({withEphemerals.Count}):\n");
@@ -197,7 +209,26 @@ internal sealed partial class CoordinationServer
                 text.Append('\t').Append(path).Append('\n');
             }
         }
+        text.Append("Connections dump:\n");
+        ExpiryDump.Append(text, "Connections", ConnectionExpiry(asking, elapsedToWall));
         return text.ToString();
+    }
+
+    /// <summary>
+    /// The connections grouped as ZooKeeper's connection expiry queue groups them: each is due its session's timeout
+    /// (a connection without a session, the handshake timeout) after its last packet, rounded up to the next multiple
+    /// of the handshake timeout. Buckets a connection has left are not kept.
+    /// </summary>
+    private List<ExpiryDump.Entries> ConnectionExpiry(ClientConnection? asking, long elapsedToWall)
+    {
+        long interval = _options.HandshakeTimeoutMs;
+        return [.. Listed(asking)
+            .Select(c => (Connection: c, Due: ((c.LastHeardMs + (c.Session is { SessionId: not 0 } s ? s.TimeoutMs : interval)) / interval + 1) * interval))
+            .GroupBy(c => c.Due)
+            .OrderBy(bucket => bucket.Key)
+            .Select(bucket => ExpiryDump.Bucket(elapsedToWall + bucket.Key, bucket
+                .OrderBy(c => c.Connection.Id)
+                .Select(c => $"ip: /{c.Connection.Remote} sessionId: 0x{c.Connection.Session?.SessionId ?? 0:x}")))];
     }
 
     public string ResetCounters()

@@ -15,8 +15,7 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
-        connection.Received++;
-        _counters.Received++;
+        Heard(connection);
         long now = NowMs;
         bool isWrite = IsWrite(header.Type, request);
         var pending = new PendingRequest(header, request, isWrite, ElapsedMs);

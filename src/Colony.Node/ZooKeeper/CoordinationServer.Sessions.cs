@@ -16,8 +16,7 @@ internal sealed partial class CoordinationServer
         {
             return;
         }
-        connection.Received++; // the handshake is a packet received, as ZooKeeper counts them
-        _counters.Received++;
+        Heard(connection); // the handshake is a packet received, as ZooKeeper counts them
         if (_removed)
         {
             connection.Close(); // no longer a member: the client tries the next server

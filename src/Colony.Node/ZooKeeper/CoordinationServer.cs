@@ -182,14 +182,21 @@ internal sealed partial class CoordinationServer
         Post(() => Disconnected(connection));
     }
 
+    /// <summary>A packet came on <paramref name="connection"/>: counted, and when, for dump's connection expiry (under the gate).</summary>
+    private void Heard(ClientConnection connection)
+    {
+        connection.Received++;
+        connection.LastHeardMs = ElapsedMs;
+        _counters.Received++;
+    }
+
     /// <summary>Answers a four-letter word and closes the connection once the answer is written.</summary>
     public void OnFourLetterWord(ClientConnection connection, string word)
     {
         string text;
         lock (_gate)
         {
-            connection.Received++; // the word is a packet received, as ZooKeeper counts them
-            _counters.Received++;
+            Heard(connection); // the word is a packet received, as ZooKeeper counts them
             text = FourLetterWords.Render(word, this, connection);
         }
         connection.SendTextAndClose(text);

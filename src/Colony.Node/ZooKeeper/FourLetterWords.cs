@@ -25,7 +25,7 @@ internal static class FourLetterWords
         "wchs" => server.Wchs(),
         "wchc" => server.Wchc(),
         "wchp" => server.Wchp(),
-        "dump" => server.Dump(),
+        "dump" => server.Dump(asking),
         "dirs" => server.Dirs(),
         "srst" => server.ResetCounters(),
         "crst" => server.ResetConnectionStats(),

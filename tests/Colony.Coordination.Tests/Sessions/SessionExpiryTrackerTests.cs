@@ -42,6 +42,20 @@ public sealed class SessionExpiryTrackerTests
     }
 
     [Fact]
+    public void Buckets_list_in_due_order_with_their_sessions_and_keep_an_emptied_one_until_due()
+    {
+        _tracker.Touch(7, timeoutMs: 3000, nowMs: 0);
+        _tracker.Touch(3, timeoutMs: 3000, nowMs: 500);
+        _tracker.Touch(5, timeoutMs: 1000, nowMs: 0);
+        _tracker.Touch(5, timeoutMs: 1000, nowMs: 1500); // moves from the 2000 bucket to 3000: 2000 stays, empty
+
+        Assert.Equal(["2000:", "3000:5", "4000:3,7"], _tracker.Buckets().Select(b => $"{b.DeadlineMs}:{string.Join(',', b.Sessions)}"));
+
+        Assert.Empty(Expired(2000)); // the emptied bucket goes when due
+        Assert.Equal([3000L, 4000L], _tracker.Buckets().Select(b => b.DeadlineMs));
+    }
+
+    [Fact]
     public void A_touch_extends_the_deadline()
     {
         _tracker.Touch(1, 3000, nowMs: 0);

@@ -66,6 +66,51 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Dump_shows_the_leaders_session_buckets_each_sessions_ephemerals_and_the_connections_by_expiry()
+    {
+        var cluster = fixture.Cluster;
+        ulong leader = await cluster.WaitForLeaderAsync();
+        ulong follower = cluster.Ids.First(id => id != leader);
+        using var client = await RawZooKeeperClient.ConnectAsync(fixture.Address(follower));
+        string path = $"/dump-{Guid.NewGuid():N}";
+        Assert.Equal(ErrorCode.Ok, (await client.CreateAsync(path, null, CreateMode.Ephemeral)).Error);
+        string sid = $"0x{client.SessionId:x}";
+        DateTime asked = DateTime.UtcNow;
+
+        // The follower: each session with its timeout, and its own connections, ours due a session timeout after
+        // its last packet (rounded up to the 10-s grid), the one asking (no session) listed with id 0x0.
+        string following = await RawZooKeeperClient.FourLetterWordAsync(fixture.Address(follower), "dump");
+        Assert.StartsWith("SessionTracker dump:\nGlobal Sessions(", following, StringComparison.Ordinal);
+        Assert.Contains($"\n{sid}\t10000ms\n", following, StringComparison.Ordinal);
+        Assert.Contains($"ephemeral nodes dump:\nSessions with Ephemerals (", following, StringComparison.Ordinal);
+        Assert.Contains($"\n{sid}:\n\t{path}\n", following, StringComparison.Ordinal);
+        string connections = following[following.IndexOf("Connections dump:\n", StringComparison.Ordinal)..];
+        Assert.Matches(@"^Connections dump:\nConnections Sets \(\d+\)/\([2-9]\d*\):\n", connections);
+        Assert.Matches(@"\n\tip: /127\.0\.0\.1:\d+ sessionId: 0x0\n", connections);
+        DateTime due = DueOf(connections, $"\tip: /{client.LocalEndPoint} sessionId: {sid}");
+        Assert.InRange(due, asked.AddSeconds(-1), asked.AddSeconds(10 + 10 + 1));
+
+        // The leader: its expiry buckets, ours among them, due within a timeout and a bucket of now.
+        string leading = await RawZooKeeperClient.FourLetterWordAsync(fixture.Address(leader), "dump");
+        Assert.StartsWith("SessionTracker dump:\nSession Sets (", leading, StringComparison.Ordinal);
+        Assert.InRange(DueOf(leading, $"\t{sid}"), asked.AddSeconds(-1), asked.AddSeconds(10 + 10 + 1));
+        Assert.Contains($"\n{sid}:\n\t{path}\n", leading, StringComparison.Ordinal);
+    }
+
+    /// <summary>The time of the bucket <paramref name="entry"/> is listed under, read as Java prints a date.</summary>
+    private static DateTime DueOf(string dump, string entry)
+    {
+        string[] lines = dump.Split('\n');
+        int at = Array.IndexOf(lines, entry);
+        Assert.True(at > 0, $"no line '{entry}' in:\n{dump}");
+        string header = lines.Take(at).Last(line => !line.StartsWith('\t'));
+        var match = Regex.Match(header, @"^\d+ expire at (\w{3} \w{3} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4}):$");
+        Assert.True(match.Success, header);
+        return DateTime.ParseExact(match.Groups[1].Value, "ddd MMM dd HH:mm:ss 'UTC' yyyy", System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal);
+    }
+
+    [Fact]
     public async Task Conf_and_dirs_name_the_client_port_and_the_log_directory_with_its_size()
     {
         ulong id = fixture.Cluster.Ids.First();

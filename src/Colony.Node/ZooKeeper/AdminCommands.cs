@@ -29,6 +29,15 @@ internal static class AdminCommands
         ["stat_reset"] = "srst",
         ["srst"] = "srst",
         ["dirs"] = "dirs",
+        ["connections"] = "cons",
+        ["cons"] = "cons",
+        ["connection_stat_reset"] = "crst",
+        ["crst"] = "crst",
+        ["dump"] = "dump",
+        ["watches"] = "wchc",
+        ["wchc"] = "wchc",
+        ["watches_by_path"] = "wchp",
+        ["wchp"] = "wchp",
     };
 
     /// <summary>The answer to <paramref name="name"/>, or null for a command this server does not have.</summary>
@@ -38,8 +47,15 @@ internal static class AdminCommands
         {
             return null;
         }
-        string text = server.RenderFourLetterWord(word);
-        var answer = word switch
+        var answer = server.AdminFields(word) ?? FromText(word, server.RenderFourLetterWord(word));
+        answer["command"] = name;
+        answer["error"] = null;
+        return answer;
+    }
+
+    /// <summary>The fields of a command ZooKeeper answers with its four-letter word's figures, read from that text.</summary>
+    private static JsonObject FromText(string word, string text) =>
+        word switch
         {
             "ruok" => [],
             "isro" => new JsonObject { ["read_only"] = text == "ro" },
@@ -47,14 +63,9 @@ internal static class AdminCommands
             "conf" => Configuration(text),
             "envi" => Fields(text, '=', trimPrefix: null),
             "srvr" => Fields(text, ':', trimPrefix: null),
-            "wchs" => new JsonObject { ["summary"] = text.Trim() },
             "dirs" => Fields(text, ':', trimPrefix: null),
             _ => new JsonObject { ["result"] = text.Trim() },
         };
-        answer["command"] = name;
-        answer["error"] = null;
-        return answer;
-    }
 
     /// <summary>
     /// The settings as fields, and the dynamic config that ends the text as <c>membership</c>: an object of

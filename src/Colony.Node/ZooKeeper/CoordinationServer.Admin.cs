@@ -151,8 +151,7 @@ internal sealed partial class CoordinationServer
         var text = new StringBuilder();
         foreach (var watcher in _watches.DumpByWatcher())
         {
-            long session = _connections.TryGetValue(watcher.WatcherId, out var c) && c.Session is { } s ? s.SessionId : 0;
-            text.Append(Invariant, $"0x{session:x}\n");
+            text.Append(Invariant, $"0x{SessionOfWatcher(watcher.WatcherId):x}\n");
             foreach (string path in watcher.Paths)
             {
                 text.Append('\t').Append(path).Append('\n');
@@ -170,8 +169,7 @@ internal sealed partial class CoordinationServer
             text.Append(path.Path).Append('\n');
             foreach (long watcher in path.WatcherIds)
             {
-                long session = _connections.TryGetValue(watcher, out var c) && c.Session is { } s ? s.SessionId : 0;
-                text.Append(Invariant, $"\t0x{session:x}\n");
+                text.Append(Invariant, $"\t0x{SessionOfWatcher(watcher):x}\n");
             }
         }
         text.Append('\n'); // ZooKeeper ends the listing with an empty line

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Colony.Coordination;
 
@@ -95,6 +96,55 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
         Assert.StartsWith("SessionTracker dump:\nSession Sets (", leading, StringComparison.Ordinal);
         Assert.InRange(DueOf(leading, $"\t{sid}"), asked.AddSeconds(-1), asked.AddSeconds(10 + 10 + 1));
         Assert.Contains($"\n{sid}:\n\t{path}\n", leading, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_AdminServers_connections_dump_and_watch_commands_answer_in_ZooKeepers_JSON()
+    {
+        var cluster = fixture.Cluster;
+        ulong leader = await cluster.WaitForLeaderAsync();
+        ulong follower = cluster.Ids.First(id => id != leader);
+        await using var client = await Colony.Client.ZooKeeperClient.ConnectAsync(fixture.Address(follower));
+        string path = $"/admin-{Guid.NewGuid():N}";
+        await client.CreateAsync(path, [], Acl.OpenUnsafe, CreateMode.Ephemeral);
+        Assert.NotNull(await client.ExistsAsync(path, watcher: _ => { }));
+        string sid = client.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        async Task<JsonNode> Command(ulong id, string name)
+        {
+            var answer = JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(id)}/commands/{name}"))!;
+            Assert.Equal(name, (string?)answer["command"]);
+            Assert.Null(answer["error"]);
+            return answer;
+        }
+
+        var connections = (await Command(follower, "connections"))["connections"]!.AsArray();
+        var ours = connections.Single(c => (long)c!["session_id"]! == client.SessionId)!;
+        Assert.Equal("EXIS", (string?)ours["last_operation"]);
+        Assert.Equal(10_000, (int)ours["session_timeout"]!);
+        Assert.Matches(@"^127\.0\.0\.1:\d+$", (string?)ours["remote_socket_address"]);
+        Assert.True((long)ours["packets_received"]! >= 3 && (long)ours["last_cxid"]! >= 2 && (long)ours["established"]! > 1_600_000_000_000);
+        Assert.Empty((await Command(follower, "cons"))["secure_connections"]!.AsArray());
+
+        var watches = (await Command(follower, "watches"))["session_id_to_watched_paths"]!;
+        Assert.Contains(path, watches[sid]!.AsArray().Select(p => (string?)p));
+        var byPath = (await Command(follower, "watches_by_path"))["path_to_session_ids"]!;
+        Assert.Contains(client.SessionId, byPath[path]!.AsArray().Select(id => (long)id!));
+        var summary = await Command(follower, "watch_summary");
+        Assert.True((int)summary["num_connections"]! >= 1 && (int)summary["num_paths"]! >= 1 && (int)summary["num_total_watches"]! >= 1);
+
+        // The ephemerals everywhere; the expiry buckets on the leader only, as on ZooKeeper's learners.
+        var followerDump = await Command(follower, "dump");
+        Assert.Equal([path], followerDump["session_id_to_ephemeral_paths"]![sid]!.AsArray().Select(p => (string?)p));
+        Assert.Empty(followerDump["expiry_time_to_session_ids"]!.AsObject());
+        var leaderDump = await Command(leader, "dump");
+        Assert.Contains(leaderDump["expiry_time_to_session_ids"]!.AsObject(), bucket =>
+            bucket.Value!.AsArray().Any(id => (long)id! == client.SessionId)
+            && long.Parse(bucket.Key, System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+
+        await Command(follower, "connection_stat_reset");
+        var reset = (await Command(follower, "connections"))["connections"]!.AsArray().Single(c => (long)c!["session_id"]! == client.SessionId)!;
+        Assert.Equal("NA", (string?)reset["last_operation"]);
     }
 
     /// <summary>The time of the bucket <paramref name="entry"/> is listed under, read as Java prints a date.</summary>

@@ -22,6 +22,15 @@ public enum WatchKinds
     PersistentRecursive = 8,
 
     OneShot = Data | Child,
+
+    /// <summary>
+    /// What ZooKeeper keeps in its data-watch table, the one <c>wchs</c>, <c>wchc</c> and <c>wchp</c> list:
+    /// getData's and exists' watches and both addWatch modes. A getChildren watch is not in it.
+    /// </summary>
+    DataTable = Data | Persistent | PersistentRecursive,
+
+    /// <summary>What ZooKeeper keeps in its child-watch table: getChildren's watches and persistent (not recursive) ones.</summary>
+    ChildTable = Child | Persistent,
     All = Data | Child | Persistent | PersistentRecursive,
 }
 

@@ -270,13 +270,48 @@ public sealed class WatchManager
         return CollectionsMarshal.AsSpan(_notifications);
     }
 
-    /// <summary>Every watched path (ordinal order) with its connections (ascending), for <c>wchp</c>.</summary>
-    public IReadOnlyList<PathWatchers> DumpByPath()
+    /// <summary>
+    /// The summary ZooKeeper's <c>wchs</c> gives: connections, paths and (connection, path) pairs holding a watch of
+    /// <paramref name="kinds"/>. It walks every watch, as ZooKeeper's own listings do.
+    /// </summary>
+    public WatchSummary SummaryOf(WatchKinds kinds)
+    {
+        var connections = new HashSet<long>();
+        int paths = 0, pairs = 0;
+        foreach (var (_, watchers) in _byPath)
+        {
+            int before = pairs;
+            foreach (var (watcherId, held) in watchers)
+            {
+                if ((held & kinds) != 0)
+                {
+                    pairs++;
+                    connections.Add(watcherId);
+                }
+            }
+            paths += pairs > before ? 1 : 0;
+        }
+
+        return new(connections.Count, paths, pairs);
+    }
+
+    /// <summary>
+    /// The watch count ZooKeeper's <c>mntr</c> gives: the pairs in its data-watch table plus those in its child-watch
+    /// table, so a connection with both kinds of watch on a path counts twice.
+    /// </summary>
+    public int TableWatchCount() => SummaryOf(WatchKinds.DataTable).Watches + SummaryOf(WatchKinds.ChildTable).Watches;
+
+    /// <summary>Every watched path (ordinal order) with its connections (ascending), for <c>wchp</c>; only watches of <paramref name="kinds"/>.</summary>
+    public IReadOnlyList<PathWatchers> DumpByPath(WatchKinds kinds = WatchKinds.All)
     {
         var dump = new List<PathWatchers>(_byPath.Count);
         foreach (var (path, watchers) in _byPath)
         {
-            var ids = watchers.Keys.ToArray();
+            var ids = watchers.Where(w => (w.Value & kinds) != 0).Select(w => w.Key).ToArray();
+            if (ids.Length == 0)
+            {
+                continue;
+            }
             Array.Sort(ids);
             dump.Add(new PathWatchers(path, ids));
         }
@@ -285,13 +320,17 @@ public sealed class WatchManager
         return dump;
     }
 
-    /// <summary>Every watching connection (ascending) with its paths (ordinal order), for <c>wchc</c>.</summary>
-    public IReadOnlyList<WatcherPaths> DumpByWatcher()
+    /// <summary>Every watching connection (ascending) with its paths (ordinal order), for <c>wchc</c>; only watches of <paramref name="kinds"/>.</summary>
+    public IReadOnlyList<WatcherPaths> DumpByWatcher(WatchKinds kinds = WatchKinds.All)
     {
         var dump = new List<WatcherPaths>(_byWatcher.Count);
         foreach (var (watcherId, paths) in _byWatcher)
         {
-            var sorted = paths.ToArray();
+            var sorted = paths.Where(path => (_byPath[path][watcherId] & kinds) != 0).ToArray();
+            if (sorted.Length == 0)
+            {
+                continue;
+            }
             Array.Sort(sorted, StringComparer.Ordinal);
             dump.Add(new WatcherPaths(watcherId, sorted));
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Colony.Coordination.Reconfig;
+using Colony.Coordination.Watches;
 using Colony.Node.Diagnostics;
 using Colony.Node.Hosting;
 
@@ -52,7 +53,6 @@ internal sealed partial class CoordinationServer
     public string Mntr(ClientConnection? asking = null)
     {
         var c = _counters;
-        var summary = _watches.Summary;
         var lines = new List<(string, string)>
         {
             ("zk_version", FourLetterWords.Version),
@@ -65,7 +65,7 @@ internal sealed partial class CoordinationServer
             ("zk_num_alive_connections", ConnectionCount(asking).ToString(Invariant)),
             ("zk_outstanding_requests", Outstanding.ToString(Invariant)),
             ("zk_znode_count", Tree.NodeCount.ToString(Invariant)),
-            ("zk_watch_count", summary.Watches.ToString(Invariant)),
+            ("zk_watch_count", _watches.TableWatchCount().ToString(Invariant)),
             ("zk_ephemerals_count", Tree.EphemeralCount.ToString(Invariant)),
             ("zk_approximate_data_size", Tree.ApproximateDataSize.ToString(Invariant)),
             ("zk_global_sessions", Tree.SessionCount.ToString(Invariant)),
@@ -142,14 +142,14 @@ internal sealed partial class CoordinationServer
 
     public string Wchs()
     {
-        var summary = _watches.Summary;
+        var summary = _watches.SummaryOf(WatchKinds.DataTable);
         return string.Create(Invariant, $"{summary.Connections} connections watching {summary.Paths} paths\nTotal watches:{summary.Watches}\n");
     }
 
     public string Wchc()
     {
         var text = new StringBuilder();
-        foreach (var watcher in _watches.DumpByWatcher())
+        foreach (var watcher in _watches.DumpByWatcher(WatchKinds.DataTable))
         {
             text.Append(Invariant, $"0x{SessionOfWatcher(watcher.WatcherId):x}\n");
             foreach (string path in watcher.Paths)
@@ -164,7 +164,7 @@ internal sealed partial class CoordinationServer
     public string Wchp()
     {
         var text = new StringBuilder();
-        foreach (var path in _watches.DumpByPath())
+        foreach (var path in _watches.DumpByPath(WatchKinds.DataTable))
         {
             text.Append(path.Path).Append('\n');
             foreach (long watcher in path.WatcherIds)

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Colony.Coordination.Watches;
 
 namespace Colony.Node.ZooKeeper;
 
@@ -87,7 +88,7 @@ internal sealed partial class CoordinationServer
 
     private JsonObject WatchSummaryFields()
     {
-        var summary = _watches.Summary;
+        var summary = _watches.SummaryOf(WatchKinds.DataTable);
         return new JsonObject
         {
             ["num_connections"] = summary.Connections,
@@ -99,7 +100,7 @@ internal sealed partial class CoordinationServer
     private JsonObject WatchedPathsBySession()
     {
         var bySession = new JsonObject();
-        foreach (var watcher in _watches.DumpByWatcher())
+        foreach (var watcher in _watches.DumpByWatcher(WatchKinds.DataTable))
         {
             // Two connections gone from the table both count as session 0: their paths go in one list.
             string session = SessionOfWatcher(watcher.WatcherId).ToString(Invariant);
@@ -119,7 +120,7 @@ internal sealed partial class CoordinationServer
     private JsonObject SessionsByWatchedPath()
     {
         var byPath = new JsonObject();
-        foreach (var path in _watches.DumpByPath())
+        foreach (var path in _watches.DumpByPath(WatchKinds.DataTable))
         {
             byPath[path.Path] = new JsonArray([.. path.WatcherIds.Select(w => (JsonNode)SessionOfWatcher(w))]);
         }

@@ -20,6 +20,22 @@ public sealed class WatchManagerTests
     }
 
     [Fact]
+    public void ZooKeepers_listings_show_its_data_watch_table_and_mntr_counts_both_tables()
+    {
+        _watches.Add("/a", WatchKinds.Data, 1);
+        _watches.Add("/a", WatchKinds.Child, 1);          // both tables: counted twice in mntr
+        _watches.Add("/kids", WatchKinds.Child, 2);       // the child table only: not in wchs, wchc or wchp
+        _watches.Add("/p", WatchKinds.Persistent, 3);     // both tables
+        _watches.Add("/r", WatchKinds.PersistentRecursive, 3); // the data table only
+
+        Assert.Equal(new WatchSummary(2, 3, 3), _watches.SummaryOf(WatchKinds.DataTable));
+        Assert.Equal(3 + 3, _watches.TableWatchCount());
+        Assert.Equal(["/a:1", "/p:3", "/r:3"], _watches.DumpByPath(WatchKinds.DataTable).Select(p => $"{p.Path}:{string.Join(',', p.WatcherIds)}"));
+        Assert.Equal(["1:/a", "3:/p,/r"], _watches.DumpByWatcher(WatchKinds.DataTable).Select(w => $"{w.WatcherId}:{string.Join(',', w.Paths)}"));
+        Assert.Equal(new WatchSummary(3, 4, 4), _watches.Summary); // every kind, one per (connection, path)
+    }
+
+    [Fact]
     public void Node_created_fires_data_and_exists_watches_once()
     {
         _watches.Add("/a", WatchKinds.Data, 1);

@@ -64,18 +64,17 @@ internal sealed partial class CoordinationServer
     }
 
     /// <summary>
-    /// The leader's session expiry buckets (elsewhere none, as on a ZooKeeper learner), keyed by the bucket's time in
-    /// wall-clock milliseconds, and each session's ephemeral paths.
+    /// The leader's session expiry buckets (elsewhere none, as on a ZooKeeper learner), keyed by the bucket's time on
+    /// the monotonic clock in milliseconds, as ZooKeeper keys them (its elapsed time), and each session's ephemeral paths.
     /// </summary>
     private JsonObject DumpFields()
     {
         var expiry = new JsonObject();
         if (_leading)
         {
-            long elapsedToWall = NowMs - ElapsedMs;
             foreach (var (deadline, sessions) in _expiry.Buckets())
             {
-                expiry[(elapsedToWall + deadline).ToString(Invariant)] = new JsonArray([.. sessions.Select(id => (JsonNode)id)]);
+                expiry[deadline.ToString(Invariant)] = new JsonArray([.. sessions.Select(id => (JsonNode)id)]);
             }
         }
         var ephemerals = new JsonObject();

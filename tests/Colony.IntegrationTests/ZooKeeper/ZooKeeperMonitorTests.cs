@@ -140,12 +140,14 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
         var leaderDump = await Command(leader, "dump");
         Assert.Contains(leaderDump["expiry_time_to_session_ids"]!.AsObject(), bucket =>
             bucket.Value!.AsArray().Any(id => (long)id! == client.SessionId)
-            && long.Parse(bucket.Key, System.Globalization.CultureInfo.InvariantCulture) > DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            && long.Parse(bucket.Key, System.Globalization.CultureInfo.InvariantCulture) > MonotonicNowMs()); // the node's clock is this machine's
 
         await Command(follower, "connection_stat_reset");
         var reset = (await Command(follower, "connections"))["connections"]!.AsArray().Single(c => (long)c!["session_id"]! == client.SessionId)!;
         Assert.Equal("NA", (string?)reset["last_operation"]);
     }
+
+    private static long MonotonicNowMs() => System.Diagnostics.Stopwatch.GetTimestamp() * 1000 / System.Diagnostics.Stopwatch.Frequency;
 
     /// <summary>The time of the bucket <paramref name="entry"/> is listed under, read as Java prints a date.</summary>
     private static DateTime DueOf(string dump, string entry)

@@ -32,6 +32,8 @@ public sealed class WatchManager
     // Counts (connection, path) pairs holding a recursive watch: while it is zero, a trigger looks at its own path only.
     private int _recursiveCount;
     private int _watchCount;
+    // Entries in ZooKeeper's two watch tables (see TableWatchCount), kept as kinds change: mntr reads it on every scrape.
+    private int _tableCount;
 
     public WatchManager() => _byPathSpan = _byPath.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -61,6 +63,7 @@ public sealed class WatchManager
             return false;
         }
 
+        _tableCount += TableEntries(kinds | kind) - TableEntries(kinds);
         kinds |= kind;
         if (!watchedBefore)
         {
@@ -150,6 +153,7 @@ public sealed class WatchManager
         }
 
         var remaining = kinds & ~named;
+        _tableCount += TableEntries(remaining) - TableEntries(kinds);
         if (remaining != WatchKinds.None)
         {
             watchers[watcherId] = remaining;
@@ -176,6 +180,7 @@ public sealed class WatchManager
         {
             var watchers = _byPath[path];
             watchers.Remove(watcherId, out var kinds);
+            _tableCount -= TableEntries(kinds);
             if ((kinds & WatchKinds.PersistentRecursive) != 0)
             {
                 _recursiveCount--;
@@ -299,7 +304,7 @@ public sealed class WatchManager
     /// The watch count ZooKeeper's <c>mntr</c> gives: the pairs in its data-watch table plus those in its child-watch
     /// table, so a connection with both kinds of watch on a path counts twice.
     /// </summary>
-    public int TableWatchCount() => SummaryOf(WatchKinds.DataTable).Watches + SummaryOf(WatchKinds.ChildTable).Watches;
+    public int TableWatchCount => _tableCount;
 
     /// <summary>Every watched path (ordinal order) with its connections (ascending), for <c>wchp</c>; only watches of <paramref name="kinds"/>.</summary>
     public IReadOnlyList<PathWatchers> DumpByPath(WatchKinds kinds = WatchKinds.All)
@@ -344,6 +349,7 @@ public sealed class WatchManager
     {
         int pairs = 0;
         int recursive = 0;
+        int tableEntries = 0;
         foreach (var (path, watchers) in _byPath)
         {
             Invariant.Check(watchers.Count > 0, "an unwatched path is still indexed");
@@ -353,6 +359,7 @@ public sealed class WatchManager
                 Invariant.Check(_byWatcher.TryGetValue(watcherId, out var paths) && paths.Contains(path), "path missing from the watcher index");
                 pairs++;
                 recursive += (kinds & WatchKinds.PersistentRecursive) != 0 ? 1 : 0;
+                tableEntries += TableEntries(kinds);
             }
         }
 
@@ -365,7 +372,12 @@ public sealed class WatchManager
 
         Invariant.Check(pairs == indexed && pairs == _watchCount, "watch count out of step");
         Invariant.Check(recursive == _recursiveCount, "recursive watch count out of step");
+        Invariant.Check(tableEntries == _tableCount, "table watch count out of step");
     }
+
+    /// <summary>In how many of ZooKeeper's two watch tables a connection holding <paramref name="kinds"/> on a path is.</summary>
+    private static int TableEntries(WatchKinds kinds) =>
+        ((kinds & WatchKinds.DataTable) != 0 ? 1 : 0) + ((kinds & WatchKinds.ChildTable) != 0 ? 1 : 0);
 
     private static WatchKinds KindsFiredOnPath(EventType type) => type switch
     {
@@ -397,6 +409,7 @@ public sealed class WatchManager
         // One-shot watches are dropped after the loop: a dictionary must not change while it is enumerated.
         foreach (var (watcherId, remaining) in _fired)
         {
+            _tableCount += TableEntries(remaining) - TableEntries(watchers[watcherId]);
             if (remaining != WatchKinds.None)
             {
                 watchers[watcherId] = remaining;

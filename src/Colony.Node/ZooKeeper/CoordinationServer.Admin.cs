@@ -65,7 +65,7 @@ internal sealed partial class CoordinationServer
             ("zk_num_alive_connections", ConnectionCount(asking).ToString(Invariant)),
             ("zk_outstanding_requests", Outstanding.ToString(Invariant)),
             ("zk_znode_count", Tree.NodeCount.ToString(Invariant)),
-            ("zk_watch_count", _watches.TableWatchCount().ToString(Invariant)),
+            ("zk_watch_count", _watches.TableWatchCount.ToString(Invariant)),
             ("zk_ephemerals_count", Tree.EphemeralCount.ToString(Invariant)),
             ("zk_approximate_data_size", Tree.ApproximateDataSize.ToString(Invariant)),
             ("zk_global_sessions", Tree.SessionCount.ToString(Invariant)),

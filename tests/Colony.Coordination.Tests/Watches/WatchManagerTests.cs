@@ -29,10 +29,17 @@ public sealed class WatchManagerTests
         _watches.Add("/r", WatchKinds.PersistentRecursive, 3); // the data table only
 
         Assert.Equal(new WatchSummary(2, 3, 3), _watches.SummaryOf(WatchKinds.DataTable));
-        Assert.Equal(3 + 3, _watches.TableWatchCount());
+        Assert.Equal(3 + 3, _watches.TableWatchCount);
         Assert.Equal(["/a:1", "/p:3", "/r:3"], _watches.DumpByPath(WatchKinds.DataTable).Select(p => $"{p.Path}:{string.Join(',', p.WatcherIds)}"));
         Assert.Equal(["1:/a", "3:/p,/r"], _watches.DumpByWatcher(WatchKinds.DataTable).Select(w => $"{w.WatcherId}:{string.Join(',', w.Paths)}"));
         Assert.Equal(new WatchSummary(3, 4, 4), _watches.Summary); // every kind, one per (connection, path)
+        _watches.CheckConsistency();
+
+        Assert.Equal(2, _watches.RemoveWatcher(3)); // the persistent and the recursive watch: three entries
+        Assert.Equal(3, _watches.TableWatchCount);
+        Assert.Single(Fire("/a", EventType.NodeDataChanged)); // the data watch fires and goes; the child watch stays
+        Assert.Equal(2, _watches.TableWatchCount);
+        _watches.CheckConsistency();
     }
 
     [Fact]

@@ -12,6 +12,7 @@ def acl_text(acls):
 
 
 def body(s):
+    s.leader_first()
     admin = s.client()
     admin.add_auth("digest", "alice:secret")
     s.clean(admin)

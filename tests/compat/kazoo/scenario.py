@@ -10,6 +10,7 @@ the transcript (for example "@CONNECTED-TO 127.0.0.1:2181", answered by a line o
 """
 
 import argparse
+import socket
 import sys
 import threading
 import time
@@ -110,6 +111,17 @@ class Scenario:
 
     # --- clients -----------------------------------------------------------------------------
 
+    def leader_first(self):
+        """Moves the ensemble's leader to the front of the host list, so that clients made after
+        this start on it. ZooKeeper 3.8 checks a write against the ACL of its pending change
+        record, and setACL's record keeps the old ACL: a write forwarded by a follower right after
+        a setACL that the leader has not applied yet can pass the ACL it revoked. Through the
+        leader, the setACL's reply comes after the leader applied it, so a scenario that revokes a
+        permission gets the same answer every run."""
+        hosts = self.args.hosts.split(",")
+        leaders = [h for h in hosts if _mode(h) == "leader"]
+        self.args.hosts = ",".join(leaders + [h for h in hosts if h not in leaders])
+
     def client(self, **options):
         options.setdefault("timeout", 10.0)
         # A scenario's clients watch and read what its other clients wrote. ZooKeeper promises that
@@ -145,6 +157,24 @@ class Scenario:
         finally:
             self.close_all()
         sys.exit(code)
+
+
+def _mode(host):
+    """The server's role from the `srvr` four-letter word ("leader", "follower", "standalone"), or
+    None when it does not answer."""
+    address, _, port = host.rpartition(":")
+    try:
+        with socket.create_connection((address, int(port)), timeout=WAIT_SECONDS) as conn:
+            conn.sendall(b"srvr")
+            reply = b""
+            while chunk := conn.recv(4096):
+                reply += chunk
+    except OSError:
+        return None
+    for line in reply.decode(errors="replace").splitlines():
+        if line.startswith("Mode: "):
+            return line[len("Mode: "):].strip()
+    return None
 
 
 def perms(mask):

@@ -56,6 +56,7 @@ public sealed record Message
         MessageType.AppendResponse => $"{From}->{To} {Type} t{Term} idx={Index}{(Reject ? $" reject hint={RejectHint}/{LogTerm}" : "")}",
         MessageType.SnapshotChunk => $"{From}->{To} {Type} t{Term} snap={Snapshot?.Index} off={SnapshotOffset}/{SnapshotSize}",
         MessageType.Commit => $"{From}->{To} {Type} t{Term} commit={Commit}",
+        MessageType.Durable => $"{From}->{To} {Type} t{Term} durable={Index}",
         _ => $"{From}->{To} {Type} t{Term} idx={Index} logterm={LogTerm}{(Reject ? " reject" : "")} ctx={Context}",
     };
 }

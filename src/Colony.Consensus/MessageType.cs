@@ -43,4 +43,12 @@ public enum MessageType : byte
     /// follower would send it before it applies and answers its clients.
     /// </summary>
     Commit = 15,
+
+    /// <summary>
+    /// From the leader to a voting follower, once the leader's flush ends: Index is how far the
+    /// leader's log is durable. Sent only while the leader and one follower are a quorum; a follower
+    /// whose own copy is durable up to there commits it without waiting for a commit notice.
+    /// Unanswered.
+    /// </summary>
+    Durable = 16,
 }

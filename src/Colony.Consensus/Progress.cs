@@ -58,6 +58,9 @@ internal sealed class Progress(int maxInflight, long maxInflightBytes)
     /// <summary>The commit index last sent to this follower.</summary>
     public ulong SentCommit { get; set; }
 
+    /// <summary>The highest index this follower was told is durable in the leader's log (a Durable notice).</summary>
+    public ulong SentDurable { get; set; }
+
     /// <summary>The newest heartbeat round this follower acknowledged (confirms reads and leases).</summary>
     public ulong RoundAcked { get; set; }
 

@@ -224,6 +224,7 @@ public sealed partial class RaftNode
         Array.Clear(_roundSentAt);
         _transferee = NodeId.None;
         _leaseForfeited = false;
+        _durableAnnounced = 0;
         ResetElectionTimer();
         _progress.Clear();
         SyncProgressWithMembership();

@@ -21,6 +21,10 @@ public sealed partial class RaftNode
                 HearFromLeader(m.From);
                 CommitAsTold(m);
                 break;
+            case MessageType.Durable:
+                HearFromLeader(m.From);
+                HandleDurableNotice(m);
+                break;
             case MessageType.SnapshotChunk:
                 HearFromLeader(m.From);
                 HandleSnapshotChunk(m);
@@ -42,6 +46,7 @@ public sealed partial class RaftNode
             case MessageType.Append:
             case MessageType.Heartbeat:
             case MessageType.Commit:
+            case MessageType.Durable:
             case MessageType.SnapshotChunk:
                 // Someone won this term: follow it.
                 BecomeFollower(_term, m.From);
@@ -70,6 +75,7 @@ public sealed partial class RaftNode
         if (_log.TryAppendFromLeader(m.Index, m.LogTerm, m.Commit, m.Entries, out ulong lastNew))
         {
             OnLogMembershipMaybeChanged();
+            NoteMatchedLeader(lastNew);
             Respond(m.From, lastNew);
             return;
         }

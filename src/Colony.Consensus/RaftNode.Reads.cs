@@ -42,16 +42,16 @@ public sealed partial class RaftNode
         }
         if (_membership.Voters.Count == 1 && _membership.IsVoter(Id))
         {
-            AnswerRead(from, requestId, _log.Committed);
+            AnswerRead(from, requestId, ReadPoint);
             return;
         }
         if (_options.ReadMode == ReadMode.Lease && HoldsLease())
         {
-            AnswerRead(from, requestId, _log.Committed);
+            AnswerRead(from, requestId, ReadPoint);
             return;
         }
         // Confirmed by acks of the next heartbeat round, which leaves after this read was queued.
-        _pendingReads.Enqueue(new PendingRead(from, requestId, _log.Committed, _round + 1));
+        _pendingReads.Enqueue(new PendingRead(from, requestId, ReadPoint, _round + 1));
         // One heartbeat round per Ready confirms every read queued in that cycle.
         _readRoundPending = true;
     }

@@ -37,6 +37,11 @@ public sealed partial class RaftNode
     {
         Invariant.Check(!_readyInFlight, "GetReady while a Ready is in flight");
         FlushAppends();
+        if (_log.HasUnstableEntries)
+        {
+            // Leaves once this cycle's entries are flushed.
+            AnnounceDurable(_log.LastIndex);
+        }
         var soft = CurrentSoftState;
         var hard = CurrentHardState;
         var ready = new Ready
@@ -81,6 +86,10 @@ public sealed partial class RaftNode
         {
             // Our own durable log counts toward the quorum only now (§10.2.1: the leader writes in parallel).
             MaybeCommit();
+        }
+        else
+        {
+            CommitFromDurableCopies();
         }
     }
 

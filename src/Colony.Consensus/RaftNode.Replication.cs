@@ -219,7 +219,8 @@ public sealed partial class RaftNode
         {
             while (!pr.IsPaused)
             {
-                bool mustSendCommit = pr.SentCommit < Math.Min(_log.Committed, pr.Match) || (pr.State == ReplicationState.Probe && pr.Match < _log.LastIndex);
+                ulong owed = Math.Min(_log.Committed, pr.Match);
+                bool mustSendCommit = (pr.SentCommit < owed && !CommitsItself(pr, owed)) || (pr.State == ReplicationState.Probe && pr.Match < _log.LastIndex);
                 if (pr.Next > _log.LastIndex && !mustSendCommit)
                 {
                     break;

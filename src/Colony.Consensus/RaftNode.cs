@@ -270,13 +270,13 @@ public sealed partial class RaftNode
                 // A pre-vote changes nobody's term; a granted pre-vote carries the term we would campaign in.
                 return true;
             }
-            var leader = m.Type is MessageType.Append or MessageType.Heartbeat or MessageType.Commit or MessageType.SnapshotChunk ? m.From : NodeId.None;
+            var leader = m.Type is MessageType.Append or MessageType.Heartbeat or MessageType.Commit or MessageType.Durable or MessageType.SnapshotChunk ? m.From : NodeId.None;
             BecomeFollower(m.Term, leader);
             return true;
         }
         if (m.Term < _term)
         {
-            if ((_options.CheckQuorum || _options.PreVote) && m.Type is MessageType.Append or MessageType.Heartbeat or MessageType.Commit)
+            if ((_options.CheckQuorum || _options.PreVote) && m.Type is MessageType.Append or MessageType.Heartbeat or MessageType.Commit or MessageType.Durable)
             {
                 // A stale leader (cut off, then healed): tell it our term so it steps down,
                 // otherwise with pre-vote it could block elections forever.

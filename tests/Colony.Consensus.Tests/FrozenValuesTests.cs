@@ -24,7 +24,7 @@ public class FrozenValuesTests
             (1, "PreVote"), (2, "PreVoteResponse"), (3, "Vote"), (4, "VoteResponse"), (5, "Append"),
             (6, "AppendResponse"), (7, "Heartbeat"), (8, "HeartbeatResponse"), (9, "SnapshotChunk"),
             (10, "SnapshotChunkResponse"), (11, "TimeoutNow"), (12, "ReadIndex"), (13, "ReadIndexResponse"),
-            (14, "Propose"), (15, "Commit"),
+            (14, "Propose"), (15, "Commit"), (16, "Durable"),
         ],
         Enum.GetValues<MessageType>().Select(v => ((int)v, v.ToString())));
 

@@ -307,9 +307,9 @@ public class RaftNodeTests
     }
 
     [Fact]
-    public void A_follower_that_holds_every_entry_learns_the_commit_from_a_notice_it_does_not_answer()
+    public void Where_two_copies_are_no_quorum_a_follower_learns_the_commit_from_a_notice_it_does_not_answer()
     {
-        var c = new TestCluster(3);
+        var c = new TestCluster(5);
         var leader = c.ElectLeader();
         c.Delivered.Clear();
 
@@ -319,13 +319,85 @@ public class RaftNodeTests
         Assert.All(c.Nodes, n => Assert.Equal(["x"], NormalPayloads(c.Applied[n.Id])));
         // One append and one acknowledgement per follower, then one unanswered commit notice each.
         var followers = c.Nodes.Where(n => n.Id != leader.Id).Select(n => n.Id).ToHashSet();
-        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.Append && m.Entries.Length == 1));
-        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.AppendResponse && !m.Reject));
+        Assert.Equal(4, c.Delivered.Count(m => m.Type == MessageType.Append && m.Entries.Length == 1));
+        Assert.Equal(4, c.Delivered.Count(m => m.Type == MessageType.AppendResponse && !m.Reject));
         var notices = c.Delivered.Where(m => m.Type == MessageType.Commit).ToList();
         Assert.Equal(followers, notices.Select(m => m.To).ToHashSet());
         Assert.All(notices, m => Assert.Equal(result.Index, m.Commit));
+        Assert.DoesNotContain(c.Delivered, m => m.Type == MessageType.Durable);
         Assert.DoesNotContain(c.Delivered, m => m.Type == MessageType.Append && m.Entries.Length == 0);
-        Assert.Equal(2, c.Delivered.Count(m => m.From != leader.Id)); // the acknowledgements, nothing more
+        Assert.Equal(4, c.Delivered.Count(m => m.From != leader.Id)); // the acknowledgements, nothing more
+    }
+
+    [Fact]
+    public void Of_three_voters_a_follower_commits_from_the_leaders_durable_notice_and_needs_no_commit_notice()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        c.Delivered.Clear();
+
+        var result = leader.Propose(Data("x"));
+        c.Stabilize();
+
+        Assert.All(c.Nodes, n => Assert.Equal(["x"], NormalPayloads(c.Applied[n.Id])));
+        var followers = c.Nodes.Where(n => n.Id != leader.Id).Select(n => n.Id).ToHashSet();
+        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.Append && m.Entries.Length == 1));
+        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.AppendResponse && !m.Reject));
+        var notices = c.Delivered.Where(m => m.Type == MessageType.Durable).ToList();
+        Assert.Equal(followers, notices.Select(m => m.To).ToHashSet());
+        Assert.All(notices, m => Assert.Equal(result.Index, m.Index));
+        // The follower commits by itself, so the leader owes it no commit notice.
+        Assert.DoesNotContain(c.Delivered, m => m.Type == MessageType.Commit);
+        Assert.Equal(2, c.Delivered.Count(m => m.From != leader.Id));
+    }
+
+    [Fact]
+    public void A_follower_commits_what_it_and_the_leader_hold_durably_before_the_leader_knows_and_a_leader_read_covers_it()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        // The leader hears no acknowledgement of an append: only the followers can know the entry is committed.
+        c.DropIf = m => m.Type == MessageType.AppendResponse;
+
+        var result = leader.Propose(Data("x"));
+        c.Stabilize();
+
+        Assert.True(leader.CommitIndex < result.Index);
+        Assert.All(c.Nodes.Where(n => n.Id != leader.Id), f =>
+        {
+            Assert.Equal(result.Index, f.CommitIndex);
+            Assert.Equal(["x"], NormalPayloads(c.Applied[f.Id]));
+        });
+
+        // A linearizable read through the leader must not be served from before that write.
+        leader.ReadIndex(42);
+        c.Stabilize();
+        var read = Assert.Single(c.Reads[leader.Id], r => r.RequestId == 42);
+        Assert.True(read.Index >= result.Index, $"read index {read.Index} is before the write at {result.Index}");
+    }
+
+    [Fact]
+    public void A_durable_notice_commits_nothing_the_follower_has_not_flushed_or_does_not_hold()
+    {
+        var c = new TestCluster(3);
+        var leader = c.ElectLeader();
+        var follower = c.Nodes.First(n => n.Role == RaftRole.Follower);
+        ulong last = follower.LastIndex;
+        Assert.Equal(last, follower.CommitIndex);
+
+        // An append the follower has taken but not yet flushed (its Ready is not processed).
+        follower.Step(new Message
+        {
+            Type = MessageType.Append, From = leader.Id, To = follower.Id, Term = leader.Term,
+            Index = last, LogTerm = leader.Term, Commit = last, Entries = [new Entry(leader.Term, last + 1, EntryType.Normal, Data("y"))],
+        });
+        follower.Step(new Message { Type = MessageType.Durable, From = leader.Id, To = follower.Id, Term = leader.Term, Index = last + 5 });
+        Assert.Equal(last, follower.CommitIndex);
+
+        // Once its own copy is durable (Advance), the entry is on two of three: committed, and no further.
+        var ready = follower.GetReady();
+        follower.Advance(ready);
+        Assert.Equal(last + 1, follower.CommitIndex);
     }
 
     [Fact]

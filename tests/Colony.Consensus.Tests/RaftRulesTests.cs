@@ -63,6 +63,39 @@ public class RaftRulesTests
     }
 
     [Fact]
+    public void A_durable_notice_commits_an_entry_of_an_earlier_term_only_through_one_of_this_term()
+    {
+        // The follower holds entry 2 of term 2, as does the leader of term 3 (Figure 8 of the Raft paper):
+        // two copies of an earlier term's entry are no commitment, another leader could still replace it.
+        var entries = new[] { new Entry(1, 1, EntryType.Normal, new byte[1]), new Entry(2, 2, EntryType.Normal, new byte[1]) };
+        var node = NewNode(1, new PersistentState(new HardState(3, NodeId.None, 0), Snapshot.Empty, entries), NoLease);
+        node.Step(new Message { Type = MessageType.Append, From = 2, To = 1, Term = 3, Index = 2, LogTerm = 2 });
+        Drain(node);
+        node.Step(new Message { Type = MessageType.Durable, From = 2, To = 1, Term = 3, Index = 2 });
+        Drain(node);
+        Assert.Equal(0ul, node.CommitIndex);
+
+        // The leader's own entry of term 3, durable on both, commits it and everything before it.
+        node.Step(new Message { Type = MessageType.Append, From = 2, To = 1, Term = 3, Index = 2, LogTerm = 2, Entries = [new Entry(3, 3, EntryType.Noop, ReadOnlyMemory<byte>.Empty)] });
+        node.Step(new Message { Type = MessageType.Durable, From = 2, To = 1, Term = 3, Index = 3 });
+        Assert.Equal(0ul, node.CommitIndex); // not before our own copy is flushed
+        Drain(node);
+        Assert.Equal(3ul, node.CommitIndex);
+    }
+
+    [Fact]
+    public void A_durable_notice_from_an_earlier_terms_leader_commits_nothing()
+    {
+        var entries = new[] { new Entry(2, 1, EntryType.Normal, new byte[1]) };
+        var node = NewNode(1, new PersistentState(new HardState(3, NodeId.None, 0), Snapshot.Empty, entries), NoLease);
+        node.Step(new Message { Type = MessageType.Durable, From = 2, To = 1, Term = 2, Index = 1 });
+        var ready = Drain(node);
+        Assert.Equal(0ul, node.CommitIndex);
+        // The deposed leader is told the newer term.
+        Assert.Contains(ready.MessagesAfterPersist, m => m.Type == MessageType.AppendResponse && m.To == new NodeId(2) && m.Term == 3);
+    }
+
+    [Fact]
     public void A_vote_is_refused_to_a_candidate_with_a_less_up_to_date_log()
     {
         var entries = new[] { new Entry(3, 1, EntryType.Normal, new byte[1]), new Entry(3, 2, EntryType.Normal, new byte[1]) };

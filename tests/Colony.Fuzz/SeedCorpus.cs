@@ -76,6 +76,7 @@ public static class SeedCorpus
             new() { Type = MessageType.Vote, From = 1, To = 3, Term = 4, LogTerm = 3, Index = 8 },
             new() { Type = MessageType.Heartbeat, From = 1, To = 2, Term = 4, Commit = 8, Context = 9 },
             new() { Type = MessageType.Commit, From = 1, To = 2, Term = 4, Commit = 9 },
+            new() { Type = MessageType.Durable, From = 1, To = 2, Term = 4, Index = 9 },
         ];
         int n = 0;
         foreach (var message in messages)

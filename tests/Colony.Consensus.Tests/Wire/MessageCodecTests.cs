@@ -263,7 +263,7 @@ public class MessageCodecTests
     [InlineData(0, 0, "unsupported format version 0")]
     [InlineData(0, 2, "unsupported format version 2")]
     [InlineData(1, 0, "unknown message type 0")]
-    [InlineData(1, 16, "unknown message type 16")]
+    [InlineData(1, 17, "unknown message type 17")]
     [InlineData(2, 8, "unknown flags 08")]
     [InlineData(2, 0x80, "unknown flags 80")]
     public void Malformed_prefixes_are_rejected(int at, byte value, string error)

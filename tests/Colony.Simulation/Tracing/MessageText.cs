@@ -9,6 +9,7 @@ internal static class MessageText
     {
         MessageType.Heartbeat => $"{m.From}->{m.To} Heartbeat t{m.Term} commit={m.Commit} round={m.Context}",
         MessageType.Commit => $"{m.From}->{m.To} Commit t{m.Term} commit={m.Commit}",
+        MessageType.Durable => $"{m.From}->{m.To} Durable t{m.Term} durable={m.Index}",
         MessageType.HeartbeatResponse => $"{m.From}->{m.To} HeartbeatResponse t{m.Term} round={m.Context}",
         MessageType.SnapshotChunkResponse => $"{m.From}->{m.To} SnapshotChunkResponse t{m.Term} snap={m.Index} next={m.SnapshotOffset}",
         MessageType.ReadIndex or MessageType.ReadIndexResponse => $"{m.From}->{m.To} {m.Type} t{m.Term} idx={m.Index} ctx={m.Context}",

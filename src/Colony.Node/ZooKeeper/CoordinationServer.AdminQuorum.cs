@@ -205,7 +205,7 @@ internal sealed partial class CoordinationServer
 
     /// <summary>
     /// system_properties: what Java's system properties tell of the process, from .NET: the runtime, the
-    /// operating system, the user and directories, sorted by name. Environment variables are left out (they may hold secrets).
+    /// operating system, the user and directories, sorted by name. Environment variables and the command line are left out (they may hold secrets).
     /// </summary>
     private static JsonObject SystemPropertiesFields()
     {
@@ -217,7 +217,6 @@ internal sealed partial class CoordinationServer
             ["os.name"] = RuntimeInformation.OSDescription,
             ["os.version"] = Environment.OSVersion.Version.ToString(),
             ["path.separator"] = Path.PathSeparator.ToString(),
-            ["process.command_line"] = Environment.CommandLine,
             ["process.id"] = Environment.ProcessId.ToString(Invariant),
             ["process.path"] = Environment.ProcessPath ?? "",
             ["processor.count"] = Environment.ProcessorCount.ToString(Invariant),

@@ -32,7 +32,15 @@ public sealed class CoordinationModule(TreeLimits? limits = null) : IStateMachin
     public void WriteSnapshot(Stream destination) => Tree.WriteSnapshot(destination);
 
     /// <summary>A cheap point-in-time copy; encoding happens later, off the replica's thread.</summary>
-    public SnapshotWriter CaptureSnapshot() => Tree.CaptureSnapshot();
+    public SnapshotWriter CaptureSnapshot()
+    {
+        var writer = Tree.CaptureSnapshot();
+        SnapshotCaptured?.Invoke(Tree.LastZxid);
+        return writer;
+    }
+
+    /// <summary>A snapshot of the tree was captured, with the last zxid it holds (on the thread that captured it).</summary>
+    public event Action<long>? SnapshotCaptured;
 
     public void Restore(Stream source) => Tree.Restore(source);
 }

@@ -36,7 +36,7 @@ internal static class DashboardEndpoints
         // ZooKeeper's AdminServer commands, for monitoring tools that read them.
         app.MapGet("/commands", () => Results.Json(new System.Text.Json.Nodes.JsonObject
         {
-            ["commands"] = new System.Text.Json.Nodes.JsonArray([.. AdminCommands.Names.Keys.Order(StringComparer.Ordinal).Select(n => (System.Text.Json.Nodes.JsonNode?)n)]),
+            ["commands"] = new System.Text.Json.Nodes.JsonArray([.. AdminCommands.PrimaryNames.Order(StringComparer.Ordinal).Select(n => (System.Text.Json.Nodes.JsonNode?)n)]),
         }));
         app.MapGet("/commands/{name}", (string name) => AdminCommands.Run(name, self.Coordination) is { } answer
             ? Results.Text(answer.ToJsonString(), "application/json")

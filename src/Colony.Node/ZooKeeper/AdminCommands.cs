@@ -10,46 +10,59 @@ namespace Colony.Node.ZooKeeper;
 /// </summary>
 internal static class AdminCommands
 {
-    /// <summary>Command names, with ZooKeeper's aliases, and the four-letter word each one mirrors.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Names = new Dictionary<string, string>(StringComparer.Ordinal)
-    {
-        ["ruok"] = "ruok",
-        ["monitor"] = "mntr",
-        ["mntr"] = "mntr",
-        ["is_read_only"] = "isro",
-        ["isro"] = "isro",
-        ["configuration"] = "conf",
-        ["conf"] = "conf",
-        ["environment"] = "envi",
-        ["envi"] = "envi",
-        ["server_stats"] = "srvr",
-        ["srvr"] = "srvr",
-        ["watch_summary"] = "wchs",
-        ["wchs"] = "wchs",
-        ["stat_reset"] = "srst",
-        ["srst"] = "srst",
-        ["dirs"] = "dirs",
-        ["connections"] = "cons",
-        ["cons"] = "cons",
-        ["connection_stat_reset"] = "crst",
-        ["crst"] = "crst",
-        ["dump"] = "dump",
-        ["watches"] = "wchc",
-        ["wchc"] = "wchc",
-        ["watches_by_path"] = "wchp",
-        ["wchp"] = "wchp",
-    };
+    /// <summary>
+    /// ZooKeeper 3.8's commands: each primary name (the one its answers carry as <c>command</c>), its aliases,
+    /// and the four-letter word (or internal name) that answers it. Its trace-mask, snapshot and restore commands are left out.
+    /// </summary>
+    private static readonly (string Primary, string[] Aliases, string Word)[] Commands =
+    [
+        ("configuration", ["conf", "config"], "conf"),
+        ("connection_stat_reset", ["crst"], "crst"),
+        ("connections", ["cons"], "cons"),
+        ("dirs", [], "dirs"),
+        ("dump", [], "dump"),
+        ("environment", ["env", "envi"], "envi"),
+        ("hash", [], "hash"),
+        ("initial_configuration", ["icfg"], "icfg"),
+        ("is_read_only", ["isro"], "isro"),
+        ("last_snapshot", ["lsnp"], "lsnp"),
+        ("leader", ["lead"], "lead"),
+        ("monitor", ["mntr"], "mntr"),
+        ("observer_connection_stat_reset", ["orst"], "orst"),
+        ("observers", ["obsr"], "obsr"),
+        ("ruok", [], "ruok"),
+        ("server_stats", ["srvr"], "srvr"),
+        ("stat_reset", ["srst"], "srst"),
+        ("stats", ["stat"], "stat"),
+        ("system_properties", ["sysp"], "sysp"),
+        ("voting_view", [], "voting_view"),
+        ("watch_summary", ["wchs"], "wchs"),
+        ("watches", ["wchc"], "wchc"),
+        ("watches_by_path", ["wchp"], "wchp"),
+        ("zabstate", [], "zabstate"),
+    ];
+
+    /// <summary>Every name a command answers to, aliases included, with its primary name and word.</summary>
+    private static readonly Dictionary<string, (string Primary, string Word)> ByName = Commands
+        .SelectMany(c => c.Aliases.Prepend(c.Primary).Select(name => (name, c.Primary, c.Word)))
+        .ToDictionary(c => c.name, c => (c.Primary, c.Word), StringComparer.Ordinal);
+
+    /// <summary>The commands' primary names, as ZooKeeper lists them.</summary>
+    public static IEnumerable<string> PrimaryNames => Commands.Select(c => c.Primary);
 
     /// <summary>The answer to <paramref name="name"/>, or null for a command this server does not have.</summary>
     public static JsonObject? Run(string name, CoordinationServer server)
     {
-        if (!Names.TryGetValue(name, out string? word))
+        if (!ByName.TryGetValue(name, out var command))
         {
             return null;
         }
-        var answer = server.AdminFields(word) ?? FromText(word, server.RenderFourLetterWord(word));
-        answer["command"] = name;
-        answer["error"] = null;
+        var answer = server.AdminFields(command.Word) ?? FromText(command.Word, server.RenderFourLetterWord(command.Word));
+        answer["command"] = command.Primary;
+        if (!answer.ContainsKey("error"))
+        {
+            answer["error"] = null; // a command that failed has set it
+        }
         return answer;
     }
 
@@ -62,7 +75,6 @@ internal static class AdminCommands
             "mntr" => Fields(text, '\t', trimPrefix: "zk_"),
             "conf" => Configuration(text),
             "envi" => Fields(text, '=', trimPrefix: null),
-            "srvr" => Fields(text, ':', trimPrefix: null),
             "dirs" => Fields(text, ':', trimPrefix: null),
             _ => new JsonObject { ["result"] = text.Trim() },
         };

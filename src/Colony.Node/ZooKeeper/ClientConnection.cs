@@ -268,8 +268,9 @@ internal sealed partial class ClientConnection
             Interlocked.Increment(ref Sent); // a packet, as ZooKeeper counts them
             return FrameWriter.Write(output, connect);
         }
-        long bytes = item.Body is null ? FrameWriter.Write(output, item.Header) : FrameWriter.Write(output, item.Header, item.Body);
+        int bytes = item.Body is null ? FrameWriter.Write(output, item.Header) : FrameWriter.Write(output, item.Header, item.Body);
         Interlocked.Increment(ref Sent);
+        _server.ResponseSizes.Record(bytes - sizeof(int)); // as ZooKeeper measures a reply: without its length prefix
         if (item.CompletesRequest)
         {
             RequestCompleted();

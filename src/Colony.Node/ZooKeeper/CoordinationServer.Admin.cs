@@ -234,6 +234,7 @@ internal sealed partial class CoordinationServer
         var c = _counters;
         c.Received = c.Sent = c.TotalLatencyMs = c.Requests = c.MaxLatencyMs = 0;
         c.MinLatencyMs = long.MaxValue;
+        ResponseSizes.Reset(); // as ZooKeeper's reset clears its client response sizes
         return "Server stats reset.\n";
     }
 

@@ -18,7 +18,7 @@ internal sealed partial class CoordinationServer
             {
                 "cons" => new JsonObject
                 {
-                    ["connections"] = new JsonArray([.. _connections.Values.OrderBy(c => c.Id).Select(ConnectionInfo)]),
+                    ["connections"] = new JsonArray([.. _connections.Values.OrderBy(c => c.Id).Select(c => (JsonNode)ConnectionInfo(c, brief: false))]),
                     ["secure_connections"] = new JsonArray(),
                 },
                 "crst" => ResetConnectionStatsFields(),
@@ -26,35 +26,52 @@ internal sealed partial class CoordinationServer
                 "wchs" => WatchSummaryFields(),
                 "wchc" => new JsonObject { ["session_id_to_watched_paths"] = WatchedPathsBySession() },
                 "wchp" => new JsonObject { ["path_to_session_ids"] = SessionsByWatchedPath() },
+                "srvr" => ServerStatsFields(),
+                "stat" => StatsFields(),
+                "lead" => LeaderFields(),
+                "voting_view" => VotingViewFields(),
+                "zabstate" => ZabStateFields(),
+                "lsnp" => LastSnapshotFields(),
+                // A ZooKeeper 3.8 ensemble member never records the config it started with (only a standalone server does).
+                "icfg" => new JsonObject { ["initial_configuration"] = null },
+                "sysp" => SystemPropertiesFields(),
+                "obsr" => ObserversFields(),
+                "orst" => [], // no per-observer counts are kept (see observers)
+                "hash" => new JsonObject { ["digests"] = new JsonArray() }, // no tree digest: as ZooKeeper before its first digest
                 _ => null,
             };
         }
     }
 
-    /// <summary>A connection as ZooKeeper's <c>connections</c> lists it (its <c>cons</c> line, as fields).</summary>
-    private JsonObject ConnectionInfo(ClientConnection connection)
+    /// <summary>A connection as ZooKeeper's <c>connections</c> lists it (its <c>cons</c> line, as fields); brief, as <c>stats</c> does (its <c>stat</c> line).</summary>
+    private static JsonObject ConnectionInfo(ClientConnection connection, bool brief)
     {
         var stats = connection.Stats;
         var session = connection.Session;
-        return new JsonObject
+        var info = new JsonObject
         {
             ["remote_socket_address"] = connection.Remote,
             ["interest_ops"] = 1,
             ["outstanding_requests"] = session?.Pending.Count ?? 0,
             ["packets_received"] = connection.Received,
             ["packets_sent"] = connection.Sent,
-            ["session_id"] = session?.SessionId ?? 0,
-            ["last_operation"] = stats.LastOp,
-            ["established"] = stats.EstablishedMs,
-            ["session_timeout"] = session?.TimeoutMs ?? 0,
-            ["last_cxid"] = stats.LastCxid,
-            ["last_zxid"] = stats.LastZxid,
-            ["last_response_time"] = stats.LastResponseMs,
-            ["last_latency"] = stats.LastLatencyMs,
-            ["min_latency"] = stats.MinLatencyMs,
-            ["avg_latency"] = stats.AverageLatencyMs,
-            ["max_latency"] = stats.MaxLatencyMs,
         };
+        if (brief)
+        {
+            return info;
+        }
+        info["session_id"] = session?.SessionId ?? 0;
+        info["last_operation"] = stats.LastOp;
+        info["established"] = stats.EstablishedMs;
+        info["session_timeout"] = session?.TimeoutMs ?? 0;
+        info["last_cxid"] = stats.LastCxid;
+        info["last_zxid"] = stats.LastZxid;
+        info["last_response_time"] = stats.LastResponseMs;
+        info["last_latency"] = stats.LastLatencyMs;
+        info["min_latency"] = stats.MinLatencyMs;
+        info["avg_latency"] = stats.AverageLatencyMs;
+        info["max_latency"] = stats.MaxLatencyMs;
+        return info;
     }
 
     private JsonObject ResetConnectionStatsFields()

@@ -97,6 +97,10 @@ internal sealed partial class CoordinationServer
                 error = ErrorCode.Unimplemented;
                 break;
         }
+        if (error == ErrorCode.AuthFailed)
+        {
+            _counters.AuthFailed++;
+        }
         pending.Complete(new ReplyHeader(header.Xid, zxid, error), error == ErrorCode.Ok ? body : null, close);
     }
 

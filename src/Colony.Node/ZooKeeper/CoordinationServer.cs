@@ -76,6 +76,7 @@ internal sealed partial class CoordinationServer
         _treeView = new TreeView(module.Tree);
         _gate = host.Gate;
         _module.Applied += OnApplied;
+        _module.SnapshotCaptured += OnSnapshotCaptured;
         _perAddress = new Colony.Node.Security.ConnectionsPerAddress(options.MaxClientConnectionsPerIp);
         if (options.MaxRequestsPerSecond > 0)
         {
@@ -423,6 +424,13 @@ internal sealed partial class CoordinationServer
         }
         entries.Add(CommandBatch.Encode(current));
         var result = _host.ProposeOrForward(entries);
+        if (result.Status == Consensus.ProposeStatus.Accepted)
+        {
+            foreach (var entry in entries)
+            {
+                ProposalSizes.Record(entry.Length);
+            }
+        }
         if (result.Status is not (Consensus.ProposeStatus.Accepted or Consensus.ProposeStatus.Forwarded))
         {
             // No leader to take them (an election) or the leader is overloaded: the outcome is

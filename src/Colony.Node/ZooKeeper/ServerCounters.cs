@@ -15,6 +15,9 @@ internal sealed class ServerCounters
 
     public long Requests;
 
+    /// <summary>Authentications refused (digest or SASL): ZooKeeper's auth_failed_count.</summary>
+    public long AuthFailed;
+
     public void RecordLatency(long ms)
     {
         Requests++;

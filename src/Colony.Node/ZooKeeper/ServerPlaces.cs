@@ -3,13 +3,13 @@ using System.Net;
 namespace Colony.Node.ZooKeeper;
 
 /// <summary>
-/// Where the server listens and keeps its log, for <c>conf</c> and <c>dirs</c>: ZooKeeper's clientPort,
+/// Where the server listens and keeps its log, for <c>conf</c>, <c>dirs</c> and <c>zabstate</c>: ZooKeeper's clientPort,
 /// secureClientPort (-1 without one) and data directory (its snapshots and its log, in one directory here).
 /// </summary>
-internal sealed record ServerPlaces(int ClientPort, int SecureClientPort, string LogDirectory)
+internal sealed record ServerPlaces(int ClientPort, int SecureClientPort, string LogDirectory, string? ClientAddress = null)
 {
     public static ServerPlaces From(string? clientAddress, string? secureAddress, string logDirectory) =>
-        new(PortOf(clientAddress), PortOf(secureAddress), logDirectory);
+        new(PortOf(clientAddress), PortOf(secureAddress), logDirectory, clientAddress);
 
     private static int PortOf(string? address) => IPEndPoint.TryParse(address ?? "", out var endPoint) ? endPoint.Port : -1;
 

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Colony.Coordination;
@@ -110,13 +111,7 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
         Assert.NotNull(await client.ExistsAsync(path, watcher: _ => { }));
         string sid = client.SessionId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-        async Task<JsonNode> Command(ulong id, string name)
-        {
-            var answer = JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(id)}/commands/{name}"))!;
-            Assert.Equal(name, (string?)answer["command"]);
-            Assert.Null(answer["error"]);
-            return answer;
-        }
+        Task<JsonNode> Command(ulong id, string name) => AdminCommandAsync(cluster, id, name);
 
         var connections = (await Command(follower, "connections"))["connections"]!.AsArray();
         var ours = connections.Single(c => (long)c!["session_id"]! == client.SessionId)!;
@@ -124,7 +119,7 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
         Assert.Equal(10_000, (int)ours["session_timeout"]!);
         Assert.Matches(@"^127\.0\.0\.1:\d+$", (string?)ours["remote_socket_address"]);
         Assert.True((long)ours["packets_received"]! >= 3 && (long)ours["last_cxid"]! >= 2 && (long)ours["established"]! > 1_600_000_000_000);
-        Assert.Empty((await Command(follower, "cons"))["secure_connections"]!.AsArray());
+        Assert.Empty((await AdminCommandAsync(cluster, follower, "cons", "connections"))["secure_connections"]!.AsArray());
 
         var watches = (await Command(follower, "watches"))["session_id_to_watched_paths"]!;
         Assert.Contains(path, watches[sid]!.AsArray().Select(p => (string?)p));
@@ -145,6 +140,101 @@ public sealed class ZooKeeperMonitorTests(ZooKeeperClusterFixture fixture)
         await Command(follower, "connection_stat_reset");
         var reset = (await Command(follower, "connections"))["connections"]!.AsArray().Single(c => (long)c!["session_id"]! == client.SessionId)!;
         Assert.Equal("NA", (string?)reset["last_operation"]);
+    }
+
+    [Fact]
+    public async Task The_AdminServers_server_and_ensemble_commands_answer_as_ZooKeepers_leader_and_followers_do()
+    {
+        var cluster = fixture.Cluster;
+        ulong leader = await cluster.WaitForLeaderAsync();
+        ulong follower = cluster.Ids.First(id => id != leader);
+
+        // server_stats (srvr): nested as ZooKeeper's; the packets a request brings are counted where it came.
+        var before = await AdminCommandAsync(cluster, follower, "srvr", "server_stats");
+        long received = (long)before["server_stats"]!["packets_received"]!;
+        await using (var client = await Colony.Client.ZooKeeperClient.ConnectAsync(fixture.Address(follower)))
+        {
+            Assert.NotNull(await client.ExistsAsync("/"));
+        }
+        var stats = await AdminCommandAsync(cluster, follower, "server_stats");
+        var server = stats["server_stats"]!;
+        Assert.True((long)server["packets_received"]! >= received + 2, $"{received} then {server["packets_received"]}");
+        Assert.Equal("follower", (string?)server["server_state"]);
+        Assert.False((bool)stats["read_only"]!);
+        Assert.StartsWith("3.8.", (string?)stats["version"], StringComparison.Ordinal);
+        Assert.True((long)stats["node_count"]! >= 3 && (long)server["uptime"]! > 0 && (long)server["last_processed_zxid"]! > 0);
+        Assert.True((int)stats["client_response"]!["max_buffer_size"]! >= 16); // a reply's header alone is 16 bytes
+        Assert.Equal((int)stats["client_response"]!["max_buffer_size"]!, (int)server["client_response_stats"]!["max_buffer_size"]!);
+        Assert.Equal(JsonValueKind.Number, server["avg_latency"]!.GetValueKind());
+        Assert.Null(stats["proposal_stats"]); // the leader's only
+        var leading = await AdminCommandAsync(cluster, leader, "server_stats");
+        Assert.Equal("leader", (string?)leading["server_stats"]!["server_state"]);
+        Assert.Equal(JsonValueKind.Number, leading["proposal_stats"]!["max_buffer_size"]!.GetValueKind());
+
+        // stats (stat): the same, and each connection's brief counts.
+        var stat = await AdminCommandAsync(cluster, follower, "stat", "stats");
+        Assert.NotNull(stat["server_stats"]!["packets_sent"]);
+        Assert.All(stat["connections"]!.AsArray(), c => Assert.Null(c!["session_id"]));
+        Assert.Empty(stat["secure_connections"]!.AsArray());
+
+        foreach (ulong id in cluster.Ids)
+        {
+            bool isLeader = id == leader;
+            var lead = await AdminCommandAsync(cluster, id, "lead", "leader");
+            Assert.Equal(isLeader, (bool)lead["is_leader"]!);
+            Assert.Equal((long)leader, (long)lead["leader_id"]!);
+            Assert.Equal("127.0.0.1", (string?)lead["leader_ip"]);
+
+            var zab = await AdminCommandAsync(cluster, id, "zabstate");
+            Assert.Equal((long)id, (long)zab["myid"]!);
+            Assert.Equal(isLeader, (bool)zab["is_leader"]!);
+            Assert.True((bool)zab["voting"]!);
+            Assert.Equal("broadcast", (string?)zab["zabstate"]);
+            Assert.Equal(fixture.Address(id), (string?)zab["client_address"]);
+            Assert.Matches(@"^127\.0\.0\.1:\d+$", (string?)zab["quorum_address"]!["one"]);
+            Assert.Equal(new Uri(cluster.HttpAddress(id)).Port, (int)zab["election_address"]!["all_ports"]![0]!);
+            long zxid = Convert.ToInt64(((string)zab["last_zxid"]!)[2..], 16);
+            Assert.Equal(zxid >> 32, (long)zab["zab_epoch"]!);
+            Assert.Equal(zxid & 0xffffffff, (long)zab["zab_counter"]!);
+
+            var observers = await AdminCommandAsync(cluster, id, "obsr", "observers");
+            Assert.Equal(0, (int)observers["synced_observers"]!);
+            Assert.Empty(observers["observers"]!.AsArray());
+        }
+
+        // voting_view: every voter, its second address the node's HTTP port (Colony's in place of an election port).
+        var view = (await AdminCommandAsync(cluster, follower, "voting_view"))["current_config"]!.AsObject();
+        Assert.Equal(cluster.Ids.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)).Order(), view.Select(v => v.Key).Order());
+        foreach (ulong id in cluster.Ids)
+        {
+            var member = view[id.ToString(System.Globalization.CultureInfo.InvariantCulture)]!;
+            Assert.Equal("participant", (string?)member["learner_type"]);
+            Assert.Equal($"127.0.0.1:{new Uri(cluster.HttpAddress(id)).Port}", (string?)member["election_addresses"]![0]);
+            Assert.Matches(@"^127\.0\.0\.1:\d+$", (string?)member["server_addresses"]![0]);
+        }
+
+        var snapshot = await AdminCommandAsync(cluster, follower, "lsnp", "last_snapshot");
+        Assert.Equal((string?)snapshot["zxid"] == "ffffffffffffffff", (long)snapshot["timestamp"]! == -1);
+        var initial = (await AdminCommandAsync(cluster, follower, "icfg", "initial_configuration")).AsObject();
+        Assert.True(initial.ContainsKey("initial_configuration") && initial["initial_configuration"] is null);
+        var properties = (await AdminCommandAsync(cluster, follower, "sysp", "system_properties")).AsObject();
+        Assert.All(properties.Where(p => p.Key is not ("command" or "error")), p => Assert.Equal(JsonValueKind.String, p.Value!.GetValueKind()));
+        Assert.False(string.IsNullOrEmpty((string?)properties["runtime.version"]));
+        Assert.Empty((await AdminCommandAsync(cluster, leader, "hash"))["digests"]!.AsArray());
+        await AdminCommandAsync(cluster, leader, "orst", "observer_connection_stat_reset");
+
+        var unknown = await cluster.Http.GetAsync($"{cluster.HttpAddress(follower)}/commands/no_such_command");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+    }
+
+    /// <summary>An AdminServer command's answer, which names the command by its primary name and carries no error.</summary>
+    private static async Task<JsonNode> AdminCommandAsync(LocalCluster cluster, ulong id, string name, string? primary = null)
+    {
+        var answer = JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(id)}/commands/{name}"))!;
+        Assert.Equal(primary ?? name, (string?)answer["command"]);
+        Assert.True(answer.AsObject().ContainsKey("error"));
+        Assert.Null(answer["error"]);
+        return answer;
     }
 
     private static long MonotonicNowMs() => System.Diagnostics.Stopwatch.GetTimestamp() * 1000 / System.Diagnostics.Stopwatch.Frequency;

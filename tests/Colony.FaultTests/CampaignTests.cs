@@ -24,6 +24,7 @@ public sealed class CampaignTests(ITestOutputHelper output)
         var result = await Campaign.RunAsync(new CampaignOptions
         {
             Seed = Setting("COLONY_FAULTS_SEED", DefaultSeed),
+            Nodes = Setting("COLONY_FAULTS_NODES", new CampaignOptions().Nodes),
             Length = TimeSpan.FromMinutes(Setting("COLONY_FAULTS_MINUTES", 2.0)),
             Kinds = Environment.GetEnvironmentVariable("COLONY_FAULTS_KINDS") is { Length: > 0 } kinds
                 ? [.. kinds.Split(',').Select(Enum.Parse<NemesisKind>)]

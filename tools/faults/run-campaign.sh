@@ -4,7 +4,9 @@
 # Needs root (it builds network namespaces). Runs every workload (register with reads, locks,
 # ephemerals, compute, storage) under the eight standard nemesis kinds (partitions, kills, pauses, lossy
 # and slow links); COLONY_FAULTS_WORKLOADS narrows
-# the workloads, and COLONY_FAULTS_KINDS picks the kinds (e.g. adding SlowDisk,ClockJump or FullDisk). Prints the report; on a violation the report names the directory holding the node logs.
+# the workloads, COLONY_FAULTS_KINDS picks the kinds (e.g. adding SlowDisk,ClockJump or FullDisk), and
+# COLONY_FAULTS_NODES the cluster's size (5 voters by default; 3 is where two copies are a quorum).
+# Prints the report; on a violation the report names the directory holding the node logs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 

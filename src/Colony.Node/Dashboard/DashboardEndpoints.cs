@@ -38,9 +38,9 @@ internal static class DashboardEndpoints
         {
             ["commands"] = new System.Text.Json.Nodes.JsonArray([.. AdminCommands.PrimaryNames.Order(StringComparer.Ordinal).Select(n => (System.Text.Json.Nodes.JsonNode?)n)]),
         }));
-        app.MapGet("/commands/{name}", (string name) => AdminCommands.Run(name, self.Coordination) is { } answer
-            ? Results.Text(answer.ToJsonString(), "application/json")
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: $"unknown command '{name}'", detail: "GET /commands lists them"));
+        // An unknown command is answered as ZooKeeper's AdminServer answers it: 200, with the error in the JSON.
+        app.MapGet("/commands/{name}", (string name) => Results.Text(
+            (AdminCommands.Run(name, self.Coordination) ?? AdminCommands.Unknown(name)).ToJsonString(), "application/json"));
 
         app.MapGet("/", (HttpContext context) => Render(context, self, "Overview", "Overview", DashboardPages.Overview(monitor.Snapshot())));
         app.MapGet("/coordination", (HttpContext context) =>

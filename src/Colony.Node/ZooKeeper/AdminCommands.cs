@@ -66,6 +66,9 @@ internal static class AdminCommands
         return answer;
     }
 
+    /// <summary>ZooKeeper's answer to a command it does not have.</summary>
+    public static JsonObject Unknown(string name) => new() { ["command"] = name, ["error"] = $"Unknown command: {name}" };
+
     /// <summary>The fields of a command ZooKeeper answers with its four-letter word's figures, read from that text.</summary>
     private static JsonObject FromText(string word, string text) =>
         word switch

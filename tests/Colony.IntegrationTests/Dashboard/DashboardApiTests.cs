@@ -80,8 +80,8 @@ public sealed partial class DashboardApiTests(ITestOutputHelper output)
         Assert.True((long)monitor["znode_count"]! >= 4);
         Assert.Contains((string?)monitor["server_state"], (string[])["leader", "follower"]);
         Assert.False((bool)JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/commands/is_read_only"))!["read_only"]!);
-        var unknown = await cluster.Http.GetAsync($"{cluster.HttpAddress(1)}/commands/no_such_command");
-        Assert.Equal(System.Net.HttpStatusCode.NotFound, unknown.StatusCode);
+        var unknown = JsonNode.Parse(await cluster.Http.GetStringAsync($"{cluster.HttpAddress(1)}/commands/no_such_command"))!;
+        Assert.Equal("Unknown command: no_such_command", (string?)unknown["error"]);
         logs.Pass();
     }
 

@@ -109,6 +109,12 @@ public sealed class StorageWorkload(StorageWorkloadOptions options) : IFaultWork
             notes.Add("re-replication after a data node dies: not timed in this run");
             return new WorkloadResult(Kind, Interlocked.Read(ref _attempted), acknowledged.Count, lost, verdicts, notes);
         }
+        if (bed.Nodes.Count - 1 < options.Replication)
+        {
+            // The nodes left could not hold every replica, so no repair can make the files whole again.
+            notes.Add($"re-replication after a data node dies: not timed: {bed.Nodes.Count - 1} data nodes would be left for {options.Replication} replicas");
+            return new WorkloadResult(Kind, Interlocked.Read(ref _attempted), acknowledged.Count, lost, verdicts, notes);
+        }
         int leader = await bed.WaitForLeaderAsync(options.ReplicationBound);
         int victim = bed.Nodes.Last(n => n != leader);
         bed.Kill(victim);

@@ -306,10 +306,14 @@ public class RaftNodeTests
         Assert.All(c.Applied[leader.Id].Where(e => e.Type == EntryType.Normal), e => Assert.Equal(leader.Term, e.Term));
     }
 
-    [Fact]
-    public void Where_two_copies_are_no_quorum_a_follower_learns_the_commit_from_a_notice_it_does_not_answer()
+    [Theory]
+    // Five voters: two copies are no quorum, so the leader's commit notice tells each follower.
+    [InlineData(5, MessageType.Commit, MessageType.Durable)]
+    // Three voters: the leader's durable notice lets a follower commit by itself; no commit notice is owed.
+    [InlineData(3, MessageType.Durable, MessageType.Commit)]
+    public void A_follower_learns_a_write_is_committed_from_one_notice_it_does_not_answer(int voters, MessageType notice, MessageType absent)
     {
-        var c = new TestCluster(5);
+        var c = new TestCluster(voters);
         var leader = c.ElectLeader();
         c.Delivered.Clear();
 
@@ -317,38 +321,16 @@ public class RaftNodeTests
         c.Stabilize();
 
         Assert.All(c.Nodes, n => Assert.Equal(["x"], NormalPayloads(c.Applied[n.Id])));
-        // One append and one acknowledgement per follower, then one unanswered commit notice each.
+        // One append and one acknowledgement per follower, then one unanswered notice each.
         var followers = c.Nodes.Where(n => n.Id != leader.Id).Select(n => n.Id).ToHashSet();
-        Assert.Equal(4, c.Delivered.Count(m => m.Type == MessageType.Append && m.Entries.Length == 1));
-        Assert.Equal(4, c.Delivered.Count(m => m.Type == MessageType.AppendResponse && !m.Reject));
-        var notices = c.Delivered.Where(m => m.Type == MessageType.Commit).ToList();
+        Assert.Equal(followers.Count, c.Delivered.Count(m => m.Type == MessageType.Append && m.Entries.Length == 1));
+        Assert.Equal(followers.Count, c.Delivered.Count(m => m.Type == MessageType.AppendResponse && !m.Reject));
+        var notices = c.Delivered.Where(m => m.Type == notice).ToList();
         Assert.Equal(followers, notices.Select(m => m.To).ToHashSet());
-        Assert.All(notices, m => Assert.Equal(result.Index, m.Commit));
-        Assert.DoesNotContain(c.Delivered, m => m.Type == MessageType.Durable);
+        Assert.All(notices, m => Assert.Equal(result.Index, notice == MessageType.Commit ? m.Commit : m.Index));
+        Assert.DoesNotContain(c.Delivered, m => m.Type == absent);
         Assert.DoesNotContain(c.Delivered, m => m.Type == MessageType.Append && m.Entries.Length == 0);
-        Assert.Equal(4, c.Delivered.Count(m => m.From != leader.Id)); // the acknowledgements, nothing more
-    }
-
-    [Fact]
-    public void Of_three_voters_a_follower_commits_from_the_leaders_durable_notice_and_needs_no_commit_notice()
-    {
-        var c = new TestCluster(3);
-        var leader = c.ElectLeader();
-        c.Delivered.Clear();
-
-        var result = leader.Propose(Data("x"));
-        c.Stabilize();
-
-        Assert.All(c.Nodes, n => Assert.Equal(["x"], NormalPayloads(c.Applied[n.Id])));
-        var followers = c.Nodes.Where(n => n.Id != leader.Id).Select(n => n.Id).ToHashSet();
-        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.Append && m.Entries.Length == 1));
-        Assert.Equal(2, c.Delivered.Count(m => m.Type == MessageType.AppendResponse && !m.Reject));
-        var notices = c.Delivered.Where(m => m.Type == MessageType.Durable).ToList();
-        Assert.Equal(followers, notices.Select(m => m.To).ToHashSet());
-        Assert.All(notices, m => Assert.Equal(result.Index, m.Index));
-        // The follower commits by itself, so the leader owes it no commit notice.
-        Assert.DoesNotContain(c.Delivered, m => m.Type == MessageType.Commit);
-        Assert.Equal(2, c.Delivered.Count(m => m.From != leader.Id));
+        Assert.Equal(followers.Count, c.Delivered.Count(m => m.From != leader.Id)); // the acknowledgements, nothing more
     }
 
     [Fact]

@@ -101,6 +101,9 @@ internal sealed record SwarmOptions
     public required long ClientTimeoutMicros { get; init; }
     public required int ValuePaddingBytes { get; init; }
 
+    /// <summary>The share of puts a client sends through a random node, which forwards them to its leader.</summary>
+    public required double ForwardFraction { get; init; }
+
     // Phases.
     public required long FaultPhaseMicros { get; init; }
     public required long LivenessBudgetMicros { get; init; }
@@ -185,8 +188,18 @@ internal sealed record SwarmOptions
             // Drawn last so that adding it kept every other option of every seed as it was.
             // Mostly small, so that followers still need snapshot transfers often.
             RetainedEntriesAfterCompaction = random.Next(3) switch { 0 => 0, 1 => random.Next(1, 40), _ => random.Next(40, 400) },
+            // Drawn after it, for the same reason. Writes through followers are how they come to
+            // commit from durable notices and answer clients before the leader knows.
+            ForwardFraction = random.Next(3) == 0 ? 0 : 0.2 + 0.8 * random.NextDouble(),
         };
     }
+
+    /// <summary>These options with <paramref name="bugs"/> injected, each where it lives (core or driver), and nothing else changed.</summary>
+    public SwarmOptions WithBugs(InjectedBugs bugs) => this with
+    {
+        RaftBugs = bugs & ~InjectedBugs.AckBeforePersist,
+        ReplicaBugs = bugs & InjectedBugs.AckBeforePersist,
+    };
 
     /// <summary>
     /// Options tilted toward the faults that expose <paramref name="bugs"/>, so that tests find each
@@ -194,11 +207,7 @@ internal sealed record SwarmOptions
     /// </summary>
     public SwarmOptions Emphasize(InjectedBugs bugs)
     {
-        var options = this with
-        {
-            RaftBugs = bugs & (InjectedBugs.CommitWithoutMajority | InjectedBugs.DoubleVote),
-            ReplicaBugs = bugs & InjectedBugs.AckBeforePersist,
-        };
+        var options = WithBugs(bugs);
         if (bugs.HasFlag(InjectedBugs.DoubleVote))
         {
             // Split votes: candidates campaigning at once, in the same term.
@@ -259,6 +268,6 @@ internal sealed record SwarmOptions
         $"reorder={ReorderProbability:0.###} partitions=[{string.Join(',', PartitionModes)}] " +
         $"sync={Time.Format(MinSyncMicros)}-{Time.Format(MaxSyncMicros)}ms slow={VerySlowSyncProbability:0.###} torn={TornWrites} segment={WalSegmentBytes} " +
         $"crashGap={Time.Format(MeanCrashGapMicros)}ms maxDown={MaxDown} membershipGap={Time.Format(MeanMembershipGapMicros)}ms " +
-        $"transferGap={Time.Format(MeanTransferGapMicros)}ms skew={ClockSkew:0.###} clients={Clients} keys={Keys} " +
+        $"transferGap={Time.Format(MeanTransferGapMicros)}ms skew={ClockSkew:0.###} clients={Clients} keys={Keys} forward={ForwardFraction:0.##} " +
         $"faultPhase={Time.Format(FaultPhaseMicros)}ms bugs={RaftBugs | ReplicaBugs}";
 }

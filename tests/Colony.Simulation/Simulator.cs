@@ -180,6 +180,7 @@ internal sealed class Simulator
         StartClients();
         StartCoordinationClient();
         _nemesis.Start();
+        _safety.OnTookOffice = _nemesis.OnTookOffice;
         ScanLogsPeriodically();
 
         // Safety under faults.

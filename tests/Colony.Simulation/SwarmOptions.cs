@@ -74,6 +74,12 @@ internal sealed record SwarmOptions
     public required long MeanPartitionGapMicros { get; init; }
     public required long MeanPartitionMicros { get; init; }
 
+    /// <summary>
+    /// The chance that a node is cut off as soon as it takes office, before its first entries leave:
+    /// leaders that leave tails of their own terms behind one after another (Figure 8 of the paper).
+    /// </summary>
+    public required double IsolateNewLeaderProbability { get; init; }
+
     // Disk.
     public required long MinSyncMicros { get; init; }
     public required long MaxSyncMicros { get; init; }
@@ -191,6 +197,7 @@ internal sealed record SwarmOptions
             // Drawn after it, for the same reason. Writes through followers are how they come to
             // commit from durable notices and answer clients before the leader knows.
             ForwardFraction = random.Next(3) == 0 ? 0 : 0.2 + 0.8 * random.NextDouble(),
+            IsolateNewLeaderProbability = random.Next(3) == 0 ? 0.2 + 0.6 * random.NextDouble() : 0,
         };
     }
 
@@ -256,6 +263,78 @@ internal sealed record SwarmOptions
                 MeanMembershipGapMicros = 0,
             };
         }
+        if (bugs.HasFlag(InjectedBugs.DurableNoticeBeforeFlush))
+        {
+            // A notice that outruns the leader's flush: slow leader disks, the leader crashing
+            // mid-flush, and a majority sometimes down, so that the entry it vouched for is lost.
+            options = options with
+            {
+                Voters = 3,
+                SpareNodes = 0,
+                StartWithLearner = false,
+                MinSyncMicros = Time.Ms(5),
+                MaxSyncMicros = Time.Ms(40),
+                MeanCrashGapMicros = Time.Ms(100),
+                MinDownMicros = Time.Ms(10),
+                MaxDownMicros = Time.Ms(100),
+                MaxDown = 2,
+                CrashLeaderProbability = 0.6,
+                PartitionModes = [],
+                MeanMembershipGapMicros = 0,
+                ForwardFraction = 0.8,
+            };
+        }
+        if (bugs.HasFlag(InjectedBugs.DurableCommitAnyTerm) || bugs.HasFlag(InjectedBugs.DurableCommitUnmatched))
+        {
+            // Figure 8: leaders cut off right after taking office leave uncommitted tails of their
+            // terms; one of them wins again and replicates its old tail a little at a time.
+            options = options with
+            {
+                Voters = 3,
+                SpareNodes = 0,
+                StartWithLearner = false,
+                MaxAppendBytes = 1,
+                MaxInflightAppends = 1,
+                IsolateNewLeaderProbability = 0.6,
+                PartitionModes = [PartitionMode.IsolateLeader],
+                MeanPartitionGapMicros = Time.Ms(150),
+                MeanPartitionMicros = Time.Ms(300),
+                MeanMembershipGapMicros = 0,
+                ReorderProbability = 0.3,
+                ForwardFraction = 0.5,
+            };
+        }
+        if (bugs.HasFlag(InjectedBugs.DurableReadPointIgnored))
+        {
+            // A follower answers a forwarded put before the leader commits it; a read reaches the
+            // leader first: slow, uneven links, lease reads, little think time, one key.
+            options = options with
+            {
+                Voters = 3,
+                SpareNodes = 0,
+                StartWithLearner = false,
+                CheckQuorum = true,
+                ReadMode = ReadMode.Lease,
+                MeanMembershipGapMicros = 0,
+                MaxDelayMicros = options.MinDelayMicros + Time.Ms(30),
+                ForwardFraction = 0.8,
+                Keys = 1,
+                MaxThinkMicros = Time.Ms(2),
+            };
+        }
+        if (bugs.HasFlag(InjectedBugs.DurableNoticeAnyQuorum))
+        {
+            // Five voters, where the leader and one follower are not a quorum: the pair is cut off
+            // with the entry the follower committed, and the other three elect a leader without it.
+            options = options with
+            {
+                Voters = 5,
+                PartitionModes = [PartitionMode.SplitHalves, PartitionMode.IsolateLeader],
+                MeanPartitionGapMicros = Time.Ms(200),
+                MeanPartitionMicros = Time.Ms(400),
+                ForwardFraction = 0.8,
+            };
+        }
         return options;
     }
 
@@ -265,7 +344,7 @@ internal sealed record SwarmOptions
         $"prevote={PreVote} checkquorum={CheckQuorum} reads={ReadMode} drift={LeaseClockDrift:0.###} snapshotEvery={SnapshotEveryEntries} chunk={SnapshotChunkBytes} " +
         $"maxAppend={MaxAppendBytes} inflight={MaxInflightAppends} maxUncommitted={MaxUncommittedBytes} maxApply={MaxApplyBytes} " +
         $"delay={Time.Format(MinDelayMicros)}-{Time.Format(MaxDelayMicros)}ms loss={LossProbability:0.###} dup={DuplicateProbability:0.###} " +
-        $"reorder={ReorderProbability:0.###} partitions=[{string.Join(',', PartitionModes)}] " +
+        $"reorder={ReorderProbability:0.###} partitions=[{string.Join(',', PartitionModes)}] isolateNewLeader={IsolateNewLeaderProbability:0.##} " +
         $"sync={Time.Format(MinSyncMicros)}-{Time.Format(MaxSyncMicros)}ms slow={VerySlowSyncProbability:0.###} torn={TornWrites} segment={WalSegmentBytes} " +
         $"crashGap={Time.Format(MeanCrashGapMicros)}ms maxDown={MaxDown} membershipGap={Time.Format(MeanMembershipGapMicros)}ms " +
         $"transferGap={Time.Format(MeanTransferGapMicros)}ms skew={ClockSkew:0.###} clients={Clients} keys={Keys} forward={ForwardFraction:0.##} " +

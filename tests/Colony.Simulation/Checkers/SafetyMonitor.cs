@@ -39,6 +39,9 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
     /// </summary>
     public int FollowerCommitsAhead { get; private set; }
 
+    /// <summary>Called when a node takes office (the nemesis listens).</summary>
+    public Action<SimNode>? OnTookOffice { get; set; }
+
     /// <summary>Called when a node is seen leading (the liveness phase listens).</summary>
     public Action<SimNode>? OnLeaderSeen { get; set; }
 
@@ -78,6 +81,7 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
                 var log = Entries(raft, raft.FirstIndex, Math.Min(raft.LastIndex, Completeness.KnownCommitted));
                 Report(Completeness.OnTookOffice(node.Id, term, raft.LatestSnapshot, log, queue.Now));
                 observed = observed with { LeaderCommit = Math.Min(raft.CommitIndex, Completeness.KnownCommitted) };
+                OnTookOffice?.Invoke(node);
             }
             ulong commit = raft.CommitIndex;
             if (commit > observed.LeaderCommit)

@@ -66,6 +66,8 @@ internal sealed class SimNetwork
 
     public void Cut(NodeId from, NodeId to) => _cut[from.Value, to.Value] = true;
 
+    public void Restore(NodeId from, NodeId to) => _cut[from.Value, to.Value] = false;
+
     public void HealAll() => Array.Clear(_cut);
 
     public void Send(Message message)

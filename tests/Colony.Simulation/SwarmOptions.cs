@@ -57,6 +57,14 @@ internal sealed record SwarmOptions
     public required int RetainedEntriesAfterCompaction { get; init; }
     public required int MaxAppendBytes { get; init; }
     public required int MaxInflightAppends { get; init; }
+
+    /// <summary>
+    /// Appends of one entry, four in flight (overriding the two limits above): a follower catching up
+    /// holds a leader's older entries, flushed, before it gets those of the leader's term, which is
+    /// when a durable notice can find it. (One in flight is slower still: members then miss the
+    /// liveness budget.)
+    /// </summary>
+    public required bool TrickleAppends { get; init; }
     public required long MaxUncommittedBytes { get; init; }
     public required long MaxApplyBytes { get; init; }
 
@@ -198,6 +206,7 @@ internal sealed record SwarmOptions
             // commit from durable notices and answer clients before the leader knows.
             ForwardFraction = random.Next(3) == 0 ? 0 : 0.2 + 0.8 * random.NextDouble(),
             IsolateNewLeaderProbability = random.Next(3) == 0 ? 0.2 + 0.6 * random.NextDouble() : 0,
+            TrickleAppends = random.Next(5) == 0,
         };
     }
 
@@ -293,8 +302,7 @@ internal sealed record SwarmOptions
                 Voters = 3,
                 SpareNodes = 0,
                 StartWithLearner = false,
-                MaxAppendBytes = 1,
-                MaxInflightAppends = 1,
+                TrickleAppends = true,
                 IsolateNewLeaderProbability = 0.6,
                 PartitionModes = [PartitionMode.IsolateLeader],
                 MeanPartitionGapMicros = Time.Ms(150),
@@ -342,7 +350,7 @@ internal sealed record SwarmOptions
     public string Describe() =>
         $"voters={Voters} spares={SpareNodes} storage={Storage} election={ElectionTicks} heartbeat={HeartbeatTicks} " +
         $"prevote={PreVote} checkquorum={CheckQuorum} reads={ReadMode} drift={LeaseClockDrift:0.###} snapshotEvery={SnapshotEveryEntries} chunk={SnapshotChunkBytes} " +
-        $"maxAppend={MaxAppendBytes} inflight={MaxInflightAppends} maxUncommitted={MaxUncommittedBytes} maxApply={MaxApplyBytes} " +
+        $"maxAppend={MaxAppendBytes} inflight={MaxInflightAppends} trickle={TrickleAppends} maxUncommitted={MaxUncommittedBytes} maxApply={MaxApplyBytes} " +
         $"delay={Time.Format(MinDelayMicros)}-{Time.Format(MaxDelayMicros)}ms loss={LossProbability:0.###} dup={DuplicateProbability:0.###} " +
         $"reorder={ReorderProbability:0.###} partitions=[{string.Join(',', PartitionModes)}] isolateNewLeader={IsolateNewLeaderProbability:0.##} " +
         $"sync={Time.Format(MinSyncMicros)}-{Time.Format(MaxSyncMicros)}ms slow={VerySlowSyncProbability:0.###} torn={TornWrites} segment={WalSegmentBytes} " +

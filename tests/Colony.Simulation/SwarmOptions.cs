@@ -295,21 +295,21 @@ internal sealed record SwarmOptions
         }
         if (bugs.HasFlag(InjectedBugs.DurableCommitAnyTerm) || bugs.HasFlag(InjectedBugs.DurableCommitUnmatched))
         {
-            // Figure 8: leaders cut off right after taking office leave uncommitted tails of their
-            // terms; one of them wins again and replicates its old tail a little at a time.
+            // Figure 8: leaders cut off one after another leave uncommitted tails of their terms; one
+            // of them wins again and sends its old tail an entry at a time, out of order, so that a
+            // notice finds a follower holding that tail, flushed, and nothing of the leader's term.
             options = options with
             {
                 Voters = 3,
                 SpareNodes = 0,
                 StartWithLearner = false,
                 TrickleAppends = true,
+                ReorderProbability = 1,
                 IsolateNewLeaderProbability = 0.6,
                 PartitionModes = [PartitionMode.IsolateLeader],
-                MeanPartitionGapMicros = Time.Ms(150),
+                MeanPartitionGapMicros = Time.Ms(40),
                 MeanPartitionMicros = Time.Ms(300),
                 MeanMembershipGapMicros = 0,
-                ReorderProbability = 0.3,
-                ForwardFraction = 0.5,
             };
         }
         if (bugs.HasFlag(InjectedBugs.DurableReadPointIgnored))

@@ -26,5 +26,5 @@ public class RegressionSeedTests
     }
 
     private static SwarmOptions AsPinned(SwarmOptions options) =>
-        options with { ForwardFraction = 0, IsolateNewLeaderProbability = 0, TrickleAppends = false };
+        options with { ForwardFraction = 0, IsolateNewLeaderProbability = 0, TrickleAppends = false, LeaderChurn = false };
 }

@@ -151,7 +151,7 @@ internal sealed class Simulator
         {
             options = config.Tilt ? options.Emphasize(config.Bugs) : options.WithBugs(config.Bugs);
         }
-        _options = config.Adjust?.Invoke(options) ?? options;
+        _options = (config.Adjust?.Invoke(options) ?? options).InEffect();
         _trace = new Trace(_queue, config.TraceOutput);
         _safety = new SafetyMonitor(_queue);
         _network = new SimNetwork(_options.Nodes, _queue, _random.Fork(), Deliver, Unreachable);

@@ -65,6 +65,9 @@ internal sealed record SwarmOptions
     /// liveness budget.)
     /// </summary>
     public required bool TrickleAppends { get; init; }
+
+    /// <summary>The seed runs <see cref="WithLeaderChurn"/>'s scenario: see <see cref="InEffect"/>.</summary>
+    public required bool LeaderChurn { get; init; }
     public required long MaxUncommittedBytes { get; init; }
     public required long MaxApplyBytes { get; init; }
 
@@ -207,8 +210,37 @@ internal sealed record SwarmOptions
             ForwardFraction = random.Next(3) == 0 ? 0 : 0.2 + 0.8 * random.NextDouble(),
             IsolateNewLeaderProbability = random.Next(3) == 0 ? 0.2 + 0.6 * random.NextDouble() : 0,
             TrickleAppends = random.Next(5) == 0,
+            LeaderChurn = random.Next(10) == 0,
         };
     }
+
+    /// <summary>
+    /// The options a run uses: as drawn, or overridden by the leader-churn scenario if the seed drew
+    /// it. Applied last (after tilts and adjustments), so that turning the flag off gives the drawn options back.
+    /// </summary>
+    public SwarmOptions InEffect() => LeaderChurn ? WithLeaderChurn() : this;
+
+    /// <summary>
+    /// Figure 8 of the paper, for the follower's commit from a durable notice: leaders cut off one
+    /// after another leave uncommitted tails of their terms; one of them wins again and sends its old
+    /// tail an entry at a time, so that a notice can find a follower holding that tail, flushed, and
+    /// nothing of the leader's term yet. Three voters, so that notices are sent. Little reordering:
+    /// one-entry appends on a network that reorders much catch up too slowly for the liveness budget.
+    /// </summary>
+    public SwarmOptions WithLeaderChurn() => this with
+    {
+        LeaderChurn = true,
+        Voters = 3,
+        SpareNodes = 0,
+        StartWithLearner = false,
+        MeanMembershipGapMicros = 0,
+        TrickleAppends = true,
+        ReorderProbability = 0.1,
+        IsolateNewLeaderProbability = 0.6,
+        PartitionModes = [PartitionMode.IsolateLeader],
+        MeanPartitionGapMicros = Time.Ms(40),
+        MeanPartitionMicros = Time.Ms(300),
+    };
 
     /// <summary>These options with <paramref name="bugs"/> injected, each where it lives (core or driver), and nothing else changed.</summary>
     public SwarmOptions WithBugs(InjectedBugs bugs) => this with
@@ -223,7 +255,8 @@ internal sealed record SwarmOptions
     /// </summary>
     public SwarmOptions Emphasize(InjectedBugs bugs)
     {
-        var options = WithBugs(bugs);
+        // A tilt is a scenario of its own.
+        var options = WithBugs(bugs) with { LeaderChurn = false };
         if (bugs.HasFlag(InjectedBugs.DoubleVote))
         {
             // Split votes: candidates campaigning at once, in the same term.
@@ -295,22 +328,7 @@ internal sealed record SwarmOptions
         }
         if (bugs.HasFlag(InjectedBugs.DurableCommitAnyTerm) || bugs.HasFlag(InjectedBugs.DurableCommitUnmatched))
         {
-            // Figure 8: leaders cut off one after another leave uncommitted tails of their terms; one
-            // of them wins again and sends its old tail an entry at a time, out of order, so that a
-            // notice finds a follower holding that tail, flushed, and nothing of the leader's term.
-            options = options with
-            {
-                Voters = 3,
-                SpareNodes = 0,
-                StartWithLearner = false,
-                TrickleAppends = true,
-                ReorderProbability = 1,
-                IsolateNewLeaderProbability = 0.6,
-                PartitionModes = [PartitionMode.IsolateLeader],
-                MeanPartitionGapMicros = Time.Ms(40),
-                MeanPartitionMicros = Time.Ms(300),
-                MeanMembershipGapMicros = 0,
-            };
+            options = options with { LeaderChurn = true };
         }
         if (bugs.HasFlag(InjectedBugs.DurableReadPointIgnored))
         {
@@ -350,7 +368,7 @@ internal sealed record SwarmOptions
     public string Describe() =>
         $"voters={Voters} spares={SpareNodes} storage={Storage} election={ElectionTicks} heartbeat={HeartbeatTicks} " +
         $"prevote={PreVote} checkquorum={CheckQuorum} reads={ReadMode} drift={LeaseClockDrift:0.###} snapshotEvery={SnapshotEveryEntries} chunk={SnapshotChunkBytes} " +
-        $"maxAppend={MaxAppendBytes} inflight={MaxInflightAppends} trickle={TrickleAppends} maxUncommitted={MaxUncommittedBytes} maxApply={MaxApplyBytes} " +
+        $"maxAppend={MaxAppendBytes} inflight={MaxInflightAppends} trickle={TrickleAppends} churn={LeaderChurn} maxUncommitted={MaxUncommittedBytes} maxApply={MaxApplyBytes} " +
         $"delay={Time.Format(MinDelayMicros)}-{Time.Format(MaxDelayMicros)}ms loss={LossProbability:0.###} dup={DuplicateProbability:0.###} " +
         $"reorder={ReorderProbability:0.###} partitions=[{string.Join(',', PartitionModes)}] isolateNewLeader={IsolateNewLeaderProbability:0.##} " +
         $"sync={Time.Format(MinSyncMicros)}-{Time.Format(MaxSyncMicros)}ms slow={VerySlowSyncProbability:0.###} torn={TornWrites} segment={WalSegmentBytes} " +

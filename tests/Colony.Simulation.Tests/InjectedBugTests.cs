@@ -27,7 +27,7 @@ public class InjectedBugTests(ITestOutputHelper output)
 
     [Fact]
     public void A_follower_that_commits_an_older_terms_entry_from_a_durable_notice_is_caught_by_a_safety_checker() =>
-        AssertCaught(InjectedBugs.DurableCommitAnyTerm, maxSeeds: 30,
+        AssertCaught(InjectedBugs.DurableCommitAnyTerm, maxSeeds: 40,
             ViolationKind.StateMachineSafety, ViolationKind.LeaderCompleteness, ViolationKind.LogMatching, ViolationKind.Linearizability);
 
     [Fact]

@@ -224,8 +224,9 @@ internal sealed record SwarmOptions
     /// Figure 8 of the paper, for the follower's commit from a durable notice: leaders cut off one
     /// after another leave uncommitted tails of their terms; one of them wins again and sends its old
     /// tail an entry at a time, so that a notice can find a follower holding that tail, flushed, and
-    /// nothing of the leader's term yet. Three voters, so that notices are sent. Little reordering:
-    /// one-entry appends on a network that reorders much catch up too slowly for the liveness budget.
+    /// nothing of the leader's term yet. Three voters, so that notices are sent. Little reordering and
+    /// short delays: a follower rewriting a long divergent tail an entry at a time, on a network that
+    /// reorders much or is slow, misses the liveness budget.
     /// </summary>
     public SwarmOptions WithLeaderChurn() => this with
     {
@@ -236,6 +237,7 @@ internal sealed record SwarmOptions
         MeanMembershipGapMicros = 0,
         TrickleAppends = true,
         ReorderProbability = 0.1,
+        MaxDelayMicros = Math.Min(MaxDelayMicros, MinDelayMicros + Time.Ms(10)),
         IsolateNewLeaderProbability = 0.6,
         PartitionModes = [PartitionMode.IsolateLeader],
         MeanPartitionGapMicros = Time.Ms(40),

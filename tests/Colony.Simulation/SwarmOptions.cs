@@ -65,9 +65,6 @@ internal sealed record SwarmOptions
     /// liveness budget.)
     /// </summary>
     public required bool TrickleAppends { get; init; }
-
-    /// <summary>The seed runs <see cref="WithLeaderChurn"/>'s scenario: see <see cref="InEffect"/>.</summary>
-    public required bool LeaderChurn { get; init; }
     public required long MaxUncommittedBytes { get; init; }
     public required long MaxApplyBytes { get; init; }
 
@@ -124,6 +121,11 @@ internal sealed record SwarmOptions
     // Phases.
     public required long FaultPhaseMicros { get; init; }
     public required long LivenessBudgetMicros { get; init; }
+
+    // Scenarios.
+
+    /// <summary>The seed runs <see cref="WithLeaderChurn"/>'s scenario: see <see cref="InEffect"/>.</summary>
+    public required bool LeaderChurn { get; init; }
 
     // Injected bugs (tests only).
     public InjectedBugs RaftBugs { get; init; }
@@ -216,7 +218,8 @@ internal sealed record SwarmOptions
 
     /// <summary>
     /// The options a run uses: as drawn, or overridden by the leader-churn scenario if the seed drew
-    /// it. Applied last (after tilts and adjustments), so that turning the flag off gives the drawn options back.
+    /// it. Applied last (after tilts and adjustments), so that turning the flag off gives the drawn
+    /// options back.
     /// </summary>
     public SwarmOptions InEffect() => LeaderChurn ? WithLeaderChurn() : this;
 

@@ -27,7 +27,8 @@ public sealed partial class RaftNode
     /// durable before the leader itself knows it committed, and answer a write there: a read the
     /// leader serves afterwards must see it.
     /// </summary>
-    private ulong ReadPoint => Math.Max(_log.Committed, _durableAnnounced);
+    private ulong ReadPoint =>
+        _options.Bugs.HasFlag(InjectedBugs.DurableReadPointIgnored) ? _log.Committed : Math.Max(_log.Committed, _durableAnnounced);
 
     /// <summary>
     /// Leader, when a cycle's entries go out to be flushed: the notices that leave once they are
@@ -36,20 +37,21 @@ public sealed partial class RaftNode
     /// </summary>
     private void AnnounceDurable(ulong durableIndex)
     {
+        bool twoCopiesAreQuorum = _membership.Quorum == 2 && _log.LastMembershipIndex <= _log.Committed;
         if (_role != RaftRole.Leader
-            || _membership.Quorum != 2
+            || !(twoCopiesAreQuorum || _options.Bugs.HasFlag(InjectedBugs.DurableNoticeAnyQuorum))
             || !_membership.IsVoter(Id)
-            || _log.LastMembershipIndex > _log.Committed
             || durableIndex <= _durableAnnounced)
         {
             return;
         }
         _durableAnnounced = durableIndex;
+        var outbox = _options.Bugs.HasFlag(InjectedBugs.DurableNoticeBeforeFlush) ? _messages : _messagesAfterPersist;
         foreach (var (id, pr) in _progress)
         {
             if (pr.State == ReplicationState.Replicate && _membership.IsVoter(id))
             {
-                _messagesAfterPersist.Add(new Message { Type = MessageType.Durable, From = Id, To = id, Term = _term, Index = durableIndex });
+                outbox.Add(new Message { Type = MessageType.Durable, From = Id, To = id, Term = _term, Index = durableIndex });
                 pr.SentDurable = durableIndex;
             }
         }
@@ -98,8 +100,9 @@ public sealed partial class RaftNode
         {
             return;
         }
-        ulong candidate = Math.Min(Math.Min(_leaderDurable, _matchedLeader), _log.Stabled);
-        if (candidate > _log.Committed && _log.TermOrZero(candidate) == _term)
+        ulong matched = _options.Bugs.HasFlag(InjectedBugs.DurableCommitUnmatched) ? ulong.MaxValue : _matchedLeader;
+        ulong candidate = Math.Min(Math.Min(_leaderDurable, matched), _log.Stabled);
+        if (candidate > _log.Committed && (_log.TermOrZero(candidate) == _term || _options.Bugs.HasFlag(InjectedBugs.DurableCommitAnyTerm)))
         {
             _log.CommitTo(candidate);
         }

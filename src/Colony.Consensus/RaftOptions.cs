@@ -30,6 +30,21 @@ internal enum InjectedBugs
 
     /// <summary>The driver sends acknowledgements before the state they vouch for is flushed.</summary>
     AckBeforePersist = 4,
+
+    /// <summary>A follower commits from a durable notice whatever the term of the entry (no §5.4.2 check).</summary>
+    DurableCommitAnyTerm = 8,
+
+    /// <summary>A follower commits from a durable notice without knowing its log matches the leader's there.</summary>
+    DurableCommitUnmatched = 16,
+
+    /// <summary>The leader's linearizable reads wait for its commit index only, not for what it announced as durable.</summary>
+    DurableReadPointIgnored = 32,
+
+    /// <summary>The leader sends durable notices whatever the configuration: five voters, or a membership change in flight.</summary>
+    DurableNoticeAnyQuorum = 64,
+
+    /// <summary>The leader's durable notice leaves before its own flush ends.</summary>
+    DurableNoticeBeforeFlush = 128,
 }
 
 /// <summary>Settings of one Raft node. Time is counted in ticks of the driver's clock.</summary>

@@ -26,6 +26,25 @@ public class InjectedBugTests(ITestOutputHelper output)
             ViolationKind.StateMachineSafety, ViolationKind.Linearizability);
 
     [Fact]
+    public void A_follower_that_commits_an_older_terms_entry_from_a_durable_notice_is_caught_by_a_safety_checker() =>
+        AssertCaught(InjectedBugs.DurableCommitAnyTerm, maxSeeds: 40,
+            ViolationKind.StateMachineSafety, ViolationKind.LeaderCompleteness, ViolationKind.LogMatching, ViolationKind.Linearizability);
+
+    [Fact]
+    public void A_leader_whose_reads_ignore_what_it_announced_durable_is_caught_by_linearizability() =>
+        AssertCaught(InjectedBugs.DurableReadPointIgnored, maxSeeds: 10, ViolationKind.Linearizability);
+
+    [Fact]
+    public void A_leader_that_sends_durable_notices_where_two_copies_are_no_quorum_is_caught_by_a_safety_checker() =>
+        AssertCaught(InjectedBugs.DurableNoticeAnyQuorum, maxSeeds: 10,
+            ViolationKind.StateMachineSafety, ViolationKind.LeaderCompleteness, ViolationKind.Linearizability);
+
+    [Fact]
+    public void A_leader_that_sends_its_durable_notice_before_its_flush_ends_is_caught_by_a_safety_checker() =>
+        AssertCaught(InjectedBugs.DurableNoticeBeforeFlush, maxSeeds: 15,
+            ViolationKind.StateMachineSafety, ViolationKind.LeaderCompleteness, ViolationKind.Linearizability);
+
+    [Fact]
     public void A_server_that_reads_its_local_state_without_a_read_index_is_caught_by_linearizability() =>
         AssertCaught(new SimulationConfig(0) { LocalReads = true }, "local reads", maxSeeds: 10, ViolationKind.Linearizability);
 

@@ -7,7 +7,7 @@ return SimulationCommand.Run(args, Console.Out);
 
 /// <summary>
 /// The command line: <c>--seeds N [--start S]</c> runs a range of seeds, <c>--seed X [--trace]</c>
-/// replays one; <c>--bug NAME</c> injects a bug (and tilts the swarm toward it), <c>--local-reads</c> makes
+/// replays one; <c>--bug NAME</c> injects a bug (and tilts the swarm toward it, unless <c>--untilted</c>), <c>--local-reads</c> makes
 /// the simulated servers skip the read index (a harness bug only linearizability can see); <c>--workers W</c>
 /// sets the parallelism. Each failing seed prints one line with its replay command; the last line
 /// is <c>simulated N seeds: V violations</c>, and the exit code is non-zero on any violation.
@@ -17,7 +17,7 @@ internal static class SimulationCommand
     public const string ReplayCommand = "dotnet run -c Release --project tests/Colony.Simulation --";
 
     private const string Usage =
-        "usage: --seeds N [--start S] | --seed X [--trace]; options: [--bug NAME] [--local-reads] [--divergent-tree] [--workers W] [--checker-steps N] [--verbose]";
+        "usage: --seeds N [--start S] | --seed X [--trace]; options: [--bug NAME] [--untilted] [--local-reads] [--divergent-tree] [--workers W] [--checker-steps N] [--verbose]";
 
     public static int Run(string[] args, TextWriter output)
     {
@@ -41,6 +41,7 @@ internal static class SimulationCommand
         bool verbose = false;
         int workers = Environment.ProcessorCount;
         var bugs = InjectedBugs.None;
+        bool tilt = true;
         bool localReads = false;
         bool divergentTree = false;
         long checkerSteps = Colony.Simulation.Checkers.LinearizabilityCheck.DefaultStepsPerKey;
@@ -70,6 +71,9 @@ internal static class SimulationCommand
                 case "--checker-steps":
                     checkerSteps = long.Parse(Value(), CultureInfo.InvariantCulture);
                     break;
+                case "--untilted":
+                    tilt = false;
+                    break;
                 case "--local-reads":
                     localReads = true;
                     break;
@@ -85,16 +89,16 @@ internal static class SimulationCommand
         }
         string bugArguments = string.Concat(Enum.GetValues<InjectedBugs>()
             .Where(bug => bug != InjectedBugs.None && bugs.HasFlag(bug))
-            .Select(bug => $" --bug {bug}")) + (localReads ? " --local-reads" : "") + (divergentTree ? " --divergent-tree" : "");
+            .Select(bug => $" --bug {bug}")) + (tilt ? "" : " --untilted") + (localReads ? " --local-reads" : "") + (divergentTree ? " --divergent-tree" : "");
         if (single is { } seed)
         {
-            return Replay(new SimulationConfig(seed) { Bugs = bugs, LocalReads = localReads, DivergentTree = divergentTree, CheckerStepsPerKey = checkerSteps, TraceOutput = trace ? output : null }, bugArguments, output);
+            return Replay(new SimulationConfig(seed) { Bugs = bugs, Tilt = tilt, LocalReads = localReads, DivergentTree = divergentTree, CheckerStepsPerKey = checkerSteps, TraceOutput = trace ? output : null }, bugArguments, output);
         }
 
         var clock = Stopwatch.StartNew();
         int violations = 0;
         int unknown = 0;
-        SeedRunner.Run(start, count, workers, seed => new SimulationConfig(seed) { Bugs = bugs, LocalReads = localReads, DivergentTree = divergentTree, CheckerStepsPerKey = checkerSteps }, result =>
+        SeedRunner.Run(start, count, workers, seed => new SimulationConfig(seed) { Bugs = bugs, Tilt = tilt, LocalReads = localReads, DivergentTree = divergentTree, CheckerStepsPerKey = checkerSteps }, result =>
         {
             if (result.Stats.LinearizabilityUnknown)
             {
@@ -142,6 +146,6 @@ internal static class SimulationCommand
             $"trace {result.TraceHash:x16} events={result.Events} virtual={result.VirtualMicros / 1000}ms ops ok={stats.OperationsOk} " +
             $"pending={stats.OperationsPending} failed={stats.OperationsFailed} settled={stats.OperationsSettled} zk ok={stats.CoordinationCommitted} unknown={stats.CoordinationUnknown} znodes={stats.ZNodes} moved={stats.SessionsMoved} fenced={stats.FencedCommands} terms={stats.Terms} leaders={stats.LeadersElected} installs={stats.SnapshotsRestored} committed={stats.Committed} " +
             $"crashes={stats.Crashes} partitions={stats.Partitions} membership={stats.MembershipChanges} transfers={stats.Transfers} " +
-            $"messages={stats.MessagesSent} recovery={stats.RecoveryMicros / 1000}ms checker={stats.LinearizabilitySteps}{(stats.LinearizabilityUnknown ? " linearizability=unknown" : "")}");
+            $"messages={stats.MessagesSent} durable notices={stats.DurableNotices} commits={stats.DurableCommits} ahead={stats.FollowerCommitsAhead} forwarded ok={stats.ForwardedOk} recovery={stats.RecoveryMicros / 1000}ms checker={stats.LinearizabilitySteps}{(stats.LinearizabilityUnknown ? " linearizability=unknown" : "")}");
     }
 }

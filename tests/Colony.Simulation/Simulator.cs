@@ -18,6 +18,9 @@ internal sealed record SimulationConfig(ulong Seed)
 {
     public InjectedBugs Bugs { get; init; }
 
+    /// <summary>Tilt the swarm toward the faults that expose <see cref="Bugs"/> (false: the ordinary swarm, to measure it).</summary>
+    public bool Tilt { get; init; } = true;
+
     /// <summary>
     /// A bug in the simulated server rather than in Raft: nodes answer reads from their local state at
     /// once, without a read index. Only the linearizability checker can see it (tests prove it does).
@@ -93,6 +96,18 @@ internal sealed record SimulationStats
 
     /// <summary>Virtual time from healing to a converged cluster (0 if the run did not get there).</summary>
     public long RecoveryMicros { get; init; }
+
+    /// <summary>Durable notices the leaders sent.</summary>
+    public long DurableNotices { get; init; }
+
+    /// <summary>Times a follower committed from a durable notice.</summary>
+    public int DurableCommits { get; init; }
+
+    /// <summary>Times a follower's commit went past its leader's (see <see cref="SafetyMonitor.FollowerCommitsAhead"/>).</summary>
+    public int FollowerCommitsAhead { get; init; }
+
+    /// <summary>Puts a client sent through a follower, answered by that follower once it applied them.</summary>
+    public int ForwardedOk { get; init; }
 }
 
 /// <summary>
@@ -134,9 +149,9 @@ internal sealed class Simulator
         var options = SwarmOptions.Generate(_random.Fork());
         if (config.Bugs != InjectedBugs.None)
         {
-            options = options.Emphasize(config.Bugs);
+            options = config.Tilt ? options.Emphasize(config.Bugs) : options.WithBugs(config.Bugs);
         }
-        _options = config.Adjust?.Invoke(options) ?? options;
+        _options = (config.Adjust?.Invoke(options) ?? options).InEffect();
         _trace = new Trace(_queue, config.TraceOutput);
         _safety = new SafetyMonitor(_queue);
         _network = new SimNetwork(_options.Nodes, _queue, _random.Fork(), Deliver, Unreachable);
@@ -165,6 +180,7 @@ internal sealed class Simulator
         StartClients();
         StartCoordinationClient();
         _nemesis.Start();
+        _safety.OnTookOffice = _nemesis.OnTookOffice;
         ScanLogsPeriodically();
 
         // Safety under faults.
@@ -260,6 +276,7 @@ internal sealed class Simulator
                 Keys = keys,
                 ReadFraction = _options.ReadFraction,
                 DeleteFraction = _options.DeleteFraction,
+                ForwardFraction = _options.ForwardFraction,
                 MaxThinkMicros = _options.MaxThinkMicros,
                 TimeoutMicros = _options.ClientTimeoutMicros,
                 Padding = padding,
@@ -412,5 +429,9 @@ internal sealed class Simulator
         LinearizabilitySteps = _linearizabilitySteps,
         WalFileSyncs = _nodes.Select(node => node.Disk).OfType<WalDisk>().Sum(disk => disk.FileSystem.FileSyncCount),
         RecoveryMicros = _liveness?.ConvergedAt is { } converged ? converged - _liveness.HealedAt : 0,
+        DurableNotices = _network.DurableNoticesSent,
+        DurableCommits = _nodes.Sum(node => node.DurableCommits),
+        FollowerCommitsAhead = _safety.FollowerCommitsAhead,
+        ForwardedOk = _history.Operations.Count(operation => operation.Forwarded && operation.Status == OperationStatus.Ok),
     };
 }

@@ -57,6 +57,14 @@ internal sealed record SwarmOptions
     public required int RetainedEntriesAfterCompaction { get; init; }
     public required int MaxAppendBytes { get; init; }
     public required int MaxInflightAppends { get; init; }
+
+    /// <summary>
+    /// Appends of one entry, four in flight (overriding the two limits above): a follower catching up
+    /// holds a leader's older entries, flushed, before it gets those of the leader's term, which is
+    /// when a durable notice can find it. (One in flight is slower still: members then miss the
+    /// liveness budget.)
+    /// </summary>
+    public required bool TrickleAppends { get; init; }
     public required long MaxUncommittedBytes { get; init; }
     public required long MaxApplyBytes { get; init; }
 
@@ -73,6 +81,12 @@ internal sealed record SwarmOptions
     public required IReadOnlyList<PartitionMode> PartitionModes { get; init; }
     public required long MeanPartitionGapMicros { get; init; }
     public required long MeanPartitionMicros { get; init; }
+
+    /// <summary>
+    /// The chance that a node is cut off as soon as it takes office, before its first entries leave:
+    /// leaders that leave tails of their own terms behind one after another (Figure 8 of the paper).
+    /// </summary>
+    public required double IsolateNewLeaderProbability { get; init; }
 
     // Disk.
     public required long MinSyncMicros { get; init; }
@@ -101,9 +115,17 @@ internal sealed record SwarmOptions
     public required long ClientTimeoutMicros { get; init; }
     public required int ValuePaddingBytes { get; init; }
 
+    /// <summary>The share of puts a client sends through a random node, which forwards them to its leader.</summary>
+    public required double ForwardFraction { get; init; }
+
     // Phases.
     public required long FaultPhaseMicros { get; init; }
     public required long LivenessBudgetMicros { get; init; }
+
+    // Scenarios.
+
+    /// <summary>The seed runs <see cref="WithLeaderChurn"/>'s scenario: see <see cref="InEffect"/>.</summary>
+    public required bool LeaderChurn { get; init; }
 
     // Injected bugs (tests only).
     public InjectedBugs RaftBugs { get; init; }
@@ -185,8 +207,52 @@ internal sealed record SwarmOptions
             // Drawn last so that adding it kept every other option of every seed as it was.
             // Mostly small, so that followers still need snapshot transfers often.
             RetainedEntriesAfterCompaction = random.Next(3) switch { 0 => 0, 1 => random.Next(1, 40), _ => random.Next(40, 400) },
+            // Drawn after it, for the same reason. Writes through followers are how they come to
+            // commit from durable notices and answer clients before the leader knows.
+            ForwardFraction = random.Next(3) == 0 ? 0 : 0.2 + 0.8 * random.NextDouble(),
+            IsolateNewLeaderProbability = random.Next(3) == 0 ? 0.2 + 0.6 * random.NextDouble() : 0,
+            TrickleAppends = random.Next(5) == 0,
+            LeaderChurn = random.Next(10) == 0,
         };
     }
+
+    /// <summary>
+    /// The options a run uses: as drawn, or overridden by the leader-churn scenario if the seed drew
+    /// it. Applied last (after tilts and adjustments), so that turning the flag off gives the drawn
+    /// options back.
+    /// </summary>
+    public SwarmOptions InEffect() => LeaderChurn ? WithLeaderChurn() : this;
+
+    /// <summary>
+    /// Figure 8 of the paper, for the follower's commit from a durable notice: leaders cut off one
+    /// after another leave uncommitted tails of their terms; one of them wins again and sends its old
+    /// tail an entry at a time, so that a notice can find a follower holding that tail, flushed, and
+    /// nothing of the leader's term yet. Three voters, so that notices are sent. Little reordering and
+    /// short delays: a follower rewriting a long divergent tail an entry at a time, on a network that
+    /// reorders much or is slow, misses the liveness budget.
+    /// </summary>
+    public SwarmOptions WithLeaderChurn() => this with
+    {
+        LeaderChurn = true,
+        Voters = 3,
+        SpareNodes = 0,
+        StartWithLearner = false,
+        MeanMembershipGapMicros = 0,
+        TrickleAppends = true,
+        ReorderProbability = 0.1,
+        MaxDelayMicros = Math.Min(MaxDelayMicros, MinDelayMicros + Time.Ms(10)),
+        IsolateNewLeaderProbability = 0.6,
+        PartitionModes = [PartitionMode.IsolateLeader],
+        MeanPartitionGapMicros = Time.Ms(40),
+        MeanPartitionMicros = Time.Ms(300),
+    };
+
+    /// <summary>These options with <paramref name="bugs"/> injected, each where it lives (core or driver), and nothing else changed.</summary>
+    public SwarmOptions WithBugs(InjectedBugs bugs) => this with
+    {
+        RaftBugs = bugs & ~InjectedBugs.AckBeforePersist,
+        ReplicaBugs = bugs & InjectedBugs.AckBeforePersist,
+    };
 
     /// <summary>
     /// Options tilted toward the faults that expose <paramref name="bugs"/>, so that tests find each
@@ -194,11 +260,8 @@ internal sealed record SwarmOptions
     /// </summary>
     public SwarmOptions Emphasize(InjectedBugs bugs)
     {
-        var options = this with
-        {
-            RaftBugs = bugs & (InjectedBugs.CommitWithoutMajority | InjectedBugs.DoubleVote),
-            ReplicaBugs = bugs & InjectedBugs.AckBeforePersist,
-        };
+        // A tilt is a scenario of its own.
+        var options = WithBugs(bugs) with { LeaderChurn = false };
         if (bugs.HasFlag(InjectedBugs.DoubleVote))
         {
             // Split votes: candidates campaigning at once, in the same term.
@@ -247,6 +310,62 @@ internal sealed record SwarmOptions
                 MeanMembershipGapMicros = 0,
             };
         }
+        if (bugs.HasFlag(InjectedBugs.DurableNoticeBeforeFlush))
+        {
+            // A notice that outruns the leader's flush: slow leader disks, the leader crashing
+            // mid-flush, and a majority sometimes down, so that the entry it vouched for is lost.
+            options = options with
+            {
+                Voters = 3,
+                SpareNodes = 0,
+                StartWithLearner = false,
+                MinSyncMicros = Time.Ms(5),
+                MaxSyncMicros = Time.Ms(40),
+                MeanCrashGapMicros = Time.Ms(100),
+                MinDownMicros = Time.Ms(10),
+                MaxDownMicros = Time.Ms(100),
+                MaxDown = 2,
+                CrashLeaderProbability = 0.6,
+                PartitionModes = [],
+                MeanMembershipGapMicros = 0,
+                ForwardFraction = 0.8,
+            };
+        }
+        if (bugs.HasFlag(InjectedBugs.DurableCommitAnyTerm) || bugs.HasFlag(InjectedBugs.DurableCommitUnmatched))
+        {
+            options = options with { LeaderChurn = true };
+        }
+        if (bugs.HasFlag(InjectedBugs.DurableReadPointIgnored))
+        {
+            // A follower answers a forwarded put before the leader commits it; a read reaches the
+            // leader first: slow, uneven links, lease reads, little think time, one key.
+            options = options with
+            {
+                Voters = 3,
+                SpareNodes = 0,
+                StartWithLearner = false,
+                CheckQuorum = true,
+                ReadMode = ReadMode.Lease,
+                MeanMembershipGapMicros = 0,
+                MaxDelayMicros = options.MinDelayMicros + Time.Ms(30),
+                ForwardFraction = 0.8,
+                Keys = 1,
+                MaxThinkMicros = Time.Ms(2),
+            };
+        }
+        if (bugs.HasFlag(InjectedBugs.DurableNoticeAnyQuorum))
+        {
+            // Five voters, where the leader and one follower are not a quorum: the pair is cut off
+            // with the entry the follower committed, and the other three elect a leader without it.
+            options = options with
+            {
+                Voters = 5,
+                PartitionModes = [PartitionMode.SplitHalves, PartitionMode.IsolateLeader],
+                MeanPartitionGapMicros = Time.Ms(200),
+                MeanPartitionMicros = Time.Ms(400),
+                ForwardFraction = 0.8,
+            };
+        }
         return options;
     }
 
@@ -254,11 +373,11 @@ internal sealed record SwarmOptions
     public string Describe() =>
         $"voters={Voters} spares={SpareNodes} storage={Storage} election={ElectionTicks} heartbeat={HeartbeatTicks} " +
         $"prevote={PreVote} checkquorum={CheckQuorum} reads={ReadMode} drift={LeaseClockDrift:0.###} snapshotEvery={SnapshotEveryEntries} chunk={SnapshotChunkBytes} " +
-        $"maxAppend={MaxAppendBytes} inflight={MaxInflightAppends} maxUncommitted={MaxUncommittedBytes} maxApply={MaxApplyBytes} " +
+        $"maxAppend={MaxAppendBytes} inflight={MaxInflightAppends} trickle={TrickleAppends} churn={LeaderChurn} maxUncommitted={MaxUncommittedBytes} maxApply={MaxApplyBytes} " +
         $"delay={Time.Format(MinDelayMicros)}-{Time.Format(MaxDelayMicros)}ms loss={LossProbability:0.###} dup={DuplicateProbability:0.###} " +
-        $"reorder={ReorderProbability:0.###} partitions=[{string.Join(',', PartitionModes)}] " +
+        $"reorder={ReorderProbability:0.###} partitions=[{string.Join(',', PartitionModes)}] isolateNewLeader={IsolateNewLeaderProbability:0.##} " +
         $"sync={Time.Format(MinSyncMicros)}-{Time.Format(MaxSyncMicros)}ms slow={VerySlowSyncProbability:0.###} torn={TornWrites} segment={WalSegmentBytes} " +
         $"crashGap={Time.Format(MeanCrashGapMicros)}ms maxDown={MaxDown} membershipGap={Time.Format(MeanMembershipGapMicros)}ms " +
-        $"transferGap={Time.Format(MeanTransferGapMicros)}ms skew={ClockSkew:0.###} clients={Clients} keys={Keys} " +
+        $"transferGap={Time.Format(MeanTransferGapMicros)}ms skew={ClockSkew:0.###} clients={Clients} keys={Keys} forward={ForwardFraction:0.##} " +
         $"faultPhase={Time.Format(FaultPhaseMicros)}ms bugs={RaftBugs | ReplicaBugs}";
 }

@@ -30,10 +30,10 @@ internal static class LinearizabilityCheck
                 case (OperationStatus.Ok, OperationKind.Read):
                     operations.Add(KeyValueModel.Get(operation.Client, operation.Key, operation.Value, operation.Call, operation.Return));
                     break;
-                case (OperationStatus.Pending or OperationStatus.InFlight, OperationKind.Write) when operation.Index != 0:
+                case (OperationStatus.Pending or OperationStatus.InFlight, OperationKind.Write) when operation.MayHaveEffect:
                     operations.Add(KeyValueModel.PendingPut(operation.Client, operation.Key, operation.Value!, operation.Call));
                     break;
-                case (OperationStatus.Pending or OperationStatus.InFlight, OperationKind.Delete) when operation.Index != 0:
+                case (OperationStatus.Pending or OperationStatus.InFlight, OperationKind.Delete) when operation.MayHaveEffect:
                     operations.Add(KeyValueModel.PendingDelete(operation.Client, operation.Key, operation.Call));
                     break;
             }

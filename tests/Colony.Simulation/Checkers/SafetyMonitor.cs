@@ -13,6 +13,7 @@ namespace Colony.Simulation.Checkers;
 internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
 {
     private readonly Dictionary<NodeId, Observed> _observed = [];
+    private readonly Dictionary<ulong, ulong> _leaderCommitByTerm = [];
 
     public ElectionSafetyChecker Elections { get; } = new();
 
@@ -31,6 +32,15 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
 
     /// <summary>Times a node took office as leader.</summary>
     public int LeadersElected { get; private set; }
+
+    /// <summary>
+    /// Times a follower's commit index went past its term's leader's: it committed from a durable
+    /// notice before the leader knew (coverage of the race that reads on the leader must win).
+    /// </summary>
+    public int FollowerCommitsAhead { get; private set; }
+
+    /// <summary>Called when a node takes office (the nemesis listens).</summary>
+    public Action<SimNode>? OnTookOffice { get; set; }
 
     /// <summary>Called when a node is seen leading (the liveness phase listens).</summary>
     public Action<SimNode>? OnLeaderSeen { get; set; }
@@ -71,6 +81,7 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
                 var log = Entries(raft, raft.FirstIndex, Math.Min(raft.LastIndex, Completeness.KnownCommitted));
                 Report(Completeness.OnTookOffice(node.Id, term, raft.LatestSnapshot, log, queue.Now));
                 observed = observed with { LeaderCommit = Math.Min(raft.CommitIndex, Completeness.KnownCommitted) };
+                OnTookOffice?.Invoke(node);
             }
             ulong commit = raft.CommitIndex;
             if (commit > observed.LeaderCommit)
@@ -78,9 +89,14 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
                 Report(Completeness.OnCommitted(node.Id, term, Entries(raft, observed.LeaderCommit + 1, commit), queue.Now));
                 observed = observed with { LeaderCommit = commit };
             }
+            _leaderCommitByTerm[term] = commit;
             OnLeaderSeen?.Invoke(node);
         }
-        _observed[node.Id] = observed with { Role = role, Term = term };
+        else if (raft.CommitIndex > observed.Commit && raft.CommitIndex > _leaderCommitByTerm.GetValueOrDefault(term, ulong.MaxValue))
+        {
+            FollowerCommitsAhead++;
+        }
+        _observed[node.Id] = observed with { Role = role, Term = term, Commit = raft.CommitIndex };
     }
 
     public void OnApplied(SimNode node, in Entry entry)
@@ -111,5 +127,5 @@ internal sealed class SafetyMonitor(EventQueue queue) : INodeObserver
     private static IReadOnlyList<Entry> Entries(RaftNode raft, ulong from, ulong to) =>
         from > to || from == 0 ? [] : raft.GetEntries(from, to);
 
-    private readonly record struct Observed(RaftRole Role, ulong Term, ulong LeaderCommit);
+    private readonly record struct Observed(RaftRole Role, ulong Term, ulong LeaderCommit, ulong Commit);
 }

@@ -18,3 +18,9 @@ internal readonly record struct ReadOutcome(bool Answered, string? Value)
 {
     public static readonly ReadOutcome NoAnswer = new(false, null);
 }
+
+/// <summary>What became of a forwarded write: applied here at an index, or nobody can tell (the node crashed).</summary>
+internal readonly record struct ForwardOutcome(bool Applied, ulong Index, ulong Term)
+{
+    public static readonly ForwardOutcome Unknown = new(false, 0, 0);
+}

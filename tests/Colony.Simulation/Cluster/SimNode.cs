@@ -1,6 +1,7 @@
 using Colony.Consensus;
 using Colony.Coordination.Tree;
 using Colony.Core;
+using Colony.Simulation.Checkers;
 using Colony.Simulation.Coordination;
 using Colony.Simulation.Network;
 using Colony.Simulation.Scheduling;
@@ -31,6 +32,8 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
     private readonly SortedDictionary<ulong, List<PendingWrite>> _writes = [];
     private readonly SortedDictionary<ulong, PendingRead> _reads = [];
     private readonly List<(ulong Index, PendingRead Read)> _readsAwaitingApply = [];
+    // Writes this node forwarded to its leader, by content: answered when the node applies them.
+    private readonly Dictionary<ulong, Action<ForwardOutcome>> _forwards = [];
     private ObservedLogStore? _store;
     private NodeStateMachine? _stateMachine;
 
@@ -58,8 +61,8 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
             LeaseClockDrift = options.LeaseClockDrift,
             SnapshotChunkBytes = options.SnapshotChunkBytes,
             RetainedEntriesAfterCompaction = options.RetainedEntriesAfterCompaction,
-            MaxAppendBytes = options.MaxAppendBytes,
-            MaxInflightAppends = options.MaxInflightAppends,
+            MaxAppendBytes = options.TrickleAppends ? 1 : options.MaxAppendBytes,
+            MaxInflightAppends = options.TrickleAppends ? 4 : options.MaxInflightAppends,
             MaxUncommittedBytes = options.MaxUncommittedBytes,
             MaxApplyBytes = options.MaxApplyBytes,
             InitialMembership = initialMembership,
@@ -94,6 +97,9 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
 
     /// <summary>While true, a flush occasionally stalls for far longer than usual (a fault; healing turns it off).</summary>
     public bool DiskStalls { get; set; } = true;
+
+    /// <summary>Times this node, as a follower, committed from a leader's durable notice (across restarts).</summary>
+    public int DurableCommits { get; private set; }
 
     /// <summary>The last index the state machine applied (or restored from a snapshot).</summary>
     public ulong Applied { get; private set; }
@@ -154,6 +160,11 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
             read.OnOutcome(ReadOutcome.NoAnswer);
         }
         _readsAwaitingApply.Clear();
+        foreach (var forward in _forwards.Values)
+        {
+            forward(ForwardOutcome.Unknown);
+        }
+        _forwards.Clear();
     }
 
     public void Deliver(Message message)
@@ -165,7 +176,12 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
         }
         Guard(() =>
         {
+            ulong commit = node.CommitIndex;
             node.Step(message);
+            if (message.Type == MessageType.Durable && node.CommitIndex > commit)
+            {
+                DurableCommits++;
+            }
             Record(TraceKind.Receive, (ulong)message.Type, message.From.Value, _trace.Enabled ? MessageText.Describe(message) : null);
             Pump();
         });
@@ -211,12 +227,39 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
             Record(TraceKind.Propose, (ulong)result.Status, result.Index);
             if (result.IsAccepted)
             {
-                if (!_writes.TryGetValue(result.Index, out var writes))
+                AddPendingWrite(result, onOutcome);
+            }
+            Pump();
+        });
+        _observer.AfterEvent(this);
+        return result;
+    }
+
+    /// <summary>
+    /// A client's write through this node, as the coordination service takes one: the leader appends
+    /// it; a follower forwards it and answers once it applies it (committed, perhaps from a durable
+    /// notice, before the leader knows). <paramref name="onAccepted"/> hears of a write this node
+    /// appended as leader, <paramref name="onForwarded"/> of one it forwarded.
+    /// </summary>
+    public ProposeResult ProposeOrForward(ReadOnlyMemory<byte> command, Action<WriteOutcome> onAccepted, Action<ForwardOutcome> onForwarded)
+    {
+        var node = Raft ?? throw new InvalidOperationException($"node {Id} is down");
+        var result = default(ProposeResult);
+        Guard(() =>
+        {
+            result = node.ProposeOrForward([command]);
+            if (result.Status == ProposeStatus.Forwarded)
+            {
+                Record(TraceKind.Propose, (ulong)result.Status, result.Leader.Value);
+                _forwards[Fingerprint.OfContent(new Entry(0, 0, EntryType.Normal, command))] = onForwarded;
+            }
+            else
+            {
+                Record(TraceKind.Propose, (ulong)result.Status, result.Index);
+                if (result.IsAccepted)
                 {
-                    writes = [];
-                    _writes.Add(result.Index, writes);
+                    AddPendingWrite(result, onAccepted);
                 }
-                writes.Add(new PendingWrite(result.Term, onOutcome));
             }
             Pump();
         });
@@ -241,6 +284,16 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
             Pump();
         });
         _observer.AfterEvent(this);
+    }
+
+    private void AddPendingWrite(ProposeResult accepted, Action<WriteOutcome> onOutcome)
+    {
+        if (!_writes.TryGetValue(accepted.Index, out var writes))
+        {
+            writes = [];
+            _writes.Add(accepted.Index, writes);
+        }
+        writes.Add(new PendingWrite(accepted.Term, onOutcome));
     }
 
     public ProposeResult ProposeMembershipChange(MembershipChange change)
@@ -287,6 +340,10 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
             {
                 write.OnOutcome(write.Term == entry.Term ? WriteOutcome.Committed : WriteOutcome.Superseded);
             }
+        }
+        if (_forwards.Count > 0 && entry.Type == EntryType.Normal && _forwards.Remove(Fingerprint.OfContent(entry), out var forward))
+        {
+            forward(new ForwardOutcome(true, entry.Index, entry.Term));
         }
         ServeReadsUpTo(entry.Index);
     }
@@ -393,7 +450,13 @@ internal sealed class SimNode : IReplicaListener, IMessageTransport
                     }
                     Guard(() =>
                     {
+                        ulong commit = Raft!.CommitIndex;
                         Replica!.CompleteCycle();
+                        // A follower commits at the end of its flush only from a durable notice.
+                        if (Raft.Role != RaftRole.Leader && Raft.CommitIndex > commit)
+                        {
+                            DurableCommits++;
+                        }
                         Record(TraceKind.Flushed);
                         Pump();
                     });

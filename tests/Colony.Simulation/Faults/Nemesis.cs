@@ -145,6 +145,49 @@ internal sealed class Nemesis
         });
     }
 
+    /// <summary>
+    /// A node just took office: now and then cut it off at once, with whatever it appends from now
+    /// on (its empty entry, the writes clients still send it) left on it alone. Unlike the other
+    /// partitions these may overlap, each healing only its own links, so that one leader after
+    /// another can be cut off while an earlier one is still away.
+    /// </summary>
+    public void OnTookOffice(SimNode leader)
+    {
+        if (!_active || _options.IsolateNewLeaderProbability == 0 || _random.NextDouble() >= _options.IsolateNewLeaderProbability)
+        {
+            return;
+        }
+        // Within a network delay: sometimes its first appends are out, sometimes not.
+        _queue.After(_random.Next(1 + (int)_options.MaxDelayMicros), () =>
+        {
+            if (!_active || leader.Raft is not { Role: RaftRole.Leader })
+            {
+                return;
+            }
+            var links = new List<(NodeId, NodeId)>();
+            foreach (var other in _nodes)
+            {
+                if (other.Id != leader.Id)
+                {
+                    links.Add((leader.Id, other.Id));
+                    links.Add((other.Id, leader.Id));
+                }
+            }
+            links.RemoveAll(link => _network.IsCut(link.Item1, link.Item2));
+            links.ForEach(link => _network.Cut(link.Item1, link.Item2));
+            Partitions++;
+            _trace.Cluster(TraceKind.Partition, $"partition new leader: {leader.Id} alone");
+            _queue.After(Exponential(_options.MeanPartitionMicros), () =>
+            {
+                if (_active)
+                {
+                    links.ForEach(link => _network.Restore(link.Item1, link.Item2));
+                    _trace.Cluster(TraceKind.Heal, $"partition healed: {leader.Id} back");
+                }
+            });
+        });
+    }
+
     private string Cut(PartitionMode mode)
     {
         switch (mode)

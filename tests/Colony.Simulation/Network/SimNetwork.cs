@@ -42,6 +42,9 @@ internal sealed class SimNetwork
 
     public long Sent { get; private set; }
 
+    /// <summary>Durable notices sent (coverage of the follower-commit path).</summary>
+    public long DurableNoticesSent { get; private set; }
+
     public long Dropped { get; private set; }
 
     public bool IsCut(NodeId from, NodeId to) => _cut[from.Value, to.Value];
@@ -63,11 +66,17 @@ internal sealed class SimNetwork
 
     public void Cut(NodeId from, NodeId to) => _cut[from.Value, to.Value] = true;
 
+    public void Restore(NodeId from, NodeId to) => _cut[from.Value, to.Value] = false;
+
     public void HealAll() => Array.Clear(_cut);
 
     public void Send(Message message)
     {
         Sent++;
+        if (message.Type == MessageType.Durable)
+        {
+            DurableNoticesSent++;
+        }
         if (IsCut(message.From, message.To))
         {
             Dropped++;
@@ -84,7 +93,9 @@ internal sealed class SimNetwork
             return;
         }
         Schedule(message);
-        if (_random.NextDouble() < DuplicateProbability)
+        // A forwarded proposal is a request on a connection, delivered at most once: Raft would
+        // append a duplicate as a second write, which no client made.
+        if (message.Type != MessageType.Propose && _random.NextDouble() < DuplicateProbability)
         {
             Schedule(message);
         }

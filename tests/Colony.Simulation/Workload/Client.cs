@@ -60,6 +60,8 @@ internal sealed class Client
         string key = _script.PickKey(_random);
         string? value = kind == OperationKind.Write ? $"c{_id}.{++_sequence}{_script.Padding}" : null;
         var operation = _history.Begin(_id, kind, key, value, _queue.Now);
+        // Only puts: their unique values tell the forwarding node which applied entry is this write.
+        operation.Forwarded = kind == OperationKind.Write && _script.ForwardFraction > 0 && _random.NextDouble() < _script.ForwardFraction;
         _current = operation;
         _queue.After(_script.TimeoutMicros, () => TimedOut(operation));
         Send(operation);
@@ -67,7 +69,8 @@ internal sealed class Client
 
     private void Send(Operation operation)
     {
-        var node = PickNode();
+        // A forwarded write goes to whichever node the client happens to be connected to.
+        var node = operation.Forwarded ? _nodes[_random.Next(_nodes.Count)] : PickNode();
         _queue.After(_networkDelay(), () => Arrive(operation, node));
     }
 
@@ -100,9 +103,13 @@ internal sealed class Client
         var command = operation.Kind == OperationKind.Delete
             ? KeyValueCommands.EncodeDelete(operation.Key)
             : KeyValueCommands.EncodePut(operation.Key, operation.Value!);
-        var result = node.Propose(command, outcome => Respond(() => OnWritten(operation, outcome)));
+        var result = operation.Forwarded
+            ? node.ProposeOrForward(command, outcome => Respond(() => OnWritten(operation, outcome)), outcome => Respond(() => OnForwarded(operation, outcome)))
+            : node.Propose(command, outcome => Respond(() => OnWritten(operation, outcome)));
         switch (result.Status)
         {
+            case ProposeStatus.Forwarded:
+                break;
             case ProposeStatus.Accepted:
                 operation.Index = result.Index;
                 operation.Term = result.Term;
@@ -142,6 +149,22 @@ internal sealed class Client
         }
     }
 
+    private void OnForwarded(Operation operation, ForwardOutcome outcome)
+    {
+        if (_current != operation)
+        {
+            return;
+        }
+        if (!outcome.Applied)
+        {
+            Finish(operation, OperationStatus.Pending);
+            return;
+        }
+        operation.Index = outcome.Index;
+        operation.Term = outcome.Term;
+        Finish(operation, OperationStatus.Ok);
+    }
+
     private void OnRead(Operation operation, ReadOutcome outcome)
     {
         if (_current != operation)
@@ -165,7 +188,7 @@ internal sealed class Client
             return;
         }
         _leaderHint = NodeId.None;
-        Finish(operation, operation.Kind != OperationKind.Read && operation.Index != 0 ? OperationStatus.Pending : OperationStatus.Failed);
+        Finish(operation, operation.MayHaveEffect ? OperationStatus.Pending : OperationStatus.Failed);
     }
 
     private void Finish(Operation operation, OperationStatus status)
@@ -211,6 +234,9 @@ internal sealed class ClientScript
     public long BackoffMicros { get; init; } = Time.Ms(20);
 
     public string Padding { get; init; } = "";
+
+    /// <summary>The share of puts sent to a random node, which forwards them to its leader if it does not lead.</summary>
+    public double ForwardFraction { get; init; }
 
     /// <summary>The share of writes that delete their key instead of putting a value.</summary>
     public double DeleteFraction { get; init; }

@@ -54,6 +54,12 @@ internal sealed class Operation(int client, OperationKind kind, string key, stri
     /// <summary>For a write: the fingerprint of the entry it proposes (<see cref="Checkers.Fingerprint.OfContent"/>).</summary>
     public ulong Content { get; set; }
 
+    /// <summary>A put sent through a node that forwards it to its leader: its index is learned only when it is applied there.</summary>
+    public bool Forwarded { get; set; }
+
+    /// <summary>A write that may take effect even though its client has not heard so: accepted by a leader, or forwarded.</summary>
+    public bool MayHaveEffect => Kind != OperationKind.Read && (Index != 0 || Forwarded);
+
     public override string ToString() =>
         $"c{Client} {Kind} {Key}={Value ?? "∅"} [{Scheduling.Time.Format(Call)}, {(Status == OperationStatus.Ok ? Scheduling.Time.Format(Return) : Status.ToString())}]";
 }
@@ -79,9 +85,7 @@ internal sealed class History
         {
             if (operation.Status == OperationStatus.InFlight)
             {
-                operation.Status = operation.Kind != OperationKind.Read && operation.Index != 0
-                    ? OperationStatus.Pending
-                    : OperationStatus.Failed;
+                operation.Status = operation.MayHaveEffect ? OperationStatus.Pending : OperationStatus.Failed;
             }
         }
     }

@@ -255,6 +255,27 @@ internal sealed record SwarmOptions
     };
 
     /// <summary>
+    /// Three voters on slow disks, crashing mid-flush (the leader with the given probability) and
+    /// coming back fast, a majority sometimes down together: what unsynced state that was vouched
+    /// for needs in order to be lost.
+    /// </summary>
+    private SwarmOptions WithCrashesMidFlush(double crashLeaderProbability) => this with
+    {
+        Voters = 3,
+        SpareNodes = 0,
+        StartWithLearner = false,
+        MinSyncMicros = Time.Ms(5),
+        MaxSyncMicros = Time.Ms(40),
+        MeanCrashGapMicros = Time.Ms(100),
+        MinDownMicros = Time.Ms(10),
+        MaxDownMicros = Time.Ms(100),
+        MaxDown = 2,
+        CrashLeaderProbability = crashLeaderProbability,
+        PartitionModes = [],
+        MeanMembershipGapMicros = 0,
+    };
+
+    /// <summary>
     /// Options tilted toward the faults that expose <paramref name="bugs"/>, so that tests find each
     /// injected bug in few seeds. The checkers stay the same.
     /// </summary>
@@ -292,44 +313,14 @@ internal sealed record SwarmOptions
         }
         if (bugs.HasFlag(InjectedBugs.AckBeforePersist))
         {
-            // Acknowledged but unsynced entries and votes lost in crashes: slow disks, nodes crashing
-            // mid-flush and coming back fast, a majority sometimes down together.
-            options = options with
-            {
-                Voters = 3,
-                SpareNodes = 0,
-                StartWithLearner = false,
-                MinSyncMicros = Time.Ms(5),
-                MaxSyncMicros = Time.Ms(40),
-                MeanCrashGapMicros = Time.Ms(100),
-                MinDownMicros = Time.Ms(10),
-                MaxDownMicros = Time.Ms(100),
-                MaxDown = 2,
-                CrashLeaderProbability = 0.3,
-                PartitionModes = [],
-                MeanMembershipGapMicros = 0,
-            };
+            // Acknowledged but unsynced entries and votes lost in crashes.
+            options = options.WithCrashesMidFlush(crashLeaderProbability: 0.3);
         }
         if (bugs.HasFlag(InjectedBugs.DurableNoticeBeforeFlush))
         {
-            // A notice that outruns the leader's flush: slow leader disks, the leader crashing
-            // mid-flush, and a majority sometimes down, so that the entry it vouched for is lost.
-            options = options with
-            {
-                Voters = 3,
-                SpareNodes = 0,
-                StartWithLearner = false,
-                MinSyncMicros = Time.Ms(5),
-                MaxSyncMicros = Time.Ms(40),
-                MeanCrashGapMicros = Time.Ms(100),
-                MinDownMicros = Time.Ms(10),
-                MaxDownMicros = Time.Ms(100),
-                MaxDown = 2,
-                CrashLeaderProbability = 0.6,
-                PartitionModes = [],
-                MeanMembershipGapMicros = 0,
-                ForwardFraction = 0.8,
-            };
+            // A notice that outruns the leader's flush: the leader crashing mid-flush, so that the
+            // entry it vouched for is lost, while followers answer the puts they committed.
+            options = options.WithCrashesMidFlush(crashLeaderProbability: 0.6) with { ForwardFraction = 0.8 };
         }
         if (bugs.HasFlag(InjectedBugs.DurableCommitAnyTerm) || bugs.HasFlag(InjectedBugs.DurableCommitUnmatched))
         {
